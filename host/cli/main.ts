@@ -1,1 +1,49 @@
-export async function main(argv: string[]): Promise<number> { console.log("hi", argv); return 0; }
+// `offtap` — the host's front door. Each command lives in host/cli/commands/ and is
+// registered in the table below.
+import type { Command } from "./command.ts";
+import { EXIT_OK, EXIT_USAGE, UsageError } from "./command.ts";
+import { command as demo } from "./commands/demo.ts";
+
+const commands: readonly Command[] = [demo];
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    "usage: offtap <command> [options]",
+    "",
+    "Firmware and tooling for offline NFC micropayment readers.",
+    "",
+    "commands:",
+    ...lines,
+    "",
+    "Run `offtap <command> --help` for a command's options.",
+    "Exit codes: 0 success, 1 the work found a problem, 2 usage or input error.",
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (name === "--version") {
+    console.log("offtap 0.1.0");
+    return EXIT_OK;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (cmd === undefined) {
+    console.error(`offtap: unknown command '${name}'\n\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`offtap ${name}: ${err.message}\nRun \`offtap ${name} --help\` for usage.`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}
