@@ -1,7 +1,230 @@
-// PLACEHOLDER — replaced by the real implementation.
-export function ed25519Verify(pk: usize, msg: usize, len: i32, sig: usize): i32 { unreachable(); return 0; }
-export function ed25519VerifyBegin(pk: usize, sig: usize): i32 { unreachable(); return 0; }
-export function ed25519VerifyUpdate(msg: usize, len: i32): void { unreachable(); }
-export function ed25519VerifyEnd(): i32 { unreachable(); return 0; }
-export function ed25519RegisterKey(slot: i32, pk: usize): i32 { unreachable(); return 0; }
-export function ed25519VerifyRegistered(slot: i32, msg: usize, len: i32, sig: usize): i32 { unreachable(); return 0; }
+// Ed25519 signature verification under the strict policy of policy.ts (see SECURITY.md):
+// the rules are checked in the policy's order and the first failing one is returned.
+//
+// Three entry points share the same rules and the same final equation
+//   encode([S]B - [k]A) == R (bytes),   k = SHA-512(R || A || M) mod L   (cofactorless):
+//   - ed25519Verify: one shot, message in memory;
+//   - ed25519VerifyBegin / Update / End: the message streamed in pieces (one stream at a
+//     time, in its own static context, so a one-shot verify in between does not disturb it);
+//   - ed25519RegisterKey / ed25519VerifyRegistered: an issuer key validated and expanded
+//     into precomputed tables in advance, so its verifies skip decompression and use the
+//     split-scalar multiplication of verify-msm.ts (32 doublings).
+// Plain verify decides the equation as [u]B ∓ [r]A - [m]R = 0 with short r, m from a
+// lattice reduction (verify-lattice.ts: exact for every input, mixed-order keys included;
+// ~128 doublings instead of 253 and no inversion); the registered path and the rare
+// inputs without a short vector encode [S]B - [k]A and compare bytes.
+// Everything is static memory; nothing allocates. Variable time: all inputs are public.
+import { REGISTERED_KEYS_MAX, VERIFY_TABLES_BYTES_MAX } from "../limits";
+import { VerifyStatus } from "./policy";
+import { SHA512_CTX_BYTES, sha512Init, sha512Update, sha512Final } from "./sha512";
+import { scalarIsCanonical, scalarReduce64, scalarMulAdd } from "./scalar";
+import {
+  P2_BYTES, P3_BYTES, DECODE_OK, DECODE_NOT_CANONICAL, DECODE_NOT_ON_CURVE,
+  p3FromBytes, p3HasSmallOrder, p2ToBytes, p2IsIdentity, encodingIsCanonical,
+} from "./point";
+import { shortLatticeVector } from "./verify-lattice";
+import {
+  VERIFY_TABLE_BYTES, buildBaseTables, buildKeySlotTables,
+  doubleScalarMulBase, doubleScalarMulRegistered, tripleScalarMulShort,
+} from "./verify-msm";
+
+const PK_BYTES: i32 = 32;
+const SIG_BYTES: i32 = 64;
+
+// Canonical y (sign bit cleared) of every small-order point, as four little-endian u64:
+// 0 (order 4), 1 (identity), p - 1 (order 2), and the two y of the order-8 points.
+const SMALL_ORDER_Y: usize = memory.data<u64>([
+  0x0000000000000000, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000,
+  0x0000000000000001, 0x0000000000000000, 0x0000000000000000, 0x0000000000000000,
+  0xffffffffffffffec, 0xffffffffffffffff, 0xffffffffffffffff, 0x7fffffffffffffff,
+  0xb027b2c28f95e826, 0xf098eff289f4c345, 0x3933c6d305acdfd5, 0x05fc536d880238b1,
+  0x4fd84d3d706a17c7, 0x0f67100d760b3cba, 0xc6cc392cfa53202a, 0x7a03ac9277fdc74e,
+]);
+const SMALL_ORDER_Y_COUNT: i32 = 5;
+
+// One-shot working memory.
+const oneShotA: usize = memory.data(P3_BYTES, 16);
+const oneShotSha: usize = memory.data(SHA512_CTX_BYTES, 16);
+// Shared by every path (never live across calls).
+const digest: usize = memory.data(64, 16);
+const kScalar: usize = memory.data(32, 16);
+const checkP2: usize = memory.data(P2_BYTES, 16);
+const checkBytes: usize = memory.data(32, 16);
+const latticeR: usize = memory.data(32, 16);
+const latticeM: usize = memory.data(32, 16);
+const uScalar: usize = memory.data(32, 16);
+const rPoint: usize = memory.data(P3_BYTES, 16);
+const ZERO_SCALAR: usize = memory.data(32, 16);
+
+// The streaming context: copies of the key and signature, the decoded key, the hash
+// state and the status of rules 1–6 (End reports it, or runs rule 7 when Valid).
+const streamPk: usize = memory.data(PK_BYTES, 16);
+const streamSig: usize = memory.data(SIG_BYTES, 16);
+const streamA: usize = memory.data(P3_BYTES, 16);
+const streamSha: usize = memory.data(SHA512_CTX_BYTES, 16);
+let streamStatus: i32 = VerifyStatus.EquationMismatch;
+let streamOpen: bool = false;
+
+// Registered keys: the encoded key (hashed into k) and whether the slot holds one.
+const slotPk: usize = memory.data(REGISTERED_KEYS_MAX * PK_BYTES, 16);
+const slotFilled: usize = memory.data(REGISTERED_KEYS_MAX, 16);
+const registerA: usize = memory.data(P3_BYTES, 16);
+
+assert(VERIFY_TABLE_BYTES <= VERIFY_TABLES_BYTES_MAX, "verify tables over budget");
+buildBaseTables();
+
+// ---- rules 1–6 -------------------------------------------------------------------
+
+/** Copies n bytes (a multiple of 8) as u64 words: keys and signatures, nothing longer
+ *  (a loop of loads keeps the general memcpy out of the binary). */
+function copyWords(dst: usize, src: usize, n: i32): void {
+  for (let i: usize = 0; i < <usize>n; i += 8) store<u64>(dst + i, load<u64>(src + i));
+}
+
+/** True iff the canonical encoding at s has the y of a small-order point (any sign). */
+function isSmallOrderEncoding(s: usize): bool {
+  const w0 = load<u64>(s, 0), w1 = load<u64>(s, 8), w2 = load<u64>(s, 16);
+  const w3 = load<u64>(s, 24) & 0x7fffffffffffffff;
+  for (let i = 0; i < SMALL_ORDER_Y_COUNT; i++) {
+    const y = SMALL_ORDER_Y + <usize>(i << 5);
+    if (w0 == load<u64>(y, 0) && w1 == load<u64>(y, 8) && w2 == load<u64>(y, 16) && w3 == load<u64>(y, 24)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Rules 2–4 on the key at pk; on Valid, a holds the decoded point. */
+function checkPublicKey(pk: usize, a: usize): i32 {
+  const decoded = p3FromBytes(a, pk);
+  if (decoded == DECODE_NOT_CANONICAL) return VerifyStatus.PublicKeyNotCanonical;
+  if (decoded == DECODE_NOT_ON_CURVE) return VerifyStatus.PublicKeyNotOnCurve;
+  if (p3HasSmallOrder(a)) return VerifyStatus.PublicKeySmallOrder;
+  return VerifyStatus.Valid;
+}
+
+/** Rules 5–6 on R (the first half of sig). R is checked on its bytes: it is never decoded. */
+function checkR(sig: usize): i32 {
+  if (!encodingIsCanonical(sig)) return VerifyStatus.RNotCanonical;
+  if (isSmallOrderEncoding(sig)) return VerifyStatus.RSmallOrder;
+  return VerifyStatus.Valid;
+}
+
+/** Rules 1–6 in policy order; on Valid, a holds the decoded key. */
+function checkHead(pk: usize, sig: usize, a: usize): i32 {
+  if (!scalarIsCanonical(sig + <usize>32)) return VerifyStatus.SNotCanonical;
+  const keyStatus = checkPublicKey(pk, a);
+  if (keyStatus != VerifyStatus.Valid) return keyStatus;
+  return checkR(sig);
+}
+
+/** Starts k's hash: SHA-512(R || A || …). */
+function hashBegin(ctx: usize, sig: usize, pk: usize): void {
+  sha512Init(ctx);
+  sha512Update(ctx, sig, 32);
+  sha512Update(ctx, pk, PK_BYTES);
+}
+
+/** True iff the encoding of checkP2 equals R. */
+function checkEqualsR(sig: usize): bool {
+  p2ToBytes(checkBytes, checkP2);
+  return load<u64>(checkBytes, 0) == load<u64>(sig, 0) && load<u64>(checkBytes, 8) == load<u64>(sig, 8)
+    && load<u64>(checkBytes, 16) == load<u64>(sig, 16) && load<u64>(checkBytes, 24) == load<u64>(sig, 24);
+}
+
+/**
+ * Rule 7 for a decoded key, once the hash holds R || A || M. Normally through the short
+ * lattice vector (verify-lattice.ts: ~128 doublings, no inversion, exact for every input);
+ * the classic encode-and-compare path covers the inputs where no short vector fits.
+ */
+function finishEquation(ctx: usize, sig: usize, a: usize): i32 {
+  sha512Final(ctx, digest);
+  scalarReduce64(digest, kScalar);
+  const sigma = shortLatticeVector(kScalar, latticeR, latticeM);
+  if (sigma != 0) {
+    // R passed rules 5–6, so it is canonical; an R off the curve can never be encode(…).
+    if (p3FromBytes(rPoint, sig) != DECODE_OK) return VerifyStatus.EquationMismatch;
+    scalarMulAdd(latticeM, sig + <usize>32, ZERO_SCALAR, uScalar);   // u = m·S mod L
+    tripleScalarMulShort(checkP2, uScalar, latticeR, latticeM, a, sigma > 0, rPoint);
+    return p2IsIdentity(checkP2) ? VerifyStatus.Valid : VerifyStatus.EquationMismatch;
+  }
+  doubleScalarMulBase(checkP2, sig + <usize>32, kScalar, a);
+  return checkEqualsR(sig) ? VerifyStatus.Valid : VerifyStatus.EquationMismatch;
+}
+
+// ---- one shot --------------------------------------------------------------------
+
+/** Verifies sig (64 bytes) on msg (len bytes) under pk (32 bytes); returns a VerifyStatus. */
+export function ed25519Verify(pk: usize, msg: usize, len: i32, sig: usize): i32 {
+  const status = checkHead(pk, sig, oneShotA);
+  if (status != VerifyStatus.Valid) return status;
+  hashBegin(oneShotSha, sig, pk);
+  sha512Update(oneShotSha, msg, len);
+  return finishEquation(oneShotSha, sig, oneShotA);
+}
+
+// ---- streaming -------------------------------------------------------------------
+
+/**
+ * Starts a streamed verify: checks rules 1–6 and returns their status (Valid = go on
+ * with Update/End). pk and sig are copied, so the caller may reuse their memory.
+ */
+export function ed25519VerifyBegin(pk: usize, sig: usize): i32 {
+  copyWords(streamPk, pk, PK_BYTES);
+  copyWords(streamSig, sig, SIG_BYTES);
+  streamStatus = checkHead(streamPk, streamSig, streamA);
+  streamOpen = true;
+  if (streamStatus == VerifyStatus.Valid) hashBegin(streamSha, streamSig, streamPk);
+  return streamStatus;
+}
+
+/** Feeds the next len bytes of the message (ignored after a failed Begin or without one). */
+export function ed25519VerifyUpdate(msg: usize, len: i32): void {
+  if (streamOpen && streamStatus == VerifyStatus.Valid && len > 0) sha512Update(streamSha, msg, len);
+}
+
+/**
+ * Finishes the stream: the status of Begin if it failed, else rule 7. Closes the stream;
+ * End without an open stream returns EquationMismatch (nothing was verified).
+ */
+export function ed25519VerifyEnd(): i32 {
+  if (!streamOpen) return VerifyStatus.EquationMismatch;
+  streamOpen = false;
+  if (streamStatus != VerifyStatus.Valid) return streamStatus;
+  streamStatus = VerifyStatus.EquationMismatch;
+  return finishEquation(streamSha, streamSig, streamA);
+}
+
+// ---- registered keys ---------------------------------------------------------------
+
+/**
+ * Validates pk by rules 2–4 and, when Valid, stores it in slot with its precomputed
+ * tables. Any other status leaves the slot empty (an operator who meant to replace a
+ * key must not silently keep verifying under the old one).
+ */
+export function ed25519RegisterKey(slot: i32, pk: usize): i32 {
+  if (slot < 0 || slot >= REGISTERED_KEYS_MAX) return VerifyStatus.KeySlotInvalid;
+  store<u8>(slotFilled + <usize>slot, 0);
+  const status = checkPublicKey(pk, registerA);
+  if (status != VerifyStatus.Valid) return status;
+  copyWords(slotPk + <usize>(slot * PK_BYTES), pk, PK_BYTES);
+  buildKeySlotTables(slot, registerA);
+  store<u8>(slotFilled + <usize>slot, 1);
+  return VerifyStatus.Valid;
+}
+
+/** ed25519Verify under the key registered in slot (same rules; 2–4 held at registration). */
+export function ed25519VerifyRegistered(slot: i32, msg: usize, len: i32, sig: usize): i32 {
+  if (slot < 0 || slot >= REGISTERED_KEYS_MAX) return VerifyStatus.KeySlotInvalid;
+  if (load<u8>(slotFilled + <usize>slot) == 0) return VerifyStatus.KeySlotEmpty;
+  if (!scalarIsCanonical(sig + <usize>32)) return VerifyStatus.SNotCanonical;
+  const status = checkR(sig);
+  if (status != VerifyStatus.Valid) return status;
+  const pk = slotPk + <usize>(slot * PK_BYTES);
+  hashBegin(oneShotSha, sig, pk);
+  sha512Update(oneShotSha, msg, len);
+  sha512Final(oneShotSha, digest);
+  scalarReduce64(digest, kScalar);
+  doubleScalarMulRegistered(checkP2, sig + <usize>32, kScalar, slot);
+  return checkEqualsR(sig) ? VerifyStatus.Valid : VerifyStatus.EquationMismatch;
+}

@@ -48,7 +48,14 @@ export function baseImports(getMemory: () => WebAssembly.Memory): WebAssembly.Im
 export function loadCryptoExports(wasmPath: string = firmwarePath): CryptoExports {
   const module = new WebAssembly.Module(readFileSync(wasmPath));
   let memory: WebAssembly.Memory | undefined;
-  const instance = new WebAssembly.Instance(module, baseImports(() => memory!));
+  const imports = baseImports(() => memory!);
+  // A crypto-only handle is a board without peripherals: every other function import
+  // (flash, NFC, clock, …) answers -3 (ERR_PARTITION / no such device).
+  const env = imports.env as Record<string, unknown>;
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.module === "env" && imp.kind === "function" && !(imp.name in env)) env[imp.name] = (): number => -3;
+  }
+  const instance = new WebAssembly.Instance(module, imports);
   const exports = instance.exports as unknown as CryptoExports;
   memory = exports.memory;
   return exports;

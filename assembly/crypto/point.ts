@@ -1,0 +1,288 @@
+// Points of the Ed25519 curve -x² + y² = 1 + d·x²·y² over GF(2^255 - 19).
+//
+// Forms (each a run of field elements in linear memory, FE_BYTES apart), as in ref10:
+//   P2     projective        (X : Y : Z)          x = X/Z, y = Y/Z
+//   P3     extended          (X : Y : Z : T)      additionally T = XY/Z
+//   P1P1   completed         ((X : Z), (Y : T))   x = X/Z, y = Y/T — what add/double produce
+//   CACHED (Y+X, Y-X, Z, 2d·T)                    a P3 prepared as the second addend
+//   NIELS  (y+x, y-x, 2d·x·y)                     an affine point prepared for mixed addition
+//                                                 ("precomp" in ref10; Z = 1 is implied)
+// Costs (M = feMul, S = feSq): p2Dbl 4S, geAdd 4M, geMadd 3M, p1p1ToP2 3M, p1p1ToP3 4M.
+// Every formula keeps the inputs of each product within the bounds stated in field.ts.
+//
+// Outputs may not alias inputs unless a function says so. Nothing here allocates; the
+// few temporaries are static, so these functions are not re-entrant.
+import {
+  FE_BYTES, FE_D, FE_D2, FE_SQRTM1,
+  feAdd, feSub, feMul, feSq, feSq2, feNeg, feOne, feZero, feCopy, feCarry, feCmov,
+  feInvert, fePow22523, feFromBytes, feToBytes, feIsNegative, feIsZero, feBytesAreCanonical,
+} from "./field";
+
+export const P2_BYTES: i32 = 3 * FE_BYTES;
+export const P3_BYTES: i32 = 4 * FE_BYTES;
+export const P1P1_BYTES: i32 = 4 * FE_BYTES;
+export const CACHED_BYTES: i32 = 4 * FE_BYTES;
+export const NIELS_BYTES: i32 = 3 * FE_BYTES;
+
+// Field offsets inside a point.
+const F0: usize = 0;
+const F1: usize = <usize>FE_BYTES;
+const F2: usize = 2 * <usize>FE_BYTES;
+const F3: usize = 3 * <usize>FE_BYTES;
+
+/** Results of p3FromBytes. */
+export const DECODE_OK: i32 = 0;
+/** y ≥ p, or x = 0 with the sign bit set. */
+export const DECODE_NOT_CANONICAL: i32 = 1;
+/** (y² - 1)/(d·y² + 1) has no square root: no point has this y. */
+export const DECODE_NOT_ON_CURVE: i32 = 2;
+
+const tmp0: usize = memory.data(FE_BYTES, 8);
+const tmpU: usize = memory.data(FE_BYTES, 8);
+const tmpV: usize = memory.data(FE_BYTES, 8);
+const tmpV3: usize = memory.data(FE_BYTES, 8);
+const tmpVxx: usize = memory.data(FE_BYTES, 8);
+const tmpP1P1: usize = memory.data(P1P1_BYTES, 8);
+const smallOrderTmp: usize = memory.data(P2_BYTES, 8);
+
+// ---- identity and conversions ------------------------------------------------------
+
+/** p = neutral element (0 : 1 : 1 : 0). */
+export function p3Identity(p: usize): void {
+  feZero(p + F0); feOne(p + F1); feOne(p + F2); feZero(p + F3);
+}
+
+/** p = neutral element (0 : 1 : 1). */
+export function p2Identity(p: usize): void {
+  feZero(p + F0); feOne(p + F1); feOne(p + F2);
+}
+
+/** r = p (P3 copy). */
+export function p3Copy(r: usize, p: usize): void {
+  feCopy(r + F0, p + F0); feCopy(r + F1, p + F1); feCopy(r + F2, p + F2); feCopy(r + F3, p + F3);
+}
+
+/** r = -p (P3; r may alias p). */
+export function p3Neg(r: usize, p: usize): void {
+  feNeg(r + F0, p + F0); feCopy(r + F1, p + F1); feCopy(r + F2, p + F2); feNeg(r + F3, p + F3);
+}
+
+/** r (P2) = p (P1P1). */
+export function p1p1ToP2(r: usize, p: usize): void {
+  feMul(r + F0, p + F0, p + F3);
+  feMul(r + F1, p + F1, p + F2);
+  feMul(r + F2, p + F2, p + F3);
+}
+
+/** r (P3) = p (P1P1). */
+export function p1p1ToP3(r: usize, p: usize): void {
+  feMul(r + F0, p + F0, p + F3);
+  feMul(r + F1, p + F1, p + F2);
+  feMul(r + F2, p + F2, p + F3);
+  feMul(r + F3, p + F0, p + F1);
+}
+
+/** r (CACHED) = p (P3). */
+export function p3ToCached(r: usize, p: usize): void {
+  feAdd(r + F0, p + F1, p + F0);
+  feSub(r + F1, p + F1, p + F0);
+  feCopy(r + F2, p + F2);
+  feMul(r + F3, p + F3, FE_D2);
+}
+
+/** r (NIELS) from affine x, y: (y+x, y-x, 2d·x·y), limbs carried. */
+export function nielsFromAffine(r: usize, x: usize, y: usize): void {
+  feAdd(r + F0, y, x); feCarry(r + F0, r + F0);
+  feSub(r + F1, y, x); feCarry(r + F1, r + F1);
+  feMul(r + F2, x, y);
+  feMul(r + F2, r + F2, FE_D2);
+}
+
+/** r = neutral element in NIELS form (1, 1, 0). */
+export function nielsIdentity(r: usize): void {
+  feOne(r + F0); feOne(r + F1); feZero(r + F2);
+}
+
+/** t = b ? u : t for NIELS points, in constant time (b is 0 or 1). */
+export function nielsCmov(t: usize, u: usize, b: i32): void {
+  feCmov(t + F0, u + F0, b); feCmov(t + F1, u + F1, b); feCmov(t + F2, u + F2, b);
+}
+
+/** t = -t for a NIELS point when b = 1, in constant time (swap y+x / y-x, negate 2dxy). */
+export function nielsCneg(t: usize, b: i32): void {
+  feCopy(tmp0, t + F0);
+  feCmov(t + F0, t + F1, b);
+  feCmov(t + F1, tmp0, b);
+  feNeg(tmp0, t + F2);
+  feCmov(t + F2, tmp0, b);
+}
+
+// ---- doubling and addition -----------------------------------------------------------
+
+/** r (P1P1) = 2·p (P2, or the P2 prefix of a P3). */
+export function p2Dbl(r: usize, p: usize): void {
+  feSq(r + F0, p + F0);            // XX
+  feSq(r + F2, p + F1);            // YY
+  feSq2(r + F3, p + F2);           // 2ZZ
+  feAdd(r + F1, p + F0, p + F1);   // X+Y
+  feSq(tmp0, r + F1);              // (X+Y)²
+  feAdd(r + F1, r + F2, r + F0);   // YY+XX
+  feSub(r + F2, r + F2, r + F0);   // YY-XX
+  feSub(r + F0, tmp0, r + F1);     // 2XY
+  feSub(r + F3, r + F3, r + F2);   // 2ZZ-(YY-XX)
+}
+
+/** r (P1P1) = 2·p (P3). */
+export function p3Dbl(r: usize, p: usize): void {
+  p2Dbl(r, p);
+}
+
+/** r (P1P1) = p (P3) + q (CACHED). */
+export function geAdd(r: usize, p: usize, q: usize): void {
+  feAdd(r + F0, p + F1, p + F0);
+  feSub(r + F1, p + F1, p + F0);
+  feMul(r + F2, r + F0, q + F0);
+  feMul(r + F1, r + F1, q + F1);
+  feMul(r + F3, q + F3, p + F3);
+  feMul(r + F0, p + F2, q + F2);
+  feAdd(tmp0, r + F0, r + F0);
+  feSub(r + F0, r + F2, r + F1);
+  feAdd(r + F1, r + F2, r + F1);
+  feAdd(r + F2, tmp0, r + F3);
+  feSub(r + F3, tmp0, r + F3);
+}
+
+/** r (P1P1) = p (P3) - q (CACHED). */
+export function geSub(r: usize, p: usize, q: usize): void {
+  feAdd(r + F0, p + F1, p + F0);
+  feSub(r + F1, p + F1, p + F0);
+  feMul(r + F2, r + F0, q + F1);
+  feMul(r + F1, r + F1, q + F0);
+  feMul(r + F3, q + F3, p + F3);
+  feMul(r + F0, p + F2, q + F2);
+  feAdd(tmp0, r + F0, r + F0);
+  feSub(r + F0, r + F2, r + F1);
+  feAdd(r + F1, r + F2, r + F1);
+  feSub(r + F2, tmp0, r + F3);
+  feAdd(r + F3, tmp0, r + F3);
+}
+
+/** r (P1P1) = p (P3) + q (NIELS). */
+export function geMadd(r: usize, p: usize, q: usize): void {
+  feAdd(r + F0, p + F1, p + F0);
+  feSub(r + F1, p + F1, p + F0);
+  feMul(r + F2, r + F0, q + F0);
+  feMul(r + F1, r + F1, q + F1);
+  feMul(r + F3, q + F2, p + F3);
+  feAdd(tmp0, p + F2, p + F2);
+  feSub(r + F0, r + F2, r + F1);
+  feAdd(r + F1, r + F2, r + F1);
+  feAdd(r + F2, tmp0, r + F3);
+  feSub(r + F3, tmp0, r + F3);
+}
+
+/** r (P1P1) = p (P3) - q (NIELS). */
+export function geMsub(r: usize, p: usize, q: usize): void {
+  feAdd(r + F0, p + F1, p + F0);
+  feSub(r + F1, p + F1, p + F0);
+  feMul(r + F2, r + F0, q + F1);
+  feMul(r + F1, r + F1, q + F0);
+  feMul(r + F3, q + F2, p + F3);
+  feAdd(tmp0, p + F2, p + F2);
+  feSub(r + F0, r + F2, r + F1);
+  feAdd(r + F1, r + F2, r + F1);
+  feSub(r + F2, tmp0, r + F3);
+  feAdd(r + F3, tmp0, r + F3);
+}
+
+// ---- encoding ------------------------------------------------------------------------
+
+/** s = 32-byte encoding of the P2 (or P3) point p: y with the sign of x in bit 255. */
+export function p2ToBytes(s: usize, p: usize): void {
+  feInvert(tmpV, p + F2);
+  feMul(tmpU, p + F0, tmpV);
+  feMul(tmpV, p + F1, tmpV);
+  feToBytes(s, tmpV);
+  store<u8>(s, load<u8>(s, 31) ^ <u8>(feIsNegative(tmpU) << 7), 31);
+}
+
+/** s = 32-byte encoding of the P3 point p. */
+export function p3ToBytes(s: usize, p: usize): void {
+  p2ToBytes(s, p);
+}
+
+/**
+ * True iff the 32 bytes at s are a canonical point encoding by the byte rule of the
+ * policy: y < p, and not (x = 0 with the sign bit set). x = 0 exactly when y² = 1,
+ * i.e. y ∈ {1, p - 1}, so no decoding is needed.
+ */
+export function encodingIsCanonical(s: usize): bool {
+  if (!feBytesAreCanonical(s)) return false;
+  if ((load<u8>(s, 31) & 0x80) == 0) return true;
+  const w0 = load<u64>(s, 0), w1 = load<u64>(s, 8), w2 = load<u64>(s, 16);
+  const w3 = load<u64>(s, 24) & 0x7fffffffffffffff;
+  const isOne = w0 == 1 && (w1 | w2 | w3) == 0;
+  const isMinusOne = w0 == 0xffffffffffffffec && (w1 & w2) == 0xffffffffffffffff && w3 == 0x7fffffffffffffff;
+  return !(isOne || isMinusOne);
+}
+
+/**
+ * Decompresses s into the P3 point h (RFC 8032 §5.1.3), strictly: returns
+ * DECODE_NOT_CANONICAL for y ≥ p or x = 0 with the sign bit set, DECODE_NOT_ON_CURVE when
+ * x² = (y² - 1)/(d·y² + 1) has no root, DECODE_OK otherwise. Variable time (public input).
+ */
+export function p3FromBytes(h: usize, s: usize): i32 {
+  if (!encodingIsCanonical(s)) return DECODE_NOT_CANONICAL;
+  const x = h + F0, y = h + F1, z = h + F2;
+  feFromBytes(y, s);
+  feOne(z);
+  feSq(tmpU, y);
+  feMul(tmpV, tmpU, FE_D);
+  feSub(tmpU, tmpU, z);           // u = y² - 1
+  feAdd(tmpV, tmpV, z);           // v = d·y² + 1
+  feSq(tmpV3, tmpV);
+  feMul(tmpV3, tmpV3, tmpV);      // v³
+  feSq(x, tmpV3);
+  feMul(x, x, tmpV);
+  feMul(x, x, tmpU);              // u·v⁷
+  fePow22523(x, x);               // (u·v⁷)^((p-5)/8)
+  feMul(x, x, tmpV3);
+  feMul(x, x, tmpU);              // candidate x = u·v³·(u·v⁷)^((p-5)/8)
+  feSq(tmpVxx, x);
+  feMul(tmpVxx, tmpVxx, tmpV);    // v·x²
+  feSub(tmp0, tmpVxx, tmpU);
+  if (!feIsZero(tmp0)) {
+    feAdd(tmp0, tmpVxx, tmpU);
+    if (!feIsZero(tmp0)) return DECODE_NOT_ON_CURVE;
+    feMul(x, x, FE_SQRTM1);
+  }
+  const sign = <i32>(load<u8>(s, 31) >> 7);
+  // x = 0 with the sign bit set was rejected above (y = ±1), so a sign flip is never of 0.
+  if (feIsNegative(x) != sign) feNeg(x, x);
+  feMul(h + F3, x, y);
+  return DECODE_OK;
+}
+
+/** True iff p (P2, or the P2 prefix of a P3) is the neutral element: X ≡ 0 and Y ≡ Z. */
+export function p2IsIdentity(p: usize): bool {
+  if (!feIsZero(p + F0)) return false;
+  feSub(tmp0, p + F1, p + F2);
+  return feIsZero(tmp0);
+}
+
+/** True iff p (P3) is the neutral element. */
+export function p3IsIdentity(p: usize): bool {
+  return p2IsIdentity(p);
+}
+
+/** True iff p (P3) has small order: [8]p is the neutral element. Clobbers nothing of p. */
+export function p3HasSmallOrder(p: usize): bool {
+  const r = tmpP1P1;
+  p2Dbl(r, p);
+  p1p1ToP2(smallOrderTmp, r);
+  p2Dbl(r, smallOrderTmp);
+  p1p1ToP2(smallOrderTmp, r);
+  p2Dbl(r, smallOrderTmp);
+  p1p1ToP2(smallOrderTmp, r);
+  return p2IsIdentity(smallOrderTmp);
+}
