@@ -3,8 +3,9 @@
 import type { Command } from "./command.ts";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./command.ts";
 import { command as demo } from "./commands/demo.ts";
+import { command as vectors } from "./commands/vectors.ts";
 
-const commands: readonly Command[] = [demo];
+const commands: readonly Command[] = [demo, vectors];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
