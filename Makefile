@@ -20,11 +20,17 @@ $(INSTALLED): package.json package-lock.json
 
 install: $(INSTALLED)
 
-build/offtap.wasm: $(INSTALLED) asconfig.json $(ASSEMBLY_SOURCES)
+# A firmware that does not fit the device profile (features, size, memory, imports) is not
+# a build: it is moved aside to build/offtap.rejected.wasm and make fails.
+build/offtap.wasm: $(INSTALLED) asconfig.json $(ASSEMBLY_SOURCES) boards/wasm3-profile.json tools/check-profile.ts $(wildcard tools/profile/*.ts)
 	npx asc assembly/index.ts --target release
+	@node --import tsx tools/check-profile.ts build/offtap.wasm --kind firmware \
+	  || { mv -f build/offtap.wasm build/offtap.rejected.wasm; exit 1; }
 
-build/selftest.wasm: $(INSTALLED) asconfig.json $(ASSEMBLY_SOURCES)
+build/selftest.wasm: $(INSTALLED) asconfig.json $(ASSEMBLY_SOURCES) boards/wasm3-profile.json tools/check-profile.ts $(wildcard tools/profile/*.ts)
 	npx asc assembly/selftest.ts --target selftest
+	@node --import tsx tools/check-profile.ts build/selftest.wasm --kind selftest \
+	  || { mv -f build/selftest.wasm build/selftest.rejected.wasm; exit 1; }
 
 build: build/offtap.wasm build/selftest.wasm
 
@@ -39,8 +45,9 @@ test-host: build
 
 test: typecheck test-assembly test-host
 
+# Optional WASM3 figures: OFFTAP_WASM3=/path/to/wasm3 make bench (or BENCH_ARGS=--wasm3=PATH).
 bench: build
-	node --import tsx tools/bench/main.ts
+	node --import tsx tools/bench/main.ts $(BENCH_ARGS)
 
 demo: build
 	node bin/offtap.mjs demo
