@@ -37,3 +37,4 @@ export function ed25519PublicKey(seed: usize, pkOut: usize): void { sign.ed25519
 export function ed25519Sign(sk: usize, msg: usize, len: i32, sigOut: usize): void {
   sign.ed25519Sign(sk, msg, len, sigOut);
 }
+export * from "./ledger/exports";

@@ -1,0 +1,159 @@
+// Writing the log (docs/LEDGER.md §4): opening a sector from the pool, the two-phase
+// record commit, and acknowledgement marks. Nothing unacknowledged is ever erased.
+import { LEDGER_SLOT_BYTES, LEDGER_BODY_BYTES_MAX, LEDGER_ACK_MARKS_MAX } from "../limits";
+import { SHA512_CTX_BYTES, sha512Init, sha512Update, sha512Final } from "../crypto/sha512";
+import { OK, ERR_NOT_CONFIGURED, ERR_LEDGER_FULL, ERR_BAD_ARGUMENT, ERR_VERIFY } from "./status";
+import { crc32 } from "./crc32";
+import { flashErase, flashIsBlank, flashProgramVerified, flashEqualsRetry, copyBytes, fillBytes, PARTITION_LEDGER } from "./flash";
+import {
+  SECTOR_MAGIC, MARK_MAGIC, FORMAT_VERSION, HEADER_CRC_AT, HEADER_PROGRAM_BYTES, MARKS_AT, MARK_BYTES,
+  RECORD_FIXED_BYTES, RECORD_LINK_AT, RECORD_HASHED_FIXED_BYTES, COMMIT_AT, KIND_PAYMENT, LINK_BYTES,
+} from "./format";
+import { sectorCount, sectorBytes, slotsPerSector } from "./config";
+import { indexUpdate } from "./windex";
+import * as st from "./state";
+import { slotOffset } from "./walk";
+import { recover } from "./recover";
+
+const shaCtx: usize = memory.data(SHA512_CTX_BYTES, 16);
+const digest: usize = memory.data(64, 16);
+const word: usize = memory.data(16, 16);
+
+/** The pool (§4): a free sector, or a valid non-newest one whose records are all ≤ ack. */
+function pickSector(ack: u32): i32 {
+  let pick = -1;
+  let best: u32 = 0xFFFFFFFF;
+  for (let s = 0; s < sectorCount; s++) {
+    if (s == st.newest) continue;
+    if (st.isValid(s) && st.getU32(st.secLast, s) > ack) continue;
+    const e = st.getU32(st.secErase, s);
+    if (e < best) { best = e; pick = s; }
+  }
+  return pick;
+}
+
+/** Erases the least-worn reusable sector and programs its header; ack goes into the header. */
+export function openSector(ack: u32): i32 {
+  const s = pickSector(ack);
+  if (s < 0) return ERR_LEDGER_FULL;
+  const erase = st.getU32(st.secErase, s) + 1;
+  st.setValid(s, false);
+  st.setU32(st.secErase, s, erase);
+  let r = flashErase(PARTITION_LEDGER, s * sectorBytes);
+  if (r < 0) return r;
+  r = flashIsBlank(PARTITION_LEDGER, s * sectorBytes, sectorBytes);
+  if (r < 0) return r;
+  if (r == 0) return ERR_VERIFY;
+  const h = st.headerBuf;
+  fillBytes(h, 0xFF, 64);
+  store<u32>(h, SECTOR_MAGIC);
+  store<u16>(h, FORMAT_VERSION, 4);
+  store<u16>(h, <u16>LEDGER_SLOT_BYTES, 6);
+  store<u32>(h, erase, 8);
+  store<u32>(h, st.nextSeq, 12);
+  store<u32>(h, ack, 16);
+  store<u32>(h, st.maxGeneration + 1, 20);
+  copyBytes(h + 24, st.head, LINK_BYTES);
+  store<u32>(h, crc32(h, HEADER_CRC_AT), HEADER_CRC_AT);
+  r = flashProgramVerified(PARTITION_LEDGER, s * sectorBytes, h, HEADER_PROGRAM_BYTES);
+  if (r < 0) return r;
+  st.setValid(s, true);
+  st.setU32(st.secFirst, s, st.nextSeq);
+  st.setU32(st.secLast, s, st.nextSeq - 1);
+  st.setMaxGeneration(st.maxGeneration + 1);
+  if (erase > st.maxErase) st.setMaxErase(erase);
+  st.setNewest(s);
+  st.setWriteSlot(1);
+  st.setMarksUsed(0);
+  return OK;
+}
+
+/** Fills slotBuf with record seq: fields, link (§2.4) and CRC. */
+function buildRecord(seq: u32, walletId: usize, counter: u32, amount: u64, time: u32, body: usize, bodyLen: i32): void {
+  const b = st.slotBuf;
+  fillBytes(b, 0xFF, LEDGER_SLOT_BYTES);
+  store<u32>(b, seq);
+  copyBytes(b + 4, walletId, 16);
+  store<u32>(b, counter, 20);
+  store<u64>(b, amount, 24);
+  store<u32>(b, time, 32);
+  store<u16>(b, <u16>bodyLen, 36);
+  store<u16>(b, KIND_PAYMENT, 38);
+  copyBytes(b + <usize>RECORD_FIXED_BYTES, body, bodyLen);
+  sha512Init(shaCtx);
+  sha512Update(shaCtx, st.head, LINK_BYTES);
+  sha512Update(shaCtx, b, RECORD_HASHED_FIXED_BYTES);
+  sha512Update(shaCtx, b + <usize>RECORD_FIXED_BYTES, bodyLen);
+  sha512Final(shaCtx, digest);
+  copyBytes(b + <usize>RECORD_LINK_AT, digest, LINK_BYTES);
+  const n = RECORD_FIXED_BYTES + bodyLen;
+  store<u32>(b + <usize>n, crc32(b, n));
+}
+
+/** Programs slotBuf into the next blank slot: record bytes, then the commit marker. */
+function commitRecord(bodyLen: i32): i32 {
+  // Bounded: at most one pass over the newest sector plus one freshly opened sector.
+  for (let tries = 0; tries < 2 * slotsPerSector; tries++) {
+    if (st.newest < 0 || st.writeSlot >= slotsPerSector) {
+      const r = openSector(st.ackedSeq);
+      if (r < 0) return r;
+    }
+    const at = slotOffset(st.newest, st.writeSlot);
+    st.setWriteSlot(st.writeSlot + 1);
+    const blank = flashIsBlank(PARTITION_LEDGER, at, LEDGER_SLOT_BYTES);
+    if (blank < 0) return blank;
+    if (blank == 0) continue; // a torn slot from before a power cut: skip it
+    let r = flashProgramVerified(PARTITION_LEDGER, at, st.slotBuf, RECORD_FIXED_BYTES + bodyLen + 4);
+    if (r < 0) return r;
+    store<u32>(word, 0);
+    r = flashProgramVerified(PARTITION_LEDGER, at + COMMIT_AT, word, 4);
+    if (r < 0) return r;
+    return OK;
+  }
+  return ERR_VERIFY;
+}
+
+export function append(walletId: usize, counter: u32, amount: u64, time: u32, body: usize, bodyLen: i32): i32 {
+  if (!st.recovered) return ERR_NOT_CONFIGURED;
+  if (bodyLen < 0 || bodyLen > LEDGER_BODY_BYTES_MAX) return ERR_BAD_ARGUMENT;
+  if (st.nextSeq >= 0x7FFFFFFF) return ERR_LEDGER_FULL; // the result must stay a positive i32
+  const seq = st.nextSeq;
+  buildRecord(seq, walletId, counter, amount, time, body, bodyLen);
+  const r = commitRecord(bodyLen);
+  if (r < 0) {
+    // A program that could not be verified leaves RAM unsure of what flash holds (the
+    // commit marker may have landed although every read-back disagreed). Re-reading
+    // flash with the recovery rules makes RAM agree with it again; a record that did
+    // commit is then accepted-but-unsignalled (docs/LEDGER.md §4).
+    if (r != ERR_LEDGER_FULL) recover();
+    return r;
+  }
+  copyBytes(st.head, st.slotBuf + <usize>RECORD_LINK_AT, LINK_BYTES);
+  st.setU32(st.secLast, st.newest, seq);
+  st.setNextSeq(seq + 1);
+  indexUpdate(walletId, counter, seq);
+  return <i32>seq;
+}
+
+/** Makes ack durable: a mark in the newest sector, or a new sector whose header holds it. */
+export function persistAck(ack: u32): i32 {
+  while (st.newest >= 0 && st.marksUsed < LEDGER_ACK_MARKS_MAX) {
+    const at = st.newest * sectorBytes + MARKS_AT + st.marksUsed * MARK_BYTES;
+    st.setMarksUsed(st.marksUsed + 1);
+    const blank = flashIsBlank(PARTITION_LEDGER, at, MARK_BYTES);
+    if (blank < 0) return blank;
+    if (blank == 0) continue;
+    store<u32>(word, MARK_MAGIC);
+    store<u32>(word, ack, 4);
+    store<u32>(word, 0, 8);
+    store<u32>(word, crc32(word, 12), 12);
+    const r = flashProgramVerified(PARTITION_LEDGER, at, word, MARK_BYTES);
+    if (r < 0) return r;
+    st.setAckedSeq(ack);
+    return OK;
+  }
+  const r = openSector(ack);
+  if (r < 0) return r;
+  st.setAckedSeq(ack);
+  return OK;
+}

@@ -1,0 +1,115 @@
+// The ledger's view of the board's flash (boards/ABI.md): every program is preceded by
+// a blank check and followed by a read-back compare (assertions in pairs), and split at
+// program-page boundaries.
+import { FLASH_CHUNK_BYTES, FLASH_READ_RETRIES } from "../limits";
+import { OK, ERR_VERIFY } from "./status";
+
+@external("env", "flashRead")
+declare function boardFlashRead(partition: i32, offset: i32, ptr: usize, len: i32): i32;
+@external("env", "flashProgram")
+declare function boardFlashProgram(partition: i32, offset: i32, ptr: usize, len: i32): i32;
+@external("env", "flashErase")
+declare function boardFlashErase(partition: i32, offset: i32): i32;
+
+export const PARTITION_LEDGER: i32 = 0;
+export const PARTITION_DENY: i32 = 1;
+
+/** Program page of the board, set from the configuration (a power of two ≤ FLASH_CHUNK_BYTES). */
+let pageBytes: i32 = 256;
+const scratch: usize = memory.data(FLASH_CHUNK_BYTES, 16);
+
+export function setPageBytes(n: i32): void { pageBytes = n; }
+
+export function flashRead(partition: i32, offset: i32, ptr: usize, len: i32): i32 {
+  return boardFlashRead(partition, offset, ptr, len);
+}
+
+export function flashErase(partition: i32, offset: i32): i32 {
+  return boardFlashErase(partition, offset);
+}
+
+/** 1 when every byte of the range reads 0xFF, 0 when not, or a negative board status.
+ *  A chunk that reads non-blank is re-read: a transient read error must not make the
+ *  ledger skip good erased space or refuse an append. */
+export function flashIsBlank(partition: i32, offset: i32, len: i32): i32 {
+  let done = 0;
+  while (done < len) {
+    const n = min(len - done, FLASH_CHUNK_BYTES);
+    let blank = false;
+    for (let attempt = 0; attempt <= FLASH_READ_RETRIES && !blank; attempt++) {
+      const st = boardFlashRead(partition, offset + done, scratch, n);
+      if (st < 0) return st;
+      blank = allOnes(scratch, n);
+    }
+    if (!blank) return 0;
+    done += n;
+  }
+  return 1;
+}
+
+/** 1 when the flash range equals the bytes at src, 0 when not, or a negative status. */
+export function flashEquals(partition: i32, offset: i32, src: usize, len: i32): i32 {
+  let done = 0;
+  while (done < len) {
+    const n = min(len - done, FLASH_CHUNK_BYTES);
+    const st = boardFlashRead(partition, offset + done, scratch, n);
+    if (st < 0) return st;
+    if (!bytesEqual(scratch, src + <usize>done, n)) return 0;
+    done += n;
+  }
+  return 1;
+}
+
+/** Programs len bytes from src at offset: each page-bounded piece is checked blank
+ *  first (never program a byte that is not erased) and compared after. A failed
+ *  compare is re-read FLASH_READ_RETRIES times so a transient read error is not
+ *  mistaken for a failed program. */
+export function flashProgramVerified(partition: i32, offset: i32, src: usize, len: i32): i32 {
+  let done = 0;
+  while (done < len) {
+    const at = offset + done;
+    const n = min(len - done, pageBytes - (at & (pageBytes - 1)));
+    const blank = flashIsBlank(partition, at, n);
+    if (blank < 0) return blank;
+    if (blank == 0) return ERR_VERIFY;
+    const st = boardFlashProgram(partition, at, src + <usize>done, n);
+    if (st < 0) return st;
+    const same = flashEqualsRetry(partition, at, src + <usize>done, n);
+    if (same < 0) return same;
+    if (same == 0) return ERR_VERIFY;
+    done += n;
+  }
+  return OK;
+}
+
+export function flashEqualsRetry(partition: i32, offset: i32, src: usize, len: i32): i32 {
+  let same = 0;
+  for (let attempt = 0; attempt <= FLASH_READ_RETRIES && same == 0; attempt++) {
+    same = flashEquals(partition, offset, src, len);
+    if (same < 0) return same;
+  }
+  return same;
+}
+
+export function allOnes(p: usize, len: i32): bool {
+  let i = 0;
+  for (; i + 8 <= len; i += 8) if (load<u64>(p + <usize>i) != 0xFFFFFFFFFFFFFFFF) return false;
+  for (; i < len; i++) if (load<u8>(p + <usize>i) != 0xFF) return false;
+  return true;
+}
+
+export function bytesEqual(a: usize, b: usize, len: i32): bool {
+  let i = 0;
+  for (; i + 8 <= len; i += 8) if (load<u64>(a + <usize>i) != load<u64>(b + <usize>i)) return false;
+  for (; i < len; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
+  return true;
+}
+
+export function copyBytes(dst: usize, src: usize, len: i32): void {
+  // No bulk memory on the device profile: a plain loop (memory.copy is unavailable).
+  for (let i = 0; i < len; i++) store<u8>(dst + <usize>i, load<u8>(src + <usize>i));
+}
+
+export function fillBytes(dst: usize, value: u8, len: i32): void {
+  for (let i = 0; i < len; i++) store<u8>(dst + <usize>i, value);
+}

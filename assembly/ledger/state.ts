@@ -1,0 +1,52 @@
+// The ledger's RAM state, rebuilt by recovery (docs/LEDGER.md §3) and advanced by
+// appends and acknowledgements. Static memory only.
+import { LEDGER_SECTORS_MAX, LEDGER_SLOT_BYTES } from "../limits";
+import { LINK_BYTES } from "./format";
+
+/** Per sector: 1 = valid header, 0 = free (blank, torn or unknown). */
+export const secState: usize = memory.data(LEDGER_SECTORS_MAX, 4);
+/** Per sector u32: first sequence, last committed sequence (first − 1 if none), erase count. */
+export const secFirst: usize = memory.data(LEDGER_SECTORS_MAX * 4, 4);
+export const secLast: usize = memory.data(LEDGER_SECTORS_MAX * 4, 4);
+export const secErase: usize = memory.data(LEDGER_SECTORS_MAX * 4, 4);
+
+/** Slot image being read or built (one slot). */
+export const slotBuf: usize = memory.data(LEDGER_SLOT_BYTES, 16);
+/** Sector header image being read or built. */
+export const headerBuf: usize = memory.data(64, 16);
+/** Chain head: link of the last committed record. */
+export const head: usize = memory.data(LINK_BYTES, 16);
+
+export let recovered = false;
+export let nextSeq: u32 = 1;
+export let ackedSeq: u32 = 0;
+/** Sector holding the newest header (-1 before the first sector is opened). */
+export let newest: i32 = -1;
+/** Next slot to try in the newest sector. */
+export let writeSlot: i32 = 0;
+/** Next acknowledgement mark to try in the newest sector. */
+export let marksUsed: i32 = 0;
+export let maxErase: u32 = 0;
+export let maxGeneration: u32 = 0;
+/** Recovery findings: slots with no valid commit, and sequence numbers lost to rot. */
+export let tornSlots: i32 = 0;
+export let corruptRecords: i32 = 0;
+export let anomalies: i32 = 0;
+
+@inline export function getU32(table: usize, i: i32): u32 { return load<u32>(table + (<usize>i << 2)); }
+@inline export function setU32(table: usize, i: i32, v: u32): void { store<u32>(table + (<usize>i << 2), v); }
+@inline export function isValid(s: i32): bool { return load<u8>(secState + <usize>s) == 1; }
+@inline export function setValid(s: i32, v: bool): void { store<u8>(secState + <usize>s, v ? 1 : 0); }
+
+export function setRecovered(v: bool): void { recovered = v; }
+export function setNextSeq(v: u32): void { nextSeq = v; }
+export function setAckedSeq(v: u32): void { ackedSeq = v; }
+export function setNewest(v: i32): void { newest = v; }
+export function setWriteSlot(v: i32): void { writeSlot = v; }
+export function setMarksUsed(v: i32): void { marksUsed = v; }
+export function setMaxErase(v: u32): void { maxErase = v; }
+export function setMaxGeneration(v: u32): void { maxGeneration = v; }
+export function resetFindings(): void { tornSlots = 0; corruptRecords = 0; anomalies = 0; }
+export function addTorn(): void { tornSlots++; }
+export function addCorrupt(n: i32): void { corruptRecords += n; }
+export function addAnomaly(): void { anomalies++; }

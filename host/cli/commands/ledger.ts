@@ -1,0 +1,231 @@
+// `offtap ledger …`: the reader's ledger from the command line — power-loss suite,
+// image inspection, batch export and batch verification (docs/LEDGER.md).
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import type { Command } from "../command.ts";
+import { EXIT_OK, EXIT_FAILED, EXIT_USAGE, UsageError } from "../command.ts";
+import { parse, intFlag } from "../args.ts";
+import { Progress, table, green, red } from "../output.ts";
+import { runPowerCut, type PowerCutReport } from "../../ledger/powercut.ts";
+import { decodeImage } from "../../ledger/image.ts";
+import { verifyBatchFile } from "../../ledger/batch.ts";
+import { hex } from "../../ledger/format.ts";
+import { newSimReader, runTaps, exportAll, SyntheticTaps } from "../../ledger/simulate.ts";
+
+const HELP = {
+  ledger: `usage: offtap ledger <powercut|inspect|export|verify> [options]
+
+The reader's power-loss-safe, hash-chained ledger (docs/LEDGER.md).
+
+  powercut   cut power at every (or K random) flash program/erase points and check the invariants
+  inspect    decode a ledger partition image: sectors, records, wear, chain
+  export     run a seeded simulated reader and write its signed batches to a file
+  verify     check a batch file: signatures, hash chain, sequence numbers
+
+Each subcommand takes --help and --json. Exit codes: 0 ok, 1 a check failed, 2 usage error.`,
+  powercut: `usage: offtap ledger powercut --taps N (--exhaustive | --random K --seed S) [options]
+
+Runs a workload of N taps (exports and acknowledgements every --export-every taps)
+through build/offtap.wasm on simulated flash, cutting power at one program/erase point
+per run, rebooting, recovering and checking: every accepted tap present exactly once,
+nothing unaccepted reported, chain verifies, no sequence gaps, no acknowledged record
+exported again.
+
+  --taps N            taps in the workload (required)
+  --exhaustive        cut at every program/erase point of the workload
+  --random K          cut at K seeded random points instead
+  --seed S            workload, keys and fault seed (default 1)
+  --export-every N    settle with clearing after every N taps (default 5; 0 = only at the end)
+  --sectors N         ledger partition size in 4 KiB sectors (default 4: small, so it wraps)
+  --read-flips P      also flip one bit in a read with probability P (transient read errors)
+  --json              print the report as JSON
+Exit 1 on any invariant violation; the seed and cut point replay it.`,
+  inspect: `usage: offtap ledger inspect IMAGE [--sector-bytes N] [--json]
+
+Decodes the raw bytes of a ledger partition with the recovery rules: sector headers,
+erase counts, acknowledgement marks, committed and torn slots, and verifies the hash
+chain of the records on it. Exit 1 when the chain or the sequence is broken.`,
+  export: `usage: offtap ledger export --out FILE [--taps N] [--seed S] [--image FILE] [--json]
+
+Runs a seeded simulated reader (real firmware, default 256 KiB partition) for N taps
+(default 25) and writes every unacknowledged record as signed batches, back to back,
+to FILE; FILE.json records the reader id and public key. --image also writes the
+ledger partition image for 'inspect'.`,
+  verify: `usage: offtap ledger verify BATCH [--key HEX] [--json]
+
+Checks every batch in the file: the reader's Ed25519 signature (key from --key or from
+BATCH.json written by 'export'), the hash chain from 'head before' to 'head after'
+across batches, and gap-free sequence numbers. Exit 1 if any check fails.`,
+} as const;
+
+function wantsHelp(argv: string[]): boolean {
+  return argv.includes("--help") || argv.includes("-h");
+}
+
+function readInput(path: string): Uint8Array {
+  if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
+  return new Uint8Array(readFileSync(path));
+}
+
+async function powercut(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    taps: { type: "string" }, exhaustive: { type: "boolean" }, random: { type: "string" }, seed: { type: "string" },
+    "export-every": { type: "string" }, sectors: { type: "string" }, "read-flips": { type: "string" }, json: { type: "boolean" },
+  });
+  const flips = values["read-flips"] === undefined ? 0 : Number(values["read-flips"]);
+  if (!(flips >= 0 && flips < 1)) throw new UsageError("--read-flips takes a probability in [0, 1)");
+  if (values.taps === undefined) throw new UsageError("--taps is required");
+  if ((values.exhaustive ? 1 : 0) + (values.random !== undefined ? 1 : 0) !== 1) throw new UsageError("give exactly one of --exhaustive or --random K");
+  const taps = intFlag("taps", values.taps, 0, 100_000);
+  if (taps < 1) throw new UsageError("--taps must be at least 1");
+  const seed = intFlag("seed", values.seed, 1, 0xffffffff);
+  const sectors = intFlag("sectors", values.sectors, 4, 256);
+  if (sectors < 2) throw new UsageError("--sectors must be at least 2");
+  const mode = values.exhaustive ? { kind: "exhaustive" as const } : { kind: "random" as const, count: intFlag("random", values.random, 0, 1_000_000) };
+  let bar: Progress | undefined;
+  const report = runPowerCut({
+    taps, seed, mode, readFlipRate: flips, exportEvery: intFlag("export-every", values["export-every"], 5, 100_000),
+    geometry: { ledgerBytes: sectors * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 0 },
+    onProgress: (done, total) => { bar ??= new Progress("power cuts", total); bar.update(done); },
+  });
+  bar?.finish();
+  const ok = report.violations.length === 0 && report.lost === 0 && report.duplicated === 0 && report.chainOk;
+  if (values.json) console.log(JSON.stringify(jsonReport(report)));
+  else printPowerCut(report, ok);
+  return ok ? EXIT_OK : EXIT_FAILED;
+}
+
+function jsonReport(r: PowerCutReport): object {
+  return {
+    cutPoints: r.cutPoints, reboots: r.reboots, acceptedTaps: r.acceptedTaps, lost: r.lost, duplicated: r.duplicated,
+    chainOk: r.chainOk, unsignalledCommitted: r.unsignalledCommitted, declinedFull: r.declinedFull, declinedVerify: r.declinedVerify,
+    opsPerRun: r.opsPerRun, seed: r.seed, taps: r.taps,
+    violations: r.violations.slice(0, 50).map((v) => ({ cutAtOp: v.cutAtOp, message: v.message })),
+  };
+}
+
+function printPowerCut(r: PowerCutReport, ok: boolean): void {
+  console.log(table([
+    ["figure", "value"],
+    ["cut points", String(r.cutPoints)],
+    ["reboots", String(r.reboots)],
+    ["accepted taps (all runs)", String(r.acceptedTaps)],
+    ["committed but unsignalled", String(r.unsignalledCommitted)],
+    ["declined: ledger full", String(r.declinedFull)],
+    ["lost", String(r.lost)],
+    ["duplicated", String(r.duplicated)],
+    ["chain verifies", String(r.chainOk)],
+  ]));
+  for (const v of r.violations.slice(0, 20)) console.log(red(`violation at cut point ${v.cutAtOp}: ${v.message}`));
+  if (!ok) {
+    const first = r.violations[0];
+    console.log(red(`FAILED — replay with --seed ${r.seed} --taps ${r.taps}${first ? ` (cut point ${first.cutAtOp})` : ""}`));
+  } else {
+    console.log(green(`ok: ${r.cutPoints} cut points, 0 lost, 0 duplicated`));
+  }
+}
+
+async function inspect(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { "sector-bytes": { type: "string" }, json: { type: "boolean" } }, true);
+  if (positionals.length !== 1) throw new UsageError("give exactly one IMAGE file");
+  const sectorBytes = intFlag("sector-bytes", values["sector-bytes"], 4096, 65536);
+  const image = readInput(positionals[0]!);
+  if (sectorBytes === 0 || image.length === 0 || image.length % sectorBytes !== 0) {
+    throw new UsageError(`image of ${image.length} bytes is not a whole number of ${sectorBytes}-byte sectors`);
+  }
+  const rep = decodeImage(image, sectorBytes);
+  const wear = rep.sectors.filter((s) => s.valid).map((s) => s.eraseCount!);
+  const summary = {
+    sectors: rep.sectors.length, validSectors: wear.length, records: rep.records.length,
+    firstSeq: rep.records[0]?.seq ?? 0, lastSeq: rep.nextSeq - 1, ackedSeq: rep.ackedSeq,
+    chainOk: rep.chainOk, gapFree: rep.gapFree,
+    eraseCountMin: wear.length ? Math.min(...wear) : 0, eraseCountMax: wear.length ? Math.max(...wear) : 0,
+    tornSlots: rep.sectors.reduce((n, s) => n + s.tornSlots, 0), problems: rep.problems,
+  };
+  if (values.json) {
+    console.log(JSON.stringify({
+      ...summary,
+      sectorTable: rep.sectors.map((s) => ({ index: s.index, valid: s.valid, generation: s.generation, firstSeq: s.firstSeq, eraseCount: s.eraseCount, records: s.records, tornSlots: s.tornSlots, marks: s.marks })),
+      recordList: rep.records.map((r) => ({ seq: r.seq, walletId: hex(r.walletId), counter: r.counter, amount: r.amount.toString(), time: r.time, bodyBytes: r.body.length, link: hex(r.link) })),
+    }));
+  } else {
+    console.log(table([["sector", "valid", "gen", "first seq", "records", "torn", "erases", "ack marks"],
+      ...rep.sectors.map((s) => [String(s.index), s.valid ? "yes" : "free", String(s.generation ?? "-"), String(s.firstSeq ?? "-"), String(s.records), String(s.tornSlots), String(s.eraseCount ?? "?"), s.marks.join(",")])]));
+    console.log(`\n${summary.records} records (${summary.firstSeq}…${summary.lastSeq}), acknowledged through ${summary.ackedSeq}; wear ${summary.eraseCountMin}…${summary.eraseCountMax} erases`);
+    console.log(rep.chainOk && rep.gapFree ? green("chain verifies, no gaps") : red(`problems: ${rep.problems.join("; ")}`));
+  }
+  return rep.chainOk && rep.gapFree ? EXIT_OK : EXIT_FAILED;
+}
+
+async function exportCmd(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { out: { type: "string" }, taps: { type: "string" }, seed: { type: "string" }, image: { type: "string" }, json: { type: "boolean" } });
+  if (!values.out) throw new UsageError("--out FILE is required");
+  const taps = intFlag("taps", values.taps, 25, 100_000);
+  const seed = intFlag("seed", values.seed, 1, 0xffffffff);
+  const reader = newSimReader(seed);
+  const accepted = runTaps(reader, new SyntheticTaps(seed), 0, taps);
+  const { file, lastSeq, head } = exportAll(reader);
+  writeFileSync(values.out, file);
+  const meta = { readerId: hex(reader.id.readerId), readerPublicKey: hex(reader.id.device.publicKey), lastSeq, chainHead: hex(head) };
+  writeFileSync(`${values.out}.json`, JSON.stringify(meta, null, 2) + "\n");
+  if (values.image) writeFileSync(values.image, reader.flash.partition(0).bytes);
+  const result = { file: values.out, bytes: file.length, taps, accepted, ...meta, image: values.image ?? null };
+  if (values.json) console.log(JSON.stringify(result));
+  else console.log(`wrote ${file.length} bytes (${accepted} records, sequence 1…${lastSeq}) to ${values.out}; reader key ${meta.readerPublicKey}`);
+  return accepted === taps ? EXIT_OK : EXIT_FAILED;
+}
+
+async function verifyCmd(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { key: { type: "string" }, json: { type: "boolean" } }, true);
+  if (positionals.length !== 1) throw new UsageError("give exactly one BATCH file");
+  const path = positionals[0]!;
+  let keyHex = values.key;
+  if (keyHex === undefined && existsSync(`${path}.json`)) {
+    const meta: unknown = JSON.parse(readFileSync(`${path}.json`, "utf8"));
+    if (typeof meta === "object" && meta !== null && typeof (meta as { readerPublicKey?: unknown }).readerPublicKey === "string") {
+      keyHex = (meta as { readerPublicKey: string }).readerPublicKey;
+    }
+  }
+  if (keyHex === undefined) throw new UsageError("no reader key: give --key HEX (or keep BATCH.json next to the file)");
+  if (!/^[0-9a-fA-F]{64}$/.test(keyHex)) throw new UsageError("--key must be 64 hex digits (an Ed25519 public key)");
+  let check;
+  try {
+    check = verifyBatchFile(readInput(path), new Uint8Array(Buffer.from(keyHex, "hex")));
+  } catch (e) {
+    if (e instanceof RangeError) {
+      if (values.json) console.log(JSON.stringify({ ok: false, problems: [e.message] }));
+      else console.log(red(`malformed batch file: ${e.message}`));
+      return EXIT_FAILED;
+    }
+    throw e;
+  }
+  const ok = check.signatureOk && check.chainOk && check.sequenceOk && check.problems.length === 0;
+  if (values.json) console.log(JSON.stringify({ ok, ...check }));
+  else {
+    console.log(`${check.batches} batches, ${check.records} records, sequence ${check.firstSeq}…${check.lastSeq}`);
+    console.log(`signature ${check.signatureOk ? "ok" : "BAD"}, chain ${check.chainOk ? "ok" : "BROKEN"}, sequence ${check.sequenceOk ? "ok" : "BAD"}`);
+    for (const p of check.problems) console.log(red(p));
+    console.log(ok ? green("batch file verifies") : red("batch file does NOT verify"));
+  }
+  return ok ? EXIT_OK : EXIT_FAILED;
+}
+
+const SUB: Record<string, (argv: string[]) => Promise<number>> = { powercut, inspect, export: exportCmd, verify: verifyCmd };
+
+export const command: Command = {
+  name: "ledger",
+  summary: "the reader's ledger: power-cut suite, inspect images, export and verify batches",
+  async run(argv: string[]): Promise<number> {
+    const [sub, ...rest] = argv;
+    if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
+      console.log(HELP.ledger);
+      return sub === undefined ? EXIT_USAGE : EXIT_OK;
+    }
+    const fn = SUB[sub];
+    if (!fn) throw new UsageError(`unknown ledger subcommand '${sub}'`);
+    if (wantsHelp(rest)) {
+      console.log(HELP[sub as keyof typeof HELP]);
+      return EXIT_OK;
+    }
+    return fn(rest);
+  },
+};

@@ -1,0 +1,192 @@
+// Host codec of the ledger's byte formats (docs/LEDGER.md): configuration, records,
+// hash chain, acknowledgements, batches and deny lists. Written from the spec, not from
+// the firmware, so the two check each other through the committed vectors.
+import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
+
+export const SLOT_BYTES = 512;
+export const BODY_BYTES_MAX = 320;
+export const RECORD_FIXED_BYTES = 72;
+export const LINK_BYTES = 32;
+export const HEADER_BYTES = 64;
+export const MARKS_AT = 64;
+export const MARK_BYTES = 16;
+export const MARKS_MAX = 28;
+export const COMMIT_AT = SLOT_BYTES - 4;
+export const CONFIG_BYTES = 176;
+export const ACK_BYTES = 124;
+export const BATCH_HEADER_BYTES = 96;
+export const SIG_BYTES = 64;
+
+export const MAGIC = {
+  config: 0x3143544f, sector: 0x534c544f, mark: 0x4b41544f, batch: 0x3142544f,
+  ack: 0x314b544f, denyList: 0x4c44544f, denyTrailer: 0x4344544f,
+} as const;
+
+export const STATUS: Record<number, string> = {
+  0: "OK", [-1]: "ERR_BOUNDS", [-2]: "ERR_IO", [-3]: "ERR_PARTITION", [-10]: "ERR_NOT_CONFIGURED",
+  [-11]: "ERR_BAD_CONFIG", [-12]: "ERR_LEDGER_FULL", [-13]: "ERR_BAD_ARGUMENT", [-14]: "ERR_VERIFY",
+  [-15]: "ERR_NOT_FOUND", [-16]: "ERR_CORRUPT", [-17]: "ERR_BAD_SIGNATURE", [-18]: "ERR_BAD_ACK",
+  [-19]: "ERR_STALE_VERSION", [-20]: "ERR_BAD_FORMAT",
+};
+export const statusName = (code: number): string => STATUS[code] ?? `status ${code}`;
+
+export function crc32Of(bytes: Uint8Array): number {
+  return crc32(bytes) >>> 0;
+}
+
+const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+export const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+export interface LedgerConfig {
+  ledgerBytes: number;
+  sectorBytes: number;
+  pageBytes: number;
+  denyBytes: number;
+  denyMaxAgeSeconds: number;
+  readerId: Uint8Array; // 16
+  deviceSecretKey: Uint8Array; // 64: seed ‖ public key
+  operatorPublicKey: Uint8Array; // 32
+  clearingPublicKey: Uint8Array; // 32
+}
+
+function need(b: Uint8Array, len: number, what: string): void {
+  if (b.length !== len) throw new RangeError(`${what} must be ${len} bytes, got ${b.length}`);
+}
+
+export function encodeConfig(c: LedgerConfig): Uint8Array {
+  need(c.readerId, 16, "reader id");
+  need(c.deviceSecretKey, 64, "device secret key");
+  need(c.operatorPublicKey, 32, "operator public key");
+  need(c.clearingPublicKey, 32, "clearing public key");
+  const b = new Uint8Array(CONFIG_BYTES);
+  const v = view(b);
+  v.setUint32(0, MAGIC.config, true);
+  v.setUint16(4, 1, true);
+  v.setUint32(8, c.ledgerBytes, true);
+  v.setUint32(12, c.sectorBytes, true);
+  v.setUint32(16, c.pageBytes, true);
+  v.setUint32(20, c.denyBytes, true);
+  v.setUint32(24, c.denyMaxAgeSeconds, true);
+  b.set(c.readerId, 32);
+  b.set(c.deviceSecretKey, 48);
+  b.set(c.operatorPublicKey, 112);
+  b.set(c.clearingPublicKey, 144);
+  return b;
+}
+
+/** The indexed fields of a payment plus its opaque body. */
+export interface Payment {
+  walletId: Uint8Array; // 16
+  counter: number; // u32
+  amount: bigint; // u64 minor units
+  time: number; // u32 unix seconds
+  body: Uint8Array; // ≤ BODY_BYTES_MAX
+}
+
+export interface LedgerRecord extends Payment {
+  seq: number;
+  kind: number;
+  link: Uint8Array;
+  /** Record content bytes 0 … 71+b exactly as stored and exported. */
+  content: Uint8Array;
+}
+
+/** Record content (§2.3) for seq after a chain head `prev`: fields, link, body. */
+export function encodeRecordContent(seq: number, p: Payment, prev: Uint8Array): Uint8Array {
+  need(p.walletId, 16, "wallet id");
+  need(prev, LINK_BYTES, "previous link");
+  if (p.body.length > BODY_BYTES_MAX) throw new RangeError(`body of ${p.body.length} bytes exceeds ${BODY_BYTES_MAX}`);
+  const b = new Uint8Array(RECORD_FIXED_BYTES + p.body.length);
+  const v = view(b);
+  v.setUint32(0, seq, true);
+  b.set(p.walletId, 4);
+  v.setUint32(20, p.counter, true);
+  v.setBigUint64(24, p.amount, true);
+  v.setUint32(32, p.time, true);
+  v.setUint16(36, p.body.length, true);
+  v.setUint16(38, 1, true);
+  b.set(p.body, RECORD_FIXED_BYTES);
+  b.set(chainLink(prev, b), 40);
+  return b;
+}
+
+/** link(n) = SHA-512(link(n−1) ‖ content[0..40) ‖ body)[0..32) (§2.4). */
+export function chainLink(prev: Uint8Array, content: Uint8Array): Uint8Array {
+  const h = createHash("sha512");
+  h.update(prev);
+  h.update(content.subarray(0, 40));
+  h.update(content.subarray(RECORD_FIXED_BYTES));
+  return new Uint8Array(h.digest().subarray(0, LINK_BYTES));
+}
+
+/** The slot image a record occupies on flash: content, CRC, erased gap, commit marker. */
+export function encodeRecordSlot(content: Uint8Array): Uint8Array {
+  const s = new Uint8Array(SLOT_BYTES).fill(0xff);
+  s.set(content, 0);
+  view(s).setUint32(content.length, crc32Of(content), true);
+  view(s).setUint32(COMMIT_AT, 0, true);
+  return s;
+}
+
+/** Decodes record content; throws on a malformed one (lengths are checked). */
+export function decodeRecordContent(b: Uint8Array): LedgerRecord {
+  if (b.length < RECORD_FIXED_BYTES) throw new RangeError("record shorter than its fixed part");
+  const v = view(b);
+  const bodyLen = v.getUint16(36, true);
+  if (bodyLen > BODY_BYTES_MAX || b.length < RECORD_FIXED_BYTES + bodyLen) throw new RangeError("record body length out of range");
+  const content = b.slice(0, RECORD_FIXED_BYTES + bodyLen);
+  return {
+    seq: v.getUint32(0, true),
+    walletId: content.slice(4, 20),
+    counter: v.getUint32(20, true),
+    amount: v.getBigUint64(24, true),
+    time: v.getUint32(32, true),
+    kind: v.getUint16(38, true),
+    link: content.slice(40, 72),
+    body: content.slice(RECORD_FIXED_BYTES),
+    content,
+  };
+}
+
+export function encodeAckBody(readerId: Uint8Array, lastSeq: number, head: Uint8Array): Uint8Array {
+  need(readerId, 16, "reader id");
+  need(head, LINK_BYTES, "chain head");
+  const b = new Uint8Array(60);
+  const v = view(b);
+  v.setUint32(0, MAGIC.ack, true);
+  v.setUint16(4, 1, true);
+  b.set(readerId, 8);
+  v.setUint32(24, lastSeq, true);
+  b.set(head, 28);
+  return b;
+}
+
+export interface DenyList {
+  version: number;
+  issuedAt: number;
+  walletIds: Uint8Array[]; // 16 each
+  revokedKeyIds: Uint8Array[]; // 8 each
+}
+
+const compare = (a: Uint8Array, b: Uint8Array): number => Buffer.compare(a, b);
+
+/** The list image without its signature (§7); ids are sorted here. */
+export function encodeDenyListBody(d: DenyList): Uint8Array {
+  const wallets = [...d.walletIds].sort(compare);
+  const keys = [...d.revokedKeyIds].sort(compare);
+  const b = new Uint8Array(24 + 16 * wallets.length + 8 * keys.length);
+  const v = view(b);
+  v.setUint32(0, MAGIC.denyList, true);
+  v.setUint16(4, 1, true);
+  v.setUint32(8, d.version, true);
+  v.setUint32(12, d.issuedAt, true);
+  v.setUint32(16, wallets.length, true);
+  v.setUint32(20, keys.length, true);
+  wallets.forEach((w, i) => { need(w, 16, "wallet id"); b.set(w, 24 + 16 * i); });
+  keys.forEach((k, i) => { need(k, 8, "issuer key id"); b.set(k, 24 + 16 * wallets.length + 8 * i); });
+  return b;
+}
