@@ -38,3 +38,4 @@ export function ed25519Sign(sk: usize, msg: usize, len: i32, sigOut: usize): voi
   sign.ed25519Sign(sk, msg, len, sigOut);
 }
 export * from "./ledger/exports";
+export * from "./reader/exports";

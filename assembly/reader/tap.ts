@@ -1,0 +1,240 @@
+// The tap state machine (docs/PROTOCOL.md, "Reader checks, in order"): SELECT → checks
+// 2–6 on the certificate → PAY → re-tap path or checks 9–12 → durable append → accept
+// signals → RECEIPT. Every step returns CONTINUE or the decision that ends the tap; the
+// first failing check names it. Static buffers only; three NFC exchanges at most, each
+// bounded by the configured timeout, and every loop below is bounded by a constant.
+import { RAPDU_BYTES_MAX, CAPDU_BYTES_MAX } from "../limits";
+import { nfcTransceive, clockUnixSeconds, randomFill, signal } from "../board/reader";
+import {
+  SIGNAL_GATE, SIGNAL_LED, SIGNAL_BUZZER, SIGNAL_DISPLAY, GATE_OPEN, LED_GREEN, LED_RED,
+  BUZZER_ACCEPT, BUZZER_DECLINE,
+} from "../board/codes";
+import { sha512 } from "../crypto/sha512";
+import { ed25519Verify, ed25519VerifyRegistered } from "../crypto/verify";
+import * as c from "./codes";
+import { bytesCopy, bytesEqual, storeBe32, loadLe32 } from "./bytes";
+import {
+  buildSelect, buildPay, buildReceipt, judgeResponse, STEP_SELECT, STEP_PAY, STEP_RECEIPT,
+  RECEIPT_BYTES,
+} from "./apdu";
+import {
+  CERT_BYTES, CERT_HASH_BYTES, CERT_WALLET_ID, CERT_WALLET_KEY, CERT_SIGNATURE, certIssuerKeyId,
+  certOfflineCap, certCheckShape, certSignedMessage, certCheckWindow, certCheckPayment,
+} from "./cert";
+import {
+  AUTH_BYTES, AUTH_SIGNATURE, AUTH_CURRENCY, authCounter, buildPayCommand, authChallengeMatches,
+  authCheckEcho, authCheckCap, authSignedMessage, CHALLENGE_BYTES,
+} from "./auth";
+import { certCacheContains, certCacheInsert } from "./cache";
+import {
+  BODY_AUTH, BODY_CERT, OUTCOME_ACCEPTED, OUTCOME_ALREADY_ACCEPTED, REC_BODY, REC_HEAD_BYTES, REC_TIME,
+  receiptBuild, receiptFromRecord,
+} from "./receipt";
+import * as cfg from "./config";
+import * as lg from "./ledgerport";
+import { retapAllowed, retapDelivered, retapRecorded } from "./retap";
+import { ERR_NOT_FOUND } from "../ledger/status";
+
+/** Payment body appended to the ledger: authorization ‖ certificate (238 bytes), so that
+ *  clearing can re-verify both signatures from the record alone. The received frames
+ *  are copied straight into it. */
+export const BODY_BYTES: i32 = AUTH_BYTES + CERT_BYTES;
+const body: usize = memory.data(BODY_BYTES, 16);
+const cert: usize = body + BODY_CERT;
+const auth: usize = body + BODY_AUTH;
+const tx: usize = memory.data(CAPDU_BYTES_MAX, 16);
+const rx: usize = memory.data(RAPDU_BYTES_MAX, 16);
+/** The 34-byte payment command sent in PAY; the challenge is its first 16 bytes. */
+const command: usize = memory.data(40, 16);
+/** A signed message: label ‖ … (81 bytes for a certificate, 73 for an authorization). */
+const message: usize = memory.data(96, 16);
+const digest: usize = memory.data(64, 16);
+const certHash: usize = memory.data(CERT_HASH_BYTES, 16);
+/** Issuer key id as the deny list stores it: eight bytes, the u32 as a big-endian u64. */
+const keyId8: usize = memory.data(8, 8);
+const receipt: usize = memory.data(RECEIPT_BYTES, 16);
+
+let configured = false;
+let nowS: u32 = 0;
+let amountNow: u32 = 0;
+let receiptReady = false;
+let receiptDelivered = false;
+/** Ledger sequence the current receipt is for (valid while receiptReady). */
+let receiptSeq: u32 = 0;
+
+export function setConfigured(v: bool): void { configured = v; }
+export function receiptPtr(): usize { return receipt; }
+export function receiptLength(): i32 { return receiptReady ? RECEIPT_BYTES : 0; }
+export function receiptWasDelivered(): bool { return receiptDelivered; }
+
+/** One exchange through the board: the answer's length or a negative NFC error. */
+@inline function exchange(txLen: i32): i32 {
+  return nfcTransceive(tx, txLen, rx, RAPDU_BYTES_MAX, cfg.nfcTimeoutMs);
+}
+
+/** Check 1: SELECT by AID; a 131-byte version-1 certificate lands in the body buffer. */
+function selectWallet(): i32 {
+  const r = judgeResponse(STEP_SELECT, exchange(buildSelect(tx)), rx, CERT_BYTES);
+  if (r != c.CONTINUE) return r;
+  bytesCopy(cert, rx, CERT_BYTES);
+  sha512(cert, CERT_BYTES, digest);
+  bytesCopy(certHash, digest, CERT_HASH_BYTES);
+  return certCheckShape(cert);
+}
+
+/** Checks 2 and 3: a provisioned, unrevoked issuer key whose signature verifies (or a
+ *  certificate verified recently, by certHash). */
+function checkIssuer(): i32 {
+  const id = certIssuerKeyId(cert);
+  const slot = cfg.keySlotOf(id);
+  if (slot < 0) return c.ISSUER_UNKNOWN;
+  store<u32>(keyId8, 0);
+  storeBe32(keyId8 + 4, id);
+  const revoked = lg.ledgerIssuerRevoked(keyId8);
+  if (revoked != 0) return revoked < 0 ? c.LEDGER_ERROR : c.ISSUER_REVOKED;
+  if (certCacheContains(certHash)) return c.CONTINUE;
+  const len = certSignedMessage(cert, message);
+  if (ed25519VerifyRegistered(slot, message, len, cert + CERT_SIGNATURE) != 0) return c.CERT_SIGNATURE_INVALID;
+  certCacheInsert(certHash);
+  return c.CONTINUE;
+}
+
+/** Checks 4–6: validity window, deny list, currency and per-tap limits. */
+function checkWalletStanding(): i32 {
+  let r = certCheckWindow(cert, nowS, cfg.driftToleranceS);
+  if (r != c.CONTINUE) return r;
+  const stale = lg.ledgerDenyStale(nowS);
+  if (stale != 0) return stale < 0 ? c.LEDGER_ERROR : c.DENY_LIST_STALE;
+  const denied = lg.ledgerWalletDenied(cert + CERT_WALLET_ID);
+  if (denied != 0) return denied < 0 ? c.LEDGER_ERROR : c.WALLET_DENIED;
+  return certCheckPayment(cert, cfg.currency, amountNow, cfg.amountMin, cfg.amountMax);
+}
+
+/** Check 7: PAY with a fresh challenge; a 107-byte version-1 authorization lands in the
+ *  body buffer. Without a random challenge there is no replay protection: no PAY. */
+function requestAuthorization(): i32 {
+  if (randomFill(command, CHALLENGE_BYTES) != 0) return c.READER_FAULT;
+  buildPayCommand(command, cfg.readerIdPtr(), amountNow, cfg.currency, nowS);
+  const r = judgeResponse(STEP_PAY, exchange(buildPay(tx, command)), rx, AUTH_BYTES);
+  if (r != c.CONTINUE) return r;
+  bytesCopy(auth, rx, AUTH_BYTES);
+  return c.CONTINUE;
+}
+
+/** Checks 9–12 on an authorization for this challenge. */
+function checkAuthorization(): i32 {
+  let r = authCheckEcho(auth, command);
+  if (r != c.CONTINUE) return r;
+  const len = authSignedMessage(auth, certHash, message);
+  if (ed25519Verify(cert + CERT_WALLET_KEY, message, len, auth + AUTH_SIGNATURE) != 0) {
+    return c.AUTH_SIGNATURE_INVALID;
+  }
+  if (lg.ledgerFindWallet(cert + CERT_WALLET_ID) && authCounter(auth) <= lg.lastFoundCounter()) {
+    return c.COUNTER_REPLAYED;
+  }
+  return authCheckCap(auth, certOfflineCap(cert));
+}
+
+/** Check 8, the re-tap path: an authorization for another challenge is only good if it
+ *  is byte for byte the one recorded for this wallet's counter (same certificate too),
+ *  its receipt has not been delivered, and it was recorded within RETAP_WINDOW_S (a
+ *  replayed copy of an authorization must not open the gate again). Then the receipt is
+ *  rebuilt from that record and nothing is appended. A record already acknowledged and
+ *  reclaimed is gone: that is a mismatch, not a flash fault. */
+function recoverRetap(): i32 {
+  if (!lg.ledgerFindWallet(cert + CERT_WALLET_ID)) return c.CHALLENGE_MISMATCH;
+  if (lg.lastFoundCounter() != authCounter(auth)) return c.CHALLENGE_MISMATCH;
+  const seq = lg.lastFoundSequence();
+  const n = lg.ledgerReadRecord(seq);
+  if (n == ERR_NOT_FOUND) return c.CHALLENGE_MISMATCH;
+  if (n < 0) return c.LEDGER_ERROR;
+  const rec = lg.ledgerRecordPtr();
+  if (n != REC_HEAD_BYTES + BODY_BYTES || !bytesEqual(rec + REC_BODY, body, BODY_BYTES)) return c.CHALLENGE_MISMATCH;
+  if (!retapAllowed(seq, loadLe32(rec + REC_TIME), nowS)) return c.CHALLENGE_MISMATCH;
+  receiptSeq = seq;
+  const r = receiptFromRecord(receipt, OUTCOME_ALREADY_ACCEPTED, cfg.readerIdPtr(), rec, n, BODY_BYTES);
+  if (r != c.CONTINUE) return r;
+  receiptReady = true;
+  return c.CONTINUE;
+}
+
+/** Check 13: the durable append. Only its success may lead to an accept signal. */
+function commitPayment(): i32 {
+  const seq = lg.ledgerAppendPayment(cert + CERT_WALLET_ID, authCounter(auth), amountNow, nowS, body, BODY_BYTES);
+  if (seq <= 0) return lg.appendDecision(seq);
+  retapRecorded(<u32>seq);
+  receiptSeq = <u32>seq;
+  receiptBuild(
+    receipt, OUTCOME_ACCEPTED, cfg.readerIdPtr(), <u32>seq, authCounter(auth), amountNow,
+    auth + AUTH_CURRENCY, nowS, lg.ledgerChainHeadPtr(),
+  );
+  receiptReady = true;
+  return c.CONTINUE;
+}
+
+function signalAccept(code: i32): void {
+  signal(SIGNAL_GATE, GATE_OPEN);
+  signal(SIGNAL_LED, LED_GREEN);
+  signal(SIGNAL_BUZZER, BUZZER_ACCEPT);
+  signal(SIGNAL_DISPLAY, code);
+}
+
+/** Declines show red, beep and the reason. An empty field is not a decline anyone
+ *  sees: a board may call tap as its poll, so NO_WALLET signals nothing. */
+export function signalDecline(code: i32): void {
+  if (code == c.NO_WALLET) return;
+  signal(SIGNAL_LED, LED_RED);
+  signal(SIGNAL_BUZZER, BUZZER_DECLINE);
+  signal(SIGNAL_DISPLAY, code);
+}
+
+/** Check 14: the receipt. Its fate does not change the decision (the re-tap path
+ *  recovers a receipt that did not arrive); it is recorded for the probes. */
+function sendReceipt(): void {
+  const rc = exchange(buildReceipt(tx, receipt));
+  receiptDelivered = judgeResponse(STEP_RECEIPT, rc, rx, 0) == c.CONTINUE;
+  if (receiptDelivered) retapDelivered(receiptSeq);
+}
+
+/** The accepted ending shared by a new payment and a recovered re-tap. */
+function finishAccepted(code: i32): i32 {
+  signalAccept(code);
+  sendReceipt();
+  return code;
+}
+
+/** The amount of this tap: the fare in gate mode (argument must be 0), the argument in
+ *  kiosk mode (must be > 0). Returns CONTINUE with amountNow set, or the decision. */
+function chooseAmount(amountArg: i32): i32 {
+  if (cfg.mode == cfg.MODE_GATE) {
+    if (amountArg != 0) return c.AMOUNT_OUT_OF_LIMITS;
+    amountNow = cfg.fare;
+    return c.CONTINUE;
+  }
+  if (amountArg <= 0) return c.AMOUNT_REQUIRED;
+  amountNow = <u32>amountArg;
+  return c.CONTINUE;
+}
+
+/** Runs one tap to its decision; signals an acceptance itself (after the append),
+ *  leaves decline signals to the caller. */
+export function runTap(amountArg: i32): i32 {
+  receiptReady = false;
+  receiptDelivered = false;
+  if (!configured) return c.NOT_CONFIGURED;
+  let r = chooseAmount(amountArg);
+  if (r != c.CONTINUE) return r;
+  nowS = clockUnixSeconds();
+  r = selectWallet();
+  if (r == c.CONTINUE) r = checkIssuer();
+  if (r == c.CONTINUE) r = checkWalletStanding();
+  if (r == c.CONTINUE) r = requestAuthorization();
+  if (r != c.CONTINUE) return r;
+  if (!authChallengeMatches(auth, command)) {
+    r = recoverRetap();
+    return r == c.CONTINUE ? finishAccepted(c.ALREADY_ACCEPTED) : r;
+  }
+  r = checkAuthorization();
+  if (r == c.CONTINUE) r = commitPayment();
+  return r == c.CONTINUE ? finishAccepted(c.ACCEPTED) : r;
+}
