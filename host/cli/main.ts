@@ -4,9 +4,12 @@ import type { Command } from "./command.ts";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./command.ts";
 import { command as demo } from "./commands/demo.ts";
 import { command as vectors } from "./commands/vectors.ts";
+import { command as tap } from "./commands/tap.ts";
+import { command as sim } from "./commands/sim.ts";
+import { command as issuer } from "./commands/issuer.ts";
 import { command as ledger } from "./commands/ledger.ts";
 
-const commands: readonly Command[] = [demo, ledger, vectors];
+const commands: readonly Command[] = [demo, tap, sim, issuer, ledger, vectors];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

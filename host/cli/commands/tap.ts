@@ -1,0 +1,161 @@
+// `offtap tap` — one tap through the real firmware on the simulated board, shown APDU by
+// APDU with the decision, its reason and timings.
+import type { Command } from "../command.ts";
+import { EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
+import { parse, intFlag } from "../args.ts";
+import { bold, dim, green, red, yellow } from "../output.ts";
+import { writeFileSync } from "node:fs";
+import { SCENARIOS, findScenario } from "../../sim/scenarios.ts";
+import { TapeRecorder, type Tape } from "../../sim/tape.ts";
+import { DEFAULT_START_UNIX_S } from "../../sim/world.ts";
+import type { TapResult } from "../../sim/reader.ts";
+import type { ExchangeEvent, SignalEvent } from "../../sim/board.ts";
+import { LED_NAMES, SIGNAL_KIND_NAMES, nfcStatusName } from "../../sim/abi.ts";
+import {
+  type ExchangeStep, reasonInfo, reasonName, summarizeCommand, summarizeResponse, toHex, isAcceptance,
+} from "../../protocol/index.ts";
+
+const HELP = `usage: offtap tap [--scenario NAME] [--seed S] [--json] [--record FILE]
+       offtap tap --list
+
+Runs one tap exchange through build/offtap.wasm on the simulated board (NFC field,
+flash, clock, seeded RNG) and prints every APDU (C and R, hex, with a decoded summary),
+the decision, its reason and timings. A scenario may tap a few times first to set the
+situation up (a torn exchange before a re-tap, a used counter before a replay); those
+taps are listed, and the last tap is shown in full.
+
+options:
+  --scenario NAME  what happens (default: accepted); --list shows them all
+  --seed S         seed for keys, wallets, challenges and the clock (default 1)
+  --json           print the tap as JSON
+  --record FILE    also write the run as a replayable tape (the format of
+                   test/vectors/protocol/exchanges.json, one tape)
+  --list           list the scenarios and the decision each one expects
+  --help           show this help
+
+Exit codes: 0 the decision is the one docs/PROTOCOL.md prescribes for the scenario,
+1 it is not (the seed is printed to replay it), 2 usage error.`;
+
+const STEPS: readonly ExchangeStep[] = ["SELECT", "PAY", "RECEIPT"];
+
+function stepOf(x: ExchangeEvent, i: number): ExchangeStep {
+  if (x.tx[1] === 0xa4) return "SELECT";
+  if (x.tx[1] === 0x50) return "PAY";
+  if (x.tx[1] === 0x52) return "RECEIPT";
+  return STEPS[Math.min(i, 2)]!;
+}
+
+function signalText(s: SignalEvent): string {
+  const kind = SIGNAL_KIND_NAMES[s.kind] ?? `kind ${s.kind}`;
+  if (s.kind === 1) return `led ${LED_NAMES[s.value] ?? s.value}`;
+  if (s.kind === 2) return `buzzer ${s.value === 1 ? "accept" : s.value === 2 ? "decline" : s.value}`;
+  if (s.kind === 3) return `display ${reasonName(s.value)}`;
+  if (s.kind === 0) return `gate ${s.value === 1 ? "open" : s.value}`;
+  return `${kind} ${s.value}`;
+}
+
+function exchangeJson(x: ExchangeEvent, i: number): object {
+  const step = stepOf(x, i);
+  return {
+    step,
+    command: toHex(x.tx),
+    commandSummary: summarizeCommand(x.tx),
+    response: x.rx === undefined ? null : toHex(x.rx),
+    responseSummary: x.rx === undefined ? nfcStatusName(x.status) : summarizeResponse(step, x.rx),
+    status: x.status,
+    elapsedMs: x.elapsedMs,
+  };
+}
+
+function resultJson(r: TapResult): object {
+  return {
+    decision: r.decision,
+    reason: r.reason,
+    description: reasonInfo(r.decision)?.description ?? "not in docs/PROTOCOL.md",
+    accepted: r.accepted,
+    exchanges: r.exchanges.map(exchangeJson),
+    signals: r.signals.map((s) => ({ kind: SIGNAL_KIND_NAMES[s.kind] ?? s.kind, value: s.value, text: signalText(s) })),
+    receipt: r.receiptBytes === undefined || r.receipt === undefined ? null : {
+      bytes: toHex(r.receiptBytes),
+      outcome: r.receipt.outcome, sequence: r.receipt.sequence, counter: r.receipt.counter, amount: r.receipt.amount,
+      currency: r.receipt.currency, readerTime: r.receipt.readerTime, recordHash: toHex(r.receipt.recordHash),
+    },
+    timings: { simulatedMs: r.simulatedMs, firmwareMicros: Math.round(r.hostMicros) },
+    logs: r.logs.map((l) => l.text),
+  };
+}
+
+function printTap(r: TapResult, expected: string): void {
+  for (const [i, x] of r.exchanges.entries()) {
+    const step = stepOf(x, i);
+    console.log(`${bold("→")} ${toHex(x.tx)}`);
+    console.log(`  ${dim(summarizeCommand(x.tx))}`);
+    if (x.rx === undefined) console.log(`${bold("←")} ${red(nfcStatusName(x.status))} ${dim(`after ${x.elapsedMs} ms`)}`);
+    else {
+      console.log(`${bold("←")} ${toHex(x.rx)}`);
+      console.log(`  ${dim(summarizeResponse(step, x.rx))} ${dim(`(${x.elapsedMs} ms)`)}`);
+    }
+  }
+  if (r.exchanges.length === 0) console.log(dim("(no APDU exchanged)"));
+  const info = reasonInfo(r.decision);
+  const verdict = isAcceptance(r.decision) ? green(r.reason) : red(r.reason);
+  console.log("");
+  const rows: [string, string][] = [
+    ["decision", `${verdict} (${r.decision})`],
+    ["reason", info?.description ?? "not in docs/PROTOCOL.md"],
+    ["expected", r.reason === expected ? green(expected) : yellow(expected)],
+    ["signals", r.signals.map(signalText).join(", ") || "none"],
+    ["receipt", r.receipt === undefined ? "none" : `seq ${r.receipt.sequence}, counter ${r.receipt.counter}, ${r.receipt.outcome === 0 ? "accepted now" : "already accepted"}, record ${toHex(r.receipt.recordHash)}`],
+    ["tap time", `${r.simulatedMs} ms simulated (radio), ${(r.hostMicros / 1000).toFixed(2)} ms in the firmware on this host`],
+  ];
+  for (const [k, v] of rows) console.log(`${bold(k.padEnd(9))} ${v}`);
+}
+
+export const command: Command = {
+  name: "tap",
+  summary: "run one simulated tap through the firmware and show every APDU",
+  async run(argv) {
+    const { values } = parse(argv, {
+      scenario: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" }, list: { type: "boolean" }, help: { type: "boolean" },
+      record: { type: "string" },
+    });
+    if (values.help) { console.log(HELP); return EXIT_OK; }
+    if (values.list) {
+      if (values.json) console.log(JSON.stringify(SCENARIOS.map((s) => ({ name: s.name, expected: s.expected, description: s.description }))));
+      else {
+        const w1 = Math.max(...SCENARIOS.map((s) => s.name.length));
+        const w2 = Math.max(...SCENARIOS.map((s) => s.expected.length));
+        console.log(bold(`${"scenario".padEnd(w1)}  ${"expected".padEnd(w2)}  what happens`));
+        for (const s of SCENARIOS) console.log(`${s.name.padEnd(w1)}  ${s.expected.padEnd(w2)}  ${s.description}`);
+      }
+      return EXIT_OK;
+    }
+    const name = values.scenario ?? "accepted";
+    const scenario = findScenario(name);
+    if (scenario === undefined) throw new UsageError(`unknown scenario '${name}' (see offtap tap --list)`);
+    const seed = intFlag("seed", values.seed, 1, 0xffffffff);
+    const recorder = values.record === undefined ? undefined : new TapeRecorder();
+    const run = scenario.run(seed, { recorder });
+    if (recorder !== undefined && values.record !== undefined) {
+      const tape: Tape = {
+        id: scenario.name, comment: `${scenario.description}; last tap expected ${scenario.expected}`, rngSeed: seed,
+        geometry: run.world.config.geometry, startUnixSeconds: DEFAULT_START_UNIX_S, steps: recorder.steps,
+      };
+      try { writeFileSync(values.record, JSON.stringify({ tapes: [tape] }, null, 1) + "\n"); } catch (err) {
+        throw new UsageError(`cannot write ${values.record}: ${(err as Error).message}`);
+      }
+    }
+    const ok = run.result.reason === scenario.expected;
+    if (values.json) {
+      console.log(JSON.stringify({ scenario: scenario.name, seed, expected: scenario.expected, ok, before: run.before.map((b) => b.reason), ...resultJson(run.result) }));
+    } else {
+      console.log(bold(`offtap tap — scenario ${scenario.name}: ${scenario.description}`));
+      console.log(dim(`seed ${seed}, reader ${toHex(run.world.readerId)}, ${run.world.config.mode} mode, fare ${run.world.config.fare}, currency ${run.world.config.currency}`));
+      if (run.before.length > 0) console.log(dim(`taps before: ${run.before.map((b) => b.reason).join(", ")}`));
+      console.log("");
+      printTap(run.result, scenario.expected);
+    }
+    if (!ok) console.error(`offtap tap: decision ${run.result.reason} differs from the expected ${scenario.expected}; replay with --scenario ${scenario.name} --seed ${seed}`);
+    return ok ? EXIT_OK : EXIT_FAILED;
+  },
+};

@@ -1,0 +1,52 @@
+// One-line human summaries of APDUs for `offtap tap` transcripts. They never throw:
+// a frame that does not decode is described as such.
+import { toHex, ProtocolError } from "./bytes.ts";
+import { decodeTapCommand, parseResponse, RESPONSE_DATA_BYTES, swHex } from "./apdu.ts";
+import { statusWordName, SW } from "./constants.ts";
+import { decodeCertificate } from "./certificate.ts";
+import { decodeAuthorization } from "./authorization.ts";
+
+function errText(err: unknown): string {
+  return err instanceof ProtocolError ? err.message : String(err);
+}
+
+export function summarizeCommand(bytes: Uint8Array): string {
+  try {
+    const c = decodeTapCommand(bytes);
+    switch (c.kind) {
+      case "SELECT": return `SELECT AID ${toHex(c.aid)}`;
+      case "PAY": {
+        const p = c.payment;
+        return `PAY amount ${p.amount} cur ${p.currency} reader ${toHex(p.readerId)} time ${p.readerTime} challenge ${toHex(p.challenge).slice(0, 8)}…`;
+      }
+      case "RECEIPT": {
+        const r = c.receipt;
+        return `RECEIPT ${r.outcome === 0 ? "accepted" : "already accepted"} seq ${r.sequence} counter ${r.counter} amount ${r.amount}`;
+      }
+    }
+  } catch (err) {
+    return `undecodable command: ${errText(err)}`;
+  }
+}
+
+export type ExchangeStep = keyof typeof RESPONSE_DATA_BYTES;
+
+export function summarizeResponse(step: ExchangeStep, bytes: Uint8Array): string {
+  let r;
+  try { r = parseResponse(bytes); } catch (err) { return `undecodable response: ${errText(err)}`; }
+  const sw = `${swHex(r.sw)} ${statusWordName(r.sw)}`;
+  if (r.sw !== SW.OK) return `${sw}${r.data.length > 0 ? ` with ${r.data.length} data bytes` : ""}`;
+  try {
+    if (step === "SELECT") {
+      const c = decodeCertificate(r.data, { strictVersion: false, strictWindow: false });
+      return `certificate v${c.version} wallet ${toHex(c.walletId).slice(0, 8)}… issuer ${c.issuerKeyId} cap ${c.offlineCap} cur ${c.currency} valid ${c.validFrom}…${c.validUntil}`;
+    }
+    if (step === "PAY") {
+      const a = decodeAuthorization(r.data, { strictVersion: false });
+      return `authorization v${a.version} amount ${a.amount} counter ${a.counter} cumulative ${a.cumulative} challenge ${toHex(a.challenge).slice(0, 8)}…`;
+    }
+    return r.data.length === 0 ? "OK" : `OK with ${r.data.length} unexpected data bytes`;
+  } catch (err) {
+    return `${sw}, bad data: ${errText(err)}`;
+  }
+}

@@ -1,0 +1,281 @@
+// A simulated phone wallet: the card side of the tap exchange. It receives C-APDU bytes
+// and answers R-APDU bytes exactly as docs/PROTOCOL.md says an honest wallet does
+// (including the re-tap rules), and can misbehave on request.
+import {
+  AUTHORIZATION_BYTES, type Authorization, type PaymentCommand, type Receipt, CERTIFICATE_BYTES, CommandError,
+  PROTOCOL_VERSION, SW, authorizationSignedMessage, certHash, decodeAuthorization, decodeCertificate,
+  decodeTapCommand, encodeAuthorization, encodeResponse, equalBytes, toHex, ProtocolError,
+} from "../protocol/index.ts";
+import { Ed25519Key } from "../issuer/ed25519.ts";
+import type { Rng } from "./rng.ts";
+
+/** Per-tap misbehaviours (the certificate-level ones are built into the certificate). */
+export const MISBEHAVIOURS = [
+  "replay-old-auth", "exceed-cap", "cumulative-below-amount", "wrong-key", "other-reader", "other-amount",
+  "other-currency", "other-time", "reuse-counter", "auth-version", "slow-select", "slow-pay",
+  "vanish-after-select", "vanish-after-pay", "vanish-before-receipt", "no-app", "garbage", "truncated",
+  "oversized", "bad-status", "refuse", "garbage-auth", "truncated-auth",
+] as const;
+export type Misbehaviour = (typeof MISBEHAVIOURS)[number];
+
+export type WalletReply =
+  | { kind: "answer"; bytes: Uint8Array; latencyMs: number }
+  /** The wallet leaves the field `afterMs` into this exchange; the reader sees ERR_FIELD_LOST. */
+  | { kind: "vanish"; afterMs: number }
+  /** No answer before `latencyMs` (the field turns that into a timeout when it exceeds the reader's). */
+  | { kind: "late"; bytes: Uint8Array; latencyMs: number };
+
+interface Pending {
+  readerIdHex: string;
+  counter: number;
+  amount: number;
+  bytes: Uint8Array;
+}
+
+export interface WalletOptions {
+  certificate: Uint8Array;
+  key: Ed25519Key;
+  /** Signs instead of `key` for the `wrong-key` misbehaviour. */
+  wrongKey?: Ed25519Key;
+  /** Processing plus radio time per exchange, in simulated milliseconds. */
+  latencyMs?: number;
+  /** Latency of a `slow-*` answer; must exceed the reader's NFC timeout to matter. */
+  slowLatencyMs?: number;
+  name?: string;
+  rng?: Rng;
+}
+
+const HISTORY_MAX = 8; // authorizations kept for replay misbehaviour
+const RECEIPTS_MAX = 16; // receipts kept for inspection
+
+export class SimWallet {
+  certificate: Uint8Array;
+  certHash: Uint8Array;
+  readonly walletIdHex: string;
+  offlineCap: number;
+  readonly name: string;
+  latencyMs: number;
+  slowLatencyMs: number;
+  /** Persistent misbehaviour, applied to every tap until cleared. */
+  misbehaviour: Misbehaviour | undefined;
+  private onceMisbehaviour: Misbehaviour | undefined;
+  private sessionMisbehaviour: Misbehaviour | undefined;
+  private readonly key: Ed25519Key;
+  private wrongKey: Ed25519Key | undefined;
+  private readonly rng: Rng | undefined;
+  private counterValue = 0;
+  private spentValue = 0;
+  private readonly pendings = new Map<string, Pending>();
+  private readonly historyList: Uint8Array[] = [];
+  private readonly receiptList: Receipt[] = [];
+  private selected = false;
+  private presentedPending: Pending | undefined;
+  private receiptThisSession = false;
+  private vanished = false;
+  private burnedCount = 0;
+
+  constructor(o: WalletOptions) {
+    if (o.certificate.length !== CERTIFICATE_BYTES) throw new RangeError(`certificate must be ${CERTIFICATE_BYTES} bytes`);
+    this.certificate = Uint8Array.from(o.certificate);
+    this.certHash = certHash(this.certificate);
+    const cert = decodeCertificate(this.certificate, { strictVersion: false, strictWindow: false });
+    this.walletIdHex = toHex(cert.walletId);
+    this.offlineCap = cert.offlineCap;
+    this.key = o.key;
+    this.wrongKey = o.wrongKey;
+    this.latencyMs = o.latencyMs ?? 12;
+    this.slowLatencyMs = o.slowLatencyMs ?? 5_000;
+    this.name = o.name ?? `wallet ${this.walletIdHex.slice(0, 8)}`;
+    this.rng = o.rng;
+  }
+
+  /**
+   * The wallet went online and its issuer certified it again (a new cap and window for
+   * the same wallet id and key). Offline spend is per certificate, so it starts at 0;
+   * the counter continues (readers track it per wallet id). Only without pending
+   * authorizations: those are bound to the old certificate.
+   */
+  recertify(certificate: Uint8Array): void {
+    const cert = decodeCertificate(certificate, { strictVersion: false, strictWindow: false });
+    if (toHex(cert.walletId) !== this.walletIdHex) throw new Error("recertify: another wallet's certificate");
+    if (this.pendings.size > 0) throw new Error("recertify: pending authorizations are bound to the current certificate");
+    this.certificate = Uint8Array.from(certificate);
+    this.certHash = certHash(this.certificate);
+    this.offlineCap = cert.offlineCap;
+    this.spentValue = 0;
+  }
+
+  /** Misbehave on the next tap only. */
+  once(m: Misbehaviour): this { this.onceMisbehaviour = m; return this; }
+
+  get counter(): number { return this.counterValue; }
+  /** Cumulative offline spend, pending authorizations included. */
+  get spent(): number { return this.spentValue; }
+  get pending(): readonly Pending[] { return [...this.pendings.values()]; }
+  get receipts(): readonly Receipt[] { return this.receiptList; }
+  /** Pending authorizations given up after an unanswered re-presentation. */
+  get burned(): number { return this.burnedCount; }
+  get history(): readonly Uint8Array[] { return this.historyList; }
+
+  /** The field comes up: a new session starts (called by the NFC field when the wallet enters). */
+  beginSession(): void {
+    this.selected = false;
+    this.presentedPending = undefined;
+    this.receiptThisSession = false;
+    this.vanished = false;
+    this.sessionMisbehaviour = this.onceMisbehaviour ?? this.misbehaviour;
+    this.onceMisbehaviour = undefined;
+  }
+
+  /**
+   * The session is over (the reader dropped its field or the wallet left; a phone cannot
+   * tell which). A pending authorization the wallet re-presented without getting a
+   * receipt back is no longer presented (its counter is burned) but its amount stays
+   * counted as spent (docs/PROTOCOL.md "Re-taps" 3): the wallet cannot tell a decline
+   * from an acceptance whose receipt was lost again.
+   */
+  endSession(): void {
+    const p = this.presentedPending;
+    if (p !== undefined && !this.receiptThisSession) {
+      this.pendings.delete(p.readerIdHex);
+      this.burnedCount++;
+    }
+    this.presentedPending = undefined;
+    this.selected = false;
+  }
+
+  receive(capdu: Uint8Array): WalletReply {
+    const m = this.sessionMisbehaviour;
+    let cmd;
+    try {
+      cmd = decodeTapCommand(capdu);
+    } catch (err) {
+      if (err instanceof CommandError) return this.answer(encodeResponse(new Uint8Array(0), err.sw));
+      if (err instanceof ProtocolError) return this.answer(encodeResponse(new Uint8Array(0), SW.WRONG_DATA));
+      throw err;
+    }
+    switch (cmd.kind) {
+      case "SELECT": return this.onSelect(m);
+      case "PAY": return this.onPay(cmd.payment, m);
+      case "RECEIPT": return this.onReceipt(cmd.receipt, m);
+    }
+  }
+
+  private answer(bytes: Uint8Array, latencyMs = this.latencyMs): WalletReply {
+    return { kind: "answer", bytes, latencyMs };
+  }
+
+  private vanish(): WalletReply {
+    this.vanished = true;
+    return { kind: "vanish", afterMs: Math.max(1, Math.floor(this.latencyMs / 2)) };
+  }
+
+  private randomBytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    if (this.rng !== undefined) this.rng.fill(out);
+    else for (let i = 0; i < n; i++) out[i] = (i * 151 + 17) & 0xff;
+    return out;
+  }
+
+  private onSelect(m: Misbehaviour | undefined): WalletReply {
+    if (m === "no-app") return this.answer(encodeResponse(new Uint8Array(0), SW.FILE_NOT_FOUND));
+    if (m === "slow-select") return { kind: "late", bytes: encodeResponse(this.certificate, SW.OK), latencyMs: this.slowLatencyMs };
+    if (m === "garbage") return this.answer(this.randomBytes(1 + CERTIFICATE_BYTES));
+    if (m === "truncated") return this.answer(encodeResponse(this.certificate.subarray(0, 100), SW.OK));
+    if (m === "oversized") return this.answer(this.randomBytes(600));
+    if (m === "bad-status") return this.answer(encodeResponse(this.certificate, 0x6f00));
+    this.selected = true;
+    return this.answer(encodeResponse(this.certificate, SW.OK));
+  }
+
+  private onPay(p: PaymentCommand, m: Misbehaviour | undefined): WalletReply {
+    if (!this.selected) return this.answer(encodeResponse(new Uint8Array(0), SW.CONDITIONS_NOT_SATISFIED));
+    if (m === "vanish-after-select") return this.vanish();
+    if (m === "refuse") return this.answer(encodeResponse(new Uint8Array(0), SW.CONDITIONS_NOT_SATISFIED));
+    if (m === "garbage-auth") return this.answer(encodeResponse(this.randomBytes(AUTHORIZATION_BYTES), SW.OK));
+    if (m === "truncated-auth") return this.answer(encodeResponse(this.randomBytes(60), SW.OK));
+    if (m === "replay-old-auth" && this.historyList.length > 0) {
+      return this.answer(encodeResponse(this.historyList[0]!, SW.OK));
+    }
+    const readerIdHex = toHex(p.readerId);
+    const pending = this.pendings.get(readerIdHex);
+    let bytes: Uint8Array;
+    if (pending !== undefined) {
+      // Re-tap at the reader of a torn exchange: the pending authorization, unchanged.
+      this.presentedPending = pending;
+      bytes = pending.bytes;
+    } else {
+      const signed = this.sign(p, m);
+      if (signed === undefined) return this.answer(encodeResponse(new Uint8Array(0), SW.CONDITIONS_NOT_SATISFIED));
+      bytes = signed;
+    }
+    if (m === "vanish-after-pay") return this.vanish();
+    if (m === "slow-pay") return { kind: "late", bytes: encodeResponse(bytes, SW.OK), latencyMs: this.slowLatencyMs };
+    return this.answer(encodeResponse(bytes, SW.OK));
+  }
+
+  /** Signs a fresh authorization (with any requested lie); undefined = refuse (over the cap). */
+  private sign(p: PaymentCommand, m: Misbehaviour | undefined): Uint8Array | undefined {
+    let cumulative = this.spentValue + p.amount;
+    if (m === "exceed-cap") {
+      if (cumulative <= this.offlineCap) cumulative = Math.min(this.offlineCap + p.amount, 0xffffffff);
+    } else if (cumulative > this.offlineCap) {
+      return undefined;
+    }
+    const counter = m === "reuse-counter" && this.counterValue > 0 ? this.counterValue : this.counterValue + 1;
+    const body = {
+      version: m === "auth-version" ? 2 : PROTOCOL_VERSION,
+      challenge: p.challenge,
+      readerId: m === "other-reader" ? flipFirst(p.readerId) : p.readerId,
+      amount: m === "other-amount" ? (p.amount + 1) >>> 0 : p.amount,
+      currency: m === "other-currency" ? (p.currency ^ 1) : p.currency,
+      readerTime: m === "other-time" ? (p.readerTime + 1) >>> 0 : p.readerTime,
+      counter,
+      cumulative: m === "cumulative-below-amount" ? Math.max(0, p.amount - 1) : cumulative,
+    };
+    const key = m === "wrong-key" ? (this.wrongKey ??= new Ed25519Key(this.randomBytes(32))) : this.key;
+    const auth: Authorization = { ...body, walletSignature: key.sign(authorizationSignedMessage(this.certHash, body)) };
+    const bytes = encodeAuthorization(auth);
+    this.counterValue = counter;
+    if (m === "reuse-counter" || m === "exceed-cap") {
+      // A cheating wallet does not keep honest books; it does not mark the payment pending.
+    } else {
+      this.spentValue += p.amount;
+      this.pendings.set(toHex(p.readerId), { readerIdHex: toHex(p.readerId), counter, amount: p.amount, bytes });
+    }
+    this.historyList.push(bytes);
+    if (this.historyList.length > HISTORY_MAX) this.historyList.shift();
+    return bytes;
+  }
+
+  private onReceipt(r: Receipt, m: Misbehaviour | undefined): WalletReply {
+    if (m === "vanish-before-receipt") return this.vanish();
+    const key = toHex(r.readerId);
+    const pending = this.pendings.get(key);
+    if (pending === undefined || pending.counter !== r.counter || pending.amount !== r.amount) {
+      return this.answer(encodeResponse(new Uint8Array(0), SW.WRONG_DATA));
+    }
+    this.pendings.delete(key);
+    this.receiptThisSession = true;
+    this.receiptList.push(r);
+    if (this.receiptList.length > RECEIPTS_MAX) this.receiptList.shift();
+    return this.answer(encodeResponse(new Uint8Array(0), SW.OK));
+  }
+
+  /** Decoded view of the wallet's pending authorization at a reader, for tests. */
+  pendingAt(readerId: Uint8Array): Authorization | undefined {
+    const p = this.pendings.get(toHex(readerId));
+    return p === undefined ? undefined : decodeAuthorization(p.bytes, { strictVersion: false });
+  }
+
+  isPendingAuthorization(bytes: Uint8Array): boolean {
+    for (const p of this.pendings.values()) if (equalBytes(p.bytes, bytes)) return true;
+    return false;
+  }
+}
+
+function flipFirst(b: Uint8Array): Uint8Array {
+  const out = Uint8Array.from(b);
+  out[0] = out[0]! ^ 0x01;
+  return out;
+}

@@ -1,0 +1,260 @@
+// A simulated installation: issuers, an operator and a clearing service, one reader
+// (the real firmware on a SimBoard) and wallets certified for it. Everything derives
+// from one seed: keys, wallet ids, challenges, faults and the clock.
+import { Ed25519Key } from "../issuer/ed25519.ts";
+import { Issuer } from "../issuer/issuer.ts";
+import {
+  CERTIFICATE_BYTES, PROTOCOL_VERSION, certificateSignedMessage, decodeCertificate, encodeCertificate, toHex, type CertificateBody,
+} from "../protocol/index.ts";
+import { SimBoard } from "./board.ts";
+import { encodeReaderConfig, type FlashGeometry, type ReaderConfig } from "./config.ts";
+import { encodeDenyList, type DenyList } from "./denylist.ts";
+import { SimReader, readerModule, type TapResult } from "./reader.ts";
+import { Rng } from "./rng.ts";
+import { SimWallet } from "./wallet.ts";
+import type { TapeRecorder } from "./tape.ts";
+
+/** How a wallet's certificate was made: honest, or one of the certificate-level faults. */
+export const CERT_KINDS = [
+  "honest", "cert-expired", "cert-not-yet-valid", "issuer-revoked", "issuer-unknown", "cert-bad-signature",
+  "cert-version", "wrong-currency", "denied", "cert-empty-window",
+] as const;
+export type CertKind = (typeof CERT_KINDS)[number];
+
+/** A reader board's flash as the ledger's tools assume it (host/ledger/workload.ts):
+ *  256 KiB ledger (64 sectors of 4 KiB, 448 records), 32 KiB deny list, 4 KiB config. */
+export const DEFAULT_GEOMETRY: FlashGeometry = {
+  ledgerBytes: 256 * 1024, sectorBytes: 4096, pageBytes: 256, denyBytes: 32 * 1024, configBytes: 4096,
+};
+/** 2026-11-21 00:00:00 UTC: a fixed start so that runs replay to the byte. */
+export const DEFAULT_START_UNIX_S = 1_795_305_600;
+const DAY_S = 86_400;
+
+export interface WorldOptions {
+  seed: number | string;
+  mode?: "gate" | "kiosk";
+  fare?: number;
+  currency?: number;
+  amountMin?: number;
+  amountMax?: number;
+  nfcTimeoutMs?: number;
+  driftToleranceS?: number;
+  geometry?: FlashGeometry;
+  startUnixSeconds?: number;
+  /** Install a fresh, empty deny list at start-up (default true when there is a deny partition). */
+  installDenyList?: boolean;
+  denyMaxAgeS?: number;
+  wasmPath?: string;
+  captureLogs?: boolean;
+  frameErrorRate?: number;
+  /** Provision the reader at start-up (default true); false leaves it NOT_CONFIGURED. */
+  provision?: boolean;
+  /** Records the run as a replayable tape (test vectors). */
+  recorder?: TapeRecorder;
+}
+
+export interface WalletSpec {
+  kind?: CertKind;
+  offlineCap?: number;
+  latencyMs?: number;
+}
+
+export class SimWorld {
+  readonly seed: number | string;
+  readonly rng: Rng;
+  readonly issuers: Issuer[];
+  /** Provisioned on the reader, then revoked by the deny list. */
+  readonly revokedIssuer: Issuer;
+  /** Never provisioned on the reader. */
+  readonly unknownIssuer: Issuer;
+  readonly operatorKey: Ed25519Key;
+  readonly clearingKey: Ed25519Key;
+  readonly deviceKey: Ed25519Key;
+  readonly readerId: Uint8Array;
+  readonly config: ReaderConfig;
+  readonly configBytes: Uint8Array;
+  readonly board: SimBoard;
+  readonly reader: SimReader;
+  readonly wallets: SimWallet[] = [];
+  readonly recorder: TapeRecorder | undefined;
+  private denyVersion = 0;
+  private readonly denied: Uint8Array[] = [];
+  private readonly walletRng: Rng;
+
+  constructor(o: WorldOptions) {
+    this.seed = o.seed;
+    this.rng = Rng.from(o.seed, "world");
+    const keyRng = this.rng.derive("keys");
+    const key = (): Ed25519Key => new Ed25519Key(keyRng.bytes(32));
+    this.issuers = [new Issuer(1, key()), new Issuer(2, key())];
+    this.revokedIssuer = new Issuer(3, key());
+    this.unknownIssuer = new Issuer(99, key());
+    this.operatorKey = key();
+    this.clearingKey = key();
+    this.deviceKey = key();
+    this.readerId = keyRng.bytes(8);
+    this.walletRng = this.rng.derive("wallets");
+    const mode = o.mode ?? "gate";
+    const geometry = o.geometry ?? DEFAULT_GEOMETRY;
+    this.config = {
+      readerId: this.readerId,
+      mode,
+      currency: o.currency ?? 978,
+      fare: mode === "gate" ? (o.fare ?? 250) : 0,
+      amountMin: o.amountMin ?? 1,
+      amountMax: o.amountMax ?? 10_000,
+      driftToleranceS: o.driftToleranceS ?? 300,
+      nfcTimeoutMs: o.nfcTimeoutMs ?? 100,
+      issuerKeys: [...this.issuers, this.revokedIssuer].map((i) => ({ keyId: i.keyId, publicKey: i.publicKey })),
+      geometry,
+      denyMaxAgeS: o.denyMaxAgeS ?? 7 * DAY_S,
+      deviceSecretKey: this.deviceKey.secretKey(),
+      operatorPublicKey: this.operatorKey.publicKey,
+      clearingPublicKey: this.clearingKey.publicKey,
+    };
+    this.configBytes = encodeReaderConfig(this.config);
+    this.board = new SimBoard({
+      seed: o.seed, geometry, startUnixSeconds: o.startUnixSeconds ?? DEFAULT_START_UNIX_S,
+      flashSeed: this.rng.derive("flash").nextU32(), captureLogs: o.captureLogs ?? true, frameErrorRate: o.frameErrorRate ?? 0,
+    });
+    this.reader = new SimReader(this.board, readerModule(o.wasmPath));
+    this.recorder = o.recorder;
+    if (o.provision ?? true) {
+      const rc = this.reader.init(this.configBytes);
+      this.recorder?.init(this.configBytes, rc);
+      if (rc !== 0) throw new Error(`reader init refused the simulated configuration: status ${rc} (seed ${String(o.seed)})`);
+      if ((o.installDenyList ?? true) && geometry.denyBytes > 0) {
+        const dr = this.installDenyList();
+        if (dr !== 0) throw new Error(`reader refused the simulated deny list: status ${dr} (seed ${String(o.seed)})`);
+      }
+    }
+  }
+
+  now(): number { return this.board.clock.unixSeconds(); }
+
+  /** Certifies a new wallet; `kind` picks an honest certificate or a certificate-level fault. */
+  createWallet(spec: WalletSpec = {}): SimWallet {
+    const kind = spec.kind ?? "honest";
+    const r = this.walletRng;
+    const walletKey = new Ed25519Key(r.bytes(32));
+    const walletId = r.bytes(16);
+    const now = this.now();
+    const tol = this.config.driftToleranceS;
+    let validFrom = now - 30 * DAY_S;
+    let validUntil = now + 365 * DAY_S;
+    if (kind === "cert-expired") { validFrom = now - 400 * DAY_S; validUntil = now - tol - 60; }
+    if (kind === "cert-not-yet-valid") { validFrom = now + tol + 60; validUntil = now + 365 * DAY_S; }
+    const issuer = kind === "issuer-revoked" ? this.revokedIssuer : kind === "issuer-unknown" ? this.unknownIssuer : this.issuers[r.below(this.issuers.length)]!;
+    const request = {
+      walletId, walletPublicKey: walletKey.publicKey, offlineCap: spec.offlineCap ?? 5_000,
+      currency: kind === "wrong-currency" ? 840 : this.config.currency, validFrom, validUntil,
+      version: kind === "cert-version" ? 2 : PROTOCOL_VERSION,
+    };
+    // An issuer never signs an empty window (Issuer.certify refuses it); forge one by hand.
+    const bytes = kind === "cert-empty-window" ? signRaw(issuer, { ...request, validUntil: validFrom }) : issuer.certify(request).bytes;
+    const certificate = Uint8Array.from(bytes);
+    if (kind === "cert-bad-signature") certificate[CERTIFICATE_BYTES - 1] = certificate[CERTIFICATE_BYTES - 1]! ^ 0x01;
+    const wallet = new SimWallet({
+      certificate, key: walletKey, latencyMs: spec.latencyMs ?? 10 + r.below(15),
+      slowLatencyMs: this.config.nfcTimeoutMs + 50, rng: r.derive(`wallet-${toHex(walletId)}`), name: `${kind} ${toHex(walletId).slice(0, 8)}`,
+    });
+    if (kind === "denied") this.denyWallets([walletId]);
+    this.wallets.push(wallet);
+    return wallet;
+  }
+
+  /** The wallet goes online: its issuer certifies its key again with a fresh cap and window. */
+  recertify(wallet: SimWallet, offlineCap: number): void {
+    const old = decodeCertificate(wallet.certificate, { strictVersion: false, strictWindow: false });
+    const issuer = [...this.issuers, this.revokedIssuer, this.unknownIssuer].find((i) => i.keyId === old.issuerKeyId) ?? this.issuers[0]!;
+    const now = this.now();
+    wallet.recertify(issuer.certify({
+      walletId: old.walletId, walletPublicKey: old.walletPublicKey, offlineCap, currency: old.currency,
+      validFrom: now - DAY_S, validUntil: now + 365 * DAY_S,
+    }).bytes);
+  }
+
+  /** One tap: the wallet (or nobody) enters the field, the firmware decides, the field drops. */
+  tap(wallet: SimWallet | undefined, amount = 0): TapResult {
+    if (wallet !== undefined) this.board.field.enter(wallet);
+    try {
+      this.recorder?.beforeTap(this.board, amount);
+      const r = this.reader.tap(amount);
+      this.recorder?.afterTap(r, this.board);
+      return r;
+    } finally {
+      this.board.field.leave();
+    }
+  }
+
+  /** Time passes between taps (people walking through the gate). */
+  idle(ms: number): void { this.board.clock.advanceMs(ms); }
+
+  /** Signs and installs a deny list (a new version) through the firmware's exports. */
+  installDenyList(list: Partial<DenyList> = {}): number {
+    const image = encodeDenyList({
+      version: list.version ?? ++this.denyVersion,
+      issuedAt: list.issuedAt ?? this.now(),
+      walletIds: list.walletIds ?? this.denied,
+      revokedIssuerKeyIds: list.revokedIssuerKeyIds ?? [this.revokedIssuer.keyId],
+    }, this.operatorKey);
+    const r = installDenyImage(this.reader, image, this.config.geometry.pageBytes);
+    this.recorder?.denyList(image, r);
+    return r;
+  }
+
+  /** Tells the reader to wait until `unixSeconds` (the clock only moves forward here). */
+  setTime(unixSeconds: number): void {
+    this.board.clock.setUnixSeconds(unixSeconds);
+  }
+
+  denyWallets(ids: Uint8Array[]): number {
+    this.denied.push(...ids);
+    return this.installDenyList();
+  }
+
+  /** Clearing acknowledges everything up to the last record (docs/LEDGER.md §5), so the
+   *  reader may reuse its flash. Returns the firmware's status. */
+  acknowledgeAll(): number {
+    const e = this.reader.exports;
+    const last = e.ledgerNextSeq() - 1;
+    if (last <= 0 || last <= e.ledgerAckedSeq()) return 0;
+    const n = e.ledgerReadRecord(last);
+    if (n < 72) return n < 0 ? n : -1;
+    const link = this.reader.get(40, 32);
+    const ack = new Uint8Array(124);
+    const v = new DataView(ack.buffer);
+    v.setUint32(0, 0x314b544f, true);
+    v.setUint16(4, 1, true);
+    ack.set(this.readerId, 8); // 16-byte ledger reader id: the wire id, zero-padded
+    v.setUint32(24, last, true);
+    ack.set(link, 28);
+    ack.set(this.clearingKey.sign(ack.subarray(0, 60)), 60);
+    return e.ledgerAcknowledge(this.reader.put(ack), ack.length);
+  }
+
+  /** Power cycle: a fresh firmware instance on the same flash, provisioned again. */
+  reboot(): number {
+    this.reader.boot();
+    return this.reader.init(this.configBytes);
+  }
+}
+
+/** Streams a signed deny-list image into the firmware (begin, page-sized writes, commit). */
+export function installDenyImage(reader: SimReader, image: Uint8Array, chunkBytes: number): number {
+  const e = reader.exports;
+  let r = e.ledgerDenyBegin(image.length);
+  if (r < 0) return r;
+  for (let at = 0; at < image.length; at += chunkBytes) {
+    const part = image.subarray(at, Math.min(at + chunkBytes, image.length));
+    r = e.ledgerDenyWrite(at, reader.put(part), part.length);
+    if (r < 0) return r;
+  }
+  return e.ledgerDenyCommit();
+}
+
+/** Signs whatever body it is given, bypassing the issuer's own checks (fault injection). */
+function signRaw(issuer: Issuer, r: Omit<CertificateBody, "issuerKeyId">): Uint8Array {
+  const body: CertificateBody = { ...r, issuerKeyId: issuer.keyId };
+  return encodeCertificate({ ...body, issuerSignature: issuer.key.sign(certificateSignedMessage(body)) });
+}

@@ -1,0 +1,190 @@
+// The host codec of tap protocol v1 (host/protocol/) against the committed vectors in
+// test/vectors/protocol/, and the vectors against independent implementations: every
+// byte layout is rebuilt here from docs/PROTOCOL.md's offsets with a DataView, every
+// signature is verified with @noble/ed25519, every hash recomputed with @noble/hashes,
+// and the reason table is parsed out of docs/PROTOCOL.md itself.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import * as ed from "@noble/ed25519";
+import { sha512 } from "@noble/hashes/sha2.js";
+import { repoRoot } from "../../host/firmware/paths.ts";
+import {
+  ProtocolError, CommandError, REASONS, STATUS_WORD_NAMES, certHash, certificateSignedMessage, authorizationSignedMessage,
+  decodeAuthorization, decodeCertificate, decodeReceipt, decodeTapCommand, encodeAuthorization, encodeCertificate,
+  encodeReceipt, encodeSelect, encodePay, encodeReceiptCommand, encodeResponse, parseResponse, fromHex, toHex,
+  type Certificate, type Authorization, type Receipt,
+} from "../../host/protocol/index.ts";
+
+ed.hashes.sha512 = sha512;
+
+const dir = path.join(repoRoot, "test", "vectors", "protocol");
+// Vector files are our own JSON; a missing field is a broken vector file, reported by name.
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+function load(name: string): Json {
+  return JSON.parse(readFileSync(path.join(dir, name), "utf8")) as Json;
+}
+const hex = (h: string): Uint8Array => fromHex(h);
+const label = (s: string): Uint8Array => new TextEncoder().encode(s);
+const cat = (...p: Uint8Array[]): Uint8Array => Uint8Array.from(Buffer.concat(p));
+
+/** docs/PROTOCOL.md "Wallet certificate", offset by offset. */
+function certLayout(f: Json, sig: Uint8Array): Uint8Array {
+  const b = new Uint8Array(131); const v = new DataView(b.buffer);
+  b[0] = f.version; v.setUint32(1, f.issuerKeyId); b.set(hex(f.walletId), 5); b.set(hex(f.walletPublicKey), 21);
+  v.setUint16(53, f.currency); v.setUint32(55, f.offlineCap); v.setUint32(59, f.validFrom); v.setUint32(63, f.validUntil); b.set(sig, 67);
+  return b;
+}
+
+/** docs/PROTOCOL.md "Payment authorization". */
+function authLayout(f: Json, sig: Uint8Array): Uint8Array {
+  const b = new Uint8Array(107); const v = new DataView(b.buffer);
+  b[0] = f.version; b.set(hex(f.challenge), 1); b.set(hex(f.readerId), 17); v.setUint32(25, f.amount); v.setUint16(29, f.currency);
+  v.setUint32(31, f.readerTime); v.setUint32(35, f.counter); v.setUint32(39, f.cumulative); b.set(sig, 43);
+  return b;
+}
+
+/** docs/PROTOCOL.md "Receipt". */
+function receiptLayout(f: Json): Uint8Array {
+  const b = new Uint8Array(46); const v = new DataView(b.buffer);
+  b[0] = f.version; b[1] = f.outcome; b.set(hex(f.readerId), 2); v.setUint32(10, f.sequence); v.setUint32(14, f.counter);
+  v.setUint32(18, f.amount); v.setUint16(22, f.currency); v.setUint32(24, f.readerTime); b.set(hex(f.recordHash), 30);
+  return b;
+}
+
+function expectProtocolError(fn: () => unknown, field: string, id: string): void {
+  assert.throws(fn, (err: unknown) => err instanceof ProtocolError && err.field === field, `${id}: expected a ProtocolError on ${field}`);
+}
+
+test("certificates: layout, issuer signature, certHash, codec round trip", () => {
+  const v = load("certificates.json");
+  assert.ok(v.cases.length >= 3);
+  for (const c of v.cases) {
+    const sig = hex(c.issuerSignature);
+    const bytes = hex(c.certificate);
+    assert.equal(toHex(certLayout(c.fields, sig)), c.certificate, `${c.id}: layout`);
+    assert.equal(toHex(ed.getPublicKey(hex(c.issuerSeed))), c.issuerPublicKey, `${c.id}: issuer key from seed`);
+    assert.equal(c.signedMessage, toHex(cat(label("offtap/cert/v1"), bytes.subarray(0, 67))), `${c.id}: signed message`);
+    assert.ok(ed.verify(sig, hex(c.signedMessage), hex(c.issuerPublicKey)), `${c.id}: issuer signature (noble)`);
+    assert.equal(c.certHash, toHex(sha512(bytes).subarray(0, 16)), `${c.id}: certHash`);
+    const decoded = decodeCertificate(bytes);
+    assert.equal(toHex(encodeCertificate(decoded)), c.certificate, `${c.id}: re-encode`);
+    assert.equal(decoded.issuerKeyId, c.fields.issuerKeyId);
+    assert.equal(decoded.offlineCap, c.fields.offlineCap);
+    assert.equal(decoded.validUntil, c.fields.validUntil);
+    assert.equal(toHex(certificateSignedMessage(decoded)), c.signedMessage, `${c.id}: codec signed message`);
+    assert.equal(toHex(certHash(bytes)), c.certHash, `${c.id}: codec certHash`);
+  }
+  for (const c of v.invalid) expectProtocolError(() => decodeCertificate(hex(c.bytes)), c.errorField, c.id);
+});
+
+test("authorizations: layout, wallet signature over label ‖ certHash ‖ body, codec round trip", () => {
+  const v = load("authorizations.json");
+  const certs = load("certificates.json");
+  for (const c of v.cases) {
+    const sig = hex(c.walletSignature);
+    const bytes = hex(c.authorization);
+    assert.equal(toHex(authLayout(c.fields, sig)), c.authorization, `${c.id}: layout`);
+    const cert = certs.cases.find((x: Json) => x.id === c.certificateId);
+    assert.equal(c.certHash, toHex(sha512(hex(cert.certificate)).subarray(0, 16)), `${c.id}: certHash of its certificate`);
+    assert.equal(c.walletPublicKey, cert.fields.walletPublicKey, `${c.id}: signed by the certified wallet key`);
+    assert.equal(c.signedMessage, toHex(cat(label("offtap/auth/v1"), hex(c.certHash), bytes.subarray(0, 43))), `${c.id}: signed message`);
+    assert.ok(ed.verify(sig, hex(c.signedMessage), hex(c.walletPublicKey)), `${c.id}: wallet signature (noble)`);
+    const decoded = decodeAuthorization(bytes);
+    assert.equal(toHex(encodeAuthorization(decoded)), c.authorization, `${c.id}: re-encode`);
+    assert.equal(decoded.counter, c.fields.counter);
+    assert.equal(decoded.cumulative, c.fields.cumulative);
+    assert.equal(toHex(authorizationSignedMessage(hex(c.certHash), decoded)), c.signedMessage, `${c.id}: codec signed message`);
+  }
+  for (const c of v.invalid) expectProtocolError(() => decodeAuthorization(hex(c.bytes)), c.errorField, c.id);
+});
+
+test("receipts: layout and codec round trip", () => {
+  const v = load("receipts.json");
+  for (const c of v.cases) {
+    assert.equal(toHex(receiptLayout(c.fields)), c.receipt, `${c.id}: layout`);
+    const decoded = decodeReceipt(hex(c.receipt));
+    assert.equal(toHex(encodeReceipt(decoded)), c.receipt, `${c.id}: re-encode`);
+    assert.equal(decoded.outcome, c.fields.outcome);
+    assert.equal(decoded.sequence, c.fields.sequence);
+  }
+  for (const c of v.invalid) expectProtocolError(() => decodeReceipt(hex(c.bytes)), c.errorField, c.id);
+});
+
+test("APDUs: the three commands, their answers, and the status word for each malformed command", () => {
+  const v = load("apdus.json");
+  const [select, pay, receipt] = v.commands;
+  assert.equal(select.apdu, "00a4040008f06f66667461700100", "SELECT bytes as printed in docs/PROTOCOL.md");
+  assert.equal(toHex(encodeSelect()), select.apdu);
+  assert.equal(pay.apdu, `8050000022${pay.paymentCommand}00`, "PAY header, Lc 0x22, Le 00");
+  assert.equal(pay.apdu.length / 2, 40);
+  assert.equal(receipt.apdu, `805200002e${receipt.receipt}`, "RECEIPT header, Lc 0x2E, no Le");
+  assert.equal(receipt.apdu.length / 2, 51);
+  const p = decodeTapCommand(hex(pay.apdu));
+  assert.equal(p.kind, "PAY");
+  if (p.kind === "PAY") {
+    assert.equal(toHex(p.payment.challenge), pay.fields.challenge);
+    assert.equal(p.payment.amount, pay.fields.amount);
+    assert.equal(toHex(encodePay(p.payment)), pay.apdu);
+  }
+  const r = decodeTapCommand(hex(receipt.apdu));
+  assert.equal(r.kind, "RECEIPT");
+  if (r.kind === "RECEIPT") assert.equal(toHex(encodeReceiptCommand(r.receipt)), receipt.apdu);
+  for (const c of v.rejected) {
+    assert.throws(() => decodeTapCommand(hex(c.apdu)), (err: unknown) => err instanceof CommandError && err.sw === c.sw, `${c.id}: status word ${c.sw.toString(16)}`);
+  }
+  for (const c of v.responses) {
+    const parsed = parseResponse(hex(c.apdu));
+    assert.equal(parsed.sw, c.sw, `${c.id}: status word`);
+    assert.equal(toHex(parsed.data), c.data, `${c.id}: data`);
+    assert.equal(toHex(encodeResponse(hex(c.data), c.sw)), c.apdu, `${c.id}: encode`);
+  }
+  // The byte budget of docs/PROTOCOL.md: 349 bytes in 3 round trips.
+  const total = select.apdu.length / 2 + v.responses[0].apdu.length / 2 + pay.apdu.length / 2 + v.responses[1].apdu.length / 2 + receipt.apdu.length / 2 + 2;
+  assert.equal(total, 349);
+});
+
+test("encoders refuse out-of-range fields with the field's name", () => {
+  const certs = load("certificates.json");
+  const good: Certificate = decodeCertificate(hex(certs.cases[0].certificate));
+  expectProtocolError(() => encodeCertificate({ ...good, offlineCap: 2 ** 32 }), "certificate.offlineCap", "cap 2^32");
+  expectProtocolError(() => encodeCertificate({ ...good, currency: -1 }), "certificate.currency", "negative currency");
+  expectProtocolError(() => encodeCertificate({ ...good, walletId: new Uint8Array(15) }), "certificate.walletId", "short wallet id");
+  const auths = load("authorizations.json");
+  const a: Authorization = decodeAuthorization(hex(auths.cases[0].authorization));
+  expectProtocolError(() => encodeAuthorization({ ...a, counter: 1.5 }), "authorization.counter", "fractional counter");
+  const recs = load("receipts.json");
+  const rc: Receipt = decodeReceipt(hex(recs.cases[0].receipt));
+  expectProtocolError(() => encodeReceipt({ ...rc, outcome: 2 }), "receipt.outcome", "outcome 2");
+  assert.throws(() => fromHex("abc"), ProtocolError);
+  assert.throws(() => parseResponse(new Uint8Array(1)), ProtocolError);
+  assert.throws(() => parseResponse(new Uint8Array(259)), ProtocolError);
+});
+
+/** Rows of the markdown table that follows `heading` in docs/PROTOCOL.md. */
+function docTable(heading: string): string[][] {
+  const doc = readFileSync(path.join(repoRoot, "docs", "PROTOCOL.md"), "utf8");
+  const start = doc.indexOf(heading);
+  assert.ok(start >= 0, `docs/PROTOCOL.md has a section '${heading}'`);
+  const lines = doc.slice(start).split("\n");
+  const rows: string[][] = [];
+  let inTable = false;
+  for (const line of lines.slice(1)) {
+    if (line.startsWith("|")) { inTable = true; rows.push(line.split("|").slice(1, -1).map((c) => c.trim())); }
+    else if (inTable) break;
+  }
+  return rows.slice(2); // header and separator
+}
+
+test("the reason table is exactly docs/PROTOCOL.md's", () => {
+  const rows = docTable("## Decision and reason codes");
+  const fromDoc = rows.map(([code, name, meaning]) => ({ code: Number(code), name: name!.replace(/`/g, ""), description: meaning!.replace(/`/g, "") }));
+  assert.deepEqual(REASONS.map((r) => ({ ...r })), fromDoc);
+});
+
+test("every status word of docs/PROTOCOL.md has a name, and no other", () => {
+  const rows = docTable("## Status words used");
+  const codes = rows.map(([sw]) => parseInt(sw!.replace(/[` ]/g, ""), 16)).sort();
+  assert.deepEqual([...STATUS_WORD_NAMES.keys()].sort(), codes);
+});
