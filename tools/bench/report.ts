@@ -1,0 +1,142 @@
+// The benchmark's result as data (written to build/bench.json) and as a text table.
+import type { Clock, Series } from "./measure.ts";
+import type { Wasm3Result } from "./wasm3.ts";
+import type { SimBenchResult } from "./sim.ts";
+import type { LedgerBenchResult } from "./ledger.ts";
+
+/** A sub-benchmark's result, or why it failed (the others still run and are reported). */
+export type Outcome<T> = { ok: true; result: T } | { ok: false; error: string };
+
+export interface Row {
+  name: string;
+  unit: "ops/s" | "MB/s";
+  median: number;
+  min: number;
+  max: number;
+  samples: number[];
+  /** offtap's median divided by this row's median (> 1: offtap is faster); null on offtap's own row. */
+  offtapRatio: number | null;
+  /** Same, for offtap's registered-key verify (verify table only). */
+  offtapRegisteredRatio?: number | null;
+}
+
+export interface Goal {
+  goal: string;
+  value: number | null;
+  unit: string;
+  target: number;
+  /** true/false when measured; null when the figure was not measured. */
+  met: boolean | null;
+}
+
+export interface BenchReport {
+  schema: "offtap-bench/1";
+  date: string;
+  node: string;
+  cpu: string;
+  options: { rounds: number; warmupRounds: number; roundMs: number; clock: Clock; quick: boolean };
+  fixtures: { signatures: number; messageBytes: number };
+  verify: Row[];
+  sign: Row[];
+  sha512: { messageBytes: number; rows: Row[] }[];
+  wasm: { file: string; sizeBytes: number; sizeBytesMax: number; memoryPagesInitial: number | null; memoryPagesMax: number | null };
+  wasm3: Wasm3Result | null;
+  wasm3Note: string | null;
+  /** End-to-end taps through the desktop simulator with the real firmware (tools/bench/sim.ts). */
+  simulator: Outcome<SimBenchResult>;
+  /** Flash ledger figures through the real firmware (tools/bench/ledger.ts). */
+  ledger: Outcome<LedgerBenchResult>;
+  goals: Goal[];
+}
+
+export function rows(series: readonly Series[], unit: Row["unit"], scale: number, offtap: string, registered?: string): Row[] {
+  const find = (name: string): Series => {
+    const s = series.find((x) => x.name === name);
+    if (!s) throw new Error(`no series named ${name}`);
+    return s;
+  };
+  const base = find(offtap).median;
+  const reg = registered === undefined ? undefined : find(registered).median;
+  return series.map((s) => {
+    const own = s.name === offtap || s.name === registered;
+    const row: Row = { name: s.name, unit, median: s.median * scale, min: s.min * scale, max: s.max * scale,
+      samples: s.samples.map((v) => v * scale), offtapRatio: own ? null : base / s.median };
+    if (reg !== undefined) row.offtapRegisteredRatio = own ? null : reg / s.median;
+    return row;
+  });
+}
+
+const num = (v: number, digits = 0): string => v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ratio = (v: number | null | undefined): string => (v === null || v === undefined ? "—" : `${num(v, 2)}×`);
+const pad = (s: string, n: number): string => (s.length >= n ? s : s + " ".repeat(n - s.length));
+const lpad = (s: string, n: number): string => (s.length >= n ? s : " ".repeat(n - s.length) + s);
+
+function table(title: string, rs: readonly Row[], valueHeader: string, digits: number): string[] {
+  const withReg = rs.some((r) => r.offtapRegisteredRatio !== undefined);
+  const out = [title, `  ${pad("implementation", 28)}${lpad(valueHeader, 12)}${lpad("min–max", 22)}${lpad("offtap ÷ it", 14)}${withReg ? lpad("offtap reg ÷ it", 17) : ""}`];
+  for (const r of rs) {
+    out.push(`  ${pad(r.name, 28)}${lpad(num(r.median, digits), 12)}${lpad(`${num(r.min, digits)}–${num(r.max, digits)}`, 22)}` +
+      `${lpad(ratio(r.offtapRatio), 14)}${withReg ? lpad(ratio(r.offtapRegisteredRatio), 17) : ""}`);
+  }
+  return out;
+}
+
+function wasm3Lines(r: BenchReport): string[] {
+  if (r.wasm3 === null) return ["WASM3 (device interpreter, desktop core)", `  ${r.wasm3Note ?? "not measured"}`];
+  const w = r.wasm3;
+  const line = (label: string, f: Wasm3Result["verify"]): string =>
+    `  ${pad(label, 28)}${lpad(num(f.msPerOp, 3), 12)} ms/op   (${f.lines} lines per run, ${f.workRunMs.length} runs)`;
+  return [
+    `WASM3 (${w.version ?? w.runtime}; build/selftest.wasm line protocol: median run − median empty run, ÷ lines; ${w.clock === "cpu" ? "runtime CPU time" : "wall time"})`,
+    line("verify", w.verify),
+    line("registered-key verify", w.verifyRegistered),
+    line("sign", w.sign),
+  ];
+}
+
+function simLines(o: Outcome<SimBenchResult>): string[] {
+  const head = "Simulator (offtap sim: whole taps with the real firmware, one core; one run, wall time)";
+  if (!o.ok) return [head, `  failed: ${o.error}`];
+  const r = o.result;
+  return [head,
+    `  ${num(r.tapsPerSecond)} taps/s over ${num(r.taps)} taps, ${r.wallets} wallets, seed ${r.seed} (${num(r.accepted)} accepted)`,
+    `  per tap: ${num(r.tapCallMicros, 1)} µs in tap() = ${num(r.readerFirmwareMicros, 1)} µs reader firmware + ${num(r.walletSignMicros, 1)} µs ` +
+    `simulated phone signature; ${num(r.simulatorOverheadMicros, 1)} µs simulator around it`];
+}
+
+function ledgerLines(o: Outcome<LedgerBenchResult>): string[] {
+  const head = "Ledger (flash log through the real firmware, docs/LEDGER.md; one run, wall time)";
+  if (!o.ok) return [head, `  failed: ${o.error}`];
+  const r = o.result;
+  return [head,
+    `  ${num(r.appendsPerSecond)} appends/s over ${num(r.taps)} taps; ${num(r.bytesProgrammedPerTap, 1)} bytes programmed per tap ` +
+    `(${num(r.recordBytesPerTap, 1)} record bytes, write amplification ${num(r.writeAmplification, 3)})`,
+    `  ${num(r.erasesPer1000Taps)} erases per 1,000 taps; recovery of a full partition (${num(r.recordsAtRecovery)} records) ${num(r.recoveryMsFullPartition, 2)} ms`,
+    `  endurance ≈ ${num(r.enduranceYears, 1)} years at ${num(r.tapsPerDay)} taps/day, ${num(r.eraseCyclesPerSector)} erase cycles × ${r.sectors} sectors`];
+}
+
+export function formatReport(r: BenchReport): string {
+  const o = r.options;
+  const out: string[] = [
+    `offtap benchmark — ${r.date}, node ${r.node}, ${r.cpu}`,
+    `medians of ${o.rounds} interleaved rounds of ~${o.roundMs} ms ${o.clock === "cpu" ? "process CPU time" : "wall time"} ` +
+      `(after ${o.warmupRounds} warm-up)${o.quick ? ", QUICK run: figures are rough" : ""}`,
+    "",
+    ...table(`Ed25519 verify (${r.fixtures.signatures} signatures over ${r.fixtures.messageBytes}-byte messages)`, r.verify, "verify/s", 0),
+    "",
+    ...table("Ed25519 sign (same keys and messages)", r.sign, "sign/s", 0),
+  ];
+  for (const s of r.sha512) out.push("", ...table(`SHA-512, ${num(s.messageBytes)}-byte messages`, s.rows, "MB/s", 1));
+  const w = r.wasm;
+  out.push("", "Firmware image",
+    `  ${w.file}: ${num(w.sizeBytes)} bytes = ${num((100 * w.sizeBytes) / w.sizeBytesMax, 1)} % of the ${num(w.sizeBytesMax)}-byte limit; ` +
+    `memory ${w.memoryPagesInitial ?? "?"} pages initial / ${w.memoryPagesMax ?? "none"} max`);
+  out.push("", ...wasm3Lines(r), "", ...simLines(r.simulator), "", ...ledgerLines(r.ledger), "", "Goals (BRIEF.md; printed, not asserted)");
+  for (const g of r.goals) {
+    const digits = g.unit === "×" ? 2 : g.unit === "ms" ? 3 : 0;
+    const value = g.value === null ? "not measured" : `${num(g.value, digits)} ${g.unit}`;
+    const verdict = g.met === null ? "" : g.met ? "met" : "NOT met";
+    out.push(`  ${pad(g.goal, 52)}${lpad(value, 16)}   ${verdict}`);
+  }
+  return out.join("\n");
+}
