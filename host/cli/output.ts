@@ -38,13 +38,20 @@ export class Progress {
   }
 }
 
+/** Numbers (with an optional unit or marker) align right; text aligns left. */
+function isNumeric(cell: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  const plain = cell.replace(/\u001b\[[0-9;]*m/g, "");
+  return /^[#~≈+-]?[\d.,]+\s*(%|ms|µs|s|×|x|\/s|B|KiB|MB\/s)?$/.test(plain);
+}
+
 /** Renders rows as an aligned text table (first row = header). */
 export function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
   return rows
     .map((row, r) => {
-      const line = row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+      const line = row.map((cell, i) => (isNumeric(cell) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ");
       return r === 0 ? bold(line) : line;
     })
     .join("\n");
