@@ -13,6 +13,7 @@ import { SimReader, readerModule, type TapResult } from "./reader.ts";
 import { Rng } from "./rng.ts";
 import { SimWallet } from "./wallet.ts";
 import type { TapeRecorder } from "./tape.ts";
+import { boardGeometry, type BoardProfile } from "../boards/index.ts";
 
 /** How a wallet's certificate was made: honest, or one of the certificate-level faults. */
 export const CERT_KINDS = [
@@ -32,6 +33,9 @@ const DAY_S = 86_400;
 
 export interface WorldOptions {
   seed: number | string;
+  /** A board profile (boards/<id>.json): its partitions give the geometry, its mode and
+   *  defaults the mode, fare, currency, limits and timeouts. Explicit options still win. */
+  board?: BoardProfile;
   mode?: "gate" | "kiosk";
   fare?: number;
   currency?: number;
@@ -57,6 +61,14 @@ export interface WalletSpec {
   kind?: CertKind;
   offlineCap?: number;
   latencyMs?: number;
+}
+
+let simulatedBoard: BoardProfile | undefined;
+
+/** The board every SimWorld uses when its options name none (`offtap sim/tap --board`);
+ *  undefined restores the built-in defaults. */
+export function setSimulatedBoard(board: BoardProfile | undefined): void {
+  simulatedBoard = board;
 }
 
 export class SimWorld {
@@ -94,20 +106,24 @@ export class SimWorld {
     this.deviceKey = key();
     this.readerId = keyRng.bytes(8);
     this.walletRng = this.rng.derive("wallets");
-    const mode = o.mode ?? "gate";
-    const geometry = o.geometry ?? DEFAULT_GEOMETRY;
+    const board = o.board ?? simulatedBoard;
+    const d = board?.defaults;
+    const mode = o.mode ?? board?.mode ?? "gate";
+    const geometry = o.geometry ?? (board === undefined ? DEFAULT_GEOMETRY : boardGeometry(board));
+    // A kiosk board's default fare is 0; a gate world on it still needs one.
+    const boardFare = d !== undefined && d.fare > 0 ? d.fare : undefined;
     this.config = {
       readerId: this.readerId,
       mode,
-      currency: o.currency ?? 978,
-      fare: mode === "gate" ? (o.fare ?? 250) : 0,
-      amountMin: o.amountMin ?? 1,
-      amountMax: o.amountMax ?? 10_000,
-      driftToleranceS: o.driftToleranceS ?? 300,
-      nfcTimeoutMs: o.nfcTimeoutMs ?? 100,
+      currency: o.currency ?? d?.currency ?? 978,
+      fare: mode === "gate" ? (o.fare ?? boardFare ?? 250) : 0,
+      amountMin: o.amountMin ?? d?.amountMin ?? 1,
+      amountMax: o.amountMax ?? d?.amountMax ?? 10_000,
+      driftToleranceS: o.driftToleranceS ?? d?.driftToleranceS ?? 300,
+      nfcTimeoutMs: o.nfcTimeoutMs ?? d?.nfcTimeoutMs ?? 100,
       issuerKeys: [...this.issuers, this.revokedIssuer].map((i) => ({ keyId: i.keyId, publicKey: i.publicKey })),
       geometry,
-      denyMaxAgeS: o.denyMaxAgeS ?? 7 * DAY_S,
+      denyMaxAgeS: o.denyMaxAgeS ?? d?.denyMaxAgeS ?? 7 * DAY_S,
       deviceSecretKey: this.deviceKey.secretKey(),
       operatorPublicKey: this.operatorKey.publicKey,
       clearingPublicKey: this.clearingKey.publicKey,

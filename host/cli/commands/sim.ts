@@ -6,8 +6,10 @@ import { parse, intFlag } from "../args.ts";
 import { Progress, bold, green, red } from "../output.ts";
 import { runSim } from "../../sim/population.ts";
 import { Reason, reasonInfo } from "../../protocol/index.ts";
+import { BoardError, loadBoard } from "../../boards/index.ts";
+import { setSimulatedBoard } from "../../sim/world.ts";
 
-const HELP = `usage: offtap sim [--taps N] [--wallets M] [--seed S] [--misbehaving P] [--kiosk] [--json]
+const HELP = `usage: offtap sim [--taps N] [--wallets M] [--seed S] [--misbehaving P] [--kiosk] [--board ID] [--json]
 
 Runs N taps at one simulated reader (build/offtap.wasm on the simulated board) over a
 population of M wallets: mostly honest, a seeded share misbehaving (bad certificates,
@@ -21,6 +23,7 @@ options:
   --seed S         one seed for wallets, faults, clock and randomness (default 1)
   --misbehaving P  percentage of wallets that misbehave, 0-100 (default 10)
   --kiosk          kiosk mode (amounts vary per tap) instead of gate mode
+  --board ID       simulate board boards/ID.json: its partitions, mode, fare and limits
   --json           print {"taps","accepted","declined",…,"tapsPerSecond","seed"} as JSON
   --help           show this help
 
@@ -43,7 +46,7 @@ export const command: Command = {
   async run(argv) {
     const { values } = parse(argv, {
       taps: { type: "string" }, wallets: { type: "string" }, seed: { type: "string" }, misbehaving: { type: "string" },
-      kiosk: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean" },
+      kiosk: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean" }, board: { type: "string" },
     });
     if (values.help) { console.log(HELP); return EXIT_OK; }
     const taps = intFlag("taps", values.taps, 10_000, 100_000_000);
@@ -51,8 +54,12 @@ export const command: Command = {
     const seed = intFlag("seed", values.seed, 1, 0xffffffff);
     const pct = intFlag("misbehaving", values.misbehaving, 10, 100);
     if (taps < 1 || wallets < 1) throw new UsageError("--taps and --wallets must be at least 1");
+    let board;
+    try { board = values.board === undefined ? undefined : loadBoard(values.board); } catch (e) { throw new UsageError((e as BoardError).message); }
+    if (board !== undefined && values.kiosk && board.mode !== "kiosk") throw new UsageError(`--kiosk contradicts board ${board.id}, a ${board.mode}`);
+    setSimulatedBoard(board);
     const progress = new Progress("taps", taps);
-    const s = await runSim({ taps, wallets, seed, misbehavingShare: pct / 100, mode: values.kiosk ? "kiosk" : "gate", onProgress: (d) => progress.update(d) });
+    const s = await runSim({ taps, wallets, seed, misbehavingShare: pct / 100, mode: values.kiosk ? "kiosk" : board?.mode ?? "gate", onProgress: (d) => progress.update(d) });
     progress.finish();
     if (values.json) {
       console.log(JSON.stringify(s));

@@ -7,7 +7,8 @@ import { bold, dim, green, red, yellow } from "../output.ts";
 import { writeFileSync } from "node:fs";
 import { SCENARIOS, findScenario } from "../../sim/scenarios.ts";
 import { TapeRecorder, type Tape } from "../../sim/tape.ts";
-import { DEFAULT_START_UNIX_S } from "../../sim/world.ts";
+import { DEFAULT_START_UNIX_S, setSimulatedBoard } from "../../sim/world.ts";
+import { BoardError, loadBoard } from "../../boards/index.ts";
 import type { TapResult } from "../../sim/reader.ts";
 import type { ExchangeEvent, SignalEvent } from "../../sim/board.ts";
 import { LED_NAMES, SIGNAL_KIND_NAMES, nfcStatusName } from "../../sim/abi.ts";
@@ -15,7 +16,7 @@ import {
   type ExchangeStep, reasonInfo, reasonName, summarizeCommand, summarizeResponse, toHex, isAcceptance,
 } from "../../protocol/index.ts";
 
-const HELP = `usage: offtap tap [--scenario NAME] [--seed S] [--json] [--record FILE]
+const HELP = `usage: offtap tap [--scenario NAME] [--seed S] [--board ID] [--json] [--record FILE]
        offtap tap --list
 
 Runs one tap exchange through build/offtap.wasm on the simulated board (NFC field,
@@ -27,6 +28,8 @@ taps are listed, and the last tap is shown in full.
 options:
   --scenario NAME  what happens (default: accepted); --list shows them all
   --seed S         seed for keys, wallets, challenges and the clock (default 1)
+  --board ID       simulate board boards/ID.json (partitions, mode, fare, limits);
+                   a scenario's own settings (e.g. kiosk mode) still apply
   --json           print the tap as JSON
   --record FILE    also write the run as a replayable tape (the format of
                    test/vectors/protocol/exchanges.json, one tape)
@@ -117,7 +120,7 @@ export const command: Command = {
   async run(argv) {
     const { values } = parse(argv, {
       scenario: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" }, list: { type: "boolean" }, help: { type: "boolean" },
-      record: { type: "string" },
+      record: { type: "string" }, board: { type: "string" },
     });
     if (values.help) { console.log(HELP); return EXIT_OK; }
     if (values.list) {
@@ -134,6 +137,7 @@ export const command: Command = {
     const scenario = findScenario(name);
     if (scenario === undefined) throw new UsageError(`unknown scenario '${name}' (see offtap tap --list)`);
     const seed = intFlag("seed", values.seed, 1, 0xffffffff);
+    try { setSimulatedBoard(values.board === undefined ? undefined : loadBoard(values.board)); } catch (e) { throw new UsageError((e as BoardError).message); }
     const recorder = values.record === undefined ? undefined : new TapeRecorder();
     const run = scenario.run(seed, { recorder });
     if (recorder !== undefined && values.record !== undefined) {
