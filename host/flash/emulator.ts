@@ -1,0 +1,314 @@
+// An ESP32 / ESP32-S3 ROM bootloader emulator on the far end of a serial port (in tests,
+// a pseudo-terminal from host/serial/pty.ts). It speaks the ROM's SLIP protocol, keeps the
+// chip's whole SPI flash in memory with NOR semantics (erase sets 0xFF, programming can
+// only clear bits, every write is read back), checks checksums, sequence numbers and the
+// command order the ROM needs, and can inject faults so the flasher's retries are tested.
+import { createHash } from "node:crypto";
+import { constants as zlibConstants, inflateSync } from "node:zlib";
+import {
+  CHIPS, CHIP_MAGIC_REG, DATA_HEADER_BYTES, Op, RomError, SECURITY_INFO_BYTES, checksum, decodeCommand, encodeResponse,
+  opName, readU32, romStatus, type ChipFamily, type ChipInfo, type Command,
+} from "./protocol.ts";
+import { SlipReader, slipEncode } from "./slip.ts";
+import { BAUD_RATES, SerialTransport } from "../serial/transport.ts";
+
+export type FaultKind =
+  | "drop-response" // act on the command, send nothing back (a lost reply)
+  | "corrupt-response" // act, then garble the reply on the wire so it does not decode
+  | "corrupt-request" // flip a data byte before acting (line noise): *_DATA gets a checksum error
+  | "delay" // act, then answer only after delayMs (a slow erase)
+  | "corrupt-flash"; // flip bit 0 of the flash byte at `address` before acting (a failing flash chip)
+
+export interface EmulatorFault {
+  op: number;
+  /** Which occurrence of `op` (1-based) triggers it; default 1. Each fault fires once. */
+  nth?: number;
+  kind: FaultKind;
+  delayMs?: number;
+  address?: number;
+}
+
+export interface EmulatorOptions {
+  chip: ChipFamily;
+  flashSizeBytes: number;
+  faults?: EmulatorFault[];
+  /** SYNCs to leave unanswered first (a board still booting). */
+  ignoreSyncs?: number;
+  /** Print the ROM's boot banner before the first packet, as a real chip does after reset. */
+  bootBanner?: boolean;
+}
+
+/** How many answers the ROM sends to one SYNC (esptool reads and drops the extra seven). */
+const SYNC_ANSWERS = 8;
+/** Any non-zero value: esptool takes a zero SYNC value to mean its RAM stub is running. */
+const SYNC_VALUE = 0x20120707;
+const SECTOR_BYTES = 4096;
+const POLL_MS = 25;
+/** Time for the CHANGE_BAUDRATE answer to leave before the switch (well under the flasher's 50 ms settle time). */
+const BAUD_SWITCH_DELAY_MS = 10;
+const BOOT_BANNER = "ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n";
+
+interface WriteSession {
+  compressed: boolean;
+  offset: number;
+  size: number;
+  blocks: number;
+  blockBytes: number;
+  nextSeq: number;
+  deflated: Uint8Array[];
+  inflatedBytes: number;
+}
+
+interface Reply { value?: number; data?: Uint8Array; error?: number; afterSend?: () => Promise<void> }
+
+export class RomEmulator {
+  readonly flash: Uint8Array;
+  readonly chip: ChipInfo;
+  /** Every command received, in order (after SYNC). */
+  readonly log: { op: number; name: string }[] = [];
+  /** Data blocks received again with the previous sequence number and acknowledged without writing. */
+  duplicateBlocks = 0;
+  /** Set by FLASH_END / FLASH_DEFL_END: 0 = reboot, 1 = stay in the loader. */
+  endFlag: number | undefined;
+  rebooted = false;
+
+  private synced = false;
+  private attached = false;
+  private paramsSet = false;
+  private session: WriteSession | undefined;
+  private syncsIgnored = 0;
+  private readonly seen = new Map<number, number>();
+  private readonly faults: EmulatorFault[];
+  private readonly reader: SlipReader;
+  private running = true;
+  private readonly loop: Promise<void>;
+  private loopError: unknown;
+  private current: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly port: SerialTransport, private readonly options: EmulatorOptions) {
+    this.chip = CHIPS[options.chip];
+    this.flash = new Uint8Array(options.flashSizeBytes).fill(0xff);
+    this.faults = [...(options.faults ?? [])];
+    this.reader = new SlipReader(port);
+    this.loop = this.serve().catch((err: unknown) => { this.loopError = err; });
+  }
+
+  /** Opens `path` at the ROM's 115200 baud and starts answering. */
+  static async start(path: string, options: EmulatorOptions): Promise<RomEmulator> {
+    const port = await SerialTransport.open(path, { baudRate: 115200 });
+    const emulator = new RomEmulator(port, options);
+    if (options.bootBanner === true) await port.write(new TextEncoder().encode(BOOT_BANNER));
+    return emulator;
+  }
+
+  get baudRate(): number { return this.port.baudRate; }
+
+  /** Stops answering and closes the port; rethrows anything that broke the serving loop. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.port.close();
+    if (this.loopError !== undefined) throw this.loopError;
+  }
+
+  private async serve(): Promise<void> {
+    while (this.running) {
+      const packet = await this.reader.next(POLL_MS);
+      if (packet === undefined) continue;
+      const cmd = decodeCommand(packet);
+      if (cmd === undefined) continue; // not a request: the ROM ignores it
+      this.current = this.answer(cmd);
+      await this.current;
+    }
+  }
+
+  /** Resolves once the command being answered is fully done, including what follows its
+   *  reply (a baud switch, a reboot). A test calls it before looking at the emulator's state. */
+  async settled(): Promise<void> {
+    await this.current;
+  }
+
+  private async answer(cmd: Command): Promise<void> {
+    const count = (this.seen.get(cmd.op) ?? 0) + 1;
+    this.seen.set(cmd.op, count);
+    const faultAt = this.faults.findIndex((f) => f.op === cmd.op && (f.nth ?? 1) === count);
+    const fault = faultAt >= 0 ? this.faults.splice(faultAt, 1)[0] : undefined;
+    if (fault?.kind === "corrupt-request" && cmd.data.length > 0) {
+      const data = cmd.data.slice();
+      data[data.length - 1]! ^= 0x01;
+      cmd = { ...cmd, data };
+    }
+    if (fault?.kind === "corrupt-flash") this.flash[fault.address ?? 0]! ^= 0x01;
+    const reply = this.handle(cmd);
+    if (reply === undefined) return;
+    if (fault?.kind === "drop-response") return;
+    if (fault?.kind === "delay") await sleep(fault.delayMs ?? 0);
+    const status = romStatus(reply.error);
+    const body = reply.data ?? new Uint8Array(0);
+    const data = new Uint8Array(body.length + status.length);
+    data.set(body);
+    data.set(status, body.length);
+    const wire = slipEncode(encodeResponse(cmd.op, reply.value ?? 0, data));
+    if (fault?.kind === "corrupt-response") wire[1] = 0x7e; // direction byte: no longer a response
+    const copies = cmd.op === Op.SYNC ? SYNC_ANSWERS : 1;
+    for (let i = 0; i < copies; i++) await this.port.write(wire);
+    await reply.afterSend?.();
+  }
+
+  /** Acts on one command; undefined means "no answer at all" (not yet synced). */
+  private handle(cmd: Command): Reply | undefined {
+    if (cmd.op === Op.SYNC) return this.onSync(cmd);
+    if (!this.synced) return undefined; // before SYNC the ROM has not locked on to the baud rate
+    this.log.push({ op: cmd.op, name: opName(cmd.op) });
+    switch (cmd.op) {
+      case Op.READ_REG: return this.onReadReg(cmd);
+      case Op.GET_SECURITY_INFO: return this.onSecurityInfo(cmd);
+      case Op.CHANGE_BAUDRATE: return this.onChangeBaud(cmd);
+      case Op.SPI_ATTACH: return this.onSpiAttach(cmd);
+      case Op.SPI_SET_PARAMS: return this.onSpiParams(cmd);
+      case Op.FLASH_BEGIN: return this.onBegin(cmd, false);
+      case Op.FLASH_DEFL_BEGIN: return this.onBegin(cmd, true);
+      case Op.FLASH_DATA: return this.onData(cmd, false);
+      case Op.FLASH_DEFL_DATA: return this.onData(cmd, true);
+      case Op.FLASH_END: return this.onEnd(cmd, false);
+      case Op.FLASH_DEFL_END: return this.onEnd(cmd, true);
+      case Op.SPI_FLASH_MD5: return this.onMd5(cmd);
+      default: return { error: RomError.INVALID_MESSAGE };
+    }
+  }
+
+  private onSync(cmd: Command): Reply | undefined {
+    if (this.syncsIgnored < (this.options.ignoreSyncs ?? 0)) { this.syncsIgnored++; return undefined; }
+    if (cmd.data.length !== 36 || cmd.data[0] !== 0x07 || cmd.data[1] !== 0x07 || cmd.data[2] !== 0x12 || cmd.data[3] !== 0x20 || cmd.data.subarray(4).some((b) => b !== 0x55)) {
+      return this.synced ? { error: RomError.INVALID_MESSAGE } : undefined;
+    }
+    this.synced = true;
+    this.rebooted = false;
+    return { value: SYNC_VALUE };
+  }
+
+  private onReadReg(cmd: Command): Reply {
+    if (cmd.data.length !== 4) return { error: RomError.INVALID_MESSAGE };
+    const address = readU32(cmd.data, 0);
+    return { value: address === CHIP_MAGIC_REG ? this.chip.magic : 0 };
+  }
+
+  private onSecurityInfo(cmd: Command): Reply {
+    if (this.chip.securityChipId === undefined || cmd.data.length !== 0) return { error: RomError.INVALID_MESSAGE };
+    const info = new Uint8Array(SECURITY_INFO_BYTES);
+    new DataView(info.buffer).setUint32(12, this.chip.securityChipId, true);
+    return { data: info };
+  }
+
+  private onChangeBaud(cmd: Command): Reply {
+    if (cmd.data.length !== 8) return { error: RomError.INVALID_MESSAGE };
+    const baud = readU32(cmd.data, 0);
+    if (!(BAUD_RATES as readonly number[]).includes(baud) || readU32(cmd.data, 4) !== 0) return { error: RomError.INVALID_MESSAGE };
+    // The ROM answers at the old rate, then switches once its transmitter is empty. The pause
+    // matters here too: changing a port's rate flushes what is still queued on it.
+    return { afterSend: async () => { await sleep(BAUD_SWITCH_DELAY_MS); await this.port.setBaudRate(baud); } };
+  }
+
+  private onSpiAttach(cmd: Command): Reply {
+    // ROM form: hspi_arg plus the ROM-only zero word.
+    if (cmd.data.length !== 8) return { error: RomError.INVALID_MESSAGE };
+    this.attached = true;
+    return {};
+  }
+
+  private onSpiParams(cmd: Command): Reply {
+    if (cmd.data.length !== 24) return { error: RomError.INVALID_MESSAGE };
+    if (readU32(cmd.data, 4) !== this.flash.length) return { error: RomError.FAILED_TO_ACT };
+    this.paramsSet = true;
+    return {};
+  }
+
+  private onBegin(cmd: Command, compressed: boolean): Reply {
+    if (!this.attached || !this.paramsSet) return { error: RomError.FAILED_TO_ACT };
+    const words = this.chip.beginTakesEncryptedFlag ? 5 : 4;
+    if (cmd.data.length !== words * 4) return { error: RomError.INVALID_MESSAGE };
+    const [size, blocks, blockBytes, offset] = [0, 4, 8, 12].map((at) => readU32(cmd.data, at)) as [number, number, number, number];
+    if (words === 5 && readU32(cmd.data, 16) !== 0) return { error: RomError.FAILED_TO_ACT }; // no encrypted writes here
+    if (blockBytes === 0 || offset + size > this.flash.length) return { error: RomError.INVALID_MESSAGE };
+    const start = Math.floor(offset / SECTOR_BYTES) * SECTOR_BYTES;
+    const end = Math.min(this.flash.length, Math.ceil((offset + size) / SECTOR_BYTES) * SECTOR_BYTES);
+    this.flash.fill(0xff, start, end); // the ROM erases the region up front
+    this.session = { compressed, offset, size, blocks, blockBytes, nextSeq: 0, deflated: [], inflatedBytes: 0 };
+    return {};
+  }
+
+  private onData(cmd: Command, compressed: boolean): Reply {
+    const s = this.session;
+    if (s === undefined || s.compressed !== compressed) return { error: RomError.FAILED_TO_ACT };
+    if (cmd.data.length < DATA_HEADER_BYTES) return { error: RomError.INVALID_MESSAGE };
+    const length = readU32(cmd.data, 0);
+    const seq = readU32(cmd.data, 4);
+    const block = cmd.data.subarray(DATA_HEADER_BYTES);
+    if (length !== block.length) return { error: RomError.INVALID_MESSAGE };
+    if (checksum(block) !== (cmd.checksum & 0xff)) return { error: RomError.BAD_CHECKSUM };
+    if (seq + 1 === s.nextSeq) { this.duplicateBlocks++; return {}; } // a resend after a lost reply
+    if (seq !== s.nextSeq || seq >= s.blocks) return { error: RomError.INVALID_MESSAGE };
+    if (!compressed && block.length !== s.blockBytes) return { error: RomError.INVALID_MESSAGE }; // ROM writes whole blocks
+    const error = compressed ? this.inflateAndProgram(s, block) : this.program(s.offset + seq * s.blockBytes, block);
+    if (error === undefined) s.nextSeq++;
+    return { error };
+  }
+
+  /** Feeds the compressed stream so far through inflate and programs the new output. */
+  private inflateAndProgram(s: WriteSession, block: Uint8Array): number | undefined {
+    s.deflated.push(block.slice());
+    let out: Buffer;
+    try {
+      out = inflateSync(Buffer.concat(s.deflated), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch {
+      s.deflated.pop();
+      return RomError.DEFLATE;
+    }
+    if (out.length > s.size) return RomError.DEFLATE;
+    const fresh = out.subarray(s.inflatedBytes);
+    const error = this.program(s.offset + s.inflatedBytes, fresh);
+    if (error === undefined) s.inflatedBytes = out.length;
+    return error;
+  }
+
+  /** NOR programming: bits can only go from 1 to 0; the ROM reads back and complains on a mismatch. */
+  private program(address: number, bytes: Uint8Array): number | undefined {
+    if (address + bytes.length > this.flash.length) return RomError.INVALID_MESSAGE;
+    for (let i = 0; i < bytes.length; i++) this.flash[address + i]! &= bytes[i]!;
+    for (let i = 0; i < bytes.length; i++) if (this.flash[address + i] !== bytes[i]) return RomError.FLASH_WRITE;
+    return undefined;
+  }
+
+  private onEnd(cmd: Command, compressed: boolean): Reply {
+    if (cmd.data.length !== 4) return { error: RomError.INVALID_MESSAGE };
+    if (this.session !== undefined && this.session.compressed !== compressed) return { error: RomError.FAILED_TO_ACT };
+    this.endFlag = readU32(cmd.data, 0);
+    this.session = undefined;
+    if (this.endFlag !== 0) return {};
+    return { afterSend: () => this.reboot() };
+  }
+
+  /** After a reboot the chip runs the application: it stops answering until it is put back
+   *  into download mode, and the ROM would start again at 115200 baud. */
+  private async reboot(): Promise<void> {
+    this.rebooted = true;
+    this.synced = false;
+    this.attached = false;
+    this.paramsSet = false;
+    await sleep(BAUD_SWITCH_DELAY_MS);
+    await this.port.setBaudRate(115200);
+  }
+
+  private onMd5(cmd: Command): Reply {
+    if (cmd.data.length !== 16) return { error: RomError.INVALID_MESSAGE };
+    const address = readU32(cmd.data, 0);
+    const size = readU32(cmd.data, 4);
+    if (!this.attached || address + size > this.flash.length) return { error: RomError.FAILED_TO_ACT };
+    const digest = createHash("md5").update(this.flash.subarray(address, address + size)).digest("hex");
+    return { data: new TextEncoder().encode(digest) }; // the ROM sends 32 hex digits
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
