@@ -4,12 +4,30 @@
 import { FLASH_CHUNK_BYTES, FLASH_READ_RETRIES } from "../limits";
 import { OK, ERR_VERIFY } from "./status";
 
+// The board's flash imports; build/taprunner.wasm uses the in-module scripted flash
+// instead (compile-time aliases scriptedFlash*, see assembly/board/reader.ts).
 @external("env", "flashRead")
-declare function boardFlashRead(partition: i32, offset: i32, ptr: usize, len: i32): i32;
+declare function envFlashRead(partition: i32, offset: i32, ptr: usize, len: i32): i32;
 @external("env", "flashProgram")
-declare function boardFlashProgram(partition: i32, offset: i32, ptr: usize, len: i32): i32;
+declare function envFlashProgram(partition: i32, offset: i32, ptr: usize, len: i32): i32;
 @external("env", "flashErase")
-declare function boardFlashErase(partition: i32, offset: i32): i32;
+declare function envFlashErase(partition: i32, offset: i32): i32;
+
+@inline function boardFlashRead(partition: i32, offset: i32, ptr: usize, len: i32): i32 {
+  // @ts-ignore: defined by the taprunner target only
+  if (isDefined(scriptedFlashRead)) return scriptedFlashRead(partition, offset, ptr, len);
+  return envFlashRead(partition, offset, ptr, len);
+}
+@inline function boardFlashProgram(partition: i32, offset: i32, ptr: usize, len: i32): i32 {
+  // @ts-ignore: defined by the taprunner target only
+  if (isDefined(scriptedFlashProgram)) return scriptedFlashProgram(partition, offset, ptr, len);
+  return envFlashProgram(partition, offset, ptr, len);
+}
+@inline function boardFlashErase(partition: i32, offset: i32): i32 {
+  // @ts-ignore: defined by the taprunner target only
+  if (isDefined(scriptedFlashErase)) return scriptedFlashErase(partition, offset);
+  return envFlashErase(partition, offset);
+}
 
 export const PARTITION_LEDGER: i32 = 0;
 export const PARTITION_DENY: i32 = 1;

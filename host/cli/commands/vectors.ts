@@ -1,111 +1,213 @@
-// `offtap vectors run FILE.json [FILE.json…] [--json]`: runs Wycheproof EdDSA verify files
-// through the firmware's verifier (build/offtap.wasm) and reports every disagreement.
+// `offtap vectors run FILE… [--engine v8|wasi|device] [--runtime CMD] [--port P] [--junit FILE] [--json]`:
+// runs crypto vector files (Wycheproof EdDSA verify layout) and tap vector files (recorded
+// tap exchanges, test/vectors/protocol/exchanges.json) on the firmware — in V8, as WASI
+// modules (node:wasi or an external runtime such as WASM3), or on a board in test mode
+// over a serial port — and reports every disagreement, optionally as JUnit XML.
 // Exit codes: 0 every vector agrees, 1 at least one disagreement, 2 usage or file error.
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { type Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
-import { parse } from "../args.ts";
-import { green, red } from "../output.ts";
-import { FirmwareCrypto } from "../../firmware/crypto.ts";
+import { intFlag, parse } from "../args.ts";
+import { Progress, green, red, yellow } from "../output.ts";
 import { firmwarePath } from "../../firmware/paths.ts";
-import { type RunReport, type StatusVerifier, emptyReport, runCases } from "../../vectors/run.ts";
-import { type EddsaVerifyFile, VectorFileError, loadEddsaVerifyFile } from "../../vectors/wycheproof.ts";
+import { ENGINES, type Engine, type EngineName, V8Engine, WasiEngine, selftestWasm, taprunnerWasm } from "../../vectors/engine.ts";
+import { DeviceEngine } from "../../vectors/device-engine.ts";
+import { type VectorFile, loadVectorFile } from "../../vectors/files.ts";
+import { type FileResult, totals } from "../../vectors/results.ts";
+import { junitXml } from "../../vectors/junit.ts";
+import { VectorFileError } from "../../vectors/wycheproof.ts";
+import { DEFAULT_BAUD } from "../../device/protocol.ts";
 
-const HELP = `Usage: offtap vectors run FILE.json [FILE.json…] [--json]
+const HELP = `Usage: offtap vectors run FILE.json [FILE.json…] [options]
 
-Runs Ed25519 verification test vectors through the firmware (build/offtap.wasm).
+Runs test-vector files on the firmware and reports every disagreement.
 
-Files use the Wycheproof EdDSA verify layout (schema eddsa_verify_schema*.json, either
-group.publicKey.pk or group.key.pk). "valid" vectors must be accepted, "invalid" ones
-rejected, "acceptable" ones may go either way. A key or signature of the wrong length is
-judged rejected without calling the firmware, which takes 32- and 64-byte inputs only.
+Vector files (told apart by their shape):
+  crypto  Wycheproof EdDSA verify layout (schema eddsa_verify_schema*.json, either
+          group.publicKey.pk or group.key.pk). "valid" vectors must be accepted,
+          "invalid" ones rejected, "acceptable" ones may go either way. A key or
+          signature of the wrong length is judged rejected without calling the firmware,
+          which takes 32- and 64-byte inputs only.
+  tap     recorded tap exchanges ({"tapes": […]}, test/vectors/protocol/exchanges.json):
+          provisioning, deny lists, clock, random bytes, every C-APDU and R-APDU. The
+          firmware must send every recorded C-APDU byte for byte and reach the recorded
+          decision, receipt and signals.
 
-Prints one line per failing vector (file, tcId, comment, expected, got — the firmware's
-status name), then a summary.
+Engines:
+  v8      build/offtap.wasm in this process (default)
+  wasi    build/selftest.wasm (crypto) and build/taprunner.wasm (taps) as WASI commands,
+          under node:wasi or, with --runtime, under an external runtime such as WASM3
+  device  a board in test mode on a serial port (boards/TESTMODE.md)
+
+Prints one line per failing vector (file, id, what was expected, what happened), then a
+summary.
 
 Options:
-  --json     print {"total","passed","failed","failures":[{"tcId","expected","got","comment"}]}
-  -h, --help show this help
+  --engine E     v8 (default), wasi or device
+  --runtime CMD  wasi only: run modules as \`CMD MODULE.wasm\` with the input on stdin
+                 (e.g. --runtime /opt/wasm3/wasm3); default node:wasi
+  --port P       device only: serial port (e.g. /dev/ttyUSB0)
+  --baud N       device only: baud rate (default ${DEFAULT_BAUD})
+  --junit FILE   also write a JUnit XML report (a testsuite per file, a testcase per vector)
+  --json         print {"total","passed","failed","failures":[{"tcId"|"id","expected","got","comment"}]}
+  -h, --help     show this help
 
 Exit codes: 0 all vectors agree, 1 some vector disagrees, 2 usage or file error.
-Committed vector files: test/vectors/ed25519/*.json (see PROVENANCE.md there).
+Committed vector files: test/vectors/ed25519/*.json (see PROVENANCE.md there) and
+test/vectors/protocol/exchanges.json (see README.md there).
 `;
 
 interface Options {
   files: string[];
+  engine: EngineName;
+  runtime: string | null;
+  port: string | null;
+  baud: number;
+  junit: string | null;
   json: boolean;
   help: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
   const [sub, ...rest] = argv;
-  if (sub === "-h" || sub === "--help" || sub === "help") return { files: [], json: false, help: true };
+  const none: Options = { files: [], engine: "v8", runtime: null, port: null, baud: DEFAULT_BAUD, junit: null, json: false, help: true };
+  if (sub === "-h" || sub === "--help" || sub === "help") return none;
   if (sub === undefined) throw new UsageError("missing subcommand: offtap vectors run FILE.json…");
   if (sub !== "run") throw new UsageError(`unknown subcommand '${sub}' (expected 'run')`);
-  const { values, positionals } = parse(rest, { json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, true);
-  const opts = { files: positionals, json: values.json === true, help: values.help === true };
-  if (!opts.help && opts.files.length === 0) throw new UsageError("no vector file given");
-  return opts;
-}
-
-/** A verifier over a firmware instance that is rebuilt if a trap leaves it unusable. */
-function firmwareVerifier(): { verify: StatusVerifier; reset: () => void } {
-  let fw = new FirmwareCrypto();
+  const { values, positionals } = parse(rest, {
+    engine: { type: "string" }, runtime: { type: "string" }, port: { type: "string" }, baud: { type: "string" },
+    junit: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+  }, true);
+  if (values.help === true) return none;
+  const engine = values.engine ?? "v8";
+  if (!(ENGINES as readonly string[]).includes(engine)) throw new UsageError(`--engine must be one of ${ENGINES.join(", ")}, not '${engine}'`);
+  if (values.runtime !== undefined && engine !== "wasi") throw new UsageError("--runtime applies to --engine wasi only");
+  if (values.runtime !== undefined && values.runtime.trim() === "") throw new UsageError("--runtime is empty");
+  if ((values.port !== undefined || values.baud !== undefined) && engine !== "device") throw new UsageError("--port and --baud apply to --engine device only");
+  if (engine === "device" && values.port === undefined) throw new UsageError("--engine device needs --port (e.g. --port /dev/ttyUSB0)");
+  if (values.junit !== undefined && values.junit.trim() === "") throw new UsageError("--junit needs a file name");
+  if (positionals.length === 0) throw new UsageError("no vector file given");
   return {
-    verify: (pk, msg, sig) => fw.verify(pk, msg, sig),
-    reset: () => {
-      fw = new FirmwareCrypto();
-    },
+    files: positionals, engine: engine as EngineName, runtime: values.runtime ?? null, port: values.port ?? null,
+    baud: intFlag("baud", values.baud, DEFAULT_BAUD, 4_000_000), junit: values.junit ?? null, json: values.json === true, help: false,
   };
 }
 
-function printText(report: RunReport, fileCount: number): void {
-  for (const f of report.failures) {
-    const where = fileCount > 1 ? `${f.file} ` : "";
-    console.log(`${red("FAIL")} ${where}tcId ${f.tcId}: expected ${f.expected}, got ${f.got}${f.comment ? ` — ${f.comment}` : ""}`);
+/** Checks that what the engine needs exists before any vector runs. */
+function missingBuild(o: Options, files: readonly VectorFile[]): string | null {
+  const need: string[] = [];
+  if (o.engine === "v8") need.push(firmwarePath);
+  if (o.engine === "wasi") {
+    if (files.some((f) => f.kind === "crypto")) need.push(selftestWasm);
+    if (files.some((f) => f.kind === "tap")) need.push(taprunnerWasm);
   }
-  const summary = `${report.total} vectors, ${report.passed} passed, ${report.failed} failed`;
-  console.log(report.failed === 0 ? green(`ok: ${summary}`) : red(`FAILED: ${summary}`));
+  const missing = need.find((p) => !existsSync(p));
+  return missing === undefined ? null : `${missing} is missing; run \`make build\` first`;
 }
 
-function printJson(report: RunReport): void {
-  const failures = report.failures.map((f) => ({ tcId: f.tcId, expected: f.expected, got: f.got, comment: f.comment }));
-  console.log(JSON.stringify({ total: report.total, passed: report.passed, failed: report.failed, failures }));
+async function openEngine(o: Options): Promise<Engine> {
+  if (o.engine === "wasi") return new WasiEngine(o.runtime);
+  if (o.engine === "device") return DeviceEngine.open(o.port!, o.baud);
+  return new V8Engine();
+}
+
+async function runFile(engine: Engine, f: VectorFile, progress: Progress, done: { n: number }): Promise<FileResult> {
+  const t0 = performance.now();
+  const result: FileResult = { file: f.file.label, kind: f.kind, engine: engine.name, cases: [], seconds: 0 };
+  try {
+    if (f.kind === "crypto") {
+      result.cases = await engine.runCrypto(f.file);
+      done.n += f.file.cases.length;
+      progress.update(done.n);
+    } else {
+      for (const tape of f.file.tapes) {
+        result.cases.push(await engine.runTape(tape));
+        progress.update(++done.n);
+      }
+    }
+  } catch (e) {
+    result.error = e instanceof Error ? e.message : String(e);
+  }
+  result.seconds = (performance.now() - t0) / 1000;
+  return result;
+}
+
+function printText(results: readonly FileResult[], engine: Engine): void {
+  const many = results.length > 1;
+  for (const f of results) {
+    const where = many ? `${f.file} ` : "";
+    if (f.error !== undefined) console.log(`${red("ERROR")} ${f.file}: ${f.error}`);
+    for (const c of f.cases.filter((x) => !x.passed)) {
+      if (f.kind === "crypto") console.log(`${red("FAIL")} ${where}tcId ${c.id}: ${c.message ?? "failed"}${c.comment ? ` — ${c.comment}` : ""}`);
+      else console.log(`${red("FAIL")} ${where}tape ${c.id}: ${(c.got ?? c.message ?? "failed").slice(0, 400)}`);
+    }
+  }
+  const t = totals(results);
+  if (engine.name !== "v8") console.log(`engine: ${engine.name}, ${engine.description}`);
+  const summary = `${t.total} vectors, ${t.passed} passed, ${t.failed} failed${t.errors > 0 ? `, ${t.errors} file(s) not run` : ""}`;
+  console.log(t.failed === 0 && t.errors === 0 ? green(`ok: ${summary}`) : red(`FAILED: ${summary}`));
+}
+
+function printJson(results: readonly FileResult[]): void {
+  const t = totals(results);
+  const failures = results.flatMap((f) => [
+    ...(f.error === undefined ? [] : [{ file: f.file, id: "(file)", expected: "the file runs", got: f.error, comment: "" }]),
+    ...f.cases.filter((c) => !c.passed).map((c) => (f.kind === "crypto"
+      ? { tcId: c.tcId, expected: c.expected, got: c.got, comment: c.comment ?? "" }
+      : { file: f.file, id: c.id, expected: c.expected, got: c.got, comment: c.name })),
+  ]);
+  console.log(JSON.stringify({ total: t.total, passed: t.passed, failed: t.failed + t.errors, failures }));
 }
 
 async function run(argv: string[]): Promise<number> {
-  const opts = parseOptions(argv);
-  if (opts.help) {
+  const o = parseOptions(argv);
+  if (o.help) {
     console.log(HELP);
     return EXIT_OK;
   }
-  let files: EddsaVerifyFile[];
+  let files: VectorFile[];
   try {
-    files = opts.files.map(loadEddsaVerifyFile);
+    files = o.files.map(loadVectorFile);
   } catch (e) {
     if (!(e instanceof VectorFileError)) throw e;
     console.error(`offtap vectors: ${e.message}`);
     return EXIT_USAGE;
   }
-  if (!existsSync(firmwarePath)) {
-    console.error(`offtap vectors: firmware not built (${firmwarePath} is missing); run \`make build\` first`);
+  const missing = missingBuild(o, files);
+  if (missing !== null) {
+    console.error(`offtap vectors: ${missing}`);
     return EXIT_USAGE;
   }
-  let fw: ReturnType<typeof firmwareVerifier>;
+  let engine: Engine;
   try {
-    fw = firmwareVerifier();
+    engine = await openEngine(o);
   } catch (e) {
-    console.error(`offtap vectors: cannot load the firmware ${firmwarePath}: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`offtap vectors: cannot start the ${o.engine} engine: ${e instanceof Error ? e.message : String(e)}`);
     return EXIT_USAGE;
   }
-  const report = emptyReport();
-  for (const f of files) runCases(f.label, f.cases, fw.verify, report, fw.reset);
-  if (opts.json) printJson(report);
-  else printText(report, files.length);
-  return report.failed === 0 ? EXIT_OK : EXIT_FAILED;
+  if (engine instanceof DeviceEngine && engine.firmwareNote !== null && !o.json) console.error(yellow(`note: ${engine.firmwareNote}`));
+  const total = files.reduce((n, f) => n + (f.kind === "crypto" ? f.file.cases.length : f.file.tapes.length), 0);
+  const progress = new Progress(`vectors (${o.engine})`, total);
+  const results: FileResult[] = [];
+  const done = { n: 0 };
+  try {
+    for (const f of files) results.push(await runFile(engine, f, progress, done));
+  } finally {
+    progress.finish();
+    await engine.close();
+  }
+  if (o.junit !== null) {
+    mkdirSync(path.dirname(path.resolve(o.junit)), { recursive: true });
+    writeFileSync(o.junit, junitXml(results));
+  }
+  if (o.json) printJson(results);
+  else printText(results, engine);
+  const t = totals(results);
+  return t.failed === 0 && t.errors === 0 ? EXIT_OK : EXIT_FAILED;
 }
 
 export const command: Command = {
   name: "vectors",
-  summary: "run Ed25519 test-vector files (Wycheproof layout) against the firmware",
+  summary: "run crypto and tap test-vector files on the firmware (V8, WASI/WASM3, or a device in test mode)",
   run,
 };
