@@ -1,0 +1,109 @@
+// The clearing service (docs/CLEARING.md): readers' batches in, settled payments into
+// double-entry accounts, double spends caught, acknowledgements and deny lists out.
+// Cash-out and the HTTP API are built on this class; everything they need is here.
+import { Ed25519Key } from "../issuer/ed25519.ts";
+import type { FirmwareCrypto } from "../firmware/crypto.ts";
+import { openDb, type Db, type OpenDbOptions } from "./db.ts";
+import { migrate } from "./migrate.ts";
+import * as ledger from "./accounts.ts";
+import * as registry from "./registry.ts";
+import * as queries from "./queries.ts";
+import { ingest } from "./ingest.ts";
+import { acknowledgement, denyList } from "./outputs.ts";
+import { RecordVerifier } from "./verify.ts";
+import { historyCsv, type HistoryOptions } from "./history.ts";
+import { serviceKeys } from "./keys.ts";
+import type {
+  Account, AccountSpec, Conflict, DenyListImage, HeldBatch, IngestOptions, IngestReport, InvariantReport, Payment,
+  Reader, ReaderSpec, Transfer, TransferResult, TransferSpec,
+} from "./types.ts";
+
+export * from "./types.ts";
+export { openDb, type Db, type Tx, type OpenDbOptions } from "./db.ts";
+export { accountIds } from "./accounts.ts";
+
+export interface ClearingOptions extends OpenDbOptions {
+  /** An open database (wins over the OpenDbOptions). */
+  db?: Db;
+  /** Signs acknowledgements; the readers' configured clearing public key. Default: stored in the database (created once). */
+  clearingKey?: Ed25519Key;
+  /** Signs deny lists; the readers' configured operator public key. Default: stored in the database (created once). */
+  operatorKey?: Ed25519Key;
+  /** The strict verifier (the firmware's). Default: loads build/offtap.wasm. */
+  crypto?: FirmwareCrypto;
+  /** Unix seconds; the deny list's issuedAt and issuer revocation checks. */
+  now?: () => number;
+}
+
+export class Clearing {
+  private constructor(
+    readonly db: Db,
+    readonly clearingKey: Ed25519Key,
+    readonly operatorKey: Ed25519Key,
+    private readonly verifier: RecordVerifier,
+    private readonly now: () => number,
+  ) {}
+
+  /** Opens (and migrates) the database: DATABASE_URL → server; `dataDir` → PGlite on disk; else PGlite in memory. */
+  static async open(o: ClearingOptions = {}): Promise<Clearing> {
+    const db = o.db ?? (await openDb(o));
+    await migrate(db);
+    const keys = await serviceKeys(db, o.clearingKey, o.operatorKey);
+    const now = o.now ?? ((): number => Math.floor(Date.now() / 1000));
+    return new Clearing(db, keys.clearing, keys.operator, new RecordVerifier(o.crypto), now);
+  }
+
+  close(): Promise<void> { return this.db.close(); }
+
+  // ---- registry -------------------------------------------------------------------
+  registerIssuerKey(keyId: number, publicKey: Uint8Array | string): Promise<void> { return registry.registerIssuerKey(this.db, keyId, publicKey); }
+  /** From `atUnix` on (reader time), payments under this key are refused; it goes on the deny list. */
+  revokeIssuerKey(keyId: number, atUnix: number): Promise<void> { return registry.revokeIssuerKey(this.db, keyId, atUnix); }
+  registerReader(spec: ReaderSpec): Promise<Reader> { return registry.registerReader(this.db, spec); }
+  reader(readerId: Uint8Array | string): Promise<Reader | undefined> { return registry.getReader(this.db, readerId); }
+  readers(): Promise<Reader[]> { return registry.listReaders(this.db); }
+
+  // ---- ingest and outputs -----------------------------------------------------------
+  /** One or more batches back to back (a batch file). Idempotent. Throws only on undecodable bytes. */
+  ingest(bytes: Uint8Array, o: IngestOptions = {}): Promise<IngestReport> {
+    return ingest(this.db, this.verifier, bytes, o, this.now);
+  }
+  /** The signed 124-byte OTK1 acknowledgement of everything processed; undefined when nothing is. */
+  acknowledgement(readerId: Uint8Array | string): Promise<Uint8Array | undefined> { return acknowledgement(this.db, this.clearingKey, readerId); }
+  /** The current signed deny list; a new version only when its content changed (or is below minVersion). */
+  denyList(o: { minVersion?: number } = {}): Promise<DenyListImage> { return denyList(this.db, this.operatorKey, this.now, o.minVersion); }
+  /** Puts a wallet on the deny list by hand (lost phone, fraud report). */
+  denyWallet(walletId: Uint8Array | string, reason: string): Promise<void> { return registry.denyWallet(this.db, walletId, reason); }
+
+  // ---- accounts (docs/CLEARING.md §3) ---------------------------------------------
+  /** Creates the account, or checks an existing one has the same code, currency and flags. */
+  createAccount(spec: AccountSpec): Promise<Account> { return ledger.createAccount(this.db, spec); }
+  account(id: string): Promise<Account | undefined> { return ledger.getAccount(this.db, id); }
+  accounts(filter: { code?: string; currency?: number } = {}): Promise<Account[]> { return ledger.listAccounts(this.db, filter); }
+  createTransfer(t: TransferSpec): Promise<TransferResult> { return ledger.createTransfer(this.db, t); }
+  /** Each in its own transaction, in order (a failed one does not stop the others). */
+  createTransfers(ts: TransferSpec[]): Promise<TransferResult[]> { return ledger.createTransfers(this.db, ts); }
+  postPending(id: string, pendingId: string, amount?: number): Promise<TransferResult> {
+    return ledger.createTransfer(this.db, { id, pendingId, kind: "post_pending", debitAccount: "", creditAccount: "", code: "", ...(amount === undefined ? {} : { amount }) });
+  }
+  voidPending(id: string, pendingId: string): Promise<TransferResult> {
+    return ledger.createTransfer(this.db, { id, pendingId, kind: "void_pending", debitAccount: "", creditAccount: "", code: "" });
+  }
+  transfer(id: string): Promise<Transfer | undefined> { return ledger.getTransfer(this.db, id); }
+  transfers(filter: { account?: string; code?: string; limit?: number } = {}): Promise<Transfer[]> { return ledger.listTransfers(this.db, filter); }
+  /** The issuer deposits float at clearing: bank → issuer float. */
+  fundIssuer(transferId: string, issuerKeyId: number, currency: number, amount: number): Promise<TransferResult> {
+    return ledger.fundIssuer(this.db, transferId, issuerKeyId, currency, amount);
+  }
+  /** Recomputes every balance from the transfers; sums must be zero. */
+  checkInvariants(): Promise<InvariantReport> { return ledger.checkInvariants(this.db); }
+
+  // ---- views ------------------------------------------------------------------------
+  payments(o: { limit?: number; operatorId?: string; walletId?: string } = {}): Promise<Payment[]> { return queries.payments(this.db, o); }
+  heldBatches(): Promise<HeldBatch[]> { return queries.heldBatches(this.db); }
+  conflicts(): Promise<Conflict[]> { return queries.conflicts(this.db); }
+  rejectedRecords(): Promise<{ readerId: string; seq: number; reason: number; reasonName: string }[]> { return queries.rejectedRecords(this.db); }
+  deniedWallets(): Promise<{ walletId: string; reason: string; since: string }[]> { return queries.deniedWallets(this.db); }
+  /** RFC 4180 CSV of settled payments and every transfer. */
+  historyCsv(o: HistoryOptions = {}): Promise<string> { return historyCsv(this.db, o); }
+}

@@ -1,0 +1,43 @@
+// What clearing sends back to readers (docs/CLEARING.md §8): the signed acknowledgement
+// that lets a reader free flash, and the signed, versioned deny list. The byte formats are
+// the ledger's (docs/LEDGER.md §5, §7), encoded by the ledger and simulator codecs.
+import { createHash } from "node:crypto";
+import type { Ed25519Key } from "../issuer/ed25519.ts";
+import { encodeAckBody } from "../ledger/format.ts";
+import { encodeDenyList } from "../sim/denylist.ts";
+import { fromHex } from "../protocol/index.ts";
+import { num, type Db } from "./db.ts";
+import { getReader } from "./registry.ts";
+import type { DenyListImage } from "./types.ts";
+
+/** The 124-byte OTK1 acknowledgement of every record processed from this reader. */
+export async function acknowledgement(db: Db, clearingKey: Ed25519Key, readerId: Uint8Array | string): Promise<Uint8Array | undefined> {
+  const r = await getReader(db, readerId);
+  if (r === undefined) throw new RangeError(`reader ${String(readerId)} is not registered`);
+  if (r.lastSeq === 0) return undefined;
+  const body = encodeAckBody(fromHex(r.readerId), r.lastSeq, fromHex(r.lastHead));
+  const ack = new Uint8Array(body.length + 64);
+  ack.set(body);
+  ack.set(clearingKey.sign(body), body.length);
+  return ack;
+}
+
+/** The current deny list; a new version is signed and stored only when its content changed. */
+/** `minVersion`: readers already hold lists up to minVersion − 1 from elsewhere (a simulator's start-up list). */
+export async function denyList(db: Db, operatorKey: Ed25519Key, now: () => number, minVersion = 1): Promise<DenyListImage> {
+  return db.transaction(async (tx) => {
+    await tx.query("LOCK TABLE deny_lists IN EXCLUSIVE MODE");
+    const walletIds = (await tx.query("SELECT wallet_id FROM deny_wallets ORDER BY wallet_id")).map((r) => String(r["wallet_id"]));
+    const nowS = now();
+    const revokedIssuerKeyIds = (await tx.query("SELECT key_id FROM issuer_keys WHERE revoked_at IS NOT NULL AND revoked_at <= $1 ORDER BY key_id", [nowS])).map((r) => num(r["key_id"]));
+    const contentSha = createHash("sha256").update(JSON.stringify([walletIds, revokedIssuerKeyIds])).digest("hex");
+    const last = (await tx.query("SELECT version, issued_at, content_sha, image FROM deny_lists ORDER BY version DESC LIMIT 1"))[0];
+    if (last !== undefined && String(last["content_sha"]) === contentSha && num(last["version"]) >= minVersion) {
+      return { version: num(last["version"]), issuedAt: num(last["issued_at"]), walletIds, revokedIssuerKeyIds, image: new Uint8Array(last["image"] as Uint8Array) };
+    }
+    const version = Math.max(minVersion, last === undefined ? 1 : num(last["version"]) + 1);
+    const image = encodeDenyList({ version, issuedAt: nowS, walletIds: walletIds.map((w) => fromHex(w)), revokedIssuerKeyIds }, operatorKey);
+    await tx.query("INSERT INTO deny_lists (version, issued_at, content_sha, image) VALUES ($1, $2, $3, $4)", [version, nowS, contentSha, Buffer.from(image) as unknown as string]);
+    return { version, issuedAt: nowS, walletIds, revokedIssuerKeyIds, image };
+  });
+}

@@ -1,0 +1,49 @@
+// Read-only views for the CLI, the HTTP API and the dashboard.
+import { reasonName } from "../protocol/index.ts";
+import { num, type Db, type Row } from "./db.ts";
+import type { Conflict, HeldBatch, Payment } from "./types.ts";
+
+export const VIEW_LIMIT_MAX = 10_000;
+const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
+const limitOf = (n: number | undefined): number => Math.min(Math.max(1, n ?? 100), VIEW_LIMIT_MAX);
+
+export function toPayment(r: Row): Payment {
+  return {
+    walletId: String(r["wallet_id"]), counter: num(r["counter"]), readerId: String(r["reader_id"]), seq: num(r["seq"]),
+    amount: num(r["amount"]), excess: num(r["excess"]), time: num(r["time"]), certHash: String(r["cert_hash"]),
+    issuerKeyId: num(r["issuer_key_id"]), currency: num(r["currency"]), operatorId: String(r["operator_id"]),
+    status: String(r["status"]) as Payment["status"], settledAt: iso(r["settled_at"]),
+  };
+}
+
+export async function payments(db: Db, o: { limit?: number; operatorId?: string; walletId?: string }): Promise<Payment[]> {
+  const rows = await db.query(
+    `SELECT * FROM payments WHERE ($1::text IS NULL OR operator_id = $1) AND ($2::text IS NULL OR wallet_id = $2)
+     ORDER BY settled_at DESC, reader_id, seq DESC LIMIT $3`,
+    [o.operatorId ?? null, o.walletId ?? null, limitOf(o.limit)],
+  );
+  return rows.map(toPayment);
+}
+
+export async function heldBatches(db: Db): Promise<HeldBatch[]> {
+  const rows = await db.query("SELECT reader_id, first_seq, last_seq, reason, received_at FROM held_batches ORDER BY reader_id, first_seq");
+  return rows.map((r) => ({ readerId: String(r["reader_id"]), firstSeq: num(r["first_seq"]), lastSeq: num(r["last_seq"]), reason: String(r["reason"]), receivedAt: iso(r["received_at"]) }));
+}
+
+export async function conflicts(db: Db): Promise<Conflict[]> {
+  const rows = await db.query("SELECT * FROM payment_conflicts ORDER BY id");
+  return rows.map((r) => ({
+    walletId: String(r["wallet_id"]), counter: num(r["counter"]), kind: String(r["kind"]) as Conflict["kind"], readerId: String(r["reader_id"]),
+    seq: num(r["seq"]), amount: num(r["amount"]), excess: num(r["excess"]), detectedAt: iso(r["detected_at"]),
+  }));
+}
+
+export async function rejectedRecords(db: Db): Promise<{ readerId: string; seq: number; reason: number; reasonName: string }[]> {
+  const rows = await db.query("SELECT reader_id, seq, reason FROM rejected_records ORDER BY reader_id, seq");
+  return rows.map((r) => ({ readerId: String(r["reader_id"]), seq: num(r["seq"]), reason: num(r["reason"]), reasonName: reasonName(num(r["reason"])) }));
+}
+
+export async function deniedWallets(db: Db): Promise<{ walletId: string; reason: string; since: string }[]> {
+  const rows = await db.query("SELECT * FROM deny_wallets ORDER BY since, wallet_id");
+  return rows.map((r) => ({ walletId: String(r["wallet_id"]), reason: String(r["reason"]), since: iso(r["since"]) }));
+}

@@ -1,0 +1,120 @@
+// Re-verification of a ledger record from its body (authorization 107 ‖ certificate 131)
+// with the reader's checks in the reader's order (docs/PROTOCOL.md "Reader checks",
+// docs/CLEARING.md §5), using the firmware's own strict verifier: one policy everywhere.
+import { createHash } from "node:crypto";
+import { FirmwareCrypto } from "../firmware/crypto.ts";
+import {
+  AUTHORIZATION_BYTES, AUTHORIZATION_SIGNED_BYTES, AUTH_LABEL, CERTIFICATE_BYTES, CERTIFICATE_SIGNED_BYTES, CERT_LABEL,
+  Reason, readU16, readU32, toHex,
+} from "../protocol/index.ts";
+import type { LedgerRecord } from "../ledger/format.ts";
+
+export const RECORD_BODY_BYTES = AUTHORIZATION_BYTES + CERTIFICATE_BYTES; // 238
+/** Verified certificates remembered (like the reader's cache, but bigger: clearing sees every wallet). */
+export const CERT_CACHE_MAX = 100_000;
+
+export interface IssuerKeyInfo { publicKey: Uint8Array; revokedAt: number | null }
+
+/** What the reader was provisioned with (the registry's reader row). */
+export interface ReaderPolicy {
+  readerIdHex: string; // 16-byte ledger id
+  currency: number;
+  amountMin: number;
+  amountMax: number;
+  driftToleranceS: number;
+}
+
+export interface VerifiedRecord {
+  ok: true;
+  walletIdHex: string;
+  counter: number;
+  amount: number;
+  cumulative: number;
+  time: number;
+  certHashHex: string;
+  certificate: Uint8Array;
+  issuerKeyId: number;
+  offlineCap: number;
+  currency: number;
+  /** SHA-512/16 of the authorization: two records are the same payment iff these are equal. */
+  authShaHex: string;
+}
+export type RecordCheck = VerifiedRecord | { ok: false; reason: number };
+
+const no = (reason: number): RecordCheck => ({ ok: false, reason });
+const concat = (...parts: Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+};
+const h16 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash("sha512").update(b).digest().subarray(0, 16));
+
+export class RecordVerifier {
+  private readonly certOk = new Map<string, number>(); // certHash ‖ issuer key → VerifyStatus
+  private cryptoInstance: FirmwareCrypto | undefined;
+
+  constructor(crypto?: FirmwareCrypto) { this.cryptoInstance = crypto; }
+
+  /** The firmware is loaded on first use, so opening clearing for balances needs no build. */
+  private get crypto(): FirmwareCrypto {
+    this.cryptoInstance ??= new FirmwareCrypto();
+    return this.cryptoInstance;
+  }
+
+  private certificateStatus(cert: Uint8Array, certHashHex: string, issuerKey: Uint8Array): number {
+    const cacheKey = certHashHex + toHex(issuerKey);
+    const cached = this.certOk.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const st = this.crypto.verify(issuerKey, concat(CERT_LABEL, cert.subarray(0, CERTIFICATE_SIGNED_BYTES)), cert.subarray(CERTIFICATE_SIGNED_BYTES));
+    if (this.certOk.size >= CERT_CACHE_MAX) this.certOk.clear();
+    this.certOk.set(cacheKey, st);
+    return st;
+  }
+
+  /** Every check a reader makes that the record lets clearing repeat; the first failure names the reason. */
+  check(r: LedgerRecord, reader: ReaderPolicy, issuers: ReadonlyMap<number, IssuerKeyInfo>): RecordCheck {
+    if (r.kind !== 1 || r.body.length !== RECORD_BODY_BYTES) return no(Reason.MALFORMED);
+    const auth = r.body.subarray(0, AUTHORIZATION_BYTES);
+    const cert = r.body.subarray(AUTHORIZATION_BYTES);
+    // 1. certificate layout
+    if (cert[0] !== 1) return no(Reason.UNSUPPORTED_VERSION);
+    const issuerKeyId = readU32(cert, 1);
+    const currency = readU16(cert, 53);
+    const offlineCap = readU32(cert, 55);
+    const validFrom = readU32(cert, 59), validUntil = readU32(cert, 63);
+    if (validUntil <= validFrom) return no(Reason.MALFORMED);
+    // 2–3. issuer known, not revoked, signature
+    const issuer = issuers.get(issuerKeyId);
+    if (issuer === undefined) return no(Reason.ISSUER_UNKNOWN);
+    if (issuer.revokedAt !== null && r.time >= issuer.revokedAt) return no(Reason.ISSUER_REVOKED);
+    const certHash = h16(cert);
+    const certHashHex = toHex(certHash);
+    if (this.certificateStatus(cert, certHashHex, issuer.publicKey) !== 0) return no(Reason.CERT_SIGNATURE_INVALID);
+    // 4. window, with the reader's drift tolerance
+    if (r.time + reader.driftToleranceS < validFrom) return no(Reason.CERT_NOT_YET_VALID);
+    if (r.time > validUntil + reader.driftToleranceS) return no(Reason.CERT_EXPIRED);
+    // 6. currency and per-tap limits
+    if (currency !== reader.currency) return no(Reason.CURRENCY_MISMATCH);
+    const amount = Number(r.amount);
+    if (amount < reader.amountMin || amount > reader.amountMax) return no(Reason.AMOUNT_OUT_OF_LIMITS);
+    // 7–9. authorization: version, reader id, amount, currency, time; the record's own fields
+    if (auth[0] !== 1) return no(Reason.UNSUPPORTED_VERSION);
+    if (toHex(auth.subarray(17, 25)) !== reader.readerIdHex.slice(0, 16)) return no(Reason.READER_ID_MISMATCH);
+    if (readU32(auth, 25) !== amount) return no(Reason.AMOUNT_MISMATCH);
+    if (readU16(auth, 29) !== reader.currency) return no(Reason.CURRENCY_MISMATCH);
+    if (readU32(auth, 31) !== r.time) return no(Reason.MALFORMED);
+    const counter = readU32(auth, 35), cumulative = readU32(auth, 39);
+    const walletIdHex = toHex(cert.subarray(5, 21));
+    if (toHex(r.walletId) !== walletIdHex || r.counter !== counter) return no(Reason.MALFORMED);
+    // 10. wallet signature under the certified wallet key
+    const msg = concat(AUTH_LABEL, certHash, auth.subarray(0, AUTHORIZATION_SIGNED_BYTES));
+    if (this.crypto.verify(cert.subarray(21, 53), msg, auth.subarray(AUTHORIZATION_SIGNED_BYTES)) !== 0) return no(Reason.AUTH_SIGNATURE_INVALID);
+    // 12. amount ≤ cumulative ≤ cap
+    if (cumulative < amount || cumulative > offlineCap) return no(Reason.OVER_OFFLINE_CAP);
+    return {
+      ok: true, walletIdHex, counter, amount, cumulative, time: r.time, certHashHex, certificate: Uint8Array.from(cert),
+      issuerKeyId, offlineCap, currency, authShaHex: toHex(h16(auth)),
+    };
+  }
+}

@@ -1,0 +1,123 @@
+// `offtap clear` — the clearing service on the command line (docs/CLEARING.md §9).
+import { readFileSync } from "node:fs";
+import { Clearing } from "../../clearing/index.ts";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from "../command.ts";
+import { intFlag, parse } from "../args.ts";
+import { green, red, table, yellow } from "../output.ts";
+
+export const DEFAULT_DB_DIR = ".offtap/clearing";
+
+const HELP = `usage: offtap clear <subcommand> [options]
+
+Clearing: verify and settle readers' batches, show balances (docs/CLEARING.md).
+
+subcommands:
+  ingest BATCH…            verify and settle batch files (exit 1 if anything was held, rejected
+                           or a double spend was caught)
+  balances                 every account and whether the balances sum to zero
+  reader add               register a reader: --reader HEX --key HEX --operator NAME
+                           [--currency N] [--min N] [--max N] [--drift S]
+  issuer add               register an issuer key: --issuer ID --key HEX
+  ack --reader HEX         print the signed acknowledgement (hex) for a reader
+  denylist                 print the current signed deny list (hex)
+
+options:
+  --db DIR     PGlite data directory (default ${DEFAULT_DB_DIR} under the current directory);
+               DATABASE_URL, when set, selects a PostgreSQL server instead
+  --json       machine-readable output
+  -h, --help   this help`;
+
+const OPTIONS = {
+  db: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+  reader: { type: "string" }, key: { type: "string" }, operator: { type: "string" }, issuer: { type: "string" },
+  currency: { type: "string" }, min: { type: "string" }, max: { type: "string" }, drift: { type: "string" },
+} as const;
+
+export function openFromFlags(db: string | undefined): Promise<Clearing> {
+  return Clearing.open({ dataDir: db ?? DEFAULT_DB_DIR });
+}
+
+function need(v: string | undefined, flag: string): string {
+  if (v === undefined || v === "") throw new UsageError(`--${flag} is required`);
+  return v;
+}
+
+async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise<number> {
+  if (files.length === 0) throw new UsageError("ingest needs at least one batch file");
+  let problems = 0;
+  const out = [];
+  for (const f of files) {
+    let bytes: Uint8Array;
+    try { bytes = readFileSync(f); } catch { throw new UsageError(`cannot read ${f}`); }
+    let r;
+    try { r = await c.ingest(bytes); } catch (err) { throw new UsageError(`${f}: ${err instanceof Error ? err.message : String(err)}`); }
+    problems += r.held + r.rejectedRecords.length + r.doubleSpends.length + r.batches.filter((b) => b.status === "rejected").length;
+    out.push({ file: f, ...r });
+    if (!json) {
+      console.log(`${f}: ${green(`${r.settled} settled`)} (${r.settledAmount} minor units), ${r.duplicates} duplicate, ${r.held > 0 ? yellow(`${r.held} held`) : "0 held"}, ${r.rejectedRecords.length > 0 ? red(`${r.rejectedRecords.length} rejected`) : "0 rejected"}`);
+      for (const b of r.batches.filter((x) => x.status !== "accepted")) console.log(`  batch ${b.readerId} ${b.firstSeq}…${b.lastSeq}: ${b.status} ${b.reason}`);
+      for (const d of r.doubleSpends) console.log(red(`  double spend: wallet ${d.walletId} counter ${d.counter} (${d.kind}) at ${d.readerId} #${d.seq}, ${d.excess} to issuer ${d.issuerKeyId} offline risk`));
+      for (const x of r.rejectedRecords) console.log(red(`  rejected: ${x.readerId} #${x.seq} ${x.reasonName}`));
+    }
+  }
+  if (json) console.log(JSON.stringify(out.length === 1 ? out[0] : out, null, 2));
+  return problems > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+async function balances(c: Clearing, json: boolean): Promise<number> {
+  const accts = await c.accounts();
+  const inv = await c.checkInvariants();
+  if (json) {
+    console.log(JSON.stringify({ accounts: accts, balancesSumToZero: inv.ok, invariants: inv }, null, 2));
+  } else {
+    console.log(table([["account", "code", "currency", "balance", "pending debits", "available"],
+      ...accts.map((a) => [a.id, a.code, String(a.currency), String(a.balance), String(a.debitsPending), String(a.available)])]));
+    console.log(inv.ok ? green("balances sum to zero") : red(`invariants broken: ${JSON.stringify(inv)}`));
+  }
+  return inv.ok ? EXIT_OK : EXIT_FAILED;
+}
+
+export const command: Command = {
+  name: "clear",
+  summary: "clearing: ingest batches, balances, readers, acknowledgements, deny lists",
+  async run(argv) {
+    const { values: v, positionals } = parse(argv, OPTIONS, true);
+    const [sub, ...rest] = positionals;
+    if (v.help || sub === undefined) { console.log(HELP); return sub === undefined && !v.help ? EXIT_USAGE : EXIT_OK; }
+    const known = ["ingest", "balances", "reader", "issuer", "ack", "denylist"];
+    if (!known.includes(sub)) throw new UsageError(`unknown subcommand '${sub}'`);
+    const c = await openFromFlags(v.db);
+    try {
+      const json = v.json === true;
+      if (sub === "ingest") return await ingestFiles(c, rest, json);
+      if (sub === "balances") return await balances(c, json);
+      if (sub === "reader") {
+        if (rest[0] !== "add") throw new UsageError("usage: clear reader add --reader HEX --key HEX --operator NAME");
+        const r = await c.registerReader({
+          readerId: need(v.reader, "reader"), devicePublicKey: need(v.key, "key"), operatorId: need(v.operator, "operator"),
+          currency: intFlag("currency", v.currency, 978, 65535), amountMin: intFlag("min", v.min, 1), amountMax: intFlag("max", v.max, 10_000),
+          driftToleranceS: intFlag("drift", v.drift, 300, 3600),
+        }).catch((e: unknown) => { throw new UsageError(e instanceof Error ? e.message : String(e)); });
+        console.log(json ? JSON.stringify(r, null, 2) : `reader ${r.readerId} registered for operator ${r.operatorId}`);
+        return EXIT_OK;
+      }
+      if (sub === "issuer") {
+        if (rest[0] !== "add") throw new UsageError("usage: clear issuer add --issuer ID --key HEX");
+        const id = intFlag("issuer", need(v.issuer, "issuer"), 0, 0xffffffff);
+        await c.registerIssuerKey(id, need(v.key, "key")).catch((e: unknown) => { throw new UsageError(e instanceof Error ? e.message : String(e)); });
+        console.log(json ? JSON.stringify({ issuerKeyId: id }) : `issuer key ${id} registered`);
+        return EXIT_OK;
+      }
+      if (sub === "ack") {
+        const ack = await c.acknowledgement(need(v.reader, "reader")).catch((e: unknown) => { throw new UsageError(e instanceof Error ? e.message : String(e)); });
+        console.log(json ? JSON.stringify({ ack: ack ? Buffer.from(ack).toString("hex") : null }) : ack ? Buffer.from(ack).toString("hex") : "nothing to acknowledge");
+        return EXIT_OK;
+      }
+      const dl = await c.denyList();
+      console.log(json ? JSON.stringify({ ...dl, image: Buffer.from(dl.image).toString("hex") }, null, 2) : Buffer.from(dl.image).toString("hex"));
+      return EXIT_OK;
+    } finally {
+      await c.close();
+    }
+  },
+};

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server for the tests.
+#   tools/db/test-server.sh start   → prints DATABASE_URL=postgres://… (and the data dir on stderr)
+#   tools/db/test-server.sh stop DIR
+# initdb into a temporary directory, trust auth, 127.0.0.1 on a free port. The server runs as
+# the `postgres` OS user when started as root (PostgreSQL refuses to run as root).
+set -euo pipefail
+
+find_bin() {
+  if [[ -n "${PG_BIN:-}" ]]; then echo "$PG_BIN"; return; fi
+  local d
+  for d in /usr/lib/postgresql/*/bin; do [[ -x "$d/initdb" ]] && { echo "$d"; return; }; done
+  command -v initdb >/dev/null && { dirname "$(command -v initdb)"; return; }
+  echo "tools/db/test-server.sh: PostgreSQL binaries not found (apt-get install postgresql)" >&2
+  exit 2
+}
+
+as_owner() {
+  if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+start() {
+  local bin dir port
+  bin="$(find_bin)"
+  dir="$(mktemp -d /tmp/offtap-pg.XXXXXX)"
+  [[ "$(id -u)" == 0 ]] && chown postgres:postgres "$dir"
+  as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; exit 1; }
+  port="$(free_port)"
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=100" start >/dev/null \
+    || { cat "$dir/server.log" >&2; exit 1; }
+  as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres offtap_test
+  echo "$dir" >&2
+  echo "DATABASE_URL=postgres://postgres@127.0.0.1:$port/offtap_test"
+  echo "OFFTAP_PG_DIR=$dir"
+}
+
+stop() {
+  local dir="${1:?usage: test-server.sh stop DIR}" bin
+  bin="$(find_bin)"
+  [[ -d "$dir/data" ]] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) shift; stop "$@" ;;
+  *) echo "usage: $0 start | stop DIR" >&2; exit 2 ;;
+esac
