@@ -1,0 +1,192 @@
+// Owners, identity verification (KYC state), bank accounts with a confirmation step, and
+// second-factor enrolment. Only a verified owner with a verified account and an active
+// second factor can ever cash out (flow.ts checks all three again at request and confirm).
+import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import type { Tx } from "../clearing/index.ts";
+import { validateIban, validateBic, namesMatch } from "./iban.ts";
+import { currency as currencyInfo, MoneyError } from "./money.ts";
+import { base32Decode, base32Encode, matchTotp, newTotpSecret, otpauthUri, type TotpParams } from "./totp.ts";
+import { audit, loadOwnerRow, toBankAccount, toOwner } from "./store.ts";
+import { nowIso, validId, validText, type Ctx } from "./context.ts";
+import { ok, err, type BankAccount, type KycState, type Owner, type OwnerKind, type Result } from "./types.ts";
+
+export interface OwnerSpec { id: string; kind: OwnerKind; subject: string; legalName: string }
+
+const KINDS: readonly OwnerKind[] = ["operator", "merchant", "wallet_holder"];
+
+export async function addOwner(ctx: Ctx, spec: OwnerSpec, actor: string): Promise<Result<Owner>> {
+  if (!validId(spec.id)) return err("INPUT_INVALID", "owner id: 1..64 of letters, digits, '.', '_', ':', '-'");
+  if (!KINDS.includes(spec.kind)) return err("INPUT_INVALID", `owner kind must be one of ${KINDS.join(", ")}`);
+  if (!validText(spec.subject)) return err("INPUT_INVALID", "subject (operator id or wallet id) is required");
+  if (spec.kind === "wallet_holder" && !/^[0-9a-f]{2,64}$/.test(spec.subject)) return err("INPUT_INVALID", "a wallet holder's subject is the wallet id in lower-case hex");
+  if (!validText(spec.legalName, 140)) return err("INPUT_INVALID", "legal name: 1..140 characters");
+  if (!validText(actor)) return err("INPUT_INVALID", "actor is required");
+  return ctx.db.transaction(async (tx) => {
+    const at = nowIso(ctx);
+    const rows = await tx.query(
+      `INSERT INTO cashout_owners (id, kind, subject, legal_name, created_at) VALUES ($1, $2, $3, $4, $5::timestamptz)
+       ON CONFLICT DO NOTHING RETURNING *`,
+      [spec.id, spec.kind, spec.subject, spec.legalName, at],
+    );
+    if (rows[0] === undefined) {
+      const prior = await loadOwnerRow(tx, spec.id);
+      if (prior !== undefined && prior["kind"] === spec.kind && prior["subject"] === spec.subject && prior["legal_name"] === spec.legalName) return ok(toOwner(prior));
+      return err<Owner>("OWNER_EXISTS", `an owner with id ${spec.id} or for ${spec.kind} ${spec.subject} already exists`);
+    }
+    await audit(tx, at, { actor, action: "owner.add", decision: "ok", ownerId: spec.id, detail: { kind: spec.kind, subject: spec.subject, legalName: spec.legalName } });
+    return ok(toOwner(rows[0]));
+  });
+}
+
+export async function getOwner(ctx: Ctx, id: string): Promise<Owner | undefined> {
+  const r = await loadOwnerRow(ctx.db, id);
+  return r === undefined ? undefined : toOwner(r);
+}
+
+export async function listOwners(ctx: Ctx): Promise<Owner[]> {
+  return (await ctx.db.query("SELECT * FROM cashout_owners ORDER BY id")).map(toOwner);
+}
+
+/** Records the identity-verification state. Verification is done by someone other than the
+ *  owner (an actor "owner:<id>" cannot verify itself); who and when are kept. */
+export async function setKyc(ctx: Ctx, ownerId: string, state: KycState, actor: string, reference?: string): Promise<Result<Owner>> {
+  if (!["unverified", "pending", "verified"].includes(state)) return err("INPUT_INVALID", "KYC state must be unverified, pending or verified");
+  if (!validText(actor)) return err("INPUT_INVALID", "actor is required");
+  if (reference !== undefined && !validText(reference, 140)) return err("INPUT_INVALID", "reference: 1..140 characters");
+  return ctx.db.transaction(async (tx) => {
+    const at = nowIso(ctx);
+    const row = await loadOwnerRow(tx, ownerId, true);
+    if (row === undefined) return err<Owner>("NOT_FOUND", `no owner ${ownerId}`);
+    if (state === "verified" && actor === `owner:${ownerId}`) {
+      await audit(tx, at, { actor, action: "kyc.set", decision: "refused", ownerId, reason: "KYC_SELF_VERIFICATION", detail: { state } });
+      return err<Owner>("KYC_SELF_VERIFICATION", "an owner cannot verify its own identity");
+    }
+    const verified = state === "verified";
+    const rows = await tx.query(
+      `UPDATE cashout_owners SET kyc_state = $2, kyc_reference = $3, kyc_verified_by = $4, kyc_verified_at = $5::timestamptz
+       WHERE id = $1 RETURNING *`,
+      [ownerId, state, reference ?? null, verified ? actor : null, verified ? at : null],
+    );
+    await audit(tx, at, { actor, action: "kyc.set", decision: "ok", ownerId, detail: { from: row["kyc_state"], to: state, reference: reference ?? null } });
+    return ok(toOwner(rows[0]!));
+  });
+}
+
+export interface BankAccountSpec { iban: string; bic: string; holderName: string; currency: string }
+
+const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
+
+/** Adds an account in state `unverified` and returns its one-time confirmation code. In
+ *  production the code travels out of band (e.g. in the remittance text of a one-cent
+ *  transfer to that account), proving the owner controls it; here the caller delivers it. */
+export async function addBankAccount(ctx: Ctx, ownerId: string, spec: BankAccountSpec, actor: string): Promise<Result<{ account: BankAccount; confirmationCode: string }>> {
+  if (!validText(actor)) return err("INPUT_INVALID", "actor is required");
+  const iban = validateIban(spec.iban);
+  if (!iban.ok) return err("IBAN_INVALID", iban.message);
+  const bic = validateBic(spec.bic);
+  if (!bic.ok) return err("BIC_INVALID", bic.message);
+  if (!validText(spec.holderName, 140)) return err("INPUT_INVALID", "account holder name: 1..140 characters");
+  try { currencyInfo(spec.currency); } catch (e) { return err("INPUT_INVALID", (e as MoneyError).message); }
+  const id = `ba_${randomBytes(8).toString("hex")}`;
+  const code = String(randomInt(0, 100_000_000)).padStart(8, "0");
+  return ctx.db.transaction(async (tx) => {
+    const at = nowIso(ctx);
+    const owner = await loadOwnerRow(tx, ownerId);
+    if (owner === undefined) return err<{ account: BankAccount; confirmationCode: string }>("NOT_FOUND", `no owner ${ownerId}`);
+    if (!namesMatch(spec.holderName, String(owner["legal_name"]))) {
+      await audit(tx, at, { actor, action: "account.add", decision: "refused", ownerId, reason: "NAME_MISMATCH", detail: { holderName: spec.holderName, legalName: owner["legal_name"] } });
+      return err<{ account: BankAccount; confirmationCode: string }>("NAME_MISMATCH", `account holder '${spec.holderName}' does not match the owner's legal name '${String(owner["legal_name"])}'`);
+    }
+    const rows = await tx.query(
+      `INSERT INTO cashout_bank_accounts (id, owner_id, iban, bic, holder_name, currency, state, confirm_code_sha, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'unverified', $7, $8::timestamptz) ON CONFLICT (owner_id, iban, currency) DO NOTHING RETURNING *`,
+      [id, ownerId, iban.iban, bic.bic, spec.holderName, spec.currency, sha256(`${id}:${code}`), at],
+    );
+    if (rows[0] === undefined) return err<{ account: BankAccount; confirmationCode: string }>("INPUT_INVALID", `owner ${ownerId} already has ${iban.iban} for ${spec.currency}`);
+    await audit(tx, at, { actor, action: "account.add", decision: "ok", ownerId, detail: { accountId: id, iban: iban.iban, bic: bic.bic, currency: spec.currency } });
+    return ok({ account: toBankAccount(rows[0]), confirmationCode: code });
+  });
+}
+
+/** The confirmation step: the right code verifies the account; too many wrong ones disable it. */
+export async function verifyBankAccount(ctx: Ctx, accountId: string, code: string, actor: string): Promise<Result<BankAccount>> {
+  if (!validText(actor)) return err("INPUT_INVALID", "actor is required");
+  return ctx.db.transaction(async (tx) => {
+    const at = nowIso(ctx);
+    const r = (await tx.query("SELECT * FROM cashout_bank_accounts WHERE id = $1 FOR UPDATE", [accountId]))[0];
+    if (r === undefined) return err<BankAccount>("NOT_FOUND", `no bank account ${accountId}`);
+    const ownerId = String(r["owner_id"]);
+    if (r["state"] === "verified") return ok(toBankAccount(r));
+    if (r["state"] === "disabled") return err<BankAccount>("ACCOUNT_DISABLED", "this account was disabled after too many wrong codes; add it again");
+    const want = Buffer.from(String(r["confirm_code_sha"]), "hex");
+    const got = Buffer.from(sha256(`${accountId}:${code}`), "hex");
+    if (!timingSafeEqual(want, got)) {
+      const attempts = Number(r["confirm_attempts"]) + 1;
+      const disable = attempts >= ctx.config.accountCodeAttemptsMax;
+      await tx.query("UPDATE cashout_bank_accounts SET confirm_attempts = $2, state = $3 WHERE id = $1", [accountId, attempts, disable ? "disabled" : "unverified"]);
+      await audit(tx, at, { actor, action: "account.verify", decision: "refused", ownerId, reason: disable ? "TOO_MANY_ATTEMPTS" : "CODE_INVALID", detail: { accountId, attempts } });
+      return err<BankAccount>(disable ? "TOO_MANY_ATTEMPTS" : "CODE_INVALID", disable ? "too many wrong codes: account disabled" : "wrong confirmation code");
+    }
+    const rows = await tx.query(
+      "UPDATE cashout_bank_accounts SET state = 'verified', verified_by = $2, verified_at = $3::timestamptz WHERE id = $1 RETURNING *",
+      [accountId, actor, at],
+    );
+    await audit(tx, at, { actor, action: "account.verify", decision: "ok", ownerId, detail: { accountId } });
+    return ok(toBankAccount(rows[0]!));
+  });
+}
+
+export async function listBankAccounts(ctx: Ctx, ownerId: string): Promise<BankAccount[]> {
+  return (await ctx.db.query("SELECT * FROM cashout_bank_accounts WHERE owner_id = $1 ORDER BY created_at, id", [ownerId])).map(toBankAccount);
+}
+
+export function totpParamsOf(row: Record<string, unknown>): TotpParams {
+  return { algorithm: String(row["totp_algorithm"]) as TotpParams["algorithm"], digits: Number(row["totp_digits"]), stepSeconds: Number(row["totp_step_s"]), windowSteps: 1 };
+}
+
+/** A new secret (inactive until a first code proves the app has it). Re-enrolling replaces
+ *  the secret and deactivates the second factor until activated again. */
+export async function enrollTotp(ctx: Ctx, ownerId: string, actor: string): Promise<Result<{ secret: string; uri: string }>> {
+  if (!validText(actor)) return err("INPUT_INVALID", "actor is required");
+  const secret = newTotpSecret();
+  const p = ctx.config.totp;
+  return ctx.db.transaction(async (tx) => {
+    const at = nowIso(ctx);
+    const rows = await tx.query(
+      `UPDATE cashout_owners SET totp_secret = $2, totp_algorithm = $3, totp_digits = $4, totp_step_s = $5, totp_active = false
+       WHERE id = $1 RETURNING id`,
+      [ownerId, base32Encode(secret), p.algorithm, p.digits, p.stepSeconds],
+    );
+    if (rows[0] === undefined) return err<{ secret: string; uri: string }>("NOT_FOUND", `no owner ${ownerId}`);
+    await audit(tx, at, { actor, action: "totp.enroll", decision: "ok", ownerId, detail: { algorithm: p.algorithm, digits: p.digits, period: p.stepSeconds } });
+    return ok({ secret: base32Encode(secret), uri: otpauthUri(secret, ctx.config.totpIssuer, ownerId, p) });
+  });
+}
+
+/** Checks a code against the owner's secret inside the caller's transaction, with the
+ *  owner row locked; a step is accepted once (the highest accepted step is stored). */
+export async function consumeTotp(tx: Tx, ctx: Ctx, row: Record<string, unknown>, code: string): Promise<"ok" | "invalid" | "reused" | "not_enrolled"> {
+  if (row["totp_secret"] === null || row["totp_secret"] === undefined) return "not_enrolled";
+  const step = matchTotp(base32Decode(String(row["totp_secret"])), code, Math.floor(ctx.now() / 1000), totpParamsOf(row));
+  if (step === null) return "invalid";
+  const rows = await tx.query("UPDATE cashout_owners SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2 RETURNING id", [row["id"] as string, step]);
+  return rows.length === 1 ? "ok" : "reused";
+}
+
+export async function activateTotp(ctx: Ctx, ownerId: string, code: string, actor: string): Promise<Result<Owner>> {
+  if (!validText(actor)) return err("INPUT_INVALID", "actor is required");
+  return ctx.db.transaction(async (tx) => {
+    const at = nowIso(ctx);
+    const row = await loadOwnerRow(tx, ownerId, true);
+    if (row === undefined) return err<Owner>("NOT_FOUND", `no owner ${ownerId}`);
+    const v = await consumeTotp(tx, ctx, row, code);
+    if (v !== "ok") {
+      const code2 = v === "not_enrolled" ? "TOTP_NOT_ACTIVE" : v === "reused" ? "TOTP_REUSED" : "TOTP_INVALID";
+      await audit(tx, at, { actor, action: "totp.activate", decision: "refused", ownerId, reason: code2 });
+      return err<Owner>(code2, v === "not_enrolled" ? "enrol a second factor first" : v === "reused" ? "that code was already used" : "wrong code");
+    }
+    const rows = await tx.query("UPDATE cashout_owners SET totp_active = true WHERE id = $1 RETURNING *", [ownerId]);
+    await audit(tx, at, { actor, action: "totp.activate", decision: "ok", ownerId });
+    return ok(toOwner(rows[0]!));
+  });
+}
