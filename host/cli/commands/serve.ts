@@ -1,0 +1,77 @@
+// `offtap serve` — the clearing service's HTTP API and dashboard (docs/SERVER.md).
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
+import { dirname } from "node:path";
+import { randomBytes } from "node:crypto";
+import type { Command } from "../command.ts";
+import { EXIT_OK, UsageError } from "../command.ts";
+import { parse, intFlag } from "../args.ts";
+import { bold, dim } from "../output.ts";
+import { Clearing } from "../../clearing/index.ts";
+import { startServer, TokenAuthority, DEFAULT_HOST } from "../../server/index.ts";
+import { TOKEN_SECRET_BYTES_MIN } from "../../server/auth.ts";
+import { openCashoutPort } from "../../server/cashout-port.ts";
+
+const DEFAULT_DB_DIR = ".offtap/clearing";
+
+const HELP = `usage: offtap serve [--port N] [--host ADDR] [--db DIR] [--secret-file FILE]
+
+Serves the clearing HTTP API (/api/…) and the dashboard (/) until interrupted.
+Storage: a PostgreSQL server when DATABASE_URL is set, else embedded PGlite in --db.
+
+options:
+  --port N            TCP port (default 8080; 0 picks a free one)
+  --host ADDR         address to bind (default ${DEFAULT_HOST}: this machine only)
+  --db DIR            PGlite data directory (default ${DEFAULT_DB_DIR})
+  --secret-file FILE  the API token secret, created on first start (default DIR/api-secret);
+                      delete it to revoke every token
+  --help              show this help
+
+Prints the operator's API token and each registered owner's token, and the dashboard
+address with the operator token in its fragment (docs/SERVER.md "Authentication").`;
+
+/** The token secret survives restarts (tokens stay valid) and is readable by its owner only. */
+export function loadOrCreateSecret(path: string): Uint8Array {
+  if (existsSync(path)) {
+    const hex = readFileSync(path, "utf8").trim();
+    if (!/^[0-9a-f]+$/.test(hex) || hex.length < TOKEN_SECRET_BYTES_MIN * 2) throw new UsageError(`${path} does not hold a hex secret of at least ${TOKEN_SECRET_BYTES_MIN} bytes`);
+    return Uint8Array.from(Buffer.from(hex, "hex"));
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const secret = randomBytes(TOKEN_SECRET_BYTES_MIN);
+  writeFileSync(path, `${secret.toString("hex")}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return Uint8Array.from(secret);
+}
+
+export const command: Command = {
+  name: "serve",
+  summary: "serve the clearing HTTP API and dashboard",
+  async run(argv) {
+    const { values } = parse(argv, {
+      port: { type: "string" }, host: { type: "string" }, db: { type: "string" }, "secret-file": { type: "string" }, help: { type: "boolean" },
+    });
+    if (values.help) { console.log(HELP); return EXIT_OK; }
+    const port = intFlag("port", values.port, 8080, 65_535);
+    const dbDir = values.db ?? DEFAULT_DB_DIR;
+    const tokens = new TokenAuthority(loadOrCreateSecret(values["secret-file"] ?? `${dbDir}/api-secret`));
+    const clearing = await Clearing.open({ dataDir: dbDir });
+    const cashout = await openCashoutPort(clearing);
+    const running = await startServer({ clearing, ...(cashout === undefined ? {} : { cashout }), tokens, host: values.host ?? DEFAULT_HOST, port });
+    const operatorToken = tokens.issue({ role: "operator" });
+    console.log(bold(`offtap serve — ${running.url} (${clearing.db.label})`));
+    console.log(`dashboard:      ${running.url}/#token=${operatorToken}`);
+    console.log(`operator token: ${operatorToken}`);
+    for (const o of cashout === undefined ? [] : await cashout.owners()) {
+      console.log(`owner ${o.id} (${o.name}): ${tokens.issue({ role: "owner", ownerId: o.id })}`);
+    }
+    console.log(dim("API: docs/SERVER.md; send the token as 'Authorization: Bearer <token>'. Ctrl-C stops."));
+    await new Promise<void>((resolve) => {
+      const stop = (): void => { resolve(); };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    await running.close();
+    await clearing.close();
+    return EXIT_OK;
+  },
+};
