@@ -6,13 +6,13 @@ ASSEMBLY_SOURCES := $(shell find assembly -name '*.ts' -not -path '*/__tests__/*
 HOST_TESTS := $(shell find test/host -name '*.test.ts' | sort)
 INSTALLED := node_modules/.offtap-installed
 
-.PHONY: help install build test test-assembly test-host typecheck bench demo clean
+.PHONY: help install build test test-deps pg-deps test-assembly test-host typecheck bench demo clean
 
 help:
 	@echo "make demo    build the firmware and run it on the desktop simulator"
 	@echo "make test    build and run every test suite (AssemblyScript and host)"
 	@echo "make bench   build and run the benchmarks (prints a table, writes build/bench.json)"
-	@echo "make build   build build/offtap.wasm and build/selftest.wasm"
+	@echo "make build   build build/offtap.wasm, build/selftest.wasm and build/taprunner.wasm"
 
 $(INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -32,7 +32,14 @@ build/selftest.wasm: $(INSTALLED) asconfig.json $(ASSEMBLY_SOURCES) boards/wasm3
 	@node --import tsx tools/check-profile.ts build/selftest.wasm --kind selftest \
 	  || { mv -f build/selftest.wasm build/selftest.rejected.wasm; exit 1; }
 
-build: build/offtap.wasm build/selftest.wasm
+# The tap runner: the firmware's reader and ledger on a scripted board, a WASI command
+# (docs/TAPRUNNER.md). Same import rules as the selftest: WASI functions only.
+build/taprunner.wasm: $(INSTALLED) asconfig.json $(ASSEMBLY_SOURCES) boards/wasm3-profile.json tools/check-profile.ts $(wildcard tools/profile/*.ts)
+	npx asc assembly/taprunner.ts --target taprunner
+	@node --import tsx tools/check-profile.ts build/taprunner.wasm --kind selftest \
+	  || { mv -f build/taprunner.wasm build/taprunner.rejected.wasm; exit 1; }
+
+build: build/offtap.wasm build/selftest.wasm build/taprunner.wasm
 
 typecheck: $(INSTALLED)
 	npx tsc -p tsconfig.json
@@ -40,14 +47,34 @@ typecheck: $(INSTALLED)
 test-assembly: $(INSTALLED)
 	npx asp --config as-pect.config.js --no-logo
 
-test-host: build
-	node --import tsx --test --test-reporter=spec $(HOST_TESTS)
+# The dashboard tests drive Debian's chromium (tools/ci/install-chromium.sh installs it when missing).
+# The clearing tests run against PGlite and a throwaway PostgreSQL server (tools/db/test-server.sh),
+# started for this run and stopped afterwards, whatever the outcome.
+pg-deps:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+
+test-deps: pg-deps
+	@bash tools/ci/install-chromium.sh
+	@# The flasher's end-to-end tests link two pseudo-terminals with socat (host/serial/pty.ts).
+	@command -v socat >/dev/null || { apt-get update -qq && apt-get install -y -qq socat >/dev/null; }
+
+test-host: build test-deps
+	@set -e; eval "$$(tools/db/test-server.sh start 2>/dev/null)"; \
+	  test -n "$$DATABASE_URL" || { echo "could not start the PostgreSQL test server (tools/db/test-server.sh start)"; exit 1; }; \
+	  export DATABASE_URL; \
+	  trap 'tools/db/test-server.sh stop "$$OFFTAP_PG_DIR"' EXIT; \
+	  echo "PostgreSQL test server: $$DATABASE_URL"; \
+	  node --import tsx --test --test-reporter=spec $(HOST_TESTS)
 
 test: typecheck test-assembly test-host
 
 # Optional WASM3 figures: OFFTAP_WASM3=/path/to/wasm3 make bench (or BENCH_ARGS=--wasm3=PATH).
-bench: build
-	node --import tsx tools/bench/main.ts $(BENCH_ARGS)
+# Clearing ingest is measured on PGlite and on a throwaway PostgreSQL server started for the run.
+bench: build pg-deps
+	@set -e; eval "$$(tools/db/test-server.sh start 2>/dev/null)"; export DATABASE_URL; \
+	  trap 'test -z "$$OFFTAP_PG_DIR" || tools/db/test-server.sh stop "$$OFFTAP_PG_DIR"' EXIT; \
+	  node --import tsx tools/bench/main.ts $(BENCH_ARGS)
 
 demo: build
 	node bin/offtap.mjs demo

@@ -141,3 +141,37 @@ export const RETAP_WINDOW_S: u32 = 120;
  *  replay, not a torn exchange. Older sequences are outside RETAP_WINDOW_S in practice
  *  (1,024 taps in two minutes is beyond any gate) and are refused. Power-of-two. */
 export const RETAP_DELIVERED_SEQUENCES: i32 = 1024;
+
+// ---- build/taprunner.wasm (docs/TAPRUNNER.md): the scripted board's bounds. It shares
+// the firmware's 2 pages, so these are sized to the ~47 KiB the firmware leaves free.
+
+/** Longest script line, terminator excluded: an `init` line carries the largest
+ *  provisioning block (READER_CONFIG_BYTES_MAX = 708 bytes = 1,416 hex digits); deny-list
+ *  images arrive in page-sized `deny-data` pieces, so no line needs more. */
+export const TAPRUNNER_LINE_BYTES_MAX: i32 = 2048;
+
+/** Recorded exchanges one tap may queue: the protocol needs at most 3 transceives, and
+ *  one spare lets a script hold an exchange the firmware must NOT send (reported unsent). */
+export const TAPRUNNER_EXCHANGES_MAX: i32 = 4;
+
+/** Bytes of one recorded C-APDU: a short APDU (4 header + Lc + 255 data + Le). */
+export const TAPRUNNER_CAPDU_BYTES_MAX: i32 = 261;
+
+/** Bytes of one recorded R-APDU: the firmware's receive capacity (boards/ABI.md, rxCap). */
+export const TAPRUNNER_RAPDU_BYTES_MAX: i32 = 258;
+
+/** randomFill answers one tap may queue, and the bytes of each: a tap draws one 16-byte
+ *  challenge; the rest is slack for a firmware that draws more (reported as a mismatch). */
+export const TAPRUNNER_RANDOM_FILLS_MAX: i32 = 4;
+export const TAPRUNNER_RANDOM_BYTES_MAX: i32 = 64;
+
+/** Signals recorded per tap: an acceptance sends 4 (gate, LED, buzzer, display). */
+export const TAPRUNNER_SIGNALS_MAX: i32 = 8;
+
+/** Scripted flash: partitions are mapped in 256-byte blocks, stored only once programmed
+ *  (an unmapped block reads erased). The map covers 2,048 blocks = 512 KiB of declared
+ *  partitions (the reference geometry, 256 + 32 + 4 KiB, needs 1,168); 96 stored blocks
+ *  (24 KiB) hold ~40 ledger records plus two deny-list images. */
+export const TAPRUNNER_FLASH_BLOCK_BYTES: i32 = 256;
+export const TAPRUNNER_FLASH_MAP_BLOCKS: i32 = 2048;
+export const TAPRUNNER_FLASH_STORED_BLOCKS: i32 = 96;

@@ -8,8 +8,14 @@ import { command as tap } from "./commands/tap.ts";
 import { command as sim } from "./commands/sim.ts";
 import { command as issuer } from "./commands/issuer.ts";
 import { command as ledger } from "./commands/ledger.ts";
+import { command as clear } from "./commands/clear.ts";
+import { command as history } from "./commands/history.ts";
+import { command as serve } from "./commands/serve.ts";
+import { command as image } from "./commands/image.ts";
+import { command as cashout } from "./commands/cashout.ts";
+import { command as flash } from "./commands/flash.ts";
 
-const commands: readonly Command[] = [demo, tap, sim, issuer, ledger, vectors];
+const commands: readonly Command[] = [demo, tap, sim, issuer, ledger, vectors, serve, image, clear, history, cashout, flash];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

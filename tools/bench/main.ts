@@ -15,14 +15,17 @@ import { LIBSODIUM, OFFTAP, OFFTAP_REGISTERED, peersReady, shaSubjects, signSubj
 import { formatReport, rows, type BenchReport, type Goal, type Outcome } from "./report.ts";
 import { benchSim, type SimBenchResult } from "./sim.ts";
 import { benchLedger } from "./ledger.ts";
+import { benchClearing, type ClearingBenchResult } from "./clearing.ts";
 import { measureWasm3, type Wasm3Result } from "./wasm3.ts";
+import { measureWasm3Tap, type Wasm3TapResult } from "./wasm3-tap.ts";
 
 const USAGE = `Usage: node --import tsx tools/bench/main.ts [options]   (or: make bench)
 
 Measures Ed25519 verify/sign and SHA-512 of the firmware (build/offtap.wasm in V8) against
 node:crypto, libsodium-wrappers, @noble/ed25519 and tweetnacl in one process, with
 interleaved rounds; reports medians and offtap's ratio to each peer. With a WASM3 runtime
-it also measures ms per operation under the interpreter via build/selftest.wasm. Then
+it also measures ms per operation under the interpreter via build/selftest.wasm, and
+whole taps (and recovery of a full small ledger) via build/taprunner.wasm. Then
 whole taps through the simulator and the flash ledger's figures (real firmware).
 
 Options:
@@ -40,6 +43,7 @@ const GOAL_VERIFY_VS_LIBSODIUM = 1.0;
 const GOAL_WASM3_VERIFY_MS = 1.5;
 const GOAL_WASM3_REGISTERED_MS = 0.7;
 const GOAL_SIM_TAPS_PER_S = 5_000;
+const GOAL_WASM3_TAP_MS = 2.0;
 /** Taps for the simulator and ledger figures; --quick uses a tenth. */
 const WHOLE_TAPS = 20_000;
 
@@ -83,7 +87,15 @@ function measureOptions(o: Options, label: string): MeasureOptions {
   return { rounds: o.rounds, warmupRounds: 1, roundMs: o.quick ? 40 : 200, clock: o.clock, onRound: (r, n) => progress(`bench: ${label} round ${r}/${n}`) };
 }
 
-function goals(verify: BenchReport["verify"], w: Wasm3Result | null, sim: Outcome<SimBenchResult>): Goal[] {
+function clearingGoals(c: Outcome<ClearingBenchResult>): Goal[] {
+  const rowsOf = c.ok ? c.result.rows : [];
+  return (rowsOf.length > 0 ? rowsOf : [{ engine: "PGlite (embedded, memory)", paymentsPerSecond: NaN }]).map((x) => ({
+    goal: `clearing ingest, ${x.engine} ≥ 5,000 payments/s`, value: Number.isNaN(x.paymentsPerSecond) ? null : x.paymentsPerSecond, unit: "payments/s",
+    target: 5_000, met: Number.isNaN(x.paymentsPerSecond) ? null : x.paymentsPerSecond >= 5_000,
+  }));
+}
+
+function goals(verify: BenchReport["verify"], w: Wasm3Result | null, sim: Outcome<SimBenchResult>, wt: Outcome<Wasm3TapResult> | null): Goal[] {
   const sodium = verify.find((r) => r.name === LIBSODIUM);
   const vsSodium = sodium?.offtapRatio ?? null;
   const ms = (v: number | undefined): number | null => (v === undefined ? null : v);
@@ -95,6 +107,8 @@ function goals(verify: BenchReport["verify"], w: Wasm3Result | null, sim: Outcom
       met: vsSodium === null ? null : vsSodium >= GOAL_VERIFY_VS_LIBSODIUM },
     { goal: "verify under WASM3 (desktop core) ≤ 1.5 ms", value: wv, unit: "ms", target: GOAL_WASM3_VERIFY_MS, met: le(wv, GOAL_WASM3_VERIFY_MS) },
     { goal: "registered verify under WASM3 ≤ 0.7 ms", value: wr, unit: "ms", target: GOAL_WASM3_REGISTERED_MS, met: le(wr, GOAL_WASM3_REGISTERED_MS) },
+    { goal: "whole tap under WASM3 (desktop core) ≤ 2 ms", value: wt?.ok ? wt.result.msPerTap : null, unit: "ms", target: GOAL_WASM3_TAP_MS,
+      met: wt?.ok ? wt.result.msPerTap <= GOAL_WASM3_TAP_MS : null },
     { goal: "simulator ≥ 5,000 taps/s on one core", value: sim.ok ? sim.result.tapsPerSecond : null, unit: "taps/s",
       target: GOAL_SIM_TAPS_PER_S, met: sim.ok ? sim.result.tapsPerSecond >= GOAL_SIM_TAPS_PER_S : null },
   ];
@@ -135,9 +149,12 @@ async function main(): Promise<void> {
     rows: rows(measureInterleaved(shaSubjects(size, fc), measureOptions(o, `SHA-512 ${size} B`)), "MB/s", size / 1e6, OFFTAP),
   }));
   const w3 = runWasm3(o, fx);
+  const w3tap = o.wasm3 === null ? null
+    : await outcome("WASM3 taps", () => measureWasm3Tap(o.wasm3!, { runs: o.quick ? 3 : 11, recoveries: o.quick ? 5 : 20 }, (l) => progress(`bench: WASM3 ${l}`)));
   const taps = o.quick ? WHOLE_TAPS / 10 : WHOLE_TAPS;
   const simulator = await outcome("simulator", () => benchSim({ taps }));
   const ledger = await outcome("ledger", () => benchLedger({ taps }));
+  const clearing = await outcome("clearing", () => benchClearing({ payments: o.quick ? 2_000 : 20_000 }));
   progress(null);
   const verify = rows(verifySeries, "ops/s", 1, OFFTAP, OFFTAP_REGISTERED);
   const report: BenchReport = {
@@ -153,15 +170,17 @@ async function main(): Promise<void> {
     wasm: wasmFacts(),
     wasm3: w3.result,
     wasm3Note: w3.note,
+    wasm3Tap: w3tap,
     simulator,
     ledger,
-    goals: goals(verify, w3.result, simulator),
+    clearing,
+    goals: [...goals(verify, w3.result, simulator, w3tap), ...clearingGoals(clearing)],
   };
   const out = path.join(repoRoot, "build", "bench.json");
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n\nwrote ${path.relative(process.cwd(), out) || out}\n`);
-  if (!simulator.ok || !ledger.ok) process.exitCode = 1;
+  if (!simulator.ok || !ledger.ok || (w3tap !== null && !w3tap.ok)) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {

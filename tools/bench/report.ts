@@ -1,8 +1,10 @@
 // The benchmark's result as data (written to build/bench.json) and as a text table.
 import type { Clock, Series } from "./measure.ts";
 import type { Wasm3Result } from "./wasm3.ts";
+import type { Wasm3TapResult } from "./wasm3-tap.ts";
 import type { SimBenchResult } from "./sim.ts";
 import type { LedgerBenchResult } from "./ledger.ts";
+import type { ClearingBenchResult } from "./clearing.ts";
 
 /** A sub-benchmark's result, or why it failed (the others still run and are reported). */
 export type Outcome<T> = { ok: true; result: T } | { ok: false; error: string };
@@ -42,10 +44,14 @@ export interface BenchReport {
   wasm: { file: string; sizeBytes: number; sizeBytesMax: number; memoryPagesInitial: number | null; memoryPagesMax: number | null };
   wasm3: Wasm3Result | null;
   wasm3Note: string | null;
+  /** Whole taps and ledger recovery under WASM3 via build/taprunner.wasm (tools/bench/wasm3-tap.ts); null when no runtime was given. */
+  wasm3Tap: Outcome<Wasm3TapResult> | null;
   /** End-to-end taps through the desktop simulator with the real firmware (tools/bench/sim.ts). */
   simulator: Outcome<SimBenchResult>;
   /** Flash ledger figures through the real firmware (tools/bench/ledger.ts). */
   ledger: Outcome<LedgerBenchResult>;
+  /** Clearing ingest: payments verified and settled per second (tools/bench/clearing.ts). */
+  clearing: Outcome<ClearingBenchResult>;
   goals: Goal[];
 }
 
@@ -94,6 +100,22 @@ function wasm3Lines(r: BenchReport): string[] {
   ];
 }
 
+function wasm3TapLines(r: BenchReport): string[] {
+  const head = "WASM3 whole taps (build/taprunner.wasm: the firmware's reader and ledger on a scripted board; median run − median set-up-only run, ÷ taps)";
+  const o = r.wasm3Tap;
+  if (o === null) return [head, `  ${r.wasm3Note ?? "not measured"}`];
+  if (!o.ok) return [head, `  failed: ${o.error}`];
+  const t = o.result;
+  const out = [head,
+    `  ${pad("accepted tap (distinct wallets)", 32)}${lpad(num(t.msPerTap, 3), 8)} ms/tap   (${t.taps} taps per run, ${t.workRunMs.length} runs, ${t.clock === "cpu" ? "runtime CPU time" : "wall time"})`,
+    `  ${pad("accepted tap (certificate cached)", 32)}${lpad(num(t.msPerTapCachedCert, 3), 8)} ms/tap   (one wallet, same runs)`];
+  if (t.recovery !== null) {
+    const v = t.recovery;
+    out.push(`  ${pad(`recovery, full ${num(v.ledgerBytes / 1024)} KiB ledger`, 32)}${lpad(num(v.msPerRecovery, 3), 8)} ms        (${v.records} records; ${v.recoveries} re-inits per run)`);
+  }
+  return out;
+}
+
 function simLines(o: Outcome<SimBenchResult>): string[] {
   const head = "Simulator (offtap sim: whole taps with the real firmware, one core; one run, wall time)";
   if (!o.ok) return [head, `  failed: ${o.error}`];
@@ -115,6 +137,13 @@ function ledgerLines(o: Outcome<LedgerBenchResult>): string[] {
     `  endurance ≈ ${num(r.enduranceYears, 1)} years at ${num(r.tapsPerDay)} taps/day, ${num(r.eraseCyclesPerSector)} erase cycles × ${r.sectors} sectors`];
 }
 
+function clearingLines(o: Outcome<ClearingBenchResult>): string[] {
+  const head = "Clearing ingest (payments verified under the strict policy and settled into accounts, one core; wall time)";
+  if (!o.ok) return [head, `  failed: ${o.error}`];
+  return [head, ...o.result.rows.map((x) => `  ${pad(x.engine, 28)}${lpad(num(x.paymentsPerSecond), 8)} payments/s over ${num(x.payments)} payments (goal ≥ ${num(o.result.goalPaymentsPerSecond)})`),
+    ...(o.result.rows.length < 2 ? ["  PostgreSQL server: not measured (DATABASE_URL unset)"] : [])];
+}
+
 export function formatReport(r: BenchReport): string {
   const o = r.options;
   const out: string[] = [
@@ -131,7 +160,7 @@ export function formatReport(r: BenchReport): string {
   out.push("", "Firmware image",
     `  ${w.file}: ${num(w.sizeBytes)} bytes = ${num((100 * w.sizeBytes) / w.sizeBytesMax, 1)} % of the ${num(w.sizeBytesMax)}-byte limit; ` +
     `memory ${w.memoryPagesInitial ?? "?"} pages initial / ${w.memoryPagesMax ?? "none"} max`);
-  out.push("", ...wasm3Lines(r), "", ...simLines(r.simulator), "", ...ledgerLines(r.ledger), "", "Goals (BRIEF.md; printed, not asserted)");
+  out.push("", ...wasm3Lines(r), "", ...wasm3TapLines(r), "", ...simLines(r.simulator), "", ...ledgerLines(r.ledger), "", ...clearingLines(r.clearing), "", "Goals (BRIEF.md; printed, not asserted)");
   for (const g of r.goals) {
     const digits = g.unit === "×" ? 2 : g.unit === "ms" ? 3 : 0;
     const value = g.value === null ? "not measured" : `${num(g.value, digits)} ${g.unit}`;
