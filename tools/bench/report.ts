@@ -161,11 +161,12 @@ export function formatReport(r: BenchReport): string {
     `  ${w.file}: ${num(w.sizeBytes)} bytes = ${num((100 * w.sizeBytes) / w.sizeBytesMax, 1)} % of the ${num(w.sizeBytesMax)}-byte limit; ` +
     `memory ${w.memoryPagesInitial ?? "?"} pages initial / ${w.memoryPagesMax ?? "none"} max`);
   out.push("", ...wasm3Lines(r), "", ...wasm3TapLines(r), "", ...simLines(r.simulator), "", ...ledgerLines(r.ledger), "", ...clearingLines(r.clearing), "", "Goals (BRIEF.md; printed, not asserted)");
+  const goalWidth = Math.max(...r.goals.map((g) => g.goal.length)) + 2;
   for (const g of r.goals) {
     const digits = g.unit === "×" ? 2 : g.unit === "ms" ? 3 : 0;
     const value = g.value === null ? "not measured" : `${num(g.value, digits)} ${g.unit}`;
     const verdict = g.met === null ? "" : g.met ? "met" : "NOT met";
-    out.push(`  ${pad(g.goal, 52)}${lpad(value, 16)}   ${verdict}`);
+    out.push(`  ${pad(g.goal, goalWidth)}${lpad(value, 18)}   ${verdict}`);
   }
   return out.join("\n");
 }
