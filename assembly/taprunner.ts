@@ -4,15 +4,22 @@
 // recorded taps, runs them and checks every C-APDU, decision, receipt and signal.
 // QA runs the same script under node:wasi, under WASM3 on a desktop and on the device.
 // Script, output and exit codes: docs/TAPRUNNER.md.
-import { nextLine, lineBuf, lineLen, lineTooLong } from "./taprunner/lines";
+import { TAPRUNNER_LINE_BYTES_MAX } from "./limits";
+import { lineReaderInit, nextLine, lineLen, lineTooLong } from "./selftest/lines";
 import { splitFields } from "./taprunner/fields";
 import { runCommand, scriptError, printSummary, failures, mismatchTotal, EXIT_FAILED } from "./taprunner/script";
 import { exitWith } from "./selftest/wasi";
 // Brings the abort handler in; asconfig.json's `use` routes abort to it.
 import "./selftest/abort";
 
+/** How much stdin one fd_read asks for: small, the taprunner's memory is nearly full. */
+const READ_CHUNK_BYTES: i32 = 512;
+const readBuf: usize = memory.data(READ_CHUNK_BYTES, 16);
+const lineBuf: usize = memory.data(TAPRUNNER_LINE_BYTES_MAX, 16);
+
 /** WASI entry point: 0 when every expectation held and every tap followed its script. */
 export function _start(): void {
+  lineReaderInit(lineBuf, TAPRUNNER_LINE_BYTES_MAX, readBuf, READ_CHUNK_BYTES);
   while (nextLine()) {
     if (lineTooLong) scriptError("line too long");
     let s = 0;

@@ -76,10 +76,9 @@ function cmdSign(): void {
   outLine();
 }
 
-/** Answers one input line (terminator removed). `tooLong` means the line was cut at
+/** Answers one input line (terminator and a CR before it removed). `tooLong` means the line was cut at
  *  SELFTEST_LINE_BYTES_MAX and only its start is in `line`. */
 export function handleLine(line: usize, len: i32, tooLong: bool): void {
-  if (!tooLong && len > 0 && load<u8>(line + <usize>(len - 1)) == 0x0d) len--; // CRLF files
   let s = 0;
   while (s < len && isBlank(load<u8>(line + <usize>s))) s++;
   const isComment = s < len && load<u8>(line + <usize>s) == 0x23;

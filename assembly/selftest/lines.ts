@@ -1,32 +1,44 @@
-// Reads stdin one line at a time into a static line buffer. A line longer than
-// SELFTEST_LINE_BYTES_MAX is consumed to its end and flagged, never truncated silently.
-import { SELFTEST_LINE_BYTES_MAX } from "../limits";
+// Reads stdin one line at a time into a caller's static line buffer; shared by the WASI
+// QA modules (selftest, taprunner), each of which sizes its own buffers. A line longer
+// than the buffer is consumed to its end and flagged, never truncated silently; a CR
+// before the LF (CRLF files) is dropped.
 import { fd_read, STDIN, EXIT_IO_ERROR, exitWith } from "./wasi";
 
-/** How much stdin one fd_read asks for. */
-const READ_CHUNK_BYTES: i32 = 4096;
-
-const readBuf: usize = memory.data(READ_CHUNK_BYTES, 16);
 const iov: usize = memory.data(8, 4);
 const nread: usize = memory.data(4, 4);
+let readBuf: usize = 0;
+let readCap: i32 = 0;
+let lineBuf: usize = 0;
+let lineCap: i32 = 0;
 let readPos: i32 = 0;
 let readEnd: i32 = 0;
 let atEof: bool = false;
 
-/** The current line: its bytes (terminator excluded), length, and whether it overflowed. */
-export const lineBuf: usize = memory.data(SELFTEST_LINE_BYTES_MAX, 16);
+/** The current line's length (terminator excluded) and whether it overflowed. */
 export let lineLen: i32 = 0;
 export let lineTooLong: bool = false;
+/** 1-based number of the current line, for error messages. */
+export let lineNumber: u32 = 0;
 
-/** Refills readBuf; false at end of input. */
+/** Sets the buffers once at start-up: lines land in line[0..lineBytes), stdin is read
+ *  in chunks of chunkBytes into chunk. */
+export function lineReaderInit(line: usize, lineBytes: i32, chunk: usize, chunkBytes: i32): void {
+  assert(lineBytes > 0 && chunkBytes > 0, "line reader buffers");
+  lineBuf = line;
+  lineCap = lineBytes;
+  readBuf = chunk;
+  readCap = chunkBytes;
+}
+
+/** Refills the chunk buffer; false at end of input. */
 function refill(): bool {
   if (atEof) return false;
   store<u32>(iov, <u32>readBuf, 0);
-  store<u32>(iov, <u32>READ_CHUNK_BYTES, 4);
+  store<u32>(iov, <u32>readCap, 4);
   const errno = fd_read(STDIN, iov, 1, nread);
   if (errno != 0) exitWith(EXIT_IO_ERROR);
   const n = <i32>load<u32>(nread);
-  if (n < 0 || n > READ_CHUNK_BYTES) exitWith(EXIT_IO_ERROR);
+  if (n < 0 || n > readCap) exitWith(EXIT_IO_ERROR);
   readPos = 0;
   readEnd = n;
   if (n == 0) atEof = true;
@@ -41,17 +53,19 @@ export function nextLine(): bool {
   let gotAny = false;
   // Each pass consumes one input byte (or ends), so this is bounded by the input.
   while (true) {
-    if (readPos == readEnd && !refill()) return gotAny;
+    if (readPos == readEnd && !refill()) break;
     const c = load<u8>(readBuf + <usize>readPos);
     readPos++;
     gotAny = true;
-    if (c == 0x0a) return true;
-    if (lineLen < SELFTEST_LINE_BYTES_MAX) {
+    if (c == 0x0a) break;
+    if (lineLen < lineCap) {
       store<u8>(lineBuf + <usize>lineLen, c);
       lineLen++;
     } else {
       lineTooLong = true;
     }
   }
-  return false;
+  if (gotAny) lineNumber++;
+  if (!lineTooLong && lineLen > 0 && load<u8>(lineBuf + <usize>(lineLen - 1)) == 0x0d) lineLen--;
+  return gotAny;
 }

@@ -11,7 +11,7 @@ import { exitWith } from "../selftest/wasi";
 import * as board from "./board";
 import { declarePartition, setFailPrograms, storedBlocksUsed } from "./flash";
 import { fieldCount, fieldIs, fieldIsDash, fieldPtr, fieldLen, hexField, decimalField, decimalValue, copy } from "./fields";
-import { lineNumber } from "./lines";
+import { lineNumber } from "../selftest/lines";
 
 /** sysexits.h EX_DATAERR: the script itself is wrong; the run stops at that line. */
 export const EXIT_SCRIPT_ERROR: i32 = 65;

@@ -1,9 +1,8 @@
 // Vector files `offtap vectors run` accepts, told apart by shape: Wycheproof EdDSA verify
 // files (crypto vectors: "schema" + "testGroups") and tap-vector files (recorded tap
 // exchanges: "tapes", test/vectors/protocol/exchanges.json, host/sim/tape.ts).
-import { readFileSync } from "node:fs";
 import type { Tape, TapeStep } from "../sim/tape.ts";
-import { type EddsaVerifyFile, VectorFileError, parseEddsaVerifyFile } from "./wycheproof.ts";
+import { type EddsaVerifyFile, VectorFileError, parseEddsaVerifyFile, readVectorJson } from "./wycheproof.ts";
 
 export interface TapVectorFile {
   label: string;
@@ -91,18 +90,7 @@ export function parseTapVectorFile(doc: Json, label: string): TapVectorFile {
 
 /** Reads a vector file and tells its kind by shape; every problem is a VectorFileError. */
 export function loadVectorFile(path: string): VectorFile {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new VectorFileError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new VectorFileError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
+  const doc = readVectorJson(path);
   if (isObject(doc) && "tapes" in doc && !("testGroups" in doc)) return { kind: "tap", file: parseTapVectorFile(doc, path) };
   return { kind: "crypto", file: parseEddsaVerifyFile(doc, path) };
 }

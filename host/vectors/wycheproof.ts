@@ -120,19 +120,22 @@ export function parseEddsaVerifyFile(doc: unknown, label: string): EddsaVerifyFi
   return { label, schema, cases };
 }
 
-/** Reads and validates a file; every failure is a VectorFileError naming the file. */
-export function loadEddsaVerifyFile(path: string): EddsaVerifyFile {
+/** Reads a JSON vector file; an unreadable file or bad JSON is a VectorFileError naming it. */
+export function readVectorJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
     throw new VectorFileError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (e) {
     throw new VectorFileError(`${path}: not valid JSON (${(e as Error).message})`);
   }
-  return parseEddsaVerifyFile(doc, path);
+}
+
+/** Reads and validates a file; every failure is a VectorFileError naming the file. */
+export function loadEddsaVerifyFile(path: string): EddsaVerifyFile {
+  return parseEddsaVerifyFile(readVectorJson(path), path);
 }
