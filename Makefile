@@ -6,12 +6,15 @@ ASSEMBLY_SOURCES := $(shell find assembly -name '*.ts' -not -path '*/__tests__/*
 HOST_TESTS := $(shell find test/host -name '*.test.ts' | sort)
 INSTALLED := node_modules/.offtap-installed
 
-.PHONY: help install build test test-deps pg-deps test-assembly test-host typecheck bench demo clean
+.PHONY: help install build test test-deps pg-deps test-assembly test-host typecheck bench demo clean \
+	bench-device xtensa-deps
 
 help:
 	@echo "make demo    build the firmware and run it on the desktop simulator"
 	@echo "make test    build and run every test suite (AssemblyScript and host)"
 	@echo "make bench   build and run the benchmarks (prints a table, writes build/bench.json)"
+	@echo "make bench-device WASM3_SRC=DIR   instructions per operation under WASM3 on an"
+	@echo "             emulated Xtensa core (writes build/bench-device.json)"
 	@echo "make build   build build/offtap.wasm, build/selftest.wasm and build/taprunner.wasm"
 
 $(INSTALLED): package.json package-lock.json
@@ -75,6 +78,19 @@ bench: build pg-deps
 	@set -e; eval "$$(tools/db/test-server.sh start 2>/dev/null)"; export DATABASE_URL; \
 	  trap 'test -z "$$OFFTAP_PG_DIR" || tools/db/test-server.sh stop "$$OFFTAP_PG_DIR"' EXIT; \
 	  node --import tsx tools/bench/main.ts $(BENCH_ARGS)
+
+# The device-cost benchmark (tools/xtensa/README.md): WASM3 from the user's checkout
+# (WASM3_SRC=DIR, never fetched) on QEMU's Xtensa lx106 core, instructions counted.
+xtensa-deps:
+	@command -v xtensa-lx106-elf-gcc >/dev/null && test -f /usr/lib/xtensa-lx106-elf/picolibc.specs \
+	  && command -v qemu-system-xtensa >/dev/null \
+	  || { apt-get update -qq && apt-get install -y -qq gcc-xtensa-lx106 \
+	       picolibc-xtensa-lx106-elf qemu-system-misc >/dev/null; }
+
+bench-device: build xtensa-deps
+	@test -n "$(WASM3_SRC)" || { echo "make bench-device needs WASM3_SRC=DIR:" \
+	  "a checkout of the public wasm3 repository (nothing fetches it)"; exit 2; }
+	node --import tsx tools/xtensa/bench-device.ts --wasm3-src "$(WASM3_SRC)" $(BENCH_ARGS)
 
 demo: build
 	node bin/offtap.mjs demo

@@ -1,0 +1,26 @@
+// The calibration module: the recursive fib(n) of WASM3's own benchmark, in the same
+// shape (if n < 2 return n; return fib(n − 2) + fib(n − 1)), hand-assembled here so that
+// nothing of WASM3's is needed. WASM3 publishes fib(24) at 297 ms on an ESP32 @240 MHz.
+export const FIB_N = 24;
+export const FIB_24 = 46_368;
+/** WASM3's published figure for fib(24) on an ESP32 at 240 MHz (docs/PERFORMANCE.md). */
+export const FIB_24_ESP32_MS = 297;
+
+const BODY = [
+  0x00, // no locals
+  0x20, 0x00, 0x41, 0x02, 0x49, // local.get 0; i32.const 2; i32.lt_u
+  0x04, 0x40, 0x20, 0x00, 0x0f, 0x0b, // if; local.get 0; return; end
+  0x20, 0x00, 0x41, 0x02, 0x6b, 0x10, 0x00, // fib(n − 2)
+  0x20, 0x00, 0x41, 0x01, 0x6b, 0x10, 0x00, // fib(n − 1)
+  0x6a, 0x0f, 0x0b, // i32.add; return; end
+];
+
+export function fibModule(): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f, // type: (i32) → i32
+    0x03, 0x02, 0x01, 0x00, // one function of type 0
+    0x07, 0x07, 0x01, 0x03, 0x66, 0x69, 0x62, 0x00, 0x00, // export "fib"
+    0x0a, BODY.length + 2, 0x01, BODY.length, ...BODY,
+  ]);
+}

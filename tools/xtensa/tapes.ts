@@ -1,0 +1,103 @@
+// Tap scripts for the device-cost bench: the simulator (the oracle) records taps, and
+// build/taprunner.wasm replays them under WASM3 on the emulated core (docs/TAPRUNNER.md).
+// Each figure is a difference of two runs that share everything else: the first tap
+// after boot pays WASM3's lazy compilation of the tap path, so both runs include it.
+import { SimWorld, DEFAULT_START_UNIX_S, DEFAULT_GEOMETRY } from "../../host/sim/world.ts";
+import type { SimWallet } from "../../host/sim/wallet.ts";
+import { TapeRecorder, type Tape } from "../../host/sim/tape.ts";
+import type { FlashGeometry } from "../../host/sim/config.ts";
+import { Reason } from "../../host/protocol/index.ts";
+import { tapeToScript, type TapScript } from "../../host/vectors/tapscript.ts";
+
+const SEED = "offtap bench: device taps";
+/** A cap no bench run reaches, so one wallet can pay every tap. */
+const ONE_WALLET_CAP = 1_000_000;
+/** A small ledger partition: 4 sectors of 4 KiB (the scripted board's flash is sparse). */
+export const SMALL_LEDGER: FlashGeometry = {
+  ...DEFAULT_GEOMETRY, ledgerBytes: 16 * 1024, denyBytes: 8 * 1024,
+};
+/** Taps a full small partition can never need more than (a bound on the fill loop). */
+const FILL_TAPS_MAX = 256;
+
+export interface ScriptPair {
+  /** Everything but the measured work. */
+  base: TapScript;
+  /** The base plus `units` of the measured work. */
+  work: TapScript;
+  units: number;
+}
+
+type Pick = (world: SimWorld, n: number) => SimWallet;
+
+/** Records `1 + units` taps: the first from `first`, the rest from `rest`. */
+function recordTaps(geometry: FlashGeometry, units: number, first: Pick, rest: Pick,
+  want: readonly number[]): { base: Tape; work: Tape } {
+  const recorder = new TapeRecorder();
+  const world = new SimWorld({ seed: SEED, geometry, recorder, captureLogs: false });
+  const decisions: number[] = [];
+  for (let n = 0; n <= units; n++) {
+    const r = world.tap(n === 0 ? first(world, n) : rest(world, n), 0);
+    decisions.push(r.decision);
+  }
+  const bad = decisions.findIndex((d, i) => d !== want[i === 0 ? 0 : 1]);
+  if (bad >= 0) throw new Error(`bench tap ${bad} decided ${decisions[bad]}, not ${want}`);
+  const work: Tape = {
+    id: "device-bench", comment: "device bench taps", rngSeed: 0, geometry,
+    startUnixSeconds: DEFAULT_START_UNIX_S, steps: recorder.steps,
+  };
+  const secondTap = work.steps.findIndex((s, i) => s.op === "tap" && i > firstTapIndex(work));
+  const base: Tape = { ...work, steps: work.steps.slice(0, secondTap) };
+  return { base, work };
+}
+
+function firstTapIndex(t: Tape): number {
+  return t.steps.findIndex((s) => s.op === "tap");
+}
+
+function pair(t: { base: Tape; work: Tape }, units: number): ScriptPair {
+  return { base: tapeToScript(t.base), work: tapeToScript(t.work), units };
+}
+
+/** Every tap by a new wallet: the certificate is verified too (a gate's usual case). */
+export function firstTimeTaps(units: number): ScriptPair {
+  const fresh: Pick = (w) => w.createWallet();
+  return pair(recordTaps(DEFAULT_GEOMETRY, units, fresh, fresh, [Reason.ACCEPTED, Reason.ACCEPTED]), units);
+}
+
+/** Every tap by one wallet, whose certificate the reader has cached since the first. */
+export function cachedTaps(units: number): ScriptPair {
+  let only: SimWallet | undefined;
+  const one: Pick = (w) => (only ??= w.createWallet({ offlineCap: ONE_WALLET_CAP }));
+  return pair(recordTaps(DEFAULT_GEOMETRY, units, one, one, [Reason.ACCEPTED, Reason.ACCEPTED]), units);
+}
+
+/** Declined taps: forged certificates, the costliest decline (a whole verify, then no). */
+export function declinedTaps(units: number): ScriptPair {
+  const fresh: Pick = (w) => w.createWallet();
+  const forged: Pick = (w) => w.createWallet({ kind: "cert-bad-signature" });
+  return pair(recordTaps(DEFAULT_GEOMETRY, units, fresh, forged,
+    [Reason.ACCEPTED, Reason.CERT_SIGNATURE_INVALID]), units);
+}
+
+/** Re-inits (boot: provisioning, key tables, ledger recovery) of a reader whose small
+ *  ledger is empty (`full` false) or was filled to LEDGER_FULL (`full` true). */
+export function reinits(units: number, full: boolean): ScriptPair & { records: number } {
+  const recorder = new TapeRecorder();
+  const world = new SimWorld({ seed: SEED, geometry: SMALL_LEDGER, recorder, captureLogs: false });
+  let records = 0;
+  for (let n = 1; full && n <= FILL_TAPS_MAX; n++) {
+    const d = world.tap(world.createWallet(), 0).decision;
+    if (d === Reason.LEDGER_FULL) break;
+    if (d === Reason.ACCEPTED) records++;
+  }
+  const tape: Tape = {
+    id: "device-bench-boot", comment: "re-inits", rngSeed: 0, geometry: SMALL_LEDGER,
+    startUnixSeconds: DEFAULT_START_UNIX_S, steps: recorder.steps,
+  };
+  const init = tape.steps.find((s) => s.op === "init");
+  if (init === undefined || init.op !== "init") throw new Error("recorded tape has no init step");
+  const again = { ...init, expect: 0 };
+  const work = { ...tape, steps: [...tape.steps, ...Array.from({ length: 1 + units }, () => again)] };
+  const base = { ...tape, steps: [...tape.steps, again] };
+  return { base: tapeToScript(base), work: tapeToScript(work), units, records };
+}
