@@ -6,8 +6,8 @@ ASSEMBLY_SOURCES := $(shell find assembly -name '*.ts' -not -path '*/__tests__/*
 HOST_TESTS := $(shell find test/host -name '*.test.ts' | sort)
 INSTALLED := node_modules/.offtap-installed
 
-.PHONY: help install build test test-deps pg-deps test-assembly test-host typecheck bench demo clean \
-	bench-device xtensa-deps
+.PHONY: help install build test test-deps pg-deps test-assembly test-host typecheck bench \
+	demo clean bench-device xtensa-deps
 
 help:
 	@echo "make demo    build the firmware and run it on the desktop simulator"

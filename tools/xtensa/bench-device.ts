@@ -75,7 +75,8 @@ function runScript(elf: string, wasm: Uint8Array, script: TapScript): JobResult 
   if (w === undefined) throw new Error("the taprunner did not run");
   const verdict = judgeTapOutput(script, r.guestLines, w.exit);
   if (!verdict.passed) {
-    throw new Error(`taprunner on the device core disagreed: ${verdict.problems.slice(0, 3).join("; ")}`);
+    const first = verdict.problems.slice(0, 3).join("; ");
+    throw new Error(`taprunner on the device core disagreed: ${first}`);
   }
   return r;
 }
@@ -95,7 +96,9 @@ function perUnit(b: HarnessBuild, wasm: Uint8Array, p: ScriptPair): PerUnit {
   return { instr, muls, ops, heap: Math.max(base.heapBytes, work.heapBytes) };
 }
 
-export function benchDevice(wasm3Src: string, taps: number, onStep: (s: string) => void): DeviceReport {
+export function benchDevice(
+  wasm3Src: string, taps: number, onStep: (s: string) => void,
+): DeviceReport {
   const b = buildHarness(wasm3Src);
   const firmware = readFileSync(firmwarePath);
   const taprunner = readFileSync(taprunnerPath);
@@ -129,7 +132,8 @@ export function benchDevice(wasm3Src: string, taps: number, onStep: (s: string) 
   const cLong = warmCall(counted, "sha512", undefined, 1);
   const cShort = warmCall(counted, "sha512", undefined, 0);
   const perBlock = (x: number): number => x / SHA_EXTRA_BLOCKS;
-  add("SHA-512 per 128-byte block", perBlock(instructions(measured, shaLong.ccount - shaShort.ccount)),
+  const shaInstr = instructions(measured, shaLong.ccount - shaShort.ccount);
+  add("SHA-512 per 128-byte block", perBlock(shaInstr),
     { muls: perBlock(cLong.muls - cShort.muls), ops: perBlock(cLong.ops - cShort.ops) });
 
   let heap = Math.max(measured.heapBytes, fib.heapBytes);
@@ -179,14 +183,22 @@ export function formatDeviceReport(r: DeviceReport): string {
     x.muls.toLocaleString("en-US"), x.dispatches.toLocaleString("en-US"), x.note,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
-  const tap = (op: string): number => r.rows.find((x) => x.operation.startsWith(op))?.instructions ?? NaN;
-  const goal = (label: string, n: number, g: number): string =>
-    `  ${label}: ${formatMillions(n)} of ≤ ${formatMillions(g)} — ${n <= g ? "met" : "not met"}`;
+  // Text columns (operation, note) align left, figures right.
+  const cell = (c: string, i: number): string =>
+    i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!);
+  const line = (cells: string[]): string => cells.map(cell).join("  ").trimEnd();
+  const tap = (op: string): number =>
+    r.rows.find((x) => x.operation.startsWith(op))?.instructions ?? NaN;
+  const goal = (label: string, n: number, g: number): string => {
+    const verdict = n <= g ? "met" : "not met";
+    return `  ${label}: ${formatMillions(n)} of ≤ ${formatMillions(g)} — ${verdict}`;
+  };
+  const fib = formatMillions(r.fib24Instructions);
+  const heap = r.heapBytesMax.toLocaleString("en-US");
   return [
     `Device cost: WASM3 on ${r.core}; CCOUNT ${r.ccountPerInstruction} per instruction`,
-    `ESP32 @240 MHz estimate = instructions ÷ fib(24)'s ${formatMillions(r.fib24Instructions)} × ${FIB_24_ESP32_MS} ms (±25 %, docs/PERFORMANCE.md)`,
+    `ESP32 @240 MHz estimate = instructions ÷ fib(24)'s ${fib} × ${FIB_24_ESP32_MS} ms` +
+      " (±25 %, docs/PERFORMANCE.md)",
     "",
     line(head),
     line(widths.map((w) => "-".repeat(w))),
@@ -195,7 +207,7 @@ export function formatDeviceReport(r: DeviceReport): string {
     "Goals:",
     goal("first-time-wallet tap", tap("tap, first-time"), GOALS.firstTimeTap),
     goal("cached-certificate tap", tap("tap, cached"), GOALS.cachedTap),
-    `WASM3 heap high-water (harness, module + runtime + 2 pages): ${r.heapBytesMax.toLocaleString("en-US")} B`,
+    `WASM3 heap high-water (harness, module + runtime + 2 pages): ${heap} B`,
   ].join("\n");
 }
 
@@ -218,7 +230,8 @@ async function main(): Promise<number> {
   }
   const src = values["wasm3-src"] ?? process.env["WASM3_SRC"] ?? "";
   if (src === "") {
-    process.stderr.write("bench-device: needs a WASM3 checkout (make bench-device WASM3_SRC=DIR)\n");
+    process.stderr.write(
+      "bench-device: needs a WASM3 checkout (make bench-device WASM3_SRC=DIR)\n");
     return 2;
   }
   const taps = values.taps === undefined ? TAPS_DEFAULT : Number(values.taps);
@@ -233,8 +246,9 @@ async function main(): Promise<number> {
     });
     if (tty) process.stderr.write("\r\u001b[2K");
     mkdirSync(path.join(repoRoot, "build"), { recursive: true });
-    writeFileSync(path.join(repoRoot, "build", "bench-device.json"), `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatDeviceReport(report)}\n`);
+    const json = `${JSON.stringify(report, null, 2)}\n`;
+    writeFileSync(path.join(repoRoot, "build", "bench-device.json"), json);
+    process.stdout.write(values.json === true ? json : `${formatDeviceReport(report)}\n`);
     return 0;
   } catch (err) {
     if (tty) process.stderr.write("\r\u001b[2K");

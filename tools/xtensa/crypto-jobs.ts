@@ -11,6 +11,7 @@ export const MESSAGE_BYTES = 96;
 export const SHA_EXTRA_BLOCKS = 16;
 /** 111 bytes + padding = exactly one SHA-512 block. */
 const SHA_SHORT_BYTES = 111;
+const SHA_LONG_BYTES = SHA_SHORT_BYTES + 128 * SHA_EXTRA_BLOCKS;
 const REPS = 2;
 
 export interface CryptoLayout {
@@ -34,7 +35,7 @@ export function cryptoJob(io: number): CryptoLayout {
   const key = new Ed25519Key(bytesFrom("offtap device bench key", 32));
   const msg = bytesFrom("offtap device bench message", MESSAGE_BYTES);
   const sig = key.sign(msg);
-  const sha = bytesFrom("offtap device bench sha", SHA_SHORT_BYTES + 128 * SHA_EXTRA_BLOCKS);
+  const sha = bytesFrom("offtap device bench sha", SHA_LONG_BYTES);
   const at = { pk: io, sig: io + 32, sk: io + 96, msg: io + 160, out: io + 256, sha: io + 512 };
   const ops: JobOp[] = [
     { op: "write", offset: at.pk, bytes: key.publicKey },
@@ -44,10 +45,13 @@ export function cryptoJob(io: number): CryptoLayout {
     { op: "write", offset: at.sha, bytes: sha },
     { op: "call", name: "ed25519Verify", args: [at.pk, at.msg, MESSAGE_BYTES, at.sig], reps: REPS },
     { op: "call", name: "ed25519RegisterKey", args: [0, at.pk], reps: 1 },
-    { op: "call", name: "ed25519VerifyRegistered", args: [0, at.msg, MESSAGE_BYTES, at.sig], reps: REPS },
+    {
+      op: "call", name: "ed25519VerifyRegistered", args: [0, at.msg, MESSAGE_BYTES, at.sig],
+      reps: REPS,
+    },
     { op: "call", name: "ed25519Sign", args: [at.sk, at.msg, MESSAGE_BYTES, at.out], reps: REPS },
     { op: "call", name: "sha512", args: [at.sha, SHA_SHORT_BYTES, at.out], reps: REPS },
-    { op: "call", name: "sha512", args: [at.sha, SHA_SHORT_BYTES + 128 * SHA_EXTRA_BLOCKS, at.out], reps: REPS },
+    { op: "call", name: "sha512", args: [at.sha, SHA_LONG_BYTES, at.out], reps: REPS },
   ];
   const figures = [
     { label: "verify", call: "ed25519Verify", expect: 0 },

@@ -21,7 +21,9 @@ function u32(n: number): Buffer {
 }
 
 export function encodeJob(wasm: Uint8Array, ops: readonly JobOp[]): Buffer {
-  const parts: Buffer[] = [Buffer.from("OTX1"), u32(wasm.length), Buffer.from(wasm), u32(ops.length)];
+  const parts: Buffer[] = [
+    Buffer.from("OTX1"), u32(wasm.length), Buffer.from(wasm), u32(ops.length),
+  ];
   for (const o of ops) {
     if (o.op === "write") {
       parts.push(Buffer.from([OP_WRITE]), u32(o.offset), u32(o.bytes.length), Buffer.from(o.bytes));

@@ -28,6 +28,7 @@ export interface ScriptPair {
 }
 
 type Pick = (world: SimWorld, n: number) => SimWallet;
+const ALL_ACCEPTED = [Reason.ACCEPTED, Reason.ACCEPTED];
 
 /** Records `1 + units` taps: the first from `first`, the rest from `rest`. */
 function recordTaps(geometry: FlashGeometry, units: number, first: Pick, rest: Pick,
@@ -61,14 +62,14 @@ function pair(t: { base: Tape; work: Tape }, units: number): ScriptPair {
 /** Every tap by a new wallet: the certificate is verified too (a gate's usual case). */
 export function firstTimeTaps(units: number): ScriptPair {
   const fresh: Pick = (w) => w.createWallet();
-  return pair(recordTaps(DEFAULT_GEOMETRY, units, fresh, fresh, [Reason.ACCEPTED, Reason.ACCEPTED]), units);
+  return pair(recordTaps(DEFAULT_GEOMETRY, units, fresh, fresh, ALL_ACCEPTED), units);
 }
 
 /** Every tap by one wallet, whose certificate the reader has cached since the first. */
 export function cachedTaps(units: number): ScriptPair {
   let only: SimWallet | undefined;
   const one: Pick = (w) => (only ??= w.createWallet({ offlineCap: ONE_WALLET_CAP }));
-  return pair(recordTaps(DEFAULT_GEOMETRY, units, one, one, [Reason.ACCEPTED, Reason.ACCEPTED]), units);
+  return pair(recordTaps(DEFAULT_GEOMETRY, units, one, one, ALL_ACCEPTED), units);
 }
 
 /** Declined taps: forged certificates, the costliest decline (a whole verify, then no). */
@@ -97,7 +98,8 @@ export function reinits(units: number, full: boolean): ScriptPair & { records: n
   const init = tape.steps.find((s) => s.op === "init");
   if (init === undefined || init.op !== "init") throw new Error("recorded tape has no init step");
   const again = { ...init, expect: 0 };
-  const work = { ...tape, steps: [...tape.steps, ...Array.from({ length: 1 + units }, () => again)] };
+  const reinit = Array.from({ length: 1 + units }, () => again);
+  const work = { ...tape, steps: [...tape.steps, ...reinit] };
   const base = { ...tape, steps: [...tape.steps, again] };
   return { base: tapeToScript(base), work: tapeToScript(work), units, records };
 }
