@@ -6,7 +6,7 @@ import { ERR_LEDGER_FULL } from "../ledger/status";
 import {
   ledgerConfigure as configure, ledgerRecover as recover, ledgerAppend, ledgerFindWallet as findWallet,
   ledgerReadRecord as readRecord, ledgerChainHead, ledgerDenyContains, ledgerDenyKeyRevoked,
-  ledgerDenyIsStale,
+  ledgerDenyIsStale, ledgerSignalMark, ledgerSignalState,
 } from "../ledger/exports";
 import { LEDGER_FULL, LEDGER_ERROR } from "./codes";
 
@@ -61,3 +61,10 @@ export function ledgerDenyStale(nowS: u32): i32 {
 export function ledgerWalletDenied(walletId: usize): i32 {
   return denyBytes == 0 ? 0 : ledgerDenyContains(walletId);
 }
+
+// Signal marks (docs/PROTOCOL.md, "Gate openings"): the gate opens at most once per
+// record, and the mark that says so is durable before the gate is told anything.
+/** Marks record seq signalled: 0 when the mark is durable, a ledger status (< 0) else. */
+export function ledgerMarkSignalled(seq: u32): i32 { return ledgerSignalMark(seq); }
+/** 1 when record seq was signalled, 0 when not, a ledger status (< 0) on a fault. */
+export function ledgerWasSignalled(seq: u32): i32 { return ledgerSignalState(seq); }

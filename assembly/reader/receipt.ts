@@ -20,9 +20,12 @@ export const REC_HEAD_BYTES: i32 = 72;
 export const REC_KIND_PAYMENT: u32 = 1;
 
 // Receipt.
-export const RECEIPT_VERSION: u8 = 1;
+export const RECEIPT_VERSION: u8 = 2;
 export const OUTCOME_ACCEPTED: u8 = 0;
+/** Re-tap: the gate opened now, the one opening the payment had not had yet. */
 export const OUTCOME_ALREADY_ACCEPTED: u8 = 1;
+/** Re-tap: the gate opened for this payment before and stays shut. */
+export const OUTCOME_ALREADY_USED: u8 = 2;
 export const RCPT_OUTCOME: usize = 1;
 export const RCPT_READER_ID: usize = 2;
 export const RCPT_SEQUENCE: usize = 10;

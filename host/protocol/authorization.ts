@@ -1,8 +1,9 @@
-// PAY command data (34 bytes) and payment authorization (107 bytes),
-// docs/PROTOCOL.md "2. PAY".
+// PAY command data (34 bytes), payment authorization (107 bytes) and re-presentation
+// (171 bytes), docs/PROTOCOL.md "2. PAY".
 import {
   AUTHORIZATION_BYTES, AUTHORIZATION_SIGNED_BYTES, AUTH_LABEL, CERT_HASH_BYTES, CHALLENGE_BYTES,
-  PAYMENT_COMMAND_BYTES, READER_ID_BYTES, SIGNATURE_BYTES,
+  PAYMENT_COMMAND_BYTES, POSSESSION_PROOF_BYTES, READER_ID_BYTES, REPRESENTATION_BYTES, RETAP_LABEL,
+  SIGNATURE_BYTES,
 } from "./constants.ts";
 import { ProtocolError, checkBytes, checkLength, checkUint, concatBytes, readU16, readU32, writeU16, writeU32 } from "./bytes.ts";
 
@@ -103,5 +104,39 @@ export function decodeAuthorization(bytes: Uint8Array, options: { strictVersion?
     counter: readU32(bytes, 35),
     cumulative: readU32(bytes, 39),
     walletSignature: bytes.slice(43, 107),
+  };
+}
+
+/**
+ * `"offtap/retap/v2" ‖ certHash ‖ command ‖ authorization[43..107)` (129 bytes): what the
+ * wallet signs to prove it holds its key when it re-presents `authorization` in answer
+ * to the PAY that carried `command` (docs/PROTOCOL.md, "Re-presentation").
+ */
+export function possessionProofMessage(
+  certHashBytes: Uint8Array, command: PaymentCommand, authorization: Uint8Array,
+): Uint8Array {
+  checkBytes("certHash", certHashBytes, CERT_HASH_BYTES);
+  checkLength("authorization", authorization, AUTHORIZATION_BYTES);
+  const signature = authorization.subarray(AUTHORIZATION_SIGNED_BYTES, AUTHORIZATION_BYTES);
+  return concatBytes(RETAP_LABEL, certHashBytes, encodePaymentCommand(command), signature);
+}
+
+export interface Representation {
+  /** The pending authorization, byte for byte as first sent. */
+  authorization: Uint8Array;
+  possessionProof: Uint8Array;
+}
+
+export function encodeRepresentation(r: Representation): Uint8Array {
+  checkLength("representation.authorization", r.authorization, AUTHORIZATION_BYTES);
+  checkBytes("representation.possessionProof", r.possessionProof, POSSESSION_PROOF_BYTES);
+  return concatBytes(r.authorization, r.possessionProof);
+}
+
+export function decodeRepresentation(bytes: Uint8Array): Representation {
+  checkLength("representation", bytes, REPRESENTATION_BYTES);
+  return {
+    authorization: bytes.slice(0, AUTHORIZATION_BYTES),
+    possessionProof: bytes.slice(AUTHORIZATION_BYTES, REPRESENTATION_BYTES),
   };
 }

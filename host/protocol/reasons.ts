@@ -1,5 +1,6 @@
 // The one table of decision and reason codes (docs/PROTOCOL.md, "Decision and reason
-// codes"), shared by the simulator, the CLI and clearing. 0 and 1 are acceptances.
+// codes"), shared by the simulator, the CLI and clearing. 0 and 1 are acceptances;
+// ALREADY_USED (43) is a decline that still carries a receipt.
 
 export interface ReasonInfo {
   readonly code: number;
@@ -9,7 +10,7 @@ export interface ReasonInfo {
 
 export const REASONS: readonly ReasonInfo[] = [
   { code: 0, name: "ACCEPTED", description: "paid now; gate opens" },
-  { code: 1, name: "ALREADY_ACCEPTED", description: "re-tap of a payment already in the ledger; same receipt, nothing charged" },
+  { code: 1, name: "ALREADY_ACCEPTED", description: "re-tap of a payment in the ledger whose gate never opened (power cut or failed mark); same receipt, the gate opens once, nothing charged" },
   { code: 16, name: "NO_WALLET", description: "nothing answered in the field (timeout on SELECT)" },
   { code: 17, name: "WALLET_VANISHED", description: "the wallet left the field or timed out mid-exchange" },
   { code: 18, name: "WRONG_AID", description: "the device does not have the offtap application (6A 82)" },
@@ -36,6 +37,8 @@ export const REASONS: readonly ReasonInfo[] = [
   { code: 39, name: "NOT_CONFIGURED", description: "the reader has no valid provisioning" },
   { code: 40, name: "AMOUNT_REQUIRED", description: "kiosk mode tap without an amount" },
   { code: 41, name: "READER_FAULT", description: "the reader's hardware RNG failed; no payment command was sent" },
+  { code: 42, name: "RETAP_PROOF_INVALID", description: "a re-presented authorization whose possession proof fails: a copy, a replay, or a wallet without its key" },
+  { code: 43, name: "ALREADY_USED", description: "re-tap of a payment whose gate opening was already given; receipt re-sent (outcome 2), gate stays shut, nothing charged" },
 ];
 
 /** Code constants by name, e.g. `Reason.ACCEPTED === 0`. */
@@ -68,13 +71,15 @@ export const Reason = {
   NOT_CONFIGURED: 39,
   AMOUNT_REQUIRED: 40,
   READER_FAULT: 41,
+  RETAP_PROOF_INVALID: 42,
+  ALREADY_USED: 43,
 } as const;
 
 export type ReasonName = keyof typeof Reason;
 
 const byCode = new Map(REASONS.map((r) => [r.code, r]));
 
-/** The table entry for a code, or undefined when the code is not in protocol v1. */
+/** The table entry for a code, or undefined when the code is not in protocol 2. */
 export function reasonInfo(code: number): ReasonInfo | undefined {
   return byCode.get(code);
 }

@@ -75,8 +75,14 @@ export interface TapResult {
   hostMicros: number;
 }
 
+/** What the flash-program interceptor decides: let the program run (`undefined`), fail it
+ *  with a status without touching flash, or throw (e.g. a PowerCut before it starts). */
+export type ProgramHook = (partition: number, offset: number, len: number) => number | undefined;
+
 export class SimReader {
   exports!: ReaderExports;
+  /** Fault injection between flash programs (survives reboots; clear it to stop). */
+  beforeProgram: ProgramHook | undefined;
   private io = 0;
   private ioBytes = 0;
 
@@ -86,7 +92,7 @@ export class SimReader {
 
   /** A fresh instance on the same board: RAM is lost, flash is kept (a power cycle). */
   boot(): void {
-    const instance = new WebAssembly.Instance(this.module, this.board.imports());
+    const instance = new WebAssembly.Instance(this.module, this.interceptPrograms(this.board.imports()));
     const e = instance.exports as unknown as ReaderExports;
     for (const name of REQUIRED_EXPORTS) {
       if (!(name in e)) throw new Error(`firmware does not export '${name}' (boards/ABI.md)`);
@@ -98,6 +104,18 @@ export class SimReader {
     this.io = e.ioBufferPtr();
     this.ioBytes = e.ioBufferBytes();
     this.board.clock.reboot();
+  }
+
+  /** Routes env.flashProgram through `beforeProgram`, so a test can fail or cut power
+   *  at a chosen program (say, between a record's append and its signal mark). */
+  private interceptPrograms(imports: WebAssembly.Imports): WebAssembly.Imports {
+    const env = imports["env"] as Record<string, unknown>;
+    const program = env["flashProgram"] as (partition: number, offset: number, ptr: number, len: number) => number;
+    env["flashProgram"] = (partition: number, offset: number, ptr: number, len: number): number => {
+      const r = this.beforeProgram?.(partition, offset, len);
+      return r !== undefined ? r : program(partition, offset, ptr, len);
+    };
+    return imports;
   }
 
   /** Copies bytes into the I/O buffer and returns their offset. */

@@ -4,7 +4,8 @@
 import {
   AUTHORIZATION_BYTES, type Authorization, type PaymentCommand, type Receipt, CERTIFICATE_BYTES, CommandError,
   PROTOCOL_VERSION, SW, authorizationSignedMessage, certHash, decodeAuthorization, decodeCertificate,
-  decodeTapCommand, encodeAuthorization, encodeResponse, equalBytes, toHex, ProtocolError,
+  decodeTapCommand, encodeAuthorization, encodeRepresentation, encodeResponse, equalBytes, toHex, ProtocolError,
+  possessionProofMessage,
 } from "../protocol/index.ts";
 import { Ed25519Key } from "../issuer/ed25519.ts";
 import type { Rng } from "./rng.ts";
@@ -15,6 +16,9 @@ export const MISBEHAVIOURS = [
   "other-currency", "other-time", "reuse-counter", "auth-version", "slow-select", "slow-pay",
   "vanish-after-select", "vanish-after-pay", "vanish-before-receipt", "no-app", "garbage", "truncated",
   "oversized", "bad-status", "refuse", "garbage-auth", "truncated-auth",
+  // Re-tap abuse (docs/PROTOCOL.md, "Re-taps"): answer RECEIPT with 69 85 instead of
+  // 90 00; re-present a pending authorization bare, without its possession proof.
+  "withhold-receipt-ack", "bare-retap",
 ] as const;
 export type Misbehaviour = (typeof MISBEHAVIOURS)[number];
 
@@ -43,6 +47,9 @@ export interface WalletOptions {
   slowLatencyMs?: number;
   name?: string;
   rng?: Rng;
+  /** A passback attacker: re-presents its pending authorization at every tap and never
+   *  gives it up (an honest wallet burns it after one unanswered re-presentation). */
+  neverBurns?: boolean;
 }
 
 const HISTORY_MAX = 8; // authorizations kept for replay misbehaviour
@@ -73,6 +80,7 @@ export class SimWallet {
   private receiptThisSession = false;
   private vanished = false;
   private burnedCount = 0;
+  private readonly neverBurns: boolean;
 
   constructor(o: WalletOptions) {
     if (o.certificate.length !== CERTIFICATE_BYTES) throw new RangeError(`certificate must be ${CERTIFICATE_BYTES} bytes`);
@@ -87,6 +95,18 @@ export class SimWallet {
     this.slowLatencyMs = o.slowLatencyMs ?? 5_000;
     this.name = o.name ?? `wallet ${this.walletIdHex.slice(0, 8)}`;
     this.rng = o.rng;
+    this.neverBurns = o.neverBurns ?? false;
+  }
+
+  /**
+   * A second phone holding copies of `victim`'s certificate and pending authorizations
+   * (read off its storage or off the air) but not its key: `key` is the copier's own.
+   * Its re-presentations carry proofs by the wrong key (docs/PROTOCOL.md, "Re-taps").
+   */
+  static copyOf(victim: SimWallet, key: Ed25519Key, name = `copy of ${victim.name}`): SimWallet {
+    const copy = new SimWallet({ certificate: victim.certificate, key, latencyMs: victim.latencyMs, name, neverBurns: true });
+    for (const [reader, p] of victim.pendings) copy.pendings.set(reader, { ...p, bytes: Uint8Array.from(p.bytes) });
+    return copy;
   }
 
   /**
@@ -136,7 +156,7 @@ export class SimWallet {
    */
   endSession(): void {
     const p = this.presentedPending;
-    if (p !== undefined && !this.receiptThisSession) {
+    if (p !== undefined && !this.receiptThisSession && !this.neverBurns) {
       this.pendings.delete(p.readerIdHex);
       this.burnedCount++;
     }
@@ -201,9 +221,10 @@ export class SimWallet {
     const pending = this.pendings.get(readerIdHex);
     let bytes: Uint8Array;
     if (pending !== undefined) {
-      // Re-tap at the reader of a torn exchange: the pending authorization, unchanged.
+      // Re-tap at the reader of a torn exchange: the pending authorization, unchanged,
+      // with a proof that this wallet holds its key on this PAY's challenge.
       this.presentedPending = pending;
-      bytes = pending.bytes;
+      bytes = m === "bare-retap" ? pending.bytes : this.represent(p, pending.bytes);
     } else {
       const signed = this.sign(p, m);
       if (signed === undefined) return this.answer(encodeResponse(new Uint8Array(0), SW.CONDITIONS_NOT_SATISFIED));
@@ -212,6 +233,12 @@ export class SimWallet {
     if (m === "vanish-after-pay") return this.vanish();
     if (m === "slow-pay") return { kind: "late", bytes: encodeResponse(bytes, SW.OK), latencyMs: this.slowLatencyMs };
     return this.answer(encodeResponse(bytes, SW.OK));
+  }
+
+  /** The pending authorization ‖ its possession proof for this PAY (171 bytes). */
+  private represent(p: PaymentCommand, authorization: Uint8Array): Uint8Array {
+    const proof = this.key.sign(possessionProofMessage(this.certHash, p, authorization));
+    return encodeRepresentation({ authorization, possessionProof: proof });
   }
 
   /** Signs a fresh authorization (with any requested lie); undefined = refuse (over the cap). */
@@ -250,6 +277,7 @@ export class SimWallet {
 
   private onReceipt(r: Receipt, m: Misbehaviour | undefined): WalletReply {
     if (m === "vanish-before-receipt") return this.vanish();
+    if (m === "withhold-receipt-ack") return this.answer(encodeResponse(new Uint8Array(0), SW.CONDITIONS_NOT_SATISFIED));
     const key = toHex(r.readerId);
     const pending = this.pendings.get(key);
     if (pending === undefined || pending.counter !== r.counter || pending.amount !== r.amount) {

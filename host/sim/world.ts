@@ -6,7 +6,8 @@ import { Issuer } from "../issuer/issuer.ts";
 import {
   CERTIFICATE_BYTES, PROTOCOL_VERSION, certificateSignedMessage, decodeCertificate, encodeCertificate, toHex, type CertificateBody,
 } from "../protocol/index.ts";
-import { SimBoard } from "./board.ts";
+import { SimBoard, PowerCut } from "./board.ts";
+import { ERR_IO, PARTITION_LEDGER } from "./abi.ts";
 import { encodeReaderConfig, type FlashGeometry, type ReaderConfig } from "./config.ts";
 import { encodeDenyList, type DenyList } from "./denylist.ts";
 import { SimReader, readerModule, type TapResult } from "./reader.ts";
@@ -30,6 +31,21 @@ export const DEFAULT_GEOMETRY: FlashGeometry = {
 /** 2026-11-21 00:00:00 UTC: a fixed start so that runs replay to the byte. */
 export const DEFAULT_START_UNIX_S = 1_795_305_600;
 const DAY_S = 86_400;
+
+/** docs/LEDGER.md §2.5: a record's signal mark is the 8 bytes at offset 496 of its
+ *  512-byte slot, programmed on their own after the record is committed. */
+const LEDGER_SLOT_BYTES = 512;
+const SIGNAL_MARK_AT = 496;
+const SIGNAL_MARK_BYTES = 8;
+
+/** Is this flash program the signal mark of a ledger record? */
+export function isSignalMarkProgram(partition: number, offset: number, len: number): boolean {
+  return partition === PARTITION_LEDGER && len === SIGNAL_MARK_BYTES && offset % LEDGER_SLOT_BYTES === SIGNAL_MARK_AT;
+}
+
+/** A fault between a record's append and its signal mark: the mark's program fails with
+ *  ERR_IO, or the power goes just before it starts (the record is whole, the mark blank). */
+export type SignalMarkFault = "fail" | "cut";
 
 export interface WorldOptions {
   seed: number | string;
@@ -247,6 +263,22 @@ export class SimWorld {
     ack.set(link, 28);
     ack.set(this.clearingKey.sign(ack.subarray(0, 60)), 60);
     return e.ledgerAcknowledge(this.reader.put(ack), ack.length);
+  }
+
+  /**
+   * Arms a fault on the next `count` signal-mark programs (docs/PROTOCOL.md, "Gate
+   * openings"); later programs run normally. A "cut" throws PowerCut out of the tap in
+   * progress: reboot() afterwards, as a board does when its power comes back.
+   */
+  armSignalMarkFault(kind: SignalMarkFault, count = 1): void {
+    let left = count;
+    this.reader.beforeProgram = (partition, offset, len): number | undefined => {
+      if (left === 0 || !isSignalMarkProgram(partition, offset, len)) return undefined;
+      left--;
+      if (left === 0) this.reader.beforeProgram = undefined;
+      if (kind === "fail") return ERR_IO;
+      throw new PowerCut(this.board.flash.stats.programs + 1, "program");
+    };
   }
 
   /** Power cycle: a fresh firmware instance on the same flash, provisioned again. */

@@ -10,16 +10,23 @@ import path from "node:path";
 import { repoRoot } from "../../host/firmware/paths.ts";
 import { replayTape, type Tape } from "../../host/sim/tape.ts";
 import { firmwareHasReader } from "../../host/sim/reader.ts";
-import { findScenario } from "../../host/sim/scenarios.ts";
+import { SCENARIOS, findScenario } from "../../host/sim/scenarios.ts";
 import { REASONS } from "../../host/protocol/index.ts";
 
 const skip = firmwareHasReader() ? false : "build/offtap.wasm does not export the reader (run make build)";
 const file = path.join(repoRoot, "test", "vectors", "protocol", "exchanges.json");
 const vectors = JSON.parse(readFileSync(file, "utf8")) as { tapes: Tape[] };
 
-test("the tapes cover every decision code", () => {
+test("the tapes cover every decision code a tape can express", () => {
   const last = new Set(vectors.tapes.map((t) => t.steps.filter((s) => s.op === "tap").at(-1)?.decision));
-  for (const r of REASONS) assert.ok(last.has(r.code), `no tape ends in ${r.name}`);
+  // A code only reached through a power cut or a failed program between two flash
+  // programs of one tap (ALREADY_ACCEPTED) has a scenario (reader.test.ts) but no tape.
+  const tapeless = new Set(SCENARIOS.filter((s) => !s.tape).map((s) => s.expected as string));
+  const onTapes = new Set(SCENARIOS.filter((s) => s.tape).map((s) => s.expected as string));
+  for (const r of REASONS) {
+    if (tapeless.has(r.name) && !onTapes.has(r.name)) continue;
+    assert.ok(last.has(r.code), `no tape ends in ${r.name}`);
+  }
 });
 
 for (const tape of vectors.tapes) {

@@ -1,7 +1,8 @@
 // The reader firmware (build/offtap.wasm) on the simulated board: one tap per decision
 // and reason code and per wallet misbehaviour, each checked against what
 // docs/PROTOCOL.md prescribes (decision, signals, exchange budget); the re-tap rules
-// (never charged twice, same receipt); the ledger record of a payment, re-derived
+// (never charged twice, same receipt; the abuse cases are in reader-retap.test.ts); the
+// ledger record of a payment, re-derived
 // independently with @noble/ed25519 and @noble/hashes; and a heap-growth run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -50,6 +51,7 @@ for (const s of SCENARIOS) {
     expectBudget(r, s.name);
     for (const b of run.before) { expectSignals(b, `${s.name} (earlier tap)`); expectBudget(b, `${s.name} (earlier tap)`); }
     if (isAcceptance(r.decision)) assert.ok(r.receipt !== undefined, "an acceptance sends a receipt");
+    else if (r.decision === Reason.ALREADY_USED) assert.equal(r.receipt?.outcome, 2, "ALREADY_USED re-sends the receipt");
     else assert.equal(r.receipt, undefined, "a decline sends no receipt");
   });
 }
@@ -63,10 +65,11 @@ test("a re-tap after a torn exchange gets the same receipt and is charged once",
   assert.equal(wallet.pending.length, 1, "the wallet holds its authorization pending");
   world.idle(1_500);
   const again = world.tap(wallet);
-  assert.equal(again.reason, "ALREADY_ACCEPTED");
+  assert.equal(again.reason, "ALREADY_USED", "the gate opened on the first tap: not again");
+  assert.ok(!again.signals.some((x) => x.kind === 0), "no gate signal");
   assert.ok(again.receiptBytes !== undefined && first.receiptBytes !== undefined);
   assert.equal(first.receiptBytes[1], 0, "outcome 0: accepted now");
-  assert.equal(again.receiptBytes[1], 1, "outcome 1: already accepted");
+  assert.equal(again.receiptBytes[1], 2, "outcome 2: already used");
   const withoutOutcome = (b: Uint8Array): string => toHex(Uint8Array.from([b[0]!, ...b.subarray(2)]));
   assert.equal(withoutOutcome(again.receiptBytes), withoutOutcome(first.receiptBytes), "every other receipt byte is the original's");
   const e = world.reader.exports;
@@ -89,7 +92,7 @@ test("a re-tap torn again: charged once, the wallet burns the counter and keeps 
   assert.equal(world.tap(wallet).reason, "ACCEPTED");
   wallet.once("vanish-before-receipt");
   const again = world.tap(wallet);
-  assert.equal(again.reason, "ALREADY_ACCEPTED", "the reader recognises the payment");
+  assert.equal(again.reason, "ALREADY_USED", "the reader recognises the payment");
   assert.equal(world.reader.exports.lastReceiptDelivered(), 0, "its receipt was lost again");
   assert.equal(wallet.burned, 1, "PROTOCOL.md Re-taps 3: no receipt after a re-presentation burns the counter");
   const fresh = world.tap(wallet);
@@ -100,7 +103,7 @@ test("a re-tap torn again: charged once, the wallet burns the counter and keeps 
   assert.equal(world.reader.exports.ledgerNextSeq() - 1, 2, "two payments, two records: counter 1 charged once");
 });
 
-test("a re-tap survives a reboot: the ledger index is rebuilt from flash", { skip }, () => {
+test("a re-tap survives a reboot: the ledger index and the signal mark are rebuilt from flash", { skip }, () => {
   const world = new SimWorld({ seed: SEED });
   const wallet = world.createWallet();
   wallet.once("vanish-before-receipt");
@@ -108,7 +111,7 @@ test("a re-tap survives a reboot: the ledger index is rebuilt from flash", { ski
   assert.equal(first.reason, "ACCEPTED");
   assert.equal(world.reboot(), 0, "init after reboot");
   const again = world.tap(wallet);
-  assert.equal(again.reason, "ALREADY_ACCEPTED");
+  assert.equal(again.reason, "ALREADY_USED", "a reboot does not re-arm the gate");
   assert.equal(again.receipt?.sequence, first.receipt?.sequence);
   assert.equal(world.reader.exports.ledgerNextSeq() - 1, 1);
 });
@@ -226,7 +229,7 @@ test("a re-tap within the window after a reboot still gets its receipt", { skip 
   world.reboot();
   world.idle(30_000);
   const again = world.tap(torn);
-  assert.equal(again.reason, "ALREADY_ACCEPTED");
+  assert.equal(again.reason, "ALREADY_USED");
   assert.deepEqual(again.receipt!.recordHash, first.receipt!.recordHash);
 });
 
