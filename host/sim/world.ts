@@ -77,6 +77,8 @@ export interface WalletSpec {
   kind?: CertKind;
   offlineCap?: number;
   latencyMs?: number;
+  /** A passback attacker that never gives up a pending authorization (SimWallet). */
+  neverBurns?: boolean;
 }
 
 let simulatedBoard: BoardProfile | undefined;
@@ -189,6 +191,7 @@ export class SimWorld {
     const wallet = new SimWallet({
       certificate, key: walletKey, latencyMs: spec.latencyMs ?? 10 + r.below(15),
       slowLatencyMs: this.config.nfcTimeoutMs + 50, rng: r.derive(`wallet-${toHex(walletId)}`), name: `${kind} ${toHex(walletId).slice(0, 8)}`,
+      neverBurns: spec.neverBurns ?? false,
     });
     if (kind === "denied") this.denyWallets([walletId]);
     this.wallets.push(wallet);
