@@ -77,7 +77,9 @@ export function transportDecision(step: i32, rc: i32): i32 {
  * data attached is malformed. Length before version: a layout of another length is
  * another major version, which has its own AID.
  */
-export function judgeResponse(step: i32, rc: i32, rx: usize, dataBytes: i32, altDataBytes: i32 = -1): i32 {
+export function judgeResponse(
+  step: i32, rc: i32, rx: usize, dataBytes: i32, altDataBytes: i32 = -1,
+): i32 {
   if (rc < 0) return transportDecision(step, rc);
   if (rc < 2 || rc > RAPDU_BYTES_MAX) return MALFORMED;
   const sw = (<u32>load<u8>(rx + <usize>(rc - 2)) << 8) | <u32>load<u8>(rx + <usize>(rc - 1));

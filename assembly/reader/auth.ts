@@ -50,14 +50,19 @@ export const PROOF_LABEL: usize = memory.data<u8>([
 ]);
 export const PROOF_LABEL_BYTES: i32 = 15;
 /** Label ‖ certHash ‖ payment command (34) ‖ the authorization's signature (64) = 129. */
-export const PROOF_MESSAGE_BYTES: i32 = PROOF_LABEL_BYTES + CERT_HASH_BYTES + CMD_BYTES + SIGNATURE_BYTES;
+export const PROOF_MESSAGE_BYTES: i32 =
+  PROOF_LABEL_BYTES + CERT_HASH_BYTES + CMD_BYTES + SIGNATURE_BYTES;
 
 @inline export function authAmount(auth: usize): u32 { return loadBe32(auth + AUTH_AMOUNT); }
 @inline export function authCounter(auth: usize): u32 { return loadBe32(auth + AUTH_COUNTER); }
-@inline export function authCumulative(auth: usize): u32 { return loadBe32(auth + AUTH_CUMULATIVE); }
+@inline export function authCumulative(auth: usize): u32 {
+  return loadBe32(auth + AUTH_CUMULATIVE);
+}
 
 /** Builds the 34-byte payment command; the challenge is already at cmd + 0. */
-export function buildPayCommand(cmd: usize, readerId: usize, amount: u32, currency: u32, timeS: u32): void {
+export function buildPayCommand(
+  cmd: usize, readerId: usize, amount: u32, currency: u32, timeS: u32,
+): void {
   bytesCopy(cmd + CMD_READER_ID, readerId, READER_ID_BYTES);
   storeBe32(cmd + CMD_AMOUNT, amount);
   storeBe16(cmd + CMD_CURRENCY, currency);
@@ -71,7 +76,9 @@ export function authChallengeMatches(auth: usize, cmd: usize): bool {
 
 /** Check 9: reader id, amount, currency and reader time are what the reader sent. */
 export function authCheckEcho(auth: usize, cmd: usize): i32 {
-  if (!bytesEqual(auth + AUTH_READER_ID, cmd + CMD_READER_ID, READER_ID_BYTES)) return READER_ID_MISMATCH;
+  if (!bytesEqual(auth + AUTH_READER_ID, cmd + CMD_READER_ID, READER_ID_BYTES)) {
+    return READER_ID_MISMATCH;
+  }
   if (!bytesEqual(auth + AUTH_AMOUNT, cmd + CMD_AMOUNT, 4)) return AMOUNT_MISMATCH;
   if (!bytesEqual(auth + AUTH_CURRENCY, cmd + CMD_CURRENCY, 2)) return CURRENCY_MISMATCH;
   if (!bytesEqual(auth + AUTH_READER_TIME, cmd + CMD_READER_TIME, 4)) return MALFORMED;

@@ -4,7 +4,8 @@ import { ioBuffer } from "../io";
 import { CONFIG_BYTES, denyBytes } from "../ledger/config";
 import { ERR_LEDGER_FULL } from "../ledger/status";
 import {
-  ledgerConfigure as configure, ledgerRecover as recover, ledgerAppend, ledgerFindWallet as findWallet,
+  ledgerConfigure as configure, ledgerRecover as recover, ledgerAppend,
+  ledgerFindWallet as findWallet,
   ledgerReadRecord as readRecord, ledgerChainHead, ledgerDenyContains, ledgerDenyKeyRevoked,
   ledgerDenyIsStale, ledgerSignalMark, ledgerSignalState,
 } from "../ledger/exports";
@@ -18,7 +19,9 @@ export function ledgerConfigure(p: usize, len: i32): i32 { return configure(p, l
 export function ledgerRecover(): i32 { return recover(); }
 
 /** Appends a payment record; returns its sequence (> 0) or a ledger status (< 0). */
-export function ledgerAppendPayment(walletId: usize, counter: u32, amount: u32, timeS: u32, body: usize, bodyLen: i32): i32 {
+export function ledgerAppendPayment(
+  walletId: usize, counter: u32, amount: u32, timeS: u32, body: usize, bodyLen: i32,
+): i32 {
   return ledgerAppend(walletId, counter, <u64>amount, timeS, body, bodyLen);
 }
 

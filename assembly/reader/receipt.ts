@@ -74,7 +74,8 @@ export function receiptFromRecord(
   if (load<u32>(rec + REC_AMOUNT + 4) != 0) return LEDGER_ERROR;
   receiptBuild(
     out, outcome, readerId, loadLe32(rec + REC_SEQUENCE), loadLe32(rec + REC_COUNTER),
-    loadLe32(rec + REC_AMOUNT), rec + REC_BODY + BODY_AUTH + AUTH_CURRENCY, loadLe32(rec + REC_TIME),
+    loadLe32(rec + REC_AMOUNT), rec + REC_BODY + BODY_AUTH + AUTH_CURRENCY,
+    loadLe32(rec + REC_TIME),
     rec + REC_LINK,
   );
   return CONTINUE;

@@ -1,8 +1,9 @@
 // The tap state machine (docs/PROTOCOL.md, "Reader checks, in order"): SELECT → checks
 // 2–6 on the certificate → PAY → re-tap path or checks 9–12 → durable append → durable
-// signal mark → accept signals → RECEIPT. Every step returns CONTINUE or the decision that ends the tap; the
-// first failing check names it. Static buffers only; three NFC exchanges at most, each
-// bounded by the configured timeout, and every loop below is bounded by a constant.
+// signal mark → accept signals → RECEIPT. Every step returns CONTINUE or the decision
+// that ends the tap; the first failing check names it. Static buffers only; three NFC
+// exchanges at most, each bounded by the configured timeout, and every loop below is
+// bounded by a constant.
 import { RAPDU_BYTES_MAX, CAPDU_BYTES_MAX } from "../limits";
 import { nfcTransceive, clockUnixSeconds, randomFill, signal } from "../board/reader";
 import {
@@ -23,8 +24,8 @@ import {
 } from "./cert";
 import {
   AUTH_BYTES, AUTH_SIGNATURE, AUTH_CURRENCY, authCounter, buildPayCommand, authChallengeMatches,
-  authCheckEcho, authCheckCap, authSignedMessage, CHALLENGE_BYTES, PROOF_BYTES, REPRESENTATION_BYTES,
-  proofSignedMessage,
+  authCheckEcho, authCheckCap, authSignedMessage, CHALLENGE_BYTES, PROOF_BYTES,
+  REPRESENTATION_BYTES, proofSignedMessage,
 } from "./auth";
 import { certCacheContains, certCacheInsert } from "./cache";
 import {
@@ -98,7 +99,9 @@ function checkIssuer(): i32 {
   if (revoked != 0) return revoked < 0 ? c.LEDGER_ERROR : c.ISSUER_REVOKED;
   if (certCacheContains(certHash)) return c.CONTINUE;
   const len = certSignedMessage(cert, message);
-  if (ed25519VerifyRegistered(slot, message, len, cert + CERT_SIGNATURE) != 0) return c.CERT_SIGNATURE_INVALID;
+  if (ed25519VerifyRegistered(slot, message, len, cert + CERT_SIGNATURE) != 0) {
+    return c.CERT_SIGNATURE_INVALID;
+  }
   certCacheInsert(certHash);
   return c.CONTINUE;
 }
@@ -186,7 +189,8 @@ function recoverRetap(): i32 {
   if (state < 0) return c.LEDGER_ERROR;
   const outcome = state == 1 ? OUTCOME_ALREADY_USED : OUTCOME_ALREADY_ACCEPTED;
   const rec = lg.ledgerRecordPtr();
-  r = receiptFromRecord(receipt, outcome, cfg.readerIdPtr(), rec, REC_HEAD_BYTES + BODY_BYTES, BODY_BYTES);
+  const recLen = REC_HEAD_BYTES + BODY_BYTES;
+  r = receiptFromRecord(receipt, outcome, cfg.readerIdPtr(), rec, recLen, BODY_BYTES);
   if (r != c.CONTINUE) return r;
   if (state == 1) {
     receiptReady = true;
@@ -202,11 +206,13 @@ function recoverRetap(): i32 {
  *  and without a receipt: the wallet keeps it pending, and its re-tap gets the one
  *  opening (docs/PROTOCOL.md, "Gate openings"). */
 function commitPayment(): i32 {
-  const seq = lg.ledgerAppendPayment(cert + CERT_WALLET_ID, authCounter(auth), amountNow, nowS, body, BODY_BYTES);
+  const walletId = cert + CERT_WALLET_ID;
+  const counter = authCounter(auth);
+  const seq = lg.ledgerAppendPayment(walletId, counter, amountNow, nowS, body, BODY_BYTES);
   if (seq <= 0) return lg.appendDecision(seq);
   if (lg.ledgerMarkSignalled(<u32>seq) != 0) return c.LEDGER_ERROR;
   receiptBuild(
-    receipt, OUTCOME_ACCEPTED, cfg.readerIdPtr(), <u32>seq, authCounter(auth), amountNow,
+    receipt, OUTCOME_ACCEPTED, cfg.readerIdPtr(), <u32>seq, counter, amountNow,
     auth + AUTH_CURRENCY, nowS, lg.ledgerChainHeadPtr(),
   );
   receiptReady = true;
