@@ -141,7 +141,8 @@ describe("judging answers (PROTOCOL.md, Judging an answer)", () => {
     expect(judgeResponse(STEP_PAY, frame(170, 1, 0x9000), buf, AUTH_BYTES, alt)).toBe(c.MALFORMED);
     expect(judgeResponse(STEP_PAY, frame(172, 1, 0x9000), buf, AUTH_BYTES, alt)).toBe(c.MALFORMED);
     expect(judgeResponse(STEP_PAY, frame(139, 1, 0x9000), buf, AUTH_BYTES, alt)).toBe(c.MALFORMED);
-    expect(judgeResponse(STEP_PAY, frame(171, 2, 0x9000), buf, AUTH_BYTES, alt)).toBe(c.UNSUPPORTED_VERSION);
+    const v2 = frame(171, 2, 0x9000);
+    expect(judgeResponse(STEP_PAY, v2, buf, AUTH_BYTES, alt)).toBe(c.UNSUPPORTED_VERSION);
     expect(judgeResponse(STEP_PAY, frame(171, 1, 0x9000), buf, AUTH_BYTES)).toBe(c.MALFORMED);
   });
 
@@ -325,7 +326,8 @@ describe("receipt from a ledger record (PROTOCOL.md, RECEIPT)", () => {
     expect(receiptFromRecord(buf2, 1, readerId, buf, n, 238)).toBe(c.CONTINUE);
     expect(RECEIPT_BYTES).toBe(46);
     expect(hex(buf2, 46)).toBe(
-      "02" + "01" + "0102030405060708" + "01020304" + "00000009" + "000000fa" + "03d2" + "6b49d200" + "0000"
+      "02" + "01" + "0102030405060708" + "01020304" + "00000009" + "000000fa" + "03d2"
+      + "6b49d200" + "0000"
       + "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf",
     );
   });

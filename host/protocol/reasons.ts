@@ -10,7 +10,11 @@ export interface ReasonInfo {
 
 export const REASONS: readonly ReasonInfo[] = [
   { code: 0, name: "ACCEPTED", description: "paid now; gate opens" },
-  { code: 1, name: "ALREADY_ACCEPTED", description: "re-tap of a payment in the ledger whose gate never opened (power cut or failed mark); same receipt, the gate opens once, nothing charged" },
+  {
+    code: 1, name: "ALREADY_ACCEPTED",
+    description: "re-tap of a payment in the ledger whose gate never opened "
+      + "(power cut or failed mark); same receipt, the gate opens once, nothing charged",
+  },
   { code: 16, name: "NO_WALLET", description: "nothing answered in the field (timeout on SELECT)" },
   { code: 17, name: "WALLET_VANISHED", description: "the wallet left the field or timed out mid-exchange" },
   { code: 18, name: "WRONG_AID", description: "the device does not have the offtap application (6A 82)" },
@@ -37,8 +41,16 @@ export const REASONS: readonly ReasonInfo[] = [
   { code: 39, name: "NOT_CONFIGURED", description: "the reader has no valid provisioning" },
   { code: 40, name: "AMOUNT_REQUIRED", description: "kiosk mode tap without an amount" },
   { code: 41, name: "READER_FAULT", description: "the reader's hardware RNG failed; no payment command was sent" },
-  { code: 42, name: "RETAP_PROOF_INVALID", description: "a re-presented authorization whose possession proof fails: a copy, a replay, or a wallet without its key" },
-  { code: 43, name: "ALREADY_USED", description: "re-tap of a payment whose gate opening was already given; receipt re-sent (outcome 2), gate stays shut, nothing charged" },
+  {
+    code: 42, name: "RETAP_PROOF_INVALID",
+    description: "a re-presented authorization whose possession proof fails: a copy, a replay, "
+      + "or a wallet without its key",
+  },
+  {
+    code: 43, name: "ALREADY_USED",
+    description: "re-tap of a payment whose gate opening was already given; receipt re-sent "
+      + "(outcome 2), gate stays shut, nothing charged",
+  },
 ];
 
 /** Code constants by name, e.g. `Reason.ACCEPTED === 0`. */

@@ -18,7 +18,9 @@ export interface Receipt {
 
 export function encodeReceipt(r: Receipt): Uint8Array {
   checkUint("receipt.version", r.version, 8);
-  if (!isOutcome(r.outcome)) throw new ProtocolError("receipt.outcome", `must be 0, 1 or 2, got ${r.outcome}`);
+  if (!isOutcome(r.outcome)) {
+    throw new ProtocolError("receipt.outcome", `must be 0, 1 or 2, got ${r.outcome}`);
+  }
   checkBytes("receipt.readerId", r.readerId, READER_ID_BYTES);
   checkUint("receipt.sequence", r.sequence, 32);
   checkUint("receipt.counter", r.counter, 32);
@@ -42,9 +44,12 @@ export function encodeReceipt(r: Receipt): Uint8Array {
 export function decodeReceipt(bytes: Uint8Array): Receipt {
   checkLength("receipt", bytes, RECEIPT_BYTES);
   if (bytes[0] !== RECEIPT_VERSION) {
-    throw new ProtocolError("receipt.version", `unsupported version ${bytes[0]} (this codec speaks ${RECEIPT_VERSION})`);
+    const what = `unsupported version ${bytes[0]} (this codec speaks ${RECEIPT_VERSION})`;
+    throw new ProtocolError("receipt.version", what);
   }
-  if (!isOutcome(bytes[1]!)) throw new ProtocolError("receipt.outcome", `must be 0, 1 or 2, got ${bytes[1]}`);
+  if (!isOutcome(bytes[1]!)) {
+    throw new ProtocolError("receipt.outcome", `must be 0, 1 or 2, got ${bytes[1]}`);
+  }
   if (bytes[28] !== 0 || bytes[29] !== 0) throw new ProtocolError("receipt.reserved", "bytes 28–29 must be zero");
   return {
     version: bytes[0]!,

@@ -47,9 +47,12 @@ export function summarizeResponse(step: ExchangeStep, bytes: Uint8Array): string
     }
     if (step === "PAY") {
       const again = r.data.length === REPRESENTATION_BYTES;
-      const a = decodeAuthorization(again ? r.data.subarray(0, AUTHORIZATION_BYTES) : r.data, { strictVersion: false });
+      const data = again ? r.data.subarray(0, AUTHORIZATION_BYTES) : r.data;
+      const a = decodeAuthorization(data, { strictVersion: false });
       const what = again ? "re-presented authorization (with possession proof)" : "authorization";
-      return `${what} v${a.version} amount ${a.amount} counter ${a.counter} cumulative ${a.cumulative} challenge ${toHex(a.challenge).slice(0, 8)}…`;
+      const challenge = toHex(a.challenge).slice(0, 8);
+      return `${what} v${a.version} amount ${a.amount} counter ${a.counter} `
+        + `cumulative ${a.cumulative} challenge ${challenge}…`;
     }
     return r.data.length === 0 ? "OK" : `OK with ${r.data.length} unexpected data bytes`;
   } catch (err) {

@@ -52,7 +52,8 @@ interface Step {
 
 const RIDERS: Rider[] = [
   { name: "Alice" }, { name: "Bob" }, { name: "Carol" }, { name: "Dave", kind: "cert-expired" },
-  { name: "Erin" }, { name: "Frank", cap: 400 }, { name: "Grace" }, { name: "Mallory" }, { name: "a visitor" },
+  { name: "Erin" }, { name: "Frank", cap: 400 }, { name: "Grace" }, { name: "Mallory" },
+  { name: "a visitor" },
 ];
 
 const STEPS: Step[] = [
@@ -60,11 +61,16 @@ const STEPS: Step[] = [
   { rider: "Bob", what: "taps his phone", expected: "ACCEPTED" },
   { rider: "Bob", what: "replays that authorization (its receipt arrived)", expected: "CHALLENGE_MISMATCH", misbehave: "replay-old-auth" },
   { rider: "Carol", what: "pulls her phone away before the receipt", expected: "ACCEPTED", misbehave: "vanish-before-receipt" },
-  { rider: "Carol", what: "taps again: her receipt, not charged twice, the gate stays shut", expected: "ALREADY_USED", pauseMs: 1_500 },
+  {
+    rider: "Carol", what: "taps again: her receipt, not charged twice, the gate stays shut",
+    expected: "ALREADY_USED", pauseMs: 1_500,
+  },
   { rider: "Dave", what: "taps with an expired certificate", expected: "CERT_EXPIRED" },
   { rider: "Erin", what: "taps her phone", expected: "ACCEPTED" },
   {
-    rider: "Grace", what: "pays as the power fails before the gate opens; after the reboot her re-tap opens it once",
+    rider: "Grace",
+    what: "pays as the power fails before the gate opens; after the reboot her re-tap "
+      + "opens it once",
     expected: "ALREADY_ACCEPTED", powerCutFirst: true,
   },
   { rider: "Erin", what: "replays her wallet counter", expected: "COUNTER_REPLAYED", misbehave: "reuse-counter" },

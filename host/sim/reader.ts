@@ -92,7 +92,8 @@ export class SimReader {
 
   /** A fresh instance on the same board: RAM is lost, flash is kept (a power cycle). */
   boot(): void {
-    const instance = new WebAssembly.Instance(this.module, this.interceptPrograms(this.board.imports()));
+    const imports = this.interceptPrograms(this.board.imports());
+    const instance = new WebAssembly.Instance(this.module, imports);
     const e = instance.exports as unknown as ReaderExports;
     for (const name of REQUIRED_EXPORTS) {
       if (!(name in e)) throw new Error(`firmware does not export '${name}' (boards/ABI.md)`);
@@ -110,7 +111,8 @@ export class SimReader {
    *  at a chosen program (say, between a record's append and its signal mark). */
   private interceptPrograms(imports: WebAssembly.Imports): WebAssembly.Imports {
     const env = imports["env"] as Record<string, unknown>;
-    const program = env["flashProgram"] as (partition: number, offset: number, ptr: number, len: number) => number;
+    type Program = (partition: number, offset: number, ptr: number, len: number) => number;
+    const program = env["flashProgram"] as Program;
     env["flashProgram"] = (partition: number, offset: number, ptr: number, len: number): number => {
       const r = this.beforeProgram?.(partition, offset, len);
       return r !== undefined ? r : program(partition, offset, ptr, len);

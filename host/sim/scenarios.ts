@@ -80,25 +80,36 @@ const SPECS: Spec[] = [
   { name: "accepted", description: "an honest wallet pays the gate fare", expected: "ACCEPTED" },
   { name: "kiosk", description: "kiosk mode: an honest wallet pays a requested amount", expected: "ACCEPTED", world: { mode: "kiosk" }, amount: 1_234 },
   {
-    name: "retap-after-torn-receipt", description: "the wallet left before the receipt (the gate had opened); its re-tap gets the receipt, charged once, the gate stays shut",
+    name: "retap-after-torn-receipt",
+    description: "the wallet left before the receipt (the gate had opened); its re-tap gets the "
+      + "receipt, charged once, the gate stays shut",
     expected: "ALREADY_USED", setup: tornThen("vanish-before-receipt"),
   },
   { name: "vanish-before-receipt", description: "the wallet leaves before the receipt: the payment stands (it is in the ledger)", expected: "ACCEPTED", misbehave: "vanish-before-receipt" },
   {
-    name: "retap-after-power-cut", description: "the power went between the payment's write and the gate; the re-tap gets its one opening, charged once",
+    name: "retap-after-power-cut",
+    description: "the power went between the payment's write and the gate; the re-tap gets its "
+      + "one opening, charged once",
     expected: "ALREADY_ACCEPTED", setup: cutBeforeSignal, tape: false,
   },
   {
-    name: "retap-after-withhold-receipt-ack", description: "the wallet answered the receipt with 69 85 instead of 90 00 and re-taps: receipt again, the gate stays shut",
+    name: "retap-after-withhold-receipt-ack",
+    description: "the wallet answered the receipt with 69 85 instead of 90 00 and re-taps: "
+      + "receipt again, the gate stays shut",
     expected: "ALREADY_USED", setup: tornThen("withhold-receipt-ack"),
   },
   {
-    name: "retap-copied-authorization", description: "another phone re-presents a copy of a torn payment's authorization and certificate",
-    expected: "RETAP_PROOF_INVALID", setup: tornThen("vanish-before-receipt"), tapWith: copyOfWallet,
+    name: "retap-copied-authorization",
+    description: "another phone re-presents a copy of a torn payment's authorization and "
+      + "certificate",
+    expected: "RETAP_PROOF_INVALID", setup: tornThen("vanish-before-receipt"),
+    tapWith: copyOfWallet,
   },
   {
-    name: "bare-retap", description: "the pending authorization re-presented bare, without a possession proof",
-    expected: "CHALLENGE_MISMATCH", setup: tornThen("vanish-before-receipt"), misbehave: "bare-retap",
+    name: "bare-retap",
+    description: "the pending authorization re-presented bare, without a possession proof",
+    expected: "CHALLENGE_MISMATCH", setup: tornThen("vanish-before-receipt"),
+    misbehave: "bare-retap",
   },
   { name: "retap-after-torn-pay", description: "the wallet signed but its answer was lost; its re-tap presents the stale authorization", expected: "CHALLENGE_MISMATCH", setup: tornThen("vanish-after-pay") },
   { name: "no-wallet", description: "nothing in the field", expected: "NO_WALLET", empty: true },
@@ -165,13 +176,15 @@ function toScenario(s: Spec): Scenario {
     tape: s.tape ?? true,
     run(seed, options = {}) {
       if (options.recorder !== undefined && s.tape === false) {
-        throw new Error(`scenario ${s.name} injects a fault between two flash programs, which a tape cannot express`);
+        const why = "injects a fault between two flash programs, which a tape cannot express";
+        throw new Error(`scenario ${s.name} ${why}`);
       }
       const world = new SimWorld({ seed, ...s.world, recorder: options.recorder, wasmPath: options.wasmPath });
       const wallet = s.empty ? undefined : world.createWallet({ kind: s.kind ?? "honest", offlineCap: s.cap ?? 5_000 });
       const before: TapResult[] = [];
       if (s.setup !== undefined) s.setup(world, wallet ?? world.createWallet(), before);
-      const tapper = wallet !== undefined && s.tapWith !== undefined ? s.tapWith(world, wallet) : wallet;
+      let tapper = wallet;
+      if (wallet !== undefined && s.tapWith !== undefined) tapper = s.tapWith(world, wallet);
       if (tapper !== undefined && s.misbehave !== undefined) tapper.once(s.misbehave);
       const amount = s.amount ?? (world.config.mode === "kiosk" ? 500 : 0);
       const result = world.tap(tapper, amount);

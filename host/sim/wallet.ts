@@ -4,8 +4,8 @@
 import {
   AUTHORIZATION_BYTES, type Authorization, type PaymentCommand, type Receipt, CERTIFICATE_BYTES, CommandError,
   PROTOCOL_VERSION, SW, authorizationSignedMessage, certHash, decodeAuthorization, decodeCertificate,
-  decodeTapCommand, encodeAuthorization, encodeRepresentation, encodeResponse, equalBytes, toHex, ProtocolError,
-  possessionProofMessage,
+  decodeTapCommand, encodeAuthorization, encodeRepresentation, encodeResponse, equalBytes, toHex,
+  ProtocolError, possessionProofMessage,
 } from "../protocol/index.ts";
 import { Ed25519Key } from "../issuer/ed25519.ts";
 import type { Rng } from "./rng.ts";
@@ -104,8 +104,12 @@ export class SimWallet {
    * Its re-presentations carry proofs by the wrong key (docs/PROTOCOL.md, "Re-taps").
    */
   static copyOf(victim: SimWallet, key: Ed25519Key, name = `copy of ${victim.name}`): SimWallet {
-    const copy = new SimWallet({ certificate: victim.certificate, key, latencyMs: victim.latencyMs, name, neverBurns: true });
-    for (const [reader, p] of victim.pendings) copy.pendings.set(reader, { ...p, bytes: Uint8Array.from(p.bytes) });
+    const copy = new SimWallet({
+      certificate: victim.certificate, key, latencyMs: victim.latencyMs, name, neverBurns: true,
+    });
+    for (const [reader, p] of victim.pendings) {
+      copy.pendings.set(reader, { ...p, bytes: Uint8Array.from(p.bytes) });
+    }
     return copy;
   }
 
@@ -277,7 +281,9 @@ export class SimWallet {
 
   private onReceipt(r: Receipt, m: Misbehaviour | undefined): WalletReply {
     if (m === "vanish-before-receipt") return this.vanish();
-    if (m === "withhold-receipt-ack") return this.answer(encodeResponse(new Uint8Array(0), SW.CONDITIONS_NOT_SATISFIED));
+    if (m === "withhold-receipt-ack") {
+      return this.answer(encodeResponse(new Uint8Array(0), SW.CONDITIONS_NOT_SATISFIED));
+    }
     const key = toHex(r.readerId);
     const pending = this.pendings.get(key);
     if (pending === undefined || pending.counter !== r.counter || pending.amount !== r.amount) {

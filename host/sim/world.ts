@@ -40,7 +40,8 @@ const SIGNAL_MARK_BYTES = 8;
 
 /** Is this flash program the signal mark of a ledger record? */
 export function isSignalMarkProgram(partition: number, offset: number, len: number): boolean {
-  return partition === PARTITION_LEDGER && len === SIGNAL_MARK_BYTES && offset % LEDGER_SLOT_BYTES === SIGNAL_MARK_AT;
+  if (partition !== PARTITION_LEDGER || len !== SIGNAL_MARK_BYTES) return false;
+  return offset % LEDGER_SLOT_BYTES === SIGNAL_MARK_AT;
 }
 
 /** A fault between a record's append and its signal mark: the mark's program fails with

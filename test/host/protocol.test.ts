@@ -101,7 +101,7 @@ test("authorizations: layout, wallet signature over label ‖ certHash ‖ body,
   for (const c of v.invalid) expectProtocolError(() => decodeAuthorization(hex(c.bytes)), c.errorField, c.id);
 });
 
-test("re-presentations: authorization ‖ possession proof over label ‖ certHash ‖ command ‖ signature", () => {
+test("re-presentations: authorization ‖ proof (label ‖ certHash ‖ command ‖ signature)", () => {
   const v = load("authorizations.json");
   assert.ok(v.representations.length >= 2);
   const proofs = new Set<string>();
@@ -110,21 +110,26 @@ test("re-presentations: authorization ‖ possession proof over label ‖ certHa
     const auth = hex(a.authorization);
     const bytes = hex(c.representation);
     assert.equal(bytes.length, 171, `${c.id}: 107 + 64 bytes`);
-    assert.equal(toHex(bytes.subarray(0, 107)), a.authorization, `${c.id}: the pending authorization, unchanged`);
+    assert.equal(toHex(bytes.subarray(0, 107)), a.authorization, `${c.id}: the authorization`);
     assert.equal(toHex(bytes.subarray(107)), c.possessionProof, `${c.id}: then the proof`);
-    const msg = cat(label("offtap/retap/v2"), hex(c.certHash), hex(c.paymentCommand), auth.subarray(43, 107));
+    const signature = auth.subarray(43, 107);
+    const msg = cat(label("offtap/retap/v2"), hex(c.certHash), hex(c.paymentCommand), signature);
     assert.equal(msg.length, 129, "docs/PROTOCOL.md: a 129-byte proof message");
     assert.equal(c.proofMessage, toHex(msg), `${c.id}: proof message`);
-    assert.ok(ed.verify(hex(c.possessionProof), msg, hex(a.walletPublicKey)), `${c.id}: proof by the wallet key (noble)`);
-    assert.ok(!ed.verify(hex(c.possessionProof), hex(a.signedMessage), hex(a.walletPublicKey)), "a proof is not an authorization");
+    const proof = hex(c.possessionProof);
+    const walletKey = hex(a.walletPublicKey);
+    assert.ok(ed.verify(proof, msg, walletKey), `${c.id}: proof by the wallet key (noble)`);
+    assert.ok(!ed.verify(proof, hex(a.signedMessage), walletKey), "not an authorization");
     const cmd = decodePaymentCommand(hex(c.paymentCommand));
-    assert.equal(toHex(possessionProofMessage(hex(c.certHash), cmd, auth)), c.proofMessage, `${c.id}: codec proof message`);
+    const codecMsg = possessionProofMessage(hex(c.certHash), cmd, auth);
+    assert.equal(toHex(codecMsg), c.proofMessage, `${c.id}: codec proof message`);
     const decoded = decodeRepresentation(bytes);
     assert.equal(toHex(encodeRepresentation(decoded)), c.representation, `${c.id}: re-encode`);
     proofs.add(c.possessionProof);
   }
   assert.equal(proofs.size, v.representations.length, "each challenge gets its own proof");
-  expectProtocolError(() => decodeRepresentation(new Uint8Array(170)), "representation", "170 bytes");
+  const short = new Uint8Array(170);
+  expectProtocolError(() => decodeRepresentation(short), "representation", "170 bytes");
 });
 
 test("receipts: layout and codec round trip", () => {
@@ -142,7 +147,7 @@ test("receipts: layout and codec round trip", () => {
 test("APDUs: the three commands, their answers, and the status word for each malformed command", () => {
   const v = load("apdus.json");
   const [select, pay, receipt] = v.commands;
-  assert.equal(select.apdu, "00a4040008f06f66667461700200", "SELECT bytes as printed in docs/PROTOCOL.md");
+  assert.equal(select.apdu, "00a4040008f06f66667461700200", "SELECT of docs/PROTOCOL.md");
   assert.equal(toHex(encodeSelect()), select.apdu);
   assert.equal(pay.apdu, `8050000022${pay.paymentCommand}00`, "PAY header, Lc 0x22, Le 00");
   assert.equal(pay.apdu.length / 2, 40);
@@ -168,8 +173,10 @@ test("APDUs: the three commands, their answers, and the status word for each mal
     assert.equal(toHex(encodeResponse(hex(c.data), c.sw)), c.apdu, `${c.id}: encode`);
   }
   // The byte budget of docs/PROTOCOL.md: 349 bytes in 3 round trips, 413 for a re-tap.
-  const bytesOf = (id: string): number => v.responses.find((x: Json) => x.id === id).apdu.length / 2;
-  const common = select.apdu.length / 2 + bytesOf("certificate-ok") + pay.apdu.length / 2 + receipt.apdu.length / 2 + 2;
+  const bytesOf = (id: string): number =>
+    v.responses.find((x: Json) => x.id === id).apdu.length / 2;
+  const commands = select.apdu.length / 2 + pay.apdu.length / 2 + receipt.apdu.length / 2;
+  const common = commands + bytesOf("certificate-ok") + 2;
   assert.equal(common + bytesOf("authorization-ok"), 349);
   assert.equal(common + bytesOf("representation-ok"), 413);
   assert.ok(common + bytesOf("representation-ok") <= 600);

@@ -61,7 +61,8 @@ test("offtap vectors run --engine device passes every committed tap and crypto v
     const n = tapeDoc.tapes.length + cryptoCount();
     assert.deepEqual(JSON.parse(r.stdout), { total: n, passed: n, failed: 0, failures: [] });
     assert.ok(emu.requests > tapeDoc.tapes.length * 5, "the vectors went over the serial line");
-    const suite = `<testsuite name="exchanges (device)" tests="${tapeDoc.tapes.length}" failures="0"`;
+    const tests = tapeDoc.tapes.length;
+    const suite = `<testsuite name="exchanges (device)" tests="${tests}" failures="0"`;
     assert.ok(readFileSync(junit, "utf8").includes(suite), `JUnit has ${suite}`);
   });
 });

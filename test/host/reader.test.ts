@@ -51,7 +51,9 @@ for (const s of SCENARIOS) {
     expectBudget(r, s.name);
     for (const b of run.before) { expectSignals(b, `${s.name} (earlier tap)`); expectBudget(b, `${s.name} (earlier tap)`); }
     if (isAcceptance(r.decision)) assert.ok(r.receipt !== undefined, "an acceptance sends a receipt");
-    else if (r.decision === Reason.ALREADY_USED) assert.equal(r.receipt?.outcome, 2, "ALREADY_USED re-sends the receipt");
+    else if (r.decision === Reason.ALREADY_USED) {
+      assert.equal(r.receipt?.outcome, 2, "ALREADY_USED re-sends the receipt");
+    }
     else assert.equal(r.receipt, undefined, "a decline sends no receipt");
   });
 }
@@ -103,7 +105,7 @@ test("a re-tap torn again: charged once, the wallet burns the counter and keeps 
   assert.equal(world.reader.exports.ledgerNextSeq() - 1, 2, "two payments, two records: counter 1 charged once");
 });
 
-test("a re-tap survives a reboot: the ledger index and the signal mark are rebuilt from flash", { skip }, () => {
+test("a re-tap survives a reboot: ledger index and signal mark come from flash", { skip }, () => {
   const world = new SimWorld({ seed: SEED });
   const wallet = world.createWallet();
   wallet.once("vanish-before-receipt");

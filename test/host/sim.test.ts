@@ -128,11 +128,18 @@ test("the wallet speaks the card side: SELECT, PAY, RECEIPT, status words and re
   answer(encodeSelect());
   const p2 = answer(pay(250, 2));
   assert.equal(p2.data.length, 171, "re-tap at the same reader: a re-presentation");
-  assert.equal(toHex(p2.data.subarray(0, 107)), toHex(p1.data), "the pending authorization, unchanged");
-  const command = encodePaymentCommand({ challenge: new Uint8Array(16).fill(2), readerId, amount: 250, currency: 978, readerTime: 5 });
-  const proofMsg = Uint8Array.from([...RETAP_LABEL, ...certHash(cert), ...command, ...p1.data.subarray(43, 107)]);
-  assert.ok(ed.verify(p2.data.subarray(107), proofMsg, walletKey.publicKey), "possession proof on this PAY (noble)");
-  const receipt = { version: 2, outcome: 2, readerId, sequence: 1, counter: 1, amount: 250, currency: 978, readerTime: 5, recordHash: new Uint8Array(16) };
+  assert.equal(toHex(p2.data.subarray(0, 107)), toHex(p1.data), "the pending authorization");
+  const command = encodePaymentCommand({
+    challenge: new Uint8Array(16).fill(2), readerId, amount: 250, currency: 978, readerTime: 5,
+  });
+  const signature = p1.data.subarray(43, 107);
+  const proofMsg = Uint8Array.from([...RETAP_LABEL, ...certHash(cert), ...command, ...signature]);
+  const proofOk = ed.verify(p2.data.subarray(107), proofMsg, walletKey.publicKey);
+  assert.ok(proofOk, "possession proof on this PAY (noble)");
+  const receipt = {
+    version: 2, outcome: 2, readerId, sequence: 1, counter: 1, amount: 250, currency: 978,
+    readerTime: 5, recordHash: new Uint8Array(16),
+  };
   assert.equal(answer(encodeReceiptCommand(receipt)).sw, SW.OK);
   assert.equal(w.pending.length, 0);
   w.endSession();
@@ -202,7 +209,9 @@ test("the gate scenario for the demo: accepted and declined taps, a torn exchang
   const r = await runGateScenario(4);
   assert.ok(r.ok, JSON.stringify(r.taps.filter((t) => !t.ok)));
   const reasons = r.taps.map((t) => t.reason);
-  assert.ok(reasons.includes("ACCEPTED") && reasons.includes("ALREADY_ACCEPTED") && reasons.includes("ALREADY_USED"));
+  for (const code of ["ACCEPTED", "ALREADY_ACCEPTED", "ALREADY_USED"]) {
+    assert.ok(reasons.includes(code), `the demo shows ${code}`);
+  }
   assert.ok(reasons.some((x) => x !== "ACCEPTED" && x !== "ALREADY_ACCEPTED"));
   // One record per new acceptance and per payment written before the demo's power cut,
   // whose re-tap is the ALREADY_ACCEPTED: charged once.
