@@ -61,6 +61,7 @@ function expectOneOpening(world: SimWorld, taps: TapResult[], what: string): voi
     assert.equal(t.receipt?.sequence, taps[0]!.receipt?.sequence, "the same record's receipt");
   }
   assert.equal(records(world), 1, `${what}: charged once`);
+  assert.equal(world.reader.exports.heapTop(), 0, `${what}: no allocation on the re-tap path`);
 }
 
 const PASSBACKS = [
