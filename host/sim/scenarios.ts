@@ -78,14 +78,21 @@ const cutBeforeSignal: Setup = (world, wallet) => {
 
 const SPECS: Spec[] = [
   { name: "accepted", description: "an honest wallet pays the gate fare", expected: "ACCEPTED" },
-  { name: "kiosk", description: "kiosk mode: an honest wallet pays a requested amount", expected: "ACCEPTED", world: { mode: "kiosk" }, amount: 1_234 },
+  {
+    name: "kiosk", description: "kiosk mode: an honest wallet pays a requested amount",
+    expected: "ACCEPTED", world: { mode: "kiosk" }, amount: 1_234,
+  },
   {
     name: "retap-after-torn-receipt",
     description: "the wallet left before the receipt (the gate had opened); its re-tap gets the "
       + "receipt, charged once, the gate stays shut",
     expected: "ALREADY_USED", setup: tornThen("vanish-before-receipt"),
   },
-  { name: "vanish-before-receipt", description: "the wallet leaves before the receipt: the payment stands (it is in the ledger)", expected: "ACCEPTED", misbehave: "vanish-before-receipt" },
+  {
+    name: "vanish-before-receipt",
+    description: "the wallet leaves before the receipt: the payment stands (it is in the ledger)",
+    expected: "ACCEPTED", misbehave: "vanish-before-receipt",
+  },
   {
     name: "retap-after-power-cut",
     description: "the power went between the payment's write and the gate; the re-tap gets its "
@@ -111,55 +118,188 @@ const SPECS: Spec[] = [
     expected: "CHALLENGE_MISMATCH", setup: tornThen("vanish-before-receipt"),
     misbehave: "bare-retap",
   },
-  { name: "retap-after-torn-pay", description: "the wallet signed but its answer was lost; its re-tap presents the stale authorization", expected: "CHALLENGE_MISMATCH", setup: tornThen("vanish-after-pay") },
-  { name: "no-wallet", description: "nothing in the field", expected: "NO_WALLET", empty: true },
-  { name: "slow-select", description: "the wallet answers SELECT after the reader's timeout", expected: "NO_WALLET", misbehave: "slow-select" },
-  { name: "vanish-after-select", description: "the wallet leaves the field after SELECT", expected: "WALLET_VANISHED", misbehave: "vanish-after-select" },
-  { name: "vanish-after-pay", description: "the wallet signs, then leaves before its answer arrives", expected: "WALLET_VANISHED", misbehave: "vanish-after-pay" },
-  { name: "slow-pay", description: "the wallet answers PAY after the reader's timeout", expected: "WALLET_VANISHED", misbehave: "slow-pay" },
-  { name: "no-app", description: "a phone without the offtap application (6A 82)", expected: "WRONG_AID", misbehave: "no-app" },
-  { name: "garbage", description: "random bytes instead of a certificate", expected: "MALFORMED", misbehave: "garbage" },
-  { name: "truncated", description: "a certificate cut short", expected: "MALFORMED", misbehave: "truncated" },
-  { name: "oversized", description: "a 600-byte frame, longer than any short response", expected: "MALFORMED", misbehave: "oversized" },
-  { name: "bad-status", description: "a certificate with status word 6F 00", expected: "MALFORMED", misbehave: "bad-status" },
-  { name: "truncated-auth", description: "an authorization cut short", expected: "MALFORMED", misbehave: "truncated-auth" },
-  { name: "other-time", description: "the authorization names another reader time", expected: "MALFORMED", misbehave: "other-time" },
-  { name: "frame-error", description: "an NFC transmission error on SELECT", expected: "MALFORMED", world: { frameErrorRate: 1 } },
-  { name: "cert-empty-window", description: "a certificate whose validUntil is not after its validFrom", expected: "MALFORMED", kind: "cert-empty-window" },
-  { name: "cert-version", description: "a certificate of version 2", expected: "UNSUPPORTED_VERSION", kind: "cert-version" },
-  { name: "auth-version", description: "an authorization of version 2", expected: "UNSUPPORTED_VERSION", misbehave: "auth-version" },
-  { name: "issuer-unknown", description: "a certificate from an issuer the reader does not know", expected: "ISSUER_UNKNOWN", kind: "issuer-unknown" },
-  { name: "issuer-revoked", description: "a certificate from an issuer key revoked by the deny list", expected: "ISSUER_REVOKED", kind: "issuer-revoked" },
-  { name: "cert-bad-signature", description: "a certificate whose issuer signature was altered", expected: "CERT_SIGNATURE_INVALID", kind: "cert-bad-signature" },
-  { name: "cert-not-yet-valid", description: "a certificate valid from beyond the drift tolerance", expected: "CERT_NOT_YET_VALID", kind: "cert-not-yet-valid" },
-  { name: "cert-expired", description: "a certificate expired beyond the drift tolerance", expected: "CERT_EXPIRED", kind: "cert-expired" },
   {
-    name: "deny-list-stale", description: "the reader's deny list is older than its maximum age", expected: "DENY_LIST_STALE",
+    name: "retap-after-torn-pay",
+    description: "the wallet signed but its answer was lost; its re-tap presents the stale "
+      + "authorization",
+    expected: "CHALLENGE_MISMATCH", setup: tornThen("vanish-after-pay"),
+  },
+  { name: "no-wallet", description: "nothing in the field", expected: "NO_WALLET", empty: true },
+  {
+    name: "slow-select", description: "the wallet answers SELECT after the reader's timeout",
+    expected: "NO_WALLET", misbehave: "slow-select",
+  },
+  {
+    name: "vanish-after-select", description: "the wallet leaves the field after SELECT",
+    expected: "WALLET_VANISHED", misbehave: "vanish-after-select",
+  },
+  {
+    name: "vanish-after-pay",
+    description: "the wallet signs, then leaves before its answer arrives",
+    expected: "WALLET_VANISHED", misbehave: "vanish-after-pay",
+  },
+  {
+    name: "slow-pay", description: "the wallet answers PAY after the reader's timeout",
+    expected: "WALLET_VANISHED", misbehave: "slow-pay",
+  },
+  {
+    name: "no-app", description: "a phone without the offtap application (6A 82)",
+    expected: "WRONG_AID", misbehave: "no-app",
+  },
+  {
+    name: "garbage", description: "random bytes instead of a certificate", expected: "MALFORMED",
+    misbehave: "garbage",
+  },
+  {
+    name: "truncated", description: "a certificate cut short", expected: "MALFORMED",
+    misbehave: "truncated",
+  },
+  {
+    name: "oversized", description: "a 600-byte frame, longer than any short response",
+    expected: "MALFORMED", misbehave: "oversized",
+  },
+  {
+    name: "bad-status", description: "a certificate with status word 6F 00", expected: "MALFORMED",
+    misbehave: "bad-status",
+  },
+  {
+    name: "truncated-auth", description: "an authorization cut short", expected: "MALFORMED",
+    misbehave: "truncated-auth",
+  },
+  {
+    name: "other-time", description: "the authorization names another reader time",
+    expected: "MALFORMED", misbehave: "other-time",
+  },
+  {
+    name: "frame-error", description: "an NFC transmission error on SELECT", expected: "MALFORMED",
+    world: { frameErrorRate: 1 },
+  },
+  {
+    name: "cert-empty-window",
+    description: "a certificate whose validUntil is not after its validFrom", expected: "MALFORMED",
+    kind: "cert-empty-window",
+  },
+  {
+    name: "cert-version", description: "a certificate of version 2",
+    expected: "UNSUPPORTED_VERSION", kind: "cert-version",
+  },
+  {
+    name: "auth-version", description: "an authorization of version 2",
+    expected: "UNSUPPORTED_VERSION", misbehave: "auth-version",
+  },
+  {
+    name: "issuer-unknown", description: "a certificate from an issuer the reader does not know",
+    expected: "ISSUER_UNKNOWN", kind: "issuer-unknown",
+  },
+  {
+    name: "issuer-revoked",
+    description: "a certificate from an issuer key revoked by the deny list",
+    expected: "ISSUER_REVOKED", kind: "issuer-revoked",
+  },
+  {
+    name: "cert-bad-signature", description: "a certificate whose issuer signature was altered",
+    expected: "CERT_SIGNATURE_INVALID", kind: "cert-bad-signature",
+  },
+  {
+    name: "cert-not-yet-valid", description: "a certificate valid from beyond the drift tolerance",
+    expected: "CERT_NOT_YET_VALID", kind: "cert-not-yet-valid",
+  },
+  {
+    name: "cert-expired", description: "a certificate expired beyond the drift tolerance",
+    expected: "CERT_EXPIRED", kind: "cert-expired",
+  },
+  {
+    name: "deny-list-stale", description: "the reader's deny list is older than its maximum age",
+    expected: "DENY_LIST_STALE",
     world: { denyMaxAgeS: 3_600 }, setup: (world) => world.idle(3_601_000),
   },
-  { name: "wallet-denied", description: "a wallet on the deny list", expected: "WALLET_DENIED", kind: "denied" },
-  { name: "cert-currency", description: "a certificate in another currency", expected: "CURRENCY_MISMATCH", kind: "wrong-currency" },
-  { name: "other-currency", description: "the authorization names another currency", expected: "CURRENCY_MISMATCH", misbehave: "other-currency" },
-  { name: "amount-out-of-limits", description: "kiosk amount above the per-tap maximum", expected: "AMOUNT_OUT_OF_LIMITS", world: { mode: "kiosk", amountMax: 5_000 }, amount: 5_001 },
-  { name: "refuse", description: "the wallet declines to pay (69 85)", expected: "WALLET_REFUSED", misbehave: "refuse" },
-  { name: "at-cap", description: "an honest wallet whose cap the fare would exceed refuses (69 85)", expected: "WALLET_REFUSED", cap: 600, setup: honestTaps(2) },
-  { name: "replay-old-auth", description: "the wallet replays an older authorization", expected: "CHALLENGE_MISMATCH", setup: honestTaps(2), misbehave: "replay-old-auth" },
-  { name: "replay-last-auth", description: "the wallet replays its last authorization after its receipt was delivered: a replay, not a re-tap", expected: "CHALLENGE_MISMATCH", setup: honestTaps(1), misbehave: "replay-old-auth" },
-  { name: "other-reader", description: "the authorization names another reader", expected: "READER_ID_MISMATCH", misbehave: "other-reader" },
-  { name: "other-amount", description: "the authorization names another amount", expected: "AMOUNT_MISMATCH", misbehave: "other-amount" },
-  { name: "wrong-key", description: "the authorization is signed with a key the certificate does not name", expected: "AUTH_SIGNATURE_INVALID", misbehave: "wrong-key" },
-  { name: "reuse-counter", description: "the wallet signs with a counter it already used", expected: "COUNTER_REPLAYED", setup: honestTaps(1), misbehave: "reuse-counter" },
-  { name: "exceed-cap", description: "the wallet signs a cumulative spend above its cap", expected: "OVER_OFFLINE_CAP", misbehave: "exceed-cap" },
-  { name: "cumulative-below-amount", description: "the wallet signs a cumulative spend below the amount", expected: "OVER_OFFLINE_CAP", misbehave: "cumulative-below-amount" },
   {
-    name: "ledger-full", description: "the unacknowledged ledger is full (2 sectors)", expected: "LEDGER_FULL",
-    world: { geometry: { ledgerBytes: 2 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 2 * 4096, configBytes: 4096 } },
+    name: "wallet-denied", description: "a wallet on the deny list", expected: "WALLET_DENIED",
+    kind: "denied",
+  },
+  {
+    name: "cert-currency", description: "a certificate in another currency",
+    expected: "CURRENCY_MISMATCH", kind: "wrong-currency",
+  },
+  {
+    name: "other-currency", description: "the authorization names another currency",
+    expected: "CURRENCY_MISMATCH", misbehave: "other-currency",
+  },
+  {
+    name: "amount-out-of-limits", description: "kiosk amount above the per-tap maximum",
+    expected: "AMOUNT_OUT_OF_LIMITS", world: { mode: "kiosk", amountMax: 5_000 }, amount: 5_001,
+  },
+  {
+    name: "refuse", description: "the wallet declines to pay (69 85)", expected: "WALLET_REFUSED",
+    misbehave: "refuse",
+  },
+  {
+    name: "at-cap", description: "an honest wallet whose cap the fare would exceed refuses (69 85)",
+    expected: "WALLET_REFUSED", cap: 600, setup: honestTaps(2),
+  },
+  {
+    name: "replay-old-auth", description: "the wallet replays an older authorization",
+    expected: "CHALLENGE_MISMATCH", setup: honestTaps(2), misbehave: "replay-old-auth",
+  },
+  {
+    name: "replay-last-auth",
+    description: "the wallet replays its last authorization after its receipt was delivered: a "
+      + "replay, not a re-tap",
+    expected: "CHALLENGE_MISMATCH", setup: honestTaps(1), misbehave: "replay-old-auth",
+  },
+  {
+    name: "other-reader", description: "the authorization names another reader",
+    expected: "READER_ID_MISMATCH", misbehave: "other-reader",
+  },
+  {
+    name: "other-amount", description: "the authorization names another amount",
+    expected: "AMOUNT_MISMATCH", misbehave: "other-amount",
+  },
+  {
+    name: "wrong-key",
+    description: "the authorization is signed with a key the certificate does not name",
+    expected: "AUTH_SIGNATURE_INVALID", misbehave: "wrong-key",
+  },
+  {
+    name: "reuse-counter", description: "the wallet signs with a counter it already used",
+    expected: "COUNTER_REPLAYED", setup: honestTaps(1), misbehave: "reuse-counter",
+  },
+  {
+    name: "exceed-cap", description: "the wallet signs a cumulative spend above its cap",
+    expected: "OVER_OFFLINE_CAP", misbehave: "exceed-cap",
+  },
+  {
+    name: "cumulative-below-amount",
+    description: "the wallet signs a cumulative spend below the amount",
+    expected: "OVER_OFFLINE_CAP", misbehave: "cumulative-below-amount",
+  },
+  {
+    name: "ledger-full", description: "the unacknowledged ledger is full (2 sectors)",
+    expected: "LEDGER_FULL",
+    world: {
+      geometry: {
+        ledgerBytes: 2 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 2 * 4096,
+        configBytes: 4096,
+      },
+    },
     cap: 1_000_000, setup: honestTaps(14),
   },
-  { name: "ledger-error", description: "the flash reports a failed program during the append", expected: "LEDGER_ERROR", setup: (world) => { world.board.failPrograms = 1; } },
-  { name: "reader-fault", description: "the reader's hardware RNG fails: no PAY is sent", expected: "READER_FAULT", setup: (world) => { world.board.failRandom = true; } },
-  { name: "not-configured", description: "a reader that was never provisioned", expected: "NOT_CONFIGURED", world: { provision: false } },
-  { name: "amount-required", description: "kiosk mode tap without an amount", expected: "AMOUNT_REQUIRED", world: { mode: "kiosk" }, amount: 0 },
+  {
+    name: "ledger-error", description: "the flash reports a failed program during the append",
+    expected: "LEDGER_ERROR", setup: (world) => { world.board.failPrograms = 1; },
+  },
+  {
+    name: "reader-fault", description: "the reader's hardware RNG fails: no PAY is sent",
+    expected: "READER_FAULT", setup: (world) => { world.board.failRandom = true; },
+  },
+  {
+    name: "not-configured", description: "a reader that was never provisioned",
+    expected: "NOT_CONFIGURED", world: { provision: false },
+  },
+  {
+    name: "amount-required", description: "kiosk mode tap without an amount",
+    expected: "AMOUNT_REQUIRED", world: { mode: "kiosk" }, amount: 0,
+  },
 ];
 
 /** A second phone with copies of the wallet's certificate and pending authorization,
@@ -179,8 +319,11 @@ function toScenario(s: Spec): Scenario {
         const why = "injects a fault between two flash programs, which a tape cannot express";
         throw new Error(`scenario ${s.name} ${why}`);
       }
-      const world = new SimWorld({ seed, ...s.world, recorder: options.recorder, wasmPath: options.wasmPath });
-      const wallet = s.empty ? undefined : world.createWallet({ kind: s.kind ?? "honest", offlineCap: s.cap ?? 5_000 });
+      const world = new SimWorld({
+        seed, ...s.world, recorder: options.recorder, wasmPath: options.wasmPath,
+      });
+      const spec = { kind: s.kind ?? "honest", offlineCap: s.cap ?? 5_000 };
+      const wallet = s.empty ? undefined : world.createWallet(spec);
       const before: TapResult[] = [];
       if (s.setup !== undefined) s.setup(world, wallet ?? world.createWallet(), before);
       let tapper = wallet;
