@@ -5,7 +5,10 @@ import {
   PAYMENT_COMMAND_BYTES, POSSESSION_PROOF_BYTES, READER_ID_BYTES, REPRESENTATION_BYTES, RETAP_LABEL,
   SIGNATURE_BYTES,
 } from "./constants.ts";
-import { ProtocolError, checkBytes, checkLength, checkUint, concatBytes, readU16, readU32, writeU16, writeU32 } from "./bytes.ts";
+import {
+  ProtocolError, checkBytes, checkLength, checkUint, concatBytes, readU16, readU32, writeU16,
+  writeU32,
+} from "./bytes.ts";
 
 export interface PaymentCommand {
   challenge: Uint8Array;
@@ -79,7 +82,9 @@ export function encodeAuthorizationBody(a: AuthorizationBody): Uint8Array {
 }
 
 /** `"offtap/auth/v1" ‖ certHash ‖ bytes[0..43)` — what the wallet signs. */
-export function authorizationSignedMessage(certHashBytes: Uint8Array, a: AuthorizationBody): Uint8Array {
+export function authorizationSignedMessage(
+  certHashBytes: Uint8Array, a: AuthorizationBody,
+): Uint8Array {
   checkBytes("certHash", certHashBytes, CERT_HASH_BYTES);
   return concatBytes(AUTH_LABEL, certHashBytes, encodeAuthorizationBody(a));
 }
@@ -92,11 +97,14 @@ export function encodeAuthorization(a: Authorization): Uint8Array {
   return out;
 }
 
-export function decodeAuthorization(bytes: Uint8Array, options: { strictVersion?: boolean } = {}): Authorization {
+export function decodeAuthorization(
+  bytes: Uint8Array, options: { strictVersion?: boolean } = {},
+): Authorization {
   checkLength("authorization", bytes, AUTHORIZATION_BYTES);
   const version = bytes[0]!;
   if ((options.strictVersion ?? true) && version !== 1) {
-    throw new ProtocolError("authorization.version", `unsupported version ${version} (this codec speaks 1)`);
+    const what = `unsupported version ${version} (this codec speaks 1)`;
+    throw new ProtocolError("authorization.version", what);
   }
   return {
     version,

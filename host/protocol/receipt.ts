@@ -1,6 +1,8 @@
 // Receipt (46 bytes), docs/PROTOCOL.md "3. RECEIPT".
 import { READER_ID_BYTES, RECEIPT_BYTES, RECEIPT_VERSION, RECORD_HASH_BYTES } from "./constants.ts";
-import { ProtocolError, checkBytes, checkLength, checkUint, readU16, readU32, writeU16, writeU32 } from "./bytes.ts";
+import {
+  ProtocolError, checkBytes, checkLength, checkUint, readU16, readU32, writeU16, writeU32,
+} from "./bytes.ts";
 
 export interface Receipt {
   version: number;
@@ -50,7 +52,9 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
   if (!isOutcome(bytes[1]!)) {
     throw new ProtocolError("receipt.outcome", `must be 0, 1 or 2, got ${bytes[1]}`);
   }
-  if (bytes[28] !== 0 || bytes[29] !== 0) throw new ProtocolError("receipt.reserved", "bytes 28–29 must be zero");
+  if (bytes[28] !== 0 || bytes[29] !== 0) {
+    throw new ProtocolError("receipt.reserved", "bytes 28–29 must be zero");
+  }
   return {
     version: bytes[0]!,
     outcome: bytes[1]!,

@@ -20,7 +20,9 @@ export function summarizeCommand(bytes: Uint8Array): string {
       case "SELECT": return `SELECT AID ${toHex(c.aid)}`;
       case "PAY": {
         const p = c.payment;
-        return `PAY amount ${p.amount} cur ${p.currency} reader ${toHex(p.readerId)} time ${p.readerTime} challenge ${toHex(p.challenge).slice(0, 8)}…`;
+        const challenge = toHex(p.challenge).slice(0, 8);
+        return `PAY amount ${p.amount} cur ${p.currency} reader ${toHex(p.readerId)} `
+          + `time ${p.readerTime} challenge ${challenge}…`;
       }
       case "RECEIPT": {
         const r = c.receipt;
@@ -43,7 +45,9 @@ export function summarizeResponse(step: ExchangeStep, bytes: Uint8Array): string
   try {
     if (step === "SELECT") {
       const c = decodeCertificate(r.data, { strictVersion: false, strictWindow: false });
-      return `certificate v${c.version} wallet ${toHex(c.walletId).slice(0, 8)}… issuer ${c.issuerKeyId} cap ${c.offlineCap} cur ${c.currency} valid ${c.validFrom}…${c.validUntil}`;
+      const wallet = toHex(c.walletId).slice(0, 8);
+      return `certificate v${c.version} wallet ${wallet}… issuer ${c.issuerKeyId} `
+        + `cap ${c.offlineCap} cur ${c.currency} valid ${c.validFrom}…${c.validUntil}`;
     }
     if (step === "PAY") {
       const again = r.data.length === REPRESENTATION_BYTES;
