@@ -43,7 +43,9 @@ function putBe32(p: usize, v: u32): void {
   store<u8>(p + 2, <u8>(v >>> 8)); store<u8>(p + 3, <u8>v);
 }
 
-function fill(p: usize, v: u8, n: i32): void { for (let i = 0; i < n; i++) store<u8>(p + <usize>i, v); }
+function fill(p: usize, v: u8, n: i32): void {
+  for (let i = 0; i < n; i++) store<u8>(p + <usize>i, v);
+}
 
 /** A frame of n data bytes (first byte = version) followed by a status word. */
 function frame(n: i32, version: u8, sw: u32): i32 {
@@ -93,7 +95,9 @@ describe("reader APDUs (PROTOCOL.md, The exchange)", () => {
     fill(cmd, 0x77, 16);
     putHex(readerId, "0102030405060708");
     buildPayCommand(cmd, readerId, 0x000000FA, 978, 0x6B49D200);
-    expect(hex(cmd, 34)).toBe("77777777777777777777777777777777" + "0102030405060708" + "000000fa" + "03d2" + "6b49d200");
+    expect(hex(cmd, 34)).toBe(
+      "77777777777777777777777777777777" + "0102030405060708" + "000000fa" + "03d2" + "6b49d200",
+    );
   });
 });
 
@@ -152,8 +156,10 @@ describe("judging answers (PROTOCOL.md, Judging an answer)", () => {
     expect(judgeResponse(STEP_SELECT, frame(0, 0, 0x9000), buf, CERT_BYTES)).toBe(c.MALFORMED);
     expect(judgeResponse(STEP_PAY, frame(60, 2, 0x9000), buf, AUTH_BYTES)).toBe(c.MALFORMED);
     expect(judgeResponse(STEP_RECEIPT, frame(1, 1, 0x9000), buf, 0)).toBe(c.MALFORMED);
-    expect(judgeResponse(STEP_SELECT, frame(131, 2, 0x9000), buf, CERT_BYTES)).toBe(c.UNSUPPORTED_VERSION);
-    expect(judgeResponse(STEP_PAY, frame(107, 0, 0x9000), buf, AUTH_BYTES)).toBe(c.UNSUPPORTED_VERSION);
+    const cert2 = frame(131, 2, 0x9000);
+    expect(judgeResponse(STEP_SELECT, cert2, buf, CERT_BYTES)).toBe(c.UNSUPPORTED_VERSION);
+    const auth0 = frame(107, 0, 0x9000);
+    expect(judgeResponse(STEP_PAY, auth0, buf, AUTH_BYTES)).toBe(c.UNSUPPORTED_VERSION);
   });
 });
 
