@@ -34,9 +34,22 @@ const bytesOf = (label: string, n: number): Uint8Array => seedOf(label).subarray
 interface CertCase { id: string; comment: string; issuerSeedLabel: string; keyId: number; walletSeedLabel: string; walletIdLabel: string; cap: number; currency: number; validFrom: number; validUntil: number }
 
 const CERT_CASES: CertCase[] = [
-  { id: "cert-eur", comment: "typical transit wallet: EUR, 50.00 cap, one year", issuerSeedLabel: "issuer 1", keyId: 1, walletSeedLabel: "wallet 1", walletIdLabel: "wallet id 1", cap: 5000, currency: 978, validFrom: 1_792_713_600, validUntil: 1_824_249_600 },
-  { id: "cert-max", comment: "every integer field at its maximum", issuerSeedLabel: "issuer 2", keyId: 0xffffffff, walletSeedLabel: "wallet 2", walletIdLabel: "wallet id 2", cap: 0xffffffff, currency: 999, validFrom: 0xfffffffe, validUntil: 0xffffffff },
-  { id: "cert-jpy-zero-cap", comment: "JPY, zero cap (every payment is over the cap), validFrom 0", issuerSeedLabel: "issuer 1", keyId: 1, walletSeedLabel: "wallet 3", walletIdLabel: "wallet id 3", cap: 0, currency: 392, validFrom: 0, validUntil: 1 },
+  {
+    id: "cert-eur", comment: "typical transit wallet: EUR, 50.00 cap, one year",
+    issuerSeedLabel: "issuer 1", keyId: 1, walletSeedLabel: "wallet 1",
+    walletIdLabel: "wallet id 1", cap: 5000, currency: 978, validFrom: 1_792_713_600,
+    validUntil: 1_824_249_600,
+  },
+  {
+    id: "cert-max", comment: "every integer field at its maximum", issuerSeedLabel: "issuer 2",
+    keyId: 0xffffffff, walletSeedLabel: "wallet 2", walletIdLabel: "wallet id 2", cap: 0xffffffff,
+    currency: 999, validFrom: 0xfffffffe, validUntil: 0xffffffff,
+  },
+  {
+    id: "cert-jpy-zero-cap", comment: "JPY, zero cap (every payment is over the cap), validFrom 0",
+    issuerSeedLabel: "issuer 1", keyId: 1, walletSeedLabel: "wallet 3",
+    walletIdLabel: "wallet id 3", cap: 0, currency: 392, validFrom: 0, validUntil: 1,
+  },
 ];
 
 function certificates() {
@@ -55,19 +68,45 @@ function certificates() {
   const version2 = Uint8Array.from(good); version2[0] = 2;
   const emptyWindow = Uint8Array.from(good); emptyWindow.set(good.subarray(59, 63), 63);
   const invalid = [
-    { id: "cert-short", comment: "130 bytes", bytes: toHex(good.subarray(0, 130)), errorField: "certificate" },
-    { id: "cert-long", comment: "132 bytes", bytes: toHex(Buffer.concat([good, Buffer.of(0)])), errorField: "certificate" },
-    { id: "cert-version-2", comment: "version 2: a v1 reader declines UNSUPPORTED_VERSION", bytes: toHex(version2), errorField: "certificate.version" },
-    { id: "cert-empty-window", comment: "validUntil = validFrom (no issuer signs this)", bytes: toHex(emptyWindow), errorField: "certificate.validUntil" },
+    {
+      id: "cert-short", comment: "130 bytes", bytes: toHex(good.subarray(0, 130)),
+      errorField: "certificate",
+    },
+    {
+      id: "cert-long", comment: "132 bytes", bytes: toHex(Buffer.concat([good, Buffer.of(0)])),
+      errorField: "certificate",
+    },
+    {
+      id: "cert-version-2", comment: "version 2: a v1 reader declines UNSUPPORTED_VERSION",
+      bytes: toHex(version2), errorField: "certificate.version",
+    },
+    {
+      id: "cert-empty-window", comment: "validUntil = validFrom (no issuer signs this)",
+      bytes: toHex(emptyWindow), errorField: "certificate.validUntil",
+    },
   ];
   return { description: "Wallet certificates (docs/PROTOCOL.md, 131 bytes). signedMessage = \"offtap/cert/v1\" ‖ bytes[0..67); certHash = SHA-512(certificate)[0..16).", cases, invalid };
 }
 
 function authorizations(certs: ReturnType<typeof certificates>) {
   const specs = [
-    { id: "auth-first", comment: "first payment of cert-eur: counter 1, cumulative = amount", cert: 0, walletSeedLabel: "wallet 1", challengeLabel: "challenge 1", readerIdLabel: "reader 1", amount: 250, currency: 978, readerTime: 1_795_305_600, counter: 1, cumulative: 250 },
-    { id: "auth-later", comment: "a later payment: counter 17, cumulative 4,250", cert: 0, walletSeedLabel: "wallet 1", challengeLabel: "challenge 2", readerIdLabel: "reader 1", amount: 250, currency: 978, readerTime: 1_795_400_000, counter: 17, cumulative: 4250 },
-    { id: "auth-max", comment: "every integer field at its maximum, under cert-max", cert: 1, walletSeedLabel: "wallet 2", challengeLabel: "challenge 3", readerIdLabel: "reader 2", amount: 0xffffffff, currency: 999, readerTime: 0xffffffff, counter: 0xffffffff, cumulative: 0xffffffff },
+    {
+      id: "auth-first", comment: "first payment of cert-eur: counter 1, cumulative = amount",
+      cert: 0, walletSeedLabel: "wallet 1", challengeLabel: "challenge 1",
+      readerIdLabel: "reader 1", amount: 250, currency: 978, readerTime: 1_795_305_600, counter: 1,
+      cumulative: 250,
+    },
+    {
+      id: "auth-later", comment: "a later payment: counter 17, cumulative 4,250", cert: 0,
+      walletSeedLabel: "wallet 1", challengeLabel: "challenge 2", readerIdLabel: "reader 1",
+      amount: 250, currency: 978, readerTime: 1_795_400_000, counter: 17, cumulative: 4250,
+    },
+    {
+      id: "auth-max", comment: "every integer field at its maximum, under cert-max", cert: 1,
+      walletSeedLabel: "wallet 2", challengeLabel: "challenge 3", readerIdLabel: "reader 2",
+      amount: 0xffffffff, currency: 999, readerTime: 0xffffffff, counter: 0xffffffff,
+      cumulative: 0xffffffff,
+    },
   ];
   const cases = specs.map((s) => {
     const certHex = certs.cases[s.cert]!.certificate;
@@ -85,8 +124,14 @@ function authorizations(certs: ReturnType<typeof certificates>) {
   const good = Buffer.from(cases[0]!.authorization, "hex");
   const v0 = Uint8Array.from(good); v0[0] = 0;
   const invalid = [
-    { id: "auth-short", comment: "106 bytes", bytes: toHex(good.subarray(0, 106)), errorField: "authorization" },
-    { id: "auth-version-0", comment: "version 0", bytes: toHex(v0), errorField: "authorization.version" },
+    {
+      id: "auth-short", comment: "106 bytes", bytes: toHex(good.subarray(0, 106)),
+      errorField: "authorization",
+    },
+    {
+      id: "auth-version-0", comment: "version 0", bytes: toHex(v0),
+      errorField: "authorization.version",
+    },
   ];
   return {
     description: "Payment authorizations (107 bytes). signedMessage = \"offtap/auth/v1\" ‖ "
@@ -190,7 +235,10 @@ function apdus(certs: ReturnType<typeof certificates>, auths: ReturnType<typeof 
   const payment: PaymentCommand = { challenge: Buffer.from(a.fields.challenge, "hex"), readerId: Buffer.from(a.fields.readerId, "hex"), amount: a.fields.amount, currency: a.fields.currency, readerTime: a.fields.readerTime };
   const receipt = Buffer.from(recs.cases[0]!.receipt, "hex");
   const commands = [
-    { id: "select", comment: "SELECT by AID, Le = 00 (256)", kind: "SELECT", apdu: toHex(encodeSelect()), aid: toHex(AID) },
+    {
+      id: "select", comment: "SELECT by AID, Le = 00 (256)", kind: "SELECT",
+      apdu: toHex(encodeSelect()), aid: toHex(AID),
+    },
     { id: "pay", comment: "PAY for auth-first", kind: "PAY", apdu: toHex(encodePay(payment)), paymentCommand: toHex(encodePaymentCommand(payment)), fields: { challenge: a.fields.challenge, readerId: a.fields.readerId, amount: a.fields.amount, currency: a.fields.currency, readerTime: a.fields.readerTime } },
     { id: "receipt", comment: "RECEIPT carrying receipt-accepted (case 3: no Le)", kind: "RECEIPT", apdu: toHex(encodeReceiptCommand({ ...recs.cases[0]!.fields, readerId: Buffer.from(recs.cases[0]!.fields.readerId, "hex"), recordHash: Buffer.from(recs.cases[0]!.fields.recordHash, "hex") })), receipt: toHex(receipt) },
   ];
@@ -206,24 +254,48 @@ function apdus(certs: ReturnType<typeof certificates>, auths: ReturnType<typeof 
       id: "select-other-aid", comment: "SELECT of major version 01: not found (protocol 2 wallet)",
       apdu: toHex(otherAid), sw: SW.FILE_NOT_FOUND,
     },
-    { id: "wrong-cla", comment: "PAY with CLA 00", apdu: toHex(Buffer.concat([Buffer.of(0x00), pay.subarray(1)])), sw: SW.CLA_NOT_SUPPORTED },
+    {
+      id: "wrong-cla", comment: "PAY with CLA 00",
+      apdu: toHex(Buffer.concat([Buffer.of(0x00), pay.subarray(1)])), sw: SW.CLA_NOT_SUPPORTED,
+    },
     { id: "unknown-ins", comment: "INS 54 is not part of the protocol", apdu: toHex(encodeCommandApdu({ cla: 0x80, ins: 0x54, p1: 0, p2: 0, data: new Uint8Array(0), le: undefined })), sw: SW.INS_NOT_SUPPORTED },
     { id: "pay-short-data", comment: "PAY with 33 data bytes", apdu: toHex(Buffer.concat([pay.subarray(0, 4), Buffer.of(33), pay.subarray(5, 38), Buffer.of(0)])), sw: SW.WRONG_LENGTH },
-    { id: "pay-no-le", comment: "PAY without Le", apdu: toHex(pay.subarray(0, 39)), sw: SW.WRONG_LENGTH },
-    { id: "lc-mismatch", comment: "Lc says 34 but the frame is 3 bytes short", apdu: toHex(pay.subarray(0, 37)), sw: SW.WRONG_LENGTH },
-    { id: "header-only-3", comment: "three bytes are not a header", apdu: toHex(pay.subarray(0, 3)), sw: SW.WRONG_LENGTH },
+    {
+      id: "pay-no-le", comment: "PAY without Le", apdu: toHex(pay.subarray(0, 39)),
+      sw: SW.WRONG_LENGTH,
+    },
+    {
+      id: "lc-mismatch", comment: "Lc says 34 but the frame is 3 bytes short",
+      apdu: toHex(pay.subarray(0, 37)), sw: SW.WRONG_LENGTH,
+    },
+    {
+      id: "header-only-3", comment: "three bytes are not a header", apdu: toHex(pay.subarray(0, 3)),
+      sw: SW.WRONG_LENGTH,
+    },
     { id: "receipt-bad-outcome", comment: "RECEIPT, outcome 3", apdu: outcome3, sw: SW.WRONG_DATA },
   ];
   const responses = [
-    { id: "certificate-ok", comment: "SELECT answer", data: certs.cases[0]!.certificate, sw: SW.OK, apdu: toHex(encodeResponse(Buffer.from(certs.cases[0]!.certificate, "hex"), SW.OK)) },
-    { id: "authorization-ok", comment: "PAY answer", data: a.authorization, sw: SW.OK, apdu: toHex(encodeResponse(Buffer.from(a.authorization, "hex"), SW.OK)) },
+    {
+      id: "certificate-ok", comment: "SELECT answer", data: certs.cases[0]!.certificate, sw: SW.OK,
+      apdu: toHex(encodeResponse(Buffer.from(certs.cases[0]!.certificate, "hex"), SW.OK)),
+    },
+    {
+      id: "authorization-ok", comment: "PAY answer", data: a.authorization, sw: SW.OK,
+      apdu: toHex(encodeResponse(Buffer.from(a.authorization, "hex"), SW.OK)),
+    },
     {
       id: "representation-ok", comment: "PAY answer of a re-tap: retap-same-reader",
       data: again, sw: SW.OK, apdu: toHex(encodeResponse(Buffer.from(again, "hex"), SW.OK)),
     },
     { id: "receipt-ok", comment: "RECEIPT answer", data: "", sw: SW.OK, apdu: "9000" },
-    { id: "no-application", comment: "SELECT of an application the phone lacks", data: "", sw: SW.FILE_NOT_FOUND, apdu: "6a82" },
-    { id: "refused", comment: "the wallet refuses to pay", data: "", sw: SW.CONDITIONS_NOT_SATISFIED, apdu: "6985" },
+    {
+      id: "no-application", comment: "SELECT of an application the phone lacks", data: "",
+      sw: SW.FILE_NOT_FOUND, apdu: "6a82",
+    },
+    {
+      id: "refused", comment: "the wallet refuses to pay", data: "",
+      sw: SW.CONDITIONS_NOT_SATISFIED, apdu: "6985",
+    },
   ];
   return { description: "Command and response APDUs (ISO/IEC 7816-4 short APDUs). `rejected` lists malformed commands and the status word a wallet answers.", commands, rejected, responses };
 }

@@ -55,7 +55,10 @@ function receiptLayout(f: Json): Uint8Array {
 }
 
 function expectProtocolError(fn: () => unknown, field: string, id: string): void {
-  assert.throws(fn, (err: unknown) => err instanceof ProtocolError && err.field === field, `${id}: expected a ProtocolError on ${field}`);
+  assert.throws(
+    fn, (err: unknown) => err instanceof ProtocolError && err.field === field,
+    `${id}: expected a ProtocolError on ${field}`,
+  );
 }
 
 test("certificates: layout, issuer signature, certHash, codec round trip", () => {
@@ -65,16 +68,26 @@ test("certificates: layout, issuer signature, certHash, codec round trip", () =>
     const sig = hex(c.issuerSignature);
     const bytes = hex(c.certificate);
     assert.equal(toHex(certLayout(c.fields, sig)), c.certificate, `${c.id}: layout`);
-    assert.equal(toHex(ed.getPublicKey(hex(c.issuerSeed))), c.issuerPublicKey, `${c.id}: issuer key from seed`);
-    assert.equal(c.signedMessage, toHex(cat(label("offtap/cert/v1"), bytes.subarray(0, 67))), `${c.id}: signed message`);
-    assert.ok(ed.verify(sig, hex(c.signedMessage), hex(c.issuerPublicKey)), `${c.id}: issuer signature (noble)`);
+    assert.equal(
+      toHex(ed.getPublicKey(hex(c.issuerSeed))), c.issuerPublicKey, `${c.id}: issuer key from seed`,
+    );
+    assert.equal(
+      c.signedMessage, toHex(cat(label("offtap/cert/v1"), bytes.subarray(0, 67))),
+      `${c.id}: signed message`,
+    );
+    assert.ok(
+      ed.verify(sig, hex(c.signedMessage), hex(c.issuerPublicKey)),
+      `${c.id}: issuer signature (noble)`,
+    );
     assert.equal(c.certHash, toHex(sha512(bytes).subarray(0, 16)), `${c.id}: certHash`);
     const decoded = decodeCertificate(bytes);
     assert.equal(toHex(encodeCertificate(decoded)), c.certificate, `${c.id}: re-encode`);
     assert.equal(decoded.issuerKeyId, c.fields.issuerKeyId);
     assert.equal(decoded.offlineCap, c.fields.offlineCap);
     assert.equal(decoded.validUntil, c.fields.validUntil);
-    assert.equal(toHex(certificateSignedMessage(decoded)), c.signedMessage, `${c.id}: codec signed message`);
+    assert.equal(
+      toHex(certificateSignedMessage(decoded)), c.signedMessage, `${c.id}: codec signed message`,
+    );
     assert.equal(toHex(certHash(bytes)), c.certHash, `${c.id}: codec certHash`);
   }
   for (const c of v.invalid) expectProtocolError(() => decodeCertificate(hex(c.bytes)), c.errorField, c.id);
@@ -88,15 +101,29 @@ test("authorizations: layout, wallet signature over label ‖ certHash ‖ body,
     const bytes = hex(c.authorization);
     assert.equal(toHex(authLayout(c.fields, sig)), c.authorization, `${c.id}: layout`);
     const cert = certs.cases.find((x: Json) => x.id === c.certificateId);
-    assert.equal(c.certHash, toHex(sha512(hex(cert.certificate)).subarray(0, 16)), `${c.id}: certHash of its certificate`);
-    assert.equal(c.walletPublicKey, cert.fields.walletPublicKey, `${c.id}: signed by the certified wallet key`);
-    assert.equal(c.signedMessage, toHex(cat(label("offtap/auth/v1"), hex(c.certHash), bytes.subarray(0, 43))), `${c.id}: signed message`);
-    assert.ok(ed.verify(sig, hex(c.signedMessage), hex(c.walletPublicKey)), `${c.id}: wallet signature (noble)`);
+    assert.equal(
+      c.certHash, toHex(sha512(hex(cert.certificate)).subarray(0, 16)),
+      `${c.id}: certHash of its certificate`,
+    );
+    assert.equal(
+      c.walletPublicKey, cert.fields.walletPublicKey, `${c.id}: signed by the certified wallet key`,
+    );
+    assert.equal(
+      c.signedMessage, toHex(cat(label("offtap/auth/v1"), hex(c.certHash), bytes.subarray(0, 43))),
+      `${c.id}: signed message`,
+    );
+    assert.ok(
+      ed.verify(sig, hex(c.signedMessage), hex(c.walletPublicKey)),
+      `${c.id}: wallet signature (noble)`,
+    );
     const decoded = decodeAuthorization(bytes);
     assert.equal(toHex(encodeAuthorization(decoded)), c.authorization, `${c.id}: re-encode`);
     assert.equal(decoded.counter, c.fields.counter);
     assert.equal(decoded.cumulative, c.fields.cumulative);
-    assert.equal(toHex(authorizationSignedMessage(hex(c.certHash), decoded)), c.signedMessage, `${c.id}: codec signed message`);
+    assert.equal(
+      toHex(authorizationSignedMessage(hex(c.certHash), decoded)), c.signedMessage,
+      `${c.id}: codec signed message`,
+    );
   }
   for (const c of v.invalid) expectProtocolError(() => decodeAuthorization(hex(c.bytes)), c.errorField, c.id);
 });
@@ -164,7 +191,11 @@ test("APDUs: the three commands, their answers, and the status word for each mal
   assert.equal(r.kind, "RECEIPT");
   if (r.kind === "RECEIPT") assert.equal(toHex(encodeReceiptCommand(r.receipt)), receipt.apdu);
   for (const c of v.rejected) {
-    assert.throws(() => decodeTapCommand(hex(c.apdu)), (err: unknown) => err instanceof CommandError && err.sw === c.sw, `${c.id}: status word ${c.sw.toString(16)}`);
+    assert.throws(
+      () => decodeTapCommand(hex(c.apdu)),
+      (err: unknown) => err instanceof CommandError && err.sw === c.sw,
+      `${c.id}: status word ${c.sw.toString(16)}`,
+    );
   }
   for (const c of v.responses) {
     const parsed = parseResponse(hex(c.apdu));

@@ -92,7 +92,9 @@ test("identify reports the firmware's ABI and the SHA-256 of the flashed image",
       assert.equal(id.board, "esp32-gate-pn532");
       assert.equal(id.abi, 1);
       assert.equal(id.protocol, 1);
-      assert.equal(id.firmwareSha256, createHash("sha256").update(readFileSync(firmwarePath)).digest("hex"));
+      assert.equal(
+        id.firmwareSha256, createHash("sha256").update(readFileSync(firmwarePath)).digest("hex"),
+      );
       // selftest lines answer as docs/SELFTEST.md says (FIPS 180-4 "abc").
       assert.equal(await c.selftest("sha512 616263"),
         "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
