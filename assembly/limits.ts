@@ -132,15 +132,12 @@ export const VERIFY_BASE_PART_WNAF_BITS: i32 = 5;
 export const VERIFY_TABLES_BYTES_MAX: i32 = 40 * 1024;
 
 /** A re-tap (docs/PROTOCOL.md, "Re-taps") is honoured only this long after the payment
- *  was recorded. A rider whose phone left the field before the receipt taps again within
- *  seconds; the bound keeps a copied authorization from opening the gate again later. */
+ *  was recorded. A rider whose phone left the field before the receipt, or whose reader
+ *  lost power between the write and the gate, taps again within seconds of the reader
+ *  coming back (a board boots in well under 10 s); a fare paid minutes ago is not a pass
+ *  for later. Replays are stopped by the possession proof and the durable signal mark,
+ *  not by this window. */
 export const RETAP_WINDOW_S: u32 = 120;
-
-/** Receipts delivered are remembered for this many most recent ledger sequences (one bit
- *  each, 128 bytes): a re-tap of a payment whose receipt the wallet acknowledged is a
- *  replay, not a torn exchange. Older sequences are outside RETAP_WINDOW_S in practice
- *  (1,024 taps in two minutes is beyond any gate) and are refused. Power-of-two. */
-export const RETAP_DELIVERED_SEQUENCES: i32 = 1024;
 
 // ---- build/taprunner.wasm (docs/TAPRUNNER.md): the scripted board's bounds. It shares
 // the firmware's 2 pages, so these are sized to the ~47 KiB the firmware leaves free.

@@ -1,4 +1,4 @@
-// Generates test/vectors/protocol/*.json: byte-level vectors of tap protocol v1
+// Generates test/vectors/protocol/*.json: byte-level vectors of tap protocol 2
 // (docs/PROTOCOL.md) and recorded full tap exchanges ("tapes") of every simulator
 // scenario. Deterministic: keys come from fixed seeds (SHA-256 of a label), the tapes
 // from fixed simulator seeds, so re-running it reproduces the committed files byte for
@@ -16,7 +16,8 @@ import { Issuer } from "../host/issuer/issuer.ts";
 import {
   AID, type AuthorizationBody, type Receipt, SW, authorizationSignedMessage, certHash, certificateSignedMessage,
   encodeAuthorization, encodeCommandApdu, encodePay, encodeReceipt, encodeReceiptCommand, encodeResponse, encodeSelect,
-  encodePaymentCommand, toHex, type PaymentCommand,
+  encodePaymentCommand, encodeRepresentation, possessionProofMessage, toHex, type PaymentCommand,
+  RECEIPT_VERSION,
 } from "../host/protocol/index.ts";
 import { SCENARIOS } from "../host/sim/scenarios.ts";
 import { TapeRecorder, type Tape } from "../host/sim/tape.ts";
@@ -33,9 +34,22 @@ const bytesOf = (label: string, n: number): Uint8Array => seedOf(label).subarray
 interface CertCase { id: string; comment: string; issuerSeedLabel: string; keyId: number; walletSeedLabel: string; walletIdLabel: string; cap: number; currency: number; validFrom: number; validUntil: number }
 
 const CERT_CASES: CertCase[] = [
-  { id: "cert-eur", comment: "typical transit wallet: EUR, 50.00 cap, one year", issuerSeedLabel: "issuer 1", keyId: 1, walletSeedLabel: "wallet 1", walletIdLabel: "wallet id 1", cap: 5000, currency: 978, validFrom: 1_792_713_600, validUntil: 1_824_249_600 },
-  { id: "cert-max", comment: "every integer field at its maximum", issuerSeedLabel: "issuer 2", keyId: 0xffffffff, walletSeedLabel: "wallet 2", walletIdLabel: "wallet id 2", cap: 0xffffffff, currency: 999, validFrom: 0xfffffffe, validUntil: 0xffffffff },
-  { id: "cert-jpy-zero-cap", comment: "JPY, zero cap (every payment is over the cap), validFrom 0", issuerSeedLabel: "issuer 1", keyId: 1, walletSeedLabel: "wallet 3", walletIdLabel: "wallet id 3", cap: 0, currency: 392, validFrom: 0, validUntil: 1 },
+  {
+    id: "cert-eur", comment: "typical transit wallet: EUR, 50.00 cap, one year",
+    issuerSeedLabel: "issuer 1", keyId: 1, walletSeedLabel: "wallet 1",
+    walletIdLabel: "wallet id 1", cap: 5000, currency: 978, validFrom: 1_792_713_600,
+    validUntil: 1_824_249_600,
+  },
+  {
+    id: "cert-max", comment: "every integer field at its maximum", issuerSeedLabel: "issuer 2",
+    keyId: 0xffffffff, walletSeedLabel: "wallet 2", walletIdLabel: "wallet id 2", cap: 0xffffffff,
+    currency: 999, validFrom: 0xfffffffe, validUntil: 0xffffffff,
+  },
+  {
+    id: "cert-jpy-zero-cap", comment: "JPY, zero cap (every payment is over the cap), validFrom 0",
+    issuerSeedLabel: "issuer 1", keyId: 1, walletSeedLabel: "wallet 3",
+    walletIdLabel: "wallet id 3", cap: 0, currency: 392, validFrom: 0, validUntil: 1,
+  },
 ];
 
 function certificates() {
@@ -54,19 +68,45 @@ function certificates() {
   const version2 = Uint8Array.from(good); version2[0] = 2;
   const emptyWindow = Uint8Array.from(good); emptyWindow.set(good.subarray(59, 63), 63);
   const invalid = [
-    { id: "cert-short", comment: "130 bytes", bytes: toHex(good.subarray(0, 130)), errorField: "certificate" },
-    { id: "cert-long", comment: "132 bytes", bytes: toHex(Buffer.concat([good, Buffer.of(0)])), errorField: "certificate" },
-    { id: "cert-version-2", comment: "version 2: a v1 reader declines UNSUPPORTED_VERSION", bytes: toHex(version2), errorField: "certificate.version" },
-    { id: "cert-empty-window", comment: "validUntil = validFrom (no issuer signs this)", bytes: toHex(emptyWindow), errorField: "certificate.validUntil" },
+    {
+      id: "cert-short", comment: "130 bytes", bytes: toHex(good.subarray(0, 130)),
+      errorField: "certificate",
+    },
+    {
+      id: "cert-long", comment: "132 bytes", bytes: toHex(Buffer.concat([good, Buffer.of(0)])),
+      errorField: "certificate",
+    },
+    {
+      id: "cert-version-2", comment: "version 2: a v1 reader declines UNSUPPORTED_VERSION",
+      bytes: toHex(version2), errorField: "certificate.version",
+    },
+    {
+      id: "cert-empty-window", comment: "validUntil = validFrom (no issuer signs this)",
+      bytes: toHex(emptyWindow), errorField: "certificate.validUntil",
+    },
   ];
   return { description: "Wallet certificates (docs/PROTOCOL.md, 131 bytes). signedMessage = \"offtap/cert/v1\" ‖ bytes[0..67); certHash = SHA-512(certificate)[0..16).", cases, invalid };
 }
 
 function authorizations(certs: ReturnType<typeof certificates>) {
   const specs = [
-    { id: "auth-first", comment: "first payment of cert-eur: counter 1, cumulative = amount", cert: 0, walletSeedLabel: "wallet 1", challengeLabel: "challenge 1", readerIdLabel: "reader 1", amount: 250, currency: 978, readerTime: 1_795_305_600, counter: 1, cumulative: 250 },
-    { id: "auth-later", comment: "a later payment: counter 17, cumulative 4,250", cert: 0, walletSeedLabel: "wallet 1", challengeLabel: "challenge 2", readerIdLabel: "reader 1", amount: 250, currency: 978, readerTime: 1_795_400_000, counter: 17, cumulative: 4250 },
-    { id: "auth-max", comment: "every integer field at its maximum, under cert-max", cert: 1, walletSeedLabel: "wallet 2", challengeLabel: "challenge 3", readerIdLabel: "reader 2", amount: 0xffffffff, currency: 999, readerTime: 0xffffffff, counter: 0xffffffff, cumulative: 0xffffffff },
+    {
+      id: "auth-first", comment: "first payment of cert-eur: counter 1, cumulative = amount",
+      cert: 0, walletSeedLabel: "wallet 1", challengeLabel: "challenge 1",
+      readerIdLabel: "reader 1", amount: 250, currency: 978, readerTime: 1_795_305_600, counter: 1,
+      cumulative: 250,
+    },
+    {
+      id: "auth-later", comment: "a later payment: counter 17, cumulative 4,250", cert: 0,
+      walletSeedLabel: "wallet 1", challengeLabel: "challenge 2", readerIdLabel: "reader 1",
+      amount: 250, currency: 978, readerTime: 1_795_400_000, counter: 17, cumulative: 4250,
+    },
+    {
+      id: "auth-max", comment: "every integer field at its maximum, under cert-max", cert: 1,
+      walletSeedLabel: "wallet 2", challengeLabel: "challenge 3", readerIdLabel: "reader 2",
+      amount: 0xffffffff, currency: 999, readerTime: 0xffffffff, counter: 0xffffffff,
+      cumulative: 0xffffffff,
+    },
   ];
   const cases = specs.map((s) => {
     const certHex = certs.cases[s.cert]!.certificate;
@@ -84,31 +124,108 @@ function authorizations(certs: ReturnType<typeof certificates>) {
   const good = Buffer.from(cases[0]!.authorization, "hex");
   const v0 = Uint8Array.from(good); v0[0] = 0;
   const invalid = [
-    { id: "auth-short", comment: "106 bytes", bytes: toHex(good.subarray(0, 106)), errorField: "authorization" },
-    { id: "auth-version-0", comment: "version 0", bytes: toHex(v0), errorField: "authorization.version" },
+    {
+      id: "auth-short", comment: "106 bytes", bytes: toHex(good.subarray(0, 106)),
+      errorField: "authorization",
+    },
+    {
+      id: "auth-version-0", comment: "version 0", bytes: toHex(v0),
+      errorField: "authorization.version",
+    },
   ];
-  return { description: "Payment authorizations (107 bytes). signedMessage = \"offtap/auth/v1\" ‖ certHash ‖ bytes[0..43).", cases, invalid };
+  return {
+    description: "Payment authorizations (107 bytes). signedMessage = \"offtap/auth/v1\" ‖ "
+      + "certHash ‖ bytes[0..43). representations: a pending authorization re-presented at a "
+      + "later PAY (171 bytes = authorization ‖ possessionProof); proofMessage = "
+      + "\"offtap/retap/v2\" ‖ certHash ‖ paymentCommand ‖ authorization[43..107).",
+    cases, invalid, representations: representations(cases),
+  };
+}
+
+/** Re-presentations (docs/PROTOCOL.md, "Re-presentation") of auth-first at later PAYs. */
+interface AuthCase {
+  id: string;
+  certHash: string;
+  walletSeed: string;
+  authorization: string;
+  fields: { readerId: string; amount: number; currency: number };
+}
+
+/** Re-presentations (docs/PROTOCOL.md, "Re-presentation") of auth-first at later PAYs. */
+function representations(cases: AuthCase[]) {
+  const a = cases[0]!;
+  const specs = [
+    {
+      id: "retap-same-reader", comment: "auth-first re-presented at the same reader 20 s later",
+      challengeLabel: "challenge retap 1", readerTime: 1_795_305_620,
+    },
+    {
+      id: "retap-after-reboot", comment: "after a reboot: another challenge, another proof",
+      challengeLabel: "challenge retap 2", readerTime: 1_795_305_650,
+    },
+  ];
+  const wallet = new Ed25519Key(Buffer.from(a.walletSeed, "hex"));
+  const authorization = Buffer.from(a.authorization, "hex");
+  return specs.map((s) => {
+    const command: PaymentCommand = {
+      challenge: bytesOf(s.challengeLabel, 16), readerId: Buffer.from(a.fields.readerId, "hex"),
+      amount: a.fields.amount, currency: a.fields.currency, readerTime: s.readerTime,
+    };
+    const msg = possessionProofMessage(Buffer.from(a.certHash, "hex"), command, authorization);
+    const proof = wallet.sign(msg);
+    const bytes = encodeRepresentation({ authorization, possessionProof: proof });
+    return {
+      id: s.id, comment: s.comment, authorizationId: a.id, certHash: a.certHash,
+      paymentCommand: toHex(encodePaymentCommand(command)), proofMessage: toHex(msg),
+      possessionProof: toHex(proof), representation: toHex(bytes),
+    };
+  });
 }
 
 function receipts() {
-  const base: Receipt = { version: 1, outcome: 0, readerId: bytesOf("reader 1", 8), sequence: 1, counter: 1, amount: 250, currency: 978, readerTime: 1_795_305_600, recordHash: bytesOf("record 1", 16) };
+  const base: Receipt = {
+    version: RECEIPT_VERSION, outcome: 0, readerId: bytesOf("reader 1", 8), sequence: 1, counter: 1,
+    amount: 250, currency: 978, readerTime: 1_795_305_600, recordHash: bytesOf("record 1", 16),
+  };
+  const max: Receipt = {
+    ...base, readerId: bytesOf("reader 2", 8), sequence: 0xffffffff, counter: 0xffffffff,
+    amount: 0xffffffff, currency: 0xffff, readerTime: 0xffffffff,
+    recordHash: bytesOf("record 2", 16),
+  };
   const specs: { id: string; comment: string; r: Receipt }[] = [
     { id: "receipt-accepted", comment: "accepted now", r: base },
-    { id: "receipt-retap", comment: "the same payment after a re-tap: outcome 1, everything else identical", r: { ...base, outcome: 1 } },
-    { id: "receipt-max", comment: "integers at their maximum", r: { ...base, readerId: bytesOf("reader 2", 8), sequence: 0xffffffff, counter: 0xffffffff, amount: 0xffffffff, currency: 0xffff, readerTime: 0xffffffff, recordHash: bytesOf("record 2", 16) } },
+    {
+      id: "receipt-retap", r: { ...base, outcome: 1 },
+      comment: "the same payment, re-tapped, the gate opened now: outcome 1, the rest identical",
+    },
+    {
+      id: "receipt-used", r: { ...base, outcome: 2 },
+      comment: "the same payment after a re-tap whose gate had opened before: outcome 2",
+    },
+    { id: "receipt-max", comment: "integers at their maximum", r: max },
   ];
   const cases = specs.map((s) => ({
     id: s.id, comment: s.comment,
-    fields: { version: 1, outcome: s.r.outcome, readerId: toHex(s.r.readerId), sequence: s.r.sequence, counter: s.r.counter, amount: s.r.amount, currency: s.r.currency, readerTime: s.r.readerTime, recordHash: toHex(s.r.recordHash) },
+    fields: {
+      version: RECEIPT_VERSION, outcome: s.r.outcome, readerId: toHex(s.r.readerId),
+      sequence: s.r.sequence, counter: s.r.counter, amount: s.r.amount, currency: s.r.currency,
+      readerTime: s.r.readerTime, recordHash: toHex(s.r.recordHash),
+    },
     receipt: toHex(encodeReceipt(s.r)),
   }));
   const good = Buffer.from(cases[0]!.receipt, "hex");
-  const mutate = (at: number, v: number): string => { const b = Uint8Array.from(good); b[at] = v; return toHex(b); };
+  const mutate = (at: number, v: number): string => {
+    const b = Uint8Array.from(good);
+    b[at] = v;
+    return toHex(b);
+  };
+  const bad = (id: string, comment: string, bytes: string, errorField: string) =>
+    ({ id, comment, bytes, errorField });
   const invalid = [
-    { id: "receipt-outcome-2", comment: "outcome 2 does not exist", bytes: mutate(1, 2), errorField: "receipt.outcome" },
-    { id: "receipt-reserved", comment: "reserved bytes must be zero", bytes: mutate(29, 1), errorField: "receipt.reserved" },
-    { id: "receipt-version-2", comment: "version 2", bytes: mutate(0, 2), errorField: "receipt.version" },
-    { id: "receipt-short", comment: "45 bytes", bytes: toHex(good.subarray(0, 45)), errorField: "receipt" },
+    bad("receipt-outcome-3", "outcome 3 does not exist", mutate(1, 3), "receipt.outcome"),
+    bad("receipt-reserved", "reserved bytes must be zero", mutate(29, 1), "receipt.reserved"),
+    bad("receipt-version-1", "version 1: no outcome 2", mutate(0, 1), "receipt.version"),
+    bad("receipt-short", "45 bytes", toHex(good.subarray(0, 45)), "receipt"),
   ];
   return { description: "Receipts (46 bytes), sent by the reader in RECEIPT.", cases, invalid };
 }
@@ -118,29 +235,67 @@ function apdus(certs: ReturnType<typeof certificates>, auths: ReturnType<typeof 
   const payment: PaymentCommand = { challenge: Buffer.from(a.fields.challenge, "hex"), readerId: Buffer.from(a.fields.readerId, "hex"), amount: a.fields.amount, currency: a.fields.currency, readerTime: a.fields.readerTime };
   const receipt = Buffer.from(recs.cases[0]!.receipt, "hex");
   const commands = [
-    { id: "select", comment: "SELECT by AID, Le = 00 (256)", kind: "SELECT", apdu: toHex(encodeSelect()), aid: toHex(AID) },
+    {
+      id: "select", comment: "SELECT by AID, Le = 00 (256)", kind: "SELECT",
+      apdu: toHex(encodeSelect()), aid: toHex(AID),
+    },
     { id: "pay", comment: "PAY for auth-first", kind: "PAY", apdu: toHex(encodePay(payment)), paymentCommand: toHex(encodePaymentCommand(payment)), fields: { challenge: a.fields.challenge, readerId: a.fields.readerId, amount: a.fields.amount, currency: a.fields.currency, readerTime: a.fields.readerTime } },
     { id: "receipt", comment: "RECEIPT carrying receipt-accepted (case 3: no Le)", kind: "RECEIPT", apdu: toHex(encodeReceiptCommand({ ...recs.cases[0]!.fields, readerId: Buffer.from(recs.cases[0]!.fields.readerId, "hex"), recordHash: Buffer.from(recs.cases[0]!.fields.recordHash, "hex") })), receipt: toHex(receipt) },
   ];
   const select = Buffer.from(commands[0]!.apdu, "hex");
   const pay = Buffer.from(commands[1]!.apdu, "hex");
-  const otherAid = Uint8Array.from(select); otherAid[12] = 0x02;
+  const otherAid = Uint8Array.from(select); otherAid[12] = 0x01;
+  const badReceipt = Buffer.from(commands[2]!.apdu, "hex");
+  badReceipt[6] = 3;
+  const outcome3 = toHex(badReceipt);
+  const again = auths.representations[0]!.representation;
   const rejected = [
-    { id: "select-other-aid", comment: "SELECT of major version 02: application not found", apdu: toHex(otherAid), sw: SW.FILE_NOT_FOUND },
-    { id: "wrong-cla", comment: "PAY with CLA 00", apdu: toHex(Buffer.concat([Buffer.of(0x00), pay.subarray(1)])), sw: SW.CLA_NOT_SUPPORTED },
+    {
+      id: "select-other-aid", comment: "SELECT of major version 01: not found (protocol 2 wallet)",
+      apdu: toHex(otherAid), sw: SW.FILE_NOT_FOUND,
+    },
+    {
+      id: "wrong-cla", comment: "PAY with CLA 00",
+      apdu: toHex(Buffer.concat([Buffer.of(0x00), pay.subarray(1)])), sw: SW.CLA_NOT_SUPPORTED,
+    },
     { id: "unknown-ins", comment: "INS 54 is not part of the protocol", apdu: toHex(encodeCommandApdu({ cla: 0x80, ins: 0x54, p1: 0, p2: 0, data: new Uint8Array(0), le: undefined })), sw: SW.INS_NOT_SUPPORTED },
     { id: "pay-short-data", comment: "PAY with 33 data bytes", apdu: toHex(Buffer.concat([pay.subarray(0, 4), Buffer.of(33), pay.subarray(5, 38), Buffer.of(0)])), sw: SW.WRONG_LENGTH },
-    { id: "pay-no-le", comment: "PAY without Le", apdu: toHex(pay.subarray(0, 39)), sw: SW.WRONG_LENGTH },
-    { id: "lc-mismatch", comment: "Lc says 34 but the frame is 3 bytes short", apdu: toHex(pay.subarray(0, 37)), sw: SW.WRONG_LENGTH },
-    { id: "header-only-3", comment: "three bytes are not a header", apdu: toHex(pay.subarray(0, 3)), sw: SW.WRONG_LENGTH },
-    { id: "receipt-bad-outcome", comment: "RECEIPT with outcome 2", apdu: (() => { const b = Buffer.from(commands[2]!.apdu, "hex"); b[6] = 2; return toHex(b); })(), sw: SW.WRONG_DATA },
+    {
+      id: "pay-no-le", comment: "PAY without Le", apdu: toHex(pay.subarray(0, 39)),
+      sw: SW.WRONG_LENGTH,
+    },
+    {
+      id: "lc-mismatch", comment: "Lc says 34 but the frame is 3 bytes short",
+      apdu: toHex(pay.subarray(0, 37)), sw: SW.WRONG_LENGTH,
+    },
+    {
+      id: "header-only-3", comment: "three bytes are not a header", apdu: toHex(pay.subarray(0, 3)),
+      sw: SW.WRONG_LENGTH,
+    },
+    { id: "receipt-bad-outcome", comment: "RECEIPT, outcome 3", apdu: outcome3, sw: SW.WRONG_DATA },
   ];
   const responses = [
-    { id: "certificate-ok", comment: "SELECT answer", data: certs.cases[0]!.certificate, sw: SW.OK, apdu: toHex(encodeResponse(Buffer.from(certs.cases[0]!.certificate, "hex"), SW.OK)) },
-    { id: "authorization-ok", comment: "PAY answer", data: a.authorization, sw: SW.OK, apdu: toHex(encodeResponse(Buffer.from(a.authorization, "hex"), SW.OK)) },
+    {
+      id: "certificate-ok", comment: "SELECT answer", data: certs.cases[0]!.certificate, sw: SW.OK,
+      apdu: toHex(encodeResponse(Buffer.from(certs.cases[0]!.certificate, "hex"), SW.OK)),
+    },
+    {
+      id: "authorization-ok", comment: "PAY answer", data: a.authorization, sw: SW.OK,
+      apdu: toHex(encodeResponse(Buffer.from(a.authorization, "hex"), SW.OK)),
+    },
+    {
+      id: "representation-ok", comment: "PAY answer of a re-tap: retap-same-reader",
+      data: again, sw: SW.OK, apdu: toHex(encodeResponse(Buffer.from(again, "hex"), SW.OK)),
+    },
     { id: "receipt-ok", comment: "RECEIPT answer", data: "", sw: SW.OK, apdu: "9000" },
-    { id: "no-application", comment: "SELECT of an application the phone lacks", data: "", sw: SW.FILE_NOT_FOUND, apdu: "6a82" },
-    { id: "refused", comment: "the wallet refuses to pay", data: "", sw: SW.CONDITIONS_NOT_SATISFIED, apdu: "6985" },
+    {
+      id: "no-application", comment: "SELECT of an application the phone lacks", data: "",
+      sw: SW.FILE_NOT_FOUND, apdu: "6a82",
+    },
+    {
+      id: "refused", comment: "the wallet refuses to pay", data: "",
+      sw: SW.CONDITIONS_NOT_SATISFIED, apdu: "6985",
+    },
   ];
   return { description: "Command and response APDUs (ISO/IEC 7816-4 short APDUs). `rejected` lists malformed commands and the status word a wallet answers.", commands, rejected, responses };
 }
@@ -148,6 +303,7 @@ function apdus(certs: ReturnType<typeof certificates>, auths: ReturnType<typeof 
 function tapes(): { description: string; rngSeed: number; tapes: Tape[] } {
   const out: Tape[] = [];
   for (const s of SCENARIOS) {
+    if (!s.tape) continue; // a fault between two flash programs: covered by reader tests
     const recorder = new TapeRecorder();
     const run = s.run(TAPE_SEED, { recorder });
     if (run.result.reason !== s.expected) throw new Error(`scenario ${s.name}: firmware decided ${run.result.reason}, docs/PROTOCOL.md expects ${s.expected} (seed ${TAPE_SEED})`);
@@ -176,7 +332,10 @@ function main(): number {
   let stale = 0;
   for (const [name, content] of Object.entries(files)) {
     const file = path.join(OUT_DIR, name);
-    const text = JSON.stringify({ generator: "tools/gen-protocol-vectors.ts", protocol: "docs/PROTOCOL.md v1", ...(content as object) }, null, 1) + "\n";
+    const head = {
+      generator: "tools/gen-protocol-vectors.ts", protocol: "docs/PROTOCOL.md version 2",
+    };
+    const text = JSON.stringify({ ...head, ...(content as object) }, null, 1) + "\n";
     if (check) {
       let old = "";
       try { old = readFileSync(file, "utf8"); } catch { /* missing counts as stale */ }

@@ -11,8 +11,9 @@ import {
 } from "../reader/cert";
 import {
   AUTH_BYTES, authAmount, authCounter, authCumulative, buildPayCommand, authChallengeMatches,
-  authCheckEcho, authCheckCap, authSignedMessage,
+  authCheckEcho, authCheckCap, authSignedMessage, REPRESENTATION_BYTES, proofSignedMessage,
 } from "../reader/auth";
+import { retapInWindow } from "../reader/retap";
 import { receiptFromRecord, RECEIPT_BYTES } from "../reader/receipt";
 import * as c from "../reader/codes";
 
@@ -42,7 +43,9 @@ function putBe32(p: usize, v: u32): void {
   store<u8>(p + 2, <u8>(v >>> 8)); store<u8>(p + 3, <u8>v);
 }
 
-function fill(p: usize, v: u8, n: i32): void { for (let i = 0; i < n; i++) store<u8>(p + <usize>i, v); }
+function fill(p: usize, v: u8, n: i32): void {
+  for (let i = 0; i < n; i++) store<u8>(p + <usize>i, v);
+}
 
 /** A frame of n data bytes (first byte = version) followed by a status word. */
 function frame(n: i32, version: u8, sw: u32): i32 {
@@ -70,7 +73,7 @@ function makeCert(p: usize): void {
 describe("reader APDUs (PROTOCOL.md, The exchange)", () => {
   it("SELECT is 00 A4 04 00 08 <AID> 00", () => {
     expect(buildSelect(buf)).toBe(14);
-    expect(hex(buf, 14)).toBe("00a4040008f06f66667461700100");
+    expect(hex(buf, 14)).toBe("00a4040008f06f66667461700200");
   });
 
   it("PAY carries the 34-byte command between 80 50 00 00 22 and Le 00", () => {
@@ -92,7 +95,9 @@ describe("reader APDUs (PROTOCOL.md, The exchange)", () => {
     fill(cmd, 0x77, 16);
     putHex(readerId, "0102030405060708");
     buildPayCommand(cmd, readerId, 0x000000FA, 978, 0x6B49D200);
-    expect(hex(cmd, 34)).toBe("77777777777777777777777777777777" + "0102030405060708" + "000000fa" + "03d2" + "6b49d200");
+    expect(hex(cmd, 34)).toBe(
+      "77777777777777777777777777777777" + "0102030405060708" + "000000fa" + "03d2" + "6b49d200",
+    );
   });
 });
 
@@ -132,14 +137,29 @@ describe("judging answers (PROTOCOL.md, Judging an answer)", () => {
     expect(judgeResponse(STEP_RECEIPT, frame(0, 0, 0x9000), buf, 0)).toBe(c.CONTINUE);
   });
 
+  it("takes PAY's second length, a 171-byte re-presentation, and no length between", () => {
+    expect(REPRESENTATION_BYTES).toBe(171);
+    const alt = REPRESENTATION_BYTES;
+    expect(judgeResponse(STEP_PAY, frame(171, 1, 0x9000), buf, AUTH_BYTES, alt)).toBe(c.CONTINUE);
+    expect(judgeResponse(STEP_PAY, frame(107, 1, 0x9000), buf, AUTH_BYTES, alt)).toBe(c.CONTINUE);
+    expect(judgeResponse(STEP_PAY, frame(170, 1, 0x9000), buf, AUTH_BYTES, alt)).toBe(c.MALFORMED);
+    expect(judgeResponse(STEP_PAY, frame(172, 1, 0x9000), buf, AUTH_BYTES, alt)).toBe(c.MALFORMED);
+    expect(judgeResponse(STEP_PAY, frame(139, 1, 0x9000), buf, AUTH_BYTES, alt)).toBe(c.MALFORMED);
+    const v2 = frame(171, 2, 0x9000);
+    expect(judgeResponse(STEP_PAY, v2, buf, AUTH_BYTES, alt)).toBe(c.UNSUPPORTED_VERSION);
+    expect(judgeResponse(STEP_PAY, frame(171, 1, 0x9000), buf, AUTH_BYTES)).toBe(c.MALFORMED);
+  });
+
   it("judges length before version", () => {
     expect(judgeResponse(STEP_SELECT, frame(130, 1, 0x9000), buf, CERT_BYTES)).toBe(c.MALFORMED);
     expect(judgeResponse(STEP_SELECT, frame(132, 1, 0x9000), buf, CERT_BYTES)).toBe(c.MALFORMED);
     expect(judgeResponse(STEP_SELECT, frame(0, 0, 0x9000), buf, CERT_BYTES)).toBe(c.MALFORMED);
     expect(judgeResponse(STEP_PAY, frame(60, 2, 0x9000), buf, AUTH_BYTES)).toBe(c.MALFORMED);
     expect(judgeResponse(STEP_RECEIPT, frame(1, 1, 0x9000), buf, 0)).toBe(c.MALFORMED);
-    expect(judgeResponse(STEP_SELECT, frame(131, 2, 0x9000), buf, CERT_BYTES)).toBe(c.UNSUPPORTED_VERSION);
-    expect(judgeResponse(STEP_PAY, frame(107, 0, 0x9000), buf, AUTH_BYTES)).toBe(c.UNSUPPORTED_VERSION);
+    const cert2 = frame(131, 2, 0x9000);
+    expect(judgeResponse(STEP_SELECT, cert2, buf, CERT_BYTES)).toBe(c.UNSUPPORTED_VERSION);
+    const auth0 = frame(107, 0, 0x9000);
+    expect(judgeResponse(STEP_PAY, auth0, buf, AUTH_BYTES)).toBe(c.UNSUPPORTED_VERSION);
   });
 });
 
@@ -264,6 +284,30 @@ describe("authorization (PROTOCOL.md, PAY)", () => {
     expect(hex(buf2 + 14, 16)).toBe(hex(cmd + 40, 16));
     expect(hex(buf2 + 30, 43)).toBe(hex(buf, 43));
   });
+
+  it("proves possession over the label, certHash, this PAY's command and the signature", () => {
+    makeAuth(buf);
+    for (let i = 0; i < 64; i++) store<u8>(buf + 43 + <usize>i, <u8>(0x40 + i)); // signature
+    fill(cmd + 40, 0x9E, 16); // a certHash
+    const label = String.UTF8.encode("offtap/retap/v2");
+    expect(proofSignedMessage(buf, cmd + 40, cmd, buf2)).toBe(129);
+    expect(hex(buf2, 15)).toBe(hex(changetype<usize>(label), 15));
+    expect(hex(buf2 + 15, 16)).toBe(hex(cmd + 40, 16));
+    expect(hex(buf2 + 31, 34)).toBe(hex(cmd, 34));
+    expect(hex(buf2 + 65, 64)).toBe(hex(buf + 43, 64));
+  });
+});
+
+describe("re-tap window (PROTOCOL.md, Re-taps)", () => {
+  it("serves 120 s either side of the record's time and no more", () => {
+    expect(retapInWindow(1000, 1000)).toBe(true);
+    expect(retapInWindow(1000, 1120)).toBe(true);
+    expect(retapInWindow(1000, 1121)).toBe(false);
+    expect(retapInWindow(1000, 880)).toBe(true);
+    expect(retapInWindow(1000, 879)).toBe(false);
+    expect(retapInWindow(0xFFFFFFF0, 0xFFFFFFFF)).toBe(true);
+    expect(retapInWindow(0, 0xFFFFFFFF)).toBe(false);
+  });
 });
 
 /** A ledger record content (LEDGER.md §2.3, little-endian) with a payment body. */
@@ -288,9 +332,16 @@ describe("receipt from a ledger record (PROTOCOL.md, RECEIPT)", () => {
     expect(receiptFromRecord(buf2, 1, readerId, buf, n, 238)).toBe(c.CONTINUE);
     expect(RECEIPT_BYTES).toBe(46);
     expect(hex(buf2, 46)).toBe(
-      "01" + "01" + "0102030405060708" + "01020304" + "00000009" + "000000fa" + "03d2" + "6b49d200" + "0000"
+      "02" + "01" + "0102030405060708" + "01020304" + "00000009" + "000000fa" + "03d2"
+      + "6b49d200" + "0000"
       + "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf",
     );
+  });
+
+  it("carries outcome 2 (already used) and nothing else different", () => {
+    const n = makeRecord(buf, 238);
+    expect(receiptFromRecord(buf2, 2, readerId, buf, n, 238)).toBe(c.CONTINUE);
+    expect(hex(buf2, 2)).toBe("0202");
   });
 
   it("refuses records that are not a payment of the expected shape", () => {

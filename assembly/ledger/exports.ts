@@ -14,6 +14,7 @@ import { indexFind, indexCounter, indexSeq, indexCount } from "./windex";
 import * as st from "./state";
 import * as deny from "./deny";
 import { sectorCount } from "./config";
+import { signalMark, signalState } from "./signal";
 
 /** Installs the configuration block (docs/LEDGER.md §1); the ledger is unusable until
  *  ledgerRecover() runs again, whatever the outcome. */
@@ -69,6 +70,13 @@ export function ledgerReusableSectors(): i32 {
 }
 export function ledgerTornSlots(): i32 { return st.tornSlots; }
 export function ledgerCorruptRecords(): i32 { return st.corruptRecords; }
+
+/** Durably marks record seq as signalled (the reader showed accept / opened the gate for
+ *  it). Idempotent: marking twice is OK. Returns OK (0) or a negative ledger status. */
+export function ledgerSignalMark(seq: u32): i32 { return signalMark(seq); }
+/** 1 = record seq is marked signalled, 0 = not marked, < 0 = ledger status
+ *  (ERR_NOT_FOUND for no such unacknowledged record, ERR_CORRUPT, …). */
+export function ledgerSignalState(seq: u32): i32 { return signalState(seq); }
 
 export function ledgerExport(fromSeq: u32, maxRecords: i32): i32 { return exportBatch(fromSeq, maxRecords); }
 export function ledgerAcknowledge(ptr: usize, len: i32): i32 { return acknowledge(ptr, len); }

@@ -100,6 +100,29 @@ export function flashProgramVerified(partition: i32, offset: i32, src: usize, le
   return OK;
 }
 
+/** 1 when every byte of the range reads 0x00, 0 when not, or a negative board status. */
+function flashIsZero(partition: i32, offset: i32, len: i32): i32 {
+  const st = boardFlashRead(partition, offset, scratch, len);
+  if (st < 0) return st;
+  for (let i = 0; i < len; i++) if (load<u8>(scratch + <usize>i) != 0) return 0;
+  return 1;
+}
+
+/** Programs len (≤ one page, not crossing it) bytes to 0x00 and checks they read 0x00.
+ *  Programming zeros only clears bits, so this is allowed over a range that is already
+ *  partly programmed: it is how a torn or weak mark is made solid (docs/LEDGER.md §2.5). */
+export function flashProgramZeros(partition: i32, offset: i32, len: i32): i32 {
+  if (len <= 0 || len > 16) return ERR_VERIFY;
+  fillBytes(scratch, 0, len);
+  const st = boardFlashProgram(partition, offset, scratch, len);
+  if (st < 0) return st;
+  for (let attempt = 0; attempt <= FLASH_READ_RETRIES; attempt++) {
+    const z = flashIsZero(partition, offset, len);
+    if (z != 0) return z < 0 ? z : OK;
+  }
+  return ERR_VERIFY;
+}
+
 export function flashEqualsRetry(partition: i32, offset: i32, src: usize, len: i32): i32 {
   let same = 0;
   for (let attempt = 0; attempt <= FLASH_READ_RETRIES && same == 0; attempt++) {

@@ -16,6 +16,9 @@ export const RECORD_FIXED_BYTES: i32 = 72; // content bytes before the body
 export const RECORD_LINK_AT: i32 = 40;
 export const RECORD_HASHED_FIXED_BYTES: i32 = 40; // bytes 0..39 enter the chain hash
 export const COMMIT_AT: i32 = LEDGER_SLOT_BYTES - 4;
+/** Signal mark (§2.5): 8 bytes, erased = not signalled, any cleared bit = signalled. */
+export const SIGNAL_AT: i32 = 496;
+export const SIGNAL_BYTES: i32 = 8;
 export const KIND_PAYMENT: u16 = 1;
 export const LINK_BYTES: i32 = 32;
 

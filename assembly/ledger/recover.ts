@@ -4,11 +4,13 @@
 import { LEDGER_SECTORS_MAX, LEDGER_ACK_MARKS_MAX, FLASH_READ_RETRIES } from "../limits";
 import { OK, ERR_NOT_CONFIGURED } from "./status";
 import { flashRead, allOnes, copyBytes, fillBytes, PARTITION_LEDGER } from "./flash";
-import { markValid, MARKS_AT, MARK_BYTES, SLOT_BLANK, SLOT_VALID, LINK_BYTES, RECORD_LINK_AT } from "./format";
+import { markValid, MARKS_AT, MARK_BYTES, SLOT_BLANK, SLOT_VALID, LINK_BYTES, RECORD_LINK_AT,
+  SIGNAL_AT } from "./format";
 import { configured, sectorCount, sectorBytes, slotsPerSector } from "./config";
 import { indexClear, indexUpdate } from "./windex";
 import * as st from "./state";
-import { readHeader, readSlot } from "./walk";
+import { readHeader, readSlot, slotOffset } from "./walk";
+import { markKind, solidifyMark, MARK_PARTIAL } from "./signal";
 
 /** Valid sectors in generation order (u16 each). */
 const order: usize = memory.data(LEDGER_SECTORS_MAX * 2, 4);
@@ -93,6 +95,8 @@ function scanSector(s: i32, limit: u32): i32 {
     lastSeq = seq;
     copyBytes(st.head, b + <usize>RECORD_LINK_AT, LINK_BYTES);
     indexUpdate(b + 4, load<u32>(b, 20), seq);
+    // A torn or weak signal mark is a decision already taken (§2.5): make it solid.
+    if (markKind(b + <usize>SIGNAL_AT) == MARK_PARTIAL) solidifyMark(slotOffset(s, slot));
   }
   st.setU32(st.secLast, s, lastSeq);
   return lastNonBlank;

@@ -40,7 +40,11 @@ export function sectorOf(seq: u32): i32 {
   return -1;
 }
 
-/** Leaves record seq in slotBuf: OK (0), ERR_NOT_FOUND or ERR_CORRUPT. */
+/** Partition offset of the slot the last successful locateRecord found. */
+export let locatedAt: i32 = -1;
+
+/** Leaves record seq in slotBuf (and its slot offset in locatedAt): OK (0),
+ *  ERR_NOT_FOUND or ERR_CORRUPT. */
 export function locateRecord(seq: u32): i32 {
   const s = sectorOf(seq);
   if (s < 0) return ERR_NOT_FOUND;
@@ -53,7 +57,10 @@ export function locateRecord(seq: u32): i32 {
     if (c != SLOT_VALID) { bad++; continue; }
     const got = load<u32>(slotBuf);
     if (got < exp || got - exp > bad) continue;
-    if (got == seq) return 0;
+    if (got == seq) {
+      locatedAt = slotOffset(s, slot);
+      return 0;
+    }
     if (got > seq) return ERR_CORRUPT;
     exp = got + 1;
     bad = 0;

@@ -1,4 +1,4 @@
-// ISO/IEC 7816-4 short APDUs of the tap protocol (docs/PROTOCOL.md, "The exchange"):
+// ISO/IEC 7816-4 short APDUs of tap protocol 2 (docs/PROTOCOL.md, "The exchange"):
 // building the three commands and judging every answer. Pure: no board imports, so the
 // unit tests drive it with byte arrays.
 import {
@@ -9,8 +9,8 @@ import { RAPDU_BYTES_MAX } from "../limits";
 import { bytesCopy } from "./bytes";
 
 export const AID_BYTES: i32 = 8;
-/** F0 (proprietary) ‖ "offtap" ‖ major version 01. */
-export const AID: usize = memory.data<u8>([0xF0, 0x6F, 0x66, 0x66, 0x74, 0x61, 0x70, 0x01]);
+/** F0 (proprietary) ‖ "offtap" ‖ major version 02. */
+export const AID: usize = memory.data<u8>([0xF0, 0x6F, 0x66, 0x66, 0x74, 0x61, 0x70, 0x02]);
 
 export const SELECT_APDU_BYTES: i32 = 14;
 export const PAY_COMMAND_BYTES: i32 = 34;
@@ -70,12 +70,16 @@ export function transportDecision(step: i32, rc: i32): i32 {
 
 /**
  * Judges one answer of `rc` bytes at `rx` (status word last) against the data length
- * the step expects. Returns CONTINUE when it is `<dataBytes> 90 00` and, for a data
- * answer, its version byte is 1; otherwise the decision. An error status word must come
- * alone (two bytes); one with data attached is malformed. Length before version: a
- * layout of another length is another major version, which has its own AID.
+ * the step expects (`dataBytes`, or `altDataBytes` when that is not negative: PAY's
+ * answer is an authorization or a re-presentation). Returns CONTINUE when it is
+ * `<data> 90 00` of an expected length and, for a data answer, its version byte is 1;
+ * otherwise the decision. An error status word must come alone (two bytes); one with
+ * data attached is malformed. Length before version: a layout of another length is
+ * another major version, which has its own AID.
  */
-export function judgeResponse(step: i32, rc: i32, rx: usize, dataBytes: i32): i32 {
+export function judgeResponse(
+  step: i32, rc: i32, rx: usize, dataBytes: i32, altDataBytes: i32 = -1,
+): i32 {
   if (rc < 0) return transportDecision(step, rc);
   if (rc < 2 || rc > RAPDU_BYTES_MAX) return MALFORMED;
   const sw = (<u32>load<u8>(rx + <usize>(rc - 2)) << 8) | <u32>load<u8>(rx + <usize>(rc - 1));
@@ -85,7 +89,7 @@ export function judgeResponse(step: i32, rc: i32, rx: usize, dataBytes: i32): i3
     if (sw == SW_CONDITIONS) return WALLET_REFUSED;
     return MALFORMED;
   }
-  if (rc - 2 != dataBytes) return MALFORMED;
+  if (rc - 2 != dataBytes && rc - 2 != altDataBytes) return MALFORMED;
   if (dataBytes > 0 && load<u8>(rx) != 1) return UNSUPPORTED_VERSION;
   return CONTINUE;
 }

@@ -30,11 +30,17 @@ export const LABEL_BYTES: i32 = 14;
 /** Label ‖ bytes[0..67). */
 export const CERT_MESSAGE_BYTES: i32 = LABEL_BYTES + CERT_SIGNED_BYTES;
 
-@inline export function certIssuerKeyId(cert: usize): u32 { return loadBe32(cert + CERT_ISSUER_KEY_ID); }
+@inline export function certIssuerKeyId(cert: usize): u32 {
+  return loadBe32(cert + CERT_ISSUER_KEY_ID);
+}
 @inline export function certCurrency(cert: usize): u32 { return loadBe16(cert + CERT_CURRENCY); }
-@inline export function certOfflineCap(cert: usize): u32 { return loadBe32(cert + CERT_OFFLINE_CAP); }
+@inline export function certOfflineCap(cert: usize): u32 {
+  return loadBe32(cert + CERT_OFFLINE_CAP);
+}
 @inline export function certValidFrom(cert: usize): u32 { return loadBe32(cert + CERT_VALID_FROM); }
-@inline export function certValidUntil(cert: usize): u32 { return loadBe32(cert + CERT_VALID_UNTIL); }
+@inline export function certValidUntil(cert: usize): u32 {
+  return loadBe32(cert + CERT_VALID_UNTIL);
+}
 
 /** Field rules beyond length and version (already judged on the frame): a window that
  *  ends before it starts can never be valid and is an encoding error. */
@@ -43,7 +49,8 @@ export function certCheckShape(cert: usize): i32 {
   return CONTINUE;
 }
 
-/** Writes the issuer-signed message "offtap/cert/v1" ‖ bytes[0..67) to out; returns its length. */
+/** Writes the issuer-signed message "offtap/cert/v1" ‖ bytes[0..67) to out; returns its
+ *  length. */
 export function certSignedMessage(cert: usize, out: usize): i32 {
   bytesCopy(out, CERT_LABEL, LABEL_BYTES);
   bytesCopy(out + <usize>LABEL_BYTES, cert, CERT_SIGNED_BYTES);
@@ -60,7 +67,9 @@ export function certCheckWindow(cert: usize, nowS: u32, toleranceS: u32): i32 {
 }
 
 /** Check 6: the reader's currency and its per-tap limits. */
-export function certCheckPayment(cert: usize, currency: u32, amount: u32, minAmount: u32, maxAmount: u32): i32 {
+export function certCheckPayment(
+  cert: usize, currency: u32, amount: u32, minAmount: u32, maxAmount: u32,
+): i32 {
   if (certCurrency(cert) != currency) return CURRENCY_MISMATCH;
   if (amount < minAmount || amount > maxAmount) return AMOUNT_OUT_OF_LIMITS;
   return CONTINUE;

@@ -28,6 +28,8 @@ export const LEDGER_ERROR: i32 = 38;
 export const NOT_CONFIGURED: i32 = 39;
 export const AMOUNT_REQUIRED: i32 = 40;
 export const READER_FAULT: i32 = 41;
+export const RETAP_PROOF_INVALID: i32 = 42;
+export const ALREADY_USED: i32 = 43;
 
 /** "No decision yet": internal, never returned by tap. */
 export const CONTINUE: i32 = -1;

@@ -6,7 +6,8 @@ import {
   CLOCK_DRIFT_TOLERANCE_S_MAX,
 } from "../limits";
 import {
-  INIT_OK, ERR_CONFIG_LENGTH, ERR_CONFIG_MAGIC, ERR_CONFIG_VERSION, ERR_CONFIG_CRC, ERR_CONFIG_FIELD,
+  INIT_OK, ERR_CONFIG_LENGTH, ERR_CONFIG_MAGIC, ERR_CONFIG_VERSION, ERR_CONFIG_CRC,
+  ERR_CONFIG_FIELD,
   ERR_CONFIG_KEY,
 } from "./codes";
 import { loadLe16, loadLe32, bytesCopy, bytesEqual, bytesAllZero } from "./bytes";
@@ -40,14 +41,21 @@ export let nfcTimeoutMs: i32 = 0;
 let ledgerBlockBytes: i32 = 0;
 
 @inline export function readerIdPtr(): usize { return block + 8; }
-@inline export function keyIdAt(i: i32): u32 { return loadLe32(block + <usize>(CONFIG_HEADER_BYTES + i * CONFIG_KEY_BYTES)); }
-@inline export function keyPtrAt(i: i32): usize { return block + <usize>(CONFIG_HEADER_BYTES + i * CONFIG_KEY_BYTES + 4); }
-@inline export function ledgerBlockPtr(): usize { return block + <usize>(CONFIG_HEADER_BYTES + keyCount * CONFIG_KEY_BYTES); }
+@inline export function keyIdAt(i: i32): u32 {
+  return loadLe32(block + <usize>(CONFIG_HEADER_BYTES + i * CONFIG_KEY_BYTES));
+}
+@inline export function keyPtrAt(i: i32): usize {
+  return block + <usize>(CONFIG_HEADER_BYTES + i * CONFIG_KEY_BYTES + 4);
+}
+@inline export function ledgerBlockPtr(): usize {
+  return block + <usize>(CONFIG_HEADER_BYTES + keyCount * CONFIG_KEY_BYTES);
+}
 @inline export function ledgerBlockLen(): i32 { return ledgerBlockBytes; }
 
 /** Slot of the provisioned issuer key with this id, or -1. */
 export function keySlotOf(id: u32): i32 {
-  for (let i = 0; i < keyCount; i++) if (keyIdAt(i) == id) return i; // keyCount ≤ REGISTERED_KEYS_MAX
+  // keyCount ≤ REGISTERED_KEYS_MAX
+  for (let i = 0; i < keyCount; i++) if (keyIdAt(i) == id) return i;
   return -1;
 }
 
@@ -59,9 +67,13 @@ function checkFrame(p: usize, len: i32, ledgerBytes: i32): i32 {
   if (loadLe16(p + 4) != CONFIG_VERSION) return ERR_CONFIG_VERSION;
   const k = <i32>load<u8>(p + 17);
   const l = <i32>loadLe16(p + 40);
-  if (<i32>loadLe16(p + 6) != len || k < 1 || k > REGISTERED_KEYS_MAX || l != ledgerBytes) return ERR_CONFIG_LENGTH;
-  if (CONFIG_HEADER_BYTES + k * CONFIG_KEY_BYTES + l + CONFIG_CRC_BYTES != len) return ERR_CONFIG_LENGTH;
-  if (crc32(p, len - CONFIG_CRC_BYTES) != loadLe32(p + <usize>(len - CONFIG_CRC_BYTES))) return ERR_CONFIG_CRC;
+  if (<i32>loadLe16(p + 6) != len || k < 1 || k > REGISTERED_KEYS_MAX) return ERR_CONFIG_LENGTH;
+  if (l != ledgerBytes) return ERR_CONFIG_LENGTH;
+  if (CONFIG_HEADER_BYTES + k * CONFIG_KEY_BYTES + l + CONFIG_CRC_BYTES != len) {
+    return ERR_CONFIG_LENGTH;
+  }
+  const crcAt = p + <usize>(len - CONFIG_CRC_BYTES);
+  if (crc32(p, len - CONFIG_CRC_BYTES) != loadLe32(crcAt)) return ERR_CONFIG_CRC;
   return INIT_OK;
 }
 
@@ -83,7 +95,8 @@ function checkFields(p: usize, ledgerAt: usize): i32 {
   if (!bytesAllZero(p + 42, 6)) return ERR_CONFIG_FIELD;
   // One reader identity: the ledger's 16-byte id is the wire's 8-byte id, zero-padded.
   if (!bytesEqual(ledgerAt + LEDGER_READER_ID_AT, p + 8, READER_ID_BYTES)) return ERR_CONFIG_FIELD;
-  if (!bytesAllZero(ledgerAt + LEDGER_READER_ID_AT + <usize>READER_ID_BYTES, LEDGER_READER_ID_BYTES - READER_ID_BYTES)) {
+  const padAt = ledgerAt + LEDGER_READER_ID_AT + <usize>READER_ID_BYTES;
+  if (!bytesAllZero(padAt, LEDGER_READER_ID_BYTES - READER_ID_BYTES)) {
     return ERR_CONFIG_FIELD;
   }
   return INIT_OK;
@@ -94,7 +107,8 @@ function checkKeyIds(p: usize, k: i32): i32 {
   for (let i = 1; i < k; i++) {
     const id = loadLe32(p + <usize>(CONFIG_HEADER_BYTES + i * CONFIG_KEY_BYTES));
     for (let j = 0; j < i; j++) {
-      if (loadLe32(p + <usize>(CONFIG_HEADER_BYTES + j * CONFIG_KEY_BYTES)) == id) return ERR_CONFIG_KEY;
+      const other = loadLe32(p + <usize>(CONFIG_HEADER_BYTES + j * CONFIG_KEY_BYTES));
+      if (other == id) return ERR_CONFIG_KEY;
     }
   }
   return INIT_OK;

@@ -3,8 +3,7 @@
 // are read-only and serve the simulator and the tests.
 import { clockMillis } from "../board/reader";
 import { readerInit } from "./init";
-import { runTap, signalDecline, receiptPtr, receiptLength, receiptWasDelivered } from "./tap";
-import { isAcceptance } from "./codes";
+import { runTap, receiptPtr, receiptLength, receiptWasDelivered } from "./tap";
 
 /** The device ABI version this firmware speaks (boards/ABI.md). */
 const ABI_VERSION: i32 = 1;
@@ -19,14 +18,13 @@ export function init(config: usize, len: i32): i32 { return readerInit(config, l
 /** Runs one tap exchange to its end; returns its decision code (docs/PROTOCOL.md). */
 export function tap(amount: i32): i32 {
   const startMs = clockMillis();
-  const code = runTap(amount);
-  if (!isAcceptance(code)) signalDecline(code);
+  const code = runTap(amount); // gives the decision's signals itself
   lastElapsedMs = clockMillis() - startMs; // u32 arithmetic: correct across the wrap
   return code;
 }
 
 /** The last tap's receipt (46 bytes, docs/PROTOCOL.md): valid when lastReceiptLen() > 0,
- *  i.e. after ACCEPTED or ALREADY_ACCEPTED. */
+ *  i.e. after ACCEPTED, ALREADY_ACCEPTED or ALREADY_USED. */
 export function lastReceiptPtr(): usize { return receiptPtr(); }
 export function lastReceiptLen(): i32 { return receiptLength(); }
 /** 1 when the wallet answered the last RECEIPT with 90 00. */

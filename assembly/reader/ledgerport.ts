@@ -4,9 +4,10 @@ import { ioBuffer } from "../io";
 import { CONFIG_BYTES, denyBytes } from "../ledger/config";
 import { ERR_LEDGER_FULL } from "../ledger/status";
 import {
-  ledgerConfigure as configure, ledgerRecover as recover, ledgerAppend, ledgerFindWallet as findWallet,
+  ledgerConfigure as configure, ledgerRecover as recover, ledgerAppend,
+  ledgerFindWallet as findWallet,
   ledgerReadRecord as readRecord, ledgerChainHead, ledgerDenyContains, ledgerDenyKeyRevoked,
-  ledgerDenyIsStale,
+  ledgerDenyIsStale, ledgerSignalMark, ledgerSignalState,
 } from "../ledger/exports";
 import { LEDGER_FULL, LEDGER_ERROR } from "./codes";
 
@@ -18,7 +19,9 @@ export function ledgerConfigure(p: usize, len: i32): i32 { return configure(p, l
 export function ledgerRecover(): i32 { return recover(); }
 
 /** Appends a payment record; returns its sequence (> 0) or a ledger status (< 0). */
-export function ledgerAppendPayment(walletId: usize, counter: u32, amount: u32, timeS: u32, body: usize, bodyLen: i32): i32 {
+export function ledgerAppendPayment(
+  walletId: usize, counter: u32, amount: u32, timeS: u32, body: usize, bodyLen: i32,
+): i32 {
   return ledgerAppend(walletId, counter, <u64>amount, timeS, body, bodyLen);
 }
 
@@ -61,3 +64,10 @@ export function ledgerDenyStale(nowS: u32): i32 {
 export function ledgerWalletDenied(walletId: usize): i32 {
   return denyBytes == 0 ? 0 : ledgerDenyContains(walletId);
 }
+
+// Signal marks (docs/PROTOCOL.md, "Gate openings"): the gate opens at most once per
+// record, and the mark that says so is durable before the gate is told anything.
+/** Marks record seq signalled: 0 when the mark is durable, a ledger status (< 0) else. */
+export function ledgerMarkSignalled(seq: u32): i32 { return ledgerSignalMark(seq); }
+/** 1 when record seq was signalled, 0 when not, a ledger status (< 0) on a fault. */
+export function ledgerWasSignalled(seq: u32): i32 { return ledgerSignalState(seq); }

@@ -20,9 +20,12 @@ export const REC_HEAD_BYTES: i32 = 72;
 export const REC_KIND_PAYMENT: u32 = 1;
 
 // Receipt.
-export const RECEIPT_VERSION: u8 = 1;
+export const RECEIPT_VERSION: u8 = 2;
 export const OUTCOME_ACCEPTED: u8 = 0;
+/** Re-tap: the gate opened now, the one opening the payment had not had yet. */
 export const OUTCOME_ALREADY_ACCEPTED: u8 = 1;
+/** Re-tap: the gate opened for this payment before and stays shut. */
+export const OUTCOME_ALREADY_USED: u8 = 2;
 export const RCPT_OUTCOME: usize = 1;
 export const RCPT_READER_ID: usize = 2;
 export const RCPT_SEQUENCE: usize = 10;
@@ -71,7 +74,8 @@ export function receiptFromRecord(
   if (load<u32>(rec + REC_AMOUNT + 4) != 0) return LEDGER_ERROR;
   receiptBuild(
     out, outcome, readerId, loadLe32(rec + REC_SEQUENCE), loadLe32(rec + REC_COUNTER),
-    loadLe32(rec + REC_AMOUNT), rec + REC_BODY + BODY_AUTH + AUTH_CURRENCY, loadLe32(rec + REC_TIME),
+    loadLe32(rec + REC_AMOUNT), rec + REC_BODY + BODY_AUTH + AUTH_CURRENCY,
+    loadLe32(rec + REC_TIME),
     rec + REC_LINK,
   );
   return CONTINUE;

@@ -1,8 +1,9 @@
 // The tap state machine (docs/PROTOCOL.md, "Reader checks, in order"): SELECT → checks
-// 2–6 on the certificate → PAY → re-tap path or checks 9–12 → durable append → accept
-// signals → RECEIPT. Every step returns CONTINUE or the decision that ends the tap; the
-// first failing check names it. Static buffers only; three NFC exchanges at most, each
-// bounded by the configured timeout, and every loop below is bounded by a constant.
+// 2–6 on the certificate → PAY → re-tap path or checks 9–12 → durable append → durable
+// signal mark → accept signals → RECEIPT. Every step returns CONTINUE or the decision
+// that ends the tap; the first failing check names it. Static buffers only; three NFC
+// exchanges at most, each bounded by the configured timeout, and every loop below is
+// bounded by a constant.
 import { RAPDU_BYTES_MAX, CAPDU_BYTES_MAX } from "../limits";
 import { nfcTransceive, clockUnixSeconds, randomFill, signal } from "../board/reader";
 import {
@@ -23,16 +24,17 @@ import {
 } from "./cert";
 import {
   AUTH_BYTES, AUTH_SIGNATURE, AUTH_CURRENCY, authCounter, buildPayCommand, authChallengeMatches,
-  authCheckEcho, authCheckCap, authSignedMessage, CHALLENGE_BYTES,
+  authCheckEcho, authCheckCap, authSignedMessage, CHALLENGE_BYTES, PROOF_BYTES,
+  REPRESENTATION_BYTES, proofSignedMessage,
 } from "./auth";
 import { certCacheContains, certCacheInsert } from "./cache";
 import {
-  BODY_AUTH, BODY_CERT, OUTCOME_ACCEPTED, OUTCOME_ALREADY_ACCEPTED, REC_BODY, REC_HEAD_BYTES, REC_TIME,
-  receiptBuild, receiptFromRecord,
+  BODY_AUTH, BODY_CERT, OUTCOME_ACCEPTED, OUTCOME_ALREADY_ACCEPTED, OUTCOME_ALREADY_USED, REC_BODY,
+  REC_HEAD_BYTES, REC_TIME, receiptBuild, receiptFromRecord,
 } from "./receipt";
 import * as cfg from "./config";
 import * as lg from "./ledgerport";
-import { retapAllowed, retapDelivered, retapRecorded } from "./retap";
+import { retapInWindow } from "./retap";
 import { ERR_NOT_FOUND } from "../ledger/status";
 
 /** Payment body appended to the ledger: authorization ‖ certificate (238 bytes), so that
@@ -46,8 +48,11 @@ const tx: usize = memory.data(CAPDU_BYTES_MAX, 16);
 const rx: usize = memory.data(RAPDU_BYTES_MAX, 16);
 /** The 34-byte payment command sent in PAY; the challenge is its first 16 bytes. */
 const command: usize = memory.data(40, 16);
-/** A signed message: label ‖ … (81 bytes for a certificate, 73 for an authorization). */
-const message: usize = memory.data(96, 16);
+/** A signed message: label ‖ … (81 bytes for a certificate, 73 for an authorization,
+ *  129 for a possession proof). */
+const message: usize = memory.data(136, 16);
+/** The possession proof of a re-presentation (docs/PROTOCOL.md, "Re-presentation"). */
+const proof: usize = memory.data(PROOF_BYTES, 16);
 const digest: usize = memory.data(64, 16);
 const certHash: usize = memory.data(CERT_HASH_BYTES, 16);
 /** Issuer key id as the deny list stores it: eight bytes, the u32 as a big-endian u64. */
@@ -59,8 +64,8 @@ let nowS: u32 = 0;
 let amountNow: u32 = 0;
 let receiptReady = false;
 let receiptDelivered = false;
-/** Ledger sequence the current receipt is for (valid while receiptReady). */
-let receiptSeq: u32 = 0;
+/** The PAY answer was a re-presentation (pending authorization ‖ possession proof). */
+let represented = false;
 
 export function setConfigured(v: bool): void { configured = v; }
 export function receiptPtr(): usize { return receipt; }
@@ -94,7 +99,9 @@ function checkIssuer(): i32 {
   if (revoked != 0) return revoked < 0 ? c.LEDGER_ERROR : c.ISSUER_REVOKED;
   if (certCacheContains(certHash)) return c.CONTINUE;
   const len = certSignedMessage(cert, message);
-  if (ed25519VerifyRegistered(slot, message, len, cert + CERT_SIGNATURE) != 0) return c.CERT_SIGNATURE_INVALID;
+  if (ed25519VerifyRegistered(slot, message, len, cert + CERT_SIGNATURE) != 0) {
+    return c.CERT_SIGNATURE_INVALID;
+  }
   certCacheInsert(certHash);
   return c.CONTINUE;
 }
@@ -111,13 +118,17 @@ function checkWalletStanding(): i32 {
 }
 
 /** Check 7: PAY with a fresh challenge; a 107-byte version-1 authorization lands in the
- *  body buffer. Without a random challenge there is no replay protection: no PAY. */
+ *  body buffer, and for a 171-byte re-presentation its possession proof in `proof`.
+ *  Without a random challenge there is no replay protection: no PAY. */
 function requestAuthorization(): i32 {
   if (randomFill(command, CHALLENGE_BYTES) != 0) return c.READER_FAULT;
   buildPayCommand(command, cfg.readerIdPtr(), amountNow, cfg.currency, nowS);
-  const r = judgeResponse(STEP_PAY, exchange(buildPay(tx, command)), rx, AUTH_BYTES);
+  const rc = exchange(buildPay(tx, command));
+  const r = judgeResponse(STEP_PAY, rc, rx, AUTH_BYTES, REPRESENTATION_BYTES);
   if (r != c.CONTINUE) return r;
   bytesCopy(auth, rx, AUTH_BYTES);
+  represented = rc == REPRESENTATION_BYTES + 2;
+  if (represented) bytesCopy(proof, rx + <usize>AUTH_BYTES, PROOF_BYTES);
   return c.CONTINUE;
 }
 
@@ -135,37 +146,73 @@ function checkAuthorization(): i32 {
   return authCheckCap(auth, certOfflineCap(cert));
 }
 
-/** Check 8, the re-tap path: an authorization for another challenge is only good if it
- *  is byte for byte the one recorded for this wallet's counter (same certificate too),
- *  its receipt has not been delivered, and it was recorded within RETAP_WINDOW_S (a
- *  replayed copy of an authorization must not open the gate again). Then the receipt is
- *  rebuilt from that record and nothing is appended. A record already acknowledged and
- *  reclaimed is gone: that is a mismatch, not a flash fault. */
-function recoverRetap(): i32 {
+/** Check 8.1: the re-presented authorization and certificate are byte for byte this
+ *  wallet's last record, recorded within RETAP_WINDOW_S. Returns CONTINUE with the
+ *  record at ledgerRecordPtr() and its sequence in lastFoundSequence(), or the decline.
+ *  A record already acknowledged and reclaimed is gone: a mismatch, not a flash fault. */
+function findRetapRecord(): i32 {
   if (!lg.ledgerFindWallet(cert + CERT_WALLET_ID)) return c.CHALLENGE_MISMATCH;
   if (lg.lastFoundCounter() != authCounter(auth)) return c.CHALLENGE_MISMATCH;
-  const seq = lg.lastFoundSequence();
-  const n = lg.ledgerReadRecord(seq);
+  const n = lg.ledgerReadRecord(lg.lastFoundSequence());
   if (n == ERR_NOT_FOUND) return c.CHALLENGE_MISMATCH;
   if (n < 0) return c.LEDGER_ERROR;
   const rec = lg.ledgerRecordPtr();
-  if (n != REC_HEAD_BYTES + BODY_BYTES || !bytesEqual(rec + REC_BODY, body, BODY_BYTES)) return c.CHALLENGE_MISMATCH;
-  if (!retapAllowed(seq, loadLe32(rec + REC_TIME), nowS)) return c.CHALLENGE_MISMATCH;
-  receiptSeq = seq;
-  const r = receiptFromRecord(receipt, OUTCOME_ALREADY_ACCEPTED, cfg.readerIdPtr(), rec, n, BODY_BYTES);
+  if (n != REC_HEAD_BYTES + BODY_BYTES) return c.CHALLENGE_MISMATCH;
+  if (!bytesEqual(rec + REC_BODY, body, BODY_BYTES)) return c.CHALLENGE_MISMATCH;
+  if (!retapInWindow(loadLe32(rec + REC_TIME), nowS)) return c.CHALLENGE_MISMATCH;
+  return c.CONTINUE;
+}
+
+/** Check 8.2: the wallet holds its key now — the proof signs this tap's payment command
+ *  and names the re-presented authorization by its signature. Only re-taps pay for it. */
+function checkPossession(): i32 {
+  const len = proofSignedMessage(auth, certHash, command, message);
+  if (ed25519Verify(cert + CERT_WALLET_KEY, message, len, proof) != 0) return c.RETAP_PROOF_INVALID;
+  return c.CONTINUE;
+}
+
+/**
+ * Check 8, the re-tap path (docs/PROTOCOL.md, "Re-taps"): the record must match
+ * (8.1), the wallet must prove possession of its key on this challenge (8.2), and the
+ * gate opens only if the record was never signalled (8.3) — marking it first, durably.
+ * Returns CONTINUE (ALREADY_ACCEPTED: open now), ALREADY_USED (receipt only) or the
+ * decline. Nothing is appended: a re-tap never charges.
+ */
+function recoverRetap(): i32 {
+  let r = findRetapRecord();
+  if (r == c.CONTINUE) r = checkPossession();
   if (r != c.CONTINUE) return r;
+  const seq = lg.lastFoundSequence();
+  const state = lg.ledgerWasSignalled(seq);
+  // Acknowledged by clearing since the lookup means settled and gone: as if reclaimed.
+  if (state == ERR_NOT_FOUND) return c.CHALLENGE_MISMATCH;
+  if (state < 0) return c.LEDGER_ERROR;
+  const outcome = state == 1 ? OUTCOME_ALREADY_USED : OUTCOME_ALREADY_ACCEPTED;
+  const rec = lg.ledgerRecordPtr();
+  const recLen = REC_HEAD_BYTES + BODY_BYTES;
+  r = receiptFromRecord(receipt, outcome, cfg.readerIdPtr(), rec, recLen, BODY_BYTES);
+  if (r != c.CONTINUE) return r;
+  if (state == 1) {
+    receiptReady = true;
+    return c.ALREADY_USED;
+  }
+  if (lg.ledgerMarkSignalled(seq) != 0) return c.LEDGER_ERROR;
   receiptReady = true;
   return c.CONTINUE;
 }
 
-/** Check 13: the durable append. Only its success may lead to an accept signal. */
+/** Check 13: the durable append, then the durable signal mark. Only their success may
+ *  lead to an accept signal. A failed mark leaves the payment in the ledger, unsignalled
+ *  and without a receipt: the wallet keeps it pending, and its re-tap gets the one
+ *  opening (docs/PROTOCOL.md, "Gate openings"). */
 function commitPayment(): i32 {
-  const seq = lg.ledgerAppendPayment(cert + CERT_WALLET_ID, authCounter(auth), amountNow, nowS, body, BODY_BYTES);
+  const walletId = cert + CERT_WALLET_ID;
+  const counter = authCounter(auth);
+  const seq = lg.ledgerAppendPayment(walletId, counter, amountNow, nowS, body, BODY_BYTES);
   if (seq <= 0) return lg.appendDecision(seq);
-  retapRecorded(<u32>seq);
-  receiptSeq = <u32>seq;
+  if (lg.ledgerMarkSignalled(<u32>seq) != 0) return c.LEDGER_ERROR;
   receiptBuild(
-    receipt, OUTCOME_ACCEPTED, cfg.readerIdPtr(), <u32>seq, authCounter(auth), amountNow,
+    receipt, OUTCOME_ACCEPTED, cfg.readerIdPtr(), <u32>seq, counter, amountNow,
     auth + AUTH_CURRENCY, nowS, lg.ledgerChainHeadPtr(),
   );
   receiptReady = true;
@@ -193,7 +240,6 @@ export function signalDecline(code: i32): void {
 function sendReceipt(): void {
   const rc = exchange(buildReceipt(tx, receipt));
   receiptDelivered = judgeResponse(STEP_RECEIPT, rc, rx, 0) == c.CONTINUE;
-  if (receiptDelivered) retapDelivered(receiptSeq);
 }
 
 /** The accepted ending shared by a new payment and a recovered re-tap. */
@@ -216,11 +262,26 @@ function chooseAmount(amountArg: i32): i32 {
   return c.CONTINUE;
 }
 
-/** Runs one tap to its decision; signals an acceptance itself (after the append),
- *  leaves decline signals to the caller. */
+/** ALREADY_USED: a decline for the gate, a receipt for the wallet (outcome 2), so that
+ *  it can settle its pending authorization. The signals come first, as for any decline. */
+function finishUsed(): i32 {
+  signalDecline(c.ALREADY_USED);
+  sendReceipt();
+  return c.ALREADY_USED;
+}
+
+/** Runs one tap to its decision and gives its signals: an acceptance's after the
+ *  append and the mark, a decline's at the end. */
 export function runTap(amountArg: i32): i32 {
+  const code = decideTap(amountArg);
+  if (!c.isAcceptance(code) && code != c.ALREADY_USED) signalDecline(code);
+  return code;
+}
+
+function decideTap(amountArg: i32): i32 {
   receiptReady = false;
   receiptDelivered = false;
+  represented = false;
   if (!configured) return c.NOT_CONFIGURED;
   let r = chooseAmount(amountArg);
   if (r != c.CONTINUE) return r;
@@ -230,10 +291,12 @@ export function runTap(amountArg: i32): i32 {
   if (r == c.CONTINUE) r = checkWalletStanding();
   if (r == c.CONTINUE) r = requestAuthorization();
   if (r != c.CONTINUE) return r;
-  if (!authChallengeMatches(auth, command)) {
+  if (represented) {
     r = recoverRetap();
+    if (r == c.ALREADY_USED) return finishUsed();
     return r == c.CONTINUE ? finishAccepted(c.ALREADY_ACCEPTED) : r;
   }
+  if (!authChallengeMatches(auth, command)) return c.CHALLENGE_MISMATCH;
   r = checkAuthorization();
   if (r == c.CONTINUE) r = commitPayment();
   return r == c.CONTINUE ? finishAccepted(c.ACCEPTED) : r;

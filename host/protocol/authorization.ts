@@ -1,10 +1,14 @@
-// PAY command data (34 bytes) and payment authorization (107 bytes),
-// docs/PROTOCOL.md "2. PAY".
+// PAY command data (34 bytes), payment authorization (107 bytes) and re-presentation
+// (171 bytes), docs/PROTOCOL.md "2. PAY".
 import {
   AUTHORIZATION_BYTES, AUTHORIZATION_SIGNED_BYTES, AUTH_LABEL, CERT_HASH_BYTES, CHALLENGE_BYTES,
-  PAYMENT_COMMAND_BYTES, READER_ID_BYTES, SIGNATURE_BYTES,
+  PAYMENT_COMMAND_BYTES, POSSESSION_PROOF_BYTES, READER_ID_BYTES, REPRESENTATION_BYTES, RETAP_LABEL,
+  SIGNATURE_BYTES,
 } from "./constants.ts";
-import { ProtocolError, checkBytes, checkLength, checkUint, concatBytes, readU16, readU32, writeU16, writeU32 } from "./bytes.ts";
+import {
+  ProtocolError, checkBytes, checkLength, checkUint, concatBytes, readU16, readU32, writeU16,
+  writeU32,
+} from "./bytes.ts";
 
 export interface PaymentCommand {
   challenge: Uint8Array;
@@ -78,7 +82,9 @@ export function encodeAuthorizationBody(a: AuthorizationBody): Uint8Array {
 }
 
 /** `"offtap/auth/v1" ‖ certHash ‖ bytes[0..43)` — what the wallet signs. */
-export function authorizationSignedMessage(certHashBytes: Uint8Array, a: AuthorizationBody): Uint8Array {
+export function authorizationSignedMessage(
+  certHashBytes: Uint8Array, a: AuthorizationBody,
+): Uint8Array {
   checkBytes("certHash", certHashBytes, CERT_HASH_BYTES);
   return concatBytes(AUTH_LABEL, certHashBytes, encodeAuthorizationBody(a));
 }
@@ -91,11 +97,14 @@ export function encodeAuthorization(a: Authorization): Uint8Array {
   return out;
 }
 
-export function decodeAuthorization(bytes: Uint8Array, options: { strictVersion?: boolean } = {}): Authorization {
+export function decodeAuthorization(
+  bytes: Uint8Array, options: { strictVersion?: boolean } = {},
+): Authorization {
   checkLength("authorization", bytes, AUTHORIZATION_BYTES);
   const version = bytes[0]!;
   if ((options.strictVersion ?? true) && version !== 1) {
-    throw new ProtocolError("authorization.version", `unsupported version ${version} (this codec speaks 1)`);
+    const what = `unsupported version ${version} (this codec speaks 1)`;
+    throw new ProtocolError("authorization.version", what);
   }
   return {
     version,
@@ -103,5 +112,39 @@ export function decodeAuthorization(bytes: Uint8Array, options: { strictVersion?
     counter: readU32(bytes, 35),
     cumulative: readU32(bytes, 39),
     walletSignature: bytes.slice(43, 107),
+  };
+}
+
+/**
+ * `"offtap/retap/v2" ‖ certHash ‖ command ‖ authorization[43..107)` (129 bytes): what the
+ * wallet signs to prove it holds its key when it re-presents `authorization` in answer
+ * to the PAY that carried `command` (docs/PROTOCOL.md, "Re-presentation").
+ */
+export function possessionProofMessage(
+  certHashBytes: Uint8Array, command: PaymentCommand, authorization: Uint8Array,
+): Uint8Array {
+  checkBytes("certHash", certHashBytes, CERT_HASH_BYTES);
+  checkLength("authorization", authorization, AUTHORIZATION_BYTES);
+  const signature = authorization.subarray(AUTHORIZATION_SIGNED_BYTES, AUTHORIZATION_BYTES);
+  return concatBytes(RETAP_LABEL, certHashBytes, encodePaymentCommand(command), signature);
+}
+
+export interface Representation {
+  /** The pending authorization, byte for byte as first sent. */
+  authorization: Uint8Array;
+  possessionProof: Uint8Array;
+}
+
+export function encodeRepresentation(r: Representation): Uint8Array {
+  checkLength("representation.authorization", r.authorization, AUTHORIZATION_BYTES);
+  checkBytes("representation.possessionProof", r.possessionProof, POSSESSION_PROOF_BYTES);
+  return concatBytes(r.authorization, r.possessionProof);
+}
+
+export function decodeRepresentation(bytes: Uint8Array): Representation {
+  checkLength("representation", bytes, REPRESENTATION_BYTES);
+  return {
+    authorization: bytes.slice(0, AUTHORIZATION_BYTES),
+    possessionProof: bytes.slice(AUTHORIZATION_BYTES, REPRESENTATION_BYTES),
   };
 }

@@ -1,9 +1,14 @@
-// Every fixed number of tap protocol v1 (docs/PROTOCOL.md), in one place.
+// Every fixed number of tap protocol 2 (docs/PROTOCOL.md), in one place.
 
+/** The major protocol version, carried in the AID. */
+export const PROTOCOL_MAJOR = 2;
+/** Version byte of certificates and authorizations (unchanged since protocol 1). */
 export const PROTOCOL_VERSION = 1;
+/** Version byte of receipts (2 since protocol 2 added outcome 2). */
+export const RECEIPT_VERSION = 2;
 
-/** `F0` proprietary AID, ASCII "offtap", major version 01. */
-export const AID = Uint8Array.of(0xf0, 0x6f, 0x66, 0x66, 0x74, 0x61, 0x70, 0x01);
+/** `F0` proprietary AID, ASCII "offtap", major version 02. */
+export const AID = Uint8Array.of(0xf0, 0x6f, 0x66, 0x66, 0x74, 0x61, 0x70, PROTOCOL_MAJOR);
 
 export const CERTIFICATE_BYTES = 131;
 export const CERTIFICATE_SIGNED_BYTES = 67;
@@ -11,6 +16,9 @@ export const PAYMENT_COMMAND_BYTES = 34;
 export const AUTHORIZATION_BYTES = 107;
 export const AUTHORIZATION_SIGNED_BYTES = 43;
 export const RECEIPT_BYTES = 46;
+/** A re-presentation: the pending authorization ‖ a 64-byte possession proof. */
+export const POSSESSION_PROOF_BYTES = 64;
+export const REPRESENTATION_BYTES = 107 + POSSESSION_PROOF_BYTES;
 export const CERT_HASH_BYTES = 16;
 
 export const WALLET_ID_BYTES = 16;
@@ -23,6 +31,7 @@ export const RECORD_HASH_BYTES = 16;
 /** Domain-separation labels: a signature of one kind never verifies as another. */
 export const CERT_LABEL = new TextEncoder().encode("offtap/cert/v1");
 export const AUTH_LABEL = new TextEncoder().encode("offtap/auth/v1");
+export const RETAP_LABEL = new TextEncoder().encode("offtap/retap/v2");
 
 /** Validity-window tolerance each side, for reader clock drift. */
 export const CLOCK_DRIFT_TOLERANCE_S = 300;
@@ -40,6 +49,7 @@ export const SHORT_RESPONSE_DATA_MAX = 256;
 
 export const RECEIPT_OUTCOME_ACCEPTED = 0;
 export const RECEIPT_OUTCOME_ALREADY_ACCEPTED = 1;
+export const RECEIPT_OUTCOME_ALREADY_USED = 2;
 
 /** ISO/IEC 7816-4 status words used by the protocol. */
 export const SW = {

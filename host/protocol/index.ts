@@ -1,4 +1,4 @@
-// Tap protocol v1 host codec (docs/PROTOCOL.md): every structure, strictly validated.
+// Tap protocol 2 host codec (docs/PROTOCOL.md): every structure, strictly validated.
 export * from "./bytes.ts";
 export * from "./constants.ts";
 export * from "./reasons.ts";

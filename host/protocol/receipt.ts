@@ -1,10 +1,13 @@
 // Receipt (46 bytes), docs/PROTOCOL.md "3. RECEIPT".
-import { READER_ID_BYTES, RECEIPT_BYTES, RECORD_HASH_BYTES } from "./constants.ts";
-import { ProtocolError, checkBytes, checkLength, checkUint, readU16, readU32, writeU16, writeU32 } from "./bytes.ts";
+import { READER_ID_BYTES, RECEIPT_BYTES, RECEIPT_VERSION, RECORD_HASH_BYTES } from "./constants.ts";
+import {
+  ProtocolError, checkBytes, checkLength, checkUint, readU16, readU32, writeU16, writeU32,
+} from "./bytes.ts";
 
 export interface Receipt {
   version: number;
-  /** 0 accepted now, 1 already accepted (re-tap). */
+  /** 0 accepted now, 1 already accepted (re-tap, gate opened now), 2 already used
+   *  (re-tap, the gate opened before and stays shut). */
   outcome: number;
   readerId: Uint8Array;
   sequence: number;
@@ -17,7 +20,9 @@ export interface Receipt {
 
 export function encodeReceipt(r: Receipt): Uint8Array {
   checkUint("receipt.version", r.version, 8);
-  if (r.outcome !== 0 && r.outcome !== 1) throw new ProtocolError("receipt.outcome", `must be 0 or 1, got ${r.outcome}`);
+  if (!isOutcome(r.outcome)) {
+    throw new ProtocolError("receipt.outcome", `must be 0, 1 or 2, got ${r.outcome}`);
+  }
   checkBytes("receipt.readerId", r.readerId, READER_ID_BYTES);
   checkUint("receipt.sequence", r.sequence, 32);
   checkUint("receipt.counter", r.counter, 32);
@@ -40,9 +45,16 @@ export function encodeReceipt(r: Receipt): Uint8Array {
 
 export function decodeReceipt(bytes: Uint8Array): Receipt {
   checkLength("receipt", bytes, RECEIPT_BYTES);
-  if (bytes[0] !== 1) throw new ProtocolError("receipt.version", `unsupported version ${bytes[0]} (this codec speaks 1)`);
-  if (bytes[1] !== 0 && bytes[1] !== 1) throw new ProtocolError("receipt.outcome", `must be 0 or 1, got ${bytes[1]}`);
-  if (bytes[28] !== 0 || bytes[29] !== 0) throw new ProtocolError("receipt.reserved", "bytes 28–29 must be zero");
+  if (bytes[0] !== RECEIPT_VERSION) {
+    const what = `unsupported version ${bytes[0]} (this codec speaks ${RECEIPT_VERSION})`;
+    throw new ProtocolError("receipt.version", what);
+  }
+  if (!isOutcome(bytes[1]!)) {
+    throw new ProtocolError("receipt.outcome", `must be 0, 1 or 2, got ${bytes[1]}`);
+  }
+  if (bytes[28] !== 0 || bytes[29] !== 0) {
+    throw new ProtocolError("receipt.reserved", "bytes 28–29 must be zero");
+  }
   return {
     version: bytes[0]!,
     outcome: bytes[1]!,
@@ -54,4 +66,8 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
     readerTime: readU32(bytes, 24),
     recordHash: bytes.slice(30, 46),
   };
+}
+
+function isOutcome(v: number): boolean {
+  return v === 0 || v === 1 || v === 2;
 }

@@ -5,6 +5,9 @@ import { decodeTapCommand, parseResponse, RESPONSE_DATA_BYTES, swHex } from "./a
 import { statusWordName, SW } from "./constants.ts";
 import { decodeCertificate } from "./certificate.ts";
 import { decodeAuthorization } from "./authorization.ts";
+import { AUTHORIZATION_BYTES, REPRESENTATION_BYTES } from "./constants.ts";
+
+const OUTCOME_NAMES = ["accepted", "already accepted", "already used"];
 
 function errText(err: unknown): string {
   return err instanceof ProtocolError ? err.message : String(err);
@@ -17,11 +20,14 @@ export function summarizeCommand(bytes: Uint8Array): string {
       case "SELECT": return `SELECT AID ${toHex(c.aid)}`;
       case "PAY": {
         const p = c.payment;
-        return `PAY amount ${p.amount} cur ${p.currency} reader ${toHex(p.readerId)} time ${p.readerTime} challenge ${toHex(p.challenge).slice(0, 8)}…`;
+        const challenge = toHex(p.challenge).slice(0, 8);
+        return `PAY amount ${p.amount} cur ${p.currency} reader ${toHex(p.readerId)} `
+          + `time ${p.readerTime} challenge ${challenge}…`;
       }
       case "RECEIPT": {
         const r = c.receipt;
-        return `RECEIPT ${r.outcome === 0 ? "accepted" : "already accepted"} seq ${r.sequence} counter ${r.counter} amount ${r.amount}`;
+        const outcome = OUTCOME_NAMES[r.outcome] ?? `outcome ${r.outcome}`;
+        return `RECEIPT ${outcome} seq ${r.sequence} counter ${r.counter} amount ${r.amount}`;
       }
     }
   } catch (err) {
@@ -39,11 +45,18 @@ export function summarizeResponse(step: ExchangeStep, bytes: Uint8Array): string
   try {
     if (step === "SELECT") {
       const c = decodeCertificate(r.data, { strictVersion: false, strictWindow: false });
-      return `certificate v${c.version} wallet ${toHex(c.walletId).slice(0, 8)}… issuer ${c.issuerKeyId} cap ${c.offlineCap} cur ${c.currency} valid ${c.validFrom}…${c.validUntil}`;
+      const wallet = toHex(c.walletId).slice(0, 8);
+      return `certificate v${c.version} wallet ${wallet}… issuer ${c.issuerKeyId} `
+        + `cap ${c.offlineCap} cur ${c.currency} valid ${c.validFrom}…${c.validUntil}`;
     }
     if (step === "PAY") {
-      const a = decodeAuthorization(r.data, { strictVersion: false });
-      return `authorization v${a.version} amount ${a.amount} counter ${a.counter} cumulative ${a.cumulative} challenge ${toHex(a.challenge).slice(0, 8)}…`;
+      const again = r.data.length === REPRESENTATION_BYTES;
+      const data = again ? r.data.subarray(0, AUTHORIZATION_BYTES) : r.data;
+      const a = decodeAuthorization(data, { strictVersion: false });
+      const what = again ? "re-presented authorization (with possession proof)" : "authorization";
+      const challenge = toHex(a.challenge).slice(0, 8);
+      return `${what} v${a.version} amount ${a.amount} counter ${a.counter} `
+        + `cumulative ${a.cumulative} challenge ${challenge}…`;
     }
     return r.data.length === 0 ? "OK" : `OK with ${r.data.length} unexpected data bytes`;
   } catch (err) {

@@ -2,9 +2,10 @@
 // honest and not, including a phone pulled away before the receipt and tapped again.
 // Every tap runs through the real firmware; each one carries the decision
 // docs/PROTOCOL.md prescribes, so the demo can show whether the firmware agreed.
-import { type ReasonName, toHex } from "../protocol/index.ts";
+import { type ReasonName, type Receipt, toHex } from "../protocol/index.ts";
 import type { Misbehaviour, SimWallet } from "./wallet.ts";
 import { SimWorld, type CertKind } from "./world.ts";
+import { PowerCut } from "./board.ts";
 import { verifyBatchFile, type FileCheck } from "../ledger/batch.ts";
 
 export interface GateTap {
@@ -38,56 +39,124 @@ export interface ScenarioResult {
 }
 
 interface Rider { name: string; kind?: CertKind; cap?: number }
-interface Step { rider: string; what: string; expected: ReasonName; misbehave?: Misbehaviour; pauseMs?: number }
+interface Step {
+  rider: string;
+  what: string;
+  expected: ReasonName;
+  misbehave?: Misbehaviour;
+  pauseMs?: number;
+  /** Before this step the rider pays and the power fails between the payment's write and
+   *  the gate; the reader reboots, and this step is the rider's re-tap. */
+  powerCutFirst?: boolean;
+}
 
 const RIDERS: Rider[] = [
   { name: "Alice" }, { name: "Bob" }, { name: "Carol" }, { name: "Dave", kind: "cert-expired" },
-  { name: "Erin" }, { name: "Frank", cap: 400 }, { name: "Mallory" }, { name: "a visitor" },
+  { name: "Erin" }, { name: "Frank", cap: 400 }, { name: "Grace" }, { name: "Mallory" },
+  { name: "a visitor" },
 ];
 
 const STEPS: Step[] = [
   { rider: "Alice", what: "taps her phone", expected: "ACCEPTED" },
   { rider: "Bob", what: "taps his phone", expected: "ACCEPTED" },
-  { rider: "Bob", what: "replays that authorization (its receipt arrived)", expected: "CHALLENGE_MISMATCH", misbehave: "replay-old-auth" },
-  { rider: "Carol", what: "pulls her phone away before the receipt", expected: "ACCEPTED", misbehave: "vanish-before-receipt" },
-  { rider: "Carol", what: "taps again: same receipt, not charged twice", expected: "ALREADY_ACCEPTED", pauseMs: 1_500 },
+  {
+    rider: "Bob", what: "replays that authorization (its receipt arrived)",
+    expected: "CHALLENGE_MISMATCH", misbehave: "replay-old-auth",
+  },
+  {
+    rider: "Carol", what: "pulls her phone away before the receipt", expected: "ACCEPTED",
+    misbehave: "vanish-before-receipt",
+  },
+  {
+    rider: "Carol", what: "taps again: her receipt, not charged twice, the gate stays shut",
+    expected: "ALREADY_USED", pauseMs: 1_500,
+  },
   { rider: "Dave", what: "taps with an expired certificate", expected: "CERT_EXPIRED" },
   { rider: "Erin", what: "taps her phone", expected: "ACCEPTED" },
-  { rider: "Erin", what: "replays her wallet counter", expected: "COUNTER_REPLAYED", misbehave: "reuse-counter" },
-  { rider: "a visitor", what: "taps a phone without the offtap app", expected: "WRONG_AID", misbehave: "no-app" },
+  {
+    rider: "Grace",
+    what: "pays as the power fails before the gate opens; after the reboot her re-tap "
+      + "opens it once",
+    expected: "ALREADY_ACCEPTED", powerCutFirst: true,
+  },
+  {
+    rider: "Erin", what: "replays her wallet counter", expected: "COUNTER_REPLAYED",
+    misbehave: "reuse-counter",
+  },
+  {
+    rider: "a visitor", what: "taps a phone without the offtap app", expected: "WRONG_AID",
+    misbehave: "no-app",
+  },
   { rider: "Frank", what: "taps with 250 of his 400 offline cap", expected: "ACCEPTED" },
-  { rider: "Frank", what: "taps again: his wallet refuses to exceed its cap", expected: "WALLET_REFUSED" },
-  { rider: "Mallory", what: "signs for another reader", expected: "READER_ID_MISMATCH", misbehave: "other-reader" },
-  { rider: "Mallory", what: "leaves before her phone answers", expected: "WALLET_VANISHED", misbehave: "vanish-after-select" },
+  {
+    rider: "Frank", what: "taps again: his wallet refuses to exceed its cap",
+    expected: "WALLET_REFUSED",
+  },
+  {
+    rider: "Mallory", what: "signs for another reader", expected: "READER_ID_MISMATCH",
+    misbehave: "other-reader",
+  },
+  {
+    rider: "Mallory", what: "leaves before her phone answers", expected: "WALLET_VANISHED",
+    misbehave: "vanish-after-select",
+  },
   { rider: "Alice", what: "comes back through the gate", expected: "ACCEPTED" },
 ];
 
 export async function runGateScenario(seed: number): Promise<ScenarioResult> {
   const world = new SimWorld({ seed, mode: "gate", fare: 250, captureLogs: false });
   const wallets = new Map<string, SimWallet>();
-  for (const r of RIDERS) wallets.set(r.name, world.createWallet({ kind: r.kind ?? "honest", offlineCap: r.cap ?? 5_000 }));
+  for (const r of RIDERS) {
+    const spec = { kind: r.kind ?? "honest", offlineCap: r.cap ?? 5_000 };
+    wallets.set(r.name, world.createWallet(spec));
+  }
   const taps: GateTap[] = [];
   for (const [i, s] of STEPS.entries()) {
     const wallet = wallets.get(s.rider)!;
     world.idle(s.pauseMs ?? 4_000);
     if (s.misbehave !== undefined) wallet.once(s.misbehave);
+    if (s.powerCutFirst === true) payThroughPowerCut(world, wallet);
     const r = world.tap(wallet);
     taps.push({
-      step: i + 1, rider: s.rider, what: s.what, expected: s.expected, decision: r.decision, reason: r.reason,
-      ok: r.reason === s.expected, simulatedMs: r.simulatedMs, firmwareMicros: Math.round(r.hostMicros),
-      receipt: r.receipt === undefined ? undefined : { sequence: r.receipt.sequence, counter: r.receipt.counter, outcome: r.receipt.outcome, recordHash: toHex(r.receipt.recordHash) },
+      step: i + 1, rider: s.rider, what: s.what, expected: s.expected, decision: r.decision,
+      reason: r.reason, ok: r.reason === s.expected, simulatedMs: r.simulatedMs,
+      firmwareMicros: Math.round(r.hostMicros), receipt: receiptView(r.receipt),
     });
   }
   const ledgerRecords = world.reader.exports.ledgerNextSeq() - 1;
-  const accepted = taps.filter((t) => t.reason === "ACCEPTED").length;
+  // One record per new acceptance, and one for each payment written before a power cut.
+  const cutPayments = STEPS.filter((s) => s.powerCutFirst === true).length;
+  const accepted = taps.filter((t) => t.reason === "ACCEPTED").length + cutPayments;
   const exported = exportLedger(world);
   const check = verifyBatchFile(exported, world.deviceKey.publicKey);
-  const exportOk = check.signatureOk && check.chainOk && check.sequenceOk && check.records === ledgerRecords;
+  const chainOk = check.signatureOk && check.chainOk && check.sequenceOk;
+  const exportOk = chainOk && check.records === ledgerRecords;
   return {
-    seed, readerId: toHex(world.readerId), fare: world.config.fare, currency: world.config.currency, taps, ledgerRecords,
+    seed, readerId: toHex(world.readerId), fare: world.config.fare,
+    currency: world.config.currency, taps, ledgerRecords,
     export: { bytes: exported.length, check, devicePublicKey: toHex(world.deviceKey.publicKey) },
     ok: taps.every((t) => t.ok) && ledgerRecords === accepted && exportOk,
   };
+}
+
+function receiptView(rc: Receipt | undefined): GateTap["receipt"] {
+  if (rc === undefined) return undefined;
+  const recordHash = toHex(rc.recordHash);
+  return { sequence: rc.sequence, counter: rc.counter, outcome: rc.outcome, recordHash };
+}
+
+/** The rider pays; the power goes after the record is written and before its signal mark
+ *  (no gate opened); the reader boots again and the rider taps a few seconds later. */
+function payThroughPowerCut(world: SimWorld, wallet: SimWallet): void {
+  world.armSignalMarkFault("cut");
+  try {
+    world.tap(wallet);
+  } catch (err) {
+    if (!(err instanceof PowerCut)) throw err;
+  }
+  const rc = world.reboot();
+  if (rc !== 0) throw new Error(`reader init after the power cut failed with status ${rc}`);
+  world.idle(5_000);
 }
 
 /** Every unacknowledged record, as the firmware's signed batches back to back. The

@@ -3,9 +3,13 @@
 // instance on the same board, so flash survives a reboot and RAM does not.
 import { readFileSync } from "node:fs";
 import { firmwarePath } from "../firmware/paths.ts";
-import { SimBoard, FirmwareAbort, type SignalEvent, type ExchangeEvent, type LogEvent } from "./board.ts";
+import {
+  SimBoard, FirmwareAbort, type SignalEvent, type ExchangeEvent, type LogEvent,
+} from "./board.ts";
 import { ABI_VERSION } from "./abi.ts";
-import { decodeTapCommand, type Receipt, reasonName, isAcceptance, ProtocolError } from "../protocol/index.ts";
+import {
+  decodeTapCommand, type Receipt, reasonName, isAcceptance, ProtocolError,
+} from "../protocol/index.ts";
 
 export interface ReaderExports {
   memory: WebAssembly.Memory;
@@ -33,7 +37,9 @@ export interface ReaderExports {
   lastReceiptDelivered(): number;
 }
 
-const REQUIRED_EXPORTS = ["memory", "abiVersion", "ioBufferPtr", "ioBufferBytes", "init", "tap"] as const;
+const REQUIRED_EXPORTS = [
+  "memory", "abiVersion", "ioBufferPtr", "ioBufferBytes", "init", "tap",
+] as const;
 
 const moduleCache = new Map<string, WebAssembly.Module>();
 
@@ -42,7 +48,11 @@ export function readerModule(wasmPath: string = firmwarePath): WebAssembly.Modul
   let m = moduleCache.get(wasmPath);
   if (m === undefined) {
     let bytes: Buffer;
-    try { bytes = readFileSync(wasmPath); } catch { throw new Error(`cannot read ${wasmPath}: build the firmware first (make build)`); }
+    try {
+      bytes = readFileSync(wasmPath);
+    } catch {
+      throw new Error(`cannot read ${wasmPath}: build the firmware first (make build)`);
+    }
     m = new WebAssembly.Module(Uint8Array.from(bytes));
     moduleCache.set(wasmPath, m);
   }
@@ -52,7 +62,8 @@ export function readerModule(wasmPath: string = firmwarePath): WebAssembly.Modul
 /** Does this build export the reader (tap/init)? Tests skip with a clear message when not. */
 export function firmwareHasReader(wasmPath: string = firmwarePath): boolean {
   try {
-    const names = new Set(WebAssembly.Module.exports(readerModule(wasmPath)).map((e: { name: string }) => e.name));
+    const exported = WebAssembly.Module.exports(readerModule(wasmPath));
+    const names = new Set(exported.map((e: { name: string }) => e.name));
     return REQUIRED_EXPORTS.every((n) => names.has(n));
   } catch {
     return false;
@@ -75,18 +86,28 @@ export interface TapResult {
   hostMicros: number;
 }
 
+/** What the flash-program interceptor decides: let the program run (`undefined`), fail it
+ *  with a status without touching flash, or throw (e.g. a PowerCut before it starts). */
+export type ProgramHook = (partition: number, offset: number, len: number) => number | undefined;
+
 export class SimReader {
   exports!: ReaderExports;
+  /** Fault injection between flash programs (survives reboots; clear it to stop). */
+  beforeProgram: ProgramHook | undefined;
   private io = 0;
   private ioBytes = 0;
 
-  constructor(readonly board: SimBoard, private readonly module: WebAssembly.Module = readerModule()) {
+  constructor(
+    readonly board: SimBoard,
+    private readonly module: WebAssembly.Module = readerModule(),
+  ) {
     this.boot();
   }
 
   /** A fresh instance on the same board: RAM is lost, flash is kept (a power cycle). */
   boot(): void {
-    const instance = new WebAssembly.Instance(this.module, this.board.imports());
+    const imports = this.interceptPrograms(this.board.imports());
+    const instance = new WebAssembly.Instance(this.module, imports);
     const e = instance.exports as unknown as ReaderExports;
     for (const name of REQUIRED_EXPORTS) {
       if (!(name in e)) throw new Error(`firmware does not export '${name}' (boards/ABI.md)`);
@@ -94,21 +115,39 @@ export class SimReader {
     this.exports = e;
     this.board.attach(e.memory);
     const v = e.abiVersion();
-    if (v !== ABI_VERSION) throw new Error(`firmware speaks ABI ${v}; this board implements ABI ${ABI_VERSION}`);
+    if (v !== ABI_VERSION) {
+      throw new Error(`firmware speaks ABI ${v}; this board implements ABI ${ABI_VERSION}`);
+    }
     this.io = e.ioBufferPtr();
     this.ioBytes = e.ioBufferBytes();
     this.board.clock.reboot();
   }
 
+  /** Routes env.flashProgram through `beforeProgram`, so a test can fail or cut power
+   *  at a chosen program (say, between a record's append and its signal mark). */
+  private interceptPrograms(imports: WebAssembly.Imports): WebAssembly.Imports {
+    const env = imports["env"] as Record<string, unknown>;
+    type Program = (partition: number, offset: number, ptr: number, len: number) => number;
+    const program = env["flashProgram"] as Program;
+    env["flashProgram"] = (partition: number, offset: number, ptr: number, len: number): number => {
+      const r = this.beforeProgram?.(partition, offset, len);
+      return r !== undefined ? r : program(partition, offset, ptr, len);
+    };
+    return imports;
+  }
+
   /** Copies bytes into the I/O buffer and returns their offset. */
   put(bytes: Uint8Array, offset = 0): number {
-    if (offset + bytes.length > this.ioBytes) throw new RangeError(`${bytes.length} bytes do not fit the ${this.ioBytes}-byte I/O buffer`);
+    if (offset + bytes.length > this.ioBytes) {
+      throw new RangeError(`${bytes.length} bytes do not fit the ${this.ioBytes}-byte I/O buffer`);
+    }
     new Uint8Array(this.exports.memory.buffer).set(bytes, this.io + offset);
     return this.io + offset;
   }
 
   get(offset: number, len: number): Uint8Array {
-    return new Uint8Array(this.exports.memory.buffer).slice(this.io + offset, this.io + offset + len);
+    const at = this.io + offset;
+    return new Uint8Array(this.exports.memory.buffer).slice(at, at + len);
   }
 
   init(config: Uint8Array): number {
@@ -157,7 +196,9 @@ export class SimReader {
   }
 }
 
-function receiptOf(exchanges: readonly ExchangeEvent[]): { receipt: Receipt | undefined; receiptBytes: Uint8Array | undefined } {
+interface SentReceipt { receipt: Receipt | undefined; receiptBytes: Uint8Array | undefined }
+
+function receiptOf(exchanges: readonly ExchangeEvent[]): SentReceipt {
   for (const x of exchanges) {
     if (x.tx[1] !== 0x52) continue;
     try {

@@ -2,19 +2,24 @@
 // and answers R-APDU bytes exactly as docs/PROTOCOL.md says an honest wallet does
 // (including the re-tap rules), and can misbehave on request.
 import {
-  AUTHORIZATION_BYTES, type Authorization, type PaymentCommand, type Receipt, CERTIFICATE_BYTES, CommandError,
-  PROTOCOL_VERSION, SW, authorizationSignedMessage, certHash, decodeAuthorization, decodeCertificate,
-  decodeTapCommand, encodeAuthorization, encodeResponse, equalBytes, toHex, ProtocolError,
+  AUTHORIZATION_BYTES, type Authorization, type PaymentCommand, type Receipt, CERTIFICATE_BYTES,
+  CommandError, PROTOCOL_VERSION, SW, authorizationSignedMessage, certHash, decodeAuthorization,
+  decodeCertificate,
+  decodeTapCommand, encodeAuthorization, encodeRepresentation, encodeResponse, equalBytes, toHex,
+  ProtocolError, possessionProofMessage,
 } from "../protocol/index.ts";
 import { Ed25519Key } from "../issuer/ed25519.ts";
 import type { Rng } from "./rng.ts";
 
 /** Per-tap misbehaviours (the certificate-level ones are built into the certificate). */
 export const MISBEHAVIOURS = [
-  "replay-old-auth", "exceed-cap", "cumulative-below-amount", "wrong-key", "other-reader", "other-amount",
-  "other-currency", "other-time", "reuse-counter", "auth-version", "slow-select", "slow-pay",
-  "vanish-after-select", "vanish-after-pay", "vanish-before-receipt", "no-app", "garbage", "truncated",
-  "oversized", "bad-status", "refuse", "garbage-auth", "truncated-auth",
+  "replay-old-auth", "exceed-cap", "cumulative-below-amount", "wrong-key", "other-reader",
+  "other-amount", "other-currency", "other-time", "reuse-counter", "auth-version", "slow-select",
+  "slow-pay", "vanish-after-select", "vanish-after-pay", "vanish-before-receipt", "no-app",
+  "garbage", "truncated", "oversized", "bad-status", "refuse", "garbage-auth", "truncated-auth",
+  // Re-tap abuse (docs/PROTOCOL.md, "Re-taps"): answer RECEIPT with 69 85 instead of
+  // 90 00; re-present a pending authorization bare, without its possession proof.
+  "withhold-receipt-ack", "bare-retap",
 ] as const;
 export type Misbehaviour = (typeof MISBEHAVIOURS)[number];
 
@@ -22,7 +27,8 @@ export type WalletReply =
   | { kind: "answer"; bytes: Uint8Array; latencyMs: number }
   /** The wallet leaves the field `afterMs` into this exchange; the reader sees ERR_FIELD_LOST. */
   | { kind: "vanish"; afterMs: number }
-  /** No answer before `latencyMs` (the field turns that into a timeout when it exceeds the reader's). */
+  /** No answer before `latencyMs` (the field turns that into a timeout when it exceeds the
+   *  reader's). */
   | { kind: "late"; bytes: Uint8Array; latencyMs: number };
 
 interface Pending {
@@ -43,6 +49,9 @@ export interface WalletOptions {
   slowLatencyMs?: number;
   name?: string;
   rng?: Rng;
+  /** A passback attacker: re-presents its pending authorization at every tap and never
+   *  gives it up (an honest wallet burns it after one unanswered re-presentation). */
+  neverBurns?: boolean;
 }
 
 const HISTORY_MAX = 8; // authorizations kept for replay misbehaviour
@@ -73,9 +82,12 @@ export class SimWallet {
   private receiptThisSession = false;
   private vanished = false;
   private burnedCount = 0;
+  private readonly neverBurns: boolean;
 
   constructor(o: WalletOptions) {
-    if (o.certificate.length !== CERTIFICATE_BYTES) throw new RangeError(`certificate must be ${CERTIFICATE_BYTES} bytes`);
+    if (o.certificate.length !== CERTIFICATE_BYTES) {
+      throw new RangeError(`certificate must be ${CERTIFICATE_BYTES} bytes`);
+    }
     this.certificate = Uint8Array.from(o.certificate);
     this.certHash = certHash(this.certificate);
     const cert = decodeCertificate(this.certificate, { strictVersion: false, strictWindow: false });
@@ -87,6 +99,22 @@ export class SimWallet {
     this.slowLatencyMs = o.slowLatencyMs ?? 5_000;
     this.name = o.name ?? `wallet ${this.walletIdHex.slice(0, 8)}`;
     this.rng = o.rng;
+    this.neverBurns = o.neverBurns ?? false;
+  }
+
+  /**
+   * A second phone holding copies of `victim`'s certificate and pending authorizations
+   * (read off its storage or off the air) but not its key: `key` is the copier's own.
+   * Its re-presentations carry proofs by the wrong key (docs/PROTOCOL.md, "Re-taps").
+   */
+  static copyOf(victim: SimWallet, key: Ed25519Key, name = `copy of ${victim.name}`): SimWallet {
+    const copy = new SimWallet({
+      certificate: victim.certificate, key, latencyMs: victim.latencyMs, name, neverBurns: true,
+    });
+    for (const [reader, p] of victim.pendings) {
+      copy.pendings.set(reader, { ...p, bytes: Uint8Array.from(p.bytes) });
+    }
+    return copy;
   }
 
   /**
@@ -97,8 +125,12 @@ export class SimWallet {
    */
   recertify(certificate: Uint8Array): void {
     const cert = decodeCertificate(certificate, { strictVersion: false, strictWindow: false });
-    if (toHex(cert.walletId) !== this.walletIdHex) throw new Error("recertify: another wallet's certificate");
-    if (this.pendings.size > 0) throw new Error("recertify: pending authorizations are bound to the current certificate");
+    if (toHex(cert.walletId) !== this.walletIdHex) {
+      throw new Error("recertify: another wallet's certificate");
+    }
+    if (this.pendings.size > 0) {
+      throw new Error("recertify: pending authorizations are bound to the current certificate");
+    }
     this.certificate = Uint8Array.from(certificate);
     this.certHash = certHash(this.certificate);
     this.offlineCap = cert.offlineCap;
@@ -136,7 +168,7 @@ export class SimWallet {
    */
   endSession(): void {
     const p = this.presentedPending;
-    if (p !== undefined && !this.receiptThisSession) {
+    if (p !== undefined && !this.receiptThisSession && !this.neverBurns) {
       this.pendings.delete(p.readerIdHex);
       this.burnedCount++;
     }
@@ -150,8 +182,8 @@ export class SimWallet {
     try {
       cmd = decodeTapCommand(capdu);
     } catch (err) {
-      if (err instanceof CommandError) return this.answer(encodeResponse(new Uint8Array(0), err.sw));
-      if (err instanceof ProtocolError) return this.answer(encodeResponse(new Uint8Array(0), SW.WRONG_DATA));
+      if (err instanceof CommandError) return this.status(err.sw);
+      if (err instanceof ProtocolError) return this.status(SW.WRONG_DATA);
       throw err;
     }
     switch (cmd.kind) {
@@ -163,6 +195,16 @@ export class SimWallet {
 
   private answer(bytes: Uint8Array, latencyMs = this.latencyMs): WalletReply {
     return { kind: "answer", bytes, latencyMs };
+  }
+
+  /** A bare status word, no data. */
+  private status(sw: number): WalletReply {
+    return this.answer(encodeResponse(new Uint8Array(0), sw));
+  }
+
+  /** An answer that arrives after `slowLatencyMs` (later than the reader waits). */
+  private late(data: Uint8Array): WalletReply {
+    return { kind: "late", bytes: encodeResponse(data, SW.OK), latencyMs: this.slowLatencyMs };
   }
 
   private vanish(): WalletReply {
@@ -178,10 +220,12 @@ export class SimWallet {
   }
 
   private onSelect(m: Misbehaviour | undefined): WalletReply {
-    if (m === "no-app") return this.answer(encodeResponse(new Uint8Array(0), SW.FILE_NOT_FOUND));
-    if (m === "slow-select") return { kind: "late", bytes: encodeResponse(this.certificate, SW.OK), latencyMs: this.slowLatencyMs };
+    if (m === "no-app") return this.status(SW.FILE_NOT_FOUND);
+    if (m === "slow-select") return this.late(this.certificate);
     if (m === "garbage") return this.answer(this.randomBytes(1 + CERTIFICATE_BYTES));
-    if (m === "truncated") return this.answer(encodeResponse(this.certificate.subarray(0, 100), SW.OK));
+    if (m === "truncated") {
+      return this.answer(encodeResponse(this.certificate.subarray(0, 100), SW.OK));
+    }
     if (m === "oversized") return this.answer(this.randomBytes(600));
     if (m === "bad-status") return this.answer(encodeResponse(this.certificate, 0x6f00));
     this.selected = true;
@@ -189,10 +233,12 @@ export class SimWallet {
   }
 
   private onPay(p: PaymentCommand, m: Misbehaviour | undefined): WalletReply {
-    if (!this.selected) return this.answer(encodeResponse(new Uint8Array(0), SW.CONDITIONS_NOT_SATISFIED));
+    if (!this.selected) return this.status(SW.CONDITIONS_NOT_SATISFIED);
     if (m === "vanish-after-select") return this.vanish();
-    if (m === "refuse") return this.answer(encodeResponse(new Uint8Array(0), SW.CONDITIONS_NOT_SATISFIED));
-    if (m === "garbage-auth") return this.answer(encodeResponse(this.randomBytes(AUTHORIZATION_BYTES), SW.OK));
+    if (m === "refuse") return this.status(SW.CONDITIONS_NOT_SATISFIED);
+    if (m === "garbage-auth") {
+      return this.answer(encodeResponse(this.randomBytes(AUTHORIZATION_BYTES), SW.OK));
+    }
     if (m === "truncated-auth") return this.answer(encodeResponse(this.randomBytes(60), SW.OK));
     if (m === "replay-old-auth" && this.historyList.length > 0) {
       return this.answer(encodeResponse(this.historyList[0]!, SW.OK));
@@ -201,28 +247,38 @@ export class SimWallet {
     const pending = this.pendings.get(readerIdHex);
     let bytes: Uint8Array;
     if (pending !== undefined) {
-      // Re-tap at the reader of a torn exchange: the pending authorization, unchanged.
+      // Re-tap at the reader of a torn exchange: the pending authorization, unchanged,
+      // with a proof that this wallet holds its key on this PAY's challenge.
       this.presentedPending = pending;
-      bytes = pending.bytes;
+      bytes = m === "bare-retap" ? pending.bytes : this.represent(p, pending.bytes);
     } else {
       const signed = this.sign(p, m);
-      if (signed === undefined) return this.answer(encodeResponse(new Uint8Array(0), SW.CONDITIONS_NOT_SATISFIED));
+      if (signed === undefined) return this.status(SW.CONDITIONS_NOT_SATISFIED);
       bytes = signed;
     }
     if (m === "vanish-after-pay") return this.vanish();
-    if (m === "slow-pay") return { kind: "late", bytes: encodeResponse(bytes, SW.OK), latencyMs: this.slowLatencyMs };
+    if (m === "slow-pay") return this.late(bytes);
     return this.answer(encodeResponse(bytes, SW.OK));
+  }
+
+  /** The pending authorization ‖ its possession proof for this PAY (171 bytes). */
+  private represent(p: PaymentCommand, authorization: Uint8Array): Uint8Array {
+    const proof = this.key.sign(possessionProofMessage(this.certHash, p, authorization));
+    return encodeRepresentation({ authorization, possessionProof: proof });
   }
 
   /** Signs a fresh authorization (with any requested lie); undefined = refuse (over the cap). */
   private sign(p: PaymentCommand, m: Misbehaviour | undefined): Uint8Array | undefined {
     let cumulative = this.spentValue + p.amount;
     if (m === "exceed-cap") {
-      if (cumulative <= this.offlineCap) cumulative = Math.min(this.offlineCap + p.amount, 0xffffffff);
+      if (cumulative <= this.offlineCap) {
+        cumulative = Math.min(this.offlineCap + p.amount, 0xffffffff);
+      }
     } else if (cumulative > this.offlineCap) {
       return undefined;
     }
-    const counter = m === "reuse-counter" && this.counterValue > 0 ? this.counterValue : this.counterValue + 1;
+    const reuse = m === "reuse-counter" && this.counterValue > 0;
+    const counter = reuse ? this.counterValue : this.counterValue + 1;
     const body = {
       version: m === "auth-version" ? 2 : PROTOCOL_VERSION,
       challenge: p.challenge,
@@ -233,15 +289,18 @@ export class SimWallet {
       counter,
       cumulative: m === "cumulative-below-amount" ? Math.max(0, p.amount - 1) : cumulative,
     };
-    const key = m === "wrong-key" ? (this.wrongKey ??= new Ed25519Key(this.randomBytes(32))) : this.key;
-    const auth: Authorization = { ...body, walletSignature: key.sign(authorizationSignedMessage(this.certHash, body)) };
+    let key = this.key;
+    if (m === "wrong-key") key = this.wrongKey ??= new Ed25519Key(this.randomBytes(32));
+    const walletSignature = key.sign(authorizationSignedMessage(this.certHash, body));
+    const auth: Authorization = { ...body, walletSignature };
     const bytes = encodeAuthorization(auth);
     this.counterValue = counter;
     if (m === "reuse-counter" || m === "exceed-cap") {
       // A cheating wallet does not keep honest books; it does not mark the payment pending.
     } else {
       this.spentValue += p.amount;
-      this.pendings.set(toHex(p.readerId), { readerIdHex: toHex(p.readerId), counter, amount: p.amount, bytes });
+      const readerIdHex = toHex(p.readerId);
+      this.pendings.set(readerIdHex, { readerIdHex, counter, amount: p.amount, bytes });
     }
     this.historyList.push(bytes);
     if (this.historyList.length > HISTORY_MAX) this.historyList.shift();
@@ -250,16 +309,19 @@ export class SimWallet {
 
   private onReceipt(r: Receipt, m: Misbehaviour | undefined): WalletReply {
     if (m === "vanish-before-receipt") return this.vanish();
+    if (m === "withhold-receipt-ack") {
+      return this.status(SW.CONDITIONS_NOT_SATISFIED);
+    }
     const key = toHex(r.readerId);
     const pending = this.pendings.get(key);
     if (pending === undefined || pending.counter !== r.counter || pending.amount !== r.amount) {
-      return this.answer(encodeResponse(new Uint8Array(0), SW.WRONG_DATA));
+      return this.status(SW.WRONG_DATA);
     }
     this.pendings.delete(key);
     this.receiptThisSession = true;
     this.receiptList.push(r);
     if (this.receiptList.length > RECEIPTS_MAX) this.receiptList.shift();
-    return this.answer(encodeResponse(new Uint8Array(0), SW.OK));
+    return this.status(SW.OK);
   }
 
   /** Decoded view of the wallet's pending authorization at a reader, for tests. */

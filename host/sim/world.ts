@@ -4,9 +4,11 @@
 import { Ed25519Key } from "../issuer/ed25519.ts";
 import { Issuer } from "../issuer/issuer.ts";
 import {
-  CERTIFICATE_BYTES, PROTOCOL_VERSION, certificateSignedMessage, decodeCertificate, encodeCertificate, toHex, type CertificateBody,
+  CERTIFICATE_BYTES, PROTOCOL_VERSION, certificateSignedMessage, decodeCertificate,
+  encodeCertificate, toHex, type CertificateBody,
 } from "../protocol/index.ts";
-import { SimBoard } from "./board.ts";
+import { SimBoard, PowerCut } from "./board.ts";
+import { ERR_IO, PARTITION_LEDGER } from "./abi.ts";
 import { encodeReaderConfig, type FlashGeometry, type ReaderConfig } from "./config.ts";
 import { encodeDenyList, type DenyList } from "./denylist.ts";
 import { SimReader, readerModule, type TapResult } from "./reader.ts";
@@ -17,7 +19,8 @@ import { boardGeometry, type BoardProfile } from "../boards/index.ts";
 
 /** How a wallet's certificate was made: honest, or one of the certificate-level faults. */
 export const CERT_KINDS = [
-  "honest", "cert-expired", "cert-not-yet-valid", "issuer-revoked", "issuer-unknown", "cert-bad-signature",
+  "honest", "cert-expired", "cert-not-yet-valid", "issuer-revoked", "issuer-unknown",
+  "cert-bad-signature",
   "cert-version", "wrong-currency", "denied", "cert-empty-window",
 ] as const;
 export type CertKind = (typeof CERT_KINDS)[number];
@@ -25,11 +28,28 @@ export type CertKind = (typeof CERT_KINDS)[number];
 /** A reader board's flash as the ledger's tools assume it (host/ledger/workload.ts):
  *  256 KiB ledger (64 sectors of 4 KiB, 448 records), 32 KiB deny list, 4 KiB config. */
 export const DEFAULT_GEOMETRY: FlashGeometry = {
-  ledgerBytes: 256 * 1024, sectorBytes: 4096, pageBytes: 256, denyBytes: 32 * 1024, configBytes: 4096,
+  ledgerBytes: 256 * 1024, sectorBytes: 4096, pageBytes: 256, denyBytes: 32 * 1024,
+  configBytes: 4096,
 };
 /** 2026-11-21 00:00:00 UTC: a fixed start so that runs replay to the byte. */
 export const DEFAULT_START_UNIX_S = 1_795_305_600;
 const DAY_S = 86_400;
+
+/** docs/LEDGER.md §2.5: a record's signal mark is the 8 bytes at offset 496 of its
+ *  512-byte slot, programmed on their own after the record is committed. */
+const LEDGER_SLOT_BYTES = 512;
+const SIGNAL_MARK_AT = 496;
+const SIGNAL_MARK_BYTES = 8;
+
+/** Is this flash program the signal mark of a ledger record? */
+export function isSignalMarkProgram(partition: number, offset: number, len: number): boolean {
+  if (partition !== PARTITION_LEDGER || len !== SIGNAL_MARK_BYTES) return false;
+  return offset % LEDGER_SLOT_BYTES === SIGNAL_MARK_AT;
+}
+
+/** A fault between a record's append and its signal mark: the mark's program fails with
+ *  ERR_IO, or the power goes just before it starts (the record is whole, the mark blank). */
+export type SignalMarkFault = "fail" | "cut";
 
 export interface WorldOptions {
   seed: number | string;
@@ -61,6 +81,8 @@ export interface WalletSpec {
   kind?: CertKind;
   offlineCap?: number;
   latencyMs?: number;
+  /** A passback attacker that never gives up a pending authorization (SimWallet). */
+  neverBurns?: boolean;
 }
 
 let simulatedBoard: BoardProfile | undefined;
@@ -121,7 +143,8 @@ export class SimWorld {
       amountMax: o.amountMax ?? d?.amountMax ?? 10_000,
       driftToleranceS: o.driftToleranceS ?? d?.driftToleranceS ?? 300,
       nfcTimeoutMs: o.nfcTimeoutMs ?? d?.nfcTimeoutMs ?? 100,
-      issuerKeys: [...this.issuers, this.revokedIssuer].map((i) => ({ keyId: i.keyId, publicKey: i.publicKey })),
+      issuerKeys: [...this.issuers, this.revokedIssuer]
+        .map((i) => ({ keyId: i.keyId, publicKey: i.publicKey })),
       geometry,
       denyMaxAgeS: o.denyMaxAgeS ?? d?.denyMaxAgeS ?? 7 * DAY_S,
       deviceSecretKey: this.deviceKey.secretKey(),
@@ -131,17 +154,24 @@ export class SimWorld {
     this.configBytes = encodeReaderConfig(this.config);
     this.board = new SimBoard({
       seed: o.seed, geometry, startUnixSeconds: o.startUnixSeconds ?? DEFAULT_START_UNIX_S,
-      flashSeed: this.rng.derive("flash").nextU32(), captureLogs: o.captureLogs ?? true, frameErrorRate: o.frameErrorRate ?? 0,
+      flashSeed: this.rng.derive("flash").nextU32(), captureLogs: o.captureLogs ?? true,
+      frameErrorRate: o.frameErrorRate ?? 0,
     });
     this.reader = new SimReader(this.board, readerModule(o.wasmPath));
     this.recorder = o.recorder;
     if (o.provision ?? true) {
       const rc = this.reader.init(this.configBytes);
       this.recorder?.init(this.configBytes, rc);
-      if (rc !== 0) throw new Error(`reader init refused the simulated configuration: status ${rc} (seed ${String(o.seed)})`);
+      const seed = String(o.seed);
+      if (rc !== 0) {
+        const what = `reader init refused the simulated configuration: status ${rc}`;
+        throw new Error(`${what} (seed ${seed})`);
+      }
       if ((o.installDenyList ?? true) && geometry.denyBytes > 0) {
         const dr = this.installDenyList();
-        if (dr !== 0) throw new Error(`reader refused the simulated deny list: status ${dr} (seed ${String(o.seed)})`);
+        if (dr !== 0) {
+          throw new Error(`reader refused the simulated deny list: status ${dr} (seed ${seed})`);
+        }
       }
     }
   }
@@ -159,33 +189,51 @@ export class SimWorld {
     let validFrom = now - 30 * DAY_S;
     let validUntil = now + 365 * DAY_S;
     if (kind === "cert-expired") { validFrom = now - 400 * DAY_S; validUntil = now - tol - 60; }
-    if (kind === "cert-not-yet-valid") { validFrom = now + tol + 60; validUntil = now + 365 * DAY_S; }
-    const issuer = kind === "issuer-revoked" ? this.revokedIssuer : kind === "issuer-unknown" ? this.unknownIssuer : this.issuers[r.below(this.issuers.length)]!;
+    if (kind === "cert-not-yet-valid") {
+      validFrom = now + tol + 60;
+      validUntil = now + 365 * DAY_S;
+    }
+    const issuer = this.issuerFor(kind, r);
     const request = {
       walletId, walletPublicKey: walletKey.publicKey, offlineCap: spec.offlineCap ?? 5_000,
       currency: kind === "wrong-currency" ? 840 : this.config.currency, validFrom, validUntil,
       version: kind === "cert-version" ? 2 : PROTOCOL_VERSION,
     };
     // An issuer never signs an empty window (Issuer.certify refuses it); forge one by hand.
-    const bytes = kind === "cert-empty-window" ? signRaw(issuer, { ...request, validUntil: validFrom }) : issuer.certify(request).bytes;
+    const bytes = kind === "cert-empty-window"
+      ? signRaw(issuer, { ...request, validUntil: validFrom })
+      : issuer.certify(request).bytes;
     const certificate = Uint8Array.from(bytes);
-    if (kind === "cert-bad-signature") certificate[CERTIFICATE_BYTES - 1] = certificate[CERTIFICATE_BYTES - 1]! ^ 0x01;
+    if (kind === "cert-bad-signature") certificate[CERTIFICATE_BYTES - 1]! ^= 0x01;
     const wallet = new SimWallet({
       certificate, key: walletKey, latencyMs: spec.latencyMs ?? 10 + r.below(15),
-      slowLatencyMs: this.config.nfcTimeoutMs + 50, rng: r.derive(`wallet-${toHex(walletId)}`), name: `${kind} ${toHex(walletId).slice(0, 8)}`,
+      slowLatencyMs: this.config.nfcTimeoutMs + 50, rng: r.derive(`wallet-${toHex(walletId)}`),
+      name: `${kind} ${toHex(walletId).slice(0, 8)}`,
+      neverBurns: spec.neverBurns ?? false,
     });
     if (kind === "denied") this.denyWallets([walletId]);
     this.wallets.push(wallet);
     return wallet;
   }
 
+  /** The issuer of a new certificate: a fault's own issuer, else a random honest one
+   *  (drawn only then, so the wallet stream stays as it was). */
+  private issuerFor(kind: CertKind, r: Rng): Issuer {
+    if (kind === "issuer-revoked") return this.revokedIssuer;
+    if (kind === "issuer-unknown") return this.unknownIssuer;
+    return this.issuers[r.below(this.issuers.length)]!;
+  }
+
   /** The wallet goes online: its issuer certifies its key again with a fresh cap and window. */
   recertify(wallet: SimWallet, offlineCap: number): void {
-    const old = decodeCertificate(wallet.certificate, { strictVersion: false, strictWindow: false });
-    const issuer = [...this.issuers, this.revokedIssuer, this.unknownIssuer].find((i) => i.keyId === old.issuerKeyId) ?? this.issuers[0]!;
+    const lenient = { strictVersion: false, strictWindow: false };
+    const old = decodeCertificate(wallet.certificate, lenient);
+    const all = [...this.issuers, this.revokedIssuer, this.unknownIssuer];
+    const issuer = all.find((i) => i.keyId === old.issuerKeyId) ?? this.issuers[0]!;
     const now = this.now();
     wallet.recertify(issuer.certify({
-      walletId: old.walletId, walletPublicKey: old.walletPublicKey, offlineCap, currency: old.currency,
+      walletId: old.walletId, walletPublicKey: old.walletPublicKey, offlineCap,
+      currency: old.currency,
       validFrom: now - DAY_S, validUntil: now + 365 * DAY_S,
     }).bytes);
   }
@@ -249,6 +297,22 @@ export class SimWorld {
     return e.ledgerAcknowledge(this.reader.put(ack), ack.length);
   }
 
+  /**
+   * Arms a fault on the next `count` signal-mark programs (docs/PROTOCOL.md, "Gate
+   * openings"); later programs run normally. A "cut" throws PowerCut out of the tap in
+   * progress: reboot() afterwards, as a board does when its power comes back.
+   */
+  armSignalMarkFault(kind: SignalMarkFault, count = 1): void {
+    let left = count;
+    this.reader.beforeProgram = (partition, offset, len): number | undefined => {
+      if (left === 0 || !isSignalMarkProgram(partition, offset, len)) return undefined;
+      left--;
+      if (left === 0) this.reader.beforeProgram = undefined;
+      if (kind === "fail") return ERR_IO;
+      throw new PowerCut(this.board.flash.stats.programs + 1, "program");
+    };
+  }
+
   /** Power cycle: a fresh firmware instance on the same flash, provisioned again. */
   reboot(): number {
     this.reader.boot();
@@ -272,5 +336,6 @@ export function installDenyImage(reader: SimReader, image: Uint8Array, chunkByte
 /** Signs whatever body it is given, bypassing the issuer's own checks (fault injection). */
 function signRaw(issuer: Issuer, r: Omit<CertificateBody, "issuerKeyId">): Uint8Array {
   const body: CertificateBody = { ...r, issuerKeyId: issuer.keyId };
-  return encodeCertificate({ ...body, issuerSignature: issuer.key.sign(certificateSignedMessage(body)) });
+  const issuerSignature = issuer.key.sign(certificateSignedMessage(body));
+  return encodeCertificate({ ...body, issuerSignature });
 }

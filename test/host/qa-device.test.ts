@@ -61,7 +61,9 @@ test("offtap vectors run --engine device passes every committed tap and crypto v
     const n = tapeDoc.tapes.length + cryptoCount();
     assert.deepEqual(JSON.parse(r.stdout), { total: n, passed: n, failed: 0, failures: [] });
     assert.ok(emu.requests > tapeDoc.tapes.length * 5, "the vectors went over the serial line");
-    assert.match(readFileSync(junit, "utf8"), /<testsuite name="exchanges \(device\)" tests="46" failures="0"/);
+    const tests = tapeDoc.tapes.length;
+    const suite = `<testsuite name="exchanges (device)" tests="${tests}" failures="0"`;
+    assert.ok(readFileSync(junit, "utf8").includes(suite), `JUnit has ${suite}`);
   });
 });
 
@@ -90,7 +92,9 @@ test("identify reports the firmware's ABI and the SHA-256 of the flashed image",
       assert.equal(id.board, "esp32-gate-pn532");
       assert.equal(id.abi, 1);
       assert.equal(id.protocol, 1);
-      assert.equal(id.firmwareSha256, createHash("sha256").update(readFileSync(firmwarePath)).digest("hex"));
+      assert.equal(
+        id.firmwareSha256, createHash("sha256").update(readFileSync(firmwarePath)).digest("hex"),
+      );
       // selftest lines answer as docs/SELFTEST.md says (FIPS 180-4 "abc").
       assert.equal(await c.selftest("sha512 616263"),
         "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");

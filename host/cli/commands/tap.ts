@@ -14,7 +14,20 @@ import type { ExchangeEvent, SignalEvent } from "../../sim/board.ts";
 import { LED_NAMES, SIGNAL_KIND_NAMES, nfcStatusName } from "../../sim/abi.ts";
 import {
   type ExchangeStep, reasonInfo, reasonName, summarizeCommand, summarizeResponse, toHex, isAcceptance,
+  type Receipt,
 } from "../../protocol/index.ts";
+
+/** Receipt outcomes (docs/PROTOCOL.md, "RECEIPT"). */
+const OUTCOMES = [
+  "accepted now", "already accepted (gate opened now)", "already used (gate stays shut)",
+];
+
+/** The receipt row of the transcript. */
+function receiptLine(rc: Receipt | undefined): string {
+  if (rc === undefined) return "none";
+  const outcome = OUTCOMES[rc.outcome] ?? `outcome ${rc.outcome}`;
+  return `seq ${rc.sequence}, counter ${rc.counter}, ${outcome}, record ${toHex(rc.recordHash)}`;
+}
 
 const HELP = `usage: offtap tap [--scenario NAME] [--seed S] [--board ID] [--json] [--record FILE]
        offtap tap --list
@@ -108,7 +121,7 @@ function printTap(r: TapResult, expected: string): void {
     ["reason", info?.description ?? "not in docs/PROTOCOL.md"],
     ["expected", r.reason === expected ? green(expected) : yellow(expected)],
     ["signals", r.signals.map(signalText).join(", ") || "none"],
-    ["receipt", r.receipt === undefined ? "none" : `seq ${r.receipt.sequence}, counter ${r.receipt.counter}, ${r.receipt.outcome === 0 ? "accepted now" : "already accepted"}, record ${toHex(r.receipt.recordHash)}`],
+    ["receipt", receiptLine(r.receipt)],
     ["tap time", `${r.simulatedMs} ms simulated (radio), ${(r.hostMicros / 1000).toFixed(2)} ms in the firmware on this host`],
   ];
   for (const [k, v] of rows) console.log(`${bold(k.padEnd(9))} ${v}`);
@@ -138,6 +151,10 @@ export const command: Command = {
     if (scenario === undefined) throw new UsageError(`unknown scenario '${name}' (see offtap tap --list)`);
     const seed = intFlag("seed", values.seed, 1, 0xffffffff);
     try { setSimulatedBoard(values.board === undefined ? undefined : loadBoard(values.board)); } catch (e) { throw new UsageError((e as BoardError).message); }
+    if (values.record !== undefined && !scenario.tape) {
+      throw new UsageError(`scenario ${scenario.name} cuts power or fails a program mid-tap, `
+        + "which a tape cannot replay (record another scenario)");
+    }
     const recorder = values.record === undefined ? undefined : new TapeRecorder();
     const run = scenario.run(seed, { recorder });
     if (recorder !== undefined && values.record !== undefined) {
