@@ -29,6 +29,7 @@ export class HsuLink {
   private lastAnswer: Uint8Array | undefined;
   private lineFreeAtMs = 0;
   private port: SerialPort | undefined;
+  private readonly queue: { bytes: Uint8Array; gen: number; thenSleep: boolean; dueAtMs: number }[] = [];
   /** Frames answered, for the emulator's report. */
   commands = 0;
 
@@ -105,17 +106,29 @@ export class HsuLink {
     this.send(frame, gen, thenSleep);
   }
 
-  /** Writes `bytes` when the line is free and they would have been clocked out. */
+  /** Writes `bytes` when the line is free and they would have been clocked out; writes
+   *  leave in the order they were queued. */
   private send(bytes: Uint8Array, gen: number, thenSleep = false): void {
     const now = Date.now();
-    this.lineFreeAtMs = Math.max(this.lineFreeAtMs, now) + bytes.length * byteMs(this.o.baud) * this.o.timeScale;
-    const write = (): void => {
-      if (gen !== this.generation && bytes !== ACK_FRAME) return;
-      this.port?.write(Buffer.from(bytes));
-      if (thenSleep) this.chip.sleepNow();
-    };
-    const delay = this.lineFreeAtMs - now;
-    if (delay < 1) write();
-    else setTimeout(write, delay);
+    const lineMs = bytes.length * byteMs(this.o.baud) * this.o.timeScale;
+    this.lineFreeAtMs = Math.max(this.lineFreeAtMs, now) + lineMs;
+    this.queue.push({ bytes, gen, thenSleep, dueAtMs: this.lineFreeAtMs });
+    if (this.queue.length === 1) this.drain();
+  }
+
+  private drain(): void {
+    for (;;) {
+      const w = this.queue[0];
+      if (w === undefined) return;
+      const delay = w.dueAtMs - Date.now();
+      if (delay >= 1) {
+        setTimeout(() => this.drain(), delay);
+        return;
+      }
+      this.queue.shift();
+      if (w.gen !== this.generation && w.bytes !== ACK_FRAME) continue; // aborted meanwhile
+      this.port?.write(Buffer.from(w.bytes));
+      if (w.thenSleep) this.chip.sleepNow();
+    }
   }
 }
