@@ -15,9 +15,10 @@ import { command as image } from "./commands/image.ts";
 import { command as cashout } from "./commands/cashout.ts";
 import { command as flash } from "./commands/flash.ts";
 import { command as nfc } from "./commands/nfc.ts";
+import { command as wallet } from "./commands/wallet.ts";
 
 const commands: readonly Command[] = [
-  demo, tap, sim, issuer, ledger, vectors, serve, image, clear, history, cashout, flash, nfc,
+  demo, tap, sim, issuer, ledger, vectors, serve, image, clear, history, cashout, flash, nfc, wallet,
 ];
 
 function usage(): string {

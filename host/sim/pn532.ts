@@ -38,9 +38,10 @@ export class Pn532Front {
     };
   }
 
-  /** A new tap: the next exchange activates whatever is in the field. */
-  beginTap(): void {
-    this.activated = false;
+  /** A new tap: the next exchange activates whatever is in the field, unless the reader
+   *  loop already activated the card (`activated`). */
+  beginTap(activated = false): void {
+    this.activated = activated;
     this.tried = false;
     this.events = [];
     this.timings = { transceiveMs: 0, linkMs: 0, exchanges: 0 };

@@ -35,6 +35,8 @@ options:
   --scenario NAME  instead: the wallet of a scenario of \`offtap tap --list\`, after the
                    taps that set the scenario up (the reader replays them from the seed)
   --cycle          when every wallet has tapped, start again (for benchmarks)
+  --vanish-at K    fault: each wallet leaves the field during exchange K of its tap
+                   (0 SELECT, 1 PAY, 2 RECEIPT)
   --hold N         polls a released wallet stays in the field, a phone held to the
                    reader (default 0)
   --baud N         HSU baud rate, for byte timing (default 115200)
@@ -51,7 +53,7 @@ const HSU_BAUDS = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 12
 async function emulate(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     port: { type: "string", multiple: true }, pty: { type: "boolean" }, seed: { type: "string" },
-    wallets: { type: "string" }, scenario: { type: "string" }, cycle: { type: "boolean" }, hold: { type: "string" },
+    wallets: { type: "string" }, scenario: { type: "string" }, cycle: { type: "boolean" }, hold: { type: "string" }, "vanish-at": { type: "string" },
     baud: { type: "string" }, "time-scale": { type: "string" }, verbose: { type: "boolean" }, help: { type: "boolean" },
   });
   if (values.help) { console.log(HELP); return EXIT_OK; }
@@ -78,7 +80,8 @@ async function emulate(argv: string[]): Promise<number> {
   try {
     emu = await startEmulator({
       ports, seed: intFlag("seed", values.seed, 1, 0xffffffff), wallets: intFlag("wallets", values.wallets, 1, EMULATOR_WALLETS_MAX),
-      scenario: values.scenario, baud, timeScale, holdPolls: intFlag("hold", values.hold, 0, 1000), cycle: values.cycle === true, log,
+      scenario: values.scenario, baud, timeScale, holdPolls: intFlag("hold", values.hold, 0, 1000),
+      vanishAt: values["vanish-at"] === undefined ? undefined : intFlag("vanish-at", values["vanish-at"], 0, 15), cycle: values.cycle === true, log,
     });
   } catch (e) {
     await pty?.close();

@@ -10,7 +10,9 @@ export type CardAnswer =
   /** The card left the field `afterMs` into the exchange. */
   | { kind: "vanish"; afterMs: number }
   /** No answer within the frame waiting time (a target-mode PN532 whose host is silent). */
-  | { kind: "silent" };
+  | { kind: "silent" }
+  /** The answer was damaged on the air (the chip reports a CRC error). */
+  | { kind: "garbled" };
 
 export interface EmuCard {
   readonly label: string;
@@ -40,6 +42,13 @@ export class WalletCard implements EmuCard {
   readonly ats = PHONE_ATS;
   private uidBytes = new Uint8Array(4);
   private active = false;
+  private exchangesThisSession = 0;
+  /** Fault injection: the phone is taken away during this exchange of each session
+   *  (0 = the first, SELECT); the wallet never sees that command. */
+  vanishAt: number | undefined;
+  /** Fault injection: draws whether an exchange is damaged on the air (the scenario's
+   *  simulated field's seeded transmission errors). */
+  garble: (() => boolean) | undefined;
 
   constructor(readonly wallet: SimWallet, private readonly rng: Rng) {
     this.label = wallet.name;
@@ -55,6 +64,7 @@ export class WalletCard implements EmuCard {
     this.uidBytes = Uint8Array.of(0x08, ...this.rng.bytes(3));
     this.wallet.beginSession();
     this.active = true;
+    this.exchangesThisSession = 0;
   }
 
   release(): void {
@@ -64,6 +74,8 @@ export class WalletCard implements EmuCard {
   }
 
   async exchange(capdu: Uint8Array): Promise<CardAnswer> {
+    if (this.exchangesThisSession++ === this.vanishAt) return { kind: "vanish", afterMs: 1 };
+    if (this.garble?.() === true) return { kind: "garbled" };
     const r: WalletReply = this.wallet.receive(capdu);
     if (r.kind === "vanish") return { kind: "vanish", afterMs: r.afterMs };
     return { kind: "answer", bytes: r.bytes, latencyMs: r.latencyMs };

@@ -7,7 +7,7 @@ import {
   CMD, DIAG_COMMUNICATION, DIAG_ECHO_BACK, DIAG_PRESENCE, EXCHANGE_DATA_MAX, FIRMWARE_VERSION, PARAM_AUTO_RATS,
   RETRIES_FOREVER, RF_FIELD, RF_MAX_RETRIES, RF_MAX_RETRY_COM, RF_TIMINGS, BRTY_106A, SAK_ISO14443_4, fwtMs,
 } from "../pn532/commands.ts";
-import { ST_CONTEXT, ST_OK, ST_TIMEOUT, STATUS_MI } from "../pn532/status.ts";
+import { ST_CONTEXT, ST_CRC, ST_OK, ST_TIMEOUT, STATUS_MI } from "../pn532/status.ts";
 import type { CardAnswer, EmuCard } from "./card.ts";
 import type { EmuField } from "./field.ts";
 import { TargetMode } from "./target.ts";
@@ -188,12 +188,14 @@ export class Pn532Chip {
     this.chainedCommand = undefined;
   }
 
-  /** Polls for one type A target with the configured retries; the card activated, if any. */
+  /** Polls for one type A target with the configured retries; the card activated, if any.
+   *  With finite retries the field is asked once per command (arrivals and departures are
+   *  counted in polls, host/nfc/emulator/field.ts) and the retries only cost their time. */
   private async activate(signal: AbortSignal): Promise<EmuCard | "aborted" | undefined> {
     this.dropTarget();
     if (!this.fieldOn) return undefined;
     const forever = this.retriesPassive === RETRIES_FOREVER;
-    for (let attempt = 0; forever || attempt <= this.retriesPassive; attempt++) {
+    for (;;) {
       const card = this.field.poll();
       if (card !== undefined) {
         if (!(await sleep(this.scaled(ACTIVATION_MS), signal))) return "aborted";
@@ -201,11 +203,12 @@ export class Pn532Chip {
         this.o.log?.(`activated ${card.label}`);
         return card;
       }
-      if (!(await sleep(this.scaled(POLL_ATTEMPT_MS), signal))) return "aborted";
-      if (forever && !this.field.mayArrive()) await this.field.changed(signal);
+      const attempts = forever ? 1 : this.retriesPassive + 1;
+      if (!(await sleep(this.scaled(attempts * POLL_ATTEMPT_MS), signal))) return "aborted";
+      if (!forever) return undefined;
+      if (!this.field.mayArrive()) await this.field.changed(signal);
       if (signal.aborted) return "aborted";
     }
-    return undefined;
   }
 
   /** Target data of an activated type A card: Tg, SENS_RES, SEL_RES, NFCID1, ATS. */
@@ -297,6 +300,10 @@ export class Pn532Chip {
       this.o.log?.(`${card.label} left the field`);
       if (!(await sleep(this.scaled(Math.max(timeoutMs, r.afterMs)), signal))) return "aborted";
       return answer(CMD.InDataExchange, [ST_TIMEOUT]);
+    }
+    if (r.kind === "garbled") {
+      if (!(await sleep(this.scaled(txMs + 1), signal))) return "aborted";
+      return answer(CMD.InDataExchange, [ST_CRC]);
     }
     if (r.kind === "silent" || r.latencyMs > fwt) {
       if (!(await sleep(this.scaled(timeoutMs), signal))) return "aborted";

@@ -39,7 +39,19 @@ export class EmuField {
   /** Taps started (activations of a new card), for reports. */
   arrivals = 0;
 
-  constructor(private readonly cards: readonly EmuCard[], private readonly o: FieldOptions) {}
+  constructor(private cards: readonly EmuCard[], private o: FieldOptions) {}
+
+  /** Empties the field and starts over with other wallets (a test's next case). */
+  load(cards: readonly EmuCard[], o: FieldOptions): void {
+    this.release();
+    this.current?.release();
+    this.current = undefined;
+    this.released = false;
+    this.cards = cards;
+    this.o = o;
+    this.next = 0;
+    this.arrivals = 0;
+  }
 
   /** One passive activation attempt: the card that answers it (now activated), if any. */
   poll(): EmuCard | undefined {

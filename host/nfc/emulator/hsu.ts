@@ -3,7 +3,9 @@
 // aborts the running command; a NACK asks for the last answer again; a sleeping chip
 // ignores everything until the wake-up byte 0x55. Every byte leaves at the pace of the
 // baud rate (10 bits per byte: start, 8 data, stop), scaled like every emulated duration.
-import { SerialPort } from "serialport";
+import { closeSync, constants, openSync, realpathSync, writeSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { ReadStream } from "node:tty";
 import { ACK_FRAME, ERROR_FRAME, FrameParser, TFI_CHIP, TFI_HOST, encodeFrame } from "../pn532/frame.ts";
 import { CMD } from "../pn532/commands.ts";
 import type { Pn532Chip } from "./chip.ts";
@@ -14,6 +16,9 @@ export interface HsuOptions {
   log?: (line: string) => void;
 }
 
+/** Attempts at a write the device refuses for now (EAGAIN) before the bytes are dropped,
+ *  as a UART drops what its full FIFO cannot take. */
+const WRITE_TRIES_MAX = 1_000;
 /** The HSU wake-up byte. */
 const WAKEUP_BYTE = 0x55;
 
@@ -28,26 +33,57 @@ export class HsuLink {
   private generation = 0;
   private lastAnswer: Uint8Array | undefined;
   private lineFreeAtMs = 0;
-  private port: SerialPort | undefined;
+  private fd = -1;
+  private stream: ReadStream | undefined;
   private readonly queue: { bytes: Uint8Array; gen: number; thenSleep: boolean; dueAtMs: number }[] = [];
   /** Frames answered, for the emulator's report. */
   commands = 0;
 
   constructor(readonly path: string, private readonly chip: Pn532Chip, private readonly o: HsuOptions) {}
 
+  /** Opens the device through a tty stream of this thread's own event loop (the emulator
+   *  may run in a worker while the driver blocks the main thread). */
   async open(): Promise<void> {
-    const port = new SerialPort({ path: this.path, baudRate: this.o.baud, autoOpen: false, lock: false });
-    await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-    port.on("data", (d: Buffer) => this.onBytes(new Uint8Array(d)));
-    port.on("error", (e: Error) => this.o.log?.(`${this.path}: ${e.message}`));
-    this.port = port;
+    const real = realpathSync(this.path);
+    if (!real.startsWith("/dev/pts/")) {
+      execFileSync("stty", ["-F", real, String(this.o.baud), "raw", "-echo", "-ixon", "-crtscts", "clocal"], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+    }
+    const fd = openSync(this.path, constants.O_RDWR | constants.O_NOCTTY);
+    const stream = new ReadStream(fd);
+    stream.on("data", (d: Buffer) => this.onBytes(new Uint8Array(d)));
+    stream.on("error", (e: Error) => this.o.log?.(`${this.path}: ${e.message}`));
+    this.fd = fd;
+    this.stream = stream;
   }
 
   async close(): Promise<void> {
     this.running?.abort();
-    const p = this.port;
-    this.port = undefined;
-    if (p?.isOpen) await new Promise<void>((resolve) => p.close(() => resolve()));
+    const st = this.stream;
+    this.stream = undefined;
+    if (st !== undefined) {
+      // Destroying the stream closes the descriptor it owns.
+      await new Promise<void>((resolve) => { st.once("close", () => resolve()); st.destroy(); });
+    } else if (this.fd >= 0) {
+      closeSync(this.fd);
+    }
+    this.fd = -1;
+  }
+
+  private writeOut(bytes: Uint8Array): void {
+    if (this.fd < 0) return;
+    let at = 0;
+    for (let tries = 0; at < bytes.length && tries < WRITE_TRIES_MAX; tries++) {
+      try {
+        at += writeSync(this.fd, bytes, at);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") {
+          this.o.log?.(`${this.path}: ${(e as Error).message}`);
+          return;
+        }
+      }
+    }
   }
 
   onBytes(bytes: Uint8Array): void {
@@ -127,7 +163,7 @@ export class HsuLink {
       }
       this.queue.shift();
       if (w.gen !== this.generation && w.bytes !== ACK_FRAME) continue; // aborted meanwhile
-      this.port?.write(Buffer.from(w.bytes));
+      this.writeOut(w.bytes);
       if (w.thenSleep) this.chip.sleepNow();
     }
   }

@@ -21,6 +21,8 @@ export interface EmulatorOptions {
   timeScale: number;
   holdPolls: number;
   cycle: boolean;
+  /** Fault injection: every wallet leaves the field during this exchange of a tap. */
+  vanishAt?: number;
   wasmPath?: string;
   log?: (line: string) => void;
 }
@@ -35,16 +37,28 @@ export interface RunningEmulator {
 export const EMULATOR_WALLETS_MAX = 10_000;
 
 /** Builds the field's cards exactly as the reader's own simulation would from the seed. */
-export function fieldCards(o: Pick<EmulatorOptions, "seed" | "wallets" | "scenario" | "wasmPath">): EmuCard[] {
+export function fieldCards(
+  o: Pick<EmulatorOptions, "seed" | "wallets" | "scenario" | "wasmPath" | "vanishAt">,
+): EmuCard[] {
+  const cards = walletCards(o);
+  for (const c of cards) c.vanishAt = o.vanishAt;
+  return cards;
+}
+
+function walletCards(o: Pick<EmulatorOptions, "seed" | "wallets" | "scenario" | "wasmPath">): WalletCard[] {
   const uidRng = Rng.from(o.seed, "pn532-emulator-uid");
   if (o.scenario !== undefined) {
     const sc = findScenario(o.scenario);
     if (sc === undefined) throw new RangeError(`unknown scenario '${o.scenario}'`);
     const setup = sc.prepare(o.seed, { wasmPath: o.wasmPath });
-    return setup.wallet === undefined ? [] : [new WalletCard(setup.wallet, uidRng)];
+    if (setup.wallet === undefined) return [];
+    const card = new WalletCard(setup.wallet, uidRng);
+    const field = setup.world.board.field;
+    card.garble = () => field.transmissionError();
+    return [card];
   }
   const world = new SimWorld({ seed: o.seed, wasmPath: o.wasmPath, captureLogs: false });
-  const cards: EmuCard[] = [];
+  const cards: WalletCard[] = [];
   for (let i = 0; i < o.wallets; i++) cards.push(new WalletCard(world.createWallet(), uidRng));
   return cards;
 }

@@ -10,6 +10,7 @@ export const STATUS_NAD = 0x80;
 
 export const ST_OK = 0x00;
 export const ST_TIMEOUT = 0x01;
+export const ST_CRC = 0x02;
 export const ST_BUFFER_SMALL = 0x07;
 export const ST_INVALID_PARAM = 0x10;
 export const ST_DEP_FORMAT = 0x13;
