@@ -27,8 +27,12 @@ const WRITE_STALL_MS_MAX = 1_000;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+/** Longest single sleep: a NaN or huge argument (a bug) must not hang the process. */
+const SLEEP_MS_MAX = 60_000;
+
 export function sleepSync(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
+  if (!(ms > 0)) return;
+  Atomics.wait(sleeper, 0, 0, Math.min(ms, SLEEP_MS_MAX));
 }
 
 export class SerialFileLink implements ByteLink {

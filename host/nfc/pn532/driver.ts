@@ -7,8 +7,7 @@
 import { ERR_FIELD_LOST, ERR_FRAME, ERR_OVERFLOW, ERR_TIMEOUT } from "../../sim/abi.ts";
 import { LinkError, sleepSync, type ByteLink } from "../link.ts";
 import {
-  ACK_FRAME, FrameParser, NACK_FRAME, TFI_CHIP, TFI_ERROR, TFI_HOST, WAKEUP_PREAMBLE, encodeFrame,
-  frameOverheadBytes,
+  ACK_FRAME, FrameParser, NACK_FRAME, TFI_CHIP, TFI_ERROR, TFI_HOST, WAKEUP_PREAMBLE, encodeFrame, frameBytes,
 } from "./frame.ts";
 import {
   BRTY_106A, CMD, DIAG_PRESENCE, EXCHANGE_DATA_MAX, PARAM_AUTO_ATR_RES, PARAM_AUTO_RATS, RF_FIELD, RF_MAX_RETRIES,
@@ -295,7 +294,7 @@ export class Pn532Driver {
       return err("no-ack", ERR_TIMEOUT, `PN532 command 0x${code.toString(16)}: ${why} (is the chip powered, awake, at this baud rate?)`);
     }
     for (let nacks = 0; ; nacks++) {
-      const ev = this.next(timeoutMs + this.lineMs(EXCHANGE_DATA_MAX + 10) + this.o.answerMarginMs);
+      const ev = this.next(timeoutMs + this.lineMs(frameBytes(EXCHANGE_DATA_MAX + 2)) + this.o.answerMarginMs);
       if (ev === undefined) {
         this.send(ACK_FRAME); // abort the running command
         return err("timeout", ERR_TIMEOUT, `PN532 command 0x${code.toString(16)}: no answer in ${timeoutMs} ms`);

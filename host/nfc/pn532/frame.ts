@@ -25,9 +25,10 @@ export const EXTENDED_LEN_MAX = 265;
 /** Bytes a frame parser keeps while waiting for the rest of a frame (two extended frames). */
 export const PARSER_BUFFER_BYTES_MAX = 2 * (EXTENDED_LEN_MAX + 10);
 
-/** Bytes of framing around `payload` (TFI + data): preamble, start code, length, checksums. */
-export function frameOverheadBytes(payloadBytes: number): number {
-  return payloadBytes + 1 > NORMAL_LEN_MAX ? 10 : 7;
+/** Bytes of a frame carrying `dataBytes` after its TFI: preamble, start code, length (and
+ *  its checksum), TFI, data, data checksum, postamble. */
+export function frameBytes(dataBytes: number): number {
+  return dataBytes + (dataBytes + 1 > NORMAL_LEN_MAX ? 11 : 8);
 }
 
 /** Builds one information frame: TFI followed by `data`. Throws on a length no frame carries
