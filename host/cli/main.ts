@@ -16,9 +16,10 @@ import { command as cashout } from "./commands/cashout.ts";
 import { command as flash } from "./commands/flash.ts";
 import { command as nfc } from "./commands/nfc.ts";
 import { command as wallet } from "./commands/wallet.ts";
+import { command as reader } from "./commands/reader.ts";
 
 const commands: readonly Command[] = [
-  demo, tap, sim, issuer, ledger, vectors, serve, image, clear, history, cashout, flash, nfc, wallet,
+  demo, tap, sim, issuer, ledger, vectors, serve, image, clear, history, cashout, flash, nfc, reader, wallet,
 ];
 
 function usage(): string {

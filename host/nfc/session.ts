@@ -1,10 +1,10 @@
 // Opening a PN532 named on the command line (`--nfc pn532:PATH[:BAUD]`), and one tap of the
 // real firmware through it: the reader's side of a scenario replayed from its seed, the
 // tap of interest carried by the PN532.
-import type { ScenarioSetup } from "../sim/scenarios.ts";
+import type { Scenario, ScenarioRun, ScenarioSetup } from "../sim/scenarios.ts";
 import type { TapResult } from "../sim/reader.ts";
 import { Pn532Front } from "../sim/pn532.ts";
-import { SerialFileLink, type ByteLink } from "./link.ts";
+import { LinkError, SerialFileLink, type ByteLink } from "./link.ts";
 import { Pn532Driver, type DriverError, type DriverOptions } from "./pn532/driver.ts";
 
 export interface NfcSpec { path: string; baud: number }
@@ -52,5 +52,25 @@ export function tapThrough(front: Pn532Front, setup: ScenarioSetup): TapResult {
     return setup.world.tap(undefined, setup.amount);
   } finally {
     front.endTap();
+  }
+}
+
+/** `offtap tap --nfc`: a scenario's taps before the one of interest replayed from the seed on
+ *  the simulated board, the tap of interest through the PN532 at `spec`. */
+export function runThroughPn532(spec: NfcSpec, scenario: Scenario, seed: number): ScenarioRun | DriverError | LinkError {
+  let pn: OpenPn532 | DriverError;
+  try {
+    pn = openPn532(spec);
+  } catch (e) {
+    if (e instanceof LinkError) return e;
+    throw e;
+  }
+  if (!("driver" in pn)) return pn;
+  try {
+    const setup = scenario.prepare(seed);
+    const result = tapThrough(pn.front, setup);
+    return { world: setup.world, wallet: setup.wallet, before: setup.before, result };
+  } finally {
+    pn.close();
   }
 }
