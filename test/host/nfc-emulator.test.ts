@@ -5,35 +5,25 @@
 // timing: that is the benchmark's business), the driver in this thread.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Worker } from "node:worker_threads";
 import { openPtyPair, type PtyPair } from "../../host/serial/pty.ts";
 import { openPn532, tapThrough, type OpenPn532 } from "../../host/nfc/session.ts";
 import { SCENARIOS } from "../../host/sim/scenarios.ts";
 import { SimWorld } from "../../host/sim/world.ts";
 import { tapActivated, waitForCard, waitForEmptyField } from "../../host/nfc/reader-loop.ts";
+import { startEmulatorWorker, type EmulatorWorker } from "../../host/nfc/emulator/in-worker.ts";
 
 const SEED = 7;
 let pty: PtyPair;
-let worker: Worker;
+let emu: EmulatorWorker;
 let pn: OpenPn532;
 
-function send(m: object): Promise<void> {
-  return new Promise((resolve, reject) => {
-    worker.once("message", (x) => (x === "loaded" ? resolve() : reject(new Error(String(x)))));
-    worker.postMessage(m);
-  });
+function send(m: Parameters<EmulatorWorker["load"]>[0]): Promise<void> {
+  return emu.load(m);
 }
 
 before(async () => {
   pty = await openPtyPair();
-  // tsx's loader is registered in the worker itself, as bin/offtap.mjs does.
-  const boot = `import { register } from "tsx/esm/api"; register();
-    await import(${JSON.stringify(new URL("./nfc-emulator-worker.ts", import.meta.url).href)});`;
-  worker = new Worker(boot, { eval: true, workerData: { path: pty.devicePath, timeScale: 0 } });
-  await new Promise<void>((resolve, reject) => {
-    worker.once("message", () => resolve());
-    worker.once("error", reject);
-  });
+  emu = await startEmulatorWorker(pty.devicePath, 0);
   const o = openPn532({ path: pty.hostPath, baud: 115_200 });
   if (!("driver" in o)) throw new Error(`driver start-up failed: ${o.message}`);
   assert.equal(o.firmware, "PN532 v1.6");
@@ -42,8 +32,7 @@ before(async () => {
 
 after(async () => {
   pn?.close();
-  worker?.postMessage("close");
-  await worker?.terminate();
+  await emu?.close();
   await pty?.close();
 });
 
