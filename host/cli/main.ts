@@ -19,7 +19,8 @@ import { command as wallet } from "./commands/wallet.ts";
 import { command as reader } from "./commands/reader.ts";
 
 const commands: readonly Command[] = [
-  demo, tap, sim, issuer, ledger, vectors, serve, image, clear, history, cashout, flash, nfc, reader, wallet,
+  demo, tap, sim, issuer, ledger, vectors, serve, image, clear, history, cashout, flash,
+  nfc, reader, wallet,
 ];
 
 function usage(): string {

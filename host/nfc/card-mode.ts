@@ -22,8 +22,12 @@ const LATE_ANSWER_MS_MAX = 1_000;
 
 /** Waits up to `waitMs` to be activated by a reader, then serves one session. Undefined: no
  *  reader came. */
-export function serveOneSession(driver: Pn532Driver, wallet: SimWallet, uid3: Uint8Array, waitMs: number):
-  CardSession | DriverError | undefined {
+export function serveOneSession(
+  driver: Pn532Driver,
+  wallet: SimWallet,
+  uid3: Uint8Array,
+  waitMs: number,
+): CardSession | DriverError | undefined {
   const a = driver.initAsTarget(uid3, waitMs);
   if (!a.ok) return a.error;
   if (!a.value) return undefined;
@@ -43,7 +47,8 @@ export function serveOneSession(driver: Pn532Driver, wallet: SimWallet, uid3: Ui
       if (r.kind === "late") sleepSync(Math.min(r.latencyMs, LATE_ANSWER_MS_MAX));
       const w = driver.setData(r.bytes);
       s.exchanges.push({ capdu: g.value, reply: r.kind, rapdu: r.bytes });
-      if (!w.ok) return { ...s, end: w.error.status === 0x29 ? "released" : "error", error: w.error };
+      if (!w.ok)
+        return { ...s, end: w.error.status === 0x29 ? "released" : "error", error: w.error };
     }
     return s;
   } finally {

@@ -3,7 +3,15 @@
 // for the chip without giving the event loop back: the device is opened non-blocking and
 // polled, sleeping between polls on Atomics.wait (no busy loop). A real serial port is put
 // in raw mode at the wanted baud rate with stty first; a pseudo-terminal is used as it is.
-import { closeSync, constants, openSync, readSync, writeSync, existsSync, realpathSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  openSync,
+  readSync,
+  writeSync,
+  existsSync,
+  realpathSync,
+} from "node:fs";
 import { execFileSync } from "node:child_process";
 
 export interface ByteLink {
@@ -39,21 +47,32 @@ export class SerialFileLink implements ByteLink {
   private fd: number;
   private readonly buf = new Uint8Array(READ_CHUNK_BYTES);
 
-  private constructor(readonly path: string, readonly baud: number, fd: number) {
+  private constructor(
+    readonly path: string,
+    readonly baud: number,
+    fd: number,
+  ) {
     this.fd = fd;
   }
 
   /** Opens `path`; a device that is not a pseudo-terminal gets `stty raw` at `baud`. */
   static open(path: string, baud: number): SerialFileLink {
-    if (!existsSync(path)) throw new LinkError(`no serial device at ${path} (check the path and the cable)`);
+    if (!existsSync(path))
+      throw new LinkError(`no serial device at ${path} (check the path and the cable)`);
     const real = realpathSync(path);
     if (!real.startsWith("/dev/pts/")) {
       try {
-        execFileSync("stty", ["-F", real, String(baud), "raw", "-echo", "-ixon", "-ixoff", "-crtscts", "clocal"], {
-          stdio: ["ignore", "ignore", "pipe"],
-        });
+        execFileSync(
+          "stty",
+          ["-F", real, String(baud), "raw", "-echo", "-ixon", "-ixoff", "-crtscts", "clocal"],
+          {
+            stdio: ["ignore", "ignore", "pipe"],
+          },
+        );
       } catch (e) {
-        throw new LinkError(`cannot set ${path} to ${baud} baud raw (${(e as Error).message.split("\n")[0]})`);
+        throw new LinkError(
+          `cannot set ${path} to ${baud} baud raw (${(e as Error).message.split("\n")[0]})`,
+        );
       }
     }
     let fd: number;
@@ -61,7 +80,8 @@ export class SerialFileLink implements ByteLink {
       fd = openSync(path, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const hint = code === "EACCES" ? "add yourself to the dialout group" : "check who holds the port";
+      const hint =
+        code === "EACCES" ? "add yourself to the dialout group" : "check who holds the port";
       throw new LinkError(`cannot open ${path}: ${code ?? (e as Error).message} (${hint})`);
     }
     return new SerialFileLink(path, baud, fd);
@@ -74,8 +94,10 @@ export class SerialFileLink implements ByteLink {
       try {
         at += writeSync(this.fd, bytes, at, bytes.length - at);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw new LinkError(`${this.path}: ${(e as Error).message}`);
-        if (Date.now() > deadline) throw new LinkError(`${this.path}: output stalled for ${WRITE_STALL_MS_MAX} ms`);
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN")
+          throw new LinkError(`${this.path}: ${(e as Error).message}`);
+        if (Date.now() > deadline)
+          throw new LinkError(`${this.path}: output stalled for ${WRITE_STALL_MS_MAX} ms`);
         sleepSync(POLL_SLEEP_MS);
       }
     }
@@ -92,7 +114,9 @@ export class SerialFileLink implements ByteLink {
   }
 
   discard(): void {
-    while (this.tryRead() > 0) { /* drop */ }
+    while (this.tryRead() > 0) {
+      /* drop */
+    }
   }
 
   close(): void {

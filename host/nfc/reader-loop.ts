@@ -17,13 +17,20 @@ export interface TapSplit {
   rfMs: number;
 }
 
-export interface LoopTap { result: TapResult; split: TapSplit; target: Target }
+export interface LoopTap {
+  result: TapResult;
+  split: TapSplit;
+  target: Target;
+}
 
 /** Pause between polls of an empty field, ms (the chip's own retries run meanwhile). */
 export const POLL_PAUSE_MS = 5;
 
 /** Polls until a card is activated; undefined after `pollsMax` empty polls. */
-export function waitForCard(driver: Pn532Driver, pollsMax: number): Target | DriverError | undefined {
+export function waitForCard(
+  driver: Pn532Driver,
+  pollsMax: number,
+): Target | DriverError | undefined {
   for (let i = 0; i < pollsMax; i++) {
     const p = driver.poll();
     if (!p.ok) {
@@ -38,7 +45,10 @@ export function waitForCard(driver: Pn532Driver, pollsMax: number): Target | Dri
 
 /** Releases the card and polls until the field is empty; the number of polls that still
  *  found a card, or "held" when it was still there after `pollsMax` polls. */
-export function waitForEmptyField(driver: Pn532Driver, pollsMax: number): number | "held" | DriverError {
+export function waitForEmptyField(
+  driver: Pn532Driver,
+  pollsMax: number,
+): number | "held" | DriverError {
   for (let i = 0; i < pollsMax; i++) {
     const r = driver.release();
     if (!r.ok) return r.error;
@@ -53,7 +63,12 @@ export function waitForEmptyField(driver: Pn532Driver, pollsMax: number): number
 }
 
 /** One tap of the firmware on the card `waitForCard` activated. */
-export function tapActivated(front: Pn532Front, world: SimWorld, amount: number, target: Target): LoopTap {
+export function tapActivated(
+  front: Pn532Front,
+  world: SimWorld,
+  amount: number,
+  target: Target,
+): LoopTap {
   front.attach(world.board);
   front.beginTap(true);
   const t0 = performance.now();
@@ -66,7 +81,9 @@ export function tapActivated(front: Pn532Front, world: SimWorld, amount: number,
   const totalMs = performance.now() - t0;
   const t = front.timings;
   const split: TapSplit = {
-    totalMs, firmwareMs: Math.max(0, totalMs - t.transceiveMs), linkMs: t.linkMs,
+    totalMs,
+    firmwareMs: Math.max(0, totalMs - t.transceiveMs),
+    linkMs: t.linkMs,
     rfMs: Math.max(0, t.transceiveMs - t.linkMs),
   };
   return { result, split, target };

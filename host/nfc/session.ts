@@ -7,17 +7,23 @@ import { Pn532Front } from "../sim/pn532.ts";
 import { LinkError, SerialFileLink, type ByteLink } from "./link.ts";
 import { Pn532Driver, type DriverError, type DriverOptions } from "./pn532/driver.ts";
 
-export interface NfcSpec { path: string; baud: number }
+export interface NfcSpec {
+  path: string;
+  baud: number;
+}
 
 /** Baud rates of the PN532's HSU (SetSerialBaudRate); 115200 is its power-up rate. */
-export const HSU_BAUD_RATES = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1288000] as const;
+export const HSU_BAUD_RATES = [
+  9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1288000,
+] as const;
 
 /** Parses `pn532:PATH[:BAUD]`; a string says what is wrong. */
 export function parseNfcSpec(text: string): NfcSpec | string {
   const m = /^pn532:([^:]+)(?::(\d+))?$/.exec(text);
   if (m === null) return `--nfc takes pn532:PATH[:BAUD], e.g. pn532:/dev/ttyUSB0, got '${text}'`;
   const baud = m[2] === undefined ? 115_200 : Number(m[2]);
-  if (!(HSU_BAUD_RATES as readonly number[]).includes(baud)) return `baud ${baud} is not a PN532 HSU rate (${HSU_BAUD_RATES.join(", ")})`;
+  if (!(HSU_BAUD_RATES as readonly number[]).includes(baud))
+    return `baud ${baud} is not a PN532 HSU rate (${HSU_BAUD_RATES.join(", ")})`;
   return { path: m[1]!, baud };
 }
 
@@ -39,8 +45,13 @@ export function openPn532(spec: NfcSpec, options: DriverOptions = {}): OpenPn532
     return b.error;
   }
   return {
-    link, driver, front: new Pn532Front(driver), firmware: `PN532 v${b.value.version}`,
-    close() { link.close(); },
+    link,
+    driver,
+    front: new Pn532Front(driver),
+    firmware: `PN532 v${b.value.version}`,
+    close() {
+      link.close();
+    },
   };
 }
 
@@ -57,7 +68,11 @@ export function tapThrough(front: Pn532Front, setup: ScenarioSetup): TapResult {
 
 /** `offtap tap --nfc`: a scenario's taps before the one of interest replayed from the seed on
  *  the simulated board, the tap of interest through the PN532 at `spec`. */
-export function runThroughPn532(spec: NfcSpec, scenario: Scenario, seed: number): ScenarioRun | DriverError | LinkError {
+export function runThroughPn532(
+  spec: NfcSpec,
+  scenario: Scenario,
+  seed: number,
+): ScenarioRun | DriverError | LinkError {
   let pn: OpenPn532 | DriverError;
   try {
     pn = openPn532(spec);

@@ -46,7 +46,8 @@ export class NfcField {
   /** Draws whether this exchange suffers a transmission error (a PN532 emulator standing in
    *  for this field draws from the same seeded stream). */
   transmissionError(): boolean {
-    return this.faults.frameErrorRate > 0 && this.rng !== undefined && this.rng.chance(this.faults.frameErrorRate);
+    const rate = this.faults.frameErrorRate;
+    return rate > 0 && this.rng !== undefined && this.rng.chance(rate);
   }
 
   transceive(tx: Uint8Array, rxCap: number, timeoutMs: number): TransceiveResult {

@@ -16,7 +16,11 @@ export interface FrontTimings {
   exchanges: number;
 }
 
-export interface FrontEvent { kind: "activated" | "error"; target?: Target; error?: DriverError }
+export interface FrontEvent {
+  kind: "activated" | "error";
+  target?: Target;
+  error?: DriverError;
+}
 
 export class Pn532Front {
   timings: FrontTimings = { transceiveMs: 0, linkMs: 0, exchanges: 0 };

@@ -15,32 +15,60 @@ after(async () => {
   for (const p of pairs) await p.close();
 });
 
-function offtap(args: string[]): { child: ChildProcess; out: () => string; done: Promise<number | null> } {
-  const child = spawn(process.execPath, ["bin/offtap.mjs", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+function offtap(args: string[]): {
+  child: ChildProcess;
+  out: () => string;
+  done: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, ["bin/offtap.mjs", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(child);
   let out = "";
-  child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on("data", (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
   const done = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, out: () => out, done };
 }
 
-async function emulator(args: string[]): Promise<{ pty: PtyPair; stop: () => Promise<number | null> }> {
+async function emulator(
+  args: string[],
+): Promise<{ pty: PtyPair; stop: () => Promise<number | null> }> {
   const pty = await openPtyPair();
   pairs.push(pty);
   const e = offtap(["nfc", "emulate", "--port", pty.devicePath, "--time-scale", "0", ...args]);
   const deadline = Date.now() + 20_000;
   while (!e.out().includes("\n")) {
-    if (Date.now() > deadline || e.child.exitCode !== null) throw new Error(`emulator did not start: ${e.out()}`);
+    if (Date.now() > deadline || e.child.exitCode !== null)
+      throw new Error(`emulator did not start: ${e.out()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   assert.equal(e.out(), `ready ${pty.devicePath}\n`);
-  return { pty, stop: async () => { e.child.kill("SIGTERM"); return e.done; } };
+  return {
+    pty,
+    stop: async () => {
+      e.child.kill("SIGTERM");
+      return e.done;
+    },
+  };
 }
 
 test("offtap tap --nfc gives the scenario's decision through the emulated PN532", async () => {
   const { pty, stop } = await emulator(["--scenario", "vanish-after-pay", "--seed", "4"]);
-  const t = offtap(["tap", "--nfc", `pn532:${pty.hostPath}`, "--scenario", "vanish-after-pay", "--seed", "4", "--json"]);
+  const t = offtap([
+    "tap",
+    "--nfc",
+    `pn532:${pty.hostPath}`,
+    "--scenario",
+    "vanish-after-pay",
+    "--seed",
+    "4",
+    "--json",
+  ]);
   assert.equal(await t.done, 0, t.out());
   const j = JSON.parse(t.out()) as { reason: string; ok: boolean };
   assert.equal(j.reason, "WALLET_VANISHED");
@@ -48,14 +76,35 @@ test("offtap tap --nfc gives the scenario's decision through the emulated PN532"
   assert.equal(await stop(), 0, "the emulator exits 0 on SIGTERM");
 });
 
-test("offtap reader --nfc taps each wallet once, waits out a held phone, splits the time", async () => {
+test("offtap reader --nfc taps each wallet once, waits out a held phone, splits time", async () => {
   const { pty, stop } = await emulator(["--wallets", "2", "--seed", "3", "--hold", "3"]);
-  const r = offtap(["reader", "--nfc", `pn532:${pty.hostPath}`, "--seed", "3", "--taps", "2", "--json"]);
+  const r = offtap([
+    "reader",
+    "--nfc",
+    `pn532:${pty.hostPath}`,
+    "--seed",
+    "3",
+    "--taps",
+    "2",
+    "--json",
+  ]);
   assert.equal(await r.done, 0, r.out());
-  const taps = r.out().trim().split("\n").map((l) => JSON.parse(l) as {
-    reason: string; uid: string; ms: { total: number; firmware: number; link: number; rf: number };
-  });
-  assert.deepEqual(taps.map((t) => t.reason), ["ACCEPTED", "ACCEPTED"]);
+  const taps = r
+    .out()
+    .trim()
+    .split("\n")
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          reason: string;
+          uid: string;
+          ms: { total: number; firmware: number; link: number; rf: number };
+        },
+    );
+  assert.deepEqual(
+    taps.map((t) => t.reason),
+    ["ACCEPTED", "ACCEPTED"],
+  );
   for (const t of taps) {
     // SELECT, PAY and RECEIPT frames at 115200 baud: more than 30 ms of line time.
     assert.ok(t.ms.link > 30, `link ${t.ms.link} ms`);

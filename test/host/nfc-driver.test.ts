@@ -4,7 +4,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  ACK_FRAME, ERROR_FRAME, FrameParser, NACK_FRAME, TFI_CHIP, TFI_HOST, encodeFrame, frameBytes, type FrameEvent,
+  ACK_FRAME,
+  ERROR_FRAME,
+  FrameParser,
+  NACK_FRAME,
+  TFI_CHIP,
+  TFI_HOST,
+  encodeFrame,
+  frameBytes,
+  type FrameEvent,
 } from "../../host/nfc/pn532/frame.ts";
 import { STATUSES, statusInfo } from "../../host/nfc/pn532/status.ts";
 import { Pn532Driver } from "../../host/nfc/pn532/driver.ts";
@@ -33,7 +41,11 @@ test("frames: normal and extended round trips, split anywhere, with noise betwee
     for (const cut of [1, 3, 7, noisy.length - 2]) {
       const p = new FrameParser();
       const evs = [...p.push(noisy.subarray(0, cut)), ...p.push(noisy.subarray(cut))];
-      assert.deepEqual(evs, [{ kind: "frame", tfi: TFI_CHIP, data, extended: len + 1 > 255 }, { kind: "ack" }], `len ${len} cut ${cut}`);
+      assert.deepEqual(
+        evs,
+        [{ kind: "frame", tfi: TFI_CHIP, data, extended: len + 1 > 255 }, { kind: "ack" }],
+        `len ${len} cut ${cut}`,
+      );
     }
   }
   assert.throws(() => encodeFrame(TFI_HOST, new Uint8Array(265)), RangeError);
@@ -42,13 +54,17 @@ test("frames: normal and extended round trips, split anywhere, with noise betwee
 test("frames: ACK, NACK, error frame, bad checksums, impossible lengths", () => {
   const parse = (b: Uint8Array): FrameEvent[] => new FrameParser().push(b);
   assert.deepEqual(parse(NACK_FRAME), [{ kind: "nack" }]);
-  assert.deepEqual(parse(ERROR_FRAME), [{ kind: "frame", tfi: 0x7f, data: new Uint8Array(0), extended: false }]);
+  assert.deepEqual(parse(ERROR_FRAME), [
+    { kind: "frame", tfi: 0x7f, data: new Uint8Array(0), extended: false },
+  ]);
   const f = encodeFrame(TFI_CHIP, bytes(0x03, 0x32, 0x01, 0x06, 0x07));
   const badLcs = flip(f, 4);
   assert.equal(parse(badLcs)[0]?.kind, "bad");
   const badDcs = flip(f, f.length - 2);
   assert.deepEqual(parse(badDcs), [{ kind: "bad", reason: "data-checksum" }]);
-  assert.deepEqual(parse(bytes(0x00, 0x00, 0xff, 0xff, 0xff, 0x02, 0x00, 0xfe)), [{ kind: "bad", reason: "too-long" }]);
+  assert.deepEqual(parse(bytes(0x00, 0x00, 0xff, 0xff, 0xff, 0x02, 0x00, 0xfe)), [
+    { kind: "bad", reason: "too-long" },
+  ]);
   assert.deepEqual(parse(bytes(0x00, 0x00, 0xff, 0x00, 0x00)), [{ kind: "bad", reason: "empty" }]);
   // Noise alone never yields a frame, and never grows the parser without bound.
   const p = new FrameParser();
@@ -106,7 +122,9 @@ class ScriptedChip implements ByteLink {
     return new Uint8Array(0);
   }
 
-  discard(): void { this.inbox = []; }
+  discard(): void {
+    this.inbox = [];
+  }
   close(): void {}
 }
 
@@ -116,7 +134,10 @@ function answer(code: number, data: ArrayLike<number>): Uint8Array {
 
 function standard(code: number, p: Uint8Array): number[] {
   if (code === 0x02) return [0x32, 0x01, 0x06, 0x07];
-  if (code === 0x4a) return [0x01, 0x01, 0x00, 0x04, 0x20, 0x04, 0x08, 0x01, 0x02, 0x03, 0x05, 0x78, 0x80, 0x80, 0x02];
+  if (code === 0x4a)
+    return [
+      0x01, 0x01, 0x00, 0x04, 0x20, 0x04, 0x08, 0x01, 0x02, 0x03, 0x05, 0x78, 0x80, 0x80, 0x02,
+    ];
   if (code === 0x40) return [0x00, ...p.subarray(1), 0x90, 0x00]; // an echo card
   if (code === 0x00 && p[0] === 0x06) return [0x00]; // presence: still there
   if (code === 0x52 || code === 0x00) return [0x00];
@@ -142,7 +163,9 @@ test("driver: start-up wakes the chip, checks IC 0x32, activates an ISO-DEP card
   const r = d.exchange(APDU, 258, 100);
   assert.ok(r.ok);
   assert.deepEqual([...r.value], [...APDU, 0x90, 0x00]);
-  const pn533 = new Pn532Driver(new ScriptedChip((c) => (c === 0x02 ? [ACK_FRAME, answer(c, [0x33, 1, 2, 7])] : undefined)));
+  const pn533 = new Pn532Driver(
+    new ScriptedChip((c) => (c === 0x02 ? [ACK_FRAME, answer(c, [0x33, 1, 2, 7])] : undefined)),
+  );
   const b = pn533.begin();
   assert.ok(!b.ok && /not a PN532/.test(b.error.message));
 });
@@ -151,8 +174,16 @@ test("driver: malformed and oversized frames from the chip become ABI errors", (
   const cases: [string, Uint8Array[], number][] = [
     ["chip error frame", [ACK_FRAME, ERROR_FRAME], ERR_FRAME],
     ["answer to another command", [ACK_FRAME, answer(0x02, [0x32, 1, 6, 7])], ERR_FRAME],
-    ["host TFI in the answer", [ACK_FRAME, encodeFrame(TFI_HOST, bytes(0x41, 0x00, 0x90, 0x00))], ERR_FRAME],
-    ["extended LEN beyond the chip's buffer", [ACK_FRAME, bytes(0x00, 0x00, 0xff, 0xff, 0xff, 0x04, 0x00, 0xfc, 0xd5)], ERR_OVERFLOW],
+    [
+      "host TFI in the answer",
+      [ACK_FRAME, encodeFrame(TFI_HOST, bytes(0x41, 0x00, 0x90, 0x00))],
+      ERR_FRAME,
+    ],
+    [
+      "extended LEN beyond the chip's buffer",
+      [ACK_FRAME, bytes(0x00, 0x00, 0xff, 0xff, 0xff, 0x04, 0x00, 0xfc, 0xd5)],
+      ERR_OVERFLOW,
+    ],
     ["answer without status byte", [ACK_FRAME, answer(0x40, [])], ERR_FRAME],
     ["no ACK", [], ERR_TIMEOUT],
     ["ACK, then nothing", [ACK_FRAME], ERR_TIMEOUT],
@@ -163,11 +194,12 @@ test("driver: malformed and oversized frames from the chip become ABI errors", (
     const r = d.exchange(APDU, 258, 20);
     assert.ok(!r.ok, name);
     assert.equal(r.error.abi, want, `${name}: ${r.error.message}`);
-    if (name === "ACK, then nothing") assert.deepEqual([...chip.written.at(-1)!], [...ACK_FRAME], "aborted with an ACK");
+    if (name === "ACK, then nothing")
+      assert.deepEqual([...chip.written.at(-1)!], [...ACK_FRAME], "aborted with an ACK");
   }
 });
 
-test("driver: a damaged answer is asked again with NACK; damaged every time it is a frame error", () => {
+test("driver: a damaged answer is asked again (NACK); damaged every time, a frame error", () => {
   const good = answer(0x40, [0x00, 0x90, 0x00]);
   const bad = flip(good, good.length - 2);
   // Damaged on the line twice, then the chip's resend (on the second NACK) arrives intact.
@@ -185,18 +217,23 @@ test("driver: a damaged answer is asked again with NACK; damaged every time it i
   assert.equal(always.chip.nacks, 2, "two NACKs, then the driver gives up");
 });
 
-test("driver: each status byte of InDataExchange gets its ABI error; a timeout with the card gone is field lost", () => {
+test("driver: each status byte gets its ABI error; timeout with the card gone: field lost", () => {
   for (const s of STATUSES) {
     for (const stillThere of [true, false]) {
       const { d } = started((code, p) => {
         if (code === 0x40) return [ACK_FRAME, answer(code, [s.code])];
-        if (code === 0x00 && p[0] === 0x06) return [ACK_FRAME, answer(code, [stillThere ? 0x00 : 0x01])];
+        if (code === 0x00 && p[0] === 0x06)
+          return [ACK_FRAME, answer(code, [stillThere ? 0x00 : 0x01])];
         return undefined;
       });
       const r = d.exchange(APDU, 258, 20);
       assert.ok(!r.ok);
       const want = s.code === 0x01 && !stillThere ? ERR_FIELD_LOST : s.abi;
-      assert.equal(r.error.abi, want, `status 0x${s.code.toString(16)}, card ${stillThere ? "present" : "gone"}`);
+      assert.equal(
+        r.error.abi,
+        want,
+        `status 0x${s.code.toString(16)}, card ${stillThere ? "present" : "gone"}`,
+      );
     }
   }
 });
@@ -230,14 +267,16 @@ test("driver: MI chaining joins the parts; more than rxCap is an overflow", () =
   assert.deepEqual(seen, [0x41, 262, 0x01, 38]);
 });
 
-test("driver: seeded garbage from the chip never crashes, every result is data or an ABI error", () => {
+test("driver: seeded garbage from the chip never crashes; each result: data or ABI error", () => {
   const rng = Rng.from(11, "garbage");
   const abi = new Set([ERR_TIMEOUT, ERR_FIELD_LOST, ERR_OVERFLOW, ERR_FRAME]);
   const { d } = started((code) => {
     if (code !== 0x40) return undefined;
     const junk = rng.bytes(1 + rng.below(40));
     // Sometimes a well-formed frame around junk, sometimes raw junk after the ACK.
-    return rng.chance(0.5) ? [ACK_FRAME, encodeFrame(TFI_CHIP, Uint8Array.from([0x41, ...junk]))] : [ACK_FRAME, junk];
+    return rng.chance(0.5)
+      ? [ACK_FRAME, encodeFrame(TFI_CHIP, Uint8Array.from([0x41, ...junk]))]
+      : [ACK_FRAME, junk];
   });
   for (let i = 0; i < 300; i++) {
     const r = d.exchange(APDU, 258, 2);
@@ -248,7 +287,9 @@ test("driver: seeded garbage from the chip never crashes, every result is data o
 
 test("the firmware through a chip that answers garbage declines MALFORMED, never crashes", () => {
   const world = new SimWorld({ seed: 5, captureLogs: false });
-  const chip = new ScriptedChip((code) => (code === 0x40 ? [ACK_FRAME, answer(code, [0x00, 0x12])] : undefined));
+  const chip = new ScriptedChip((code) =>
+    code === 0x40 ? [ACK_FRAME, answer(code, [0x00, 0x12])] : undefined,
+  );
   const d = new Pn532Driver(chip, { ackTimeoutMs: 5, answerMarginMs: 5 });
   assert.ok(d.begin().ok);
   const front = new Pn532Front(d);

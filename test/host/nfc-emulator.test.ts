@@ -36,7 +36,7 @@ after(async () => {
   await pty?.close();
 });
 
-test("every scenario gives the direct simulation's decision through driver and emulator", async () => {
+test("every scenario: driver and emulator give the direct simulation's decision", async () => {
   const differences: string[] = [];
   for (const sc of SCENARIOS) {
     const direct = sc.run(SEED).result;
@@ -44,9 +44,15 @@ test("every scenario gives the direct simulation's decision through driver and e
     const viaPn532 = tapThrough(pn.front, sc.prepare(SEED));
     if (viaPn532.reason !== direct.reason) {
       const events = pn.front.events.map((e) => e.error?.message ?? e.kind).join("; ");
-      differences.push(`${sc.name}: direct ${direct.reason}, PN532 ${viaPn532.reason} (${events}) seed ${SEED}`);
+      differences.push(
+        `${sc.name}: direct ${direct.reason}, PN532 ${viaPn532.reason} (${events}) seed ${SEED}`,
+      );
     }
-    assert.equal(viaPn532.reason, sc.expected, `${sc.name}: replay with --scenario ${sc.name} --seed ${SEED}`);
+    assert.equal(
+      viaPn532.reason,
+      sc.expected,
+      `${sc.name}: replay with --scenario ${sc.name} --seed ${SEED}`,
+    );
   }
   assert.deepEqual(differences, []);
 });

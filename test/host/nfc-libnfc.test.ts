@@ -10,8 +10,11 @@ import { openPn532 } from "../../host/nfc/session.ts";
 import { SimWorld } from "../../host/sim/world.ts";
 import type { Pn532Driver, Target } from "../../host/nfc/pn532/driver.ts";
 
-const HAVE_LIBNFC = spawnSync("sh", ["-c", "command -v nfc-list && command -v nfc-emulate-forum-tag4"]).status === 0;
-const SKIP = HAVE_LIBNFC ? false : "libnfc tools missing: apt-get install -y libnfc-bin libnfc-examples (make test-deps)";
+const HAVE_LIBNFC =
+  spawnSync("sh", ["-c", "command -v nfc-list && command -v nfc-emulate-forum-tag4"]).status === 0;
+const SKIP = HAVE_LIBNFC
+  ? false
+  : "libnfc tools missing: apt-get install -y libnfc-bin libnfc-examples (make test-deps)";
 const children: ChildProcess[] = [];
 const pairs: PtyPair[] = [];
 
@@ -21,14 +24,21 @@ after(async () => {
 });
 
 /** Starts `offtap nfc emulate` on fresh pty pairs; resolves with the pairs once it is ready. */
-async function emulator(ports: number, args: string[]): Promise<{ pairs: PtyPair[]; child: ChildProcess }> {
+async function emulator(
+  ports: number,
+  args: string[],
+): Promise<{ pairs: PtyPair[]; child: ChildProcess }> {
   const ps: PtyPair[] = [];
   for (let i = 0; i < ports; i++) ps.push(await openPtyPair());
   pairs.push(...ps);
   const portArgs = ps.flatMap((p) => ["--port", p.devicePath]);
-  const child = spawn(process.execPath, ["bin/offtap.mjs", "nfc", "emulate", ...portArgs, "--time-scale", "0", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["bin/offtap.mjs", "nfc", "emulate", ...portArgs, "--time-scale", "0", ...args],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   children.push(child);
   const line = await firstLine(child);
   assert.match(line, /^ready /);
@@ -41,23 +51,36 @@ function firstLine(child: ChildProcess): Promise<string> {
     const onData = (d: Buffer): void => {
       out += d.toString();
       const nl = out.indexOf("\n");
-      if (nl >= 0) { child.stdout!.off("data", onData); resolve(out.slice(0, nl)); }
+      if (nl >= 0) {
+        child.stdout!.off("data", onData);
+        resolve(out.slice(0, nl));
+      }
     };
     child.stdout!.on("data", onData);
     child.once("exit", (code) => reject(new Error(`exited with ${code} before its first line`)));
   });
 }
 
-function libnfc(tool: string, pty: PtyPair, args: string[] = []): { status: number | null; stdout: string } {
+function libnfc(
+  tool: string,
+  pty: PtyPair,
+  args: string[] = [],
+): { status: number | null; stdout: string } {
   const r = spawnSync(tool, args, {
-    env: { ...process.env, LIBNFC_DEVICE: `pn532_uart:${pty.hostPath}` }, encoding: "utf8", timeout: 30_000,
+    env: { ...process.env, LIBNFC_DEVICE: `pn532_uart:${pty.hostPath}` },
+    encoding: "utf8",
+    timeout: 30_000,
   });
   return { status: r.status, stdout: r.stdout };
 }
 
-test("nfc-scan-device and nfc-list find the emulated PN532 and the wallet as ISO 14443-4A with its ATS",
-  { skip: SKIP }, async () => {
-    const { pairs: [p] } = await emulator(1, ["--wallets", "1"]);
+test(
+  "nfc-scan-device, nfc-list find the emulated PN532 and the wallet as ISO 14443-4A with ATS",
+  { skip: SKIP },
+  async () => {
+    const {
+      pairs: [p],
+    } = await emulator(1, ["--wallets", "1"]);
     const scan = libnfc("nfc-scan-device", p!, ["-v"]);
     assert.equal(scan.status, 0);
     assert.match(scan.stdout, /1 NFC device\(s\) found/);
@@ -68,10 +91,13 @@ test("nfc-scan-device and nfc-list find the emulated PN532 and the wallet as ISO
     assert.match(list.stdout, /ATQA \(SENS_RES\): 00 {2}04/);
     assert.match(list.stdout, /SAK \(SEL_RES\): 20/);
     assert.match(list.stdout, /ATS: 78 {2}80 {2}80 {2}02/);
-  });
+  },
+);
 
 test("nfc-poll finds the wallet, then sees it taken away", { skip: SKIP }, async () => {
-  const { pairs: [p] } = await emulator(1, ["--wallets", "1", "--hold", "2"]);
+  const {
+    pairs: [p],
+  } = await emulator(1, ["--wallets", "1", "--hold", "2"]);
   const poll = libnfc("nfc-poll", p!);
   assert.equal(poll.status, 0, poll.stdout);
   assert.match(poll.stdout, /ISO\/IEC 14443A \(106 kbps\) target:/);
@@ -79,15 +105,22 @@ test("nfc-poll finds the wallet, then sees it taken away", { skip: SKIP }, async
   assert.match(poll.stdout, /Waiting for card removing\.\.\.done\./);
 });
 
-test("nfc-emulate-forum-tag4 runs on the second PN532 and the reader driver reads its NDEF tag",
-  { skip: SKIP }, async () => {
-    const { pairs: [reader, card] } = await emulator(2, ["--wallets", "0"]);
+test(
+  "nfc-emulate-forum-tag4 runs on the second PN532 and the reader driver reads its NDEF tag",
+  { skip: SKIP },
+  async () => {
+    const {
+      pairs: [reader, card],
+    } = await emulator(2, ["--wallets", "0"]);
     const tag = spawn("nfc-emulate-forum-tag4", [], {
-      env: { ...process.env, LIBNFC_DEVICE: `pn532_uart:${card!.hostPath}` }, stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LIBNFC_DEVICE: `pn532_uart:${card!.hostPath}` },
+      stdio: ["ignore", "pipe", "pipe"],
     });
     children.push(tag);
     let tagOut = "";
-    tag.stdout!.on("data", (d: Buffer) => { tagOut += d.toString(); });
+    tag.stdout!.on("data", (d: Buffer) => {
+      tagOut += d.toString();
+    });
     const o = openPn532({ path: reader!.hostPath, baud: 115_200 });
     assert.ok("driver" in o, "reader PN532 starts");
     const target = await pollUntilTarget(o.driver);
@@ -104,42 +137,77 @@ test("nfc-emulate-forum-tag4 runs on the second PN532 and the reader driver read
     assert.equal(apdu("00a4000c02e104"), "9000"); // NDEF file
     const nlen = apdu("00b0000002");
     const len = parseInt(nlen.slice(0, 4), 16);
-    const ndef = Buffer.from(apdu(`00b00002${len.toString(16).padStart(2, "0")}`).slice(0, -4), "hex");
-    assert.ok(ndef.includes(Buffer.from("libnfc.org")), `the tool's default NDEF message: ${ndef.toString("hex")}`);
+    const ndef = Buffer.from(
+      apdu(`00b00002${len.toString(16).padStart(2, "0")}`).slice(0, -4),
+      "hex",
+    );
+    assert.ok(
+      ndef.includes(Buffer.from("libnfc.org")),
+      `the tool's default NDEF message: ${ndef.toString("hex")}`,
+    );
     o.driver.release();
     o.close();
     await waitFor(() => tag.exitCode !== null, 10_000); // released: its emulation loop ends
     assert.match(tagOut, /In: 00  a4  04  00  07  d2  76  00  00  85  01  01  00/);
-  });
+  },
+);
 
-test("two-PN532 bench: reader driver, emulated PN532s sharing one field, offtap wallet in target mode",
-  async () => {
-    const { pairs: [reader, card] } = await emulator(2, ["--wallets", "0"]);
-    const wallet = spawn(process.execPath, ["bin/offtap.mjs", "wallet", "--nfc", `pn532:${card!.hostPath}`, "--seed", "3",
-      "--taps", "2", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
-    children.push(wallet);
-    let walletOut = "";
-    wallet.stdout!.on("data", (d: Buffer) => { walletOut += d.toString(); });
-    const o = openPn532({ path: reader!.hostPath, baud: 115_200 });
-    assert.ok("driver" in o);
-    const world = new SimWorld({ seed: 3, captureLogs: false });
-    o.front.attach(world.board);
-    const reasons: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      // Wait for the wallet's PN532 to be in target mode, then tap.
-      await pollUntilTarget(o.driver);
-      o.front.beginTap(true);
-      reasons.push(world.tap(undefined, 0).reason);
-      o.front.endTap();
-    }
-    o.close();
-    assert.deepEqual(reasons, ["ACCEPTED", "ACCEPTED"]);
-    await waitFor(() => wallet.exitCode !== null, 10_000);
-    assert.equal(wallet.exitCode, 0);
-    const lines = walletOut.trim().split("\n").map((l) => JSON.parse(l) as { steps: string[]; counter: number });
-    assert.deepEqual(lines.map((l) => l.steps), [["SELECT 9000", "PAY 9000", "RECEIPT 9000"], ["SELECT 9000", "PAY 9000", "RECEIPT 9000"]]);
-    assert.deepEqual(lines.map((l) => l.counter), [1, 2]);
+test("two-PN532 bench: reader driver, two emulated PN532s in a field, offtap wallet", async () => {
+  const {
+    pairs: [reader, card],
+  } = await emulator(2, ["--wallets", "0"]);
+  const wallet = spawn(
+    process.execPath,
+    [
+      "bin/offtap.mjs",
+      "wallet",
+      "--nfc",
+      `pn532:${card!.hostPath}`,
+      "--seed",
+      "3",
+      "--taps",
+      "2",
+      "--json",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  children.push(wallet);
+  let walletOut = "";
+  wallet.stdout!.on("data", (d: Buffer) => {
+    walletOut += d.toString();
   });
+  const o = openPn532({ path: reader!.hostPath, baud: 115_200 });
+  assert.ok("driver" in o);
+  const world = new SimWorld({ seed: 3, captureLogs: false });
+  o.front.attach(world.board);
+  const reasons: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    // Wait for the wallet's PN532 to be in target mode, then tap.
+    await pollUntilTarget(o.driver);
+    o.front.beginTap(true);
+    reasons.push(world.tap(undefined, 0).reason);
+    o.front.endTap();
+  }
+  o.close();
+  assert.deepEqual(reasons, ["ACCEPTED", "ACCEPTED"]);
+  await waitFor(() => wallet.exitCode !== null, 10_000);
+  assert.equal(wallet.exitCode, 0);
+  const lines = walletOut
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { steps: string[]; counter: number });
+  assert.deepEqual(
+    lines.map((l) => l.steps),
+    [
+      ["SELECT 9000", "PAY 9000", "RECEIPT 9000"],
+      ["SELECT 9000", "PAY 9000", "RECEIPT 9000"],
+    ],
+  );
+  assert.deepEqual(
+    lines.map((l) => l.counter),
+    [1, 2],
+  );
+});
 
 /** Polls until a target is activated (a target-mode PN532 needs its host to start). */
 async function pollUntilTarget(driver: Pn532Driver): Promise<Target> {

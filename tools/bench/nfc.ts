@@ -21,7 +21,12 @@ export interface NfcBenchRow {
   medianMs: { total: number; firmware: number; link: number; rf: number };
 }
 
-export interface NfcBenchResult { baud: number; wallets: number; seed: number; rows: NfcBenchRow[] }
+export interface NfcBenchResult {
+  baud: number;
+  wallets: number;
+  seed: number;
+  rows: NfcBenchRow[];
+}
 
 const BAUD = 115_200;
 const SEED = 1;
@@ -52,7 +57,10 @@ function direct(taps: number): NfcBenchRow {
   // Host time is all firmware (the field answers at once); RF is the simulated radio time
   // the field charges to the simulated clock, for comparison with the emulated RF.
   return {
-    path: "direct simulation (RF simulated)", taps, accepted, tapsPerSecond: taps / seconds,
+    path: "direct simulation (RF simulated)",
+    taps,
+    accepted,
+    tapsPerSecond: taps / seconds,
     medianMs: { total: m, firmware: m, link: 0, rf: median(radio) },
   };
 }
@@ -65,13 +73,19 @@ async function throughPn532(taps: number): Promise<NfcBenchRow> {
     const pn = openPn532({ path: pty.hostPath, baud: BAUD });
     if (!("driver" in pn)) throw new Error(`PN532 start-up: ${pn.message}`);
     const world = new SimWorld({ seed: SEED, captureLogs: false });
-    const split = { total: [] as number[], firmware: [] as number[], link: [] as number[], rf: [] as number[] };
+    const split = {
+      total: [] as number[],
+      firmware: [] as number[],
+      link: [] as number[],
+      rf: [] as number[],
+    };
     let accepted = 0;
     const t0 = performance.now();
     try {
       for (let i = 0; i < taps; i++) {
         const card = waitForCard(pn.driver, 50);
-        if (card === undefined || "kind" in card) throw new Error(`tap ${i + 1}: no card (${card?.message ?? "empty field"})`);
+        if (card === undefined || "kind" in card)
+          throw new Error(`tap ${i + 1}: no card (${card?.message ?? "empty field"})`);
         const t = tapActivated(pn.front, world, 0, card);
         if (t.result.accepted) accepted++;
         split.total.push(t.split.totalMs);
@@ -86,8 +100,16 @@ async function throughPn532(taps: number): Promise<NfcBenchRow> {
     }
     const seconds = (performance.now() - t0) / 1000;
     return {
-      path: `emulated PN532, HSU ${BAUD} baud`, taps, accepted, tapsPerSecond: taps / seconds,
-      medianMs: { total: median(split.total), firmware: median(split.firmware), link: median(split.link), rf: median(split.rf) },
+      path: `emulated PN532, HSU ${BAUD} baud`,
+      taps,
+      accepted,
+      tapsPerSecond: taps / seconds,
+      medianMs: {
+        total: median(split.total),
+        firmware: median(split.firmware),
+        link: median(split.link),
+        rf: median(split.rf),
+      },
     };
   } finally {
     await emu.close();
@@ -105,17 +127,25 @@ export async function benchNfc(o: { quick: boolean }): Promise<NfcBenchResult> {
 export function formatNfc(r: NfcBenchResult): string {
   const head = ["path", "taps", "accepted", "taps/s", "tap ms", "firmware", "link", "RF"];
   const body = r.rows.map((x) => [
-    x.path, String(x.taps), String(x.accepted), x.tapsPerSecond.toFixed(1), x.medianMs.total.toFixed(2),
-    x.medianMs.firmware.toFixed(2), x.medianMs.link.toFixed(2), x.medianMs.rf.toFixed(2),
+    x.path,
+    String(x.taps),
+    String(x.accepted),
+    x.tapsPerSecond.toFixed(1),
+    x.medianMs.total.toFixed(2),
+    x.medianMs.firmware.toFixed(2),
+    x.medianMs.link.toFixed(2),
+    x.medianMs.rf.toFixed(2),
   ]);
   const all = [head, ...body];
   const w = head.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
-  const line = (row: string[]): string => row.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ");
+  const line = (row: string[]): string =>
+    row.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ");
   const ratio = r.rows[0]!.tapsPerSecond / r.rows[1]!.tapsPerSecond;
   return [
     `NFC front end: whole taps, ${r.wallets} wallets cycling, seed ${r.seed} (medians per tap, ms)`,
     ...all.map(line),
-    `the PN532 path is ${ratio.toFixed(0)}× slower than the direct simulation: the link and the RF, not the firmware`,
+    `the PN532 path is ${ratio.toFixed(0)}× slower than the direct simulation:` +
+      " the link and the RF, not the firmware",
   ].join("\n");
 }
 
@@ -126,7 +156,10 @@ export async function nfcBenchSection(quick: boolean, json: boolean): Promise<bo
     const out = path.join(repoRoot, "build", "bench-nfc.json");
     mkdirSync(path.dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(r, null, 2)}\n`);
-    if (!json) process.stdout.write(`\n${formatNfc(r)}\n\nwrote ${path.relative(process.cwd(), out) || out}\n`);
+    if (!json)
+      process.stdout.write(
+        `\n${formatNfc(r)}\n\nwrote ${path.relative(process.cwd(), out) || out}\n`,
+      );
     return true;
   } catch (e) {
     process.stderr.write(`bench: NFC front end: ${(e as Error).message}\n`);

@@ -52,25 +52,46 @@ const HSU_BAUDS = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 12
 
 async function emulate(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    port: { type: "string", multiple: true }, pty: { type: "boolean" }, seed: { type: "string" },
-    wallets: { type: "string" }, scenario: { type: "string" }, cycle: { type: "boolean" }, hold: { type: "string" }, "vanish-at": { type: "string" },
-    baud: { type: "string" }, "time-scale": { type: "string" }, verbose: { type: "boolean" }, help: { type: "boolean" },
+    port: { type: "string", multiple: true },
+    pty: { type: "boolean" },
+    seed: { type: "string" },
+    wallets: { type: "string" },
+    scenario: { type: "string" },
+    cycle: { type: "boolean" },
+    hold: { type: "string" },
+    "vanish-at": { type: "string" },
+    baud: { type: "string" },
+    "time-scale": { type: "string" },
+    verbose: { type: "boolean" },
+    help: { type: "boolean" },
   });
-  if (values.help) { console.log(HELP); return EXIT_OK; }
+  if (values.help) {
+    console.log(HELP);
+    return EXIT_OK;
+  }
   const ports = values.port ?? [];
   if (ports.length === 0 && !values.pty) throw new UsageError("give --port PATH (or --pty)");
-  if (ports.length > 2 || (values.pty && ports.length > 1)) throw new UsageError("at most two emulated PN532s share a field");
-  for (const p of ports) if (!existsSync(p)) throw new UsageError(`no serial device at ${p} (check the path)`);
+  if (ports.length > 2 || (values.pty && ports.length > 1))
+    throw new UsageError("at most two emulated PN532s share a field");
+  for (const p of ports)
+    if (!existsSync(p)) throw new UsageError(`no serial device at ${p} (check the path)`);
   if (values.scenario !== undefined && findScenario(values.scenario) === undefined) {
     throw new UsageError(`unknown scenario '${values.scenario}' (see offtap tap --list)`);
   }
-  if (values.scenario !== undefined && values.wallets !== undefined) throw new UsageError("--scenario and --wallets exclude each other");
+  if (values.scenario !== undefined && values.wallets !== undefined)
+    throw new UsageError("--scenario and --wallets exclude each other");
   const baud = intFlag("baud", values.baud, 115_200);
-  if (!HSU_BAUDS.includes(baud)) throw new UsageError(`--baud must be one of ${HSU_BAUDS.join(", ")}`);
+  if (!HSU_BAUDS.includes(baud))
+    throw new UsageError(`--baud must be one of ${HSU_BAUDS.join(", ")}`);
   const scaleText = values["time-scale"] ?? "1";
   const timeScale = Number(scaleText);
-  if (!/^\d+(\.\d+)?$/.test(scaleText) || timeScale > 100) throw new UsageError(`--time-scale takes a number from 0 to 100, got '${scaleText}'`);
-  const log = values.verbose ? (line: string): void => { process.stderr.write(`pn532: ${line}\n`); } : undefined;
+  if (!/^\d+(\.\d+)?$/.test(scaleText) || timeScale > 100)
+    throw new UsageError(`--time-scale takes a number from 0 to 100, got '${scaleText}'`);
+  const log = values.verbose
+    ? (line: string): void => {
+        process.stderr.write(`pn532: ${line}\n`);
+      }
+    : undefined;
   let pty: PtyPair | undefined;
   if (values.pty) {
     pty = await openPtyPair();
@@ -79,13 +100,26 @@ async function emulate(argv: string[]): Promise<number> {
   let emu;
   try {
     emu = await startEmulator({
-      ports, seed: intFlag("seed", values.seed, 1, 0xffffffff), wallets: intFlag("wallets", values.wallets, 1, EMULATOR_WALLETS_MAX),
-      scenario: values.scenario, baud, timeScale, holdPolls: intFlag("hold", values.hold, 0, 1000),
-      vanishAt: values["vanish-at"] === undefined ? undefined : intFlag("vanish-at", values["vanish-at"], 0, 15), cycle: values.cycle === true, log,
+      ports,
+      seed: intFlag("seed", values.seed, 1, 0xffffffff),
+      wallets: intFlag("wallets", values.wallets, 1, EMULATOR_WALLETS_MAX),
+      scenario: values.scenario,
+      baud,
+      timeScale,
+      holdPolls: intFlag("hold", values.hold, 0, 1000),
+      vanishAt:
+        values["vanish-at"] === undefined
+          ? undefined
+          : intFlag("vanish-at", values["vanish-at"], 0, 15),
+      cycle: values.cycle === true,
+      log,
     });
   } catch (e) {
     await pty?.close();
-    console.error(`offtap nfc: cannot open ${ports.join(", ")}: ${(e as Error).message} (check the device and who holds it)`);
+    console.error(
+      `offtap nfc: cannot open ${ports.join(", ")}: ${(e as Error).message}` +
+        " (check the device and who holds it)",
+    );
     return EXIT_USAGE;
   }
   console.log(`ready ${pty !== undefined ? pty.hostPath : ports.join(" ")}`);
@@ -95,7 +129,10 @@ async function emulate(argv: string[]): Promise<number> {
   });
   await emu.close();
   await pty?.close();
-  log?.(`stopped after ${emu.links.reduce((n, l) => n + l.commands, 0)} commands, ${emu.field.arrivals} activations`);
+  log?.(
+    `stopped after ${emu.links.reduce((n, l) => n + l.commands, 0)} commands, ` +
+      `${emu.field.arrivals} activations`,
+  );
   return EXIT_OK;
 }
 
@@ -104,7 +141,10 @@ export const command: Command = {
   summary: "PN532 tools: emulate a PN532 whose field holds simulated wallets",
   async run(argv) {
     const [sub, ...rest] = argv;
-    if (sub === undefined || sub === "--help" || sub === "-h") { console.log(HELP); return sub === undefined ? EXIT_USAGE : EXIT_OK; }
+    if (sub === undefined || sub === "--help" || sub === "-h") {
+      console.log(HELP);
+      return sub === undefined ? EXIT_USAGE : EXIT_OK;
+    }
     if (sub === "emulate") return emulate(rest);
     throw new UsageError(`unknown subcommand '${sub}' (emulate)`);
   },

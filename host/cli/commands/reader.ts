@@ -11,7 +11,12 @@ import { SimWorld, setSimulatedBoard } from "../../sim/world.ts";
 import { isAcceptance, reasonInfo, toHex } from "../../protocol/index.ts";
 import { openPn532, parseNfcSpec } from "../../nfc/session.ts";
 import { LinkError } from "../../nfc/link.ts";
-import { tapActivated, waitForCard, waitForEmptyField, type LoopTap } from "../../nfc/reader-loop.ts";
+import {
+  tapActivated,
+  waitForCard,
+  waitForEmptyField,
+  type LoopTap,
+} from "../../nfc/reader-loop.ts";
 
 const HELP = `usage: offtap reader --nfc pn532:PORT[:BAUD] [--board ID] [--seed S] [--taps N]
                      [--amount A] [--wait-ms MS] [--json]
@@ -41,60 +46,115 @@ function printTap(n: number, t: LoopTap, json: boolean): void {
   const s = t.split;
   const r = t.result;
   if (json) {
-    console.log(JSON.stringify({
-      tap: n, decision: r.decision, reason: r.reason, accepted: r.accepted, uid: toHex(t.target.uid),
-      ms: { total: round(s.totalMs), firmware: round(s.firmwareMs), link: round(s.linkMs), rf: round(s.rfMs) },
-    }));
+    console.log(
+      JSON.stringify({
+        tap: n,
+        decision: r.decision,
+        reason: r.reason,
+        accepted: r.accepted,
+        uid: toHex(t.target.uid),
+        ms: {
+          total: round(s.totalMs),
+          firmware: round(s.firmwareMs),
+          link: round(s.linkMs),
+          rf: round(s.rfMs),
+        },
+      }),
+    );
     return;
   }
   const verdict = isAcceptance(r.decision) ? green(r.reason) : red(r.reason);
   console.log(`${bold(`tap ${n}`)} ${verdict} ${dim(reasonInfo(r.decision)?.description ?? "")}`);
-  console.log(dim(`  card ${toHex(t.target.uid)}; ${s.totalMs.toFixed(1)} ms = firmware ${s.firmwareMs.toFixed(1)}`
-    + ` + link ${s.linkMs.toFixed(1)} + RF ${s.rfMs.toFixed(1)}`));
+  console.log(
+    dim(
+      `  card ${toHex(t.target.uid)}; ${s.totalMs.toFixed(1)} ms` +
+        ` = firmware ${s.firmwareMs.toFixed(1)} + link ${s.linkMs.toFixed(1)}` +
+        ` + RF ${s.rfMs.toFixed(1)}`,
+    ),
+  );
 }
 
-function round(x: number): number { return Math.round(x * 100) / 100; }
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
 
 export const command: Command = {
   name: "reader",
   summary: "the reader loop with a PN532 as its radio (gate or kiosk on a desktop)",
   async run(argv) {
     const { values } = parse(argv, {
-      nfc: { type: "string" }, board: { type: "string" }, seed: { type: "string" }, taps: { type: "string" },
-      amount: { type: "string" }, "wait-ms": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" },
+      nfc: { type: "string" },
+      board: { type: "string" },
+      seed: { type: "string" },
+      taps: { type: "string" },
+      amount: { type: "string" },
+      "wait-ms": { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean" },
     });
-    if (values.help) { console.log(HELP); return EXIT_OK; }
+    if (values.help) {
+      console.log(HELP);
+      return EXIT_OK;
+    }
     if (values.nfc === undefined) throw new UsageError("--nfc pn532:PORT is required");
     const spec = parseNfcSpec(values.nfc);
     if (typeof spec === "string") throw new UsageError(spec);
-    try { setSimulatedBoard(values.board === undefined ? undefined : loadBoard(values.board)); } catch (e) {
+    try {
+      setSimulatedBoard(values.board === undefined ? undefined : loadBoard(values.board));
+    } catch (e) {
       throw new UsageError((e as BoardError).message);
     }
-    const world = new SimWorld({ seed: intFlag("seed", values.seed, 1, 0xffffffff), captureLogs: false });
+    const world = new SimWorld({
+      seed: intFlag("seed", values.seed, 1, 0xffffffff),
+      captureLogs: false,
+    });
     const kiosk = world.config.mode === "kiosk";
     if (kiosk && values.amount === undefined) throw new UsageError("a kiosk reader needs --amount");
     const amount = kiosk ? intFlag("amount", values.amount, 0) : 0;
     const taps = values.taps === undefined ? Infinity : intFlag("taps", values.taps, 1);
-    const waitMs = values["wait-ms"] === undefined ? Infinity : intFlag("wait-ms", values["wait-ms"], 0);
+    const waitMs =
+      values["wait-ms"] === undefined ? Infinity : intFlag("wait-ms", values["wait-ms"], 0);
     let pn;
-    try { pn = openPn532(spec); } catch (e) {
-      if (e instanceof LinkError) { console.error(`offtap reader: ${e.message}`); return EXIT_USAGE; }
+    try {
+      pn = openPn532(spec);
+    } catch (e) {
+      if (e instanceof LinkError) {
+        console.error(`offtap reader: ${e.message}`);
+        return EXIT_USAGE;
+      }
       throw e;
     }
-    if (!("driver" in pn)) { console.error(`offtap reader: ${pn.message}`); return EXIT_FAILED; }
-    if (!values.json) console.log(dim(`${world.config.mode} reader ${toHex(world.readerId)} on ${pn.firmware} at ${spec.path}`));
+    if (!("driver" in pn)) {
+      console.error(`offtap reader: ${pn.message}`);
+      return EXIT_FAILED;
+    }
+    if (!values.json)
+      console.log(
+        dim(
+          `${world.config.mode} reader ${toHex(world.readerId)} on ${pn.firmware} at ${spec.path}`,
+        ),
+      );
     try {
       for (let n = 1; n <= taps; n++) {
         const deadline = Date.now() + waitMs;
         let card = waitForCard(pn.driver, 1);
         while (card === undefined && Date.now() < deadline) card = waitForCard(pn.driver, 20);
-        if (card === undefined) { console.error("offtap reader: no card came in time"); return EXIT_FAILED; }
-        if ("kind" in card) { console.error(`offtap reader: ${card.message}`); return EXIT_FAILED; }
+        if (card === undefined) {
+          console.error("offtap reader: no card came in time");
+          return EXIT_FAILED;
+        }
+        if ("kind" in card) {
+          console.error(`offtap reader: ${card.message}`);
+          return EXIT_FAILED;
+        }
         printTap(n, tapActivated(pn.front, world, amount, card), values.json === true);
         for (;;) {
           const gone = waitForEmptyField(pn.driver, HELD_NOTICE_POLLS);
           if (typeof gone === "number") break;
-          if (gone !== "held") { console.error(`offtap reader: ${gone.message}`); return EXIT_FAILED; }
+          if (gone !== "held") {
+            console.error(`offtap reader: ${gone.message}`);
+            return EXIT_FAILED;
+          }
           if (!values.json) console.log(dim("  card still in the field: take it away"));
         }
       }

@@ -147,10 +147,15 @@ export const command: Command = {
     const recorder = values.record === undefined ? undefined : new TapeRecorder();
     const nfc = values.nfc === undefined ? undefined : parseNfcSpec(values.nfc);
     if (typeof nfc === "string") throw new UsageError(nfc);
-    if (nfc !== undefined && recorder !== undefined) throw new UsageError("--record and --nfc exclude each other");
-    const run = nfc === undefined ? scenario.run(seed, { recorder }) : runThroughPn532(nfc, scenario, seed);
+    if (nfc !== undefined && recorder !== undefined) {
+      throw new UsageError("--record and --nfc exclude each other");
+    }
+    const run = nfc === undefined
+      ? scenario.run(seed, { recorder })
+      : runThroughPn532(nfc, scenario, seed);
     if (!("result" in run)) {
-      console.error(`offtap tap: ${run.message}${run instanceof LinkError ? "" : " (check the PN532's wiring and port)"}`);
+      const hint = run instanceof LinkError ? "" : " (check the PN532's wiring and port)";
+      console.error(`offtap tap: ${run.message}${hint}`);
       return run instanceof LinkError ? EXIT_USAGE : EXIT_FAILED;
     }
     if (recorder !== undefined && values.record !== undefined) {

@@ -30,6 +30,15 @@ options:
 
 Exit codes: 0 done; 1 the PN532 failed or no reader came in time; 2 usage error.`;
 
+/** The protocol step of a C-APDU, by its INS byte (docs/PROTOCOL.md). */
+function stepName(capdu: Uint8Array): string {
+  const ins = capdu[1];
+  if (ins === 0xa4) return "SELECT";
+  if (ins === 0x50) return "PAY";
+  if (ins === 0x52) return "RECEIPT";
+  return toHex(capdu.subarray(0, 2));
+}
+
 /** How long one TgInitAsTarget waits before the driver asks again (ms). */
 const INIT_WAIT_SLICE_MS = 1_000;
 
@@ -38,11 +47,19 @@ export const command: Command = {
   summary: "a simulated wallet as a card, through a PN532 in target mode",
   async run(argv) {
     const { values } = parse(argv, {
-      nfc: { type: "string" }, seed: { type: "string" }, index: { type: "string" }, taps: { type: "string" },
-      misbehave: { type: "string" }, "wait-ms": { type: "string" }, json: { type: "boolean" },
+      nfc: { type: "string" },
+      seed: { type: "string" },
+      index: { type: "string" },
+      taps: { type: "string" },
+      misbehave: { type: "string" },
+      "wait-ms": { type: "string" },
+      json: { type: "boolean" },
       help: { type: "boolean" },
     });
-    if (values.help) { console.log(HELP); return EXIT_OK; }
+    if (values.help) {
+      console.log(HELP);
+      return EXIT_OK;
+    }
     if (values.nfc === undefined) throw new UsageError("--nfc pn532:PORT is required");
     const spec = parseNfcSpec(values.nfc);
     if (typeof spec === "string") throw new UsageError(spec);
@@ -53,7 +70,8 @@ export const command: Command = {
     const seed = intFlag("seed", values.seed, 1, 0xffffffff);
     const index = intFlag("index", values.index, 0, 9_999);
     const taps = values.taps === undefined ? Infinity : intFlag("taps", values.taps, 1);
-    const waitMs = values["wait-ms"] === undefined ? Infinity : intFlag("wait-ms", values["wait-ms"], 0);
+    const waitMs =
+      values["wait-ms"] === undefined ? Infinity : intFlag("wait-ms", values["wait-ms"], 0);
     const world = new SimWorld({ seed, captureLogs: false });
     let wallet = world.createWallet();
     for (let i = 0; i < index; i++) wallet = world.createWallet();
@@ -62,27 +80,58 @@ export const command: Command = {
     try {
       pn = openPn532(spec);
     } catch (e) {
-      if (e instanceof LinkError) { console.error(`offtap wallet: ${e.message}`); return EXIT_USAGE; }
+      if (e instanceof LinkError) {
+        console.error(`offtap wallet: ${e.message}`);
+        return EXIT_USAGE;
+      }
       throw e;
     }
-    if (!("driver" in pn)) { console.error(`offtap wallet: ${pn.message}`); return EXIT_FAILED; }
-    if (!values.json) console.log(`wallet ${wallet.name} on ${pn.firmware} at ${spec.path}: waiting for a reader`);
+    if (!("driver" in pn)) {
+      console.error(`offtap wallet: ${pn.message}`);
+      return EXIT_FAILED;
+    }
+    if (!values.json)
+      console.log(`wallet ${wallet.name} on ${pn.firmware} at ${spec.path}: waiting for a reader`);
     const uid3 = Uint8Array.from(Buffer.from(wallet.walletIdHex.slice(0, 6), "hex"));
     let served = 0;
     let waited = 0;
     try {
       while (served < taps) {
         const slice = Math.min(INIT_WAIT_SLICE_MS, waitMs - waited);
-        if (slice <= 0) { console.error("offtap wallet: no reader came in time (hold the reader closer)"); return EXIT_FAILED; }
+        if (slice <= 0) {
+          console.error("offtap wallet: no reader came in time (hold the reader closer)");
+          return EXIT_FAILED;
+        }
         const s = serveOneSession(pn.driver, wallet, uid3, slice);
-        if (s === undefined) { waited += slice; continue; }
-        if ("kind" in s) { console.error(`offtap wallet: ${s.message}`); return EXIT_FAILED; }
+        if (s === undefined) {
+          waited += slice;
+          continue;
+        }
+        if ("kind" in s) {
+          console.error(`offtap wallet: ${s.message}`);
+          return EXIT_FAILED;
+        }
         served++;
         waited = 0;
-        const steps = s.exchanges.map((x) => `${x.capdu[1] === 0xa4 ? "SELECT" : x.capdu[1] === 0x50 ? "PAY" : x.capdu[1] === 0x52 ? "RECEIPT" : toHex(x.capdu.subarray(0, 2))}`
-          + ` ${x.rapdu === undefined ? x.reply : toHex(x.rapdu.subarray(-2))}`);
-        if (values.json) console.log(JSON.stringify({ tap: served, end: s.end, steps, counter: wallet.counter, spent: wallet.spent }));
-        else console.log(`tap ${served}: ${steps.join(", ") || "no command"}; ${s.end}; counter ${wallet.counter}, spent ${wallet.spent}`);
+        const steps = s.exchanges.map(
+          (x) =>
+            `${stepName(x.capdu)} ${x.rapdu === undefined ? x.reply : toHex(x.rapdu.subarray(-2))}`,
+        );
+        if (values.json)
+          console.log(
+            JSON.stringify({
+              tap: served,
+              end: s.end,
+              steps,
+              counter: wallet.counter,
+              spent: wallet.spent,
+            }),
+          );
+        else
+          console.log(
+            `tap ${served}: ${steps.join(", ") || "no command"}; ${s.end};` +
+              ` counter ${wallet.counter}, spent ${wallet.spent}`,
+          );
       }
     } finally {
       pn.close();

@@ -50,13 +50,18 @@ export class WalletCard implements EmuCard {
    *  simulated field's seeded transmission errors). */
   garble: (() => boolean) | undefined;
 
-  constructor(readonly wallet: SimWallet, private readonly rng: Rng) {
+  constructor(
+    readonly wallet: SimWallet,
+    private readonly rng: Rng,
+  ) {
     this.label = wallet.name;
   }
 
   readonly label: string;
 
-  uid(): Uint8Array { return this.uidBytes; }
+  uid(): Uint8Array {
+    return this.uidBytes;
+  }
 
   activate(): void {
     if (this.active) this.wallet.endSession();

@@ -4,8 +4,21 @@
 // a command's data (its code first) and returns the answer's data (code + 1 first), or
 // "syntax" when the real chip would send its error frame.
 import {
-  CMD, DIAG_COMMUNICATION, DIAG_ECHO_BACK, DIAG_PRESENCE, EXCHANGE_DATA_MAX, FIRMWARE_VERSION, PARAM_AUTO_RATS,
-  RETRIES_FOREVER, RF_FIELD, RF_MAX_RETRIES, RF_MAX_RETRY_COM, RF_TIMINGS, BRTY_106A, SAK_ISO14443_4, fwtMs,
+  CMD,
+  DIAG_COMMUNICATION,
+  DIAG_ECHO_BACK,
+  DIAG_PRESENCE,
+  EXCHANGE_DATA_MAX,
+  FIRMWARE_VERSION,
+  PARAM_AUTO_RATS,
+  RETRIES_FOREVER,
+  RF_FIELD,
+  RF_MAX_RETRIES,
+  RF_MAX_RETRY_COM,
+  RF_TIMINGS,
+  BRTY_106A,
+  SAK_ISO14443_4,
+  fwtMs,
 } from "../pn532/commands.ts";
 import { ST_CONTEXT, ST_CRC, ST_OK, ST_TIMEOUT, STATUS_MI } from "../pn532/status.ts";
 import type { CardAnswer, EmuCard } from "./card.ts";
@@ -54,12 +67,19 @@ export class Pn532Chip {
   private chainedCommand: Uint8Array | undefined;
   readonly target: TargetMode;
 
-  constructor(private readonly field: EmuField, private readonly o: ChipOptions) {
+  constructor(
+    private readonly field: EmuField,
+    private readonly o: ChipOptions,
+  ) {
     this.target = new TargetMode(field, o.timeScale);
   }
 
   get powerMode(): "low-vbat" | "normal" | "power-down" {
-    return this.power === POWER_NORMAL ? "normal" : this.power === POWER_DOWN ? "power-down" : "low-vbat";
+    return this.power === POWER_NORMAL
+      ? "normal"
+      : this.power === POWER_DOWN
+        ? "power-down"
+        : "low-vbat";
   }
 
   /** The host was silent too long or aborted: target-mode waits stop, sessions stay. */
@@ -67,29 +87,49 @@ export class Pn532Chip {
     const code = cmd[0];
     const p = cmd.subarray(1);
     switch (code) {
-      case CMD.Diagnose: return this.diagnose(p);
-      case CMD.GetFirmwareVersion: return answer(code, FIRMWARE_VERSION);
-      case CMD.GetGeneralStatus: return this.generalStatus();
-      case CMD.ReadRegister: return this.readRegister(p);
-      case CMD.WriteRegister: return this.writeRegister(p);
-      case CMD.ReadGPIO: return answer(code, [0xff, 0xff, 0x00]);
-      case CMD.WriteGPIO: return p.length === 2 ? answer(code, []) : "syntax";
-      case CMD.SetSerialBaudRate: return p.length === 1 && p[0]! <= 8 ? answer(code, []) : "syntax";
-      case CMD.SetParameters: return this.setParameters(p);
-      case CMD.SAMConfiguration: return this.samConfiguration(p);
-      case CMD.PowerDown: return this.powerDown(p);
-      case CMD.RFConfiguration: return this.rfConfiguration(p);
-      case CMD.InListPassiveTarget: return this.inListPassiveTarget(p, signal);
-      case CMD.InAutoPoll: return this.inAutoPoll(p, signal);
-      case CMD.InDataExchange: return this.inDataExchange(p, signal);
-      case CMD.InCommunicateThru: return this.silentRf(code, signal);
+      case CMD.Diagnose:
+        return this.diagnose(p);
+      case CMD.GetFirmwareVersion:
+        return answer(code, FIRMWARE_VERSION);
+      case CMD.GetGeneralStatus:
+        return this.generalStatus();
+      case CMD.ReadRegister:
+        return this.readRegister(p);
+      case CMD.WriteRegister:
+        return this.writeRegister(p);
+      case CMD.ReadGPIO:
+        return answer(code, [0xff, 0xff, 0x00]);
+      case CMD.WriteGPIO:
+        return p.length === 2 ? answer(code, []) : "syntax";
+      case CMD.SetSerialBaudRate:
+        return p.length === 1 && p[0]! <= 8 ? answer(code, []) : "syntax";
+      case CMD.SetParameters:
+        return this.setParameters(p);
+      case CMD.SAMConfiguration:
+        return this.samConfiguration(p);
+      case CMD.PowerDown:
+        return this.powerDown(p);
+      case CMD.RFConfiguration:
+        return this.rfConfiguration(p);
+      case CMD.InListPassiveTarget:
+        return this.inListPassiveTarget(p, signal);
+      case CMD.InAutoPoll:
+        return this.inAutoPoll(p, signal);
+      case CMD.InDataExchange:
+        return this.inDataExchange(p, signal);
+      case CMD.InCommunicateThru:
+        return this.silentRf(code, signal);
       case CMD.InRelease:
-      case CMD.InDeselect: return this.inRelease(code, p);
-      case CMD.InSelect: return answer(code, [this.activated === undefined ? ST_CONTEXT : ST_OK]);
+      case CMD.InDeselect:
+        return this.inRelease(code, p);
+      case CMD.InSelect:
+        return answer(code, [this.activated === undefined ? ST_CONTEXT : ST_OK]);
       case CMD.InATR:
-      case CMD.InPSL: return answer(code, [ST_CONTEXT]);
+      case CMD.InPSL:
+        return answer(code, [ST_CONTEXT]);
       case CMD.InJumpForDEP:
-      case CMD.InJumpForPSL: return this.silentRf(code, signal);
+      case CMD.InJumpForPSL:
+        return this.silentRf(code, signal);
       case CMD.TgInitAsTarget:
       case CMD.TgGetData:
       case CMD.TgSetData:
@@ -97,12 +137,16 @@ export class Pn532Chip {
       case CMD.TgGetTargetStatus:
       case CMD.TgGetInitiatorCommand:
       case CMD.TgResponseToInitiator:
-      case CMD.TgSetGeneralBytes: return this.target.handle(cmd, signal);
-      default: return "syntax";
+      case CMD.TgSetGeneralBytes:
+        return this.target.handle(cmd, signal);
+      default:
+        return "syntax";
     }
   }
 
-  private scaled(simMs: number): number { return simMs * this.o.timeScale; }
+  private scaled(simMs: number): number {
+    return simMs * this.o.timeScale;
+  }
 
   private diagnose(p: Uint8Array): ChipAnswer {
     const test = p[0];
@@ -121,7 +165,13 @@ export class Pn532Chip {
   private generalStatus(): ChipAnswer {
     const c = this.activated;
     const tg = c === undefined ? [] : [0x01, 0x00, 0x00, 0x00];
-    return answer(CMD.GetGeneralStatus, [ST_OK, this.fieldOn ? 1 : 0, c === undefined ? 0 : 1, ...tg, 0x00]);
+    return answer(CMD.GetGeneralStatus, [
+      ST_OK,
+      this.fieldOn ? 1 : 0,
+      c === undefined ? 0 : 1,
+      ...tg,
+      0x00,
+    ]);
   }
 
   private readRegister(p: Uint8Array): ChipAnswer {
@@ -221,7 +271,8 @@ export class Pn532Chip {
   private async inListPassiveTarget(p: Uint8Array, signal: AbortSignal): Promise<ChipAnswer> {
     const maxTg = p[0];
     const brTy = p[1];
-    if (maxTg === undefined || brTy === undefined || maxTg < 1 || maxTg > 2 || brTy > 0x04) return "syntax";
+    if (maxTg === undefined || brTy === undefined || maxTg < 1 || maxTg > 2 || brTy > 0x04)
+      return "syntax";
     if (brTy !== BRTY_106A) return this.noTarget(CMD.InListPassiveTarget, signal);
     const card = await this.activate(signal);
     if (card === "aborted") return card;
@@ -245,8 +296,15 @@ export class Pn532Chip {
     const pollNr = p[0];
     const period = p[1];
     const types = p.subarray(2);
-    if (pollNr === undefined || period === undefined || period < 1 || period > 0x0f || types.length < 1
-      || types.length > 15) return "syntax";
+    if (
+      pollNr === undefined ||
+      period === undefined ||
+      period < 1 ||
+      period > 0x0f ||
+      types.length < 1 ||
+      types.length > 15
+    )
+      return "syntax";
     const typeA = [...types].find((t) => t === 0x00 || t === 0x10 || t === 0x20);
     for (let round = 0; pollNr === 0xff || round < pollNr; round++) {
       if (typeA !== undefined) {
@@ -260,7 +318,8 @@ export class Pn532Chip {
         }
       }
       // Each round tries every type, then waits `period` × 150 ms.
-      if (!(await sleep(this.scaled(types.length * POLL_ATTEMPT_MS + period * 150), signal))) return "aborted";
+      if (!(await sleep(this.scaled(types.length * POLL_ATTEMPT_MS + period * 150), signal)))
+        return "aborted";
     }
     return answer(CMD.InAutoPoll, [0x00]);
   }
@@ -290,7 +349,12 @@ export class Pn532Chip {
     return this.exchangeAnswer(card, chained, r, signal);
   }
 
-  private async exchangeAnswer(card: EmuCard, capdu: Uint8Array, r: CardAnswer, signal: AbortSignal): Promise<ChipAnswer> {
+  private async exchangeAnswer(
+    card: EmuCard,
+    capdu: Uint8Array,
+    r: CardAnswer,
+    signal: AbortSignal,
+  ): Promise<ChipAnswer> {
     const fwt = fwtMs(atsFwi(card.ats));
     const txMs = (capdu.length + BLOCK_OVERHEAD_BYTES) * AIR_BYTE_MS;
     // Every retry of MxRtyCOM waits another FWT before the chip reports the timeout.

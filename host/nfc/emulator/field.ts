@@ -39,7 +39,10 @@ export class EmuField {
   /** Taps started (activations of a new card), for reports. */
   arrivals = 0;
 
-  constructor(private cards: readonly EmuCard[], private o: FieldOptions) {}
+  constructor(
+    private cards: readonly EmuCard[],
+    private o: FieldOptions,
+  ) {}
 
   /** Empties the field and starts over with other wallets (a test's next case). */
   load(cards: readonly EmuCard[], o: FieldOptions): void {
@@ -111,7 +114,9 @@ export class EmuField {
   }
 
   /** The reader exchanged with the activated card. */
-  noteExchange(): void { this.exchanged = true; }
+  noteExchange(): void {
+    this.exchanged = true;
+  }
 
   /** The reader released the activated card (InRelease, InDeselect, RF field off). */
   release(): void {
@@ -134,8 +139,12 @@ export class EmuField {
 
   /** Cards that may still arrive without anything else happening. */
   mayArrive(): boolean {
-    return this.targets.length > 0 || this.current !== undefined || this.o.cycle && this.cards.length > 0
-      || this.next < this.cards.length;
+    return (
+      this.targets.length > 0 ||
+      this.current !== undefined ||
+      (this.o.cycle && this.cards.length > 0) ||
+      this.next < this.cards.length
+    );
   }
 
   addTarget(t: FieldTarget): void {

@@ -6,7 +6,14 @@
 import { closeSync, constants, openSync, realpathSync, writeSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { ReadStream } from "node:tty";
-import { ACK_FRAME, ERROR_FRAME, FrameParser, TFI_CHIP, TFI_HOST, encodeFrame } from "../pn532/frame.ts";
+import {
+  ACK_FRAME,
+  ERROR_FRAME,
+  FrameParser,
+  TFI_CHIP,
+  TFI_HOST,
+  encodeFrame,
+} from "../pn532/frame.ts";
 import { CMD } from "../pn532/commands.ts";
 import type { Pn532Chip } from "./chip.ts";
 
@@ -35,20 +42,33 @@ export class HsuLink {
   private lineFreeAtMs = 0;
   private fd = -1;
   private stream: ReadStream | undefined;
-  private readonly queue: { bytes: Uint8Array; gen: number; thenSleep: boolean; dueAtMs: number }[] = [];
+  private readonly queue: {
+    bytes: Uint8Array;
+    gen: number;
+    thenSleep: boolean;
+    dueAtMs: number;
+  }[] = [];
   /** Frames answered, for the emulator's report. */
   commands = 0;
 
-  constructor(readonly path: string, private readonly chip: Pn532Chip, private readonly o: HsuOptions) {}
+  constructor(
+    readonly path: string,
+    private readonly chip: Pn532Chip,
+    private readonly o: HsuOptions,
+  ) {}
 
   /** Opens the device through a tty stream of this thread's own event loop (the emulator
    *  may run in a worker while the driver blocks the main thread). */
   async open(): Promise<void> {
     const real = realpathSync(this.path);
     if (!real.startsWith("/dev/pts/")) {
-      execFileSync("stty", ["-F", real, String(this.o.baud), "raw", "-echo", "-ixon", "-crtscts", "clocal"], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
+      execFileSync(
+        "stty",
+        ["-F", real, String(this.o.baud), "raw", "-echo", "-ixon", "-crtscts", "clocal"],
+        {
+          stdio: ["ignore", "ignore", "pipe"],
+        },
+      );
     }
     const fd = openSync(this.path, constants.O_RDWR | constants.O_NOCTTY);
     const stream = new ReadStream(fd);
@@ -64,7 +84,10 @@ export class HsuLink {
     this.stream = undefined;
     if (st !== undefined) {
       // Destroying the stream closes the descriptor it owns.
-      await new Promise<void>((resolve) => { st.once("close", () => resolve()); st.destroy(); });
+      await new Promise<void>((resolve) => {
+        st.once("close", () => resolve());
+        st.destroy();
+      });
     } else if (this.fd >= 0) {
       closeSync(this.fd);
     }
@@ -96,12 +119,15 @@ export class HsuLink {
       b = b.subarray(at + 1);
     }
     // The host's bytes took their time on the line before the chip had them all.
-    this.lineFreeAtMs = Math.max(this.lineFreeAtMs, Date.now()) + b.length * byteMs(this.o.baud) * this.o.timeScale;
+    this.lineFreeAtMs =
+      Math.max(this.lineFreeAtMs, Date.now()) + b.length * byteMs(this.o.baud) * this.o.timeScale;
     for (const ev of this.parser.push(b)) {
       if (ev.kind === "ack") this.abort("ACK from the host");
-      else if (ev.kind === "nack") { if (this.lastAnswer !== undefined) this.send(this.lastAnswer, this.generation); }
-      else if (ev.kind === "bad") this.o.log?.(`ignored a frame (${ev.reason})`);
-      else if (ev.tfi !== TFI_HOST) this.o.log?.(`ignored a frame with TFI 0x${ev.tfi.toString(16)}`);
+      else if (ev.kind === "nack") {
+        if (this.lastAnswer !== undefined) this.send(this.lastAnswer, this.generation);
+      } else if (ev.kind === "bad") this.o.log?.(`ignored a frame (${ev.reason})`);
+      else if (ev.tfi !== TFI_HOST)
+        this.o.log?.(`ignored a frame with TFI 0x${ev.tfi.toString(16)}`);
       else this.start(ev.data);
     }
   }
@@ -124,16 +150,21 @@ export class HsuLink {
       this.finish(gen, ERROR_FRAME);
       return;
     }
-    void this.chip.handle(cmd, ctl.signal).then((a) => {
-      if (a === "aborted" || gen !== this.generation) return;
-      const frame = a === "syntax" ? ERROR_FRAME : encodeFrame(TFI_CHIP, a);
-      this.commands++;
-      this.finish(gen, frame, cmd[0] === CMD.PowerDown);
-    }, (e: unknown) => {
-      // A bug in the emulator: say so, answer with the error frame, keep the link alive.
-      this.o.log?.(`emulator bug on command 0x${cmd[0]!.toString(16)}: ${(e as Error).stack ?? String(e)}`);
-      if (gen === this.generation) this.finish(gen, ERROR_FRAME);
-    });
+    void this.chip.handle(cmd, ctl.signal).then(
+      (a) => {
+        if (a === "aborted" || gen !== this.generation) return;
+        const frame = a === "syntax" ? ERROR_FRAME : encodeFrame(TFI_CHIP, a);
+        this.commands++;
+        this.finish(gen, frame, cmd[0] === CMD.PowerDown);
+      },
+      (e: unknown) => {
+        // A bug in the emulator: say so, answer with the error frame, keep the link alive.
+        this.o.log?.(
+          `emulator bug on command 0x${cmd[0]!.toString(16)}: ${(e as Error).stack ?? String(e)}`,
+        );
+        if (gen === this.generation) this.finish(gen, ERROR_FRAME);
+      },
+    );
   }
 
   private finish(gen: number, frame: Uint8Array, thenSleep = false): void {

@@ -8,7 +8,10 @@ export interface EmulatorWorker {
   close(): Promise<void>;
 }
 
-export async function startEmulatorWorker(path: string, timeScale: number): Promise<EmulatorWorker> {
+export async function startEmulatorWorker(
+  path: string,
+  timeScale: number,
+): Promise<EmulatorWorker> {
   const boot = `import { register } from "tsx/esm/api"; register();
     await import(${JSON.stringify(new URL("./worker.ts", import.meta.url).href)});`;
   const worker = new Worker(boot, { eval: true, workerData: { path, timeScale } });

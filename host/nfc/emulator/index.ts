@@ -45,7 +45,9 @@ export function fieldCards(
   return cards;
 }
 
-function walletCards(o: Pick<EmulatorOptions, "seed" | "wallets" | "scenario" | "wasmPath">): WalletCard[] {
+function walletCards(
+  o: Pick<EmulatorOptions, "seed" | "wallets" | "scenario" | "wasmPath">,
+): WalletCard[] {
   const uidRng = Rng.from(o.seed, "pn532-emulator-uid");
   if (o.scenario !== undefined) {
     const sc = findScenario(o.scenario);
@@ -80,6 +82,8 @@ export async function startEmulator(o: EmulatorOptions): Promise<RunningEmulator
   return {
     field,
     links,
-    async close() { for (const l of links) await l.close(); },
+    async close() {
+      for (const l of links) await l.close();
+    },
   };
 }

@@ -29,10 +29,18 @@ class TargetCard implements EmuCard {
 
   constructor(private readonly owner: TargetMode) {}
 
-  uid(): Uint8Array { return this.uidBytes; }
-  activate(): void { this.owner.onActivate(); }
-  release(): void { this.owner.onRelease(); }
-  exchange(capdu: Uint8Array, signal: AbortSignal): Promise<CardAnswer> { return this.owner.fromInitiator(capdu, signal); }
+  uid(): Uint8Array {
+    return this.uidBytes;
+  }
+  activate(): void {
+    this.owner.onActivate();
+  }
+  release(): void {
+    this.owner.onRelease();
+  }
+  exchange(capdu: Uint8Array, signal: AbortSignal): Promise<CardAnswer> {
+    return this.owner.fromInitiator(capdu, signal);
+  }
 }
 
 export class TargetMode {
@@ -46,22 +54,30 @@ export class TargetMode {
   private activatedWaiter: (() => void) | undefined;
   private readonly entry: FieldTarget;
 
-  constructor(private readonly field: EmuField, private readonly timeScale: number) {
+  constructor(
+    private readonly field: EmuField,
+    private readonly timeScale: number,
+  ) {
     this.entry = { card: this.card, onActivated: () => this.activatedWaiter?.() };
   }
 
   async handle(cmd: Uint8Array, signal: AbortSignal): Promise<ChipAnswer> {
     const p = cmd.subarray(1);
     switch (cmd[0]) {
-      case CMD.TgInitAsTarget: return this.initAsTarget(p, signal);
-      case CMD.TgGetData: return this.getData(signal);
-      case CMD.TgSetMetaData: return this.setData(CMD.TgSetMetaData, p, true);
-      case CMD.TgSetData: return this.setData(CMD.TgSetData, p, false);
+      case CMD.TgInitAsTarget:
+        return this.initAsTarget(p, signal);
+      case CMD.TgGetData:
+        return this.getData(signal);
+      case CMD.TgSetMetaData:
+        return this.setData(CMD.TgSetMetaData, p, true);
+      case CMD.TgSetData:
+        return this.setData(CMD.TgSetData, p, false);
       case CMD.TgGetTargetStatus: {
         const state = this.phase === "active" ? 0x01 : this.phase === "released" ? 0x02 : 0x00;
         return reply(CMD.TgGetTargetStatus, [state, 0x00]);
       }
-      default: return reply(cmd[0]!, [ST_CONTEXT]); // DEP-only and raw-frame target commands
+      default:
+        return reply(cmd[0]!, [ST_CONTEXT]); // DEP-only and raw-frame target commands
     }
   }
 
@@ -70,7 +86,8 @@ export class TargetMode {
     const gtLen = p[INIT_FIXED_BYTES]!;
     const tkAt = INIT_FIXED_BYTES + 1 + gtLen;
     const tkLen = p[tkAt];
-    if (gtLen > 47 || tkLen === undefined || tkLen > 48 || p.length !== tkAt + 1 + tkLen) return "syntax";
+    if (gtLen > 47 || tkLen === undefined || tkLen > 48 || p.length !== tkAt + 1 + tkLen)
+      return "syntax";
     const mode = p[0]!;
     this.release(false);
     this.card.sensRes = Uint8Array.of(p[2]!, p[1]!);
@@ -104,10 +121,13 @@ export class TargetMode {
     this.meta = [];
   }
 
-  onRelease(): void { this.release(true); }
+  onRelease(): void {
+    this.release(true);
+  }
 
   private release(byInitiator: boolean): void {
-    if (this.phase === "active" || this.phase === "waiting") this.phase = byInitiator ? "released" : "idle";
+    if (this.phase === "active" || this.phase === "waiting")
+      this.phase = byInitiator ? "released" : "idle";
     this.field.removeTarget(this.entry);
     this.inbox = undefined;
     this.inboxWaiter?.();
@@ -143,14 +163,16 @@ export class TargetMode {
       this.inboxWaiter = undefined;
     }
     if (signal.aborted) return "aborted";
-    if (this.phase !== "active") return reply(CMD.TgGetData, [this.phase === "released" ? ST_RELEASED : ST_CONTEXT]);
+    if (this.phase !== "active")
+      return reply(CMD.TgGetData, [this.phase === "released" ? ST_RELEASED : ST_CONTEXT]);
     const c = this.inbox!;
     this.inbox = undefined;
     return reply(CMD.TgGetData, [ST_OK, ...c]);
   }
 
   private setData(code: number, data: Uint8Array, more: boolean): ChipAnswer {
-    if (this.phase !== "active") return reply(code, [this.phase === "released" ? ST_RELEASED : ST_CONTEXT]);
+    if (this.phase !== "active")
+      return reply(code, [this.phase === "released" ? ST_RELEASED : ST_CONTEXT]);
     this.meta.push(Uint8Array.from(data));
     const total = this.meta.reduce((n, m) => n + m.length, 0);
     if (total > TARGET_ANSWER_BYTES_MAX) {
@@ -160,14 +182,19 @@ export class TargetMode {
     if (more) return reply(code, [ST_OK]);
     const bytes = new Uint8Array(total);
     let at = 0;
-    for (const m of this.meta) { bytes.set(m, at); at += m.length; }
+    for (const m of this.meta) {
+      bytes.set(m, at);
+      at += m.length;
+    }
     this.meta = [];
     this.answerWaiter?.({ kind: "answer", bytes, latencyMs: 0 });
     return reply(code, [ST_OK]);
   }
 
   /** Time scale of the emulator (kept for symmetry with the initiator's waits). */
-  get scale(): number { return this.timeScale; }
+  get scale(): number {
+    return this.timeScale;
+  }
 }
 
 function reply(code: number, data: ArrayLike<number>): Uint8Array {

@@ -8,22 +8,40 @@ import process from "node:process";
 import { fieldCards, startEmulator } from "./index.ts";
 
 export interface WorkerLoad {
-  seed: number; scenario?: string; wallets?: number; hold?: number; vanishAt?: number; cycle?: boolean;
+  seed: number;
+  scenario?: string;
+  wallets?: number;
+  hold?: number;
+  vanishAt?: number;
+  cycle?: boolean;
 }
 
 const port = parentPort!;
 const { path, timeScale } = workerData as { path: string; timeScale: number };
 if (parentPort === null) throw new Error("host/nfc/emulator/worker.ts runs in a worker thread");
 const emu = await startEmulator({
-  ports: [path], seed: 1, wallets: 0, baud: 115_200, timeScale, holdPolls: 0, cycle: false,
-  log: process.env.OFFTAP_NFC_DEBUG ? (l: string) => process.stderr.write(`pn532: ${l}\n`) : undefined,
+  ports: [path],
+  seed: 1,
+  wallets: 0,
+  baud: 115_200,
+  timeScale,
+  holdPolls: 0,
+  cycle: false,
+  log: process.env.OFFTAP_NFC_DEBUG
+    ? (l: string) => process.stderr.write(`pn532: ${l}\n`)
+    : undefined,
 });
 port.on("message", (m: WorkerLoad | "close") => {
   if (m === "close") {
     void emu.close().then(() => port.close());
     return;
   }
-  const cards = fieldCards({ seed: m.seed, wallets: m.wallets ?? 1, scenario: m.scenario, vanishAt: m.vanishAt });
+  const cards = fieldCards({
+    seed: m.seed,
+    wallets: m.wallets ?? 1,
+    scenario: m.scenario,
+    vanishAt: m.vanishAt,
+  });
   emu.field.load(cards, { holdPolls: m.hold ?? 0, cycle: m.cycle ?? false });
   port.postMessage("loaded");
 });

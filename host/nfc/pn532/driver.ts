@@ -7,13 +7,40 @@
 import { ERR_FIELD_LOST, ERR_FRAME, ERR_OVERFLOW, ERR_TIMEOUT } from "../../sim/abi.ts";
 import { LinkError, sleepSync, type ByteLink } from "../link.ts";
 import {
-  ACK_FRAME, FrameParser, NACK_FRAME, TFI_CHIP, TFI_ERROR, TFI_HOST, WAKEUP_PREAMBLE, encodeFrame, frameBytes,
+  ACK_FRAME,
+  FrameParser,
+  NACK_FRAME,
+  TFI_CHIP,
+  TFI_ERROR,
+  TFI_HOST,
+  WAKEUP_PREAMBLE,
+  encodeFrame,
+  frameBytes,
 } from "./frame.ts";
 import {
-  BRTY_106A, CMD, DIAG_PRESENCE, EXCHANGE_DATA_MAX, PARAM_AUTO_ATR_RES, PARAM_AUTO_RATS, RF_FIELD, RF_MAX_RETRIES,
-  RF_MAX_RETRY_COM, SAK_ISO14443_4, TG_ACTIVATED_PICC_106, TG_MODE_PASSIVE_ONLY, TG_MODE_PICC_ONLY,
+  BRTY_106A,
+  CMD,
+  DIAG_PRESENCE,
+  EXCHANGE_DATA_MAX,
+  PARAM_AUTO_ATR_RES,
+  PARAM_AUTO_RATS,
+  RF_FIELD,
+  RF_MAX_RETRIES,
+  RF_MAX_RETRY_COM,
+  SAK_ISO14443_4,
+  TG_ACTIVATED_PICC_106,
+  TG_MODE_PASSIVE_ONLY,
+  TG_MODE_PICC_ONLY,
 } from "./commands.ts";
-import { STATUS_ERROR_MASK, STATUS_MI, ST_OK, ST_RELEASED, ST_TIMEOUT, statusInfo, type AbiNfcError } from "./status.ts";
+import {
+  STATUS_ERROR_MASK,
+  STATUS_MI,
+  ST_OK,
+  ST_RELEASED,
+  ST_TIMEOUT,
+  statusInfo,
+  type AbiNfcError,
+} from "./status.ts";
 
 export type DriverErrorKind =
   | "no-ack" // the chip did not acknowledge the frame (asleep, unplugged, wrong baud)
@@ -77,7 +104,12 @@ const SAM_NORMAL = Uint8Array.of(0x01, 0x14, 0x01);
 /** PowerDown wake-up sources: HSU (bit 4) and RF field (bit 5). */
 const WAKE_HSU_RF = 0x30;
 
-function err(kind: DriverErrorKind, abi: AbiNfcError, message: string, status?: number): { ok: false; error: DriverError } {
+function err(
+  kind: DriverErrorKind,
+  abi: AbiNfcError,
+  message: string,
+  status?: number,
+): { ok: false; error: DriverError } {
   return { ok: false, error: { kind, abi, message, ...(status === undefined ? {} : { status }) } };
 }
 
@@ -89,15 +121,21 @@ export class Pn532Driver {
   /** The activated target, until released. */
   target: Target | undefined;
 
-  constructor(private readonly link: ByteLink, options: DriverOptions = {}) {
+  constructor(
+    private readonly link: ByteLink,
+    options: DriverOptions = {},
+  ) {
     this.o = {
-      pollRetries: options.pollRetries ?? 1, ackTimeoutMs: options.ackTimeoutMs ?? ACK_TIMEOUT_MS,
+      pollRetries: options.pollRetries ?? 1,
+      ackTimeoutMs: options.ackTimeoutMs ?? ACK_TIMEOUT_MS,
       answerMarginMs: options.answerMarginMs ?? ANSWER_MARGIN_MS,
     };
   }
 
   /** Milliseconds `bytes` take on the HSU line (10 bits each). */
-  lineMs(bytes: number): number { return (bytes * 10_000) / this.link.baud; }
+  lineMs(bytes: number): number {
+    return (bytes * 10_000) / this.link.baud;
+  }
 
   /** Wakes the chip, leaves low-VBAT mode, checks it is a PN532 and sets it up as a reader. */
   begin(): DriverResult<{ ic: number; version: string }> {
@@ -110,7 +148,11 @@ export class Pn532Driver {
     if (!fw.ok) return fw;
     const v = fw.value;
     if (v.length !== 4 || v[0] !== 0x32) {
-      return err("frame", ERR_FRAME, `not a PN532: GetFirmwareVersion answered ${hex(v)} (expected IC 0x32)`);
+      return err(
+        "frame",
+        ERR_FRAME,
+        `not a PN532: GetFirmwareVersion answered ${hex(v)} (expected IC 0x32)`,
+      );
     }
     const steps: [number, number[]][] = [
       [CMD.SetParameters, [PARAM_AUTO_ATR_RES | PARAM_AUTO_RATS]],
@@ -130,7 +172,11 @@ export class Pn532Driver {
   poll(): DriverResult<Target | undefined> {
     this.target = undefined;
     // Retries × a few ms per attempt on the chip's side, plus the activation itself.
-    const r = this.command(CMD.InListPassiveTarget, Uint8Array.of(0x01, BRTY_106A), 50 + 10 * this.o.pollRetries);
+    const r = this.command(
+      CMD.InListPassiveTarget,
+      Uint8Array.of(0x01, BRTY_106A),
+      50 + 10 * this.o.pollRetries,
+    );
     if (!r.ok) return r;
     const d = r.value;
     if (d[0] === 0) return { ok: true, value: undefined };
@@ -138,7 +184,11 @@ export class Pn532Driver {
     if (t === undefined) return err("frame", ERR_FRAME, `malformed target data ${hex(d)}`);
     if ((t.selRes & SAK_ISO14443_4) === 0 || t.ats.length === 0) {
       this.release();
-      return err("not-iso-dep", ERR_FRAME, `the target (SAK ${t.selRes.toString(16)}) does not speak ISO/IEC 14443-4`);
+      return err(
+        "not-iso-dep",
+        ERR_FRAME,
+        `the target (SAK ${t.selRes.toString(16)}) does not speak ISO/IEC 14443-4`,
+      );
     }
     this.target = t;
     return { ok: true, value: t };
@@ -152,7 +202,9 @@ export class Pn532Driver {
       const r = this.exchangeStep(Uint8Array.of(0x01 | STATUS_MI, ...part), timeoutMs);
       if (!r.ok) return r;
     }
-    const last = capdu.subarray(Math.floor(Math.max(0, capdu.length - 1) / EXCHANGE_DATA_MAX) * EXCHANGE_DATA_MAX);
+    const last = capdu.subarray(
+      Math.floor(Math.max(0, capdu.length - 1) / EXCHANGE_DATA_MAX) * EXCHANGE_DATA_MAX,
+    );
     let r = this.exchangeStep(Uint8Array.of(0x01, ...last), timeoutMs);
     const parts: Uint8Array[] = [];
     let total = 0;
@@ -170,17 +222,27 @@ export class Pn532Driver {
     return { ok: true, value: concat(parts, total) };
   }
 
-  private exchangeStep(p: Uint8Array, timeoutMs: number): DriverResult<{ more: boolean; data: Uint8Array }> {
+  private exchangeStep(
+    p: Uint8Array,
+    timeoutMs: number,
+  ): DriverResult<{ more: boolean; data: Uint8Array }> {
     const r = this.command(CMD.InDataExchange, p, timeoutMs);
     if (!r.ok) return r;
     const st = r.value[0];
-    if (st === undefined) return err("frame", ERR_FRAME, "InDataExchange answer without a status byte");
+    if (st === undefined)
+      return err("frame", ERR_FRAME, "InDataExchange answer without a status byte");
     const code = st & STATUS_ERROR_MASK;
-    if (code === ST_OK) return { ok: true, value: { more: (st & STATUS_MI) !== 0, data: r.value.subarray(1) } };
+    if (code === ST_OK)
+      return { ok: true, value: { more: (st & STATUS_MI) !== 0, data: r.value.subarray(1) } };
     const info = statusInfo(st)!;
     if (code === ST_TIMEOUT && !this.present()) {
       this.target = undefined;
-      return err("status", ERR_FIELD_LOST, "the card left the field (no answer, presence check failed)", code);
+      return err(
+        "status",
+        ERR_FIELD_LOST,
+        "the card left the field (no answer, presence check failed)",
+        code,
+      );
     }
     return err("status", info.abi, `${info.name}: ${info.reason}`, code);
   }
@@ -202,7 +264,11 @@ export class Pn532Driver {
   /** RF field on or off (off: every card in the field is reset). */
   field(on: boolean): DriverResult<void> {
     if (!on) this.target = undefined;
-    const r = this.command(CMD.RFConfiguration, Uint8Array.of(RF_FIELD, on ? 0x01 : 0x00), LOCAL_COMMAND_MS);
+    const r = this.command(
+      CMD.RFConfiguration,
+      Uint8Array.of(RF_FIELD, on ? 0x01 : 0x00),
+      LOCAL_COMMAND_MS,
+    );
     return r.ok ? { ok: true, value: undefined } : r;
   }
 
@@ -226,7 +292,8 @@ export class Pn532Driver {
     if (!sp.ok) return sp;
     const r = this.command(CMD.TgInitAsTarget, p, timeoutMs);
     if (!r.ok) return r.error.kind === "timeout" ? { ok: true, value: false } : r;
-    if ((r.value[0]! & TG_ACTIVATED_PICC_106) === 0) return err("frame", ERR_FRAME, `activated as ${hex(r.value)}, not as a PICC`);
+    if ((r.value[0]! & TG_ACTIVATED_PICC_106) === 0)
+      return err("frame", ERR_FRAME, `activated as ${hex(r.value)}, not as a PICC`);
     return { ok: true, value: true };
   }
 
@@ -277,7 +344,11 @@ export class Pn532Driver {
     }
   }
 
-  private commandInner(code: number, params: Uint8Array, timeoutMs: number): DriverResult<Uint8Array> {
+  private commandInner(
+    code: number,
+    params: Uint8Array,
+    timeoutMs: number,
+  ): DriverResult<Uint8Array> {
     const frame = encodeFrame(TFI_HOST, Uint8Array.of(code, ...params));
     this.link.discard();
     this.parser.reset();
@@ -291,20 +362,40 @@ export class Pn532Driver {
     if (ack === undefined || ack.kind !== "ack") {
       const why = ack === undefined ? "no ACK" : `${ack.kind} instead of an ACK`;
       this.asleep = true; // the next command wakes the chip first
-      return err("no-ack", ERR_TIMEOUT, `PN532 command 0x${code.toString(16)}: ${why} (is the chip powered, awake, at this baud rate?)`);
+      return err(
+        "no-ack",
+        ERR_TIMEOUT,
+        `PN532 command 0x${code.toString(16)}: ${why}` +
+          " (is the chip powered, awake, at this baud rate?)",
+      );
     }
     for (let nacks = 0; ; nacks++) {
-      const ev = this.next(timeoutMs + this.lineMs(frameBytes(EXCHANGE_DATA_MAX + 2)) + this.o.answerMarginMs);
+      const ev = this.next(
+        timeoutMs + this.lineMs(frameBytes(EXCHANGE_DATA_MAX + 2)) + this.o.answerMarginMs,
+      );
       if (ev === undefined) {
         this.send(ACK_FRAME); // abort the running command
-        return err("timeout", ERR_TIMEOUT, `PN532 command 0x${code.toString(16)}: no answer in ${timeoutMs} ms`);
+        return err(
+          "timeout",
+          ERR_TIMEOUT,
+          `PN532 command 0x${code.toString(16)}: no answer in ${timeoutMs} ms`,
+        );
       }
       if (ev.kind === "frame") return this.checkAnswer(code, ev.tfi, ev.data);
       if (ev.kind === "bad" && ev.reason === "too-long") {
-        return err("oversized", ERR_OVERFLOW, `PN532 sent a frame longer than it can (${ev.reason})`);
+        return err(
+          "oversized",
+          ERR_OVERFLOW,
+          `PN532 sent a frame longer than it can (${ev.reason})`,
+        );
       }
       if (ev.kind !== "bad" || nacks >= NACK_RETRIES_MAX) {
-        return err("frame", ERR_FRAME, `PN532 command 0x${code.toString(16)}: ${ev.kind === "bad" ? ev.reason : ev.kind} in the answer`);
+        return err(
+          "frame",
+          ERR_FRAME,
+          `PN532 command 0x${code.toString(16)}: ` +
+            `${ev.kind === "bad" ? ev.reason : ev.kind} in the answer`,
+        );
       }
       this.send(NACK_FRAME); // ask for the answer again
     }
@@ -312,11 +403,20 @@ export class Pn532Driver {
 
   private checkAnswer(code: number, tfi: number, data: Uint8Array): DriverResult<Uint8Array> {
     if (tfi === TFI_ERROR && data.length === 0) {
-      return err("syntax", ERR_FRAME, `PN532 rejected command 0x${code.toString(16)} (error frame)`);
+      return err(
+        "syntax",
+        ERR_FRAME,
+        `PN532 rejected command 0x${code.toString(16)} (error frame)`,
+      );
     }
-    if (tfi !== TFI_CHIP) return err("frame", ERR_FRAME, `answer with TFI 0x${tfi.toString(16)} (expected 0xd5)`);
+    if (tfi !== TFI_CHIP)
+      return err("frame", ERR_FRAME, `answer with TFI 0x${tfi.toString(16)} (expected 0xd5)`);
     if (data[0] !== code + 1) {
-      return err("frame", ERR_FRAME, `answer 0x${(data[0] ?? 0).toString(16)} to command 0x${code.toString(16)}`);
+      return err(
+        "frame",
+        ERR_FRAME,
+        `answer 0x${(data[0] ?? 0).toString(16)} to command 0x${code.toString(16)}`,
+      );
     }
     return { ok: true, value: data.subarray(1) };
   }
@@ -343,7 +443,9 @@ export class Pn532Driver {
   }
 
   /** Waits `ms` (between polls of the reader loop). */
-  static pause(ms: number): void { sleepSync(ms); }
+  static pause(ms: number): void {
+    sleepSync(ms);
+  }
 }
 
 /** Parses InListPassiveTarget / InAutoPoll target data of a type A target (after Tg). */
@@ -361,7 +463,10 @@ export function parseTypeA(d: Uint8Array): Target | undefined {
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 

@@ -14,9 +14,22 @@ export const TFI_ERROR = 0x7f;
 export const ACK_FRAME: Uint8Array = Uint8Array.of(0x00, 0x00, 0xff, 0x00, 0xff, 0x00);
 export const NACK_FRAME: Uint8Array = Uint8Array.of(0x00, 0x00, 0xff, 0xff, 0x00, 0x00);
 /** What the chip sends when a host frame is well formed but its content is not (UM §6.2.1.5). */
-export const ERROR_FRAME: Uint8Array = Uint8Array.of(0x00, 0x00, 0xff, 0x01, 0xff, 0x7f, 0x81, 0x00);
+export const ERROR_FRAME: Uint8Array = Uint8Array.of(
+  0x00,
+  0x00,
+  0xff,
+  0x01,
+  0xff,
+  0x7f,
+  0x81,
+  0x00,
+);
 /** HSU wake-up: 0x55 then a stretch of zeros, so the chip leaves power-down before a frame. */
-export const WAKEUP_PREAMBLE: Uint8Array = Uint8Array.of(0x55, 0x55, ...new Array<number>(14).fill(0));
+export const WAKEUP_PREAMBLE: Uint8Array = Uint8Array.of(
+  0x55,
+  0x55,
+  ...new Array<number>(14).fill(0),
+);
 
 /** Largest LEN of a normal frame (TFI + PD0..PDn). */
 export const NORMAL_LEN_MAX = 255;
@@ -35,10 +48,20 @@ export function frameBytes(dataBytes: number): number {
  *  (a bug in the caller: commands are sized against the limits above). */
 export function encodeFrame(tfi: number, data: Uint8Array): Uint8Array {
   const len = data.length + 1;
-  if (len > EXTENDED_LEN_MAX) throw new RangeError(`PN532 frame payload of ${len} bytes > ${EXTENDED_LEN_MAX}`);
+  if (len > EXTENDED_LEN_MAX)
+    throw new RangeError(`PN532 frame payload of ${len} bytes > ${EXTENDED_LEN_MAX}`);
   const extended = len > NORMAL_LEN_MAX;
   const head = extended
-    ? [0x00, 0x00, 0xff, 0xff, 0xff, len >> 8, len & 0xff, (0x100 - ((len >> 8) + (len & 0xff))) & 0xff]
+    ? [
+        0x00,
+        0x00,
+        0xff,
+        0xff,
+        0xff,
+        len >> 8,
+        len & 0xff,
+        (0x100 - ((len >> 8) + (len & 0xff))) & 0xff,
+      ]
     : [0x00, 0x00, 0xff, len, (0x100 - len) & 0xff];
   const out = new Uint8Array(head.length + len + 2);
   out.set(head, 0);
@@ -83,10 +106,14 @@ export class FrameParser {
   }
 
   /** Drops anything buffered (after an abort, a timeout or a resynchronisation). */
-  reset(): void { this.used = 0; }
+  reset(): void {
+    this.used = 0;
+  }
 
   /** Bytes waiting for the rest of a frame. */
-  get pendingBytes(): number { return this.used; }
+  get pendingBytes(): number {
+    return this.used;
+  }
 
   private drain(out: FrameEvent[]): void {
     for (;;) {
@@ -105,7 +132,8 @@ export class FrameParser {
   }
 
   private findStart(): number {
-    for (let i = 0; i + 1 < this.used; i++) if (this.buf[i] === 0x00 && this.buf[i + 1] === 0xff) return i;
+    for (let i = 0; i + 1 < this.used; i++)
+      if (this.buf[i] === 0x00 && this.buf[i + 1] === 0xff) return i;
     return -1;
   }
 
@@ -123,21 +151,28 @@ export class FrameParser {
       if (this.used < 7) return undefined;
       len = (b[4]! << 8) | b[5]!;
       headBytes = 7;
-      if (((b[4]! + b[5]! + b[6]!) & 0xff) !== 0) return { event: { kind: "bad", reason: "length-checksum" }, bytes: 2 };
+      if (((b[4]! + b[5]! + b[6]!) & 0xff) !== 0)
+        return { event: { kind: "bad", reason: "length-checksum" }, bytes: 2 };
     } else {
       len = l0;
       headBytes = 4;
-      if (((l0 + l1) & 0xff) !== 0) return { event: { kind: "bad", reason: "length-checksum" }, bytes: 2 };
+      if (((l0 + l1) & 0xff) !== 0)
+        return { event: { kind: "bad", reason: "length-checksum" }, bytes: 2 };
     }
     if (len === 0) return { event: { kind: "bad", reason: "empty" }, bytes: headBytes };
-    if (len > EXTENDED_LEN_MAX) return { event: { kind: "bad", reason: "too-long" }, bytes: headBytes };
+    if (len > EXTENDED_LEN_MAX)
+      return { event: { kind: "bad", reason: "too-long" }, bytes: headBytes };
     if (this.used < headBytes + len + 1) return undefined;
     let sum = 0;
     for (let i = 0; i <= len; i++) sum += b[headBytes + i]!;
-    if ((sum & 0xff) !== 0) return { event: { kind: "bad", reason: "data-checksum" }, bytes: headBytes + len + 1 };
+    if ((sum & 0xff) !== 0)
+      return { event: { kind: "bad", reason: "data-checksum" }, bytes: headBytes + len + 1 };
     const tfi = b[headBytes]!;
     const data = b.slice(headBytes + 1, headBytes + len);
-    return { event: { kind: "frame", tfi, data, extended: headBytes === 7 }, bytes: headBytes + len + 1 };
+    return {
+      event: { kind: "frame", tfi, data, extended: headBytes === 7 },
+      bytes: headBytes + len + 1,
+    };
   }
 
   private consume(n: number): void {

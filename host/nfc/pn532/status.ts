@@ -18,7 +18,8 @@ export const ST_CONTEXT = 0x27;
 export const ST_RELEASED = 0x29;
 export const ST_CARD_GONE = 0x2b;
 
-export type AbiNfcError = typeof ERR_TIMEOUT | typeof ERR_FIELD_LOST | typeof ERR_OVERFLOW | typeof ERR_FRAME;
+export type AbiNfcError =
+  typeof ERR_TIMEOUT | typeof ERR_FIELD_LOST | typeof ERR_OVERFLOW | typeof ERR_FRAME;
 
 export interface StatusInfo {
   code: number;
@@ -43,7 +44,12 @@ export const STATUSES: readonly StatusInfo[] = [
   s(0x06, "BIT_COLLISION", ERR_FRAME, "abnormal bit collision during bitwise anticollision"),
   s(0x07, "BUFFER_SMALL", ERR_OVERFLOW, "communication buffer size insufficient"),
   s(0x09, "RF_BUFFER_OVERFLOW", ERR_OVERFLOW, "RF buffer overflow detected by the CIU"),
-  s(0x0a, "RF_FIELD_TIMEOUT", ERR_FIELD_LOST, "the counterpart did not switch its RF field on in time"),
+  s(
+    0x0a,
+    "RF_FIELD_TIMEOUT",
+    ERR_FIELD_LOST,
+    "the counterpart did not switch its RF field on in time",
+  ),
   s(0x0b, "RF_PROTOCOL", ERR_FRAME, "RF protocol error"),
   s(0x0d, "OVERHEAT", ERR_FRAME, "temperature error: the antenna drivers were switched off"),
   s(0x0e, "INTERNAL_OVERFLOW", ERR_OVERFLOW, "internal buffer overflow"),
@@ -54,9 +60,19 @@ export const STATUSES: readonly StatusInfo[] = [
   s(0x23, "UID_CHECK", ERR_FRAME, "ISO/IEC 14443-3: the UID check byte is wrong"),
   s(0x25, "DEP_STATE", ERR_FRAME, "DEP: invalid device state for this operation"),
   s(0x26, "NOT_ALLOWED", ERR_FRAME, "operation not allowed in this configuration"),
-  s(0x27, "CONTEXT", ERR_FRAME, "command not acceptable in the current context (no such target, wrong mode)"),
+  s(
+    0x27,
+    "CONTEXT",
+    ERR_FRAME,
+    "command not acceptable in the current context (no such target, wrong mode)",
+  ),
   s(0x29, "RELEASED", ERR_FIELD_LOST, "the PN532 as target was released by its initiator"),
-  s(0x2a, "CARD_SWAPPED", ERR_FIELD_LOST, "ISO/IEC 14443-3B: another card answered than the one activated"),
+  s(
+    0x2a,
+    "CARD_SWAPPED",
+    ERR_FIELD_LOST,
+    "ISO/IEC 14443-3B: another card answered than the one activated",
+  ),
   s(0x2b, "CARD_GONE", ERR_FIELD_LOST, "ISO/IEC 14443-3B: the activated card has disappeared"),
   s(0x2c, "NFCID3_MISMATCH", ERR_FRAME, "DEP passive: NFCID3 of initiator and target differ"),
   s(0x2d, "OVER_CURRENT", ERR_FRAME, "an over-current event was detected"),
@@ -70,5 +86,8 @@ const BY_CODE = new Map<number, StatusInfo>(STATUSES.map((x) => [x.code, x]));
 export function statusInfo(statusByte: number): StatusInfo | undefined {
   const code = statusByte & STATUS_ERROR_MASK;
   if (code === ST_OK) return undefined;
-  return BY_CODE.get(code) ?? s(code, `UNKNOWN_0x${code.toString(16).padStart(2, "0")}`, ERR_FRAME, "undocumented status");
+  return (
+    BY_CODE.get(code) ??
+    s(code, `UNKNOWN_0x${code.toString(16).padStart(2, "0")}`, ERR_FRAME, "undocumented status")
+  );
 }
