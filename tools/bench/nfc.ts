@@ -37,30 +37,34 @@ function median(xs: number[]): number {
   return s.length === 0 ? 0 : s[Math.floor(s.length / 2)]!;
 }
 
-/** The same wallets, tapping in the same order, on the simulated field (no front end). */
-function direct(taps: number): NfcBenchRow {
-  const world = new SimWorld({ seed: SEED, captureLogs: false });
-  const wallets = Array.from({ length: WALLETS }, () => world.createWallet());
+/** The same wallets tapping in the same order on the simulated field (no front end), in
+ *  `rounds` fresh worlds (built outside the timing) so no wallet reaches its offline cap. */
+function direct(taps: number, rounds: number): NfcBenchRow {
   const totals: number[] = [];
   const radio: number[] = [];
   let accepted = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < taps; i++) {
-    const s = performance.now();
-    const r = world.tap(wallets[i % WALLETS], 0);
-    totals.push(performance.now() - s);
-    radio.push(r.simulatedMs);
-    if (r.accepted) accepted++;
+  let seconds = 0;
+  for (let round = 0; round < rounds; round++) {
+    const world = new SimWorld({ seed: SEED, captureLogs: false });
+    const wallets = Array.from({ length: WALLETS }, () => world.createWallet());
+    const t0 = performance.now();
+    for (let i = 0; i < taps; i++) {
+      const s = performance.now();
+      const r = world.tap(wallets[i % WALLETS], 0);
+      totals.push(performance.now() - s);
+      radio.push(r.simulatedMs);
+      if (r.accepted) accepted++;
+    }
+    seconds += (performance.now() - t0) / 1000;
   }
-  const seconds = (performance.now() - t0) / 1000;
   const m = median(totals);
   // Host time is all firmware (the field answers at once); RF is the simulated radio time
   // the field charges to the simulated clock, for comparison with the emulated RF.
   return {
     path: "direct simulation (RF simulated)",
-    taps,
+    taps: taps * rounds,
     accepted,
-    tapsPerSecond: taps / seconds,
+    tapsPerSecond: (taps * rounds) / seconds,
     medianMs: { total: m, firmware: m, link: 0, rf: median(radio) },
   };
 }
@@ -119,8 +123,8 @@ async function throughPn532(taps: number): Promise<NfcBenchRow> {
 
 export async function benchNfc(o: { quick: boolean }): Promise<NfcBenchResult> {
   const taps = o.quick ? 8 : 40;
-  direct(8); // warm up V8 and the firmware
-  const rows = [direct(taps * 10), await throughPn532(taps)];
+  direct(taps, 1); // warm up V8 and the firmware
+  const rows = [direct(taps, 10), await throughPn532(taps)];
   return { baud: BAUD, wallets: WALLETS, seed: SEED, rows };
 }
 

@@ -26,6 +26,8 @@ export interface HsuOptions {
 /** Attempts at a write the device refuses for now (EAGAIN) before the bytes are dropped,
  *  as a UART drops what its full FIFO cannot take. */
 const WRITE_TRIES_MAX = 1_000;
+/** SetSerialBaudRate's rates by parameter (UM0701-02 §7.2.8). */
+const HSU_RATES = [9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600, 1288000];
 /** The HSU wake-up byte. */
 const WAKEUP_BYTE = 0x55;
 
@@ -50,12 +52,16 @@ export class HsuLink {
   }[] = [];
   /** Frames answered, for the emulator's report. */
   commands = 0;
+  /** The line's rate now (SetSerialBaudRate changes it). */
+  private baud: number;
 
   constructor(
     readonly path: string,
     private readonly chip: Pn532Chip,
     private readonly o: HsuOptions,
-  ) {}
+  ) {
+    this.baud = o.baud;
+  }
 
   /** Opens the device through a tty stream of this thread's own event loop (the emulator
    *  may run in a worker while the driver blocks the main thread). */
@@ -64,7 +70,7 @@ export class HsuLink {
     if (!real.startsWith("/dev/pts/")) {
       execFileSync(
         "stty",
-        ["-F", real, String(this.o.baud), "raw", "-echo", "-ixon", "-crtscts", "clocal"],
+        ["-F", real, String(this.baud), "raw", "-echo", "-ixon", "-crtscts", "clocal"],
         {
           stdio: ["ignore", "ignore", "pipe"],
         },
@@ -120,7 +126,7 @@ export class HsuLink {
     }
     // The host's bytes took their time on the line before the chip had them all.
     this.lineFreeAtMs =
-      Math.max(this.lineFreeAtMs, Date.now()) + b.length * byteMs(this.o.baud) * this.o.timeScale;
+      Math.max(this.lineFreeAtMs, Date.now()) + b.length * byteMs(this.baud) * this.o.timeScale;
     for (const ev of this.parser.push(b)) {
       if (ev.kind === "ack") this.abort("ACK from the host");
       else if (ev.kind === "nack") {
@@ -156,6 +162,11 @@ export class HsuLink {
         const frame = a === "syntax" ? ERROR_FRAME : encodeFrame(TFI_CHIP, a);
         this.commands++;
         this.finish(gen, frame, cmd[0] === CMD.PowerDown);
+        // SetSerialBaudRate: the chip answers at the old rate, then switches.
+        const rate = HSU_RATES[cmd[1] ?? -1];
+        if (cmd[0] === CMD.SetSerialBaudRate && a !== "syntax" && rate !== undefined) {
+          this.baud = rate;
+        }
       },
       (e: unknown) => {
         // A bug in the emulator: say so, answer with the error frame, keep the link alive.
@@ -177,7 +188,7 @@ export class HsuLink {
    *  leave in the order they were queued. */
   private send(bytes: Uint8Array, gen: number, thenSleep = false): void {
     const now = Date.now();
-    const lineMs = bytes.length * byteMs(this.o.baud) * this.o.timeScale;
+    const lineMs = bytes.length * byteMs(this.baud) * this.o.timeScale;
     this.lineFreeAtMs = Math.max(this.lineFreeAtMs, now) + lineMs;
     this.queue.push({ bytes, gen, thenSleep, dueAtMs: this.lineFreeAtMs });
     if (this.queue.length === 1) this.drain();
