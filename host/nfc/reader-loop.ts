@@ -80,11 +80,14 @@ export function tapActivated(
   }
   const totalMs = performance.now() - t0;
   const t = front.timings;
+  // The line time is nominal (bytes × 10 / baud); a link faster than its nominal rate (a
+  // pseudo-terminal to an emulator at time scale 0) cannot have spent more than it took.
+  const linkMs = Math.min(t.linkMs, t.transceiveMs);
   const split: TapSplit = {
     totalMs,
     firmwareMs: Math.max(0, totalMs - t.transceiveMs),
-    linkMs: t.linkMs,
-    rfMs: Math.max(0, t.transceiveMs - t.linkMs),
+    linkMs,
+    rfMs: t.transceiveMs - linkMs,
   };
   return { result, split, target };
 }
