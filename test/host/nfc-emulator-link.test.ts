@@ -7,7 +7,14 @@ import assert from "node:assert/strict";
 import { openPtyPair, type PtyPair } from "../../host/serial/pty.ts";
 import { SerialFileLink } from "../../host/nfc/link.ts";
 import {
-  ACK_FRAME, ERROR_FRAME, FrameParser, NACK_FRAME, TFI_CHIP, TFI_HOST, WAKEUP_PREAMBLE, encodeFrame,
+  ACK_FRAME,
+  ERROR_FRAME,
+  FrameParser,
+  NACK_FRAME,
+  TFI_CHIP,
+  TFI_HOST,
+  WAKEUP_PREAMBLE,
+  encodeFrame,
   type FrameEvent,
 } from "../../host/nfc/pn532/frame.ts";
 import { startEmulatorWorker, type EmulatorWorker } from "../../host/nfc/emulator/in-worker.ts";
@@ -41,7 +48,12 @@ function events(ms: number): FrameEvent[] {
 }
 
 const cmd = (...b: number[]): Uint8Array => encodeFrame(TFI_HOST, Uint8Array.from(b));
-const reply = (...b: number[]): FrameEvent => ({ kind: "frame", tfi: TFI_CHIP, data: Uint8Array.from(b), extended: false });
+const reply = (...b: number[]): FrameEvent => ({
+  kind: "frame",
+  tfi: TFI_CHIP,
+  data: Uint8Array.from(b),
+  extended: false,
+});
 const ACK: FrameEvent = { kind: "ack" };
 
 test("asleep until the wake-up byte, then ACK and answer", () => {
@@ -84,7 +96,11 @@ test("NACK gets the last answer again; ACK aborts a running command", () => {
   link.write(ACK_FRAME);
   assert.deepEqual(events(200), [], "aborted: no answer");
   link.write(cmd(0x02));
-  assert.deepEqual(events(150), [ACK, reply(0x03, 0x32, 0x01, 0x06, 0x07)], "ready for the next command");
+  assert.deepEqual(
+    events(150),
+    [ACK, reply(0x03, 0x32, 0x01, 0x06, 0x07)],
+    "ready for the next command",
+  );
 });
 
 test("PowerDown answers, then the chip sleeps until the next wake-up", () => {
