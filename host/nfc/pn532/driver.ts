@@ -27,6 +27,7 @@ import {
   RF_FIELD,
   RF_MAX_RETRIES,
   RF_MAX_RETRY_COM,
+  RF_TIMINGS,
   SAK_ISO14443_4,
   TG_ACTIVATED_PICC_106,
   TG_MODE_PASSIVE_ONLY,
@@ -158,6 +159,9 @@ export class Pn532Driver {
       [CMD.SetParameters, [PARAM_AUTO_ATR_RES | PARAM_AUTO_RATS]],
       [CMD.RFConfiguration, [RF_MAX_RETRIES, 0xff, 0x01, this.o.pollRetries]],
       [CMD.RFConfiguration, [RF_MAX_RETRY_COM, 0x00]],
+      // ATR_RES timeout 102.4 ms (0x0B), non-DEP (InCommunicateThru) timeout 51.2 ms (0x0A);
+      // ISO-DEP exchanges wait for the card's own frame waiting time (its ATS).
+      [CMD.RFConfiguration, [RF_TIMINGS, 0x00, 0x0b, 0x0a]],
       [CMD.RFConfiguration, [RF_FIELD, 0x01]],
     ];
     for (const [code, p] of steps) {
