@@ -7,7 +7,7 @@ import type { Command } from "../command.ts";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { findScenario } from "../../sim/scenarios.ts";
-import { EMULATOR_WALLETS_MAX, startEmulator } from "../../nfc/emulator/index.ts";
+import { EMULATOR_WALLETS_MAX, fieldCards, startEmulator } from "../../nfc/emulator/index.ts";
 import { openPtyPair, type PtyPair } from "../../serial/pty.ts";
 
 const HELP = `usage: offtap nfc emulate --port PATH [--port PATH2] [options]
@@ -92,27 +92,33 @@ async function emulate(argv: string[]): Promise<number> {
         process.stderr.write(`pn532: ${line}\n`);
       }
     : undefined;
+  const seed = intFlag("seed", values.seed, 1, 0xffffffff);
+  const wallets = intFlag("wallets", values.wallets, 1, EMULATOR_WALLETS_MAX);
+  const holdPolls = intFlag("hold", values.hold, 0, 1000);
+  const vanishText = values["vanish-at"];
+  const vanishAt = vanishText === undefined ? undefined : intFlag("vanish-at", vanishText, 0, 15);
+  let cards;
+  try {
+    cards = fieldCards({ seed, wallets, scenario: values.scenario, vanishAt });
+  } catch (e) {
+    console.error(`offtap nfc: cannot build the wallets: ${(e as Error).message} (run make build)`);
+    return EXIT_USAGE;
+  }
   let pty: PtyPair | undefined;
   if (values.pty) {
-    pty = await openPtyPair();
+    try {
+      pty = await openPtyPair();
+    } catch (e) {
+      console.error(`offtap nfc: ${(e as Error).message}`);
+      return EXIT_USAGE;
+    }
     ports.push(pty.devicePath);
   }
   let emu;
   try {
     emu = await startEmulator({
-      ports,
-      seed: intFlag("seed", values.seed, 1, 0xffffffff),
-      wallets: intFlag("wallets", values.wallets, 1, EMULATOR_WALLETS_MAX),
-      scenario: values.scenario,
-      baud,
-      timeScale,
-      holdPolls: intFlag("hold", values.hold, 0, 1000),
-      vanishAt:
-        values["vanish-at"] === undefined
-          ? undefined
-          : intFlag("vanish-at", values["vanish-at"], 0, 15),
-      cycle: values.cycle === true,
-      log,
+      ports, seed, wallets, scenario: values.scenario, baud, timeScale, holdPolls, vanishAt,
+      cycle: values.cycle === true, log, cards,
     });
   } catch (e) {
     await pty?.close();

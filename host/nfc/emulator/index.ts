@@ -23,6 +23,8 @@ export interface EmulatorOptions {
   cycle: boolean;
   /** Fault injection: every wallet leaves the field during this exchange of a tap. */
   vanishAt?: number;
+  /** The field's cards, when the caller built them already (else from the options above). */
+  cards?: EmuCard[];
   wasmPath?: string;
   log?: (line: string) => void;
 }
@@ -66,7 +68,7 @@ function walletCards(
 }
 
 export async function startEmulator(o: EmulatorOptions): Promise<RunningEmulator> {
-  const field = new EmuField(fieldCards(o), { holdPolls: o.holdPolls, cycle: o.cycle });
+  const field = new EmuField(o.cards ?? fieldCards(o), { holdPolls: o.holdPolls, cycle: o.cycle });
   const links: HsuLink[] = [];
   try {
     for (const path of o.ports) {
