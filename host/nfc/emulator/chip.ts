@@ -71,7 +71,7 @@ export class Pn532Chip {
     private readonly field: EmuField,
     private readonly o: ChipOptions,
   ) {
-    this.target = new TargetMode(field, o.timeScale);
+    this.target = new TargetMode(field);
   }
 
   get powerMode(): "low-vbat" | "normal" | "power-down" {
@@ -190,7 +190,6 @@ export class Pn532Chip {
   private setParameters(p: Uint8Array): ChipAnswer {
     if (p.length !== 1) return "syntax";
     this.params = p[0]!;
-    this.target.piccAuto = (this.params & 0x20) !== 0;
     return answer(CMD.SetParameters, []);
   }
 
@@ -425,4 +424,3 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-export { answer as chipAnswer };

@@ -44,7 +44,6 @@ class TargetCard implements EmuCard {
 }
 
 export class TargetMode {
-  piccAuto = false;
   private phase: Phase = "idle";
   private readonly card = new TargetCard(this);
   private inbox: Uint8Array | undefined;
@@ -54,10 +53,7 @@ export class TargetMode {
   private activatedWaiter: (() => void) | undefined;
   private readonly entry: FieldTarget;
 
-  constructor(
-    private readonly field: EmuField,
-    private readonly timeScale: number,
-  ) {
+  constructor(private readonly field: EmuField) {
     this.entry = { card: this.card, onActivated: () => this.activatedWaiter?.() };
   }
 
@@ -191,10 +187,6 @@ export class TargetMode {
     return reply(code, [ST_OK]);
   }
 
-  /** Time scale of the emulator (kept for symmetry with the initiator's waits). */
-  get scale(): number {
-    return this.timeScale;
-  }
 }
 
 function reply(code: number, data: ArrayLike<number>): Uint8Array {
