@@ -112,3 +112,13 @@ test("PowerDown answers, then the chip sleeps until the next wake-up", () => {
   link.write(Uint8Array.from([...WAKEUP_PREAMBLE, ...cmd(0x02)]));
   assert.deepEqual(events(150), [ACK, reply(0x03, 0x32, 0x01, 0x06, 0x07)]);
 });
+
+test("an endless InAutoPoll over an empty field waits, and an ACK stops it", () => {
+  wake();
+  link.write(cmd(0x60, 0xff, 0x01, 0x10)); // poll for ever, period 150 ms, ISO 14443A
+  assert.deepEqual(events(200), [ACK], "nothing in the field: no answer yet");
+  link.write(ACK_FRAME);
+  assert.deepEqual(events(100), []);
+  link.write(cmd(0x02));
+  assert.deepEqual(events(150), [ACK, reply(0x03, 0x32, 0x01, 0x06, 0x07)], "still responsive");
+});

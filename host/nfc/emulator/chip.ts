@@ -319,6 +319,8 @@ export class Pn532Chip {
       // Each round tries every type, then waits `period` × 150 ms.
       if (!(await sleep(this.scaled(types.length * POLL_ATTEMPT_MS + period * 150), signal)))
         return "aborted";
+      if (pollNr === 0xff && !this.field.mayArrive()) await this.field.changed(signal);
+      if (signal.aborted) return "aborted";
     }
     return answer(CMD.InAutoPoll, [0x00]);
   }

@@ -4,7 +4,8 @@
 /** Waits `ms` real milliseconds; resolves false when `signal` aborted the wait. */
 export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
+  // Even a zero wait yields to the event loop, so a host's ACK (abort) is read meanwhile.
+  if (ms <= 0) return new Promise((resolve) => setImmediate(() => resolve(!signal.aborted)));
   return new Promise((resolve) => {
     const onAbort = (): void => {
       clearTimeout(timer);
