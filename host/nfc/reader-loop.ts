@@ -73,12 +73,14 @@ export function tapActivated(
   front.beginTap(true);
   const t0 = performance.now();
   let result: TapResult;
+  let totalMs: number;
   try {
     result = world.tap(undefined, amount);
   } finally {
+    // The tap ends with the firmware's decision; releasing the card comes after it.
+    totalMs = performance.now() - t0;
     front.endTap();
   }
-  const totalMs = performance.now() - t0;
   const t = front.timings;
   // The line time is nominal (bytes × 10 / baud); a link faster than its nominal rate (a
   // pseudo-terminal to an emulator at time scale 0) cannot have spent more than it took.
