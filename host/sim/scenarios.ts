@@ -122,21 +122,26 @@ const SPECS: Spec[] = [
 ];
 
 function toScenario(s: Spec): Scenario {
+  const prepare = (seed: number | string, options: ScenarioOptions = {}): ScenarioSetup => {
+    const world = new SimWorld({
+      seed, ...s.world, recorder: options.recorder, wasmPath: options.wasmPath,
+    });
+    const wallet = s.empty
+      ? undefined
+      : world.createWallet({ kind: s.kind ?? "honest", offlineCap: s.cap ?? 5_000 });
+    const before: TapResult[] = [];
+    if (s.setup !== undefined) s.setup(world, wallet ?? world.createWallet(), before);
+    if (wallet !== undefined && s.misbehave !== undefined) wallet.once(s.misbehave);
+    const amount = s.amount ?? (world.config.mode === "kiosk" ? 500 : 0);
+    return { world, wallet, before, amount };
+  };
   return {
     name: s.name,
     description: s.description,
     expected: s.expected,
-    prepare(seed, options = {}) {
-      const world = new SimWorld({ seed, ...s.world, recorder: options.recorder, wasmPath: options.wasmPath });
-      const wallet = s.empty ? undefined : world.createWallet({ kind: s.kind ?? "honest", offlineCap: s.cap ?? 5_000 });
-      const before: TapResult[] = [];
-      if (s.setup !== undefined) s.setup(world, wallet ?? world.createWallet(), before);
-      if (wallet !== undefined && s.misbehave !== undefined) wallet.once(s.misbehave);
-      const amount = s.amount ?? (world.config.mode === "kiosk" ? 500 : 0);
-      return { world, wallet, before, amount };
-    },
+    prepare,
     run(seed, options = {}) {
-      const { world, wallet, before, amount } = this.prepare(seed, options);
+      const { world, wallet, before, amount } = prepare(seed, options);
       const result = world.tap(wallet, amount);
       return { world, wallet, before, result };
     },
