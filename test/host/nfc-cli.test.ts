@@ -76,6 +76,15 @@ test("offtap tap --nfc gives the scenario's decision through the emulated PN532"
   assert.equal(await stop(), 0, "the emulator exits 0 on SIGTERM");
 });
 
+test("damaged answers on the line are asked again with NACK: the decision stands", async () => {
+  const { pty, stop } = await emulator(["--scenario", "accepted", "--seed", "5", "--damage-every", "2"]);
+  const nfc = `pn532:${pty.hostPath}`;
+  const t = offtap(["tap", "--nfc", nfc, "--scenario", "accepted", "--seed", "5", "--json"]);
+  assert.equal(await t.done, 0, t.out());
+  assert.equal((JSON.parse(t.out()) as { reason: string }).reason, "ACCEPTED");
+  await stop();
+});
+
 test("offtap reader --nfc taps each wallet once, waits out a held phone, splits time", async () => {
   const { pty, stop } = await emulator(["--wallets", "2", "--seed", "3", "--hold", "3"]);
   const r = offtap([

@@ -37,6 +37,8 @@ options:
   --cycle          when every wallet has tapped, start again (for benchmarks)
   --vanish-at K    fault: each wallet leaves the field during exchange K of its tap
                    (0 SELECT, 1 PAY, 2 RECEIPT)
+  --damage-every N fault: every Nth answer frame leaves with a damaged checksum (the
+                   host must NACK it; the resend is intact)
   --hold N         polls a released wallet stays in the field, a phone held to the
                    reader (default 0)
   --baud N         HSU baud rate, for byte timing (default 115200)
@@ -60,6 +62,7 @@ async function emulate(argv: string[]): Promise<number> {
     cycle: { type: "boolean" },
     hold: { type: "string" },
     "vanish-at": { type: "string" },
+    "damage-every": { type: "string" },
     baud: { type: "string" },
     "time-scale": { type: "string" },
     verbose: { type: "boolean" },
@@ -119,6 +122,7 @@ async function emulate(argv: string[]): Promise<number> {
     emu = await startEmulator({
       ports, seed, wallets, scenario: values.scenario, baud, timeScale, holdPolls, vanishAt,
       cycle: values.cycle === true, log, cards,
+      damageEvery: intFlag("damage-every", values["damage-every"], 0, 1000) || undefined,
     });
   } catch (e) {
     await pty?.close();

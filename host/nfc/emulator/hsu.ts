@@ -21,6 +21,9 @@ export interface HsuOptions {
   baud: number;
   timeScale: number;
   log?: (line: string) => void;
+  /** Fault injection: every Nth answer frame leaves with a damaged data checksum (as line
+   *  noise would); the resend a NACK asks for is intact. */
+  damageEvery?: number;
 }
 
 /** Attempts at a write the device refuses for now (EAGAIN) before the bytes are dropped,
@@ -52,6 +55,7 @@ export class HsuLink {
   }[] = [];
   /** Frames answered, for the emulator's report. */
   commands = 0;
+  private answers = 0;
   /** The line's rate now (SetSerialBaudRate changes it). */
   private baud: number;
 
@@ -181,6 +185,15 @@ export class HsuLink {
   private finish(gen: number, frame: Uint8Array, thenSleep = false): void {
     this.running = undefined;
     this.lastAnswer = frame;
+    this.answers++;
+    const every = this.o.damageEvery;
+    if (every !== undefined && every > 0 && this.answers % every === 0) {
+      const damaged = Uint8Array.from(frame);
+      damaged[damaged.length - 2] = damaged[damaged.length - 2]! ^ 0xff;
+      this.o.log?.("sent a damaged answer (fault injection)");
+      this.send(damaged, gen, thenSleep);
+      return;
+    }
     this.send(frame, gen, thenSleep);
   }
 

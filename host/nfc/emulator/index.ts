@@ -25,6 +25,8 @@ export interface EmulatorOptions {
   vanishAt?: number;
   /** The field's cards, when the caller built them already (else from the options above). */
   cards?: EmuCard[];
+  /** Fault injection: every Nth answer frame has a damaged checksum (HsuOptions). */
+  damageEvery?: number;
   wasmPath?: string;
   log?: (line: string) => void;
 }
@@ -73,7 +75,9 @@ export async function startEmulator(o: EmulatorOptions): Promise<RunningEmulator
   try {
     for (const path of o.ports) {
       const chip = new Pn532Chip(field, { timeScale: o.timeScale, log: o.log });
-      const link = new HsuLink(path, chip, { baud: o.baud, timeScale: o.timeScale, log: o.log });
+      const link = new HsuLink(path, chip, {
+        baud: o.baud, timeScale: o.timeScale, log: o.log, damageEvery: o.damageEvery,
+      });
       await link.open();
       links.push(link);
     }
