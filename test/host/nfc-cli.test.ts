@@ -77,7 +77,8 @@ test("offtap tap --nfc gives the scenario's decision through the emulated PN532"
 });
 
 test("damaged answers on the line are asked again with NACK: the decision stands", async () => {
-  const { pty, stop } = await emulator(["--scenario", "accepted", "--seed", "5", "--damage-every", "2"]);
+  const damaging = ["--scenario", "accepted", "--seed", "5", "--damage-every", "2"];
+  const { pty, stop } = await emulator(damaging);
   const nfc = `pn532:${pty.hostPath}`;
   const t = offtap(["tap", "--nfc", nfc, "--scenario", "accepted", "--seed", "5", "--json"]);
   assert.equal(await t.done, 0, t.out());
