@@ -43,6 +43,13 @@ export class NfcField {
 
   get occupant(): FieldCard | undefined { return this.present ? this.card : undefined; }
 
+  /** Draws whether this exchange suffers a transmission error (a PN532 emulator standing in
+   *  for this field draws from the same seeded stream). */
+  transmissionError(): boolean {
+    const rate = this.faults.frameErrorRate;
+    return rate > 0 && this.rng !== undefined && this.rng.chance(rate);
+  }
+
   transceive(tx: Uint8Array, rxCap: number, timeoutMs: number): TransceiveResult {
     const card = this.present ? this.card : undefined;
     if (card === undefined) {
@@ -50,7 +57,7 @@ export class NfcField {
       this.clock.advanceMs(Math.max(0, timeoutMs));
       return { status: ERR_TIMEOUT, rx: undefined };
     }
-    if (this.faults.frameErrorRate > 0 && this.rng !== undefined && this.rng.chance(this.faults.frameErrorRate)) {
+    if (this.transmissionError()) {
       this.clock.advanceMs(1);
       return { status: ERR_FRAME, rx: undefined };
     }

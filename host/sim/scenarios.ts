@@ -17,6 +17,17 @@ export interface ScenarioRun {
   result: TapResult;
 }
 
+/** A scenario up to the tap of interest: the taps before it are done, the wallet's
+ *  misbehaviour (if any) is armed, and `amount` is what the reader is to charge. */
+export interface ScenarioSetup {
+  world: SimWorld;
+  wallet: SimWallet | undefined;
+  before: TapResult[];
+  amount: number;
+}
+
+export interface ScenarioOptions { recorder?: TapeRecorder; wasmPath?: string }
+
 export interface Scenario {
   name: string;
   description: string;
@@ -25,7 +36,9 @@ export interface Scenario {
   /** False when the run injects a fault a tape cannot express (a power cut or a failed
    *  program between two flash programs of one tap): no exchange vector is recorded. */
   tape: boolean;
-  run(seed: number | string, options?: { recorder?: TapeRecorder; wasmPath?: string }): ScenarioRun;
+  run(seed: number | string, options?: ScenarioOptions): ScenarioRun;
+  /** Everything before the tap of interest (a PN532 front end then runs that tap). */
+  prepare(seed: number | string, options?: ScenarioOptions): ScenarioSetup;
 }
 
 type Setup = (world: SimWorld, wallet: SimWallet, before: TapResult[]) => void;
@@ -309,29 +322,34 @@ function copyOfWallet(world: SimWorld, wallet: SimWallet): SimWallet {
 }
 
 function toScenario(s: Spec): Scenario {
+  const prepare = (seed: number | string, options: ScenarioOptions = {}): ScenarioSetup => {
+    const world = new SimWorld({
+      seed, ...s.world, recorder: options.recorder, wasmPath: options.wasmPath,
+    });
+    const spec = { kind: s.kind ?? "honest", offlineCap: s.cap ?? 5_000 };
+    const wallet = s.empty ? undefined : world.createWallet(spec);
+    const before: TapResult[] = [];
+    if (s.setup !== undefined) s.setup(world, wallet ?? world.createWallet(), before);
+    let tapper = wallet;
+    if (wallet !== undefined && s.tapWith !== undefined) tapper = s.tapWith(world, wallet);
+    if (tapper !== undefined && s.misbehave !== undefined) tapper.once(s.misbehave);
+    const amount = s.amount ?? (world.config.mode === "kiosk" ? 500 : 0);
+    return { world, wallet: tapper, before, amount };
+  };
   return {
     name: s.name,
     description: s.description,
     expected: s.expected,
     tape: s.tape ?? true,
+    prepare,
     run(seed, options = {}) {
       if (options.recorder !== undefined && s.tape === false) {
         const why = "injects a fault between two flash programs, which a tape cannot express";
         throw new Error(`scenario ${s.name} ${why}`);
       }
-      const world = new SimWorld({
-        seed, ...s.world, recorder: options.recorder, wasmPath: options.wasmPath,
-      });
-      const spec = { kind: s.kind ?? "honest", offlineCap: s.cap ?? 5_000 };
-      const wallet = s.empty ? undefined : world.createWallet(spec);
-      const before: TapResult[] = [];
-      if (s.setup !== undefined) s.setup(world, wallet ?? world.createWallet(), before);
-      let tapper = wallet;
-      if (wallet !== undefined && s.tapWith !== undefined) tapper = s.tapWith(world, wallet);
-      if (tapper !== undefined && s.misbehave !== undefined) tapper.once(s.misbehave);
-      const amount = s.amount ?? (world.config.mode === "kiosk" ? 500 : 0);
-      const result = world.tap(tapper, amount);
-      return { world, wallet: tapper, before, result };
+      const { world, wallet, before, amount } = prepare(seed, options);
+      const result = world.tap(wallet, amount);
+      return { world, wallet, before, result };
     },
   };
 }

@@ -18,6 +18,7 @@ import { benchLedger } from "./ledger.ts";
 import { benchClearing, type ClearingBenchResult } from "./clearing.ts";
 import { measureWasm3, type Wasm3Result } from "./wasm3.ts";
 import { measureWasm3Tap, type Wasm3TapResult } from "./wasm3-tap.ts";
+import { nfcBenchSection } from "./nfc.ts";
 
 const USAGE = `Usage: node --import tsx tools/bench/main.ts [options]   (or: make bench)
 
@@ -181,6 +182,7 @@ async function main(): Promise<void> {
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n\nwrote ${path.relative(process.cwd(), out) || out}\n`);
   if (!simulator.ok || !ledger.ok || (w3tap !== null && !w3tap.ok)) process.exitCode = 1;
+  if (!(await nfcBenchSection(o.quick, o.json))) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {

@@ -1,7 +1,7 @@
 // `offtap tap` — one tap through the real firmware on the simulated board, shown APDU by
 // APDU with the decision, its reason and timings.
 import type { Command } from "../command.ts";
-import { EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
 import { parse, intFlag } from "../args.ts";
 import { bold, dim, green, red, yellow } from "../output.ts";
 import { writeFileSync } from "node:fs";
@@ -10,6 +10,8 @@ import { TapeRecorder, type Tape } from "../../sim/tape.ts";
 import { DEFAULT_START_UNIX_S, setSimulatedBoard } from "../../sim/world.ts";
 import { BoardError, loadBoard } from "../../boards/index.ts";
 import type { TapResult } from "../../sim/reader.ts";
+import { parseNfcSpec, runThroughPn532 } from "../../nfc/session.ts";
+import { LinkError } from "../../nfc/link.ts";
 import type { ExchangeEvent, SignalEvent } from "../../sim/board.ts";
 import { LED_NAMES, SIGNAL_KIND_NAMES, nfcStatusName } from "../../sim/abi.ts";
 import {
@@ -30,6 +32,7 @@ function receiptLine(rc: Receipt | undefined): string {
 }
 
 const HELP = `usage: offtap tap [--scenario NAME] [--seed S] [--board ID] [--json] [--record FILE]
+       offtap tap --nfc pn532:PORT[:BAUD] [--scenario NAME] [--seed S] [--json]
        offtap tap --list
 
 Runs one tap exchange through build/offtap.wasm on the simulated board (NFC field,
@@ -46,6 +49,9 @@ options:
   --json           print the tap as JSON
   --record FILE    also write the run as a replayable tape (the format of
                    test/vectors/protocol/exchanges.json, one tape)
+  --nfc pn532:PORT the tap of interest through a PN532 on PORT (a breakout, or
+                   \`offtap nfc emulate --scenario NAME --seed S\`) instead of the
+                   simulated field; the taps before it are replayed from the seed
   --list           list the scenarios and the decision each one expects
   --help           show this help
 
@@ -133,7 +139,7 @@ export const command: Command = {
   async run(argv) {
     const { values } = parse(argv, {
       scenario: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" }, list: { type: "boolean" }, help: { type: "boolean" },
-      record: { type: "string" }, board: { type: "string" },
+      record: { type: "string" }, board: { type: "string" }, nfc: { type: "string" },
     });
     if (values.help) { console.log(HELP); return EXIT_OK; }
     if (values.list) {
@@ -156,7 +162,19 @@ export const command: Command = {
         + "which a tape cannot replay (record another scenario)");
     }
     const recorder = values.record === undefined ? undefined : new TapeRecorder();
-    const run = scenario.run(seed, { recorder });
+    const nfc = values.nfc === undefined ? undefined : parseNfcSpec(values.nfc);
+    if (typeof nfc === "string") throw new UsageError(nfc);
+    if (nfc !== undefined && recorder !== undefined) {
+      throw new UsageError("--record and --nfc exclude each other");
+    }
+    const run = nfc === undefined
+      ? scenario.run(seed, { recorder })
+      : runThroughPn532(nfc, scenario, seed);
+    if (!("result" in run)) {
+      const hint = run instanceof LinkError ? "" : " (check the PN532's wiring and port)";
+      console.error(`offtap tap: ${run.message}${hint}`);
+      return run instanceof LinkError ? EXIT_USAGE : EXIT_FAILED;
+    }
     if (recorder !== undefined && values.record !== undefined) {
       const tape: Tape = {
         id: scenario.name, comment: `${scenario.description}; last tap expected ${scenario.expected}`, rngSeed: seed,
