@@ -1,0 +1,44 @@
+# The board runtime in C (boards/runtime/): unit tests under ASan + UBSan against a fake
+# HAL and a fake WASM runtime (make test-runtime, part of make test), and the POSIX reader
+# build/offtap-reader linked with a WASM3 checkout the user provides (make runtime
+# WASM3_SRC=DIR). WASM3 is never vendored, fetched or committed.
+RT_DIR := boards/runtime
+RT_CC ?= gcc
+RT_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla -g
+RT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+RT_CORE_SRC := $(wildcard $(RT_DIR)/core/*.c) $(wildcard $(RT_DIR)/drivers/pn532/*.c)
+RT_HEADERS := $(wildcard $(RT_DIR)/*.h $(RT_DIR)/core/*.h $(RT_DIR)/drivers/pn532/*.h)
+RT_TEST_SRC := $(wildcard $(RT_DIR)/test/*.c)
+RT_POSIX_SRC := $(wildcard $(RT_DIR)/ports/posix/*.c)
+RT_BOARD ?= esp32-gate-pn532
+RT_RELEASE_KEY ?= test/vectors/image/release-key.json
+WASM3_SRC ?=
+
+.PHONY: runtime-deps test-runtime runtime runtime-e2e
+
+# gcc and Debian's libsodium-dev (Ed25519 and SHA-256 for the boot checks).
+runtime-deps:
+	@command -v $(RT_CC) >/dev/null || { apt-get update -qq && apt-get install -y -qq gcc >/dev/null; }
+	@test -f /usr/include/sodium.h || { apt-get update -qq && apt-get install -y -qq libsodium-dev >/dev/null; }
+
+build/runtime-tests: $(RT_CORE_SRC) $(RT_TEST_SRC) $(RT_HEADERS) $(RT_DIR)/test/fake.h $(RT_DIR)/test/test.h | runtime-deps
+	@mkdir -p build
+	$(RT_CC) $(RT_CFLAGS) $(RT_SAN) -O1 -o $@ $(RT_CORE_SRC) $(RT_TEST_SRC) -lsodium
+
+test-runtime: build/runtime-tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/runtime-tests test/vectors/image
+
+# The board's constants (id, mode, partitions, memory budget) come from its profile.
+build/runtime/board.h: boards/$(RT_BOARD).json tools/runtime/board-header.ts $(INSTALLED)
+	@mkdir -p build/runtime
+	node --import tsx tools/runtime/board-header.ts --board $(RT_BOARD) --release-key $(RT_RELEASE_KEY) --out $@
+
+runtime: build/runtime/board.h $(RT_CORE_SRC) $(RT_POSIX_SRC) $(RT_DIR)/vm/vm_wasm3.c | runtime-deps
+	@test -n "$(WASM3_SRC)" || { echo "make runtime: WASM3_SRC is not set (give a wasm3 checkout: make runtime WASM3_SRC=DIR)"; exit 2; }
+	@test -f "$(WASM3_SRC)/source/wasm3.h" || { echo "make runtime: $(WASM3_SRC)/source/wasm3.h not found (WASM3_SRC must be a wasm3 checkout)"; exit 2; }
+	@mkdir -p build
+	$(RT_CC) -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -D_DEFAULT_SOURCE \
+	  -Ibuild/runtime -I$(WASM3_SRC)/source -o build/offtap-reader \
+	  $(RT_CORE_SRC) $(RT_POSIX_SRC) $(RT_DIR)/vm/vm_wasm3.c \
+	  $(filter-out %/m3_api_uvwasi.c %/m3_api_tracer.c %/m3_api_meta_wasi.c %/m3_api_wasi.c %/m3_api_libc.c,$(wildcard $(WASM3_SRC)/source/*.c)) \
+	  -w -lsodium -lm
