@@ -13,7 +13,8 @@
 #define VM_ARGS_MAX 6u
 
 typedef struct vm_usage {
-    uint32_t heap_bytes;       /* interpreter allocations: module, code, memory */
+    uint32_t heap_bytes;       /* interpreter allocations: module and code, without
+                                * linear memory and the interpreter stack */
     uint32_t stack_bytes;      /* interpreter stack reserved */
     uint32_t stack_bytes_used; /* high-water mark of that stack */
     uint32_t memory_bytes;     /* linear memory */
