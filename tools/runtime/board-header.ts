@@ -17,7 +17,10 @@ function header(b: BoardProfile, releasePublicKeyHex: string): string {
   const part = (name: string): string[] => {
     const p = boardPartition(b, name);
     const n = name.toUpperCase();
-    return [`#define OT_BOARD_${n}_OFFSET 0x${p.offset.toString(16)}u`, `#define OT_BOARD_${n}_BYTES 0x${p.size.toString(16)}u`];
+    return [
+      `#define OT_BOARD_${n}_OFFSET 0x${p.offset.toString(16)}u`,
+      `#define OT_BOARD_${n}_BYTES 0x${p.size.toString(16)}u`,
+    ];
   };
   return [
     `/* Generated from boards/${b.id}.json by tools/runtime/board-header.ts; do not edit. */`,
@@ -45,7 +48,11 @@ function header(b: BoardProfile, releasePublicKeyHex: string): string {
 function main(): number {
   let values;
   try {
-    ({ values } = parseArgs({ options: { board: { type: "string" }, "release-key": { type: "string" }, out: { type: "string" }, help: { type: "boolean" } } }));
+    const options = {
+      board: { type: "string" }, "release-key": { type: "string" }, out: { type: "string" },
+      help: { type: "boolean" },
+    } as const;
+    ({ values } = parseArgs({ options }));
   } catch (e) {
     console.error(`board-header: ${(e as Error).message} (${USAGE})`);
     return 2;
@@ -54,18 +61,20 @@ function main(): number {
     console.log(USAGE);
     return 0;
   }
-  if (values.board === undefined || values["release-key"] === undefined || values.out === undefined) {
+  const keyFile = values["release-key"];
+  if (values.board === undefined || keyFile === undefined || values.out === undefined) {
     console.error(`board-header: --board, --release-key and --out are required (${USAGE})`);
     return 2;
   }
   const board = loadBoard(values.board);
   if (board.nfc.chip !== "PN532") {
-    console.error(`board-header: board ${board.id}'s NFC front end ${board.nfc.chip} has no driver in boards/runtime/drivers (use a PN532 board)`);
+    console.error(`board-header: board ${board.id}'s NFC front end ${board.nfc.chip} has no ` +
+      "driver in boards/runtime/drivers (use a PN532 board)");
     return 1;
   }
-  const key = JSON.parse(readFileSync(values["release-key"], "utf8")) as { publicKey?: unknown };
+  const key = JSON.parse(readFileSync(keyFile, "utf8")) as { publicKey?: unknown };
   if (typeof key.publicKey !== "string" || !/^[0-9a-f]{64}$/.test(key.publicKey)) {
-    console.error(`board-header: ${values["release-key"]} has no 64-digit publicKey (an offtap release key file)`);
+    console.error(`board-header: ${keyFile} has no 64-digit publicKey (an offtap release key)`);
     return 2;
   }
   writeFileSync(values.out, header(board, key.publicKey));

@@ -13,7 +13,8 @@ static const char *const fw_names[FW_EXPORT_COUNT] = {
     "ledgerAcknowledge", "ledgerNextSeq", "ledgerAckedSeq", "ledgerReusableSectors",
     "ledgerDenyBegin", "ledgerDenyWrite", "ledgerDenyCommit", "ledgerDenyVersion", "sha512",
     "sha512Init", "sha512Update", "sha512Final", "ed25519Verify", "ed25519VerifyBegin",
-    "ed25519VerifyUpdate", "ed25519VerifyEnd", "ed25519RegisterKey", "ed25519VerifyRegistered", "ed25519PublicKey",
+    "ed25519VerifyUpdate", "ed25519VerifyEnd", "ed25519RegisterKey", "ed25519VerifyRegistered",
+    "ed25519PublicKey",
     "ed25519Sign", "heapTop", "lastTapElapsedMs",
 };
 

@@ -138,7 +138,8 @@ static int main_install_image(const char *path)
     bool more = fgetc(f) != EOF;
     fclose(f);
     img_view v;
-    int rc = more ? IMG_ERR_PARTITION : img_check(img, (uint32_t)n, &main_board, main_release_pk, &v);
+    int rc = more ? IMG_ERR_PARTITION
+                  : img_check(img, (uint32_t)n, &main_board, main_release_pk, &v);
     if (rc != 0) {
         fprintf(stderr, "offtap-reader: image %s refused: %s (build it for %s with the "
                 "release key this reader trusts)\n", path, img_status_name(rc), OT_BOARD_ID);

@@ -19,8 +19,9 @@ import { tinyFirmware } from "../wasm.ts";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const parent = path.dirname(here);
 const sha256 = (b: Uint8Array): Buffer => createHash("sha256").update(b).digest();
-const u32 = (b: Uint8Array, at: number): number => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
-const put32 = (b: Uint8Array, at: number, v: number): void => new DataView(b.buffer, b.byteOffset).setUint32(at, v >>> 0, true);
+const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+const u32 = (b: Uint8Array, at: number): number => view(b).getUint32(at, true);
+const put32 = (b: Uint8Array, at: number, v: number): void => view(b).setUint32(at, v >>> 0, true);
 
 /** Recomputes the header CRC (so the tampered field, not the CRC, is what a reader sees). */
 function recrc(img: Uint8Array): Uint8Array {
@@ -47,56 +48,104 @@ function resign(img: Uint8Array, o: { hashes?: boolean; configCrc?: boolean } = 
 
 type Case = { file: string; board: "gate" | "kiosk"; expect: string; what: string };
 
+const cfgAt = (b: Uint8Array): number => 160 + u32(b, 60);
+const ledgerAt = (b: Uint8Array): number => cfgAt(b) + 48 + 36 * (b[cfgAt(b) + 17] ?? 0);
+/** XORs one byte (a bit flip when mask is a power of two). */
+function flip(b: Uint8Array, at: number, mask = 1): void {
+  b[at] = (b[at] ?? 0) ^ mask;
+}
+
+/** The gate image tampered by f, with the header CRC fixed or, with seal, fully re-signed. */
+type Tamper = (b: Uint8Array) => void;
+
+function tamperings(): [string, string, string, Uint8Array | ((g: Uint8Array) => Uint8Array)][] {
+  const t = (f: Tamper) => (g: Uint8Array): Uint8Array => {
+    const b = Uint8Array.from(g);
+    f(b);
+    return b;
+  };
+  const crc = (f: Tamper) => (g: Uint8Array): Uint8Array => recrc(t(f)(g));
+  const seal = (f: Tamper, o: { hashes?: boolean; configCrc?: boolean } = {}) =>
+    (g: Uint8Array): Uint8Array => resign(t(f)(g), o);
+  const wasmHash = (b: Uint8Array): void => { b.set(sha256(b.subarray(160, cfgAt(b))), 80); };
+  return [
+    ["truncated.img", "length", "shorter than header and signature", t(() => undefined)],
+    ["magic.img", "magic", "magic byte changed", t((b) => { b[0] = 0x58; })],
+    ["version.img", "version", "image format version 2", crc((b) => { b[4] = 2; })],
+    ["header-length.img", "header-length", "header length 161", crc((b) => { b[6] = 161; })],
+    ["header-crc.img", "header-crc", "header CRC bit flipped", t((b) => flip(b, 156))],
+    ["flags.img", "reserved", "unknown flag bit", crc((b) => flip(b, 10, 0x80))],
+    ["reserved.img", "reserved", "reserved bytes not zero", crc((b) => { b[152] = 1; })],
+    ["inline-flag.img", "lengths", "SEED_INLINE set with a key reference",
+      crc((b) => { b[10] = 1; })],
+    ["wasm-length.img", "lengths", "firmware length + 1", crc((b) => put32(b, 60, u32(b, 60) + 1))],
+    ["total-length.img", "lengths", "total length - 1", crc((b) => put32(b, 72, u32(b, 72) - 1))],
+    ["board-id-case.img", "lengths", "board id with an upper-case letter",
+      crc((b) => { b[12] = 0x45; })],
+    ["board-id.img", "board", "board id esp34-… (header CRC fixed)",
+      crc((b) => { b[16] = 0x34; })],
+    ["abi-field.img", "abi", "ABI field 2 (header CRC fixed, signature not)",
+      crc((b) => { b[8] = 2; })],
+    ["build-time.img", "signature", "build time changed", crc((b) => flip(b, 76))],
+    ["wasm-hash-field.img", "signature", "firmware hash field changed", crc((b) => flip(b, 80))],
+    ["config-hash-field.img", "signature", "provisioning hash field changed",
+      crc((b) => flip(b, 112))],
+    ["key-id.img", "signature", "release key id changed", crc((b) => flip(b, 144))],
+    ["firmware-byte.img", "signature", "a firmware byte changed", t((b) => flip(b, 170))],
+    ["config-byte.img", "signature", "a provisioning byte changed",
+      t((b) => flip(b, cfgAt(b) + 20))],
+    ["keyref-byte.img", "signature", "a key reference byte changed",
+      t((b) => flip(b, b.length - 70))],
+    ["signature.img", "signature", "a signature byte changed", t((b) => flip(b, b.length - 1))],
+    ["signature-s-high.img", "signature", "S with its top bits set (S >= L)",
+      t((b) => { b[b.length - 1] = (b[b.length - 1] ?? 0) | 0xe0; })],
+    // Validly signed by the release key, so the checks after the signature are reached.
+    ["signed-wasm-hash.img", "wasm-hash", "signed, firmware hash does not match",
+      seal((b) => flip(b, 170), { hashes: false })],
+    ["signed-config-hash.img", "config-hash", "signed, provisioning hash does not match",
+      seal((b) => { flip(b, cfgAt(b) + 20); wasmHash(b); }, { hashes: false })],
+    ["signed-config-crc.img", "config", "signed, provisioning CRC wrong",
+      seal((b) => flip(b, cfgAt(b) + 20), { configCrc: false })],
+    ["signed-config-magic.img", "config", "signed, provisioning magic wrong",
+      seal((b) => { b[cfgAt(b)] = 0x58; })],
+    ["signed-mode.img", "config-board", "signed, kiosk mode on a gate board",
+      seal((b) => { b[cfgAt(b) + 16] = 1; })],
+    ["signed-geometry.img", "config-board", "signed, ledger partition size not the board's",
+      seal((b) => put32(b, ledgerAt(b) + 8, 0x20000))],
+    ["signed-keyref.img", "key-reference", "signed, key reference store byte 0x7f",
+      seal((b) => { b[b.length - 64 - 21] = 0x7f; })],
+  ];
+}
+
 async function main(): Promise<void> {
   const gate = new Uint8Array(readFileSync(path.join(parent, "gate-referenced.img")));
   const cases: Case[] = [
-    { file: "../gate-referenced.img", board: "gate", expect: "ok", what: "valid, device seed referenced (NVS)" },
-    { file: "../kiosk-inline.img", board: "kiosk", expect: "ok", what: "valid, device seed inline" },
-    { file: "../kiosk-inline.img", board: "gate", expect: "board", what: "validly signed for another board" },
+    { file: "../gate-referenced.img", board: "gate", expect: "ok", what: "valid, seed referenced" },
+    { file: "../kiosk-inline.img", board: "kiosk", expect: "ok", what: "valid, seed inline" },
+    { file: "../kiosk-inline.img", board: "gate", expect: "board", what: "for another board" },
   ];
   const out = (file: string, img: Uint8Array, expect: string, what: string): void => {
     writeFileSync(path.join(here, file), img);
     cases.push({ file, board: "gate", expect, what });
   };
-  const t = (f: (b: Uint8Array) => void): Uint8Array => { const b = Uint8Array.from(gate); f(b); return b; };
-  out("truncated.img", gate.subarray(0, 223), "length", "shorter than header and signature");
+  for (const [file, expect, what, make] of tamperings()) {
+    const img = typeof make === "function" ? make(gate) : make;
+    out(file, file === "truncated.img" ? img.subarray(0, 223) : img, expect, what);
+  }
   out("short-by-one.img", gate.subarray(0, gate.length - 1), "length", "one byte missing");
-  out("magic.img", t((b) => { b[0] = 0x58; }), "magic", "magic byte changed");
-  out("version.img", recrc(t((b) => { b[4] = 2; })), "version", "image format version 2");
-  out("header-length.img", recrc(t((b) => { b[6] = 161; })), "header-length", "header length 161");
-  out("header-crc.img", t((b) => { b[156] ^= 1; }), "header-crc", "header CRC bit flipped");
-  out("flags.img", recrc(t((b) => { b[10] |= 0x80; })), "reserved", "unknown flag bit");
-  out("reserved.img", recrc(t((b) => { b[152] = 1; })), "reserved", "reserved bytes not zero");
-  out("inline-flag.img", recrc(t((b) => { b[10] = 1; })), "lengths", "SEED_INLINE set with a key reference");
-  out("wasm-length.img", recrc(t((b) => { put32(b, 60, u32(b, 60) + 1); })), "lengths", "firmware length + 1");
-  out("total-length.img", recrc(t((b) => { put32(b, 72, u32(b, 72) - 1); })), "lengths", "total length - 1");
-  out("board-id-case.img", recrc(t((b) => { b[12] = 0x45; })), "lengths", "board id with an upper-case letter");
-  out("board-id.img", recrc(t((b) => { b[16] = 0x34; })), "board", "board id esp34-… (header CRC fixed)");
-  out("abi-field.img", recrc(t((b) => { b[8] = 2; })), "abi", "ABI field 2 (header CRC fixed, signature not)");
-  out("build-time.img", recrc(t((b) => { b[76] ^= 1; })), "signature", "build time changed");
-  out("wasm-hash-field.img", recrc(t((b) => { b[80] ^= 1; })), "signature", "firmware hash field changed");
-  out("config-hash-field.img", recrc(t((b) => { b[112] ^= 1; })), "signature", "provisioning hash field changed");
-  out("key-id.img", recrc(t((b) => { b[144] ^= 1; })), "signature", "release key id changed");
-  out("firmware-byte.img", t((b) => { b[170] ^= 1; }), "signature", "a firmware byte changed");
-  out("config-byte.img", t((b) => { b[160 + u32(b, 60) + 20] ^= 1; }), "signature", "a provisioning byte changed");
-  out("keyref-byte.img", t((b) => { b[b.length - 70] ^= 1; }), "signature", "a key reference byte changed");
-  out("signature.img", t((b) => { b[b.length - 1] ^= 1; }), "signature", "a signature byte changed");
-  out("signature-s-high.img", t((b) => { b[b.length - 1] |= 0xe0; }), "signature", "S with its top bits set (S >= L)");
-  // Validly signed by the release key, so the checks after the signature are reached.
-  out("signed-wasm-hash.img", resign(t((b) => { b[170] ^= 1; }), { hashes: false }), "wasm-hash", "signed, firmware hash does not match");
-  out("signed-config-hash.img", resign(t((b) => { b[160 + u32(b, 60) + 20] ^= 1; b.set(sha256(b.subarray(160, 160 + u32(b, 60))), 80); }), { hashes: false }), "config-hash", "signed, provisioning hash does not match");
-  out("signed-config-crc.img", resign(t((b) => { b[160 + u32(b, 60) + 20] ^= 1; }), { configCrc: false }), "config", "signed, provisioning CRC wrong");
-  out("signed-config-magic.img", resign(t((b) => { b[160 + u32(b, 60)] = 0x58; })), "config", "signed, provisioning magic wrong");
-  out("signed-mode.img", resign(t((b) => { b[160 + u32(b, 60) + 16] = 1; })), "config-board", "signed, kiosk mode on a gate board");
-  out("signed-geometry.img", resign(t((b) => { const l = 160 + u32(b, 60) + 48 + 36 * b[160 + u32(b, 60) + 17]!; put32(b, l + 8, 0x20000); })), "config-board", "signed, ledger partition size differs from the board");
-  out("signed-keyref.img", resign(t((b) => { b[b.length - 64 - 1 - 20] = 0x7f; })), "key-reference", "signed, key reference magic/store damaged");
   // Built by `offtap image build`'s code path with other inputs.
   const board = loadBoard("esp32-gate-pn532");
-  const wrongAbi = await buildImage({ board: { ...board, abiVersion: 2 }, provisioningJson: provisionGate(), firmware: tinyFirmware({ abiVersion: 2 }), releaseKey: keys.release, buildUnixSeconds: BUILD_UNIX_S });
+  const common = { provisioningJson: provisionGate(), buildUnixSeconds: BUILD_UNIX_S };
+  const wrongAbi = await buildImage({
+    ...common, board: { ...board, abiVersion: 2 }, firmware: tinyFirmware({ abiVersion: 2 }),
+    releaseKey: keys.release,
+  });
   out("wrong-abi.img", wrongAbi.image, "abi", "validly signed for ABI version 2");
   const stranger = new Ed25519Key(new Uint8Array(32).fill(0x07));
-  const untrusted = await buildImage({ board, provisioningJson: provisionGate(), firmware: tinyFirmware({ abiVersion: 1 }), releaseKey: stranger, buildUnixSeconds: BUILD_UNIX_S });
-  out("untrusted-key.img", untrusted.image, "signature", "signed by a key the reader does not trust (seed 07…)");
+  const untrusted = await buildImage({
+    ...common, board, firmware: tinyFirmware({ abiVersion: 1 }), releaseKey: stranger,
+  });
+  out("untrusted-key.img", untrusted.image, "signature", "signed by an untrusted key (seed 07…)");
   const lines = cases.map((c) => `${c.file} ${c.board} ${c.expect} ${c.what}`);
   writeFileSync(path.join(here, "cases.txt"), [
     "# <file> <board gate|kiosk> <expected refusal (ok = boots)> <what was done>",
@@ -105,4 +154,5 @@ async function main(): Promise<void> {
   ].join("\n"));
 }
 
-if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
+const invoked = process.argv[1] !== undefined ? path.resolve(process.argv[1]) : "";
+if (invoked === fileURLToPath(import.meta.url)) await main();
