@@ -60,6 +60,9 @@ test-deps: pg-deps runtime-deps
 	@bash tools/ci/install-chromium.sh
 	@# The flasher's end-to-end tests link two pseudo-terminals with socat (host/serial/pty.ts).
 	@command -v socat >/dev/null || { apt-get update -qq && apt-get install -y -qq socat >/dev/null; }
+	@# The PN532 emulator is checked by libnfc's own tools (nfc-list, nfc-poll, nfc-emulate-forum-tag4).
+	@command -v nfc-list >/dev/null && command -v nfc-emulate-forum-tag4 >/dev/null \
+	  || { apt-get update -qq && apt-get install -y -qq libnfc-bin libnfc-examples >/dev/null; }
 
 test-host: build test-deps
 	@set -e; eval "$$(tools/db/test-server.sh start 2>/dev/null)"; \

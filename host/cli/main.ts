@@ -14,8 +14,11 @@ import { command as serve } from "./commands/serve.ts";
 import { command as image } from "./commands/image.ts";
 import { command as cashout } from "./commands/cashout.ts";
 import { command as flash } from "./commands/flash.ts";
+import { command as nfc } from "./commands/nfc.ts";
 
-const commands: readonly Command[] = [demo, tap, sim, issuer, ledger, vectors, serve, image, clear, history, cashout, flash];
+const commands: readonly Command[] = [
+  demo, tap, sim, issuer, ledger, vectors, serve, image, clear, history, cashout, flash, nfc,
+];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

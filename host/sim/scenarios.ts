@@ -15,12 +15,25 @@ export interface ScenarioRun {
   result: TapResult;
 }
 
+/** A scenario up to the tap of interest: the taps before it are done, the wallet's
+ *  misbehaviour (if any) is armed, and `amount` is what the reader is to charge. */
+export interface ScenarioSetup {
+  world: SimWorld;
+  wallet: SimWallet | undefined;
+  before: TapResult[];
+  amount: number;
+}
+
+export interface ScenarioOptions { recorder?: TapeRecorder; wasmPath?: string }
+
 export interface Scenario {
   name: string;
   description: string;
   /** The decision docs/PROTOCOL.md prescribes for the tap of interest. */
   expected: ReasonName;
-  run(seed: number | string, options?: { recorder?: TapeRecorder; wasmPath?: string }): ScenarioRun;
+  run(seed: number | string, options?: ScenarioOptions): ScenarioRun;
+  /** Everything before the tap of interest (a PN532 front end then runs that tap). */
+  prepare(seed: number | string, options?: ScenarioOptions): ScenarioSetup;
 }
 
 type Setup = (world: SimWorld, wallet: SimWallet, before: TapResult[]) => void;
@@ -113,13 +126,17 @@ function toScenario(s: Spec): Scenario {
     name: s.name,
     description: s.description,
     expected: s.expected,
-    run(seed, options = {}) {
+    prepare(seed, options = {}) {
       const world = new SimWorld({ seed, ...s.world, recorder: options.recorder, wasmPath: options.wasmPath });
       const wallet = s.empty ? undefined : world.createWallet({ kind: s.kind ?? "honest", offlineCap: s.cap ?? 5_000 });
       const before: TapResult[] = [];
       if (s.setup !== undefined) s.setup(world, wallet ?? world.createWallet(), before);
       if (wallet !== undefined && s.misbehave !== undefined) wallet.once(s.misbehave);
       const amount = s.amount ?? (world.config.mode === "kiosk" ? 500 : 0);
+      return { world, wallet, before, amount };
+    },
+    run(seed, options = {}) {
+      const { world, wallet, before, amount } = this.prepare(seed, options);
       const result = world.tap(wallet, amount);
       return { world, wallet, before, result };
     },
