@@ -46,3 +46,9 @@ runtime: build/runtime/board.h $(RT_CORE_SRC) $(RT_POSIX_SRC) $(RT_DIR)/vm/vm_wa
 	cd build/runtime/wasm3 && $(RT_CC) -std=gnu11 -O2 -g -w -c \
 	  $(filter-out $(RT_WASM3_SKIP),$(wildcard $(abspath $(WASM3_SRC))/source/*.c))
 	$(RT_CC) -o build/offtap-reader build/runtime/obj/*.o build/runtime/wasm3/*.o -lsodium -lm
+
+# End to end with WASM3: the real firmware from a signed image, taps through the PN532
+# emulator against the simulator's decisions, kill -9 and reboot, export and
+# acknowledgement, QA vectors over the console (test/host/runtime-e2e.test.ts).
+runtime-e2e: runtime build test-deps
+	WASM3_SRC=$(WASM3_SRC) node --import tsx --test --test-reporter=spec test/host/runtime-e2e.test.ts

@@ -236,6 +236,8 @@ static void tp_driver_poll(void)
     tl_reply(tl.sends + 1, phone, sizeof phone);
     CHECK_EQ(pn532_poll(&tp_dev), 1);
     CHECK(tp_dev.target);
+    CHECK_EQ(tp_dev.uid_len, 4);
+    CHECK(tp_dev.uid[0] == 0x08 && tp_dev.uid[3] == 0x33);
     /* No card: NbTg 0. */
     static const uint8_t none[] = {0x4B, 0x00};
     tl_reply(tl.sends + 1, none, 2);
@@ -333,9 +335,20 @@ static void tp_driver_faults(void)
     memcpy(err + 6, rec_error, sizeof rec_error);
     tl_after(tl.sends + 1, err, 6 + sizeof rec_error);
     CHECK_EQ(pn532_transceive(&tp_dev, apdu, sizeof apdu, rx, sizeof rx, 20), OT_ERR_FRAME);
-    /* A reply to another command. */
+    /* A late reply to an earlier command before the right one: skipped. */
     static const uint8_t other[] = {0x03, 0x32, 0x01, 0x06, 0x07};
     tl_reply(tl.sends + 1, other, sizeof other);
+    uint8_t right[32];
+    uint32_t rn = chip_frame(ok, sizeof ok, right);
+    tl_after(tl.sends + 1, right, rn);
+    uint32_t stale = tp_dev.frames_stale;
+    CHECK_EQ(pn532_transceive(&tp_dev, apdu, sizeof apdu, rx, sizeof rx, 20), 2);
+    CHECK_EQ(tp_dev.frames_stale, stale + 1);
+    /* A frame from the host's side (TFI D4) where the chip's reply belongs. */
+    uint8_t echo[32];
+    memcpy(echo, pnf_ack, 6);
+    int32_t en = pnf_encode(apdu, sizeof apdu, echo + 6, sizeof echo - 6);
+    tl_after(tl.sends + 1, echo, 6 + (uint32_t)en);
     CHECK_EQ(pn532_transceive(&tp_dev, apdu, sizeof apdu, rx, sizeof rx, 20), OT_ERR_FRAME);
     /* Presence: Diagnose 06 answers 00 while the card is there, else the target is gone. */
     static const uint8_t here[] = {0x01, 0x00};

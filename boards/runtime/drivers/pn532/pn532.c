@@ -91,8 +91,15 @@ static int pn532_read_reply(pn532 *d, uint8_t code, uint32_t timeout_ms)
             d->link.send(d->link.ctx, pnf_nack, sizeof pnf_nack);
             continue;
         }
-        if (kind != PNF_DATA || f.info_len < 2 || f.info[0] != PNF_TFI_CHIP ||
+        if (kind == PNF_DATA && f.info_len >= 2 && f.info[0] == PNF_TFI_CHIP &&
             f.info[1] != (uint8_t)(code + 1)) {
+            /* A late reply to an earlier command (one the host gave up on, or one a
+             * previous run of the host left behind): skip it. */
+            d->frames_stale++;
+            pn532_consume(d, &f);
+            continue;
+        }
+        if (kind != PNF_DATA || f.info_len < 2 || f.info[0] != PNF_TFI_CHIP) {
             pn532_consume(d, &f);
             return OT_ERR_DEVICE;
         }
@@ -129,6 +136,14 @@ int pn532_begin(pn532 *d, const pn532_link *link)
 {
     memset(d, 0, sizeof *d);
     d->link = *link;
+    /* Whatever an earlier run left in the link (a reply to a command it never read) is
+     * drained first: the chip's ACK and replies must answer this run's commands. */
+    uint8_t junk[64];
+    for (uint32_t i = 0; i < PN532_DRAIN_READS_MAX; i++) {
+        if (link->recv(link->ctx, junk, sizeof junk, PN532_DRAIN_QUIET_MS) <= 0) {
+            break;
+        }
+    }
     if (link->hsu) {
         /* HSU wake-up: a long preamble of 0x55 then zeros (UM0701-02 §7.2.11). */
         static const uint8_t wake[16] = {0x55, 0x55, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -173,6 +188,13 @@ int pn532_poll(pn532 *d)
     if (d->reply_len < 5 || d->reply[1] != 1 || (d->reply[4] & PN532_SEL_RES_ISO_DEP) == 0) {
         pn532_release(d);
         return 0; /* a card without ISO-DEP (a MIFARE Classic, a tag): not a wallet */
+    }
+    uint32_t uid_len = d->reply[5];
+    if (uid_len <= PN532_UID_BYTES_MAX && d->reply_len >= 6 + uid_len) {
+        memcpy(d->uid, d->reply + 6, uid_len);
+        d->uid_len = (uint8_t)uid_len;
+    } else {
+        d->uid_len = 0;
     }
     d->target = true;
     return 1;

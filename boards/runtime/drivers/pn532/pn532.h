@@ -20,6 +20,11 @@
 #define PN532_LOCAL_TIMEOUT_MS 200u
 /* InDataExchange pieces of one R-APDU (MI chaining); a 258-byte answer needs two. */
 #define PN532_CHAIN_PIECES_MAX 4u
+/* Start-up drain of stale bytes: reads of up to 64 bytes until the link is quiet. */
+#define PN532_DRAIN_READS_MAX 64u
+#define PN532_DRAIN_QUIET_MS 20u
+/* NFCID1 of an ISO/IEC 14443-3 type A card: 4, 7 or 10 bytes. */
+#define PN532_UID_BYTES_MAX 10u
 /* Bytes kept while assembling one frame from the link. */
 #define PN532_RX_BYTES_MAX (2u * PNF_FRAME_BYTES_MAX)
 
@@ -41,7 +46,10 @@ typedef struct pn532 {
     uint32_t reply_len;
     uint32_t firmware_version; /* IC << 24 | Ver << 16 | Rev << 8 | Support */
     bool target;               /* a card is selected as target 1 */
+    uint8_t uid[PN532_UID_BYTES_MAX]; /* NFCID1 of the last card selected */
+    uint8_t uid_len;
     uint32_t frames_bad;       /* checksum failures seen */
+    uint32_t frames_stale;     /* replies to earlier commands, skipped */
 } pn532;
 
 /* Wakes the chip, checks it is a PN532 (IC 0x32) and configures the SAM. */

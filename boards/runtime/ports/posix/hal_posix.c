@@ -184,9 +184,27 @@ int hal_nfc_transceive(const uint8_t *tx, uint32_t tx_len, uint8_t *rx, uint32_t
     return pn532_transceive(&pb_pn532, tx, tx_len, rx, rx_cap, timeout_ms);
 }
 
+/* After a tap: the card is released (it sees a DESELECT), then the field is polled once;
+ * the same card (same NFCID1) still there counts as present, so a phone left on the
+ * reader is not charged again; another card or none ends the wait. */
 int hal_nfc_card_present(void)
 {
-    return pb_nfc_ready ? pn532_present(&pb_pn532) : 0;
+    if (!pb_nfc_ready) {
+        return 0;
+    }
+    uint8_t uid[PN532_UID_BYTES_MAX];
+    uint8_t uid_len = pb_pn532.uid_len;
+    memcpy(uid, pb_pn532.uid, uid_len);
+    if (pb_pn532.target) {
+        (void)pn532_release(&pb_pn532);
+    }
+    if (pn532_poll(&pb_pn532) != 1) {
+        return 0;
+    }
+    bool same = uid_len > 0 && pb_pn532.uid_len == uid_len &&
+                memcmp(pb_pn532.uid, uid, uid_len) == 0;
+    (void)pn532_release(&pb_pn532);
+    return same ? 1 : 0;
 }
 
 uint32_t hal_clock_millis(void)

@@ -28,14 +28,15 @@
 
 static const char main_usage[] =
     "usage: offtap-reader --flash FILE [--image IMG] [--nfc PORT|none] [--console PORT|pty]\n"
-    "                     [--seed-file FILE] [--clock system|console] [--clock-max-age S]\n"
+    "                     [--seed-file FILE] [--clock system|console|UNIX] [--clock-max-age S]\n"
     "                     [--baud N] [--fsync] [--quiet] [--taps N]\n"
     "The offtap board runtime for board " OT_BOARD_ID " on a desktop: boots the signed image\n"
     "in FILE's wasm partition (--image writes IMG there first, after checking it), drives a\n"
     "PN532 on PORT (HSU) and answers the maintenance console (boards/CONSOLE.md) on PORT or\n"
     "on a new pseudo-terminal whose path it prints. Outputs are lines on stdout.\n"
     "  --seed-file FILE   the secure store: 64 hex digits, mode 0600\n"
-    "  --clock system     set the clock from the system clock at boot (default: console)\n"
+    "  --clock system     set the clock from the system clock at boot; UNIX: to that time\n"
+    "                     (tests, demos); console (default): it waits for clock-set\n"
     "  --clock-max-age S  decline taps when the clock was not set for S seconds (86400)\n"
     "  --taps N           exit after N taps (tests)\n"
     "Exit: 0 done, 1 the image or the board was refused, 2 usage, 3 watchdog reset.\n";
@@ -46,6 +47,7 @@ typedef struct main_opts {
     const char *nfc;
     const char *console;
     bool clock_system;
+    uint32_t clock_unix_s; /* --clock UNIX, 0 when not given */
     uint32_t clock_max_age_s;
     uint32_t baud;
     long taps;
@@ -101,6 +103,8 @@ static int main_parse(int argc, char **argv, main_opts *o)
         } else if (strcmp(a, "--clock") == 0 && (strcmp(v, "system") == 0 ||
                                                    strcmp(v, "console") == 0)) {
             o->clock_system = strcmp(v, "system") == 0;
+        } else if (strcmp(a, "--clock") == 0 && v[0] >= '1' && v[0] <= '9') {
+            o->clock_unix_s = (uint32_t)strtoul(v, 0, 10);
         } else if (strcmp(a, "--clock-max-age") == 0) {
             o->clock_max_age_s = (uint32_t)strtoul(v, 0, 10);
         } else if (strcmp(a, "--baud") == 0) {
@@ -266,6 +270,8 @@ int main(int argc, char **argv)
     tap_configure(OT_BOARD_MODE, o.clock_max_age_s);
     if (o.clock_system) {
         clk_set((uint32_t)time(0), hal_clock_millis());
+    } else if (o.clock_unix_s != 0) {
+        clk_set(o.clock_unix_s, hal_clock_millis());
     }
     cons_identity id = {OT_BOARD_ID, OT_BOARD_ABI_VERSION, info.firmware_sha256};
     cons_init(&id);
