@@ -289,7 +289,9 @@ async function checkLedger(c: TestModeClient, s: Setup, accepted: number): Promi
   assert.equal(check.lastSeq, check.records);
   const before = await c.request("status", null, 5_000);
   const reusable0 = Number(/reusable-sectors=(\d+)/.exec(before.ok)?.[1]);
-  const body = encodeAckBody(w.world.readerId, check.lastSeq,
+  const ledgerReaderId = new Uint8Array(16); // the wire id, zero-padded (docs/LEDGER.md §1)
+  ledgerReaderId.set(w.world.readerId);
+  const body = encodeAckBody(ledgerReaderId, check.lastSeq,
     Uint8Array.from(Buffer.from(check.headAfter, "hex")));
   const ack = new Uint8Array(body.length + 64);
   ack.set(body);
