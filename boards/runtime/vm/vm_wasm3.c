@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#if defined(__GLIBC__) || defined(__linux__)
+#if defined(ESP_PLATFORM)
+#include "esp_system.h"
+#define VM_HAVE_FREE_HEAP 1
+#elif defined(__GLIBC__) || defined(__linux__)
 #include <malloc.h>
 #define VM_HAVE_MALLINFO 1
 #endif
@@ -152,9 +155,11 @@ static int vm_fail(const char *what, M3Result r)
 
 static uint32_t vm_heap_in_use(void)
 {
-#ifdef VM_HAVE_MALLINFO
+#if defined(VM_HAVE_MALLINFO)
     struct mallinfo2 mi = mallinfo2();
     return (uint32_t)mi.uordblks;
+#elif defined(VM_HAVE_FREE_HEAP)
+    return UINT32_MAX - (uint32_t)esp_get_free_heap_size(); /* grows as the heap is used */
 #else
     return 0;
 #endif

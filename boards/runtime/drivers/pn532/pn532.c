@@ -53,6 +53,10 @@ static int pn532_read_frame(pn532 *d, pnf_frame *f, uint32_t timeout_ms)
 
 static void pn532_consume(pn532 *d, const pnf_frame *f)
 {
+    if (!d->link.hsu) {
+        d->rx_len = 0; /* SPI: one data-read transaction carries one frame and padding */
+        return;
+    }
     uint32_t n = f->consumed <= d->rx_len ? f->consumed : d->rx_len;
     memmove(d->rx, d->rx + n, d->rx_len - n);
     d->rx_len -= n;

@@ -30,6 +30,7 @@ static posix_board pb = {0, false, 0, -1, -1, false};
 static int pb_flash_fd = -1;
 static pn532 pb_pn532;
 static bool pb_nfc_ready;
+static bool pb_card_waiting; /* the field check selected a new card */
 
 static const struct {
     uint32_t offset;
@@ -168,6 +169,11 @@ int hal_nfc_poll(uint32_t timeout_ms)
         usleep(timeout_ms * 1000u);
         return 0;
     }
+    if (pb_card_waiting && pb_pn532.target) {
+        pb_card_waiting = false;
+        return 1;
+    }
+    pb_card_waiting = false;
     int rc = pn532_poll(&pb_pn532);
     if (rc == 0) {
         usleep(timeout_ms * 1000u);
@@ -203,8 +209,12 @@ int hal_nfc_card_present(void)
     }
     bool same = uid_len > 0 && pb_pn532.uid_len == uid_len &&
                 memcmp(pb_pn532.uid, uid, uid_len) == 0;
-    (void)pn532_release(&pb_pn532);
-    return same ? 1 : 0;
+    if (same) {
+        (void)pn532_release(&pb_pn532);
+        return 1;
+    }
+    pb_card_waiting = true; /* another card, already selected: the next poll takes it */
+    return 0;
 }
 
 uint32_t hal_clock_millis(void)
