@@ -21,7 +21,7 @@
 #define TI_IO_BYTES 4096
 
 static const img_board ti_gate = {"esp32-gate-pn532", 1, 0, 0x10000, 0x40000, 0x8000, 4096, 256};
-static const img_board ti_kiosk = {"esp32s3-kiosk-pn5180", 1, 1, 0x10000, 0x80000, 0x10000,
+static const img_board ti_kiosk = {"esp32s3-kiosk-pn532", 1, 1, 0x10000, 0x80000, 0x10000,
                                    4096, 256};
 static uint8_t ti_release_pk[32];
 static uint8_t ti_image[TI_IMAGE_BYTES_MAX];
