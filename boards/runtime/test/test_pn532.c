@@ -217,6 +217,25 @@ static void tp_begin(uint32_t chunk)
     CHECK(memcmp(tl.sent + 16 + sizeof rec_sam, rec_get_version, sizeof rec_get_version) == 0);
 }
 
+/* A chip that misses the first wake-up answers the second. */
+static void tp_begin_retry(void)
+{
+    static const uint8_t sam[] = {0x15};
+    static const uint8_t version[] = {0x03, 0x32, 0x01, 0x06, 0x07};
+    static const uint8_t rf[] = {0x33};
+    tl_reset(64);
+    /* sends: 1 wake, 2 SAM (silence), 3 ACK abort, 4 wake, 5 SAM, 6 version, 7 RF */
+    tl_reply(5, sam, 1);
+    tl_reply(6, version, sizeof version);
+    tl_reply(7, rf, 1);
+    CHECK_EQ(pn532_begin(&tp_dev, &tl_link), OT_OK);
+    CHECK_EQ(tl.sends, 7);
+    /* A chip that never answers is absent after PN532_BEGIN_ATTEMPTS tries. */
+    tl_reset(64);
+    CHECK_EQ(pn532_begin(&tp_dev, &tl_link), OT_ERR_TIMEOUT);
+    CHECK_EQ(tl.sends, 3 * PN532_BEGIN_ATTEMPTS);
+}
+
 static void tp_driver_poll(void)
 {
     tp_begin(3);
@@ -364,6 +383,7 @@ void test_pn532(void)
 {
     tp_encode();
     tp_decode();
+    tp_begin_retry();
     tp_driver_poll();
     tp_driver_transceive();
     tp_driver_faults();

@@ -148,16 +148,21 @@ int pn532_begin(pn532 *d, const pn532_link *link)
             break;
         }
     }
-    if (link->hsu) {
-        /* HSU wake-up: a long preamble of 0x55 then zeros (UM0701-02 §7.2.11). */
-        static const uint8_t wake[16] = {0x55, 0x55, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
-        if (link->send(link->ctx, wake, sizeof wake) != OT_OK) {
-            return OT_ERR_IO;
-        }
-    }
+    /* A chip just powered, or busy finishing what an earlier host run left, may miss the
+     * first wake-up: try a few times before calling the front end absent. */
     static const uint8_t sam[] = {PN532_CMD_SAM_CONFIGURATION, 0x01, 0x14, 0x01};
-    int rc = pn532_command(d, sam, sizeof sam, PN532_LOCAL_TIMEOUT_MS);
+    int rc = OT_ERR_TIMEOUT;
+    for (uint32_t attempt = 0; attempt < PN532_BEGIN_ATTEMPTS && rc != OT_OK; attempt++) {
+        if (link->hsu) {
+            /* HSU wake-up: a long preamble of 0x55 then zeros (UM0701-02 §7.2.11). */
+            static const uint8_t wake[16] = {0x55, 0x55, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                             0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+            if (link->send(link->ctx, wake, sizeof wake) != OT_OK) {
+                return OT_ERR_IO;
+            }
+        }
+        rc = pn532_command(d, sam, sizeof sam, PN532_LOCAL_TIMEOUT_MS);
+    }
     if (rc != OT_OK) {
         return rc;
     }

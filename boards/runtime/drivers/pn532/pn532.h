@@ -13,9 +13,11 @@
 
 /* How long the PN532 may take to ACK a command (UM0701-02: ~1 ms; UART latency on a
  * USB bridge adds a few ms). */
-#define PN532_ACK_TIMEOUT_MS 50u
+#define PN532_ACK_TIMEOUT_MS 100u
 /* Host-side margin over a command's own RF timeout before it is aborted. */
 #define PN532_REPLY_MARGIN_MS 100u
+/* Wake-up and SAMConfiguration attempts before the chip is declared absent. */
+#define PN532_BEGIN_ATTEMPTS 3u
 /* Replies of commands without RF work (firmware version, SAM, RF config). */
 #define PN532_LOCAL_TIMEOUT_MS 200u
 /* InDataExchange pieces of one R-APDU (MI chaining); a 258-byte answer needs two. */
