@@ -13,43 +13,72 @@ RT_POSIX_SRC := $(wildcard $(RT_DIR)/ports/posix/*.c)
 RT_BOARD ?= esp32-gate-pn532
 RT_RELEASE_KEY ?= test/vectors/image/release-key.json
 WASM3_SRC ?=
+RT_WASM3_SKIP := %/m3_api_uvwasi.c %/m3_api_tracer.c %/m3_api_meta_wasi.c %/m3_api_wasi.c \
+  %/m3_api_libc.c
+RT_WASM3_C = $(filter-out $(RT_WASM3_SKIP),$(wildcard $(abspath $(WASM3_SRC))/source/*.c))
+RT_NEED_WASM3 = test -n "$(WASM3_SRC)" || { echo "make $@: WASM3_SRC is not set \
+  (give a wasm3 checkout: make $@ WASM3_SRC=DIR)"; exit 2; }; \
+  test -f "$(WASM3_SRC)/source/wasm3.h" || { echo "make $@: $(WASM3_SRC)/source/wasm3.h \
+  not found (WASM3_SRC must be a wasm3 checkout)"; exit 2; }
 
-.PHONY: runtime-deps test-runtime runtime runtime-e2e
+.PHONY: runtime-deps test-runtime runtime runtime-e2e runtime-footprint
 
 # gcc and Debian's libsodium-dev (Ed25519 and SHA-256 for the boot checks).
 runtime-deps:
-	@command -v $(RT_CC) >/dev/null || { apt-get update -qq && apt-get install -y -qq gcc >/dev/null; }
-	@test -f /usr/include/sodium.h || { apt-get update -qq && apt-get install -y -qq libsodium-dev >/dev/null; }
+	@command -v $(RT_CC) >/dev/null \
+	  || { apt-get update -qq && apt-get install -y -qq gcc >/dev/null; }
+	@test -f /usr/include/sodium.h \
+	  || { apt-get update -qq && apt-get install -y -qq libsodium-dev >/dev/null; }
 
-build/runtime-tests: $(RT_CORE_SRC) $(RT_TEST_SRC) $(RT_HEADERS) $(RT_DIR)/test/fake.h $(RT_DIR)/test/test.h | runtime-deps
+build/runtime-tests: $(RT_CORE_SRC) $(RT_TEST_SRC) $(RT_HEADERS) $(RT_DIR)/test/fake.h \
+  $(RT_DIR)/test/test.h | runtime-deps
 	@mkdir -p build
 	$(RT_CC) $(RT_CFLAGS) $(RT_SAN) -O1 -o $@ $(RT_CORE_SRC) $(RT_TEST_SRC) -lsodium
 
 test-runtime: build/runtime-tests
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/runtime-tests test/vectors/image
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  build/runtime-tests test/vectors/image
 
-# The board's constants (id, mode, partitions, memory budget) come from its profile.
+# The board's constants (id, mode, partitions, memory budget, trusted release key) come
+# from its profile; a board whose NFC front end has no driver is refused there.
 build/runtime/board.h: boards/$(RT_BOARD).json tools/runtime/board-header.ts $(INSTALLED)
 	@mkdir -p build/runtime
-	node --import tsx tools/runtime/board-header.ts --board $(RT_BOARD) --release-key $(RT_RELEASE_KEY) --out $@
-
-RT_WASM3_SKIP := %/m3_api_uvwasi.c %/m3_api_tracer.c %/m3_api_meta_wasi.c %/m3_api_wasi.c %/m3_api_libc.c
+	node --import tsx tools/runtime/board-header.ts --board $(RT_BOARD) \
+	  --release-key $(RT_RELEASE_KEY) --out $@
 
 # Our sources with every warning an error; WASM3's own sources as they come (-w): they
 # are the user's checkout, not ours to change.
-runtime: build/runtime/board.h $(RT_CORE_SRC) $(RT_POSIX_SRC) $(RT_DIR)/vm/vm_wasm3.c | runtime-deps
-	@test -n "$(WASM3_SRC)" || { echo "make runtime: WASM3_SRC is not set (give a wasm3 checkout: make runtime WASM3_SRC=DIR)"; exit 2; }
-	@test -f "$(WASM3_SRC)/source/wasm3.h" || { echo "make runtime: $(WASM3_SRC)/source/wasm3.h not found (WASM3_SRC must be a wasm3 checkout)"; exit 2; }
-	@rm -rf build/runtime/obj build/runtime/wasm3 && mkdir -p build/runtime/obj build/runtime/wasm3
-	cd build/runtime/obj && $(RT_CC) $(RT_CFLAGS) -O2 -D_DEFAULT_SOURCE -I.. -isystem $(abspath $(WASM3_SRC))/source -c \
+runtime: build/runtime/board.h $(RT_CORE_SRC) $(RT_POSIX_SRC) $(RT_DIR)/vm/vm_wasm3.c \
+  | runtime-deps
+	@$(RT_NEED_WASM3)
+	@rm -rf build/runtime/obj build/runtime/wasm3
+	@mkdir -p build/runtime/obj build/runtime/wasm3
+	cd build/runtime/obj && $(RT_CC) $(RT_CFLAGS) -O2 -D_DEFAULT_SOURCE -I.. \
+	  -isystem $(abspath $(WASM3_SRC))/source -c \
 	  $(abspath $(RT_CORE_SRC) $(RT_POSIX_SRC) $(RT_DIR)/vm/vm_wasm3.c)
-	cd build/runtime/wasm3 && $(RT_CC) -std=gnu11 -O2 -g -w -c \
-	  $(filter-out $(RT_WASM3_SKIP),$(wildcard $(abspath $(WASM3_SRC))/source/*.c))
+	cd build/runtime/wasm3 && $(RT_CC) -std=gnu11 -O2 -g -w -c $(RT_WASM3_C)
 	$(RT_CC) -o build/offtap-reader build/runtime/obj/*.o build/runtime/wasm3/*.o -lsodium -lm
 
 # End to end with WASM3: the real firmware from a signed image, taps through the PN532
 # emulator against the simulator's decisions, kill -9 and reboot, export and
 # acknowledgement, QA vectors over the console (test/host/runtime-e2e.test.ts).
 runtime-e2e: runtime build
-	@command -v socat >/dev/null || { apt-get update -qq && apt-get install -y -qq socat >/dev/null; }
-	WASM3_SRC=$(WASM3_SRC) node --import tsx --test --test-reporter=spec test/host/runtime-e2e.test.ts
+	@command -v socat >/dev/null \
+	  || { apt-get update -qq && apt-get install -y -qq socat >/dev/null; }
+	WASM3_SRC=$(WASM3_SRC) node --import tsx --test --test-reporter=spec \
+	  test/host/runtime-e2e.test.ts
+
+# The interpreter's footprint for build/offtap.wasm on a 32-bit host (gcc -m32, Debian's
+# gcc-multilib) beside the 64-bit desktop: the figure to hold against a board profile's
+# memory.heapBytes (an ESP32 is 32-bit; a 64-bit host doubles WASM3's code pointers).
+runtime-footprint: build/offtap.wasm tools/runtime/wasm3-footprint.c
+	@$(RT_NEED_WASM3)
+	@echo 'int main(void){return 0;}' | $(RT_CC) -m32 -x c - -o /dev/null 2>/dev/null \
+	  || { apt-get update -qq && apt-get install -y -qq gcc-multilib >/dev/null; }
+	@mkdir -p build/runtime
+	@for bits in 32 64; do \
+	  $(RT_CC) -m$$bits -std=gnu11 -O2 -w -isystem $(WASM3_SRC)/source \
+	    -o build/runtime/wasm3-footprint-$$bits tools/runtime/wasm3-footprint.c \
+	    $(RT_WASM3_C) -lm || exit 1; \
+	  build/runtime/wasm3-footprint-$$bits build/offtap.wasm 32768 || exit 1; \
+	done
