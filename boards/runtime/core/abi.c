@@ -9,6 +9,12 @@
 #include "status.h"
 
 static abi_state abi_st;
+static const abi_backend *abi_be;
+
+void abi_set_backend(const abi_backend *backend)
+{
+    abi_be = backend;
+}
 
 abi_state *abi_get_state(void)
 {
@@ -84,6 +90,9 @@ int32_t abi_flash_read(abi_mem m, int32_t part, int32_t offset, int32_t ptr, int
     if (!abi_part_ok(part)) {
         return OT_ERR_PARTITION;
     }
+    if (abi_be != 0) {
+        return abi_be->flash_read(part, (uint32_t)offset, m.base + ptr, (uint32_t)len);
+    }
     return fl_read(part, (uint32_t)offset, m.base + ptr, (uint32_t)len);
 }
 
@@ -95,7 +104,9 @@ int32_t abi_flash_program(abi_mem m, int32_t part, int32_t offset, int32_t ptr, 
     if (!abi_part_ok(part)) {
         return OT_ERR_PARTITION;
     }
-    int rc = fl_program(part, (uint32_t)offset, m.base + ptr, (uint32_t)len);
+    int rc = abi_be != 0 ? abi_be->flash_program(part, (uint32_t)offset, m.base + ptr,
+                                                 (uint32_t)len)
+                         : fl_program(part, (uint32_t)offset, m.base + ptr, (uint32_t)len);
     if (rc == OT_ERR_NOR_RULE) {
         /* A firmware bug (it programmed bits that were not erased): counted and
          * reported as a device failure, as real NOR flash would leave the bits wrong. */
@@ -113,7 +124,8 @@ int32_t abi_flash_erase(int32_t part, int32_t offset)
     if (!abi_part_ok(part)) {
         return OT_ERR_PARTITION;
     }
-    return fl_erase(part, (uint32_t)offset);
+    return abi_be != 0 ? abi_be->flash_erase(part, (uint32_t)offset)
+                       : fl_erase(part, (uint32_t)offset);
 }
 
 int32_t abi_nfc_transceive(abi_mem m, int32_t tx, int32_t tx_len, int32_t rx, int32_t rx_cap,
@@ -124,8 +136,8 @@ int32_t abi_nfc_transceive(abi_mem m, int32_t tx, int32_t tx_len, int32_t rx, in
         return abi_refuse();
     }
     abi_st.transceives++;
-    int rc = hal_nfc_transceive(m.base + tx, (uint32_t)tx_len, m.base + rx, (uint32_t)rx_cap,
-                                (uint32_t)timeout_ms);
+    int rc = (abi_be != 0 ? abi_be->nfc_transceive : hal_nfc_transceive)(
+        m.base + tx, (uint32_t)tx_len, m.base + rx, (uint32_t)rx_cap, (uint32_t)timeout_ms);
     if (rc > rx_cap) {
         return OT_ERR_OVERFLOW; /* a HAL bug: never report more than fits */
     }
@@ -134,12 +146,15 @@ int32_t abi_nfc_transceive(abi_mem m, int32_t tx, int32_t tx_len, int32_t rx, in
 
 int32_t abi_clock_unix_seconds(void)
 {
+    if (abi_be != 0) {
+        return (int32_t)abi_be->unix_seconds();
+    }
     return (int32_t)clk_unix(hal_clock_millis());
 }
 
 int32_t abi_clock_millis(void)
 {
-    return (int32_t)hal_clock_millis();
+    return (int32_t)(abi_be != 0 ? abi_be->millis() : hal_clock_millis());
 }
 
 int32_t abi_random_fill(abi_mem m, int32_t ptr, int32_t len)
@@ -147,7 +162,8 @@ int32_t abi_random_fill(abi_mem m, int32_t ptr, int32_t len)
     if (!by_guest_ok(ptr, len, m.bytes) || (uint32_t)len > ABI_RANDOM_BYTES_MAX) {
         return abi_refuse();
     }
-    return hal_random(m.base + ptr, (uint32_t)len) == OT_OK ? OT_OK : OT_ERR_IO;
+    int rc = (abi_be != 0 ? abi_be->random : hal_random)(m.base + ptr, (uint32_t)len);
+    return rc == OT_OK ? OT_OK : OT_ERR_IO;
 }
 
 void abi_signal(int32_t kind, int32_t value)
@@ -157,7 +173,9 @@ void abi_signal(int32_t kind, int32_t value)
         abi_st.signals[abi_st.signal_count].value = value;
         abi_st.signal_count++;
     }
-    if (kind >= HAL_OUT_GATE && kind <= HAL_OUT_DISPLAY) {
+    if (abi_be != 0) {
+        abi_be->signal(kind, value);
+    } else if (kind >= HAL_OUT_GATE && kind <= HAL_OUT_DISPLAY) {
         hal_output(kind, value);
     }
 }

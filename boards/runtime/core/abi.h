@@ -40,6 +40,22 @@ typedef struct abi_state {
     abi_signal_rec signals[ABI_SIGNALS_MAX];
 } abi_state;
 
+/* Where the imports go: the board (NULL, the default) or test mode's scripted board
+ * (core/testmode.c). Pointers are checked before any backend is called. */
+typedef struct abi_backend {
+    int (*flash_read)(int part, uint32_t offset, uint8_t *dst, uint32_t len);
+    int (*flash_program)(int part, uint32_t offset, const uint8_t *src, uint32_t len);
+    int (*flash_erase)(int part, uint32_t offset);
+    int (*nfc_transceive)(const uint8_t *tx, uint32_t tx_len, uint8_t *rx, uint32_t rx_cap,
+                          uint32_t timeout_ms);
+    uint32_t (*unix_seconds)(void);
+    uint32_t (*millis)(void);
+    int (*random)(uint8_t *dst, uint32_t len);
+    void (*signal)(int32_t kind, int32_t value);
+} abi_backend;
+
+void abi_set_backend(const abi_backend *backend);
+
 abi_state *abi_get_state(void);
 void abi_reset_signals(void);
 

@@ -12,6 +12,9 @@
 #include "vm.h"
 
 static boot_info boot_last;
+static const img_board *boot_board;
+static const uint8_t *boot_release_pk;
+static uint32_t boot_stack_bytes;
 /* The block passed to init: a RAM copy, so a referenced seed never touches flash. */
 static uint8_t boot_config[IMG_CONFIG_BYTES_MAX];
 
@@ -114,6 +117,9 @@ int boot_run(const img_board *b, const uint8_t release_pk[32], uint32_t stack_by
 {
     uint32_t start_ms = hal_clock_millis();
     memset(&boot_last, 0, sizeof boot_last);
+    boot_board = b;
+    boot_release_pk = release_pk;
+    boot_stack_bytes = stack_bytes;
     const uint8_t *img = 0;
     uint32_t len = 0;
     int rc = hal_flash_map(HAL_PART_WASM, &img, &len);
@@ -147,4 +153,22 @@ int boot_run(const img_board *b, const uint8_t release_pk[32], uint32_t stack_by
         *out = boot_last;
     }
     return rc;
+}
+
+int boot_fresh_instance(void)
+{
+    if (boot_last.image.wasm == 0) {
+        return OT_ERR_VM;
+    }
+    int rc = vm_load(boot_last.image.wasm, boot_last.image.wasm_len, boot_stack_bytes);
+    return rc == OT_OK ? fw_bind() : rc;
+}
+
+int boot_rerun(void)
+{
+    if (boot_board == 0) {
+        return OT_ERR_VM;
+    }
+    boot_info info;
+    return boot_run(boot_board, boot_release_pk, boot_stack_bytes, &info);
 }

@@ -29,5 +29,9 @@ typedef struct boot_info {
 int boot_run(const img_board *board, const uint8_t release_pk[32], uint32_t stack_bytes,
              boot_info *out);
 const boot_info *boot_get_info(void);
+/* Test mode: a fresh, unprovisioned instance of the booted firmware (no init). */
+int boot_fresh_instance(void);
+/* Boots again with the last boot_run's board, key and stack (after a test session). */
+int boot_rerun(void);
 
 #endif

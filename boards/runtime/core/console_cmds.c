@@ -10,6 +10,8 @@
 #include "hex.h"
 #include "status.h"
 #include "tap.h"
+#include "boot.h"
+#include "testmode.h"
 
 /* An answer's text: a 4 KiB I/O buffer as hex plus a little framing. */
 #define CMDS_TEXT_BYTES_MAX 8400u
@@ -195,6 +197,63 @@ static void cmds_selftest(uint32_t seq, char *rest)
     cons_send(seq, "ok", cmds_text);
 }
 
+static uint32_t cmds_session_seq;
+
+static void cmds_emit(const char *line)
+{
+    cons_send(cmds_session_seq, ">", line);
+}
+
+/* The live firmware again after a test session (a fresh boot of the same image). */
+static void cmds_end_session(void)
+{
+    tm_stop();
+    int rc = boot_rerun();
+    if (rc != OT_OK) {
+        hal_log(3, "reboot after the test session failed", 37);
+    }
+}
+
+static void cmds_tap_session(uint32_t seq, const char *cmd, char *rest)
+{
+    cmds_session_seq = seq;
+    if (strcmp(cmd, "tap-begin") == 0) {
+        tm_stop();
+        int rc = boot_fresh_instance();
+        if (rc != OT_OK) {
+            snprintf(cmds_text, sizeof cmds_text, "internal fresh firmware: %s",
+                     ot_status_name(rc));
+            cons_send(seq, "err", cmds_text);
+            cmds_end_session();
+            return;
+        }
+        tm_begin(cmds_emit);
+        cons_send(seq, "ok", "");
+        return;
+    }
+    if (!tm_active()) {
+        cons_send(seq, "err", "no-session send tap-begin first");
+        return;
+    }
+    if (strcmp(cmd, "tap-end") == 0) {
+        char summary[TM_TEXT_BYTES_MAX];
+        int code = tm_end(summary, sizeof summary);
+        cons_send(seq, ">", summary);
+        cmds_end_session();
+        cons_send(seq, "ok", code == 0 ? "0" : "1");
+        return;
+    }
+    char why[TM_TEXT_BYTES_MAX];
+    enum tm_result r = tm_line(rest, why, sizeof why);
+    if (r == TM_OK) {
+        cons_send(seq, "ok", "");
+        return;
+    }
+    snprintf(cmds_text, sizeof cmds_text, "%s %s", r == TM_SCRIPT ? "script" : "internal", why);
+    cmds_end_session();
+    cons_send(seq, "err", cmds_text);
+}
+
 void cmds_dispatch(uint32_t seq, const char *cmd, char *rest)
 {
     if (strcmp(cmd, "identify") == 0) {
@@ -215,7 +274,13 @@ void cmds_dispatch(uint32_t seq, const char *cmd, char *rest)
                (strcmp(cmd + 5, "begin") == 0 || strcmp(cmd + 5, "write") == 0 ||
                 strcmp(cmd + 5, "commit") == 0)) {
         cmds_deny(seq, cmd, rest);
+    } else if (strcmp(cmd, "tap-begin") == 0 || strcmp(cmd, "tap") == 0 ||
+               strcmp(cmd, "tap-end") == 0) {
+        cmds_tap_session(seq, cmd, rest);
     } else if (strcmp(cmd, "reset") == 0) {
+        if (tm_active()) {
+            cmds_end_session();
+        }
         cons_send(seq, "ok", "");
     } else {
         cons_send(seq, "err", "unknown-command");

@@ -15,7 +15,7 @@ static const char *const fw_names[FW_EXPORT_COUNT] = {
     "sha512Init", "sha512Update", "sha512Final", "ed25519Verify", "ed25519VerifyBegin",
     "ed25519VerifyUpdate", "ed25519VerifyEnd", "ed25519RegisterKey", "ed25519VerifyRegistered",
     "ed25519PublicKey",
-    "ed25519Sign", "heapTop", "lastTapElapsedMs",
+    "ed25519Sign", "heapTop", "lastTapElapsedMs", "lastReceiptPtr", "lastReceiptLen",
 };
 
 /* The exports a reader cannot run without; the rest serve maintenance and diagnostics. */

@@ -40,6 +40,8 @@ enum fw_export {
     FW_ED25519_SIGN,
     FW_HEAP_TOP,
     FW_LAST_TAP_ELAPSED_MS,
+    FW_LAST_RECEIPT_PTR,
+    FW_LAST_RECEIPT_LEN,
     FW_EXPORT_COUNT
 };
 

@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "fw.h"
 #include "status.h"
+#include "testmode.h"
 
 static uint8_t tap_mode;
 static uint32_t tap_clock_age_max_s = TAP_CLOCK_AGE_S_DEFAULT;
@@ -78,8 +79,8 @@ static int32_t tap_call_firmware(void)
 
 int tap_run_once(uint32_t poll_ms, int32_t *decision)
 {
-    if (tap_mode == 1 && tap_amount <= 0) {
-        return 0;
+    if ((tap_mode == 1 && tap_amount <= 0) || tm_active()) {
+        return 0; /* a kiosk without an amount, or a test session: the field waits */
     }
     int rc = hal_nfc_poll(poll_ms);
     if (rc <= 0) {
