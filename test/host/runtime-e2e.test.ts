@@ -6,7 +6,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
@@ -62,7 +64,9 @@ class Proc {
         const m = re.exec(this.lines[i]!);
         if (m !== null) return m;
       }
-      if (this.exited !== undefined) throw new Error(`${this.name} exited (${this.exited}) before ${re}`);
+      if (this.exited !== undefined) {
+        throw new Error(`${this.name} exited (${this.exited}) before ${re}`);
+      }
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`${this.name}: no line ${re} within ${ms} ms`);
       await new Promise<void>((resolve) => {
@@ -146,7 +150,8 @@ test("the real firmware boots from a signed image and answers vectors on the con
     const s = await getSetup();
     const r = reader(flashCopy(s, "vectors"), ["--nfc", "none"]);
     try {
-      const boot = await r.line(/^boot board=(\S+) firmware=([0-9a-f]{64}) init=(-?\d+) boot-ms=(\d+)/);
+      const boot = await r.line(
+        /^boot board=(\S+) firmware=([0-9a-f]{64}) init=(-?\d+) boot-ms=(\d+)/);
       assert.equal(boot[1], BOARD);
       const fw = createHash("sha256").update(readFileSync("build/offtap.wasm")).digest("hex");
       assert.equal(boot[2], fw);
@@ -157,6 +162,12 @@ test("the real firmware boots from a signed image and answers vectors on the con
         "test/vectors/ed25519/speccheck.json"], { encoding: "utf8", timeout: 60_000 });
       assert.equal(run.status, 0, run.stdout + run.stderr);
       assert.match(run.stdout, /ok: 17 vectors, 17 passed, 0 failed/);
+      // Tap vectors: tap scripts on a fresh instance with the script's radio and flash.
+      const taps = spawnSync(process.execPath, ["bin/offtap.mjs", "vectors", "run", "--engine",
+        "device", "--port", port, "test/vectors/protocol/exchanges.json"],
+      { encoding: "utf8", timeout: 120_000 });
+      assert.equal(taps.status, 0, taps.stdout + taps.stderr);
+      assert.match(taps.stdout, /ok: (\d+) vectors, \1 passed, 0 failed/);
     } finally {
       await r.stop();
     }
@@ -212,7 +223,9 @@ test("seeded scenarios through the PN532 emulator get the simulator's decisions"
       const port = (await emu.line(/^ready (\S+)/))[1]!;
       const r = reader(flash, ["--nfc", port, "--taps", "1"]);
       try {
-        await r.line(/^figures /, 30_000);
+        await r.line(/^figures /, 30_000).catch((e: Error) => {
+          throw new Error(`scenario ${name}: ${e.message}`);
+        });
         const got = r.matching(/^tap decision=(\d+)/).map((m) => Number(m[1]));
         assert.deepEqual(got.map(reasonName), [reasonName(want)], `scenario ${name}`);
         agree++;

@@ -3,6 +3,7 @@
 #ifndef OT_TEST_H
 #define OT_TEST_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 extern int test_failures;
@@ -34,5 +35,8 @@ void test_core(void);
 void test_image(void);
 void test_pn532(void);
 void test_console(void);
+void test_testmode(void);
+/* The test release public key (test/vectors/image/release-key.json). */
+const uint8_t *tt_release_pk_get(void);
 
 #endif

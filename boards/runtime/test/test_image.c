@@ -204,6 +204,11 @@ static void ti_boot_refusals(void)
     CHECK_EQ(boot_run(&ti_kiosk, ti_release_pk, 32768, &info), OT_ERR_NO_EXPORT);
 }
 
+const uint8_t *tt_release_pk_get(void)
+{
+    return ti_release_pk;
+}
+
 void test_image(void)
 {
     CHECK_EQ(hex_decode("6e7a1cdd29b0b78fd13af4c5598feff4ef2a97166e3ca6f2e4fbfccd80505bf1", 64,

@@ -24,6 +24,7 @@ int main(int argc, char **argv)
     test_image();
     test_pn532();
     test_console();
+    test_testmode();
     printf("runtime-tests: %d checks, %d failed\n", test_checks, test_failures);
     return test_failures == 0 ? 0 : 1;
 }
