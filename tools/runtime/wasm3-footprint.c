@@ -1,7 +1,8 @@
 /* The interpreter's footprint for one firmware on a 32-bit host: WASM3 parses, links and
  * compiles the module exactly as core/vm_wasm3.c does at boot, and the heap it takes is
- * read from glibc before and after. Built -m32 by `make runtime-footprint`, because a
- * 64-bit desktop doubles every pointer in WASM3's compiled code and overstates what an
+ * read from glibc (heap and mmap()ed blocks) before and after. `make runtime-footprint`
+ * builds it -m32 with WASM3's ESP32 configuration, because a 64-bit desktop doubles every
+ * pointer in WASM3's compiled code and uses 32 KiB code pages, and so overstates what an
  * ESP32 (32-bit Xtensa) needs. Prints one line: module, linear memory and stack bytes.
  * Usage: wasm3-footprint FIRMWARE.wasm STACK_BYTES */
 #include <malloc.h>
@@ -48,7 +49,8 @@ int main(int argc, char **argv)
     size_t n = fread(footprint_wasm, 1, sizeof footprint_wasm, f);
     fclose(f);
     uint32_t stack = (uint32_t)strtoul(argv[2], 0, 10);
-    size_t before = mallinfo2().uordblks;
+    struct mallinfo2 m0 = mallinfo2();
+    size_t before = m0.uordblks + m0.hblkhd; /* heap and mmap()ed blocks */
     IM3Environment env = m3_NewEnvironment();
     IM3Runtime rt = m3_NewRuntime(env, stack, 0);
     IM3Module mod = 0;
@@ -68,7 +70,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "wasm3-footprint: %s\n", r);
         return 1;
     }
-    size_t total = mallinfo2().uordblks - before;
+    struct mallinfo2 m1 = mallinfo2();
+    size_t total = m1.uordblks + m1.hblkhd - before;
     uint32_t memory = m3_GetMemorySize(rt);
     printf("pointer-bits=%u wasm-bytes=%zu heap-total=%zu linear-memory=%u stack=%u "
            "module-and-code=%zu\n", (unsigned)(8 * sizeof(void *)), n, total, (unsigned)memory,

@@ -157,7 +157,7 @@ static uint32_t vm_heap_in_use(void)
 {
 #if defined(VM_HAVE_MALLINFO)
     struct mallinfo2 mi = mallinfo2();
-    return (uint32_t)mi.uordblks;
+    return (uint32_t)(mi.uordblks + mi.hblkhd); /* heap and mmap()ed blocks */
 #elif defined(VM_HAVE_FREE_HEAP)
     return UINT32_MAX - (uint32_t)esp_get_free_heap_size(); /* grows as the heap is used */
 #else
