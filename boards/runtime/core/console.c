@@ -14,7 +14,6 @@
 static char cons_line[CONS_LINE_BYTES_MAX + 1];
 static uint32_t cons_len;
 static bool cons_discarding; /* inside a line that was already too long */
-static char cons_out[CONS_LINE_BYTES_MAX + 2];
 static cons_stats cons_st;
 static cons_identity cons_id;
 
@@ -35,23 +34,24 @@ const cons_identity *cons_get_identity(void)
     return &cons_id;
 }
 
-/* Appends " ~<crc>" and LF to a body already in cons_out and writes the frame. */
-static void cons_seal_and_send(uint32_t body_len)
-{
-    uint32_t crc = crc32(cons_out, body_len);
-    snprintf(cons_out + body_len, 12, " ~%08x\n", (unsigned)crc);
-    hal_console_write((const uint8_t *)cons_out, body_len + 11);
-}
-
+/* Writes "<seq> <kind>[ <text>] ~<crc>\n" in pieces, the CRC taken over the body as it
+ * goes out: no second copy of a long answer (a 4 KiB batch is 8 KiB of hex). */
 void cons_send(uint32_t seq, const char *kind, const char *text)
 {
-    int n = snprintf(cons_out, CONS_BODY_BYTES_MAX + 1, "%u %s%s%s", (unsigned)seq, kind,
-                     text[0] != '\0' ? " " : "", text);
-    if (n < 0 || (uint32_t)n > CONS_BODY_BYTES_MAX) {
-        n = snprintf(cons_out, CONS_BODY_BYTES_MAX + 1, "%u err internal answer too long",
-                     (unsigned)seq);
+    char head[32];
+    size_t text_len = strlen(text);
+    int n = snprintf(head, sizeof head, "%u %s%s", (unsigned)seq, kind, text_len > 0 ? " " : "");
+    if (n < 0 || (size_t)n >= sizeof head || (size_t)n + text_len > CONS_BODY_BYTES_MAX) {
+        n = snprintf(head, sizeof head, "%u err internal", (unsigned)seq);
+        text = "";
+        text_len = 0;
     }
-    cons_seal_and_send((uint32_t)n);
+    uint32_t crc = crc_update(crc_update(0, head, (size_t)n), text, text_len);
+    char tail[12];
+    snprintf(tail, sizeof tail, " ~%08x\n", (unsigned)crc);
+    hal_console_write((const uint8_t *)head, (uint32_t)n);
+    hal_console_write((const uint8_t *)text, (uint32_t)text_len);
+    hal_console_write((const uint8_t *)tail, 11);
 }
 
 void cons_announce(const char *text)
