@@ -11,6 +11,9 @@
 
 #include "console_cmds.h"
 
+/* Bytes hex-encoded per console write of a streamed answer. */
+#define CONS_HEX_CHUNK_BYTES 64u
+
 static char cons_line[CONS_LINE_BYTES_MAX + 1];
 static uint32_t cons_len;
 static bool cons_discarding; /* inside a line that was already too long */
@@ -51,6 +54,28 @@ void cons_send(uint32_t seq, const char *kind, const char *text)
     snprintf(tail, sizeof tail, " ~%08x\n", (unsigned)crc);
     hal_console_write((const uint8_t *)head, (uint32_t)n);
     hal_console_write((const uint8_t *)text, (uint32_t)text_len);
+    hal_console_write((const uint8_t *)tail, 11);
+}
+
+void cons_send_hex(uint32_t seq, const char *kind, const uint8_t *bytes, uint32_t len)
+{
+    char head[32];
+    int n = snprintf(head, sizeof head, "%u %s%s", (unsigned)seq, kind, len > 0 ? " " : "");
+    if (n < 0 || (size_t)n >= sizeof head || (uint64_t)n + 2u * len > CONS_BODY_BYTES_MAX) {
+        cons_send(seq, "err", "internal answer too long");
+        return;
+    }
+    uint32_t crc = crc_update(0, head, (size_t)n);
+    hal_console_write((const uint8_t *)head, (uint32_t)n);
+    char chunk[2 * CONS_HEX_CHUNK_BYTES + 1];
+    for (uint32_t at = 0; at < len; at += CONS_HEX_CHUNK_BYTES) {
+        uint32_t k = len - at < CONS_HEX_CHUNK_BYTES ? len - at : CONS_HEX_CHUNK_BYTES;
+        hex_encode(bytes + at, k, chunk);
+        crc = crc_update(crc, chunk, 2u * k);
+        hal_console_write((const uint8_t *)chunk, 2u * k);
+    }
+    char tail[12];
+    snprintf(tail, sizeof tail, " ~%08x\n", (unsigned)crc);
     hal_console_write((const uint8_t *)tail, 11);
 }
 

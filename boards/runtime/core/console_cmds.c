@@ -13,8 +13,9 @@
 #include "boot.h"
 #include "testmode.h"
 
-/* An answer's text: a 4 KiB I/O buffer as hex plus a little framing. */
-#define CMDS_TEXT_BYTES_MAX 8400u
+/* An answer's text: identify, status, a selftest answer (128 hex digits) or an error.
+ * Long answers (an exported batch) stream through cons_send_hex instead. */
+#define CMDS_TEXT_BYTES_MAX 512u
 static char cmds_text[CMDS_TEXT_BYTES_MAX];
 
 /* A decimal in 0 … max, the whole field; false otherwise. */
@@ -131,13 +132,12 @@ static void cmds_export(uint32_t seq, char *rest)
     uint32_t io_bytes;
     int32_t io_ptr;
     const uint8_t *io = fw_io(&io_bytes, &io_ptr);
-    if (n < 0 || io == 0 || (uint32_t)n > io_bytes || (uint32_t)n * 2 + 1 > sizeof cmds_text) {
+    if (n < 0 || io == 0 || (uint32_t)n > io_bytes) {
         snprintf(cmds_text, sizeof cmds_text, "refused ledgerExport status %d", (int)n);
         cons_send(seq, "err", cmds_text);
         return;
     }
-    hex_encode(io, (uint32_t)n, cmds_text);
-    cons_send(seq, "ok", cmds_text);
+    cons_send_hex(seq, "ok", io, (uint32_t)n);
 }
 
 /* Passes hex bytes through the I/O buffer to a (ptr, len) export; "ok" on status 0. */

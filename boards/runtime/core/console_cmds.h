@@ -8,6 +8,8 @@
 #include "console.h"
 
 void cons_send(uint32_t seq, const char *kind, const char *text);
+/* "<seq> <kind> <hex of bytes>", hex-encoded and sealed as it is written. */
+void cons_send_hex(uint32_t seq, const char *kind, const uint8_t *bytes, uint32_t len);
 const cons_identity *cons_get_identity(void);
 void cmds_dispatch(uint32_t seq, const char *cmd, char *rest);
 /* One selftest line (docs/SELFTEST.md) answered through the firmware's crypto exports;

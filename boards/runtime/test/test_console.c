@@ -94,6 +94,28 @@ static void tc_firmware(fake_export_fn tap)
     CHECK_EQ(fw_bind(), OT_OK);
 }
 
+/* ledgerExport: a 3,000-byte "batch" in the I/O buffer (at 4096, 4096 bytes). */
+static int tc_export(abi_mem m, const int32_t *a, uint32_t n, int32_t *r)
+{
+    (void)a, (void)n;
+    for (uint32_t i = 0; i < 3000; i++) {
+        m.base[4096 + i] = (uint8_t)(i * 7u);
+    }
+    *r = 3000;
+    return OT_OK;
+}
+
+static void tc_export_streams(void)
+{
+    tc_firmware(tc_tap);
+    fake_vm_export("ledgerExport", tc_export);
+    CHECK_EQ(fw_bind(), OT_OK);
+    tc_send("18 export 1 10");
+    CHECK(strncmp(fake.console, "18 ok 00070e15", 14) == 0);
+    CHECK_EQ(fake.console_len, 6 + 6000 + 11);
+    CHECK_EQ(tc_answers_sealed(), 1);
+}
+
 static void tc_framing(void)
 {
     cons_identity id = {"esp32-gate-pn532", 1, tc_sha};
@@ -219,5 +241,6 @@ static void tc_tap_loop(void)
 void test_console(void)
 {
     tc_framing();
+    tc_export_streams();
     tc_tap_loop();
 }
