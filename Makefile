@@ -16,6 +16,8 @@ help:
 	@echo "make bench-device WASM3_SRC=DIR   instructions per operation under WASM3 on an"
 	@echo "             emulated Xtensa core (writes build/bench-device.json)"
 	@echo "make build   build build/offtap.wasm, build/selftest.wasm and build/taprunner.wasm"
+	@echo "make test-runtime   the board runtime's C unit tests (ASan + UBSan)"
+	@echo "make runtime WASM3_SRC=DIR   build build/offtap-reader (POSIX board runtime)"
 
 $(INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -57,7 +59,7 @@ pg-deps:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 	  || { apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
 
-test-deps: pg-deps
+test-deps: pg-deps runtime-deps
 	@bash tools/ci/install-chromium.sh
 	@# The flasher's end-to-end tests link two pseudo-terminals with socat (host/serial/pty.ts).
 	@command -v socat >/dev/null || { apt-get update -qq && apt-get install -y -qq socat >/dev/null; }
@@ -73,7 +75,9 @@ test-host: build test-deps
 	  echo "PostgreSQL test server: $$DATABASE_URL"; \
 	  node --import tsx --test --test-reporter=spec $(HOST_TESTS)
 
-test: typecheck test-assembly test-host
+test: typecheck test-assembly test-runtime test-host
+
+include boards/runtime/runtime.mk
 
 # Optional WASM3 figures: OFFTAP_WASM3=/path/to/wasm3 make bench (or BENCH_ARGS=--wasm3=PATH).
 # Clearing ingest is measured on PGlite and on a throwaway PostgreSQL server started for the run.

@@ -126,6 +126,7 @@ export function checkBoard(json: Json, source: string, device: DeviceLimits = de
   checkDevice(board, device, errors);
   checkPartitions(board, device, errors);
   checkBoardPins(board, errors, warnings);
+  checkNfcDriver(board, errors);
   checkDefaults(board, errors);
   return { board: errors.length === 0 ? board : undefined, errors, warnings };
 }
@@ -172,6 +173,26 @@ function checkDevice(b: BoardProfile, device: DeviceLimits, errors: BoardFinding
   const total = m.wasm3StackBytes + m.linearMemoryPages * PAGE_BYTES + m.heapBytes + m.reserveBytes;
   if (total > b.chip.ramBytes) {
     errors.push({ path: "memory", message: `stack ${kib(m.wasm3StackBytes)} + ${m.linearMemoryPages} pages + heap ${kib(m.heapBytes)} + reserve ${kib(m.reserveBytes)} = ${kib(total)} exceeds chip.ramBytes ${kib(b.chip.ramBytes)}` });
+  }
+}
+
+/** NFC front ends the board runtime has a driver for (boards/runtime/drivers/), and on
+ *  which host buses. A board whose front end is not here cannot take a tap. */
+export const NFC_DRIVERS: Readonly<Record<string, readonly string[]>> = { PN532: ["spi", "hsu"] };
+
+function checkNfcDriver(b: BoardProfile, errors: BoardFinding[]): void {
+  const buses = NFC_DRIVERS[b.nfc.chip];
+  if (buses === undefined) {
+    errors.push({
+      path: "nfc.chip",
+      message: `the board runtime has no driver for the ${b.nfc.chip} (boards/runtime/drivers/ ` +
+        `has: ${Object.keys(NFC_DRIVERS).join(", ")})`,
+    });
+  } else if (!buses.includes(b.nfc.bus)) {
+    errors.push({
+      path: "nfc.bus",
+      message: `the runtime's ${b.nfc.chip} driver speaks ${buses.join(" and ")}, not ${b.nfc.bus}`,
+    });
   }
 }
 

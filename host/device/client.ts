@@ -4,7 +4,8 @@
 // out, boot chatter) are skipped, so one lost answer costs one vector, not the run.
 import { SerialTransport, SerialError } from "../serial/transport.ts";
 import {
-  DEFAULT_BAUD, SEQ_MAX, TESTMODE_LINE_BYTES_MAX, TIMEOUT_MS, parseIdentity, parseResponse, type Identity,
+  DEFAULT_BAUD, SEQ_MAX, TESTMODE_LINE_BYTES_MAX, TIMEOUT_MS, openLine, parseIdentity,
+  parseResponse, sealLine, type Identity,
 } from "./protocol.ts";
 
 /** The board answered `err …` (the request was understood and refused). */
@@ -33,11 +34,17 @@ export class TestModeClient {
   private seq = 0;
   private pending = "";
 
-  private constructor(private readonly port: SerialTransport, private readonly timeouts: Timeouts) {}
+  private constructor(
+    private readonly port: SerialTransport,
+    private readonly timeouts: Timeouts,
+  ) {}
 
   /** Opens the port; `timeouts` overrides the protocol's defaults (tests use short ones). */
-  static async open(path: string, baudRate = DEFAULT_BAUD, timeouts: Partial<Timeouts> = {}): Promise<TestModeClient> {
-    return new TestModeClient(await SerialTransport.open(path, { baudRate }), { ...TIMEOUT_MS, ...timeouts });
+  static async open(
+    path: string, baudRate = DEFAULT_BAUD, timeouts: Partial<Timeouts> = {},
+  ): Promise<TestModeClient> {
+    const port = await SerialTransport.open(path, { baudRate });
+    return new TestModeClient(port, { ...TIMEOUT_MS, ...timeouts });
   }
 
   async close(): Promise<void> {
@@ -63,10 +70,12 @@ export class TestModeClient {
       try {
         chunk = await this.port.read(left);
       } catch (e) {
-        throw e instanceof SerialError && e.kind === "timeout" ? new DeviceTimeoutError(e.message) : e;
+        const timedOut = e instanceof SerialError && e.kind === "timeout";
+        throw timedOut ? new DeviceTimeoutError(e.message) : e;
       }
       this.pending += Buffer.from(chunk).toString("latin1");
-      if (this.pending.length > 4 * TESTMODE_LINE_BYTES_MAX && this.pending.indexOf("\n") < 0) this.pending = "";
+      const runaway = this.pending.length > 4 * TESTMODE_LINE_BYTES_MAX;
+      if (runaway && this.pending.indexOf("\n") < 0) this.pending = "";
     }
   }
 
@@ -74,8 +83,13 @@ export class TestModeClient {
   async request(command: string, rest: string | null, timeoutMs: number): Promise<DeviceAnswer> {
     const seq = this.nextSeq();
     const line = `${seq} ${command}${rest === null ? "" : ` ${rest}`}`;
-    if (line.length > TESTMODE_LINE_BYTES_MAX) throw new DeviceRequestError("line-too-long", `request of ${line.length} bytes exceeds ${TESTMODE_LINE_BYTES_MAX}`);
-    await this.port.write(Buffer.from(`${line}\n`, "latin1"));
+    if (line.length > TESTMODE_LINE_BYTES_MAX) {
+      const why = `request of ${line.length} bytes exceeds ${TESTMODE_LINE_BYTES_MAX}`;
+      throw new DeviceRequestError("line-too-long", why);
+    }
+    // Sealed with a CRC-32 (boards/CONSOLE.md): a protocol-1 board reads the seal as part of
+    // the line and the emulator strips it; the board runtime refuses unsealed requests.
+    await this.port.write(Buffer.from(`${sealLine(line)}\n`, "latin1"));
     const deadline = Date.now() + timeoutMs;
     const lines: string[] = [];
     for (;;) {
@@ -83,14 +97,22 @@ export class TestModeClient {
       try {
         got = await this.readLine(deadline);
       } catch (e) {
-        if (e instanceof DeviceTimeoutError) throw new DeviceTimeoutError(`${this.port.path}: no answer to '${command}' within ${timeoutMs} ms`);
+        if (e instanceof DeviceTimeoutError) {
+          const why = `${this.port.path}: no answer to '${command}' within ${timeoutMs} ms`;
+          throw new DeviceTimeoutError(why);
+        }
         throw e;
       }
-      const r = parseResponse(got);
+      const opened = openLine(got);
+      if (opened === null) continue; // a damaged line: as if lost (the request times out)
+      const r = parseResponse(opened.body);
       if (r === null || r.seq !== seq) continue; // stale answers, logs, boot messages
       if (r.kind === "out") lines.push(r.text);
       else if (r.kind === "ok") return { lines, ok: r.text };
-      else throw new DeviceRequestError(r.code, `board refused '${command}': ${r.code}${r.text ? ` ${r.text}` : ""}`);
+      else {
+        const why = `board refused '${command}': ${r.code}${r.text ? ` ${r.text}` : ""}`;
+        throw new DeviceRequestError(r.code, why);
+      }
     }
   }
 
@@ -117,8 +139,12 @@ export class TestModeClient {
       try {
         out.push(...(await this.request("tap", line, this.timeouts.tapLine)).lines);
       } catch (e) {
-        if (e instanceof DeviceRequestError && e.code === "script") return { lines: [...out, `error line ${n}: ${e.message}`], exitCode: 65 };
-        if (e instanceof DeviceTimeoutError) await this.request("reset", null, this.timeouts.session).catch(() => undefined);
+        if (e instanceof DeviceRequestError && e.code === "script") {
+          return { lines: [...out, `error line ${n}: ${e.message}`], exitCode: 65 };
+        }
+        if (e instanceof DeviceTimeoutError) {
+          await this.request("reset", null, this.timeouts.session).catch(() => undefined);
+        }
         throw e;
       }
     }

@@ -9,7 +9,8 @@ import { firmwarePath } from "../firmware/paths.ts";
 import { ABI_VERSION } from "../sim/abi.ts";
 import { SerialTransport } from "../serial/transport.ts";
 import {
-  DEFAULT_BAUD, TESTMODE_LINE_BYTES_MAX, TESTMODE_PROTOCOL_VERSION, parseRequest, type ErrorCode,
+  DEFAULT_BAUD, TESTMODE_LINE_BYTES_MAX, TESTMODE_PROTOCOL_VERSION, openLine, parseRequest,
+  sealLine, type ErrorCode,
 } from "./protocol.ts";
 import { answerSelftestLine, firmwareSha256 } from "./selftest-lines.ts";
 import { ScriptError, TapSession } from "./tap-session.ts";
@@ -43,7 +44,8 @@ export class DeviceEmulator {
   }
 
   static async start(o: EmulatorOptions): Promise<DeviceEmulator> {
-    const port = await SerialTransport.open(o.path, { baudRate: o.baudRate ?? DEFAULT_BAUD, lock: false });
+    const baudRate = o.baudRate ?? DEFAULT_BAUD;
+    const port = await SerialTransport.open(o.path, { baudRate, lock: false });
     const emu = new DeviceEmulator(port, o);
     await emu.send(`0 ready offtap-testmode ${TESTMODE_PROTOCOL_VERSION}`);
     emu.loop = emu.serve();
@@ -83,10 +85,14 @@ export class DeviceEmulator {
     }
   }
 
-  private async handle(line: string): Promise<void> {
-    if (line.trim() === "") return;
-    const req = parseRequest(line);
+  private async handle(raw: string): Promise<void> {
+    if (raw.trim() === "") return;
+    const opened = openLine(raw);
+    if (opened === null) return this.send(`0 err checksum line damaged (resend it)`);
+    const req = parseRequest(opened.body);
     if (req === null) return this.send(`0 err bad-request not "<seq> <command> …"`);
+    // Answers are sealed when the request was (boards/CONSOLE.md), plain otherwise.
+    const out = (l: string): Promise<void> => this.send(opened.sealed ? sealLine(l) : l);
     this.requests++;
     if (this.o.silentCommands?.includes(req.command)) return;
     const lines: string[] = [];
@@ -97,16 +103,23 @@ export class DeviceEmulator {
       // A firmware abort or a broken device rule: a bug, never a vector outcome.
       this.session = undefined;
       this.crypto = new FirmwareCrypto(loadCryptoExports(this.o.wasmPath ?? firmwarePath));
-      result = { err: "internal", text: e instanceof Error ? e.message.replace(/\s+/g, " ") : String(e) };
+      const text = e instanceof Error ? e.message.replace(/\s+/g, " ") : String(e);
+      result = { err: "internal", text };
     }
-    for (const l of lines) await this.send(`${req.seq} > ${l}`);
-    await this.send("ok" in result ? `${req.seq} ok${result.ok ? ` ${result.ok}` : ""}` : `${req.seq} err ${result.err}${result.text ? ` ${result.text}` : ""}`);
+    for (const l of lines) await out(`${req.seq} > ${l}`);
+    const terminal = "ok" in result
+      ? `${req.seq} ok${result.ok ? ` ${result.ok}` : ""}`
+      : `${req.seq} err ${result.err}${result.text ? ` ${result.text}` : ""}`;
+    await out(terminal);
   }
 
-  private dispatch(command: string, rest: string, lines: string[]): { ok: string } | { err: ErrorCode; text: string } {
+  private dispatch(
+    command: string, rest: string, lines: string[],
+  ): { ok: string } | { err: ErrorCode; text: string } {
     switch (command) {
       case "identify":
-        return { ok: `board=${this.o.boardId ?? "emulator"} abi=${this.o.reportAbi ?? ABI_VERSION} firmware=${this.sha256} ` +
+        return { ok: `board=${this.o.boardId ?? "emulator"} ` +
+          `abi=${this.o.reportAbi ?? ABI_VERSION} firmware=${this.sha256} ` +
           `protocol=${TESTMODE_PROTOCOL_VERSION} line-max=${TESTMODE_LINE_BYTES_MAX}` };
       case "selftest":
         return { ok: answerSelftestLine(this.crypto, rest) };

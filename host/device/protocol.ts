@@ -1,7 +1,29 @@
 // The device test-mode serial protocol (boards/TESTMODE.md), as data: request and response
 // line formats, limits and timeouts. Both the host client and the device emulator use it.
+// Protocol 2 (boards/CONSOLE.md, the board runtime's console) seals every line with a
+// CRC-32: "<body> ~<8 hex digits>"; a board speaking protocol 1 answers unsealed lines.
+import { crc32 } from "node:zlib";
 
 export const TESTMODE_PROTOCOL_VERSION = 1;
+/** The board runtime's console protocol: protocol 1's lines, each sealed with a CRC-32. */
+export const CONSOLE_PROTOCOL_VERSION = 2;
+const SEAL = / ~([0-9a-f]{8})$/;
+
+/** "<body> ~<crc32 of body, 8 lower-case hex digits>" (boards/CONSOLE.md). */
+export function sealLine(body: string): string {
+  const crc = crc32(Buffer.from(body, "latin1")) >>> 0;
+  return `${body} ~${crc.toString(16).padStart(8, "0")}`;
+}
+
+/** A received line without its seal: `sealed` false for an unsealed (protocol 1) line,
+ *  null when the seal does not match (a damaged line, to be ignored). */
+export function openLine(line: string): { body: string; sealed: boolean } | null {
+  const m = SEAL.exec(line);
+  if (m === null) return { body: line, sealed: false };
+  const body = line.slice(0, line.length - 10);
+  const crc = crc32(Buffer.from(body, "latin1")) >>> 0;
+  return crc === parseInt(m[1]!, 16) ? { body, sealed: true } : null;
+}
 /** Longest request or response line in bytes, LF excluded: the longest selftest line
  *  (SELFTEST_LINE_BYTES_MAX = 8,448 bytes, a verify of a 4,096-byte message) plus
  *  "<seq> selftest " (at most 16 bytes), rounded up. Tap-script lines are ≤ 2,048 bytes. */
@@ -12,9 +34,13 @@ export const DEFAULT_BAUD = 115_200;
 
 /** How long the host waits for a request's terminal line. A tap on an ESP32 takes ~0.3 s and
  *  a sign ~0.5 s under WASM3; these leave an order of magnitude for a slow board. */
-export const TIMEOUT_MS = { identify: 3_000, selftest: 10_000, tapLine: 15_000, session: 5_000 } as const;
+export const TIMEOUT_MS = {
+  identify: 3_000, selftest: 10_000, tapLine: 15_000, session: 5_000,
+} as const;
 
-export const ERROR_CODES = ["unknown-command", "bad-request", "line-too-long", "no-session", "script", "internal"] as const;
+export const ERROR_CODES = [
+  "unknown-command", "bad-request", "line-too-long", "no-session", "script", "internal",
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface Request { seq: number; command: string; rest: string }
@@ -42,7 +68,8 @@ export function parseResponse(line: string): Response | null {
   if (m[2] === ">") return { seq, kind: "out", text };
   if (m[2] === "ok") return { seq, kind: "ok", text };
   const sp = text.indexOf(" ");
-  return { seq, kind: "err", code: sp < 0 ? text : text.slice(0, sp), text: sp < 0 ? "" : text.slice(sp + 1) };
+  const code = sp < 0 ? text : text.slice(0, sp);
+  return { seq, kind: "err", code, text: sp < 0 ? "" : text.slice(sp + 1) };
 }
 
 export interface Identity {
@@ -55,7 +82,11 @@ export interface Identity {
 
 /** Parses identify's "board=… abi=… firmware=… protocol=… line-max=…". */
 export function parseIdentity(text: string): Identity {
-  const fields = new Map(text.split(" ").filter((f) => f.includes("=")).map((f) => [f.slice(0, f.indexOf("=")), f.slice(f.indexOf("=") + 1)]));
+  const pair = (f: string): [string, string] => {
+    const eq = f.indexOf("=");
+    return [f.slice(0, eq), f.slice(eq + 1)];
+  };
+  const fields = new Map(text.split(" ").filter((f) => f.includes("=")).map(pair));
   const need = (k: string): string => {
     const v = fields.get(k);
     if (v === undefined || v === "") throw new Error(`identify answer lacks ${k}= (got "${text}")`);
@@ -63,10 +94,17 @@ export function parseIdentity(text: string): Identity {
   };
   const num = (k: string): number => {
     const v = Number(need(k));
-    if (!Number.isInteger(v) || v < 0) throw new Error(`identify answer: ${k} is not a number (got "${fields.get(k)}")`);
+    if (!Number.isInteger(v) || v < 0) {
+      throw new Error(`identify answer: ${k} is not a number (got "${fields.get(k)}")`);
+    }
     return v;
   };
   const firmwareSha256 = need("firmware");
-  if (!/^[0-9a-f]{64}$/.test(firmwareSha256)) throw new Error(`identify answer: firmware= must be 64 hex digits (got "${firmwareSha256}")`);
-  return { board: need("board"), abi: num("abi"), firmwareSha256, protocol: num("protocol"), lineMax: num("line-max") };
+  if (!/^[0-9a-f]{64}$/.test(firmwareSha256)) {
+    throw new Error(`identify answer: firmware= must be 64 hex digits (got "${firmwareSha256}")`);
+  }
+  return {
+    board: need("board"), abi: num("abi"), firmwareSha256, protocol: num("protocol"),
+    lineMax: num("line-max"),
+  };
 }

@@ -27,13 +27,13 @@ test("tap --board runs the board's mode and fare (a kiosk board makes a kiosk)",
   const human = await offtap(["tap", "--board", "esp32-gate-pn532"]);
   assert.match(human.out, new RegExp(`gate mode, fare ${gateFare},`));
   // Without --board the simulator is a gate; the kiosk board makes the same scenario a kiosk tap.
-  const kiosk = await offtap(["tap", "--board", "esp32s3-kiosk-pn5180"]);
+  const kiosk = await offtap(["tap", "--board", "esp32s3-kiosk-pn532"]);
   assert.equal(kiosk.code, 0, kiosk.err);
   assert.match(kiosk.out, /kiosk mode, fare 0,/);
 });
 
 test("sim --board on a kiosk runs kiosk taps; unknown boards and contradictions exit 2", async () => {
-  const r = await offtap(["sim", "--board", "esp32s3-kiosk-pn5180", "--taps", "200", "--json"]);
+  const r = await offtap(["sim", "--board", "esp32s3-kiosk-pn532", "--taps", "200", "--json"]);
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out) as { taps: number; chargedOnce: boolean; byDecision: Record<string, number> };
   assert.equal(j.taps, 200);

@@ -14,7 +14,7 @@ import type { Json } from "../../host/boards/schema.ts";
 import { repoRoot } from "../../host/firmware/paths.ts";
 
 const vectors = path.join(repoRoot, "test", "vectors", "image", "partitions");
-const BOARDS = ["esp32-gate-pn532", "esp32s3-kiosk-pn5180"];
+const BOARDS = ["esp32-gate-pn532", "esp32s3-kiosk-pn532"];
 const raw = (id: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(repoRoot, "boards", `${id}.json`), "utf8")) as Record<string, unknown>;
 const vec = (name: string): Uint8Array => new Uint8Array(readFileSync(path.join(vectors, name)));
 const text = (name: string): string => readFileSync(path.join(vectors, name), "utf8");
@@ -149,8 +149,18 @@ test("validation checks pins, memory and mode against the chip and the device pr
   assertError(errorsAfter(gate, (j) => { j.memory.heapBytes = 163840; }), /^memory: .* exceeds chip\.ramBytes 320 KiB$/);
   assertError(errorsAfter(gate, (j) => { delete j.signals.gateRelay; }), /^signals: a gate board needs signals\.gateRelay$/);
   assertError(errorsAfter(gate, (j) => { j.defaults.fare = 20000; }), /^defaults\.fare: a gate's fare 20000 must lie within/);
-  assertError(errorsAfter("esp32s3-kiosk-pn5180", (j) => { j.defaults.fare = 100; }), /^defaults\.fare: a kiosk has no fixed fare/);
-  assertError(errorsAfter("esp32s3-kiosk-pn5180", (j) => { delete j.nfc.pins.busy; }), /^nfc\.pins: the PN5180 needs pin 'busy'$/);
+  assertError(errorsAfter("esp32s3-kiosk-pn532", (j) => { j.defaults.fare = 100; }), /^defaults\.fare: a kiosk has no fixed fare/);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const pn5180 = (j: Record<string, any>): void => {
+    j.nfc.chip = "PN5180";
+    j.nfc.spi.bitOrder = "msb-first";
+  };
+  const kiosk = "esp32s3-kiosk-pn532";
+  assertError(errorsAfter(kiosk, pn5180), /^nfc\.pins: the PN5180 needs pin 'busy'$/);
+  // The runtime has no PN5180 driver (no ISO-DEP in its hardware): such a board is refused.
+  assertError(errorsAfter(kiosk, pn5180), /^nfc\.chip: the board runtime has no driver for/);
+  const i2c = (j: Record<string, any>): void => { j.nfc.bus = "i2c"; }; // eslint-disable-line
+  assertError(errorsAfter(gate, i2c), /^nfc\.bus: the runtime's PN532 driver/);
   assertError(errorsAfter(gate, (j) => { j.deviceProfile = "other"; }), /^deviceProfile: 'other' is not the device profile 'wasm3-esp32'/);
   assertError(errorsAfter(gate, (j) => { j.id = "esp32-other"; }), /^id: 'esp32-other' differs from the file name/);
 });
@@ -172,8 +182,8 @@ test("loadBoard refuses unknown ids and reports every finding with the file name
 
 test("the simulator takes geometry, mode and defaults from a board profile, and runs a tap on it", async () => {
   const { SimWorld } = await import("../../host/sim/world.ts");
-  const kiosk = raw("esp32s3-kiosk-pn5180") as { defaults: Record<string, number>; partitions: { name: string; size: string }[] };
-  const world = new SimWorld({ seed: 3, board: loadBoard("esp32s3-kiosk-pn5180") });
+  const kiosk = raw("esp32s3-kiosk-pn532") as { defaults: Record<string, number>; partitions: { name: string; size: string }[] };
+  const world = new SimWorld({ seed: 3, board: loadBoard("esp32s3-kiosk-pn532") });
   assert.equal(world.config.mode, "kiosk");
   assert.equal(world.config.fare, 0);
   assert.equal(world.config.amountMax, kiosk.defaults["amountMax"]);

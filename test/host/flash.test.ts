@@ -18,7 +18,7 @@ import { SerialTransport } from "../../host/serial/transport.ts";
 import { appendSignature, encodeUnsignedImage } from "../../host/image/index.ts";
 
 const GATE = "esp32-gate-pn532";
-const KIOSK = "esp32s3-kiosk-pn5180";
+const KIOSK = "esp32s3-kiosk-pn532";
 /** Short timeouts keep the failure paths short; the emulator answers in a few milliseconds,
  *  so a second is ample even on a loaded machine. */
 const FAST = ["--timeout", "1000", "--connect-attempts", "2"];
@@ -256,7 +256,7 @@ test("--dry-run prints partition, offset, sizes and MD5 without opening any port
 
 test("refusals: image for another board, too big for the partition, not an image, bad flags", async () => {
   const kioskImage = makeImage(KIOSK, 1000);
-  await assert.rejects(run(["--board", GATE, "--dry-run", kioskImage]), (e: unknown) => e instanceof UsageError && /built for board 'esp32s3-kiosk-pn5180'/.test(e.message));
+  await assert.rejects(run(["--board", GATE, "--dry-run", kioskImage]), (e: unknown) => e instanceof UsageError && /built for board 'esp32s3-kiosk-pn532'/.test(e.message));
   const { size } = boardFile(GATE);
   const big = path.join(dir, "big.bin");
   writeFileSync(big, randomBytes(size + 1));

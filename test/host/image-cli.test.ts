@@ -72,19 +72,19 @@ test("build refuses a wrong ABI version and inconsistent provisioning with exit 
   const abi = await offtap(["image", "build", "--board", "esp32-gate-pn532", "--provision", path.join(vectors, "provision-gate.json"), "--wasm", tiny2, ...common]);
   assert.equal(abi.code, 1);
   assert.deepEqual((JSON.parse(abi.out) as { refused: string }).refused, "abi");
-  const kiosk = await offtap(["image", "build", "--board", "esp32s3-kiosk-pn5180", "--provision", path.join(vectors, "provision-gate.json"), "--wasm", tiny1, ...common.slice(0, -1)]);
+  const kiosk = await offtap(["image", "build", "--board", "esp32s3-kiosk-pn532", "--provision", path.join(vectors, "provision-gate.json"), "--wasm", tiny1, ...common.slice(0, -1)]);
   assert.equal(kiosk.code, 1);
-  assert.match(kiosk.err, /refused \[provisioning\] provisioning: fare: board esp32s3-kiosk-pn5180 is a kiosk/);
+  assert.match(kiosk.err, /refused \[provisioning\] provisioning: fare: board esp32s3-kiosk-pn532 is a kiosk/);
 });
 
 test("inspect exits 1 for another board and for a bad signature", async () => {
   const img = path.join(vectors, "gate-referenced.img");
   const key = path.join(vectors, "release-key.json");
-  const other = await offtap(["image", "inspect", img, "--board", "esp32s3-kiosk-pn5180", "--release-key", key, "--json"]);
+  const other = await offtap(["image", "inspect", img, "--board", "esp32s3-kiosk-pn532", "--release-key", key, "--json"]);
   assert.equal(other.code, 1);
   const j = JSON.parse(other.out) as { ok: boolean; checks: { check: string; ok: boolean | null; message: string }[] };
   assert.equal(j.ok, false);
-  assert.match(j.checks.find((c) => c.check === "board")!.message, /image is for board esp32-gate-pn532, not esp32s3-kiosk-pn5180/);
+  assert.match(j.checks.find((c) => c.check === "board")!.message, /image is for board esp32-gate-pn532, not esp32s3-kiosk-pn532/);
   const wrongKey = await offtap(["image", "inspect", img, "--release-pubkey", "11".repeat(32)]);
   assert.equal(wrongKey.code, 1);
   assert.match(wrongKey.out, /FAIL signature\s+bad signature/);
@@ -108,11 +108,11 @@ test("image boards validates every profile; image partitions writes ESP-IDF's by
   const b = await offtap(["image", "boards", "--json"]);
   assert.equal(b.code, 0, b.err);
   const list = JSON.parse(b.out) as { id: string; ok: boolean; mode: string }[];
-  assert.deepEqual(list.filter((x) => x.id.startsWith("esp32")).map((x) => [x.id, x.ok, x.mode]), [["esp32-gate-pn532", true, "gate"], ["esp32s3-kiosk-pn5180", true, "kiosk"]]);
+  assert.deepEqual(list.filter((x) => x.id.startsWith("esp32")).map((x) => [x.id, x.ok, x.mode]), [["esp32-gate-pn532", true, "gate"], ["esp32s3-kiosk-pn532", true, "kiosk"]]);
   const out = path.join(work, "pt.bin");
-  const p = await offtap(["image", "partitions", "--board", "esp32s3-kiosk-pn5180", "--format", "bin", "--out", out]);
+  const p = await offtap(["image", "partitions", "--board", "esp32s3-kiosk-pn532", "--format", "bin", "--out", out]);
   assert.equal(p.code, 0, p.err);
-  assert.deepEqual(readFileSync(out), readFileSync(path.join(vectors, "partitions", "esp32s3-kiosk-pn5180.bin")));
+  assert.deepEqual(readFileSync(out), readFileSync(path.join(vectors, "partitions", "esp32s3-kiosk-pn532.bin")));
   const csv = await offtap(["image", "partitions", "--board", "esp32-gate-pn532"]);
   assert.equal(csv.out, readFileSync(path.join(vectors, "partitions", "esp32-gate-pn532.csv"), "utf8"));
 });

@@ -36,7 +36,7 @@ interface ImageVector {
 const VECTORS = (json("images.json")["images"] as ImageVector[]);
 const releaseKey = readReleaseKeyFile(path.join(dir, "release-key.json"));
 const GATE = "esp32-gate-pn532";
-const KIOSK = "esp32s3-kiosk-pn5180";
+const KIOSK = "esp32s3-kiosk-pn532";
 
 function failed(r: ImageInspection): string[] {
   return r.checks.filter((c) => c.ok === false).map((c) => c.check);
@@ -132,7 +132,7 @@ test("refusal: an image for another board", () => {
   const r = inspectImage(bytes("gate-referenced.img"), { board: loadBoard(KIOSK), releasePublicKey: releaseKey.publicKey });
   assert.deepEqual(failed(r), ["board"]);
   assert.throws(() => verifyImage(bytes("gate-referenced.img"), loadBoard(KIOSK), releaseKey.publicKey),
-    (e: Error) => e instanceof ImageRefusal && e.rule === "board" && /image is for board esp32-gate-pn532, not esp32s3-kiosk-pn5180/.test(e.message));
+    (e: Error) => e instanceof ImageRefusal && e.rule === "board" && /image is for board esp32-gate-pn532, not esp32s3-kiosk-pn532/.test(e.message));
 });
 
 test("refusal: a bad signature (a flipped signed byte, a flipped signature byte, another key)", () => {
@@ -179,7 +179,7 @@ test("refusal: provisioning inconsistent with the board or with docs/CONFIG.md",
   const kiosk = loadBoard(KIOSK);
   const base = json("provision-gate.json");
   const cases: [Record<string, unknown>, typeof gate, RegExp][] = [
-    [{ ...base, fare: 270 }, kiosk, /fare: board esp32s3-kiosk-pn5180 is a kiosk/],
+    [{ ...base, fare: 270 }, kiosk, /fare: board esp32s3-kiosk-pn532 is a kiosk/],
     [{ ...base, mode: "kiosk" }, gate, /mode: 'kiosk' contradicts board esp32-gate-pn532, which is a gate/],
     [{ ...base, fare: 0 }, gate, /fare: board esp32-gate-pn532 is a gate: its fare must lie within 1 … 10000, got 0/],
     [{ ...base, amountMin: 500, amountMax: 100 }, gate, /amountMin: 500 exceeds amountMax 100/],

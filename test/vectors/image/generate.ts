@@ -34,7 +34,7 @@ export function provisionGate(): Record<string, unknown> {
 
 export function provisionKiosk(): Record<string, unknown> {
   return {
-    $comment: "Test provisioning for esp32s3-kiosk-pn5180 with the device seed inline (a development image).",
+    $comment: "Test provisioning for esp32s3-kiosk-pn532 with the device seed inline (a development image).",
     readerId: "a1a2a3a4a5a6a7a8",
     mode: "kiosk",
     issuerKeys: [{ keyId: 7, publicKey: toHex(keys.issuer1.publicKey) }],
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const firmware = tinyFirmware({ abiVersion: 1 });
   const cases = [
     { file: "gate-referenced.img", board: "esp32-gate-pn532", provisioning: provisionGate() },
-    { file: "kiosk-inline.img", board: "esp32s3-kiosk-pn5180", provisioning: provisionKiosk() },
+    { file: "kiosk-inline.img", board: "esp32s3-kiosk-pn532", provisioning: provisionKiosk() },
   ];
   const expected = [];
   for (const c of cases) {
