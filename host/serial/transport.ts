@@ -3,7 +3,7 @@
 // (no such port, port held by another program, no permission, nothing answering) become a
 // SerialError with a `kind` and a message that says what to do about it.
 import { existsSync } from "node:fs";
-import type { SerialPort } from "serialport";
+import type { SerialPortStream } from "@serialport/stream";
 
 export type SerialErrorKind =
   | "not-found" // the device path does not exist (unplugged, wrong name)
@@ -46,8 +46,12 @@ export class SerialTransport {
   private waiter: (() => void) | undefined;
   private failure: SerialError | undefined;
   private isOpen = true;
+  /** The modem lines as last set. node-serialport's set() resets every line it is not
+   *  given to its default (asserted), so every call sends both, from this record. Linux
+   *  asserts both when a tty is opened, which is the starting point here too. */
+  private lines: Required<SerialSignals> = { dtr: true, rts: true };
 
-  private constructor(readonly path: string, private readonly port: SerialPort, private baud: number) {
+  private constructor(readonly path: string, private readonly port: SerialPortStream, private baud: number) {
     port.on("data", (data: Buffer) => this.onData(data));
     port.on("close", () => { this.isOpen = false; this.wake(); });
     port.on("error", (err: Error) => { this.failure = classify(err, path); this.wake(); });
@@ -65,6 +69,14 @@ export class SerialTransport {
     });
     return new SerialTransport(path, port, options.baudRate);
   }
+
+  /** Wraps a port that is already open (tests: serialport's SerialPortMock). */
+  static fromOpenPort(path: string, port: SerialPortStream, baudRate: number): SerialTransport {
+    return new SerialTransport(path, port, baudRate);
+  }
+
+  /** DTR and RTS as last set (true = asserted). */
+  get signals(): Readonly<Required<SerialSignals>> { return { ...this.lines }; }
 
   get baudRate(): number { return this.baud; }
 
@@ -117,15 +129,18 @@ export class SerialTransport {
     this.bufferedBytes = 0;
   }
 
-  /** Drives DTR/RTS. Throws a "signals" SerialError where the device cannot (pseudo-terminals). */
+  /** Drives DTR/RTS. A line not given keeps its last value (both lines are always sent,
+   *  see `lines`). Throws a "signals" SerialError where the device cannot (pseudo-terminals). */
   async setSignals(signals: SerialSignals): Promise<void> {
     this.ensureOpen();
-    const wanted: { dtr?: boolean; rts?: boolean } = {};
-    if (signals.dtr !== undefined) wanted.dtr = signals.dtr;
-    if (signals.rts !== undefined) wanted.rts = signals.rts;
+    const wanted = { dtr: signals.dtr ?? this.lines.dtr, rts: signals.rts ?? this.lines.rts };
     await new Promise<void>((resolve, reject) => {
-      this.port.set(wanted, (err) => (err ? reject(new SerialError("signals", `${this.path}: cannot set DTR/RTS (${err.message})`)) : resolve()));
+      this.port.set(wanted, (err) => {
+        if (err) reject(new SerialError("signals", `${this.path}: cannot set DTR/RTS (${err.message})`));
+        else resolve();
+      });
     });
+    this.lines = wanted;
   }
 
   /** Changes the local baud rate (after the far side agreed to it). */

@@ -64,7 +64,9 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 async function withEmulator<T>(options: Partial<EmulatorOptions> & { board?: string }, body: (pair: PtyPair, emu: RomEmulator) => Promise<T>): Promise<T> {
   const board = boardFile(options.board ?? GATE);
   const pair = await openPtyPair();
-  const emu = await RomEmulator.start(pair.devicePath, { chip: "esp32", flashSizeBytes: board.flashBytes, ...options });
+  const emu = await RomEmulator.start(pair.devicePath, {
+    chip: "esp32", flashSizeBytes: board.flashBytes, peerPath: pair.hostPath, ...options,
+  });
   try {
     return await body(pair, emu);
   } finally {
@@ -91,17 +93,23 @@ test("compressed flash at 460800 baud lands the image byte for byte in the wasm 
     assert.equal(j["bytesSent"], deflateSync(image, { level: 9 }).length);
     assert.ok(onFlash(emu, offset, image.length).equals(image), "flash content differs from the image");
     await emu.settled();
-    assert.equal(emu.baudRate, 115200, "the ROM restarts at 115200 after its reboot");
+    assert.equal(emu.baudRate, 460800);
+    assert.equal(emu.garbledPackets, 0);
     const ops = emu.log.map((l) => l.op);
     assert.ok(ops.includes(Op.CHANGE_BAUDRATE));
-    for (const op of [Op.SPI_ATTACH, Op.SPI_SET_PARAMS, Op.FLASH_DEFL_BEGIN, Op.FLASH_DEFL_DATA, Op.SPI_FLASH_MD5, Op.FLASH_DEFL_END]) assert.ok(ops.includes(op), `missing ${op}`);
+    for (const op of [Op.SPI_ATTACH, Op.SPI_SET_PARAMS, Op.FLASH_DEFL_BEGIN, Op.FLASH_DEFL_DATA, Op.SPI_FLASH_MD5]) {
+      assert.ok(ops.includes(op), `missing ${op}`);
+    }
+    assert.ok(!ops.includes(Op.FLASH_DEFL_END), "no *_END after ROM writes (esptool does not send it)");
     assert.ok(!ops.includes(Op.FLASH_BEGIN) && !ops.includes(Op.FLASH_DATA));
     assert.ok(ops.indexOf(Op.SPI_ATTACH) < ops.indexOf(Op.FLASH_DEFL_BEGIN));
-    // A pty cannot drive RTS, so the flasher asks the ROM to reboot itself.
-    assert.equal(j["reset"], "rom-reboot");
-    assert.equal(emu.endFlag, 0);
-    assert.equal(emu.rebooted, true);
+    // A pty cannot drive RTS: the flasher says so and leaves the reset to the person.
+    assert.equal(j["reset"], "none");
+    assert.equal(emu.endFlag, undefined);
+    assert.equal(j["mac"], "24:0a:c4:00:01:02");
+    assert.equal(j["flashId"], "0x1640c8");
     assert.match(r.err, /cannot drive DTR\/RTS/);
+    assert.match(r.err, /press the board's EN/);
   });
 });
 
@@ -114,8 +122,46 @@ test("the baud change reaches the ROM: it answers at 115200, then runs at the ne
     assert.equal((JSON.parse(r.out) as { baudRate: number }).baudRate, 921600);
     await emu.settled();
     assert.equal(emu.baudRate, 921600);
-    assert.equal(emu.endFlag, 1, "--after no-reset stays in the loader");
-    assert.equal(emu.rebooted, false);
+    assert.equal(emu.endFlag, undefined, "--after no-reset stays in the loader: no *_END");
+    assert.equal(emu.state, "download");
+    assert.equal(emu.garbledPackets, 0);
+  });
+});
+
+test("a baud change the ROM never made is caught: the next command is garbled, exit 1", async () => {
+  const file = makeImage(GATE, 2000);
+  const faults = [{ op: Op.CHANGE_BAUDRATE, kind: "no-effect" as const }];
+  await withEmulator({ faults }, async (pair, emu) => {
+    const r = await run(["--board", GATE, "--port", pair.hostPath, "--baud", "921600", "--json", ...FAST, file]);
+    assert.equal(r.code, 1, r.out);
+    assert.equal((JSON.parse(r.out) as { error: string }).error, "timeout");
+    assert.ok(emu.garbledPackets > 0, "requests at 921600 reach a UART still at 115200");
+    assert.ok(!emu.log.some((l) => l.op === Op.FLASH_DEFL_BEGIN));
+  });
+});
+
+test("ESP32 crystal estimate 4 % off: CHANGE_BAUDRATE is scaled so the UART lands on the rate", async () => {
+  const file = makeImage(GATE, 2000);
+  const image = readFileSync(file);
+  await withEmulator({ romCrystalHz: 41_600_000 }, async (pair, emu) => {
+    const r = await run(["--board", GATE, "--port", pair.hostPath, "--baud", "460800", "--json", ...FAST, file]);
+    assert.equal(r.code, 0, r.err);
+    await emu.settled();
+    assert.ok(Math.abs(emu.baudRate - 460800) < 10, `UART at ${emu.baudRate}`);
+    assert.ok(onFlash(emu, boardFile(GATE).offset, image.length).equals(image));
+  });
+});
+
+test("a flash chip smaller than the board profile's is refused before writing (exit 1)", async () => {
+  const file = makeImage(KIOSK, 2000);
+  const fourMiB = 0xc8 | (0x40 << 8) | (0x16 << 16);
+  await withEmulator({ chip: "esp32s3", board: KIOSK, flashId: fourMiB }, async (pair, emu) => {
+    const r = await run(["--board", KIOSK, "--port", pair.hostPath, "--json", ...FAST, file]);
+    assert.equal(r.code, 1);
+    const j = JSON.parse(r.out) as { error: string; message: string };
+    assert.equal(j.error, "flash-size");
+    assert.match(j.message, /holds 4 MiB \(id 0x1640c8\), but board esp32s3-kiosk-pn5180 is laid out for 8 MiB/);
+    assert.ok(!emu.log.some((l) => l.op === Op.FLASH_DEFL_BEGIN));
   });
 });
 
@@ -150,7 +196,7 @@ test("an ESP32-S3 board is detected through GET_SECURITY_INFO and flashed", asyn
     assert.equal(r.code, 0, r.err);
     assert.equal((JSON.parse(r.out) as { chip: string }).chip, "ESP32-S3");
     assert.ok(onFlash(emu, offset, image.length).equals(image));
-    assert.ok(!emu.log.some((l) => l.op === Op.READ_REG), "no magic-register fallback needed");
+    assert.equal(emu.log[0]?.op, Op.GET_SECURITY_INFO, "identified by GET_SECURITY_INFO, not the magic");
   });
 });
 
@@ -276,7 +322,7 @@ test("the emulator answers an unknown command and a bad block checksum with ROM 
     const port = await SerialTransport.open(pair.hostPath, { baudRate: 115200 });
     try {
       const loader = new RomLoader(port, { commandTimeoutMs: 1000, connectAttempts: 1, commandAttempts: 1 });
-      await loader.connect(false);
+      await loader.connect([]);
       const unknown = await loader.command(0x55, new Uint8Array(0), { allowError: true });
       assert.equal(unknown.error, RomError.INVALID_MESSAGE);
       const early = await loader.command(Op.FLASH_BEGIN, u32le(4096, 1, 1024, 0x190000), { allowError: true });

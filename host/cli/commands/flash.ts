@@ -22,8 +22,11 @@ check, baud change, compressed write, MD5 check of the flash, reset into the app
   --baud N              baud rate for the write (default 460800; the ROM starts at 115200)
   --no-compress         send plain FLASH_DATA blocks instead of deflate-compressed ones
   --raw                 accept a file that is not an offtap image and write it as it is
-  --before MODE         default-reset (DTR/RTS into download mode) or no-reset
-  --after MODE          hard-reset (RTS, boots the application) or no-reset
+  --before MODE         default-reset (esptool's DTR/RTS sequences into download mode),
+                        usb-reset (ESP32-S3 on its own USB port; chosen by itself when the
+                        port is USB 303a:1001) or no-reset
+  --after MODE          hard-reset (EN pulsed through RTS: boots the application) or
+                        no-reset (stays in the ROM loader)
   --connect-attempts N  reset-and-sync rounds before giving up (default ${DEFAULT_TIMING.connectAttempts})
   --timeout MS          answer timeout per command (default ${DEFAULT_TIMING.commandTimeoutMs}); erase,
                         write and MD5 timeouts scale with size and never drop below it
@@ -62,7 +65,9 @@ function parseFlags(argv: string[]): Flags {
   const baud = intFlag("baud", values.baud, 460800);
   if (!(BAUD_RATES as readonly number[]).includes(baud)) throw new UsageError(`--baud ${baud} is not one of ${BAUD_RATES.join(", ")}`);
   const before = values.before ?? "default-reset";
-  if (before !== "default-reset" && before !== "no-reset") throw new UsageError("--before is default-reset or no-reset");
+  if (before !== "default-reset" && before !== "usb-reset" && before !== "no-reset") {
+    throw new UsageError("--before is default-reset, usb-reset or no-reset");
+  }
   const after = values.after ?? "hard-reset";
   if (after !== "hard-reset" && after !== "no-reset") throw new UsageError("--after is hard-reset or no-reset");
   const connectAttempts = intFlag("connect-attempts", values["connect-attempts"], DEFAULT_TIMING.connectAttempts, 100);
@@ -85,6 +90,18 @@ function makePlan(f: Flags): FlashPlan {
   }
 }
 
+/** Whether `path` is an ESP32-S3's USB-JTAG-serial port (Espressif VID 303a, PID 1001),
+ *  whose reset sequence differs; false when the port list cannot tell. */
+export async function isUsbJtagSerial(path: string): Promise<boolean> {
+  try {
+    const { SerialPort } = await import("serialport");
+    const found = (await SerialPort.list()).find((p) => p.path === path);
+    return found?.vendorId?.toLowerCase() === "303a" && found.productId?.toLowerCase() === "1001";
+  } catch {
+    return false;
+  }
+}
+
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
 function printPlan(plan: FlashPlan, port: string | undefined): void {
@@ -98,11 +115,15 @@ function printPlan(plan: FlashPlan, port: string | undefined): void {
 }
 
 function printReport(r: FlashReport): void {
-  const reset = r.reset === "hard-reset" ? "reset into the application (RTS)"
-    : r.reset === "rom-reboot" ? "rebooted by the ROM (the port cannot drive RTS)" : "left in the bootloader (--after no-reset)";
-  console.log(`${green("ok")} ${r.chip} on ${r.port} at ${r.baudRate} baud: wrote ${r.imageBytes} bytes at ${hex(r.offset)} ` +
-    `(${r.bytesSent} sent in ${r.blocks} blocks), MD5 ${r.md5} verified; ${reset}` +
+  console.log(`${green("ok")} ${r.chip} (MAC ${r.mac}, flash ${r.flashId}) on ${r.port} at ${r.baudRate} baud: wrote ${r.imageBytes} bytes at ${hex(r.offset)} ` +
+    `(${r.bytesSent} sent in ${r.blocks} blocks), MD5 ${r.md5} verified; ${resetText(r.reset)}` +
     `${r.retries > 0 ? `; ${r.retries} retried command(s)` : ""} in ${(r.durationMs / 1000).toFixed(1)} s`);
+}
+
+export function resetText(reset: FlashReport["reset"]): string {
+  if (reset === "hard-reset") return "reset into the application (EN through RTS)";
+  if (reset === "watchdog") return "reset into the application (RTC watchdog)";
+  return "not reset (--after no-reset, or the port has no RTS: press EN)";
 }
 
 /** Serial and protocol failures → a message and an exit code. A port that does not exist is an input error. */
@@ -134,7 +155,7 @@ export const command: Command = {
     const progress = new Progress("flash", plan.blocks);
     try {
       const report = await flashImage(plan, {
-        port: f.port!, baudRate: f.baud, before: f.before, after: f.after,
+        port: f.port!, baudRate: f.baud, before: f.before, after: f.after, usbJtagSerial: await isUsbJtagSerial(f.port!),
         timing: { connectAttempts: f.connectAttempts, commandTimeoutMs: f.timeoutMs },
         onProgress: (p) => progress.update(p.blocksDone),
         note: (m) => { progress.finish(); console.error(`note: ${m}`); },
