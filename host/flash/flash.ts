@@ -23,6 +23,8 @@ export interface FlashOptions {
   /** The port is an ESP32-S3's own USB-JTAG-serial port (USB 303a:1001): its reset sequence. */
   usbJtagSerial?: boolean;
   timing?: Partial<LoaderTiming>;
+  /** Opens the port (default: SerialTransport.open); tests pass serialport's SerialPortMock. */
+  openPort?: (path: string, baudRate: number) => Promise<SerialTransport>;
   onProgress?: (p: SessionProgress) => void;
   /** Human-readable remarks (retries, a port that cannot reset the board). */
   note?: (message: string) => void;
@@ -90,7 +92,8 @@ export async function flashImage(plan: FlashPlan, options: FlashOptions): Promis
 export async function flashSession(target: SessionTarget, regions: readonly FlashRegion[], options: FlashOptions): Promise<SessionReport> {
   const note = options.note ?? (() => {});
   const started = Date.now();
-  const port = await SerialTransport.open(options.port, { baudRate: ROM_BAUD });
+  const open = options.openPort ?? ((path: string, baudRate: number) => SerialTransport.open(path, { baudRate }));
+  const port = await open(options.port, ROM_BAUD);
   try {
     const loader = new RomLoader(port, options.timing, note);
     const { resetWorked } = await loader.connect(strategiesFor(options));
