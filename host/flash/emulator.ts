@@ -90,6 +90,8 @@ export class RomEmulator {
   garbledPackets = 0;
   /** Every state change with its cause, in order (tests read the boot history). */
   readonly boots: { state: ChipState; cause: string }[] = [];
+  /** The pad word of the last SPI_ATTACH (0 = default pins / eFuse pads). */
+  attachArg: number | undefined;
   /** Flash size the last SPI_SET_PARAMS announced. */
   paramsFlashSize: number | undefined;
   /** The rate the ROM's UART actually runs at (after CHANGE_BAUDRATE, from the divider it set). */
@@ -337,6 +339,7 @@ export class RomEmulator {
   private onSpiAttach(cmd: Command): Reply {
     // ROM form: hspi_arg plus the ROM-only zero word.
     if (cmd.data.length !== 8) return { error: RomError.INVALID_MESSAGE };
+    this.attachArg = readU32(cmd.data, 0);
     this.attached = true;
     return {};
   }
