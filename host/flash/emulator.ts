@@ -79,7 +79,12 @@ interface WriteSession {
   inflatedBytes: number;
 }
 
-interface Reply { value?: number; data?: Uint8Array; error?: number; afterSend?: () => Promise<void> }
+interface Reply { value?: number; data?: Uint8Array; error?: number; op?: number; afterSend?: () => Promise<void> }
+
+/** The answer to a command this ROM does not have. esptool and esptool-js recognise it as
+ *  an answer whose command byte differs from the request's, with error 0x05; the command
+ *  byte is 0 here (docs/FLASHING.md: an assumption, the real ROM's byte is not documented). */
+const UNSUPPORTED: Reply = { error: RomError.INVALID_MESSAGE, op: 0 };
 
 export class RomEmulator {
   readonly flash: Uint8Array;
@@ -242,7 +247,7 @@ export class RomEmulator {
     const data = new Uint8Array(body.length + status.length);
     data.set(body);
     data.set(status, body.length);
-    const wire = slipEncode(encodeResponse(cmd.op, reply.value ?? 0, data));
+    const wire = slipEncode(encodeResponse(reply.op ?? cmd.op, reply.value ?? 0, data));
     if (fault?.kind === "corrupt-response") wire[1] = 0x7e; // direction byte: no longer a response
     const copies = cmd.op === Op.SYNC ? SYNC_ANSWERS : 1;
     for (let i = 0; i < copies; i++) await this.port.write(wire);
@@ -274,7 +279,7 @@ export class RomEmulator {
       case Op.FLASH_END: return this.onEnd(cmd, false);
       case Op.FLASH_DEFL_END: return this.onEnd(cmd, true);
       case Op.SPI_FLASH_MD5: return this.onMd5(cmd);
-      default: return { error: RomError.INVALID_MESSAGE };
+      default: return UNSUPPORTED;
     }
   }
 
@@ -312,7 +317,8 @@ export class RomEmulator {
   }
 
   private onSecurityInfo(cmd: Command): Reply {
-    if (this.chip.securityChipId === undefined || cmd.data.length !== 0) return { error: RomError.INVALID_MESSAGE };
+    if (this.chip.securityChipId === undefined) return UNSUPPORTED; // the ESP32 ROM has no such command
+    if (cmd.data.length !== 0) return { error: RomError.INVALID_MESSAGE };
     const info = new Uint8Array(SECURITY_INFO_BYTES);
     new DataView(info.buffer).setUint32(12, this.chip.securityChipId, true);
     return { data: info };

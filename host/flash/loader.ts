@@ -274,14 +274,18 @@ export class RomLoader {
     throw new FlashError(kind, `${opName(op)}: ${why} after ${attempts} ${attempts === 1 ? "try" : "tries"} on ${this.link.path}`);
   }
 
-  /** Reads packets until a response to `op` arrives (others, e.g. late SYNC answers, are skipped). */
+  /** Reads packets until a response to `op` arrives (others, e.g. late SYNC answers, are
+   *  skipped). An answer for another command with error 0x05 is how the ROM rejects a
+   *  command it does not have (esptool's UnsupportedCommandError): taken as the answer. */
   private async awaitResponse(op: number, timeoutMs: number): Promise<Response | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const packet = await this.reader.next(Math.max(0, deadline - Date.now()));
       if (packet === undefined) return undefined;
       const r = decodeResponse(packet);
-      if (r !== undefined && r.op === op) return r;
+      if (r === undefined) continue;
+      if (r.op === op) return r;
+      if (op !== Op.SYNC && isUnsupportedAnswer(r)) return { ...r, op };
     }
   }
 
@@ -293,6 +297,11 @@ export class RomLoader {
   private scaled(msPerMB: number, bytes: number): number {
     return Math.max(this.timing.commandTimeoutMs, Math.ceil((msPerMB * bytes) / MB));
   }
+}
+
+function isUnsupportedAnswer(r: Response): boolean {
+  const at = r.data.length - ROM_STATUS_BYTES;
+  return at >= 0 && r.data[at] !== 0 && r.data[at + 1] === RomError.INVALID_MESSAGE;
 }
 
 function parseStatus(op: number, r: Response): { value: number; body: Uint8Array; error: number | undefined } {
