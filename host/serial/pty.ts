@@ -23,6 +23,9 @@ export interface PtyPairOptions {
   readyTimeoutMs?: number;
   /** socat executable (default `socat` on PATH). */
   socatPath?: string;
+  /** Where to put the host end's link instead of the temporary directory (e.g. a path
+   *  given to `offtap flash emulate --port`); it must not exist yet and is removed on close. */
+  hostLink?: string;
 }
 
 export class PtyUnavailableError extends Error {}
@@ -34,7 +37,11 @@ const STOP_TIMEOUT_MS = 2_000;
 /** Starts `socat pty,raw,echo=0,link=A pty,raw,echo=0,link=B` and resolves once both links exist. */
 export async function openPtyPair(options: PtyPairOptions = {}): Promise<PtyPair> {
   const dir = mkdtempSync(join(tmpdir(), "offtap-pty-"));
-  const hostPath = join(dir, "host");
+  const hostPath = options.hostLink ?? join(dir, "host");
+  if (options.hostLink !== undefined && existsSync(options.hostLink)) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new PtyUnavailableError(`pseudo-terminal pair: ${options.hostLink} already exists`);
+  }
   const devicePath = join(dir, "device");
   const socat = options.socatPath ?? "socat";
   // raw,echo=0: bytes pass through unchanged (no CR/LF mapping, no echo, no line editing),
@@ -51,7 +58,10 @@ export async function openPtyPair(options: PtyPairOptions = {}): Promise<PtyPair
   child.once("exit", () => { exited = true; });
   child.once("error", (err) => { spawnError = err; exited = true; });
 
-  const cleanupDir = (): void => rmSync(dir, { recursive: true, force: true });
+  const cleanupDir = (): void => {
+    rmSync(dir, { recursive: true, force: true });
+    if (options.hostLink !== undefined) rmSync(options.hostLink, { force: true });
+  };
   const deadline = Date.now() + (options.readyTimeoutMs ?? READY_TIMEOUT_MS_DEFAULT);
   while (!(existsSync(hostPath) && existsSync(devicePath))) {
     if (exited || Date.now() > deadline) {

@@ -10,8 +10,12 @@ import { PlanError, planFlash, planJson, type FlashPlan } from "../../flash/plan
 import { flashImage, type AfterMode, type BeforeMode, type FlashReport } from "../../flash/flash.ts";
 import { DEFAULT_TIMING, FlashError } from "../../flash/loader.ts";
 import { BAUD_RATES, SerialError } from "../../serial/transport.ts";
+import { runEmulate } from "./flash-emulate.ts";
+import { FACTORY_HELP, runFactory } from "./flash-factory.ts";
 
 const HELP = `usage: offtap flash --board B --port PORT IMAGE [options]
+       offtap flash --factory --board B --app DIR --port PORT IMAGE --release-key FILE
+       offtap flash emulate --port PATH [--chip esp32|esp32s3] [--flash-size 4MB|8MB]
 
 Writes IMAGE (a signed offtap image, docs/IMAGE.md) to the wasm partition of board B
 (boards/B.json) through the ESP32 ROM bootloader: reset into download mode, sync, chip
@@ -127,7 +131,7 @@ export function resetText(reset: FlashReport["reset"]): string {
 }
 
 /** Serial and protocol failures → a message and an exit code. A port that does not exist is an input error. */
-function failure(err: unknown, json: boolean): number {
+export function failure(err: unknown, json: boolean): number {
   let code: number;
   let kind: string;
   if (err instanceof SerialError) { kind = err.kind; code = err.kind === "not-found" ? EXIT_USAGE : EXIT_FAILED; }
@@ -143,6 +147,11 @@ export const command: Command = {
   name: "flash",
   summary: "write a signed image to a board over USB serial (ESP32 ROM bootloader)",
   async run(argv: string[]): Promise<number> {
+    if (argv[0] === "emulate") return runEmulate(argv.slice(1));
+    if (argv.includes("--factory")) {
+      if (argv.includes("--help") || argv.includes("-h")) { console.log(FACTORY_HELP); return EXIT_OK; }
+      return runFactory(argv);
+    }
     if (argv.includes("--help") || argv.includes("-h")) { console.log(HELP); return EXIT_OK; }
     const f = parseFlags(argv);
     const plan = makePlan(f);
