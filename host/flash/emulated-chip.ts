@@ -29,6 +29,9 @@ const GD25Q_TYPE = 0x40;
 const CK8M_EFUSE = 128;
 const CRYSTAL_STEP_HZ = 50_000;
 const WDT_ENABLE = 1 << 31;
+/** The crystal on the emulated board (40 MHz, as on the modules of both profiles). */
+const CRYSTAL_HZ = 40_000_000;
+const UART_CLKDIV_MASK = 0xfffff;
 
 export class ChipModel {
   readonly chip: ChipInfo;
@@ -49,6 +52,12 @@ export class ChipModel {
     this.reset();
   }
 
+  /** The ROM's UART divider for `baud` (the crystal clocks the UART while the ROM runs):
+   *  what esptool reads to estimate the crystal. */
+  setUartBaud(baud: number): void {
+    this.regs.set(this.chip.uartClkDivReg, Math.round(CRYSTAL_HZ / baud) & UART_CLKDIV_MASK);
+  }
+
   /** Register values after a chip reset. */
   reset(): void {
     this.regs.clear();
@@ -66,6 +75,7 @@ export class ChipModel {
         this.regs.set(c.spiPadEfuse.hd, p.hd << 4);
       }
     }
+    this.setUartBaud(115200);
     if (c.usb !== undefined) this.regs.set(c.usb.uartdevBufNo, this.options.usbJtagSerial === true ? UARTDEV_USB_JTAG_SERIAL : 2);
   }
 

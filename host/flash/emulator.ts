@@ -337,6 +337,7 @@ export class RomEmulator {
       afterSend: async () => {
         await sleep(BAUD_SWITCH_DELAY_MS);
         this.uartBaud = actual;
+        this.model.setUartBaud(actual);
         this.peerSpeed = undefined;
       },
     };

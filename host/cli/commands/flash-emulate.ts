@@ -1,6 +1,6 @@
 // `offtap flash emulate`: an ESP32 / ESP32-S3 ROM loader on a pseudo-terminal, for trying
 // offtap flash, esptool or esptool-js without a board (docs/FLASHING.md, "The emulator").
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { EXIT_OK, UsageError } from "../command.ts";
 import { parse } from "../args.ts";
@@ -8,7 +8,7 @@ import { openPtyPair } from "../../serial/pty.ts";
 import { RomEmulator } from "../../flash/emulator.ts";
 
 const HELP = `usage: offtap flash emulate --port PATH [--chip esp32|esp32s3] [--flash-size 4MB|8MB]
-                            [--mac XX:XX:XX:XX:XX:XX] [--dump FILE] [--json]
+                            [--mac XX:XX:XX:XX:XX:XX] [--flash-file FILE] [--json]
 
 Creates PATH (a link to a pseudo-terminal) and answers on it as the chip's ROM loader in
 download mode until interrupted: SYNC, READ_REG/WRITE_REG (chip magic, eFuse MAC, the SPI
@@ -22,7 +22,8 @@ connect with --before no-reset (esptool: --before no_reset).
   --chip C           esp32 (default) or esp32s3
   --flash-size S     4MB (default) or 8MB
   --mac MAC          the eFuse MAC (default 24:0a:c4:00:01:02)
-  --dump FILE        write the whole emulated flash to FILE when stopped
+  --flash-file FILE  the emulated flash: loaded from FILE when it exists (erased otherwise),
+                     written back to FILE when stopped, so a session can be continued
   --json             one JSON line when ready, one when stopped`;
 
 const SIZES: Readonly<Record<string, number>> = { "4MB": 4 << 20, "8MB": 8 << 20 };
@@ -31,7 +32,7 @@ export async function runEmulate(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) { console.log(HELP); return EXIT_OK; }
   const { values } = parse(argv, {
     port: { type: "string" }, chip: { type: "string" }, "flash-size": { type: "string" }, mac: { type: "string" },
-    dump: { type: "string" }, json: { type: "boolean" },
+    "flash-file": { type: "string" }, json: { type: "boolean" },
   });
   const port = values.port;
   if (port === undefined) throw new UsageError("--port PATH is required");
@@ -49,6 +50,8 @@ export async function runEmulate(argv: string[]): Promise<number> {
     throw new UsageError((err as Error).message);
   }
   const emu = await RomEmulator.start(pair.devicePath, { chip, flashSizeBytes, peerPath: pair.hostPath, mac, bootBanner: true });
+  const flashFile = values["flash-file"];
+  if (flashFile !== undefined && existsSync(flashFile)) loadFlash(emu.flash, flashFile);
   const json = values.json === true;
   const ready = { ready: true, port, chip, flashSizeBytes };
   console.log(json ? JSON.stringify(ready) : `emulating the ${emu.chip.name} ROM loader (${sizeName} flash) on ${port}; Ctrl-C stops`);
@@ -58,10 +61,19 @@ export async function runEmulate(argv: string[]): Promise<number> {
   });
   await emu.stop();
   await pair.close();
-  if (values.dump !== undefined) writeFileSync(values.dump, emu.flash);
-  const done = { stopped: true, commands: emu.log.length, garbledPackets: emu.garbledPackets, dump: values.dump ?? null };
-  console.log(json ? JSON.stringify(done) : `stopped after ${emu.log.length} commands${values.dump === undefined ? "" : `; flash written to ${values.dump}`}`);
+  if (flashFile !== undefined) writeFileSync(flashFile, emu.flash);
+  const done = { stopped: true, commands: emu.log.length, garbledPackets: emu.garbledPackets, flashFile: flashFile ?? null };
+  const saved = flashFile === undefined ? "" : `; flash written to ${flashFile}`;
+  console.log(json ? JSON.stringify(done) : `stopped after ${emu.log.length} commands${saved}`);
   return EXIT_OK;
+}
+
+function loadFlash(flash: Uint8Array, file: string): void {
+  const bytes = readFileSync(file);
+  if (bytes.length !== flash.length) {
+    throw new UsageError(`--flash-file ${file} holds ${bytes.length} bytes, the emulated flash ${flash.length}`);
+  }
+  flash.set(bytes);
 }
 
 function parseMac(text: string): number[] {
