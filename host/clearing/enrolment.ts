@@ -6,8 +6,13 @@ import type { ReaderSpec } from "./types.ts";
 
 export function readerSpecFromEnrolment(e: Enrolment, operatorId: string): ReaderSpec {
   return {
-    readerId: e.readerId, devicePublicKey: e.devicePublicKey, operatorId, currency: e.config.currency,
-    amountMin: e.config.amountMin, amountMax: e.config.amountMax, driftToleranceS: e.config.driftToleranceS,
+    readerId: e.readerId,
+    devicePublicKey: e.devicePublicKey,
+    operatorId,
+    currency: e.config.currency,
+    amountMin: e.config.amountMin,
+    amountMax: e.config.amountMax,
+    driftToleranceS: e.config.driftToleranceS,
     name: `${e.board} ${e.mac}`,
   };
 }

@@ -5,8 +5,17 @@
 // housekeeping (watchdogs, the forced-download bit). docs/FLASHING.md lists each register.
 import type { RomLoader } from "./loader.ts";
 import {
-  SPI_CMD_USR, SPI_USR2_COMMAND_LEN_SHIFT, SPI_USR_ADDR, SPI_USR_ADDR_LEN_SHIFT, SPI_USR_COMMAND, SPI_USR_DUMMY,
-  SPI_USR_MISO, SPI_USR_MOSI, SpiFlashCmd, UARTDEV_USB_JTAG_SERIAL, type ChipInfo,
+  SPI_CMD_USR,
+  SPI_USR2_COMMAND_LEN_SHIFT,
+  SPI_USR_ADDR,
+  SPI_USR_ADDR_LEN_SHIFT,
+  SPI_USR_COMMAND,
+  SPI_USR_DUMMY,
+  SPI_USR_MISO,
+  SPI_USR_MOSI,
+  SpiFlashCmd,
+  UARTDEV_USB_JTAG_SERIAL,
+  type ChipInfo,
 } from "./protocol.ts";
 import { FlashError } from "./loader.ts";
 
@@ -26,21 +35,33 @@ const SFDP_VENDOR_ADDR = 0x10;
 export async function readMac(loader: RomLoader, chip: ChipInfo): Promise<string> {
   const low = await loader.readReg(chip.macRegs[0]);
   const high = await loader.readReg(chip.macRegs[1]);
-  const bytes = [(high >>> 8) & 0xff, high & 0xff, low >>> 24, (low >>> 16) & 0xff, (low >>> 8) & 0xff, low & 0xff];
+  const bytes = [
+    (high >>> 8) & 0xff,
+    high & 0xff,
+    low >>> 24,
+    (low >>> 16) & 0xff,
+    (low >>> 8) & 0xff,
+    low & 0xff,
+  ];
   return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
 /** The crystal frequency (Hz) the ESP32 ROM computed from its RTC calibration and the
  *  8 MHz clock's eFuse; its baud dividers are based on it, not on the real crystal. */
 export async function esp32RomCrystalHz(loader: RomLoader): Promise<number> {
-  const cali = (await loader.readReg(ESP32_RTCCALICFG1) >>> RTC_CALI_VALUE_SHIFT) & RTC_CALI_VALUE_MASK;
+  const cali =
+    ((await loader.readReg(ESP32_RTCCALICFG1)) >>> RTC_CALI_VALUE_SHIFT) & RTC_CALI_VALUE_MASK;
   const ck8m = (await loader.readReg(ESP32_EFUSE_WORD4)) & 0xff;
   return (cali * 15625 * ck8m) / 40;
 }
 
 /** The value to send in CHANGE_BAUDRATE so the ROM ends up at `baud` (esptool's
  *  ESP32ROM.change_baud): scaled by the ROM's crystal estimate over the nominal crystal. */
-export async function romBaudValue(loader: RomLoader, chip: ChipInfo, baud: number): Promise<number> {
+export async function romBaudValue(
+  loader: RomLoader,
+  chip: ChipInfo,
+  baud: number,
+): Promise<number> {
   if (chip.family !== "esp32") return baud;
   const romHz = await esp32RomCrystalHz(loader);
   const nominalHz = romHz > 33_000_000 ? 40_000_000 : 26_000_000;
@@ -58,13 +79,18 @@ export interface SpiCommand {
 
 /** Runs one SPI flash command through the SPI0 user-command registers (esptool's
  *  run_spiflash_command) and returns W0 (up to 32 bits read back). */
-export async function runSpiFlashCommand(loader: RomLoader, chip: ChipInfo, c: SpiCommand): Promise<number> {
+export async function runSpiFlashCommand(
+  loader: RomLoader,
+  chip: ChipInfo,
+  c: SpiCommand,
+): Promise<number> {
   const r = chip.spi;
   const data = c.data ?? new Uint8Array(0);
   const readBits = c.readBits ?? 0;
   const addressBits = c.addressBits ?? 0;
   const dummyBits = c.dummyBits ?? 0;
-  if (readBits > 32 || data.length > 64) throw new Error("SPI command: at most 32 bits in, 64 bytes out");
+  if (readBits > 32 || data.length > 64)
+    throw new Error("SPI command: at most 32 bits in, 64 bytes out");
   const oldUsr = await loader.readReg(r.base + r.usr);
   const oldUsr2 = await loader.readReg(r.base + r.usr2);
   if (data.length > 0) await loader.writeReg(r.base + r.mosiDlen, data.length * 8 - 1);
@@ -84,8 +110,13 @@ export async function runSpiFlashCommand(loader: RomLoader, chip: ChipInfo, c: S
   await writeDataWords(loader, chip, data);
   await loader.writeReg(r.base, SPI_CMD_USR);
   let done = false;
-  for (let i = 0; i < SPI_POLLS_MAX && !done; i++) done = ((await loader.readReg(r.base)) & SPI_CMD_USR) === 0;
-  if (!done) throw new FlashError("protocol", "the SPI flash command did not complete (SPI_CMD_USR stayed set)");
+  for (let i = 0; i < SPI_POLLS_MAX && !done; i++)
+    done = ((await loader.readReg(r.base)) & SPI_CMD_USR) === 0;
+  if (!done)
+    throw new FlashError(
+      "protocol",
+      "the SPI flash command did not complete (SPI_CMD_USR stayed set)",
+    );
   const w0 = await loader.readReg(r.base + r.w0);
   await loader.writeReg(r.base + r.usr, oldUsr);
   await loader.writeReg(r.base + r.usr2, oldUsr2);
@@ -94,7 +125,10 @@ export async function runSpiFlashCommand(loader: RomLoader, chip: ChipInfo, c: S
 
 async function writeDataWords(loader: RomLoader, chip: ChipInfo, data: Uint8Array): Promise<void> {
   const w0 = chip.spi.base + chip.spi.w0;
-  if (data.length === 0) { await loader.writeReg(w0, 0); return; }
+  if (data.length === 0) {
+    await loader.writeReg(w0, 0);
+    return;
+  }
   const padded = new Uint8Array(Math.ceil(data.length / 4) * 4);
   padded.set(data);
   const view = new DataView(padded.buffer);
@@ -103,7 +137,9 @@ async function writeDataWords(loader: RomLoader, chip: ChipInfo, data: Uint8Arra
 
 /** JEDEC RDID: manufacturer | memory type << 8 | capacity << 16. */
 export async function readFlashId(loader: RomLoader, chip: ChipInfo): Promise<number> {
-  return (await runSpiFlashCommand(loader, chip, { command: SpiFlashCmd.RDID, readBits: 24 })) & 0xffffff;
+  return (
+    (await runSpiFlashCommand(loader, chip, { command: SpiFlashCmd.RDID, readBits: 24 })) & 0xffffff
+  );
 }
 
 /** Flash size from the RDID capacity byte (2^n bytes), undefined when the id is not one
@@ -115,8 +151,10 @@ export function flashSizeFromId(id: number): number | undefined {
 }
 
 export function describeFlashId(id: number): string {
-  return `manufacturer 0x${(id & 0xff).toString(16).padStart(2, "0")}, device ` +
-    `0x${(((id >>> 8) & 0xff) << 8 | ((id >>> 16) & 0xff)).toString(16).padStart(4, "0")}`;
+  return (
+    `manufacturer 0x${(id & 0xff).toString(16).padStart(2, "0")}, device ` +
+    `0x${((((id >>> 8) & 0xff) << 8) | ((id >>> 16) & 0xff)).toString(16).padStart(4, "0")}`
+  );
 }
 
 /** esptool's strict XMC check: vendor 0x20 with a device id known to need no fix. */
@@ -132,11 +170,19 @@ function isXmcStrict(id: number): boolean {
 
 /** esptool's flash_xmc_startup: an XMC chip that failed to wake answers a bad RDID; if the
  *  SFDP table says XMC, walk it through deep power-down and back. Returns what was done. */
-export async function xmcStartupFix(loader: RomLoader, chip: ChipInfo): Promise<"not-xmc" | "ok" | "fixed" | "failed"> {
+export async function xmcStartupFix(
+  loader: RomLoader,
+  chip: ChipInfo,
+): Promise<"not-xmc" | "ok" | "fixed" | "failed"> {
   if (isXmcStrict(await readFlashId(loader, chip))) return "ok";
-  const sfdpVendor = (await runSpiFlashCommand(loader, chip, {
-    command: SpiFlashCmd.SFDP, readBits: 8, address: SFDP_VENDOR_ADDR, addressBits: 24, dummyBits: 8,
-  })) & 0xff;
+  const sfdpVendor =
+    (await runSpiFlashCommand(loader, chip, {
+      command: SpiFlashCmd.SFDP,
+      readBits: 8,
+      address: SFDP_VENDOR_ADDR,
+      addressBits: 24,
+      dummyBits: 8,
+    })) & 0xff;
   if (sfdpVendor !== XMC_VENDOR_ID) return "not-xmc";
   await runSpiFlashCommand(loader, chip, { command: SpiFlashCmd.DPD });
   await runSpiFlashCommand(loader, chip, { command: SpiFlashCmd.UDPD });

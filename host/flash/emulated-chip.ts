@@ -3,7 +3,13 @@
 // divider, the SPI0 user-command registers that run RDID/SFDP on the flash chip, the
 // ESP32-S3's USB and watchdog registers), and the boot-mode decision at reset.
 import {
-  CHIPS, CHIP_MAGIC_REG, SPI_CMD_USR, SpiFlashCmd, UARTDEV_USB_JTAG_SERIAL, type ChipFamily, type ChipInfo,
+  CHIPS,
+  CHIP_MAGIC_REG,
+  SPI_CMD_USR,
+  SpiFlashCmd,
+  UARTDEV_USB_JTAG_SERIAL,
+  type ChipFamily,
+  type ChipInfo,
 } from "./protocol.ts";
 import { ESP32_EFUSE_WORD4, ESP32_RTCCALICFG1 } from "./chip.ts";
 
@@ -46,9 +52,10 @@ export class ChipModel {
   constructor(readonly options: ChipModelOptions) {
     this.chip = CHIPS[options.chip];
     const capacity = Math.log2(options.flashSizeBytes);
-    this.flashId = options.flashId ?? (GIGADEVICE | (GD25Q_TYPE << 8) | (capacity << 16));
+    this.flashId = options.flashId ?? GIGADEVICE | (GD25Q_TYPE << 8) | (capacity << 16);
     this.romCrystalHz = options.romCrystalHz ?? 40_000_000;
-    if (this.romCrystalHz % CRYSTAL_STEP_HZ !== 0) throw new Error("romCrystalHz must be a multiple of 50 kHz");
+    if (this.romCrystalHz % CRYSTAL_STEP_HZ !== 0)
+      throw new Error("romCrystalHz must be a multiple of 50 kHz");
     this.reset();
   }
 
@@ -64,19 +71,30 @@ export class ChipModel {
     const c = this.chip;
     const mac = this.options.mac ?? [0x24, 0x0a, 0xc4, 0x00, 0x01, 0x02];
     this.regs.set(CHIP_MAGIC_REG, c.magic);
-    this.regs.set(c.macRegs[0], ((mac[2]! << 24) | (mac[3]! << 16) | (mac[4]! << 8) | mac[5]!) >>> 0);
-    this.regs.set(c.macRegs[1], (mac[0]! << 8) | mac[1]!); // the upper half holds a CRC on real parts
+    this.regs.set(
+      c.macRegs[0],
+      ((mac[2]! << 24) | (mac[3]! << 16) | (mac[4]! << 8) | mac[5]!) >>> 0,
+    );
+    // the upper half holds a CRC on real parts
+    this.regs.set(c.macRegs[1], (mac[0]! << 8) | mac[1]!);
     if (c.family === "esp32") {
       this.regs.set(ESP32_RTCCALICFG1, ((this.romCrystalHz / CRYSTAL_STEP_HZ) << 7) >>> 0);
       this.regs.set(ESP32_EFUSE_WORD4, CK8M_EFUSE);
       const p = this.options.spiPads;
       if (p !== undefined && c.spiPadEfuse !== undefined) {
-        this.regs.set(c.spiPadEfuse.clkQDCs, (p.clk | (p.q << 5) | (p.d << 10) | (p.cs << 15)) >>> 0);
+        this.regs.set(
+          c.spiPadEfuse.clkQDCs,
+          (p.clk | (p.q << 5) | (p.d << 10) | (p.cs << 15)) >>> 0,
+        );
         this.regs.set(c.spiPadEfuse.hd, p.hd << 4);
       }
     }
     this.setUartBaud(115200);
-    if (c.usb !== undefined) this.regs.set(c.usb.uartdevBufNo, this.options.usbJtagSerial === true ? UARTDEV_USB_JTAG_SERIAL : 2);
+    if (c.usb !== undefined)
+      this.regs.set(
+        c.usb.uartdevBufNo,
+        this.options.usbJtagSerial === true ? UARTDEV_USB_JTAG_SERIAL : 2,
+      );
   }
 
   readReg(address: number): number {
@@ -87,12 +105,17 @@ export class ChipModel {
   writeReg(address: number, value: number, mask: number): void {
     const a = address >>> 0;
     const u = this.chip.usb;
-    if (u !== undefined && (a === u.rtcWdtConfig0 || a === u.rtcWdtConfig1) && this.readReg(u.rtcWdtProtect) !== u.rtcWdtKey) {
+    if (
+      u !== undefined &&
+      (a === u.rtcWdtConfig0 || a === u.rtcWdtConfig1) &&
+      this.readReg(u.rtcWdtProtect) !== u.rtcWdtKey
+    ) {
       return; // write-protected: the key was not written first
     }
     this.regs.set(a, ((this.readReg(a) & ~mask) | (value & mask)) >>> 0);
     if (a === this.chip.spi.base && (value & SPI_CMD_USR) !== 0) this.runSpiCommand();
-    if (u !== undefined && a === u.rtcWdtConfig0 && (value & WDT_ENABLE) !== 0) this.watchdogFired = true;
+    if (u !== undefined && a === u.rtcWdtConfig0 && (value & WDT_ENABLE) !== 0)
+      this.watchdogFired = true;
   }
 
   /** ESP32-S3: the forced-download bit, which survives a reset until cleared. */

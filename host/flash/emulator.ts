@@ -6,8 +6,19 @@
 import { createHash } from "node:crypto";
 import { constants as zlibConstants, inflateSync } from "node:zlib";
 import {
-  DATA_HEADER_BYTES, Op, READ_FLASH_SLOW_BYTES_MAX, RomError, SECURITY_INFO_BYTES, checksum, decodeCommand,
-  encodeResponse, opName, readU32, romStatus, type ChipInfo, type Command,
+  DATA_HEADER_BYTES,
+  Op,
+  READ_FLASH_SLOW_BYTES_MAX,
+  RomError,
+  SECURITY_INFO_BYTES,
+  checksum,
+  decodeCommand,
+  encodeResponse,
+  opName,
+  readU32,
+  romStatus,
+  type ChipInfo,
+  type Command,
 } from "./protocol.ts";
 import { SlipReader, slipEncode, type ByteSource } from "./slip.ts";
 import { SerialTransport } from "../serial/transport.ts";
@@ -19,8 +30,10 @@ export type FaultKind =
   | "corrupt-response" // act, then garble the reply on the wire so it does not decode
   | "corrupt-request" // flip a data byte before acting (line noise): *_DATA gets a checksum error
   | "delay" // act, then answer only after delayMs (a slow erase)
-  | "no-effect" // answer as usual but do not act after the answer (a baud change that never happens)
-  | "corrupt-flash"; // flip bit 0 of the flash byte at `address` before acting (a failing flash chip)
+  // answer as usual but do not act after the answer (a baud change that never happens)
+  | "no-effect"
+  // flip bit 0 of the flash byte at `address` before acting (a failing flash chip)
+  | "corrupt-flash";
 
 export interface EmulatorFault {
   op: number;
@@ -61,12 +74,15 @@ const SYNC_ANSWERS = 8;
 const SYNC_VALUE = 0x20120707;
 const SECTOR_BYTES = 4096;
 const POLL_MS = 25;
-/** Time for the CHANGE_BAUDRATE answer to leave before the switch (well under the flasher's 50 ms settle time). */
+/** Time for the CHANGE_BAUDRATE answer to leave before the switch (well under the flasher's 50 ms
+ *  settle time). */
 const BAUD_SWITCH_DELAY_MS = 10;
 /** How long a line-speed reading is trusted (0: stty is asked for every packet; a cached
  *  reading could miss a switch made between two packets). */
 const LINE_SPEED_TTL_MS = 0;
-const BOOT_BANNER = "ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n";
+const BOOT_BANNER =
+  "ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 " +
+  "(DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\nwaiting for download\r\n";
 
 interface WriteSession {
   compressed: boolean;
@@ -79,7 +95,13 @@ interface WriteSession {
   inflatedBytes: number;
 }
 
-interface Reply { value?: number; data?: Uint8Array; error?: number; op?: number; afterSend?: () => Promise<void> }
+interface Reply {
+  value?: number;
+  data?: Uint8Array;
+  error?: number;
+  op?: number;
+  afterSend?: () => Promise<void>;
+}
 
 /** The answer to a command this ROM does not have. esptool and esptool-js recognise it as
  *  an answer whose command byte differs from the request's, with error 0x05; the command
@@ -103,7 +125,8 @@ export class RomEmulator {
   uartBaud = 115200;
   /** Every command received, in order (after SYNC). */
   readonly log: { op: number; name: string }[] = [];
-  /** Data blocks received again with the previous sequence number and acknowledged without writing. */
+  /** Data blocks received again with the previous sequence number and acknowledged without
+   *  writing. */
   duplicateBlocks = 0;
   /** Set by FLASH_END / FLASH_DEFL_END: 0 = reboot, 1 = run the application. */
   endFlag: number | undefined;
@@ -123,14 +146,19 @@ export class RomEmulator {
   private peerSpeed: { rate: number | undefined; atMs: number } | undefined;
   private pins = { en: true, gpio0: true };
 
-  private constructor(private readonly port: EmulatorLink, private readonly options: EmulatorOptions) {
+  private constructor(
+    private readonly port: EmulatorLink,
+    private readonly options: EmulatorOptions,
+  ) {
     this.model = new ChipModel(options);
     this.chip = this.model.chip;
     this.state = options.initialState ?? "download";
     this.flash = new Uint8Array(options.flashSizeBytes).fill(0xff);
     this.faults = [...(options.faults ?? [])];
     this.reader = new SlipReader(port);
-    this.loop = this.serve().catch((err: unknown) => { this.loopError = err; });
+    this.loop = this.serve().catch((err: unknown) => {
+      this.loopError = err;
+    });
   }
 
   /** Opens `path` at the ROM's 115200 baud and starts answering. */
@@ -160,7 +188,10 @@ export class RomEmulator {
 
   private bootFromStraps(cause: string): void {
     const download = !this.pins.gpio0 || this.model.forcedDownload;
-    this.enter(download ? "download" : "app", `${cause} with GPIO0 ${this.pins.gpio0 ? "high" : "low"}`);
+    this.enter(
+      download ? "download" : "app",
+      `${cause} with GPIO0 ${this.pins.gpio0 ? "high" : "low"}`,
+    );
   }
 
   /** A chip reset: the loader forgets everything, registers return to their reset values. */
@@ -178,7 +209,9 @@ export class RomEmulator {
   }
 
   /** The rate the emulated ROM's UART runs at. */
-  get baudRate(): number { return this.uartBaud; }
+  get baudRate(): number {
+    return this.uartBaud;
+  }
 
   /** Stops answering and closes the port; rethrows anything that broke the serving loop. */
   async stop(): Promise<void> {
@@ -193,7 +226,10 @@ export class RomEmulator {
       const packet = await this.reader.next(POLL_MS);
       if (packet === undefined) continue;
       if (this.state !== "download") continue; // in reset or running the application
-      if (!(await this.lineSpeedMatches())) { await this.garble(packet.length); continue; }
+      if (!(await this.lineSpeedMatches())) {
+        await this.garble(packet.length);
+        continue;
+      }
       const cmd = decodeCommand(packet);
       if (cmd === undefined) continue; // not a request: the ROM ignores it
       this.current = this.answer(cmd);
@@ -265,27 +301,52 @@ export class RomEmulator {
     if (!this.synced) return undefined; // before SYNC the ROM has not locked on to the baud rate
     this.log.push({ op: cmd.op, name: opName(cmd.op) });
     switch (cmd.op) {
-      case Op.READ_REG: return this.onReadReg(cmd);
-      case Op.WRITE_REG: return this.onWriteReg(cmd);
-      case Op.READ_FLASH_SLOW: return this.onReadFlashSlow(cmd);
-      case Op.GET_SECURITY_INFO: return this.onSecurityInfo(cmd);
-      case Op.CHANGE_BAUDRATE: return this.onChangeBaud(cmd);
-      case Op.SPI_ATTACH: return this.onSpiAttach(cmd);
-      case Op.SPI_SET_PARAMS: return this.onSpiParams(cmd);
-      case Op.FLASH_BEGIN: return this.onBegin(cmd, false);
-      case Op.FLASH_DEFL_BEGIN: return this.onBegin(cmd, true);
-      case Op.FLASH_DATA: return this.onData(cmd, false);
-      case Op.FLASH_DEFL_DATA: return this.onData(cmd, true);
-      case Op.FLASH_END: return this.onEnd(cmd, false);
-      case Op.FLASH_DEFL_END: return this.onEnd(cmd, true);
-      case Op.SPI_FLASH_MD5: return this.onMd5(cmd);
-      default: return UNSUPPORTED;
+      case Op.READ_REG:
+        return this.onReadReg(cmd);
+      case Op.WRITE_REG:
+        return this.onWriteReg(cmd);
+      case Op.READ_FLASH_SLOW:
+        return this.onReadFlashSlow(cmd);
+      case Op.GET_SECURITY_INFO:
+        return this.onSecurityInfo(cmd);
+      case Op.CHANGE_BAUDRATE:
+        return this.onChangeBaud(cmd);
+      case Op.SPI_ATTACH:
+        return this.onSpiAttach(cmd);
+      case Op.SPI_SET_PARAMS:
+        return this.onSpiParams(cmd);
+      case Op.FLASH_BEGIN:
+        return this.onBegin(cmd, false);
+      case Op.FLASH_DEFL_BEGIN:
+        return this.onBegin(cmd, true);
+      case Op.FLASH_DATA:
+        return this.onData(cmd, false);
+      case Op.FLASH_DEFL_DATA:
+        return this.onData(cmd, true);
+      case Op.FLASH_END:
+        return this.onEnd(cmd, false);
+      case Op.FLASH_DEFL_END:
+        return this.onEnd(cmd, true);
+      case Op.SPI_FLASH_MD5:
+        return this.onMd5(cmd);
+      default:
+        return UNSUPPORTED;
     }
   }
 
   private onSync(cmd: Command): Reply | undefined {
-    if (this.syncsIgnored < (this.options.ignoreSyncs ?? 0)) { this.syncsIgnored++; return undefined; }
-    if (cmd.data.length !== 36 || cmd.data[0] !== 0x07 || cmd.data[1] !== 0x07 || cmd.data[2] !== 0x12 || cmd.data[3] !== 0x20 || cmd.data.subarray(4).some((b) => b !== 0x55)) {
+    if (this.syncsIgnored < (this.options.ignoreSyncs ?? 0)) {
+      this.syncsIgnored++;
+      return undefined;
+    }
+    if (
+      cmd.data.length !== 36 ||
+      cmd.data[0] !== 0x07 ||
+      cmd.data[1] !== 0x07 ||
+      cmd.data[2] !== 0x12 ||
+      cmd.data[3] !== 0x20 ||
+      cmd.data.subarray(4).some((b) => b !== 0x55)
+    ) {
       return this.synced ? { error: RomError.INVALID_MESSAGE } : undefined;
     }
     this.synced = true;
@@ -309,7 +370,8 @@ export class RomEmulator {
     if (cmd.data.length !== 8) return { error: RomError.INVALID_MESSAGE };
     const address = readU32(cmd.data, 0);
     const length = readU32(cmd.data, 4);
-    if (length > READ_FLASH_SLOW_BYTES_MAX || address + length > this.flash.length) return { error: RomError.FLASH_READ_LENGTH };
+    if (length > READ_FLASH_SLOW_BYTES_MAX || address + length > this.flash.length)
+      return { error: RomError.FLASH_READ_LENGTH };
     if (!this.attached) return { error: RomError.FAILED_TO_ACT };
     const out = new Uint8Array(READ_FLASH_SLOW_BYTES_MAX);
     out.set(this.flash.subarray(address, address + length));
@@ -317,7 +379,8 @@ export class RomEmulator {
   }
 
   private onSecurityInfo(cmd: Command): Reply {
-    if (this.chip.securityChipId === undefined) return UNSUPPORTED; // the ESP32 ROM has no such command
+    // the ESP32 ROM has no such command
+    if (this.chip.securityChipId === undefined) return UNSUPPORTED;
     if (cmd.data.length !== 0) return { error: RomError.INVALID_MESSAGE };
     const info = new Uint8Array(SECURITY_INFO_BYTES);
     new DataView(info.buffer).setUint32(12, this.chip.securityChipId, true);
@@ -325,13 +388,18 @@ export class RomEmulator {
   }
 
   /** CHANGE_BAUDRATE: new rate, 0 (ROM). The ROM computes its divider from the crystal it
-   *  measured, so on an ESP32 whose estimate is off the UART ends up at value × 40 MHz / estimate. */
+   * measured, so on an ESP32 whose estimate is off the UART ends up at value × 40 MHz / estimate.
+   * */
   private onChangeBaud(cmd: Command): Reply {
     if (cmd.data.length !== 8) return { error: RomError.INVALID_MESSAGE };
     const value = readU32(cmd.data, 0);
-    if (value < 9600 || value > 5_000_000 || readU32(cmd.data, 4) !== 0) return { error: RomError.INVALID_MESSAGE };
+    if (value < 9600 || value > 5_000_000 || readU32(cmd.data, 4) !== 0)
+      return { error: RomError.INVALID_MESSAGE };
     const nominalHz = this.model.romCrystalHz > 33_000_000 ? 40_000_000 : 26_000_000;
-    const actual = this.chip.family === "esp32" ? Math.round((value * nominalHz) / this.model.romCrystalHz) : value;
+    const actual =
+      this.chip.family === "esp32"
+        ? Math.round((value * nominalHz) / this.model.romCrystalHz)
+        : value;
     // The ROM answers at the old rate, then switches once its transmitter is empty.
     return {
       afterSend: async () => {
@@ -363,13 +431,32 @@ export class RomEmulator {
     if (!this.attached || !this.paramsSet) return { error: RomError.FAILED_TO_ACT };
     const words = this.chip.beginTakesEncryptedFlag ? 5 : 4;
     if (cmd.data.length !== words * 4) return { error: RomError.INVALID_MESSAGE };
-    const [size, blocks, blockBytes, offset] = [0, 4, 8, 12].map((at) => readU32(cmd.data, at)) as [number, number, number, number];
-    if (words === 5 && readU32(cmd.data, 16) !== 0) return { error: RomError.FAILED_TO_ACT }; // no encrypted writes here
-    if (blockBytes === 0 || offset + size > this.flash.length) return { error: RomError.INVALID_MESSAGE };
+    const [size, blocks, blockBytes, offset] = [0, 4, 8, 12].map((at) => readU32(cmd.data, at)) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    // no encrypted writes here
+    if (words === 5 && readU32(cmd.data, 16) !== 0) return { error: RomError.FAILED_TO_ACT };
+    if (blockBytes === 0 || offset + size > this.flash.length)
+      return { error: RomError.INVALID_MESSAGE };
     const start = Math.floor(offset / SECTOR_BYTES) * SECTOR_BYTES;
-    const end = Math.min(this.flash.length, Math.ceil((offset + size) / SECTOR_BYTES) * SECTOR_BYTES);
+    const end = Math.min(
+      this.flash.length,
+      Math.ceil((offset + size) / SECTOR_BYTES) * SECTOR_BYTES,
+    );
     this.flash.fill(0xff, start, end); // the ROM erases the region up front
-    this.session = { compressed, offset, size, blocks, blockBytes, nextSeq: 0, deflated: [], inflatedBytes: 0 };
+    this.session = {
+      compressed,
+      offset,
+      size,
+      blocks,
+      blockBytes,
+      nextSeq: 0,
+      deflated: [],
+      inflatedBytes: 0,
+    };
     return {};
   }
 
@@ -382,10 +469,16 @@ export class RomEmulator {
     const block = cmd.data.subarray(DATA_HEADER_BYTES);
     if (length !== block.length) return { error: RomError.INVALID_MESSAGE };
     if (checksum(block) !== (cmd.checksum & 0xff)) return { error: RomError.BAD_CHECKSUM };
-    if (seq + 1 === s.nextSeq) { this.duplicateBlocks++; return {}; } // a resend after a lost reply
+    if (seq + 1 === s.nextSeq) {
+      this.duplicateBlocks++;
+      return {};
+    } // a resend after a lost reply
     if (seq !== s.nextSeq || seq >= s.blocks) return { error: RomError.INVALID_MESSAGE };
-    if (!compressed && block.length !== s.blockBytes) return { error: RomError.INVALID_MESSAGE }; // ROM writes whole blocks
-    const error = compressed ? this.inflateAndProgram(s, block) : this.program(s.offset + seq * s.blockBytes, block);
+    // ROM writes whole blocks
+    if (!compressed && block.length !== s.blockBytes) return { error: RomError.INVALID_MESSAGE };
+    const error = compressed
+      ? this.inflateAndProgram(s, block)
+      : this.program(s.offset + seq * s.blockBytes, block);
     if (error === undefined) s.nextSeq++;
     return { error };
   }
@@ -407,11 +500,13 @@ export class RomEmulator {
     return error;
   }
 
-  /** NOR programming: bits can only go from 1 to 0; the ROM reads back and complains on a mismatch. */
+  /** NOR programming: bits can only go from 1 to 0; the ROM reads back and complains on a
+   *  mismatch. */
   private program(address: number, bytes: Uint8Array): number | undefined {
     if (address + bytes.length > this.flash.length) return RomError.INVALID_MESSAGE;
     for (let i = 0; i < bytes.length; i++) this.flash[address + i]! &= bytes[i]!;
-    for (let i = 0; i < bytes.length; i++) if (this.flash[address + i] !== bytes[i]) return RomError.FLASH_WRITE;
+    for (let i = 0; i < bytes.length; i++)
+      if (this.flash[address + i] !== bytes[i]) return RomError.FLASH_WRITE;
     return undefined;
   }
 
@@ -419,15 +514,18 @@ export class RomEmulator {
    *  serial protocol document); staying in the loader means not sending it at all. */
   private onEnd(cmd: Command, compressed: boolean): Reply {
     if (cmd.data.length !== 4) return { error: RomError.INVALID_MESSAGE };
-    if (this.session !== undefined && this.session.compressed !== compressed) return { error: RomError.FAILED_TO_ACT };
+    if (this.session !== undefined && this.session.compressed !== compressed)
+      return { error: RomError.FAILED_TO_ACT };
     this.endFlag = readU32(cmd.data, 0);
     this.session = undefined;
     const flag = this.endFlag;
     return {
       afterSend: async () => {
         await sleep(BAUD_SWITCH_DELAY_MS);
-        if (flag === 0) { this.enter("reset", "FLASH_END reboot"); this.bootFromStraps("reboot"); }
-        else this.enter("app", "FLASH_END run user code");
+        if (flag === 0) {
+          this.enter("reset", "FLASH_END reboot");
+          this.bootFromStraps("reboot");
+        } else this.enter("app", "FLASH_END run user code");
       },
     };
   }
@@ -436,8 +534,11 @@ export class RomEmulator {
     if (cmd.data.length !== 16) return { error: RomError.INVALID_MESSAGE };
     const address = readU32(cmd.data, 0);
     const size = readU32(cmd.data, 4);
-    if (!this.attached || address + size > this.flash.length) return { error: RomError.FAILED_TO_ACT };
-    const digest = createHash("md5").update(this.flash.subarray(address, address + size)).digest("hex");
+    if (!this.attached || address + size > this.flash.length)
+      return { error: RomError.FAILED_TO_ACT };
+    const digest = createHash("md5")
+      .update(this.flash.subarray(address, address + size))
+      .digest("hex");
     return { data: new TextEncoder().encode(digest) }; // the ROM sends 32 hex digits
   }
 }

@@ -17,7 +17,13 @@ export interface Enrolment {
   mac: string;
   flashId: string;
   image: { sha256: string; bytes: number };
-  config: { mode: string; currency: number; amountMin: number; amountMax: number; driftToleranceS: number };
+  config: {
+    mode: string;
+    currency: number;
+    amountMin: number;
+    amountMax: number;
+    driftToleranceS: number;
+  };
   enrolledAt: string;
 }
 
@@ -36,7 +42,8 @@ const hexOf = (v: unknown, bytes: number, field: string): string => {
 };
 
 const intOf = (v: unknown, field: string): number => {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new EnrolmentError(`${field} must be a whole number`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+    throw new EnrolmentError(`${field} must be a whole number`);
   return v;
 };
 
@@ -45,19 +52,30 @@ export function parseEnrolment(json: unknown, source: string): Enrolment {
   try {
     if (typeof json !== "object" || json === null) throw new EnrolmentError("not a JSON object");
     const o = json as Record<string, unknown>;
-    if (o["format"] !== ENROLMENT_FORMAT) throw new EnrolmentError(`format is not "${ENROLMENT_FORMAT}"`);
-    if (o["version"] !== ENROLMENT_VERSION) throw new EnrolmentError(`version ${String(o["version"])} is not ${ENROLMENT_VERSION}`);
+    if (o["format"] !== ENROLMENT_FORMAT)
+      throw new EnrolmentError(`format is not "${ENROLMENT_FORMAT}"`);
+    if (o["version"] !== ENROLMENT_VERSION)
+      throw new EnrolmentError(`version ${String(o["version"])} is not ${ENROLMENT_VERSION}`);
     const c = (o["config"] ?? {}) as Record<string, unknown>;
     const img = (o["image"] ?? {}) as Record<string, unknown>;
     return {
-      format: ENROLMENT_FORMAT, version: ENROLMENT_VERSION,
-      readerId: hexOf(o["readerId"], 8, "readerId"), devicePublicKey: hexOf(o["devicePublicKey"], 32, "devicePublicKey"),
-      board: String(o["board"] ?? ""), chip: String(o["chip"] ?? ""), mac: String(o["mac"] ?? ""),
+      format: ENROLMENT_FORMAT,
+      version: ENROLMENT_VERSION,
+      readerId: hexOf(o["readerId"], 8, "readerId"),
+      devicePublicKey: hexOf(o["devicePublicKey"], 32, "devicePublicKey"),
+      board: String(o["board"] ?? ""),
+      chip: String(o["chip"] ?? ""),
+      mac: String(o["mac"] ?? ""),
       flashId: String(o["flashId"] ?? ""),
-      image: { sha256: hexOf(img["sha256"], 32, "image.sha256"), bytes: intOf(img["bytes"], "image.bytes") },
+      image: {
+        sha256: hexOf(img["sha256"], 32, "image.sha256"),
+        bytes: intOf(img["bytes"], "image.bytes"),
+      },
       config: {
-        mode: String(c["mode"] ?? ""), currency: intOf(c["currency"], "config.currency"),
-        amountMin: intOf(c["amountMin"], "config.amountMin"), amountMax: intOf(c["amountMax"], "config.amountMax"),
+        mode: String(c["mode"] ?? ""),
+        currency: intOf(c["currency"], "config.currency"),
+        amountMin: intOf(c["amountMin"], "config.amountMin"),
+        amountMax: intOf(c["amountMax"], "config.amountMax"),
         driftToleranceS: intOf(c["driftToleranceS"], "config.driftToleranceS"),
       },
       enrolledAt: String(o["enrolledAt"] ?? ""),
@@ -70,8 +88,16 @@ export function parseEnrolment(json: unknown, source: string): Enrolment {
 
 export function readEnrolment(path: string): Enrolment {
   let text: string;
-  try { text = readFileSync(path, "utf8"); } catch { throw new EnrolmentError(`cannot read ${path}`); }
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new EnrolmentError(`cannot read ${path}`);
+  }
   let json: unknown;
-  try { json = JSON.parse(text); } catch { throw new EnrolmentError(`${path}: not JSON`); }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new EnrolmentError(`${path}: not JSON`);
+  }
   return parseEnrolment(json, path);
 }

@@ -34,7 +34,13 @@ export interface FactoryLayout {
 /** Checks the inputs and lays out the flash; no seed is made. */
 export function factoryLayout(input: FactoryInput): FactoryLayout {
   const files = checkIdfBuild(input.build, input.board);
-  const probe = bindImageToDevice(input.releaseImage, input.board, input.releaseKey, new Ed25519Key(new Uint8Array(SEED_BYTES).fill(1)).publicKey, input.readerId);
+  const probe = bindImageToDevice(
+    input.releaseImage,
+    input.board,
+    input.releaseKey,
+    new Ed25519Key(new Uint8Array(SEED_BYTES).fill(1)).publicKey,
+    input.readerId,
+  );
   const wasm = boardPartition(input.board, "wasm");
   const nvs = boardPartition(input.board, "nvs");
   const regions = [
@@ -44,9 +50,18 @@ export function factoryLayout(input: FactoryInput): FactoryLayout {
   ].sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < regions.length; i++) {
     const prev = regions[i - 1]!;
-    if (prev.offset + prev.bytes > regions[i]!.offset) throw new FactoryError(`${prev.name} overlaps ${regions[i]!.name}`);
+    if (prev.offset + prev.bytes > regions[i]!.offset)
+      throw new FactoryError(`${prev.name} overlaps ${regions[i]!.name}`);
   }
-  return { regions, nvs: { offset: nvs.offset, size: nvs.size, namespace: probe.keyReference.namespace, key: probe.keyReference.key } };
+  return {
+    regions,
+    nvs: {
+      offset: nvs.offset,
+      size: nvs.size,
+      namespace: probe.keyReference.namespace,
+      key: probe.keyReference.key,
+    },
+  };
 }
 
 export interface FactoryResult {
@@ -57,17 +72,39 @@ export interface FactoryResult {
 }
 
 /** Makes the seed, builds this board's image and NVS, flashes everything, wipes the seed. */
-export async function flashFactory(input: FactoryInput, options: FlashOptions): Promise<FactoryResult> {
+export async function flashFactory(
+  input: FactoryInput,
+  options: FlashOptions,
+): Promise<FactoryResult> {
   const layout = factoryLayout(input);
   const seed = new Uint8Array(randomBytes(SEED_BYTES));
   let nvs: Uint8Array | undefined;
   try {
     const device = new Ed25519Key(seed);
-    const bound = bindImageToDevice(input.releaseImage, input.board, input.releaseKey, device.publicKey, input.readerId);
-    nvs = encodeNvsPartition([{ name: layout.nvs.namespace, items: [{ key: layout.nvs.key, value: { type: "blob", value: seed } }] }], layout.nvs.size);
+    const bound = bindImageToDevice(
+      input.releaseImage,
+      input.board,
+      input.releaseKey,
+      device.publicKey,
+      input.readerId,
+    );
+    nvs = encodeNvsPartition(
+      [
+        {
+          name: layout.nvs.namespace,
+          items: [{ key: layout.nvs.key, value: { type: "blob", value: seed } }],
+        },
+      ],
+      layout.nvs.size,
+    );
     device.seed.fill(0);
     const regions = factoryRegions(input, bound, nvs, layout);
-    const target = { chip: input.board.chip.family, boardId: input.board.id, flashSizeBytes: input.board.flash.sizeBytes, compress: input.compress };
+    const target = {
+      chip: input.board.chip.family,
+      boardId: input.board.id,
+      flashSizeBytes: input.board.flash.sizeBytes,
+      compress: input.compress,
+    };
     const session = await flashSession(target, regions, options);
     const enrolment = enrolmentOf(input.board, bound, device.publicKey, session);
     return { session, enrolment, devicePublicKey: toHex(device.publicKey), layout };
@@ -77,20 +114,48 @@ export async function flashFactory(input: FactoryInput, options: FlashOptions): 
   }
 }
 
-function factoryRegions(input: FactoryInput, bound: BoundImage, nvs: Uint8Array, layout: FactoryLayout): FlashRegion[] {
+function factoryRegions(
+  input: FactoryInput,
+  bound: BoundImage,
+  nvs: Uint8Array,
+  layout: FactoryLayout,
+): FlashRegion[] {
   const files = input.build.files.map((f) => ({ name: f.name, offset: f.offset, data: f.data }));
   const wasm = boardPartition(input.board, "wasm");
-  return [...files, { name: "wasm", offset: wasm.offset, data: bound.image }, { name: "nvs", offset: layout.nvs.offset, data: nvs }]
-    .sort((a, b) => a.offset - b.offset);
+  return [
+    ...files,
+    { name: "wasm", offset: wasm.offset, data: bound.image },
+    { name: "nvs", offset: layout.nvs.offset, data: nvs },
+  ].sort((a, b) => a.offset - b.offset);
 }
 
-function enrolmentOf(board: BoardProfile, bound: BoundImage, publicKey: Uint8Array, session: SessionReport): Enrolment {
+function enrolmentOf(
+  board: BoardProfile,
+  bound: BoundImage,
+  publicKey: Uint8Array,
+  session: SessionReport,
+): Enrolment {
   const p = bound.provisioning;
   return {
-    format: ENROLMENT_FORMAT, version: ENROLMENT_VERSION, readerId: p.readerId, devicePublicKey: toHex(publicKey),
-    board: board.id, chip: session.chip, mac: session.mac, flashId: session.flashId,
-    image: { sha256: createHash("sha256").update(bound.image).digest("hex"), bytes: bound.image.length },
-    config: { mode: String(p.mode), currency: p.currency, amountMin: p.amountMin, amountMax: p.amountMax, driftToleranceS: p.driftToleranceS },
+    format: ENROLMENT_FORMAT,
+    version: ENROLMENT_VERSION,
+    readerId: p.readerId,
+    devicePublicKey: toHex(publicKey),
+    board: board.id,
+    chip: session.chip,
+    mac: session.mac,
+    flashId: session.flashId,
+    image: {
+      sha256: createHash("sha256").update(bound.image).digest("hex"),
+      bytes: bound.image.length,
+    },
+    config: {
+      mode: String(p.mode),
+      currency: p.currency,
+      amountMin: p.amountMin,
+      amountMax: p.amountMax,
+      driftToleranceS: p.driftToleranceS,
+    },
     enrolledAt: new Date().toISOString(),
   };
 }

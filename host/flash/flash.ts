@@ -3,12 +3,27 @@
 // baud rate, attach the SPI flash, check the flash chip's id and size, write each region and
 // compare MD5s, then reset into the application through the lines (no *_END, as esptool).
 import { SerialTransport } from "../serial/transport.ts";
-import { FlashError, ROM_BAUD, RomLoader, type LoaderTiming, type WriteProgress } from "./loader.ts";
+import {
+  FlashError,
+  ROM_BAUD,
+  RomLoader,
+  type LoaderTiming,
+  type WriteProgress,
+} from "./loader.ts";
 import { CHIPS, type ChipFamily, type ChipInfo } from "./protocol.ts";
 import { connectSequence, usbJtagSerialReset, type ResetStrategy } from "./reset.ts";
 import {
-  clearForcedDownload, describeFlashId, disableWatchdogs, flashSizeFromId, readFlashId, readMac, romBaudValue,
-  rtcWatchdogReset, spiAttachArg, usesUsbJtagSerial, xmcStartupFix,
+  clearForcedDownload,
+  describeFlashId,
+  disableWatchdogs,
+  flashSizeFromId,
+  readFlashId,
+  readMac,
+  romBaudValue,
+  rtcWatchdogReset,
+  spiAttachArg,
+  usesUsbJtagSerial,
+  xmcStartupFix,
 } from "./chip.ts";
 import type { FlashPlan } from "./plan.ts";
 
@@ -30,7 +45,9 @@ export interface FlashOptions {
   note?: (message: string) => void;
 }
 
-export interface SessionProgress extends WriteProgress { region: string }
+export interface SessionProgress extends WriteProgress {
+  region: string;
+}
 
 /** One piece of the flash: a name for people, where it goes, its bytes. */
 export interface FlashRegion {
@@ -86,23 +103,43 @@ export async function flashImage(plan: FlashPlan, options: FlashOptions): Promis
   const region = { name: plan.partition.name, offset: plan.partition.offset, data: plan.image };
   const report = await flashSession(plan, [region], options);
   const r = report.regions[0]!;
-  return { ...report, offset: r.offset, imageBytes: r.bytes, bytesSent: r.bytesSent, blocks: r.blocks, md5: r.md5 };
+  return {
+    ...report,
+    offset: r.offset,
+    imageBytes: r.bytes,
+    bytesSent: r.bytesSent,
+    blocks: r.blocks,
+    md5: r.md5,
+  };
 }
 
-export async function flashSession(target: SessionTarget, regions: readonly FlashRegion[], options: FlashOptions): Promise<SessionReport> {
+export async function flashSession(
+  target: SessionTarget,
+  regions: readonly FlashRegion[],
+  options: FlashOptions,
+): Promise<SessionReport> {
   const note = options.note ?? (() => {});
   const started = Date.now();
-  const open = options.openPort ?? ((path: string, baudRate: number) => SerialTransport.open(path, { baudRate }));
+  const open =
+    options.openPort ??
+    ((path: string, baudRate: number) => SerialTransport.open(path, { baudRate }));
   const port = await open(options.port, ROM_BAUD);
   try {
     const loader = new RomLoader(port, options.timing, note);
     const { resetWorked } = await loader.connect(strategiesFor(options));
     if (options.before !== "no-reset" && !resetWorked) {
-      note(`${options.port} cannot drive DTR/RTS, so the board was not reset into download mode; it answered anyway`);
+      note(
+        `${options.port} cannot drive DTR/RTS, so the board was not reset into download mode; it ` +
+        `answered anyway`,
+      );
     }
     const chip = await loader.detectChip();
     if (chip.family !== target.chip) {
-      throw new FlashError("chip-mismatch", `the chip on ${options.port} is an ${chip.name}, but board ${target.boardId} has an ${CHIPS[target.chip].name} — wrong port or wrong --board?`);
+      throw new FlashError(
+        "chip-mismatch",
+        `the chip on ${options.port} is an ${chip.name}, but board ${target.boardId} has an ` +
+        `${CHIPS[target.chip].name} — wrong port or wrong --board?`,
+      );
     }
     const onUsb = await usesUsbJtagSerial(loader, chip);
     if (onUsb) await disableWatchdogs(loader, chip);
@@ -111,12 +148,22 @@ export async function flashSession(target: SessionTarget, regions: readonly Flas
     await loader.attachFlash(target.flashSizeBytes, await spiAttachArg(loader, chip));
     const flash = await checkFlashChip(loader, chip, target, note);
     const reports: RegionReport[] = [];
-    for (const region of regions) reports.push(await writeRegion(loader, region, target.compress, options.onProgress));
+    for (const region of regions)
+      reports.push(await writeRegion(loader, region, target.compress, options.onProgress));
     const reset = await leaveLoader(loader, chip, options.after, onUsb, note);
     return {
-      port: options.port, chip: chip.name, mac, flashId: flash.id, flashSizeDetectedBytes: flash.sizeBytes,
-      baudRate: port.baudRate, regions: reports, compressed: target.compress, verified: true, reset,
-      retries: loader.retries, durationMs: Date.now() - started,
+      port: options.port,
+      chip: chip.name,
+      mac,
+      flashId: flash.id,
+      flashSizeDetectedBytes: flash.sizeBytes,
+      baudRate: port.baudRate,
+      regions: reports,
+      compressed: target.compress,
+      verified: true,
+      reset,
+      retries: loader.retries,
+      durationMs: Date.now() - started,
     };
   } finally {
     await port.close();
@@ -131,41 +178,80 @@ function strategiesFor(options: FlashOptions): ResetStrategy[] {
 
 /** XMC wake-up fix, then the JEDEC id: no answer is an error, a chip smaller than the
  *  board profile says is an error (the partition table would run off its end). */
-async function checkFlashChip(loader: RomLoader, chip: ChipInfo, target: SessionTarget, note: (m: string) => void): Promise<{ id: string; sizeBytes: number | undefined }> {
+async function checkFlashChip(
+  loader: RomLoader,
+  chip: ChipInfo,
+  target: SessionTarget,
+  note: (m: string) => void,
+): Promise<{ id: string; sizeBytes: number | undefined }> {
   const xmc = await xmcStartupFix(loader, chip);
-  if (xmc === "fixed") note("XMC flash chip had not started up; woke it through deep power-down (esptool's fix)");
-  if (xmc === "failed") note("XMC flash chip did not start up, and the deep power-down fix did not help");
+  if (xmc === "fixed")
+    note("XMC flash chip had not started up; woke it through deep power-down (esptool's fix)");
+  if (xmc === "failed")
+    note("XMC flash chip did not start up, and the deep power-down fix did not help");
   const id = await readFlashId(loader, chip);
   const idText = `0x${id.toString(16).padStart(6, "0")}`;
   if (id === 0xffffff || id === 0) {
-    throw new FlashError("flash-id", `the flash chip did not answer its id (${idText}) — check the flash wiring and power`);
+    throw new FlashError(
+      "flash-id",
+      `the flash chip did not answer its id (${idText}) — check the flash wiring and power`,
+    );
   }
   const sizeBytes = flashSizeFromId(id);
   if (sizeBytes === undefined) {
-    note(`flash id ${idText} (${describeFlashId(id)}) does not give a size; trusting board ${target.boardId}`);
+    note(
+      `flash id ${idText} (${describeFlashId(id)}) does not give a size; trusting board ` +
+      `${target.boardId}`,
+    );
   } else if (sizeBytes < target.flashSizeBytes) {
-    throw new FlashError("flash-size", `the flash chip on this board holds ${mib(sizeBytes)} (id ${idText}), ` +
-      `but board ${target.boardId} is laid out for ${mib(target.flashSizeBytes)} — wrong --board, or a module with less flash`);
+    throw new FlashError(
+      "flash-size",
+      `the flash chip on this board holds ${mib(sizeBytes)} (id ${idText}), ` +
+        `but board ${target.boardId} is laid out for ${mib(target.flashSizeBytes)} — wrong ` +
+        `--board, or a module with less flash`,
+    );
   } else if (sizeBytes > target.flashSizeBytes) {
-    note(`the flash chip holds ${mib(sizeBytes)}; board ${target.boardId} uses the first ${mib(target.flashSizeBytes)}`);
+    note(
+      `the flash chip holds ${mib(sizeBytes)}; board ${target.boardId} uses the first ` +
+      `${mib(target.flashSizeBytes)}`,
+    );
   }
   return { id: idText, sizeBytes };
 }
 
-async function writeRegion(loader: RomLoader, region: FlashRegion, compress: boolean, onProgress?: (p: SessionProgress) => void): Promise<RegionReport> {
-  const progress = onProgress === undefined ? undefined : (p: WriteProgress) => onProgress({ ...p, region: region.name });
+async function writeRegion(
+  loader: RomLoader,
+  region: FlashRegion,
+  compress: boolean,
+  onProgress?: (p: SessionProgress) => void,
+): Promise<RegionReport> {
+  const progress =
+    onProgress === undefined
+      ? undefined
+      : (p: WriteProgress) => onProgress({ ...p, region: region.name });
   const written = await loader.writeFlash(region.offset, region.data, compress, progress);
   const md5 = await loader.verify(region.offset, region.data);
   return {
-    name: region.name, offset: region.offset, bytes: region.data.length, writtenBytes: written.writtenBytes,
-    bytesSent: written.bytesSent, blocks: written.blocks, md5,
+    name: region.name,
+    offset: region.offset,
+    bytes: region.data.length,
+    writtenBytes: written.writtenBytes,
+    bytesSent: written.bytesSent,
+    blocks: written.blocks,
+    md5,
   };
 }
 
 /** Leaves the loader the way esptool does with its ROM: no *_END (the ESP32 cannot use it
  *  reliably), a hard reset through the lines — on an ESP32-S3 after clearing its
  *  forced-download bit, and through the RTC watchdog when a native USB port cannot. */
-async function leaveLoader(loader: RomLoader, chip: ChipInfo, after: AfterMode, onUsb: boolean, note: (m: string) => void): Promise<SessionReport["reset"]> {
+async function leaveLoader(
+  loader: RomLoader,
+  chip: ChipInfo,
+  after: AfterMode,
+  onUsb: boolean,
+  note: (m: string) => void,
+): Promise<SessionReport["reset"]> {
   if (after === "no-reset") return "none";
   await clearForcedDownload(loader, chip);
   if (await loader.hardReset(onUsb)) return "hard-reset";

@@ -5,10 +5,29 @@
 import { createHash } from "node:crypto";
 import { deflateSync } from "node:zlib";
 import {
-  CHIPS, CHIP_MAGIC_REG, Op, READ_FLASH_SLOW_BYTES_MAX, ROM_STATUS_BYTES, RomError, SECURITY_INFO_BYTES,
-  SYNC_PAYLOAD, spiAttachPayload, writeRegPayload,
-  checksum, chipByMagic, chipBySecurityId, dataPayload, decodeResponse, encodeCommand, opName, readU32, romErrorText,
-  spiParamsPayload, u32le, type ChipInfo, type Response,
+  CHIPS,
+  CHIP_MAGIC_REG,
+  Op,
+  READ_FLASH_SLOW_BYTES_MAX,
+  ROM_STATUS_BYTES,
+  RomError,
+  SECURITY_INFO_BYTES,
+  SYNC_PAYLOAD,
+  spiAttachPayload,
+  writeRegPayload,
+  checksum,
+  chipByMagic,
+  chipBySecurityId,
+  dataPayload,
+  decodeResponse,
+  encodeCommand,
+  opName,
+  readU32,
+  romErrorText,
+  spiParamsPayload,
+  u32le,
+  type ChipInfo,
+  type Response,
 } from "./protocol.ts";
 import { SlipReader, slipEncode, type ByteSource } from "./slip.ts";
 import { SerialError, type SerialSignals } from "../serial/transport.ts";
@@ -40,12 +59,20 @@ export interface LoaderTiming {
   connectAttempts: number; // resets tried, each followed by SYNCS_PER_ATTEMPT syncs
   commandAttempts: number; // tries of one idempotent command (WRITE_BLOCK_ATTEMPTS for blocks)
   retryBackoffMs: number; // first pause before a retry; doubles each time
-  resetDelayScale: number; // multiplies every wait of a reset sequence (1 on hardware; tests shrink it)
+  // multiplies every wait of a reset sequence (1 on hardware; tests shrink it)
+  resetDelayScale: number;
 }
 
 export const DEFAULT_TIMING: Readonly<LoaderTiming> = {
-  commandTimeoutMs: 3_000, syncTimeoutMs: 100, eraseMsPerMB: 30_000, writeMsPerMB: 40_000, md5MsPerMB: 8_000,
-  connectAttempts: 7, commandAttempts: 3, retryBackoffMs: 50, resetDelayScale: 1,
+  commandTimeoutMs: 3_000,
+  syncTimeoutMs: 100,
+  eraseMsPerMB: 30_000,
+  writeMsPerMB: 40_000,
+  md5MsPerMB: 8_000,
+  connectAttempts: 7,
+  commandAttempts: 3,
+  retryBackoffMs: 50,
+  resetDelayScale: 1,
 };
 
 const SYNCS_PER_ATTEMPT = 5;
@@ -53,20 +80,35 @@ const SYNC_PAUSE_MS = 50;
 /** Extra SYNC answers read and dropped at most: the ROM sends 7 more; a bound keeps a
  *  chattering line from holding the flasher here. */
 const SYNC_EXTRA_ANSWERS_MAX = 16;
-/** Pause after a baud change before talking again (esptool: "get rid of crap sent during baud rate change"). */
+/** Pause after a baud change before talking again (esptool: "get rid of crap sent during baud rate
+ *  change"). */
 const BAUD_SETTLE_MS = 50;
 
 export type FlashErrorKind =
-  | "no-sync" | "timeout" | "rom-error" | "chip-mismatch" | "md5-mismatch" | "protocol" | "flash-id" | "flash-size";
+  | "no-sync"
+  | "timeout"
+  | "rom-error"
+  | "chip-mismatch"
+  | "md5-mismatch"
+  | "protocol"
+  | "flash-id"
+  | "flash-size";
 
 export class FlashError extends Error {
-  constructor(readonly kind: FlashErrorKind, message: string) {
+  constructor(
+    readonly kind: FlashErrorKind,
+    message: string,
+  ) {
     super(message);
     this.name = "FlashError";
   }
 }
 
-export interface WriteProgress { blocksDone: number; blocks: number; bytesSent: number }
+export interface WriteProgress {
+  blocksDone: number;
+  blocks: number;
+  bytesSent: number;
+}
 
 export interface WriteResult {
   blocks: number;
@@ -83,7 +125,11 @@ export class RomLoader {
   retries = 0;
   chip: ChipInfo | undefined;
 
-  constructor(private readonly link: SerialLink, timing: Partial<LoaderTiming> = {}, private readonly note: (message: string) => void = () => {}) {
+  constructor(
+    private readonly link: SerialLink,
+    timing: Partial<LoaderTiming> = {},
+    private readonly note: (message: string) => void = () => {},
+  ) {
     this.timing = { ...DEFAULT_TIMING, ...timing };
     this.reader = new SlipReader(link);
   }
@@ -131,12 +177,19 @@ export class RomLoader {
       }
       if (attempt + 1 < this.timing.connectAttempts) {
         const how = strategy === undefined ? "" : ` after a ${strategy.name} reset`;
-        this.note(`no answer to SYNC${how} (attempt ${attempt + 1} of ${this.timing.connectAttempts}), retrying`);
+        this.note(
+          `no answer to SYNC${how} (attempt ${attempt + 1} of ${this.timing.connectAttempts}), ` +
+          `retrying`,
+        );
       }
     }
-    throw new FlashError("no-sync",
-      `no bootloader answered on ${this.link.path} after ${this.timing.connectAttempts} attempts — ` +
-      "is the board in download mode (hold BOOT, press and release EN), and is this the board's port?");
+    throw new FlashError(
+      "no-sync",
+      `no bootloader answered on ${this.link.path} after ${this.timing.connectAttempts} attempts ` +
+      `— ` +
+        "is the board in download mode (hold BOOT, press and release EN), and is this the " +
+        "board's port?",
+    );
   }
 
   /** Identifies the chip: GET_SECURITY_INFO's chip id where the ROM has it (ESP32-S3),
@@ -146,13 +199,20 @@ export class RomLoader {
     if (info.error === undefined && info.body.length >= SECURITY_INFO_BYTES) {
       const id = readU32(info.body, 12);
       const chip = chipBySecurityId(id);
-      if (chip === undefined) throw new FlashError("chip-mismatch", `unsupported chip (GET_SECURITY_INFO chip id ${id})`);
+      if (chip === undefined)
+        throw new FlashError("chip-mismatch", `unsupported chip (GET_SECURITY_INFO chip id ${id})`);
       return (this.chip = chip);
     }
     const magic = (await this.command(Op.READ_REG, u32le(CHIP_MAGIC_REG))).value;
     const chip = chipByMagic(magic);
     if (chip === undefined) {
-      throw new FlashError("chip-mismatch", `unsupported chip (magic 0x${magic.toString(16).padStart(8, "0")} at 0x${CHIP_MAGIC_REG.toString(16)}); offtap supports ${Object.values(CHIPS).map((c) => c.name).join(", ")}`);
+      const magicHex = `0x${magic.toString(16).padStart(8, "0")}`;
+      const known = Object.values(CHIPS).map((c) => c.name).join(", ");
+      throw new FlashError(
+        "chip-mismatch",
+        `unsupported chip (magic ${magicHex} at 0x${CHIP_MAGIC_REG.toString(16)}); ` +
+          `offtap supports ${known}`,
+      );
     }
     return (this.chip = chip);
   }
@@ -175,7 +235,12 @@ export class RomLoader {
   }
 
   /** Writes `image` at flash `offset`; the ROM erases the region in *_BEGIN. */
-  async writeFlash(offset: number, data: Uint8Array, compress: boolean, onProgress?: (p: WriteProgress) => void): Promise<WriteResult> {
+  async writeFlash(
+    offset: number,
+    data: Uint8Array,
+    compress: boolean,
+    onProgress?: (p: WriteProgress) => void,
+  ): Promise<WriteResult> {
     const chip = this.requireChip();
     const image = padTo4(data);
     const payload = compress ? new Uint8Array(deflateSync(image, { level: 9 })) : image;
@@ -183,19 +248,28 @@ export class RomLoader {
     // Plain: the erase size is the image size (the ESP8266 ROM's erase-size bug that esptool's
     // get_erase_size() works around does not exist in the ESP32 ROMs). Compressed: the ROM
     // wants the uncompressed size rounded up to whole blocks.
-    const size = compress ? Math.ceil(image.length / ROM_BLOCK_BYTES) * ROM_BLOCK_BYTES : image.length;
+    const size = compress
+      ? Math.ceil(image.length / ROM_BLOCK_BYTES) * ROM_BLOCK_BYTES
+      : image.length;
     const words = [size, blocks, ROM_BLOCK_BYTES, offset];
     if (chip.beginTakesEncryptedFlag) words.push(0);
     await this.command(compress ? Op.FLASH_DEFL_BEGIN : Op.FLASH_BEGIN, u32le(...words), {
       timeoutMs: this.scaled(this.timing.eraseMsPerMB, size),
     });
     const dataOp = compress ? Op.FLASH_DEFL_DATA : Op.FLASH_DATA;
-    const blockTimeoutMs = this.scaled(this.timing.writeMsPerMB, Math.ceil(image.length / Math.max(1, blocks)));
+    const blockTimeoutMs = this.scaled(
+      this.timing.writeMsPerMB,
+      Math.ceil(image.length / Math.max(1, blocks)),
+    );
     let bytesSent = 0;
     for (let seq = 0; seq < blocks; seq++) {
       let block = payload.subarray(seq * ROM_BLOCK_BYTES, (seq + 1) * ROM_BLOCK_BYTES);
-      if (!compress && block.length < ROM_BLOCK_BYTES) block = padBlock(block); // the ROM writes whole blocks
-      await this.command(dataOp, dataPayload(seq, block), { check: checksum(block), timeoutMs: blockTimeoutMs });
+      // the ROM writes whole blocks
+      if (!compress && block.length < ROM_BLOCK_BYTES) block = padBlock(block);
+      await this.command(dataOp, dataPayload(seq, block), {
+        check: checksum(block),
+        timeoutMs: blockTimeoutMs,
+      });
       bytesSent += block.length;
       onProgress?.({ blocksDone: seq + 1, blocks, bytesSent });
     }
@@ -204,10 +278,16 @@ export class RomLoader {
 
   /** MD5 of a flash region as the ROM computes it (hex). The ROM sends 32 hex digits. */
   async flashMd5(offset: number, size: number): Promise<string> {
-    const r = await this.command(Op.SPI_FLASH_MD5, u32le(offset, size, 0, 0), { timeoutMs: this.scaled(this.timing.md5MsPerMB, size) });
+    const r = await this.command(Op.SPI_FLASH_MD5, u32le(offset, size, 0, 0), {
+      timeoutMs: this.scaled(this.timing.md5MsPerMB, size),
+    });
     if (r.body.length === 32) return new TextDecoder().decode(r.body).toLowerCase();
-    if (r.body.length === 16) return Buffer.from(r.body).toString("hex"); // stub loaders send raw bytes
-    throw new FlashError("protocol", `SPI_FLASH_MD5 answered ${r.body.length} bytes, expected 32 hex digits`);
+    // stub loaders send raw bytes
+    if (r.body.length === 16) return Buffer.from(r.body).toString("hex");
+    throw new FlashError(
+      "protocol",
+      `SPI_FLASH_MD5 answered ${r.body.length} bytes, expected 32 hex digits`,
+    );
   }
 
   /** Writes, then compares the ROM's MD5 of the region with the image's. */
@@ -216,7 +296,11 @@ export class RomLoader {
     const expected = createHash("md5").update(image).digest("hex");
     const actual = await this.flashMd5(offset, image.length);
     if (actual !== expected) {
-      throw new FlashError("md5-mismatch", `MD5 of flash 0x${offset.toString(16)}+${image.length} is ${actual}, the image's is ${expected} — the write did not land intact; flash again (at a lower --baud)`);
+      throw new FlashError(
+        "md5-mismatch",
+        `MD5 of flash 0x${offset.toString(16)}+${image.length} is ${actual}, the image's is ` +
+        `${expected} — the write did not land intact; flash again (at a lower --baud)`,
+      );
     }
     return actual;
   }
@@ -238,7 +322,10 @@ export class RomLoader {
       const part = Math.min(READ_FLASH_SLOW_BYTES_MAX, length - done);
       const r = await this.command(Op.READ_FLASH_SLOW, u32le(offset + done, part));
       if (r.body.length < part) {
-        throw new FlashError("protocol", `READ_FLASH_SLOW answered ${r.body.length} bytes, expected ${part}`);
+        throw new FlashError(
+          "protocol",
+          `READ_FLASH_SLOW answered ${r.body.length} bytes, expected ${part}`,
+        );
       }
       out.set(r.body.subarray(0, part), done);
       done += part;
@@ -248,7 +335,11 @@ export class RomLoader {
 
   /** Sends one command and waits for its response; retries idempotent commands on a
    *  timeout or a checksum complaint, with doubling pauses. */
-  async command(op: number, data: Uint8Array, options: { check?: number; timeoutMs?: number; attempts?: number; allowError?: boolean } = {}): Promise<{ value: number; body: Uint8Array; error: number | undefined }> {
+  async command(
+    op: number,
+    data: Uint8Array,
+    options: { check?: number; timeoutMs?: number; attempts?: number; allowError?: boolean } = {},
+  ): Promise<{ value: number; body: Uint8Array; error: number | undefined }> {
     const attempts = options.attempts ?? this.timing.commandAttempts;
     const timeoutMs = options.timeoutMs ?? this.timing.commandTimeoutMs;
     const packet = slipEncode(encodeCommand(op, data, options.check ?? 0));
@@ -263,15 +354,30 @@ export class RomLoader {
       this.reader.clear();
       await this.link.write(packet);
       const r = await this.awaitResponse(op, timeoutMs);
-      if (r === undefined) { why = `no answer in ${timeoutMs} ms`; kind = "timeout"; continue; }
+      if (r === undefined) {
+        why = `no answer in ${timeoutMs} ms`;
+        kind = "timeout";
+        continue;
+      }
       const parsed = parseStatus(op, r);
-      if (parsed.error === RomError.BAD_CHECKSUM && options.allowError !== true) { why = "the ROM saw a bad checksum"; kind = "rom-error"; continue; }
+      if (parsed.error === RomError.BAD_CHECKSUM && options.allowError !== true) {
+        why = "the ROM saw a bad checksum";
+        kind = "rom-error";
+        continue;
+      }
       if (parsed.error !== undefined && options.allowError !== true) {
-        throw new FlashError("rom-error", `${opName(op)} failed: the ROM answered ${romErrorText(parsed.error)}`);
+        throw new FlashError(
+          "rom-error",
+          `${opName(op)} failed: the ROM answered ${romErrorText(parsed.error)}`,
+        );
       }
       return parsed;
     }
-    throw new FlashError(kind, `${opName(op)}: ${why} after ${attempts} ${attempts === 1 ? "try" : "tries"} on ${this.link.path}`);
+    throw new FlashError(
+      kind,
+      `${opName(op)}: ${why} after ${attempts} ${attempts === 1 ? "try" : "tries"} on ` +
+      `${this.link.path}`,
+    );
   }
 
   /** Reads packets until a response to `op` arrives (others, e.g. late SYNC answers, are
@@ -290,7 +396,8 @@ export class RomLoader {
   }
 
   private requireChip(): ChipInfo {
-    if (this.chip === undefined) throw new FlashError("protocol", "detectChip() must run before flash commands");
+    if (this.chip === undefined)
+      throw new FlashError("protocol", "detectChip() must run before flash commands");
     return this.chip;
   }
 
@@ -304,15 +411,27 @@ function isUnsupportedAnswer(r: Response): boolean {
   return at >= 0 && r.data[at] !== 0 && r.data[at + 1] === RomError.INVALID_MESSAGE;
 }
 
-function parseStatus(op: number, r: Response): { value: number; body: Uint8Array; error: number | undefined } {
+function parseStatus(
+  op: number,
+  r: Response,
+): { value: number; body: Uint8Array; error: number | undefined } {
   if (r.data.length < ROM_STATUS_BYTES) {
     // A short answer with a failure flag still says why (unknown command on some ROMs).
-    if (r.data.length >= 2 && r.data[0] !== 0) return { value: r.value, body: new Uint8Array(0), error: r.data[1]! };
-    throw new FlashError("protocol", `${opName(op)}: response has ${r.data.length} data bytes, fewer than the ROM's ${ROM_STATUS_BYTES} status bytes`);
+    if (r.data.length >= 2 && r.data[0] !== 0)
+      return { value: r.value, body: new Uint8Array(0), error: r.data[1]! };
+    throw new FlashError(
+      "protocol",
+      `${opName(op)}: response has ${r.data.length} data bytes, fewer than the ROM's ` +
+      `${ROM_STATUS_BYTES} status bytes`,
+    );
   }
   const at = r.data.length - ROM_STATUS_BYTES;
   const failed = r.data[at] !== 0;
-  return { value: r.value, body: r.data.subarray(0, at), error: failed ? r.data[at + 1]! : undefined };
+  return {
+    value: r.value,
+    body: r.data.subarray(0, at),
+    error: failed ? r.data[at + 1]! : undefined,
+  };
 }
 
 /** esptool pads every file to a multiple of 4 bytes with 0xFF before writing it. */

@@ -67,10 +67,18 @@ export function usbJtagSerialReset(): ResetStrategy {
   return {
     name: "usb-jtag-serial",
     steps: [
-      R(false), D(false), W(100), // idle
-      D(true), R(false), W(100), // GPIO0 low
-      R(true), D(false), R(true), W(100), // reset, passing through (1,1) rather than (0,0)
-      D(false), R(false), // chip out of reset
+      R(false),
+      D(false),
+      W(100), // idle
+      D(true),
+      R(false),
+      W(100), // GPIO0 low
+      R(true),
+      D(false),
+      R(true),
+      W(100), // reset, passing through (1,1) rather than (0,0)
+      D(false),
+      R(false), // chip out of reset
     ],
   };
 }
@@ -100,7 +108,11 @@ export interface SignalPort {
 }
 
 /** Runs the steps. `scale` shrinks the waits (tests); 1 on hardware. */
-export async function runReset(port: SignalPort, strategy: ResetStrategy, scale = 1): Promise<void> {
+export async function runReset(
+  port: SignalPort,
+  strategy: ResetStrategy,
+  scale = 1,
+): Promise<void> {
   for (const step of strategy.steps) {
     if ("waitMs" in step) await sleep(step.waitMs * scale);
     else if ("line" in step) await port.setSignals({ [step.line]: step.asserted });

@@ -24,8 +24,18 @@ export const FORMAT_VERSION_2 = 0xfe;
 export const FORMAT_VERSION_1 = 0xff;
 
 export const ItemType = {
-  U8: 0x01, I8: 0x11, U16: 0x02, I16: 0x12, U32: 0x04, I32: 0x14, U64: 0x08, I64: 0x18,
-  SZ: 0x21, BLOB_V1: 0x41, BLOB_DATA: 0x42, BLOB_IDX: 0x48,
+  U8: 0x01,
+  I8: 0x11,
+  U16: 0x02,
+  I16: 0x12,
+  U32: 0x04,
+  I32: 0x14,
+  U64: 0x08,
+  I64: 0x18,
+  SZ: 0x21,
+  BLOB_V1: 0x41,
+  BLOB_DATA: 0x42,
+  BLOB_IDX: 0x48,
 } as const;
 
 /** Entry states in the bitmap (2 bits each). */
@@ -44,7 +54,9 @@ export const NVS_KEY_BYTES = 64;
 
 export type IntegerType = "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "u64" | "i64";
 
-export const INTEGER_TYPES: Readonly<Record<IntegerType, { code: number; bytes: number; signed: boolean }>> = {
+export const INTEGER_TYPES: Readonly<
+  Record<IntegerType, { code: number; bytes: number; signed: boolean }>
+> = {
   u8: { code: ItemType.U8, bytes: 1, signed: false },
   i8: { code: ItemType.I8, bytes: 1, signed: true },
   u16: { code: ItemType.U16, bytes: 2, signed: false },
@@ -60,8 +72,14 @@ export type NvsValue =
   | { type: "string"; value: string }
   | { type: "blob"; value: Uint8Array };
 
-export interface NvsItem { key: string; value: NvsValue }
-export interface NvsNamespace { name: string; items: NvsItem[] }
+export interface NvsItem {
+  key: string;
+  value: NvsValue;
+}
+export interface NvsNamespace {
+  name: string;
+  items: NvsItem[];
+}
 
 export class NvsError extends Error {}
 

@@ -2,9 +2,26 @@
 // the bytes equal its output for the same entries: same page order, same chunking of
 // blobs, same page states, the last page left blank.
 import {
-  BITMAP_OFFSET, CHUNK_ANY, ENTRIES_PER_PAGE, ENTRY_BYTES, FIRST_ENTRY_OFFSET, FORMAT_VERSION_2, INTEGER_TYPES,
-  ItemType, KEY_FIELD_BYTES, NAMESPACES_MAX, NvsError, PAGES_MIN, PAGE_BYTES, PageState, STRING_BYTES_MAX,
-  checkKey, entryCrc, nvsCrc32, type NvsNamespace, type NvsValue,
+  BITMAP_OFFSET,
+  CHUNK_ANY,
+  ENTRIES_PER_PAGE,
+  ENTRY_BYTES,
+  FIRST_ENTRY_OFFSET,
+  FORMAT_VERSION_2,
+  INTEGER_TYPES,
+  ItemType,
+  KEY_FIELD_BYTES,
+  NAMESPACES_MAX,
+  NvsError,
+  PAGES_MIN,
+  PAGE_BYTES,
+  PageState,
+  STRING_BYTES_MAX,
+  checkKey,
+  entryCrc,
+  nvsCrc32,
+  type NvsNamespace,
+  type NvsValue,
 } from "./format.ts";
 import { encryptEntries } from "./crypt.ts";
 
@@ -19,7 +36,10 @@ class Page {
   readonly buf = new Uint8Array(PAGE_BYTES).fill(0xff);
   entryCount = 0;
 
-  constructor(readonly index: number, reserved: boolean) {
+  constructor(
+    readonly index: number,
+    reserved: boolean,
+  ) {
     if (reserved) return;
     const view = new DataView(this.buf.buffer);
     view.setUint32(0, PageState.ACTIVE, true);
@@ -28,8 +48,12 @@ class Page {
     view.setUint32(28, nvsCrc32(this.buf.subarray(4, 28)), true);
   }
 
-  get state(): number { return new DataView(this.buf.buffer).getUint32(0, true); }
-  set state(s: number) { new DataView(this.buf.buffer).setUint32(0, s, true); }
+  get state(): number {
+    return new DataView(this.buf.buffer).getUint32(0, true);
+  }
+  set state(s: number) {
+    new DataView(this.buf.buffer).setUint32(0, s, true);
+  }
 }
 
 /** The partition being built: pages in order, the size still available. */
@@ -38,18 +62,25 @@ class Builder {
   private bytesLeft: number;
   private namespaceCount = 0;
 
-  constructor(sizeBytes: number, private readonly key: Uint8Array | undefined) {
+  constructor(
+    sizeBytes: number,
+    private readonly key: Uint8Array | undefined,
+  ) {
     this.bytesLeft = sizeBytes - PAGE_BYTES; // the last page stays blank
     this.newPage(false);
   }
 
-  get current(): Page { return this.pages.at(-1)!; }
+  get current(): Page {
+    return this.pages.at(-1)!;
+  }
 
   newPage(reserved: boolean): Page {
     const previous = this.pages.at(-1);
-    if (previous !== undefined && previous.state === PageState.ACTIVE) previous.state = PageState.FULL;
+    if (previous !== undefined && previous.state === PageState.ACTIVE)
+      previous.state = PageState.FULL;
     if (!reserved) {
-      if (this.bytesLeft === 0) throw new NvsError("the entries do not fit the partition; give it more pages");
+      if (this.bytesLeft === 0)
+        throw new NvsError("the entries do not fit the partition; give it more pages");
       this.bytesLeft -= PAGE_BYTES;
     }
     const page = new Page(this.pages.length, reserved);
@@ -78,23 +109,31 @@ class Builder {
 
   defineNamespace(name: string): number {
     checkKey(name, "namespace");
-    if (this.namespaceCount === NAMESPACES_MAX) throw new NvsError(`more than ${NAMESPACES_MAX} namespaces`);
+    if (this.namespaceCount === NAMESPACES_MAX)
+      throw new NvsError(`more than ${NAMESPACES_MAX} namespaces`);
     const index = ++this.namespaceCount;
-    this.onSomePage((page) => this.writePrimitive(page, 0, name, { type: "u8", value: BigInt(index) }));
+    this.onSomePage((page) =>
+      this.writePrimitive(page, 0, name, { type: "u8", value: BigInt(index) }),
+    );
     return index;
   }
 
   writeItem(ns: number, key: string, value: NvsValue): void {
     checkKey(key, "key");
-    if (value.type === "string") this.onSomePage((page) => this.writeString(page, ns, key, value.value));
-    else if (value.type === "blob") this.onSomePage((page) => this.writeBlob(page, ns, key, value.value));
+    if (value.type === "string")
+      this.onSomePage((page) => this.writeString(page, ns, key, value.value));
+    else if (value.type === "blob")
+      this.onSomePage((page) => this.writeBlob(page, ns, key, value.value));
     else this.onSomePage((page) => this.writePrimitive(page, ns, key, value));
   }
 
   /** Writes `data` (≤ count × 32 bytes) into the next `count` entries and marks them written. */
   writeEntries(page: Page, data: Uint8Array, count: number): void {
     const at = FIRST_ENTRY_OFFSET + ENTRY_BYTES * page.entryCount;
-    const bytes = this.key === undefined ? data : encryptEntries(data, count, page.index, page.entryCount, this.key);
+    const bytes =
+      this.key === undefined
+        ? data
+        : encryptEntries(data, count, page.index, page.entryCount, this.key);
     page.buf.set(bytes, at);
     for (let i = 0; i < count; i++) {
       const bit = page.entryCount * 2;
@@ -119,24 +158,38 @@ class Builder {
     return e;
   }
 
-  writePrimitive(page: Page, ns: number, key: string, v: { type: keyof typeof INTEGER_TYPES; value: bigint }): void {
+  writePrimitive(
+    page: Page,
+    ns: number,
+    key: string,
+    v: { type: keyof typeof INTEGER_TYPES; value: bigint },
+  ): void {
     if (page.entryCount >= ENTRIES_PER_PAGE) throw new PageFull();
     const t = INTEGER_TYPES[v.type];
     const bits = BigInt(t.bytes * 8);
     const min = t.signed ? -(1n << (bits - 1n)) : 0n;
     const max = t.signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
-    if (v.value < min || v.value > max) throw new NvsError(`${key}: ${v.value} does not fit ${v.type}`);
+    if (v.value < min || v.value > max)
+      throw new NvsError(`${key}: ${v.value} does not fit ${v.type}`);
     const e = this.header(ns, t.code, 1, CHUNK_ANY, key);
     let u = BigInt.asUintN(t.bytes * 8, v.value);
-    for (let i = 0; i < t.bytes; i++) { e[24 + i] = Number(u & 0xffn); u >>= 8n; }
+    for (let i = 0; i < t.bytes; i++) {
+      e[24 + i] = Number(u & 0xffn);
+      u >>= 8n;
+    }
     this.writeEntries(page, this.sealed(e), 1);
   }
 
   writeString(page: Page, ns: number, key: string, text: string): void {
     const data = new TextEncoder().encode(`${text}\0`);
-    if (data.length > STRING_BYTES_MAX) throw new NvsError(`${key}: a string of ${data.length} bytes exceeds ${STRING_BYTES_MAX}`);
+    if (data.length > STRING_BYTES_MAX)
+      throw new NvsError(`${key}: a string of ${data.length} bytes exceeds ${STRING_BYTES_MAX}`);
     const dataEntries = Math.ceil(data.length / ENTRY_BYTES);
-    if (page.entryCount >= ENTRIES_PER_PAGE || page.entryCount + dataEntries + 1 >= ENTRIES_PER_PAGE) throw new PageFull();
+    if (
+      page.entryCount >= ENTRIES_PER_PAGE ||
+      page.entryCount + dataEntries + 1 >= ENTRIES_PER_PAGE
+    )
+      throw new PageFull();
     const e = this.header(ns, ItemType.SZ, dataEntries + 1, CHUNK_ANY, key);
     this.writeSized(page, e, data, dataEntries);
   }
@@ -178,9 +231,16 @@ class Builder {
 }
 
 /** The partition bytes for `namespaces`, in order (each defined where it first appears). */
-export function encodeNvsPartition(namespaces: readonly NvsNamespace[], sizeBytes: number, options: NvsWriteOptions = {}): Uint8Array {
+export function encodeNvsPartition(
+  namespaces: readonly NvsNamespace[],
+  sizeBytes: number,
+  options: NvsWriteOptions = {},
+): Uint8Array {
   if (sizeBytes % PAGE_BYTES !== 0 || sizeBytes < PAGES_MIN * PAGE_BYTES) {
-    throw new NvsError(`an NVS partition is a multiple of ${PAGE_BYTES} bytes, at least ${PAGES_MIN * PAGE_BYTES}; got ${sizeBytes}`);
+    throw new NvsError(
+      `an NVS partition is a multiple of ${PAGE_BYTES} bytes, at least ` +
+      `${PAGES_MIN * PAGE_BYTES}; got ${sizeBytes}`,
+    );
   }
   const b = new Builder(sizeBytes, options.encryptionKey);
   for (const ns of namespaces) {

@@ -10,17 +10,42 @@ import { openPtyPair } from "../../host/serial/pty.ts";
 import { SerialTransport } from "../../host/serial/transport.ts";
 import { RomEmulator, type EmulatorOptions } from "../../host/flash/emulator.ts";
 import { FlashError, RomLoader } from "../../host/flash/loader.ts";
-import { CHIPS, CHIP_MAGIC_REG, Op, RomError, SpiFlashCmd, u32le } from "../../host/flash/protocol.ts";
-import { readFlashId, readMac, runSpiFlashCommand, spiAttachArg, xmcStartupFix } from "../../host/flash/chip.ts";
+import {
+  CHIPS,
+  CHIP_MAGIC_REG,
+  Op,
+  RomError,
+  SpiFlashCmd,
+  u32le,
+} from "../../host/flash/protocol.ts";
+import {
+  readFlashId,
+  readMac,
+  runSpiFlashCommand,
+  spiAttachArg,
+  xmcStartupFix,
+} from "../../host/flash/chip.ts";
 
 const FOUR_MIB = 4 << 20;
 
-async function session<T>(options: Partial<EmulatorOptions>, body: (l: RomLoader, e: RomEmulator, port: SerialTransport) => Promise<T>): Promise<T> {
+async function session<T>(
+  options: Partial<EmulatorOptions>,
+  body: (l: RomLoader, e: RomEmulator, port: SerialTransport) => Promise<T>,
+): Promise<T> {
   const pair = await openPtyPair();
-  const emu = await RomEmulator.start(pair.devicePath, { chip: "esp32", flashSizeBytes: FOUR_MIB, peerPath: pair.hostPath, ...options });
+  const emu = await RomEmulator.start(pair.devicePath, {
+    chip: "esp32",
+    flashSizeBytes: FOUR_MIB,
+    peerPath: pair.hostPath,
+    ...options,
+  });
   const port = await SerialTransport.open(pair.hostPath, { baudRate: 115200 });
   try {
-    const loader = new RomLoader(port, { commandTimeoutMs: 400, connectAttempts: 1, commandAttempts: 1 });
+    const loader = new RomLoader(port, {
+      commandTimeoutMs: 400,
+      connectAttempts: 1,
+      commandAttempts: 1,
+    });
     await loader.connect([]);
     return await body(loader, emu, port);
   } finally {
@@ -47,16 +72,24 @@ test("WRITE_REG: address, value, mask, delay — bits outside the mask are kept"
     await loader.writeReg(reg, 0x12345678);
     await loader.writeReg(reg, 0xffff0000, 0x00ff0000, 10);
     assert.equal(await loader.readReg(reg), 0x12ff5678);
-    const short = await loader.command(Op.WRITE_REG, u32le(reg, 1, 0xffffffff), { allowError: true });
+    const short = await loader.command(Op.WRITE_REG, u32le(reg, 1, 0xffffffff), {
+      allowError: true,
+    });
     assert.equal(short.error, RomError.INVALID_MESSAGE, "four words are required");
   });
 });
 
-test("SPI flash commands through the registers: RDID gives the JEDEC id, SFDP the vendor", async () => {
+test("SPI flash commands via the registers: RDID gives the JEDEC id, SFDP the vendor", async () => {
   await session({ flashId: 0x1840ef }, async (loader, emu) => {
     assert.equal(await readFlashId(loader, CHIPS.esp32), 0x1840ef);
     assert.equal(await xmcStartupFix(loader, CHIPS.esp32), "not-xmc");
-    const sfdp = await runSpiFlashCommand(loader, CHIPS.esp32, { command: SpiFlashCmd.SFDP, readBits: 8, address: 0x10, addressBits: 24, dummyBits: 8 });
+    const sfdp = await runSpiFlashCommand(loader, CHIPS.esp32, {
+      command: SpiFlashCmd.SFDP,
+      readBits: 8,
+      address: 0x10,
+      addressBits: 24,
+      dummyBits: 8,
+    });
     assert.equal(sfdp & 0xff, 0xef);
     assert.deepEqual(emu.model.spiCommands.slice(0, 2), [SpiFlashCmd.RDID, SpiFlashCmd.RDID]);
   });
@@ -83,27 +116,43 @@ test("READ_FLASH_SLOW: at most 64 bytes per command, always a 64-byte buffer bac
     const r = await loader.command(Op.READ_FLASH_SLOW, u32le(0x1000, 5));
     assert.equal(r.body.length, 64);
     assert.deepEqual([...r.body.subarray(0, 6)], [1, 2, 3, 4, 5, 0]);
-    const tooLong = await loader.command(Op.READ_FLASH_SLOW, u32le(0x1000, 65), { allowError: true });
+    const tooLong = await loader.command(Op.READ_FLASH_SLOW, u32le(0x1000, 65), {
+      allowError: true,
+    });
     assert.equal(tooLong.error, RomError.FLASH_READ_LENGTH);
-    emu.flash.set(Uint8Array.from({ length: 200 }, (_, i) => i), 0x2000);
-    assert.deepEqual([...(await loader.readFlashSlow(0x2000, 200))], Array.from({ length: 200 }, (_, i) => i));
+    emu.flash.set(
+      Uint8Array.from({ length: 200 }, (_, i) => i),
+      0x2000,
+    );
+    assert.deepEqual(
+      [...(await loader.readFlashSlow(0x2000, 200))],
+      Array.from({ length: 200 }, (_, i) => i),
+    );
   });
 });
 
-for (const [flag, state, cause] of [[1, "app", /run user code/], [0, "app", /reboot with GPIO0 high/]] as const) {
-  test(`FLASH_END ${flag}: ${flag === 1 ? "runs user code" : "reboots"} — the loader stops answering`, async () => {
+for (const [flag, state, cause] of [
+  [1, "app", /run user code/],
+  [0, "app", /reboot with GPIO0 high/],
+] as const) {
+  test(`FLASH_END ${flag}: ${flag === 1 ? "runs user code" : "reboots"} — the loader stops ` +
+    `answering`, async () => {
     await session({}, async (loader, emu) => {
       await loader.command(Op.FLASH_END, u32le(flag), { attempts: 1 });
       await emu.settled();
       assert.equal(emu.endFlag, flag);
       assert.equal(emu.state, state);
       assert.match(emu.boots.at(-1)!.cause, cause);
-      await assert.rejects(loader.command(Op.READ_REG, u32le(CHIP_MAGIC_REG)), FlashError, "no loader any more");
+      await assert.rejects(
+        loader.command(Op.READ_REG, u32le(CHIP_MAGIC_REG)),
+        FlashError,
+        "no loader any more",
+      );
     });
   });
 }
 
-test("CHANGE_BAUDRATE: answered at the old rate; afterwards only the new rate is understood", async () => {
+test("CHANGE_BAUDRATE: answered at the old rate, then only the new rate works", async () => {
   await session({}, async (loader, emu, port) => {
     const bad = await loader.command(Op.CHANGE_BAUDRATE, u32le(921600), { allowError: true });
     assert.equal(bad.error, RomError.INVALID_MESSAGE, "two words: rate, 0 for the ROM");

@@ -12,7 +12,10 @@ import { CHIPS } from "../../host/flash/protocol.ts";
 function filler(bytes: number, salt: number): Uint8Array {
   const out = new Uint8Array(bytes);
   let x = 0x12345678 ^ salt;
-  for (let i = 0; i < bytes; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; out[i] = x >>> 24; }
+  for (let i = 0; i < bytes; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
   return out;
 }
 
@@ -20,13 +23,41 @@ function filler(bytes: number, salt: number): Uint8Array {
 export function espImage(chipId: number, bytes: number, salt: number): Uint8Array {
   const img = filler(bytes, salt);
   img.set([0xe9, 0x03, 0x02, 0x20, 0x00, 0x00, 0x08, 0x40], 0);
-  img.set([0xee, 0x00, 0x00, 0x00, chipId & 0xff, chipId >> 8, 0x00, 0x00, 0x00, 0xff, 0xff, 0, 0, 0, 0, 0], 8);
+  img.set(
+    [
+      0xee,
+      0x00,
+      0x00,
+      0x00,
+      chipId & 0xff,
+      chipId >> 8,
+      0x00,
+      0x00,
+      0x00,
+      0xff,
+      0xff,
+      0,
+      0,
+      0,
+      0,
+      0,
+    ],
+    8,
+  );
   return img;
 }
 
-export interface FakeBuild { dir: string; bootloader: Uint8Array; table: Uint8Array; app: Uint8Array }
+export interface FakeBuild {
+  dir: string;
+  bootloader: Uint8Array;
+  table: Uint8Array;
+  app: Uint8Array;
+}
 
-export function fakeIdfBuild(boardId: string, options: { chip?: string; table?: Uint8Array; appOffset?: number } = {}): FakeBuild {
+export function fakeIdfBuild(
+  boardId: string,
+  options: { chip?: string; table?: Uint8Array; appOffset?: number } = {},
+): FakeBuild {
   const board = loadBoard(boardId);
   const family = options.chip ?? board.chip.family;
   const chipId = family === "esp32s3" ? 9 : 0;
@@ -46,10 +77,18 @@ export function fakeIdfBuild(boardId: string, options: { chip?: string; table?: 
   const args = {
     write_flash_args: ["--flash-mode", "dio", "--flash-size", size, "--flash-freq", "40m"],
     flash_settings: { flash_mode: "dio", flash_size: size, flash_freq: "40m" },
-    flash_files: { [boot]: "bootloader/bootloader.bin", "0x8000": "partition_table/partition-table.bin", [appAt]: "offtap-runtime.bin" },
+    flash_files: {
+      [boot]: "bootloader/bootloader.bin",
+      "0x8000": "partition_table/partition-table.bin",
+      [appAt]: "offtap-runtime.bin",
+    },
     bootloader: { offset: boot, file: "bootloader/bootloader.bin", encrypted: "false" },
     app: { offset: appAt, file: "offtap-runtime.bin", encrypted: "false" },
-    "partition-table": { offset: "0x8000", file: "partition_table/partition-table.bin", encrypted: "false" },
+    "partition-table": {
+      offset: "0x8000",
+      file: "partition_table/partition-table.bin",
+      encrypted: "false",
+    },
     extra_esptool_args: { after: "hard_reset", before: "default_reset", stub: true, chip: family },
   };
   writeFileSync(path.join(dir, "flasher_args.json"), JSON.stringify(args, null, 4));

@@ -27,12 +27,19 @@ const RELEASE_KEY = path.join(VECTORS, "release-key.json");
 const FAST = ["--timeout", "1000", "--connect-attempts", "2"];
 const work = mkdtempSync(path.join(tmpdir(), "offtap-factory-"));
 
-async function run(cmd: { run(a: string[]): Promise<number> }, argv: string[]): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  cmd: { run(a: string[]): Promise<number> },
+  argv: string[],
+): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const [log, error] = [console.log, console.error];
-  console.log = (...a: unknown[]) => { out.push(a.map(String).join(" ")); };
-  console.error = (...a: unknown[]) => { err.push(a.map(String).join(" ")); };
+  console.log = (...a: unknown[]) => {
+    out.push(a.map(String).join(" "));
+  };
+  console.error = (...a: unknown[]) => {
+    err.push(a.map(String).join(" "));
+  };
   try {
     return { code: await cmd.run(argv), out: out.join("\n"), err: err.join("\n") };
   } finally {
@@ -43,29 +50,70 @@ async function run(cmd: { run(a: string[]): Promise<number> }, argv: string[]): 
 
 const eq = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
-test("--factory writes bootloader, table, app, this board's image and the seed's NVS; all decode back", async () => {
+test("--factory writes bootloader, table, app, this board's image and the seed's NVS; all decode " +
+  "back", async () => {
   const board = loadBoard(GATE);
   const build = fakeIdfBuild(GATE);
   const enrol = path.join(work, "enrol-1.json");
   const pair = await openPtyPair();
-  const emu = await RomEmulator.start(pair.devicePath, { chip: "esp32", flashSizeBytes: 4 << 20, peerPath: pair.hostPath });
+  const emu = await RomEmulator.start(pair.devicePath, {
+    chip: "esp32",
+    flashSizeBytes: 4 << 20,
+    peerPath: pair.hostPath,
+  });
   let r;
   try {
-    r = await run(flash, ["--factory", "--board", GATE, "--app", build.dir, "--port", pair.hostPath, "--release-key", RELEASE_KEY,
-      "--reader-id", "1122334455667788", "--enrol", enrol, "--json", ...FAST, RELEASE_IMAGE]);
+    r = await run(flash, [
+      "--factory",
+      "--board",
+      GATE,
+      "--app",
+      build.dir,
+      "--port",
+      pair.hostPath,
+      "--release-key",
+      RELEASE_KEY,
+      "--reader-id",
+      "1122334455667788",
+      "--enrol",
+      enrol,
+      "--json",
+      ...FAST,
+      RELEASE_IMAGE,
+    ]);
   } finally {
     await emu.stop();
     await pair.close();
   }
   assert.equal(r.code, 0, r.err + r.out);
-  const j = JSON.parse(r.out) as { devicePublicKey: string; regions: { name: string; offset: number; md5: string }[] };
-  assert.deepEqual(j.regions.map((x) => [x.name, x.offset]),
-    [["bootloader", 0x1000], ["partition-table", 0x8000], ["nvs", 0x9000], ["app", 0x10000], ["wasm", 0x190000]]);
+  const j = JSON.parse(r.out) as {
+    devicePublicKey: string;
+    regions: { name: string; offset: number; md5: string }[];
+  };
+  assert.deepEqual(
+    j.regions.map((x) => [x.name, x.offset]),
+    [
+      ["bootloader", 0x1000],
+      ["partition-table", 0x8000],
+      ["nvs", 0x9000],
+      ["app", 0x10000],
+      ["wasm", 0x190000],
+    ],
+  );
   const f = emu.flash;
-  assert.ok(eq(f.subarray(0x1000, 0x1000 + build.bootloader.length), build.bootloader), "bootloader at 0x1000");
-  assert.ok(eq(f.subarray(0x10000, 0x10000 + build.app.length), build.app), "application at the factory partition");
+  assert.ok(
+    eq(f.subarray(0x1000, 0x1000 + build.bootloader.length), build.bootloader),
+    "bootloader at 0x1000",
+  );
+  assert.ok(
+    eq(f.subarray(0x10000, 0x10000 + build.app.length), build.app),
+    "application at the factory partition",
+  );
   const table = decodePartitionTable(f.subarray(0x8000, 0x8000 + 0xc00));
-  assert.deepEqual(table.entries.map((e) => [e.name, e.offset, e.size]), board.partitions.map((p) => [p.name, p.offset, p.size]));
+  assert.deepEqual(
+    table.entries.map((e) => [e.name, e.offset, e.size]),
+    board.partitions.map((p) => [p.name, p.offset, p.size]),
+  );
 
   const e = readEnrolment(enrol);
   assert.equal(e.readerId, "1122334455667788");
@@ -74,7 +122,15 @@ test("--factory writes bootloader, table, app, this board's image and the seed's
   // The image, read back from flash, inspected by `offtap image inspect` with the release key.
   const imgFile = path.join(work, "from-flash.img");
   writeFileSync(imgFile, f.subarray(0x190000, 0x190000 + e.image.bytes));
-  const inspect = await run(image, ["inspect", imgFile, "--board", GATE, "--release-key", RELEASE_KEY, "--json"]);
+  const inspect = await run(image, [
+    "inspect",
+    imgFile,
+    "--board",
+    GATE,
+    "--release-key",
+    RELEASE_KEY,
+    "--json",
+  ]);
   assert.equal(inspect.code, 0, inspect.out + inspect.err);
   const ij = JSON.stringify(JSON.parse(inspect.out));
   assert.match(ij, new RegExp(j.devicePublicKey));
@@ -87,10 +143,24 @@ test("--factory writes bootloader, table, app, this board's image and the seed's
   const seed = seedEntry.value.value as Uint8Array;
   assert.equal(Buffer.from(new Ed25519Key(seed).publicKey).toString("hex"), e.devicePublicKey);
   const seedHex = Buffer.from(seed).toString("hex");
-  assert.ok(!r.out.includes(seedHex) && !r.err.includes(seedHex) && !readFileSync(enrol, "utf8").includes(seedHex), "the seed never leaves");
+  assert.ok(
+    !r.out.includes(seedHex) &&
+      !r.err.includes(seedHex) &&
+      !readFileSync(enrol, "utf8").includes(seedHex),
+    "the seed never leaves",
+  );
   // Clearing registers the reader from the enrolment file.
   const db = path.join(work, "clearing-db");
-  const imp = await run(clear, ["reader", "import", enrol, "--operator", "metro", "--db", db, "--json"]);
+  const imp = await run(clear, [
+    "reader",
+    "import",
+    enrol,
+    "--operator",
+    "metro",
+    "--db",
+    db,
+    "--json",
+  ]);
   assert.equal(imp.code, 0, imp.err);
   assert.match(imp.out, /1122334455667788/);
   assert.match(imp.out, new RegExp(j.devicePublicKey));
@@ -98,29 +168,82 @@ test("--factory writes bootloader, table, app, this board's image and the seed's
 
 test("--factory --dry-run lays out the board without a port or a seed", async () => {
   const build = fakeIdfBuild(GATE);
-  const r = await run(flash, ["--factory", "--board", GATE, "--app", build.dir, "--release-key", RELEASE_KEY, "--dry-run", "--json", RELEASE_IMAGE]);
+  const r = await run(flash, [
+    "--factory",
+    "--board",
+    GATE,
+    "--app",
+    build.dir,
+    "--release-key",
+    RELEASE_KEY,
+    "--dry-run",
+    "--json",
+    RELEASE_IMAGE,
+  ]);
   assert.equal(r.code, 0, r.err);
-  const j = JSON.parse(r.out) as { regions: { name: string; offset: number }[]; nvs: { namespace: string; key: string } };
-  assert.deepEqual(j.regions.map((x) => x.offset), [0x1000, 0x8000, 0x9000, 0x10000, 0x190000]);
+  const j = JSON.parse(r.out) as {
+    regions: { name: string; offset: number }[];
+    nvs: { namespace: string; key: string };
+  };
+  assert.deepEqual(
+    j.regions.map((x) => x.offset),
+    [0x1000, 0x8000, 0x9000, 0x10000, 0x190000],
+  );
   assert.deepEqual([j.nvs.namespace, j.nvs.key], ["offtap", "device_seed"]);
 });
 
 test("--factory refuses a build or an image that does not fit the board (exit 2)", async () => {
-  const argv = (dir: string, img = RELEASE_IMAGE, key = RELEASE_KEY): string[] =>
-    ["--factory", "--board", GATE, "--app", dir, "--release-key", key, "--dry-run", img];
+  const argv = (dir: string, img = RELEASE_IMAGE, key = RELEASE_KEY): string[] => [
+    "--factory",
+    "--board",
+    GATE,
+    "--app",
+    dir,
+    "--release-key",
+    key,
+    "--dry-run",
+    img,
+  ];
   const refused = async (a: string[], re: RegExp): Promise<void> => {
-    await assert.rejects(run(flash, a), (e: unknown) => e instanceof UsageError && re.test(e.message));
+    await assert.rejects(
+      run(flash, a),
+      (e: unknown) => e instanceof UsageError && re.test(e.message),
+    );
   };
   await refused(argv(fakeIdfBuild(GATE, { chip: "esp32s3" }).dir), /built for esp32s3/);
-  const otherTable = new Uint8Array(readFileSync(path.join(VECTORS, "partitions", "esp32s3-kiosk-pn5180.bin")));
-  await refused(argv(fakeIdfBuild(GATE, { table: otherTable }).dir), /partition table .* is not board esp32-gate-pn532's/);
-  await refused(argv(fakeIdfBuild(GATE, { appOffset: 0x20000 }).dir), /factory partition is at 0x10000/);
+  const otherTable = new Uint8Array(
+    readFileSync(path.join(VECTORS, "partitions", "esp32s3-kiosk-pn5180.bin")),
+  );
+  await refused(
+    argv(fakeIdfBuild(GATE, { table: otherTable }).dir),
+    /partition table .* is not board esp32-gate-pn532's/,
+  );
+  await refused(
+    argv(fakeIdfBuild(GATE, { appOffset: 0x20000 }).dir),
+    /factory partition is at 0x10000/,
+  );
   await refused(argv(work), /no flasher_args\.json/);
   const good = fakeIdfBuild(GATE).dir;
   const wrongKey = path.join(work, "other-key.json");
-  if (!existsSync(wrongKey)) assert.equal((await run(image, ["keygen", "--out", wrongKey])).code, 0);
+  if (!existsSync(wrongKey))
+    assert.equal((await run(image, ["keygen", "--out", wrongKey])).code, 0);
   await refused(argv(good, RELEASE_IMAGE, wrongKey), /does not verify with this release key/);
-  await refused(["--factory", "--board", "esp32s3-kiosk-pn5180", "--app", fakeIdfBuild("esp32s3-kiosk-pn5180").dir,
-    "--release-key", RELEASE_KEY, "--dry-run", path.join(VECTORS, "kiosk-inline.img")], /must reference its seed in NVS/);
-  await refused(["--factory", "--board", GATE, "--app", good, "--dry-run", RELEASE_IMAGE], /--release-key FILE or --dev-key/);
+  await refused(
+    [
+      "--factory",
+      "--board",
+      "esp32s3-kiosk-pn5180",
+      "--app",
+      fakeIdfBuild("esp32s3-kiosk-pn5180").dir,
+      "--release-key",
+      RELEASE_KEY,
+      "--dry-run",
+      path.join(VECTORS, "kiosk-inline.img"),
+    ],
+    /must reference its seed in NVS/,
+  );
+  await refused(
+    ["--factory", "--board", GATE, "--app", good, "--dry-run", RELEASE_IMAGE],
+    /--release-key FILE or --dev-key/,
+  );
 });

@@ -16,7 +16,12 @@ export type Circuit = "auto-reset" | "usb-jtag-serial";
  *  is why esptool's classic reset may pass through DTR=RTS=1 for a moment. */
 export const EN_RISE_MS = 10;
 
-export interface LineEvent { dtr: boolean; rts: boolean; en: boolean; gpio0: boolean }
+export interface LineEvent {
+  dtr: boolean;
+  rts: boolean;
+  en: boolean;
+  gpio0: boolean;
+}
 
 /** Two NPN transistors cross-wired between DTR/RTS and EN/GPIO0 (true = line asserted,
  *  pin high): EN is pulled low only by RTS without DTR, GPIO0 only by DTR without RTS. */
@@ -30,21 +35,38 @@ class DeviceSide implements EmulatorLink {
   private waiter: (() => void) | undefined;
   baudRate = 115200;
   constructor(private readonly emit: (data: Buffer) => void) {}
-  push(data: Buffer): void { this.chunks.push(Buffer.from(data)); const w = this.waiter; this.waiter = undefined; w?.(); }
+  push(data: Buffer): void {
+    this.chunks.push(Buffer.from(data));
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
   async read(timeoutMs: number): Promise<Uint8Array> {
     if (this.chunks.length === 0) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => { this.waiter = undefined; resolve(); }, timeoutMs);
-        this.waiter = () => { clearTimeout(timer); resolve(); };
+        const timer = setTimeout(() => {
+          this.waiter = undefined;
+          resolve();
+        }, timeoutMs);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
     const all = Buffer.concat(this.chunks);
     this.chunks = [];
     return new Uint8Array(all);
   }
-  discardInput(): void { this.chunks = []; }
-  async write(bytes: Uint8Array): Promise<void> { this.emit(Buffer.from(bytes)); }
-  async setBaudRate(baudRate: number): Promise<void> { this.baudRate = baudRate; }
+  discardInput(): void {
+    this.chunks = [];
+  }
+  async write(bytes: Uint8Array): Promise<void> {
+    this.emit(Buffer.from(bytes));
+  }
+  async setBaudRate(baudRate: number): Promise<void> {
+    this.baudRate = baudRate;
+  }
   async close(): Promise<void> {}
 }
 
@@ -77,7 +99,8 @@ export async function mockBoard(circuit: Circuit, options: EmulatorOptions): Pro
   const gpio0History: { atMs: number; gpio0: boolean }[] = [{ atMs: 0, gpio0: true }];
   let enPin = true;
   let riseTimer: NodeJS.Timeout | undefined;
-  const gpio0At = (atMs: number): boolean => gpio0History.filter((h) => h.atMs <= atMs).at(-1)!.gpio0;
+  const gpio0At = (atMs: number): boolean =>
+    gpio0History.filter((h) => h.atMs <= atMs).at(-1)!.gpio0;
   const applyLines = (dtr: boolean, rts: boolean): void => {
     const before = current;
     current = { dtr, rts };
@@ -115,10 +138,15 @@ export async function mockBoard(circuit: Circuit, options: EmulatorOptions): Pro
   };
 
   return {
-    path, emulator, lines, syncLines,
+    path,
+    emulator,
+    lines,
+    syncLines,
     async open(p: string, baudRate: number): Promise<SerialTransport> {
       const port = new SerialPortMock({ path: p, baudRate, autoOpen: false });
-      await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        port.open((err) => (err ? reject(err) : resolve())),
+      );
       const b = port.port as unknown as {
         emitData(d: Buffer): void;
         set(o: { dtr: boolean; rts: boolean }): Promise<void>;
@@ -126,7 +154,10 @@ export async function mockBoard(circuit: Circuit, options: EmulatorOptions): Pro
       };
       binding = b;
       const set = b.set.bind(b);
-      b.set = async (o) => { await set(o); applyLines(o.dtr, o.rts); };
+      b.set = async (o) => {
+        await set(o);
+        applyLines(o.dtr, o.rts);
+      };
       const write = b.write.bind(b);
       b.write = async (d) => {
         await write(d);

@@ -7,20 +7,35 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RomLoader } from "../../host/flash/loader.ts";
 import {
-  classicReset, connectSequence, hardReset, unixTightReset, usbJtagSerialReset, type ResetStrategy,
+  classicReset,
+  connectSequence,
+  hardReset,
+  unixTightReset,
+  usbJtagSerialReset,
+  type ResetStrategy,
 } from "../../host/flash/reset.ts";
 import { flashSession } from "../../host/flash/flash.ts";
 import { EN_RISE_MS, mockBoard, type Circuit } from "./flash-lines-support.ts";
 
 /** Lets EN finish rising (the chip boots only then). */
-const enSettled = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, EN_RISE_MS * 3));
+const enSettled = (): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, EN_RISE_MS * 3));
 
 /** Reset waits halved (hold 50 ms, GPIO0 kept low 25 ms after EN is released): still
  *  longer than the modelled EN rise (EN_RISE_MS), as on hardware. */
 const SCALE = 0.5;
-const TIMING = { commandTimeoutMs: 500, connectAttempts: 2, resetDelayScale: SCALE, syncTimeoutMs: 50 };
+const TIMING = {
+  commandTimeoutMs: 500,
+  connectAttempts: 2,
+  resetDelayScale: SCALE,
+  syncTimeoutMs: 50,
+};
 
-async function connectWith(circuit: Circuit, strategy: ResetStrategy, chip: "esp32" | "esp32s3" = "esp32") {
+async function connectWith(
+  circuit: Circuit,
+  strategy: ResetStrategy,
+  chip: "esp32" | "esp32s3" = "esp32",
+) {
   const board = await mockBoard(circuit, { chip, flashSizeBytes: 4 << 20 });
   const port = await board.open(board.path, 115200);
   try {
@@ -34,19 +49,31 @@ async function connectWith(circuit: Circuit, strategy: ResetStrategy, chip: "esp
 }
 
 for (const [name, strategy] of [
-  ["classic", classicReset()], ["classic, long delay", classicReset(550)],
-  ["unix-tight", unixTightReset()], ["unix-tight, long delay", unixTightReset(550)],
+  ["classic", classicReset()],
+  ["classic, long delay", classicReset(550)],
+  ["unix-tight", unixTightReset()],
+  ["unix-tight, long delay", unixTightReset(550)],
 ] as const) {
   test(`${name} reset: GPIO0 low as EN rises, then both lines released while syncing`, async () => {
     const { board } = await connectWith("auto-reset", strategy);
     try {
-      assert.ok(board.lines.some((l) => !l.en), "EN was pulled low");
-      assert.ok(board.lines.some((l) => l.en && !l.gpio0), "GPIO0 low with EN released");
+      assert.ok(
+        board.lines.some((l) => !l.en),
+        "EN was pulled low",
+      );
+      assert.ok(
+        board.lines.some((l) => l.en && !l.gpio0),
+        "GPIO0 low with EN released",
+      );
       assert.ok(board.syncLines.length >= 1);
-      for (const s of board.syncLines) assert.deepEqual(s, { dtr: false, rts: false }, "lines released while syncing");
+      for (const s of board.syncLines)
+        assert.deepEqual(s, { dtr: false, rts: false }, "lines released while syncing");
       assert.equal(board.emulator.state, "download");
       assert.match(board.emulator.boots.at(-1)!.cause, /EN rose with GPIO0 low/);
-      assert.deepEqual(board.emulator.boots.map((b) => b.state), ["reset", "download"]);
+      assert.deepEqual(
+        board.emulator.boots.map((b) => b.state),
+        ["reset", "download"],
+      );
     } finally {
       await board.close();
     }
@@ -71,7 +98,11 @@ test("hard reset after flashing boots the application (GPIO0 high as EN rises)",
     assert.equal(board.emulator.state, "app");
     assert.match(board.emulator.boots.at(-1)!.cause, /EN rose with GPIO0 high/);
     const last = board.lines.at(-1)!;
-    assert.deepEqual({ dtr: last.dtr, rts: last.rts }, { dtr: false, rts: false }, "both lines released after");
+    assert.deepEqual(
+      { dtr: last.dtr, rts: last.rts },
+      { dtr: false, rts: false },
+      "both lines released after",
+    );
   } finally {
     await board.close();
   }
@@ -88,27 +119,52 @@ test("USB hard reset on ESP32-S3 boots the application", async () => {
 });
 
 test("connect cycles esptool's sequence: tight, tight long, classic, classic long", () => {
-  assert.deepEqual(connectSequence(false, "linux").map((s) => s.name), ["unix-tight", "unix-tight", "classic", "classic"]);
-  assert.deepEqual(connectSequence(false, "win32").map((s) => s.name), ["classic", "classic"]);
-  assert.deepEqual(connectSequence(true, "linux").map((s) => s.name), ["usb-jtag-serial"]);
-  assert.deepEqual(hardReset().steps.filter((s) => "waitMs" in s), [{ waitMs: 100 }]);
+  assert.deepEqual(
+    connectSequence(false, "linux").map((s) => s.name),
+    ["unix-tight", "unix-tight", "classic", "classic"],
+  );
+  assert.deepEqual(
+    connectSequence(false, "win32").map((s) => s.name),
+    ["classic", "classic"],
+  );
+  assert.deepEqual(
+    connectSequence(true, "linux").map((s) => s.name),
+    ["usb-jtag-serial"],
+  );
+  assert.deepEqual(
+    hardReset().steps.filter((s) => "waitMs" in s),
+    [{ waitMs: 100 }],
+  );
 });
 
-test("a whole flash session through the lines: download mode, write, then the application runs", async () => {
+test("a whole session through the lines: download mode, write, application runs", async () => {
   const board = await mockBoard("auto-reset", { chip: "esp32", flashSizeBytes: 4 << 20 });
   try {
     const data = new Uint8Array(3001).map((_, i) => (i * 7) & 0xff);
     const report = await flashSession(
       { chip: "esp32", boardId: "esp32-gate-pn532", flashSizeBytes: 4 << 20, compress: true },
       [{ name: "wasm", offset: 0x190000, data }],
-      { port: board.path, baudRate: 115200, before: "default-reset", after: "hard-reset", timing: TIMING, openPort: board.open },
+      {
+        port: board.path,
+        baudRate: 115200,
+        before: "default-reset",
+        after: "hard-reset",
+        timing: TIMING,
+        openPort: board.open,
+      },
     );
     assert.equal(report.reset, "hard-reset");
     await enSettled();
     assert.equal(report.regions[0]!.writtenBytes, 3004, "padded to 4 bytes");
     assert.deepEqual([...board.emulator.flash.subarray(0x190000, 0x190000 + 3001)], [...data]);
-    assert.deepEqual([...board.emulator.flash.subarray(0x190000 + 3001, 0x190000 + 3004)], [0xff, 0xff, 0xff]);
-    assert.deepEqual(board.emulator.boots.map((b) => b.state), ["reset", "download", "reset", "app"]);
+    assert.deepEqual(
+      [...board.emulator.flash.subarray(0x190000 + 3001, 0x190000 + 3004)],
+      [0xff, 0xff, 0xff],
+    );
+    assert.deepEqual(
+      board.emulator.boots.map((b) => b.state),
+      ["reset", "download", "reset", "app"],
+    );
     for (const s of board.syncLines) assert.deepEqual(s, { dtr: false, rts: false });
   } finally {
     await board.close();
@@ -121,7 +177,14 @@ test("--after no-reset leaves the chip in the loader; no *_END is sent", async (
     const report = await flashSession(
       { chip: "esp32", boardId: "b", flashSizeBytes: 4 << 20, compress: false },
       [{ name: "x", offset: 0x10000, data: new Uint8Array(100).fill(1) }],
-      { port: board.path, baudRate: 115200, before: "default-reset", after: "no-reset", timing: TIMING, openPort: board.open },
+      {
+        port: board.path,
+        baudRate: 115200,
+        before: "default-reset",
+        after: "no-reset",
+        timing: TIMING,
+        openPort: board.open,
+      },
     );
     assert.equal(report.reset, "none");
     assert.equal(board.emulator.state, "download");

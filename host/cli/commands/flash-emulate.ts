@@ -29,14 +29,22 @@ connect with --before no-reset (esptool: --before no_reset).
 const SIZES: Readonly<Record<string, number>> = { "4MB": 4 << 20, "8MB": 8 << 20 };
 
 export async function runEmulate(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) { console.log(HELP); return EXIT_OK; }
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(HELP);
+    return EXIT_OK;
+  }
   const { values } = parse(argv, {
-    port: { type: "string" }, chip: { type: "string" }, "flash-size": { type: "string" }, mac: { type: "string" },
-    "flash-file": { type: "string" }, json: { type: "boolean" },
+    port: { type: "string" },
+    chip: { type: "string" },
+    "flash-size": { type: "string" },
+    mac: { type: "string" },
+    "flash-file": { type: "string" },
+    json: { type: "boolean" },
   });
   const port = values.port;
   if (port === undefined) throw new UsageError("--port PATH is required");
-  if (/[\s,:!]/.test(port)) throw new UsageError(`--port ${port}: use a path without spaces, commas, colons or '!'`);
+  if (/[\s,:!]/.test(port))
+    throw new UsageError(`--port ${port}: use a path without spaces, commas, colons or '!'`);
   const chip = values.chip ?? "esp32";
   if (chip !== "esp32" && chip !== "esp32s3") throw new UsageError("--chip is esp32 or esp32s3");
   const sizeName = values["flash-size"] ?? "4MB";
@@ -49,12 +57,22 @@ export async function runEmulate(argv: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const emu = await RomEmulator.start(pair.devicePath, { chip, flashSizeBytes, peerPath: pair.hostPath, mac, bootBanner: true });
+  const emu = await RomEmulator.start(pair.devicePath, {
+    chip,
+    flashSizeBytes,
+    peerPath: pair.hostPath,
+    mac,
+    bootBanner: true,
+  });
   const flashFile = values["flash-file"];
   if (flashFile !== undefined && existsSync(flashFile)) loadFlash(emu.flash, flashFile);
   const json = values.json === true;
   const ready = { ready: true, port, chip, flashSizeBytes };
-  console.log(json ? JSON.stringify(ready) : `emulating the ${emu.chip.name} ROM loader (${sizeName} flash) on ${port}; Ctrl-C stops`);
+  console.log(
+    json
+      ? JSON.stringify(ready)
+      : `emulating the ${emu.chip.name} ROM loader (${sizeName} flash) on ${port}; Ctrl-C stops`,
+  );
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
@@ -62,7 +80,12 @@ export async function runEmulate(argv: string[]): Promise<number> {
   await emu.stop();
   await pair.close();
   if (flashFile !== undefined) writeFileSync(flashFile, emu.flash);
-  const done = { stopped: true, commands: emu.log.length, garbledPackets: emu.garbledPackets, flashFile: flashFile ?? null };
+  const done = {
+    stopped: true,
+    commands: emu.log.length,
+    garbledPackets: emu.garbledPackets,
+    flashFile: flashFile ?? null,
+  };
   const saved = flashFile === undefined ? "" : `; flash written to ${flashFile}`;
   console.log(json ? JSON.stringify(done) : `stopped after ${emu.log.length} commands${saved}`);
   return EXIT_OK;
@@ -71,13 +94,16 @@ export async function runEmulate(argv: string[]): Promise<number> {
 function loadFlash(flash: Uint8Array, file: string): void {
   const bytes = readFileSync(file);
   if (bytes.length !== flash.length) {
-    throw new UsageError(`--flash-file ${file} holds ${bytes.length} bytes, the emulated flash ${flash.length}`);
+    throw new UsageError(
+      `--flash-file ${file} holds ${bytes.length} bytes, the emulated flash ${flash.length}`,
+    );
   }
   flash.set(bytes);
 }
 
 function parseMac(text: string): number[] {
   const parts = text.split(":");
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p))) throw new UsageError(`--mac ${text} is not XX:XX:XX:XX:XX:XX`);
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p)))
+    throw new UsageError(`--mac ${text} is not XX:XX:XX:XX:XX:XX`);
   return parts.map((p) => Number.parseInt(p, 16));
 }

@@ -10,7 +10,12 @@ import { DEFAULT_TIMING } from "../../flash/loader.ts";
 import { BAUD_RATES } from "../../serial/transport.ts";
 import { BuildDirError, readIdfBuild } from "../../flash/idf-build.ts";
 import { BindError } from "../../flash/bind.ts";
-import { FactoryError, factoryLayout, flashFactory, type FactoryInput } from "../../flash/factory.ts";
+import {
+  FactoryError,
+  factoryLayout,
+  flashFactory,
+  type FactoryInput,
+} from "../../flash/factory.ts";
 import { writeEnrolment } from "../../flash/enrolment.ts";
 import { devReleaseKey, readReleaseKeyFile, ImageFormatError } from "../../image/index.ts";
 import type { AfterMode, BeforeMode } from "../../flash/flash.ts";
@@ -37,55 +42,126 @@ with the release key. The public key is printed and written to the enrolment fil
                         plain flash; --dry-run checks everything and shows the layout`;
 
 interface FactoryFlags {
-  board: BoardProfile; app: string; image: string; port: string | undefined; releaseKey: string | undefined; devKey: boolean;
-  readerId: Uint8Array | undefined; enrol: string | undefined; baud: number; before: BeforeMode; after: AfterMode;
-  compress: boolean; connectAttempts: number; timeoutMs: number; dryRun: boolean; json: boolean;
+  board: BoardProfile;
+  app: string;
+  image: string;
+  port: string | undefined;
+  releaseKey: string | undefined;
+  devKey: boolean;
+  readerId: Uint8Array | undefined;
+  enrol: string | undefined;
+  baud: number;
+  before: BeforeMode;
+  after: AfterMode;
+  compress: boolean;
+  connectAttempts: number;
+  timeoutMs: number;
+  dryRun: boolean;
+  json: boolean;
 }
 
 function parseFactory(argv: string[]): FactoryFlags {
-  const { values, positionals } = parse(argv, {
-    factory: { type: "boolean" }, board: { type: "string" }, app: { type: "string" }, port: { type: "string" },
-    "release-key": { type: "string" }, "dev-key": { type: "boolean" }, "reader-id": { type: "string" }, enrol: { type: "string" },
-    baud: { type: "string" }, before: { type: "string" }, after: { type: "string" }, "no-compress": { type: "boolean" },
-    "connect-attempts": { type: "string" }, timeout: { type: "string" }, "dry-run": { type: "boolean" }, json: { type: "boolean" },
-  }, true);
-  if (values.board === undefined || values.app === undefined) throw new UsageError("--factory needs --board B and --app DIR");
+  const { values, positionals } = parse(
+    argv,
+    {
+      factory: { type: "boolean" },
+      board: { type: "string" },
+      app: { type: "string" },
+      port: { type: "string" },
+      "release-key": { type: "string" },
+      "dev-key": { type: "boolean" },
+      "reader-id": { type: "string" },
+      enrol: { type: "string" },
+      baud: { type: "string" },
+      before: { type: "string" },
+      after: { type: "string" },
+      "no-compress": { type: "boolean" },
+      "connect-attempts": { type: "string" },
+      timeout: { type: "string" },
+      "dry-run": { type: "boolean" },
+      json: { type: "boolean" },
+    },
+    true,
+  );
+  if (values.board === undefined || values.app === undefined)
+    throw new UsageError("--factory needs --board B and --app DIR");
   if (positionals.length !== 1) throw new UsageError("give exactly one release image");
-  if ((values["release-key"] === undefined) === (values["dev-key"] !== true)) throw new UsageError("give --release-key FILE or --dev-key (one of them)");
+  if ((values["release-key"] === undefined) === (values["dev-key"] !== true))
+    throw new UsageError("give --release-key FILE or --dev-key (one of them)");
   const dryRun = values["dry-run"] === true;
-  if (values.port === undefined && !dryRun) throw new UsageError("--port is required (or use --dry-run)");
+  if (values.port === undefined && !dryRun)
+    throw new UsageError("--port is required (or use --dry-run)");
   const readerIdText = values["reader-id"];
-  if (readerIdText !== undefined && !/^[0-9a-fA-F]{16}$/.test(readerIdText)) throw new UsageError("--reader-id is 16 hex digits");
+  if (readerIdText !== undefined && !/^[0-9a-fA-F]{16}$/.test(readerIdText))
+    throw new UsageError("--reader-id is 16 hex digits");
   const baud = intFlag("baud", values.baud, 460800);
-  if (!(BAUD_RATES as readonly number[]).includes(baud)) throw new UsageError(`--baud ${baud} is not one of ${BAUD_RATES.join(", ")}`);
+  if (!(BAUD_RATES as readonly number[]).includes(baud))
+    throw new UsageError(`--baud ${baud} is not one of ${BAUD_RATES.join(", ")}`);
   const before = values.before ?? "default-reset";
-  if (before !== "default-reset" && before !== "usb-reset" && before !== "no-reset") throw new UsageError("--before is default-reset, usb-reset or no-reset");
+  if (before !== "default-reset" && before !== "usb-reset" && before !== "no-reset")
+    throw new UsageError("--before is default-reset, usb-reset or no-reset");
   const after = values.after ?? "hard-reset";
-  if (after !== "hard-reset" && after !== "no-reset") throw new UsageError("--after is hard-reset or no-reset");
+  if (after !== "hard-reset" && after !== "no-reset")
+    throw new UsageError("--after is hard-reset or no-reset");
   let board: BoardProfile;
-  try { board = loadBoard(values.board); } catch (err) { if (err instanceof BoardError) throw new UsageError(err.message); throw err; }
+  try {
+    board = loadBoard(values.board);
+  } catch (err) {
+    if (err instanceof BoardError) throw new UsageError(err.message);
+    throw err;
+  }
   return {
-    board, app: values.app, image: positionals[0]!, port: values.port, releaseKey: values["release-key"], devKey: values["dev-key"] === true,
-    readerId: readerIdText === undefined ? undefined : new Uint8Array(Buffer.from(readerIdText, "hex")), enrol: values.enrol,
-    baud, before, after, compress: values["no-compress"] !== true,
-    connectAttempts: intFlag("connect-attempts", values["connect-attempts"], DEFAULT_TIMING.connectAttempts, 100),
-    timeoutMs: intFlag("timeout", values.timeout, DEFAULT_TIMING.commandTimeoutMs, 600_000), dryRun, json: values.json === true,
+    board,
+    app: values.app,
+    image: positionals[0]!,
+    port: values.port,
+    releaseKey: values["release-key"],
+    devKey: values["dev-key"] === true,
+    readerId:
+      readerIdText === undefined ? undefined : new Uint8Array(Buffer.from(readerIdText, "hex")),
+    enrol: values.enrol,
+    baud,
+    before,
+    after,
+    compress: values["no-compress"] !== true,
+    connectAttempts: intFlag(
+      "connect-attempts",
+      values["connect-attempts"],
+      DEFAULT_TIMING.connectAttempts,
+      100,
+    ),
+    timeoutMs: intFlag("timeout", values.timeout, DEFAULT_TIMING.commandTimeoutMs, 600_000),
+    dryRun,
+    json: values.json === true,
   };
 }
 
 function factoryInput(f: FactoryFlags): FactoryInput {
-  if (!existsSync(f.image) || !statSync(f.image).isFile()) throw new UsageError(`no such file: ${f.image}`);
+  if (!existsSync(f.image) || !statSync(f.image).isFile())
+    throw new UsageError(`no such file: ${f.image}`);
   try {
     const releaseKey = f.devKey ? devReleaseKey(f.board.id) : readReleaseKeyFile(f.releaseKey!);
-    return { board: f.board, build: readIdfBuild(f.app), releaseImage: new Uint8Array(readFileSync(f.image)), releaseKey, readerId: f.readerId, compress: f.compress };
+    return {
+      board: f.board,
+      build: readIdfBuild(f.app),
+      releaseImage: new Uint8Array(readFileSync(f.image)),
+      releaseKey,
+      readerId: f.readerId,
+      compress: f.compress,
+    };
   } catch (err) {
     throw usageFrom(err);
   }
 }
 
 function usageFrom(err: unknown): unknown {
-  const known = err instanceof BuildDirError || err instanceof BindError || err instanceof FactoryError || err instanceof ImageFormatError;
-  if (known || (err instanceof Error && /release key/i.test(err.message))) return new UsageError((err as Error).message);
+  const known =
+    err instanceof BuildDirError ||
+    err instanceof BindError ||
+    err instanceof FactoryError ||
+    err instanceof ImageFormatError;
+  if (known || (err instanceof Error && /release key/i.test(err.message)))
+    return new UsageError((err as Error).message);
   return err;
 }
 
@@ -95,29 +171,68 @@ export async function runFactory(argv: string[]): Promise<number> {
   const f = parseFactory(argv);
   const input = factoryInput(f);
   let layout;
-  try { layout = factoryLayout(input); } catch (err) { throw usageFrom(err); }
-  const rows = [["region", "offset", "bytes"], ...layout.regions.map((r) => [r.name, hex(r.offset), String(r.bytes)])];
+  try {
+    layout = factoryLayout(input);
+  } catch (err) {
+    throw usageFrom(err);
+  }
+  const rows = [
+    ["region", "offset", "bytes"],
+    ...layout.regions.map((r) => [r.name, hex(r.offset), String(r.bytes)]),
+  ];
   if (f.dryRun) {
-    if (f.json) console.log(JSON.stringify({ dryRun: true, board: f.board.id, ...layout }, null, 2));
-    else console.log(`Would provision board ${f.board.id} (seed made at flash time, NVS ${layout.nvs.namespace}/${layout.nvs.key}):\n${table(rows)}`);
+    if (f.json)
+      console.log(JSON.stringify({ dryRun: true, board: f.board.id, ...layout }, null, 2));
+    else
+      console.log(
+        `Would provision board ${f.board.id} (seed made at flash time, NVS ` +
+        `${layout.nvs.namespace}/${layout.nvs.key}):\n${table(rows)}`,
+      );
     return EXIT_OK;
   }
   if (!f.json) console.log(`Provisioning board ${f.board.id} on ${f.port}:\n${table(rows)}`);
   const progress = new Progress("flash", 1);
   try {
     const r = await flashFactory(input, {
-      port: f.port!, baudRate: f.baud, before: f.before, after: f.after, usbJtagSerial: await isUsbJtagSerial(f.port!),
+      port: f.port!,
+      baudRate: f.baud,
+      before: f.before,
+      after: f.after,
+      usbJtagSerial: await isUsbJtagSerial(f.port!),
       timing: { connectAttempts: f.connectAttempts, commandTimeoutMs: f.timeoutMs },
-      note: (m) => { progress.finish(); console.error(`note: ${m}`); },
+      note: (m) => {
+        progress.finish();
+        console.error(`note: ${m}`);
+      },
     });
     progress.finish();
     const enrolPath = f.enrol ?? `enrol-${r.enrolment.readerId}.json`;
     writeEnrolment(enrolPath, r.enrolment);
-    if (f.json) console.log(JSON.stringify({ ok: true, devicePublicKey: r.devicePublicKey, enrolmentFile: enrolPath, enrolment: r.enrolment, ...r.session }, null, 2));
+    if (f.json)
+      console.log(
+        JSON.stringify(
+          {
+            ok: true,
+            devicePublicKey: r.devicePublicKey,
+            enrolmentFile: enrolPath,
+            enrolment: r.enrolment,
+            ...r.session,
+          },
+          null,
+          2,
+        ),
+      );
     else {
-      console.log(`${green("ok")} ${r.session.chip} (MAC ${r.session.mac}) provisioned: ${r.session.regions.length} regions written and MD5-verified; ${resetText(r.session.reset)}`);
+      console.log(
+        `${green("ok")} ${r.session.chip} (MAC ${r.session.mac}) provisioned: ` +
+        `${r.session.regions.length} regions written and MD5-verified; ` +
+        `${resetText(r.session.reset)}`,
+      );
       console.log(`reader ${r.enrolment.readerId} device public key ${r.devicePublicKey}`);
-      console.log(`enrolment written to ${enrolPath} (offtap clear reader import ${enrolPath} --operator NAME)`);
+      console.log(
+        `enrolment written to ${enrolPath} (offtap clear reader import ${enrolPath} --operator ` +
+        `NAME)`,
+      );
     }
     return EXIT_OK;
   } catch (err) {
