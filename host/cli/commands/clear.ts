@@ -40,11 +40,18 @@ const OPTIONS = {
 async function importReader(c: Clearing, file: string | undefined, operator: string | undefined,
   json: boolean): Promise<number> {
   if (file === undefined) throw new UsageError("reader import needs the enrolment FILE");
-  const fail = (e: unknown): never => { throw new UsageError(e instanceof Error ? e.message : String(e)); };
+  const fail = (e: unknown): never => {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  };
   let spec;
-  try { spec = readerSpecFromEnrolmentFile(file, need(operator, "operator")); } catch (e) { fail(e); }
+  try {
+    spec = readerSpecFromEnrolmentFile(file, need(operator, "operator"));
+  } catch (e) {
+    fail(e);
+  }
   const r = await c.registerReader(spec!).catch(fail);
-  console.log(json ? JSON.stringify(r, null, 2) : `reader ${r.readerId} registered for operator ${r.operatorId} from ${file}`);
+  const text = `reader ${r.readerId} registered for operator ${r.operatorId} from ${file}`;
+  console.log(json ? JSON.stringify(r, null, 2) : text);
   return EXIT_OK;
 }
 
@@ -106,7 +113,9 @@ export const command: Command = {
       const json = v.json === true;
       if (sub === "ingest") return await ingestFiles(c, rest, json);
       if (sub === "balances") return await balances(c, json);
-      if (sub === "reader" && rest[0] === "import") return await importReader(c, rest[1], v.operator, json);
+      if (sub === "reader" && rest[0] === "import") {
+        return await importReader(c, rest[1], v.operator, json);
+      }
       if (sub === "reader") {
         if (rest[0] !== "add") throw new UsageError("usage: clear reader add --reader HEX --key HEX --operator NAME");
         const r = await c.registerReader({
