@@ -5,7 +5,9 @@
 // registered with clearing by `offtap clear reader import`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import pg from "pg";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { command as flash } from "../../host/cli/commands/flash.ts";
@@ -150,21 +152,35 @@ test("--factory writes bootloader, table, app, this board's image and the seed's
     "the seed never leaves",
   );
   // Clearing registers the reader from the enrolment file.
-  const db = path.join(work, "clearing-db");
-  const imp = await run(clear, [
-    "reader",
-    "import",
-    enrol,
-    "--operator",
-    "metro",
-    "--db",
-    db,
-    "--json",
-  ]);
+  const importArgs = ["reader", "import", enrol, "--operator", "metro", "--json"];
+  const imp = await withClearingDb((db) => run(clear, [...importArgs, ...db]));
   assert.equal(imp.code, 0, imp.err);
   assert.match(imp.out, /1122334455667788/);
   assert.match(imp.out, new RegExp(j.devicePublicKey));
 });
+
+/** A fresh, empty clearing database for one command: a new database on the PostgreSQL
+ *  server when DATABASE_URL is set (`make test`), else PGlite in a new directory. */
+async function withClearingDb<T>(body: (dbFlags: string[]) => Promise<T>): Promise<T> {
+  const server = process.env["DATABASE_URL"];
+  if (server === undefined) {
+    return body(["--db", mkdtempSync(path.join(tmpdir(), "offtap-factory-db-"))]);
+  }
+  const name = `offtap_factory_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  process.env["DATABASE_URL"] = url.toString();
+  try {
+    return await body([]);
+  } finally {
+    process.env["DATABASE_URL"] = server;
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
 
 test("--factory --dry-run lays out the board without a port or a seed", async () => {
   const build = fakeIdfBuild(GATE);
