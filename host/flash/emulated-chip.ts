@@ -25,6 +25,9 @@ export interface ChipModelOptions {
   romCrystalHz?: number;
   /** ESP32-S3: the ROM talks over USB-JTAG-serial rather than UART0. */
   usbJtagSerial?: boolean;
+  /** An XMC flash chip that failed to start up: RDID reads 0 until it is taken through deep
+   *  power-down and back (B9, 79, FF, AB), as esptool's XMC fix does. */
+  xmcAsleep?: boolean;
   /** ESP32: SPI pad eFuses of in-package flash (clk, q, d, cs, hd); default all 0. */
   spiPads?: { clk: number; q: number; d: number; cs: number; hd: number };
 }
@@ -46,6 +49,7 @@ export class ChipModel {
   private readonly regs = new Map<number, number>();
   /** SPI flash commands run through the registers, in order (RDID = 0x9f, …). */
   readonly spiCommands: number[] = [];
+  private xmcAwake: boolean;
   /** Set when a watchdog was armed: the chip resets once the current answer is out. */
   watchdogFired = false;
 
@@ -54,6 +58,7 @@ export class ChipModel {
     const capacity = Math.log2(options.flashSizeBytes);
     this.flashId = options.flashId ?? GIGADEVICE | (GD25Q_TYPE << 8) | (capacity << 16);
     this.romCrystalHz = options.romCrystalHz ?? 40_000_000;
+    this.xmcAwake = options.xmcAsleep !== true;
     if (this.romCrystalHz % CRYSTAL_STEP_HZ !== 0)
       throw new Error("romCrystalHz must be a multiple of 50 kHz");
     this.reset();
@@ -133,8 +138,10 @@ export class ChipModel {
     const s = this.chip.spi;
     const command = this.readReg(s.base + s.usr2) & 0xff;
     this.spiCommands.push(command);
+    const wake = [SpiFlashCmd.DPD, SpiFlashCmd.UDPD, SpiFlashCmd.EXIT_UDPD, SpiFlashCmd.RDP];
+    if (this.spiCommands.slice(-4).every((c, i) => c === wake[i])) this.xmcAwake = true;
     let w0 = 0;
-    if (command === SpiFlashCmd.RDID) w0 = this.flashId;
+    if (command === SpiFlashCmd.RDID) w0 = this.xmcAwake ? this.flashId : 0;
     else if (command === SpiFlashCmd.SFDP) w0 = this.flashId & 0xff; // vendor id at SFDP 0x10
     this.regs.set(s.base + s.w0, w0 >>> 0);
     this.regs.set(s.base, this.readReg(s.base) & ~SPI_CMD_USR); // done at once

@@ -77,6 +77,8 @@ const POLL_MS = 25;
 /** Time for the CHANGE_BAUDRATE answer to leave before the switch (well under the flasher's 50 ms
  *  settle time). */
 const BAUD_SWITCH_DELAY_MS = 10;
+/** From arming the RTC watchdog to the reset it causes (esptool arms it with a short timeout). */
+const WATCHDOG_FIRE_MS = 30;
 /** How long a line-speed reading is trusted (0: stty is asked for every packet; a cached
  *  reading could miss a switch made between two packets). */
 const LINE_SPEED_TTL_MS = 0;
@@ -145,6 +147,7 @@ export class RomEmulator {
   private current: Promise<void> = Promise.resolve();
   private peerSpeed: { rate: number | undefined; atMs: number } | undefined;
   private pins = { en: true, gpio0: true };
+  private watchdog: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly port: EmulatorLink,
@@ -216,6 +219,7 @@ export class RomEmulator {
   /** Stops answering and closes the port; rethrows anything that broke the serving loop. */
   async stop(): Promise<void> {
     this.running = false;
+    clearTimeout(this.watchdog);
     await this.loop;
     await this.port.close();
     if (this.loopError !== undefined) throw this.loopError;
@@ -289,9 +293,12 @@ export class RomEmulator {
     for (let i = 0; i < copies; i++) await this.port.write(wire);
     if (fault?.kind !== "no-effect") await reply.afterSend?.();
     if (this.model.watchdogFired) {
+      // Armed: the RTC watchdog resets the chip once its timeout runs out, a little later.
       this.model.watchdogFired = false;
-      this.enter("reset", "RTC watchdog");
-      this.bootFromStraps("watchdog reset");
+      this.watchdog = setTimeout(() => {
+        this.enter("reset", "RTC watchdog");
+        this.bootFromStraps("watchdog reset");
+      }, WATCHDOG_FIRE_MS);
     }
   }
 

@@ -135,21 +135,24 @@ for (const [flag, state, cause] of [
   [1, "app", /run user code/],
   [0, "app", /reboot with GPIO0 high/],
 ] as const) {
-  test(`FLASH_END ${flag}: ${flag === 1 ? "runs user code" : "reboots"} — the loader stops ` +
-    `answering`, async () => {
-    await session({}, async (loader, emu) => {
-      await loader.command(Op.FLASH_END, u32le(flag), { attempts: 1 });
-      await emu.settled();
-      assert.equal(emu.endFlag, flag);
-      assert.equal(emu.state, state);
-      assert.match(emu.boots.at(-1)!.cause, cause);
-      await assert.rejects(
-        loader.command(Op.READ_REG, u32le(CHIP_MAGIC_REG)),
-        FlashError,
-        "no loader any more",
-      );
-    });
-  });
+  test(
+    `FLASH_END ${flag}: ${flag === 1 ? "runs user code" : "reboots"} — the loader stops ` +
+      `answering`,
+    async () => {
+      await session({}, async (loader, emu) => {
+        await loader.command(Op.FLASH_END, u32le(flag), { attempts: 1 });
+        await emu.settled();
+        assert.equal(emu.endFlag, flag);
+        assert.equal(emu.state, state);
+        assert.match(emu.boots.at(-1)!.cause, cause);
+        await assert.rejects(
+          loader.command(Op.READ_REG, u32le(CHIP_MAGIC_REG)),
+          FlashError,
+          "no loader any more",
+        );
+      });
+    },
+  );
 }
 
 test("CHANGE_BAUDRATE: answered at the old rate, then only the new rate works", async () => {
@@ -164,5 +167,16 @@ test("CHANGE_BAUDRATE: answered at the old rate, then only the new rate works", 
     assert.ok(emu.garbledPackets >= 1);
     await port.setBaudRate(921600);
     assert.equal(await loader.readReg(CHIP_MAGIC_REG), 0x00f01d83);
+  });
+});
+
+test("XMC flash that did not start up: RDID reads 0 until esptool's wake-up sequence", async () => {
+  const xmc = 0x20 | (0x40 << 8) | (0x16 << 16); // XMC25QH32C
+  await session({ flashId: xmc, xmcAsleep: true }, async (loader, emu) => {
+    assert.equal(await readFlashId(loader, CHIPS.esp32), 0, "asleep");
+    assert.equal(await xmcStartupFix(loader, CHIPS.esp32), "fixed");
+    assert.equal(await readFlashId(loader, CHIPS.esp32), xmc);
+    const sent = emu.model.spiCommands;
+    assert.deepEqual(sent.slice(-7, -2), [SpiFlashCmd.SFDP, 0xb9, 0x79, 0xff, 0xab]);
   });
 });

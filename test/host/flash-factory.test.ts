@@ -52,112 +52,115 @@ async function run(
 
 const eq = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
-test("--factory writes bootloader, table, app, this board's image and the seed's NVS; all decode " +
-  "back", async () => {
-  const board = loadBoard(GATE);
-  const build = fakeIdfBuild(GATE);
-  const enrol = path.join(work, "enrol-1.json");
-  const pair = await openPtyPair();
-  const emu = await RomEmulator.start(pair.devicePath, {
-    chip: "esp32",
-    flashSizeBytes: 4 << 20,
-    peerPath: pair.hostPath,
-  });
-  let r;
-  try {
-    r = await run(flash, [
-      "--factory",
+test(
+  "--factory writes bootloader, table, app, this board's image and the seed's NVS; all decode " +
+    "back",
+  async () => {
+    const board = loadBoard(GATE);
+    const build = fakeIdfBuild(GATE);
+    const enrol = path.join(work, "enrol-1.json");
+    const pair = await openPtyPair();
+    const emu = await RomEmulator.start(pair.devicePath, {
+      chip: "esp32",
+      flashSizeBytes: 4 << 20,
+      peerPath: pair.hostPath,
+    });
+    let r;
+    try {
+      r = await run(flash, [
+        "--factory",
+        "--board",
+        GATE,
+        "--app",
+        build.dir,
+        "--port",
+        pair.hostPath,
+        "--release-key",
+        RELEASE_KEY,
+        "--reader-id",
+        "1122334455667788",
+        "--enrol",
+        enrol,
+        "--json",
+        ...FAST,
+        RELEASE_IMAGE,
+      ]);
+    } finally {
+      await emu.stop();
+      await pair.close();
+    }
+    assert.equal(r.code, 0, r.err + r.out);
+    const j = JSON.parse(r.out) as {
+      devicePublicKey: string;
+      regions: { name: string; offset: number; md5: string }[];
+    };
+    assert.deepEqual(
+      j.regions.map((x) => [x.name, x.offset]),
+      [
+        ["bootloader", 0x1000],
+        ["partition-table", 0x8000],
+        ["nvs", 0x9000],
+        ["app", 0x10000],
+        ["wasm", 0x190000],
+      ],
+    );
+    const f = emu.flash;
+    assert.ok(
+      eq(f.subarray(0x1000, 0x1000 + build.bootloader.length), build.bootloader),
+      "bootloader at 0x1000",
+    );
+    assert.ok(
+      eq(f.subarray(0x10000, 0x10000 + build.app.length), build.app),
+      "application at the factory partition",
+    );
+    const table = decodePartitionTable(f.subarray(0x8000, 0x8000 + 0xc00));
+    assert.deepEqual(
+      table.entries.map((e) => [e.name, e.offset, e.size]),
+      board.partitions.map((p) => [p.name, p.offset, p.size]),
+    );
+
+    const e = readEnrolment(enrol);
+    assert.equal(e.readerId, "1122334455667788");
+    assert.equal(e.devicePublicKey, j.devicePublicKey);
+    assert.equal(e.mac, "24:0a:c4:00:01:02");
+    // The image, read back from flash, inspected by `offtap image inspect` with the release key.
+    const imgFile = path.join(work, "from-flash.img");
+    writeFileSync(imgFile, f.subarray(0x190000, 0x190000 + e.image.bytes));
+    const inspect = await run(image, [
+      "inspect",
+      imgFile,
       "--board",
       GATE,
-      "--app",
-      build.dir,
-      "--port",
-      pair.hostPath,
       "--release-key",
       RELEASE_KEY,
-      "--reader-id",
-      "1122334455667788",
-      "--enrol",
-      enrol,
       "--json",
-      ...FAST,
-      RELEASE_IMAGE,
     ]);
-  } finally {
-    await emu.stop();
-    await pair.close();
-  }
-  assert.equal(r.code, 0, r.err + r.out);
-  const j = JSON.parse(r.out) as {
-    devicePublicKey: string;
-    regions: { name: string; offset: number; md5: string }[];
-  };
-  assert.deepEqual(
-    j.regions.map((x) => [x.name, x.offset]),
-    [
-      ["bootloader", 0x1000],
-      ["partition-table", 0x8000],
-      ["nvs", 0x9000],
-      ["app", 0x10000],
-      ["wasm", 0x190000],
-    ],
-  );
-  const f = emu.flash;
-  assert.ok(
-    eq(f.subarray(0x1000, 0x1000 + build.bootloader.length), build.bootloader),
-    "bootloader at 0x1000",
-  );
-  assert.ok(
-    eq(f.subarray(0x10000, 0x10000 + build.app.length), build.app),
-    "application at the factory partition",
-  );
-  const table = decodePartitionTable(f.subarray(0x8000, 0x8000 + 0xc00));
-  assert.deepEqual(
-    table.entries.map((e) => [e.name, e.offset, e.size]),
-    board.partitions.map((p) => [p.name, p.offset, p.size]),
-  );
-
-  const e = readEnrolment(enrol);
-  assert.equal(e.readerId, "1122334455667788");
-  assert.equal(e.devicePublicKey, j.devicePublicKey);
-  assert.equal(e.mac, "24:0a:c4:00:01:02");
-  // The image, read back from flash, inspected by `offtap image inspect` with the release key.
-  const imgFile = path.join(work, "from-flash.img");
-  writeFileSync(imgFile, f.subarray(0x190000, 0x190000 + e.image.bytes));
-  const inspect = await run(image, [
-    "inspect",
-    imgFile,
-    "--board",
-    GATE,
-    "--release-key",
-    RELEASE_KEY,
-    "--json",
-  ]);
-  assert.equal(inspect.code, 0, inspect.out + inspect.err);
-  const ij = JSON.stringify(JSON.parse(inspect.out));
-  assert.match(ij, new RegExp(j.devicePublicKey));
-  assert.match(ij, /1122334455667788/);
-  // The NVS partition, read back by host/nvs: the seed derives the enrolled public key.
-  const nvs = decodeNvsPartition(f.subarray(0x9000, 0x9000 + 0x5000));
-  assert.deepEqual(nvs.problems, []);
-  const seedEntry = nvs.entries.find((x) => x.namespace === "offtap" && x.key === "device_seed");
-  assert.ok(seedEntry !== undefined && seedEntry.value.type === "blob");
-  const seed = seedEntry.value.value as Uint8Array;
-  assert.equal(Buffer.from(new Ed25519Key(seed).publicKey).toString("hex"), e.devicePublicKey);
-  const seedHex = Buffer.from(seed).toString("hex");
-  assert.ok(
-    !r.out.includes(seedHex) &&
-      !r.err.includes(seedHex) &&
-      !readFileSync(enrol, "utf8").includes(seedHex),
-    "the seed never leaves",
-  );
-  // Clearing registers the reader from the enrolment file.
-  const importArgs = ["reader", "import", enrol, "--operator", "metro", "--json"];
-  const imp = await withClearingDb((db) => run(clear, [...importArgs, ...db]));
-  assert.equal(imp.code, 0, imp.err);
-  assert.match(imp.out, /1122334455667788/);
-  assert.match(imp.out, new RegExp(j.devicePublicKey));
-});
+    assert.equal(inspect.code, 0, inspect.out + inspect.err);
+    const ij = JSON.stringify(JSON.parse(inspect.out));
+    assert.match(ij, new RegExp(j.devicePublicKey));
+    assert.match(ij, /1122334455667788/);
+    // The NVS partition, read back by host/nvs: the seed derives the enrolled public key.
+    const nvs = decodeNvsPartition(f.subarray(0x9000, 0x9000 + 0x5000));
+    assert.deepEqual(nvs.problems, []);
+    const seedEntry = nvs.entries.find((x) => x.namespace === "offtap" && x.key === "device_seed");
+    assert.ok(seedEntry !== undefined && seedEntry.value.type === "blob");
+    const seed = seedEntry.value.value as Uint8Array;
+    assert.equal(Buffer.from(new Ed25519Key(seed).publicKey).toString("hex"), e.devicePublicKey);
+    const seedHex = Buffer.from(seed).toString("hex");
+    assert.ok(
+      !r.out.includes(seedHex) &&
+        !r.err.includes(seedHex) &&
+        !readFileSync(enrol, "utf8").includes(seedHex),
+      "the seed never leaves",
+    );
+    // Clearing registers the reader from the enrolment file.
+    const importArgs = ["reader", "import", enrol, "--operator", "metro", "--json"];
+    const imp = await withClearingDb((db) => run(clear, [...importArgs, ...db]));
+    assert.equal(imp.code, 0, imp.err);
+    assert.match(imp.out, /1122334455667788/);
+    assert.match(imp.out, new RegExp(j.devicePublicKey));
+  },
+);
 
 /** A fresh, empty clearing database for one command: a new database on the PostgreSQL
  *  server when DATABASE_URL is set (`make test`), else PGlite in a new directory. */

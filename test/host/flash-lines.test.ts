@@ -16,6 +16,8 @@ import {
 } from "../../host/flash/reset.ts";
 import { flashSession } from "../../host/flash/flash.ts";
 import { EN_RISE_MS, mockBoard, type Circuit } from "./flash-lines-support.ts";
+import { openPtyPair } from "../../host/serial/pty.ts";
+import { RomEmulator } from "../../host/flash/emulator.ts";
 
 /** Lets EN finish rising (the chip boots only then). */
 const enSettled = (): Promise<void> =>
@@ -191,5 +193,68 @@ test("--after no-reset leaves the chip in the loader; no *_END is sent", async (
     assert.equal(board.emulator.endFlag, undefined);
   } finally {
     await board.close();
+  }
+});
+
+test("ESP32-S3 native USB: watchdogs handled, forced-download cleared, the app boots", async () => {
+  const board = await mockBoard("usb-jtag-serial", {
+    chip: "esp32s3",
+    flashSizeBytes: 8 << 20,
+    usbJtagSerial: true,
+  });
+  try {
+    board.emulator.model.setForcedDownload(true); // left set by an earlier USB download
+    const report = await flashSession(
+      { chip: "esp32s3", boardId: "b", flashSizeBytes: 8 << 20, compress: true },
+      [{ name: "x", offset: 0x20000, data: new Uint8Array(2000).fill(7) }],
+      {
+        port: board.path,
+        baudRate: 115200,
+        before: "usb-reset",
+        after: "hard-reset",
+        timing: TIMING,
+        openPort: board.open,
+      },
+    );
+    assert.equal(report.reset, "hard-reset");
+    assert.equal(board.emulator.state, "app");
+    assert.equal(board.emulator.model.forcedDownload, false);
+    const writes = board.emulator.log.filter((l) => l.name === "WRITE_REG").length;
+    assert.ok(
+      writes >= 7,
+      `${writes} WRITE_REGs: 6 for the watchdogs, 1 for the forced-download bit`,
+    );
+  } finally {
+    await board.close();
+  }
+});
+
+test("ESP32-S3 native USB without usable lines: the RTC watchdog boots the app", async () => {
+  const pair = await openPtyPair();
+  const emu = await RomEmulator.start(pair.devicePath, {
+    chip: "esp32s3",
+    flashSizeBytes: 8 << 20,
+    usbJtagSerial: true,
+    peerPath: pair.hostPath,
+  });
+  try {
+    const report = await flashSession(
+      { chip: "esp32s3", boardId: "b", flashSizeBytes: 8 << 20, compress: true },
+      [{ name: "x", offset: 0x20000, data: new Uint8Array(500).fill(3) }],
+      {
+        port: pair.hostPath,
+        baudRate: 115200,
+        before: "no-reset",
+        after: "hard-reset",
+        timing: TIMING,
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the watchdog's timeout
+    assert.equal(report.reset, "watchdog");
+    assert.equal(emu.state, "app");
+    assert.match(emu.boots.at(-1)!.cause, /watchdog reset with GPIO0 high/);
+  } finally {
+    await emu.stop();
+    await pair.close();
   }
 });
