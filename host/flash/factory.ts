@@ -23,6 +23,8 @@ export interface FactoryInput {
   releaseKey: Ed25519Key;
   readerId?: Uint8Array;
   compress: boolean;
+  /** 64-byte NVS key (eky ‖ tky): write the NVS partition in its encrypted form. */
+  nvsKey?: Uint8Array;
 }
 
 /** Everything but the seed, for --dry-run and for the checks made before a port is opened. */
@@ -96,6 +98,7 @@ export async function flashFactory(
         },
       ],
       layout.nvs.size,
+      { encryptionKey: input.nvsKey },
     );
     device.seed.fill(0);
     const regions = factoryRegions(input, bound, nvs, layout);

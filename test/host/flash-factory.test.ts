@@ -17,7 +17,15 @@ import { UsageError } from "../../host/cli/command.ts";
 import { openPtyPair } from "../../host/serial/pty.ts";
 import { RomEmulator } from "../../host/flash/emulator.ts";
 import { decodePartitionTable, loadBoard } from "../../host/boards/index.ts";
-import { decodeNvsPartition } from "../../host/nvs/index.ts";
+import { decodeNvsKeys, decodeNvsPartition } from "../../host/nvs/index.ts";
+import { bindImageToDevice } from "../../host/flash/bind.ts";
+import {
+  appendSignature,
+  decodeImage,
+  devReleaseKey,
+  encodeUnsignedImage,
+  readReleaseKeyFile,
+} from "../../host/image/index.ts";
 import { Ed25519Key } from "../../host/issuer/ed25519.ts";
 import { readEnrolment } from "../../host/flash/enrolment.ts";
 import { fakeIdfBuild } from "./flash-factory-support.ts";
@@ -266,3 +274,67 @@ test("--factory refuses a build or an image that does not fit the board (exit 2)
     /--release-key FILE or --dev-key/,
   );
 });
+
+test("--factory --nvs-keys writes the NVS partition in ESP-IDF's encrypted form", async () => {
+  const build = fakeIdfBuild(GATE);
+  const enrol = path.join(work, "enrol-encrypted.json");
+  const keysFile = path.join("test", "vectors", "nvs", "nvs-keys.bin");
+  const pair = await openPtyPair();
+  const emu = await RomEmulator.start(pair.devicePath, {
+    chip: "esp32",
+    flashSizeBytes: 4 << 20,
+    peerPath: pair.hostPath,
+  });
+  let r;
+  try {
+    r = await run(flash, [
+      "--factory",
+      "--board",
+      GATE,
+      "--app",
+      build.dir,
+      "--port",
+      pair.hostPath,
+      "--dev-key",
+      "--nvs-keys",
+      keysFile,
+      "--enrol",
+      enrol,
+      "--json",
+      ...FAST,
+      devImage(),
+    ]);
+  } finally {
+    await emu.stop();
+    await pair.close();
+  }
+  assert.equal(r.code, 0, r.err + r.out);
+  const e = readEnrolment(enrol);
+  const nvsBytes = emu.flash.subarray(0x9000, 0x9000 + 0x5000);
+  const key = decodeNvsKeys(new Uint8Array(readFileSync(keysFile)));
+  const clear = decodeNvsPartition(nvsBytes, { encryptionKey: key });
+  assert.deepEqual(clear.problems, []);
+  const seed = clear.entries.find((x) => x.key === "device_seed")!.value.value as Uint8Array;
+  assert.equal(Buffer.from(new Ed25519Key(seed).publicKey).toString("hex"), e.devicePublicKey);
+  const seedHex = Buffer.from(seed).toString("hex");
+  assert.ok(!Buffer.from(nvsBytes).toString("hex").includes(seedHex), "not in clear in flash");
+  assert.equal(decodeNvsPartition(nvsBytes).entries.length, 0, "unreadable without the key");
+});
+
+/** The gate's referenced-key release image re-signed with the board's development key. */
+function devImage(): string {
+  const file = path.join(work, "gate-dev.img");
+  if (!existsSync(file)) {
+    const board = loadBoard(GATE);
+    const bound = bindImageToDevice(
+      new Uint8Array(readFileSync(RELEASE_IMAGE)),
+      board,
+      readReleaseKeyFile(RELEASE_KEY),
+      new Ed25519Key(new Uint8Array(32).fill(9)).publicKey,
+    );
+    const img = decodeImage(bound.image);
+    const unsigned = encodeUnsignedImage(img, devReleaseKey(GATE).publicKey);
+    writeFileSync(file, appendSignature(unsigned, devReleaseKey(GATE).sign(unsigned)));
+  }
+  return file;
+}

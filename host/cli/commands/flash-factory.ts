@@ -17,6 +17,7 @@ import {
   type FactoryInput,
 } from "../../flash/factory.ts";
 import { writeEnrolment } from "../../flash/enrolment.ts";
+import { NvsError, decodeNvsKeys } from "../../nvs/index.ts";
 import { devReleaseKey, readReleaseKeyFile, ImageFormatError } from "../../image/index.ts";
 import type { AfterMode, BeforeMode } from "../../flash/flash.ts";
 import { failure, isUsbJtagSerial, resetText } from "./flash.ts";
@@ -37,6 +38,8 @@ with the release key. The public key is printed and written to the enrolment fil
   --release-key FILE    the release key that signed IMAGE (offtap image keygen)
   --dev-key             the board's development release key instead (development only)
   --reader-id HEX       8-byte reader id for this board (default: the one in IMAGE)
+  --nvs-keys FILE       write the NVS partition encrypted with the keys in FILE (an NVS keys
+                        partition image; the board must hold the same keys, docs/NVS.md)
   --enrol FILE          enrolment file to write (default enrol-READERID.json); never replaced
   --baud, --before, --after, --connect-attempts, --timeout, --no-compress, --json: as for a
                         plain flash; --dry-run checks everything and shows the layout`;
@@ -50,6 +53,7 @@ interface FactoryFlags {
   devKey: boolean;
   readerId: Uint8Array | undefined;
   enrol: string | undefined;
+  nvsKeys: string | undefined;
   baud: number;
   before: BeforeMode;
   after: AfterMode;
@@ -72,6 +76,7 @@ function parseFactory(argv: string[]): FactoryFlags {
       "dev-key": { type: "boolean" },
       "reader-id": { type: "string" },
       enrol: { type: "string" },
+      "nvs-keys": { type: "string" },
       baud: { type: "string" },
       before: { type: "string" },
       after: { type: "string" },
@@ -120,6 +125,7 @@ function parseFactory(argv: string[]): FactoryFlags {
     readerId:
       readerIdText === undefined ? undefined : new Uint8Array(Buffer.from(readerIdText, "hex")),
     enrol: values.enrol,
+    nvsKeys: values["nvs-keys"],
     baud,
     before,
     after,
@@ -148,9 +154,21 @@ function factoryInput(f: FactoryFlags): FactoryInput {
       releaseKey,
       readerId: f.readerId,
       compress: f.compress,
+      nvsKey: f.nvsKeys === undefined ? undefined : readNvsKeys(f.nvsKeys),
     };
   } catch (err) {
     throw usageFrom(err);
+  }
+}
+
+/** An NVS keys partition image (nvs_partition_gen.py generate-key writes one). */
+function readNvsKeys(file: string): Uint8Array {
+  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  try {
+    return decodeNvsKeys(new Uint8Array(readFileSync(file)));
+  } catch (err) {
+    if (err instanceof NvsError) throw new UsageError(`--nvs-keys ${file}: ${err.message}`);
+    throw err;
   }
 }
 
@@ -186,7 +204,7 @@ export async function runFactory(argv: string[]): Promise<number> {
     else
       console.log(
         `Would provision board ${f.board.id} (seed made at flash time, NVS ` +
-        `${layout.nvs.namespace}/${layout.nvs.key}):\n${table(rows)}`,
+          `${layout.nvs.namespace}/${layout.nvs.key}):\n${table(rows)}`,
       );
     return EXIT_OK;
   }
@@ -225,13 +243,13 @@ export async function runFactory(argv: string[]): Promise<number> {
     else {
       console.log(
         `${green("ok")} ${r.session.chip} (MAC ${r.session.mac}) provisioned: ` +
-        `${r.session.regions.length} regions written and MD5-verified; ` +
-        `${resetText(r.session.reset)}`,
+          `${r.session.regions.length} regions written and MD5-verified; ` +
+          `${resetText(r.session.reset)}`,
       );
       console.log(`reader ${r.enrolment.readerId} device public key ${r.devicePublicKey}`);
       console.log(
         `enrolment written to ${enrolPath} (offtap clear reader import ${enrolPath} --operator ` +
-        `NAME)`,
+          `NAME)`,
       );
     }
     return EXIT_OK;
