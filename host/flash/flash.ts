@@ -118,6 +118,49 @@ export async function flashSession(
   regions: readonly FlashRegion[],
   options: FlashOptions,
 ): Promise<SessionReport> {
+  const r = await runSession(target, options, async (s) => {
+    const reports: RegionReport[] = [];
+    for (const region of regions) {
+      reports.push(await writeRegion(s.loader, region, target.compress, options.onProgress));
+    }
+    return reports;
+  });
+  const { value, ...rest } = r;
+  return { ...rest, regions: value, compressed: target.compress, verified: true };
+}
+
+/** What `offtap flash read` reports: the session and the bytes read. */
+export interface ReadReport extends Omit<SessionReport, "regions" | "compressed" | "verified"> {
+  offset: number;
+  data: Uint8Array;
+}
+
+/** Reads `size` bytes at `offset` with READ_FLASH_SLOW (the ROM's only read). */
+export async function readFlashRegion(
+  target: SessionTarget,
+  offset: number,
+  size: number,
+  options: FlashOptions,
+): Promise<ReadReport> {
+  const r = await runSession(target, options, (s) => s.loader.readFlashSlow(offset, size));
+  const { value, ...rest } = r;
+  return { ...rest, offset, data: value };
+}
+
+interface Session {
+  loader: RomLoader;
+  chip: ChipInfo;
+}
+
+type SessionResult<T> = Omit<SessionReport, "regions" | "compressed" | "verified"> & { value: T };
+
+/** Open, reset, sync, check the chip, raise the baud rate, attach and check the flash; run
+ *  `work`; leave the loader as `options.after` says; close. */
+async function runSession<T>(
+  target: SessionTarget,
+  options: FlashOptions,
+  work: (s: Session) => Promise<T>,
+): Promise<SessionResult<T>> {
   const note = options.note ?? (() => {});
   const started = Date.now();
   const open =
@@ -130,7 +173,7 @@ export async function flashSession(
     if (options.before !== "no-reset" && !resetWorked) {
       note(
         `${options.port} cannot drive DTR/RTS, so the board was not reset into download mode; it ` +
-        `answered anyway`,
+          `answered anyway`,
       );
     }
     const chip = await loader.detectChip();
@@ -138,7 +181,7 @@ export async function flashSession(
       throw new FlashError(
         "chip-mismatch",
         `the chip on ${options.port} is an ${chip.name}, but board ${target.boardId} has an ` +
-        `${CHIPS[target.chip].name} — wrong port or wrong --board?`,
+          `${CHIPS[target.chip].name} — wrong port or wrong --board?`,
       );
     }
     const onUsb = await usesUsbJtagSerial(loader, chip);
@@ -147,9 +190,7 @@ export async function flashSession(
     await loader.changeBaud(options.baudRate, await romBaudValue(loader, chip, options.baudRate));
     await loader.attachFlash(target.flashSizeBytes, await spiAttachArg(loader, chip));
     const flash = await checkFlashChip(loader, chip, target, note);
-    const reports: RegionReport[] = [];
-    for (const region of regions)
-      reports.push(await writeRegion(loader, region, target.compress, options.onProgress));
+    const value = await work({ loader, chip });
     const reset = await leaveLoader(loader, chip, options.after, onUsb, note);
     return {
       port: options.port,
@@ -158,12 +199,10 @@ export async function flashSession(
       flashId: flash.id,
       flashSizeDetectedBytes: flash.sizeBytes,
       baudRate: port.baudRate,
-      regions: reports,
-      compressed: target.compress,
-      verified: true,
       reset,
       retries: loader.retries,
       durationMs: Date.now() - started,
+      value,
     };
   } finally {
     await port.close();
@@ -201,7 +240,7 @@ async function checkFlashChip(
   if (sizeBytes === undefined) {
     note(
       `flash id ${idText} (${describeFlashId(id)}) does not give a size; trusting board ` +
-      `${target.boardId}`,
+        `${target.boardId}`,
     );
   } else if (sizeBytes < target.flashSizeBytes) {
     throw new FlashError(
@@ -213,7 +252,7 @@ async function checkFlashChip(
   } else if (sizeBytes > target.flashSizeBytes) {
     note(
       `the flash chip holds ${mib(sizeBytes)}; board ${target.boardId} uses the first ` +
-      `${mib(target.flashSizeBytes)}`,
+        `${mib(target.flashSizeBytes)}`,
     );
   }
   return { id: idText, sizeBytes };

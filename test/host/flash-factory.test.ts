@@ -338,3 +338,82 @@ function devImage(): string {
   }
   return file;
 }
+
+test("flash read and flash nvs: the provisioned board read back over the ROM loader", async () => {
+  const build = fakeIdfBuild(GATE);
+  const enrol = path.join(work, "enrol-read.json");
+  const pair = await openPtyPair();
+  const emu = await RomEmulator.start(pair.devicePath, {
+    chip: "esp32",
+    flashSizeBytes: 4 << 20,
+    peerPath: pair.hostPath,
+  });
+  const common = [
+    "--board",
+    GATE,
+    "--port",
+    pair.hostPath,
+    "--baud",
+    "115200",
+    "--before",
+    "no-reset",
+  ];
+  const nvsFile = path.join(work, "nvs-read.bin");
+  const imgFile = path.join(work, "wasm-read.img");
+  try {
+    const f = await run(flash, [
+      "--factory",
+      ...common,
+      "--app",
+      build.dir,
+      "--dev-key",
+      "--after",
+      "no-reset",
+      "--enrol",
+      enrol,
+      "--json",
+      ...FAST,
+      devImage(),
+    ]);
+    assert.equal(f.code, 0, f.err + f.out);
+    const e = readEnrolment(enrol);
+    const r1 = await run(flash, [
+      "read",
+      ...common,
+      "--partition",
+      "nvs",
+      "--out",
+      nvsFile,
+      "--json",
+    ]);
+    assert.equal(r1.code, 0, r1.err + r1.out);
+    const size = String(e.image.bytes);
+    const r2 = await run(flash, [
+      "read",
+      ...common,
+      "--offset",
+      "0x190000",
+      "--size",
+      size,
+      "--out",
+      imgFile,
+    ]);
+    assert.equal(r2.code, 0, r2.err + r2.out);
+    const nvs = await run(flash, ["nvs", nvsFile, "--json"]);
+    assert.equal(nvs.code, 0, nvs.out);
+    const j = JSON.parse(nvs.out) as {
+      entries: { namespace: string; key: string; value: string }[];
+    };
+    const seed = j.entries.find((x) => x.namespace === "offtap" && x.key === "device_seed")!;
+    assert.match(
+      seed.value,
+      new RegExp(`32 bytes, SHA-256 [0-9a-f]{16}…, Ed25519 public key ${e.devicePublicKey}`),
+    );
+    const dev = await run(image, ["inspect", imgFile, "--board", GATE, "--dev-key", "--json"]);
+    assert.equal(dev.code, 0, dev.out + dev.err);
+    assert.match(dev.out, new RegExp(e.devicePublicKey));
+  } finally {
+    await emu.stop();
+    await pair.close();
+  }
+});

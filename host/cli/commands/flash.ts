@@ -16,6 +16,7 @@ import {
 import { DEFAULT_TIMING, FlashError } from "../../flash/loader.ts";
 import { BAUD_RATES, SerialError } from "../../serial/transport.ts";
 import { runEmulate } from "./flash-emulate.ts";
+import { runNvs, runRead } from "./flash-read.ts";
 import { FACTORY_HELP, runFactory } from "./flash-factory.ts";
 
 const ATTEMPTS = DEFAULT_TIMING.connectAttempts;
@@ -23,6 +24,8 @@ const TIMEOUT_MS = DEFAULT_TIMING.commandTimeoutMs;
 const HELP = `usage: offtap flash --board B --port PORT IMAGE [options]
        offtap flash --factory --board B --app DIR --port PORT IMAGE --release-key FILE
        offtap flash emulate --port PATH [--chip esp32|esp32s3] [--flash-size 4MB|8MB]
+       offtap flash read --board B --port PORT --partition NAME --out FILE
+       offtap flash nvs FILE [--nvs-keys FILE]
 
 Writes IMAGE (a signed offtap image, docs/IMAGE.md) to the wasm partition of board B
 (boards/B.json) through the ESP32 ROM bootloader: reset into download mode, sync, chip
@@ -160,7 +163,7 @@ function printPlan(plan: FlashPlan, port: string | undefined): void {
   const what = plan.imageFormat === "raw" ? "raw bytes" : `offtap image for ${plan.imageBoardId}`;
   console.log(
     `${port === undefined ? "Would write" : "Writing"} ${plan.imagePath} (${what}) to board ` +
-    `${plan.boardId} (${plan.chip})${port === undefined ? "" : ` on ${port}`}:`,
+      `${plan.boardId} (${plan.chip})${port === undefined ? "" : ` on ${port}`}:`,
   );
   console.log(
     table([
@@ -189,7 +192,7 @@ function printPlan(plan: FlashPlan, port: string | undefined): void {
 function printReport(r: FlashReport): void {
   console.log(
     `${green("ok")} ${r.chip} (MAC ${r.mac}, flash ${r.flashId}) on ${r.port} at ${r.baudRate} ` +
-    `baud: wrote ${r.imageBytes} bytes at ${hex(r.offset)} ` +
+      `baud: wrote ${r.imageBytes} bytes at ${hex(r.offset)} ` +
       `(${r.bytesSent} sent in ${r.blocks} blocks), MD5 ${r.md5} verified; ${resetText(r.reset)}` +
       `${r.retries > 0 ? `; ${r.retries} retried command(s)` : ""} in ` +
       `${(r.durationMs / 1000).toFixed(1)} s`,
@@ -225,6 +228,8 @@ export const command: Command = {
   summary: "write a signed image to a board over USB serial (ESP32 ROM bootloader)",
   async run(argv: string[]): Promise<number> {
     if (argv[0] === "emulate") return runEmulate(argv.slice(1));
+    if (argv[0] === "read") return runRead(argv.slice(1));
+    if (argv[0] === "nvs") return runNvs(argv.slice(1));
     if (argv.includes("--factory")) {
       if (argv.includes("--help") || argv.includes("-h")) {
         console.log(FACTORY_HELP);
