@@ -30,6 +30,8 @@ Blob values are not shown (the device seed is one): size, SHA-256 and, for 32 by
 Ed25519 public key the blob derives as a seed. Exit 1 when a CRC or a chunk is wrong.`;
 
 const SLOW_BYTES_PER_S = 2_000;
+/** Longer strings are cut in the table (--json has them whole). */
+const STRING_SHOWN_CHARS = 60;
 
 export async function runRead(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -169,13 +171,15 @@ export async function runNvs(argv: string[]): Promise<number> {
     if (err instanceof NvsError) throw new UsageError(`${file}: ${err.message}`);
     throw err;
   }
+  const json = values.json === true;
   const entries = read.entries.map((e) => ({
     namespace: e.namespace,
     key: e.key,
     type: e.value.type,
-    value: shown(e.value),
+    // Strings whole for machines; cut for the table. Blobs never by value.
+    value: json && e.value.type === "string" ? e.value.value : shown(e.value),
   }));
-  if (values.json === true) {
+  if (json) {
     console.log(
       JSON.stringify(
         { ok: read.problems.length === 0, pages: read.pages, entries, problems: read.problems },
@@ -208,7 +212,10 @@ export async function runNvs(argv: string[]): Promise<number> {
 
 /** How a value is shown: blobs by size, digest and (32 bytes) the public key they derive. */
 function shown(v: NvsValue): string {
-  if (v.type === "string") return JSON.stringify(v.value);
+  if (v.type === "string") {
+    if (v.value.length <= STRING_SHOWN_CHARS) return JSON.stringify(v.value);
+    return `${JSON.stringify(v.value.slice(0, STRING_SHOWN_CHARS))}… (${v.value.length} characters)`;
+  }
   if (v.type !== "blob") return v.value.toString();
   const digest = createHash("sha256").update(v.value).digest("hex").slice(0, 16);
   const pub =
