@@ -214,7 +214,8 @@ export async function runNvs(argv: string[]): Promise<number> {
 function shown(v: NvsValue): string {
   if (v.type === "string") {
     if (v.value.length <= STRING_SHOWN_CHARS) return JSON.stringify(v.value);
-    return `${JSON.stringify(v.value.slice(0, STRING_SHOWN_CHARS))}… (${v.value.length} characters)`;
+    const head = JSON.stringify(v.value.slice(0, STRING_SHOWN_CHARS));
+    return `${head}… (${v.value.length} characters)`;
   }
   if (v.type !== "blob") return v.value.toString();
   const digest = createHash("sha256").update(v.value).digest("hex").slice(0, 16);
