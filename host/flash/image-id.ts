@@ -9,8 +9,10 @@ export type ImageIdentity =
   | { format: "raw"; boardId: undefined; abiVersion: undefined; problem: undefined };
 
 export function identifyImage(image: Uint8Array): ImageIdentity {
-  const magic = image.length >= 4 ? new DataView(image.buffer, image.byteOffset, 4).getUint32(0, true) : 0;
-  if (magic !== IMAGE_MAGIC) return { format: "raw", boardId: undefined, abiVersion: undefined, problem: undefined };
+  const magic =
+    image.length >= 4 ? new DataView(image.buffer, image.byteOffset, 4).getUint32(0, true) : 0;
+  if (magic !== IMAGE_MAGIC)
+    return { format: "raw", boardId: undefined, abiVersion: undefined, problem: undefined };
   try {
     const d = decodeImage(image);
     const problem = d.hashFindings.length > 0 ? d.hashFindings.join("; ") : undefined;

@@ -44,24 +44,43 @@ export function planFlash({ board, imagePath, image, compress, allowRaw }: PlanI
   if (image.length === 0) throw new PlanError(`${imagePath} is empty`);
   const partition = wasmPartition(board);
   if (image.length > partition.size) {
-    throw new PlanError(`${imagePath} is ${image.length} bytes; board ${board.id}'s wasm partition holds ${partition.size} (0x${partition.size.toString(16)}) bytes`);
+    throw new PlanError(
+      `${imagePath} is ${image.length} bytes; board ${board.id}'s wasm partition holds ` +
+      `${partition.size} (0x${partition.size.toString(16)}) bytes`,
+    );
   }
   if (partition.offset % 4096 !== 0 || partition.offset + partition.size > board.flash.sizeBytes) {
-    throw new PlanError(`board ${board.id}: wasm partition 0x${partition.offset.toString(16)}+0x${partition.size.toString(16)} is not sector-aligned inside ${board.flash.sizeBytes}-byte flash`);
+    throw new PlanError(
+      `board ${board.id}: wasm partition ` +
+      `0x${partition.offset.toString(16)}+0x${partition.size.toString(16)} is not sector-aligned ` +
+      `inside ${board.flash.sizeBytes}-byte flash`,
+    );
   }
   const id = identifyImage(image);
   if (id.format === "raw" && !allowRaw) {
-    throw new PlanError(`${imagePath} is not an offtap image (no "OTIM" header); build one with \`offtap image build\`, or pass --raw to write the bytes as they are`);
+    throw new PlanError(
+      `${imagePath} is not an offtap image (no "OTIM" header); build one with \`offtap image ` +
+      `build\`, or pass --raw to write the bytes as they are`,
+    );
   }
-  if (id.problem !== undefined) throw new PlanError(`${imagePath} is a damaged offtap image: ${id.problem}`);
+  if (id.problem !== undefined)
+    throw new PlanError(`${imagePath} is a damaged offtap image: ${id.problem}`);
   if (id.format === "offtap-image" && id.boardId !== board.id) {
-    throw new PlanError(`${imagePath} was built for board '${id.boardId}', not '${board.id}'; build it with --board ${board.id} or pick the right --board`);
+    throw new PlanError(
+      `${imagePath} was built for board '${id.boardId}', not '${board.id}'; build it with ` +
+      `--board ${board.id} or pick the right --board`,
+    );
   }
   if (id.format === "offtap-image" && id.abiVersion !== board.abiVersion) {
-    throw new PlanError(`${imagePath} targets device ABI ${id.abiVersion}; board ${board.id} provides ABI ${board.abiVersion}`);
+    throw new PlanError(
+      `${imagePath} targets device ABI ${id.abiVersion}; board ${board.id} provides ABI ` +
+      `${board.abiVersion}`,
+    );
   }
   const compressedBytes = deflateSync(image, { level: 9 }).length;
-  const payloadBytes = compress ? compressedBytes : Math.ceil(image.length / ROM_BLOCK_BYTES) * ROM_BLOCK_BYTES;
+  const payloadBytes = compress
+    ? compressedBytes
+    : Math.ceil(image.length / ROM_BLOCK_BYTES) * ROM_BLOCK_BYTES;
   return {
     boardId: board.id,
     chip: board.chip.family,
@@ -83,9 +102,20 @@ export function planFlash({ board, imagePath, image, compress, allowRaw }: PlanI
 /** The plan as JSON (without the image bytes). */
 export function planJson(plan: FlashPlan): Record<string, unknown> {
   return {
-    board: plan.boardId, chip: plan.chip, image: plan.imagePath, imageFormat: plan.imageFormat, imageBoard: plan.imageBoardId ?? null,
-    partition: plan.partition.name, offset: plan.partition.offset, partitionBytes: plan.partition.size,
-    imageBytes: plan.image.length, compress: plan.compress, compressedBytes: plan.compressedBytes,
-    payloadBytes: plan.payloadBytes, blocks: plan.blocks, blockBytes: plan.blockBytes, md5: plan.md5,
+    board: plan.boardId,
+    chip: plan.chip,
+    image: plan.imagePath,
+    imageFormat: plan.imageFormat,
+    imageBoard: plan.imageBoardId ?? null,
+    partition: plan.partition.name,
+    offset: plan.partition.offset,
+    partitionBytes: plan.partition.size,
+    imageBytes: plan.image.length,
+    compress: plan.compress,
+    compressedBytes: plan.compressedBytes,
+    payloadBytes: plan.payloadBytes,
+    blocks: plan.blocks,
+    blockBytes: plan.blockBytes,
+    md5: plan.md5,
   };
 }

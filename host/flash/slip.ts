@@ -19,9 +19,13 @@ export function slipEncode(packet: Uint8Array): Uint8Array {
   let o = 0;
   out[o++] = SLIP_END;
   for (const b of packet) {
-    if (b === SLIP_END) { out[o++] = SLIP_ESC; out[o++] = SLIP_ESC_END; }
-    else if (b === SLIP_ESC) { out[o++] = SLIP_ESC; out[o++] = SLIP_ESC_ESC; }
-    else out[o++] = b;
+    if (b === SLIP_END) {
+      out[o++] = SLIP_ESC;
+      out[o++] = SLIP_ESC_END;
+    } else if (b === SLIP_ESC) {
+      out[o++] = SLIP_ESC;
+      out[o++] = SLIP_ESC_ESC;
+    } else out[o++] = b;
   }
   out[o++] = SLIP_END;
   return out;
@@ -84,7 +88,10 @@ export class SlipDecoder {
   }
 
   private append(b: number): void {
-    if (this.length === SLIP_PACKET_BYTES_MAX) { this.broken = true; return; }
+    if (this.length === SLIP_PACKET_BYTES_MAX) {
+      this.broken = true;
+      return;
+    }
     if (this.length === this.buffer.length) {
       const bigger = new Uint8Array(Math.min(this.buffer.length * 2, SLIP_PACKET_BYTES_MAX));
       bigger.set(this.buffer);
@@ -127,5 +134,7 @@ export class SlipReader {
     this.source.discardInput();
   }
 
-  get droppedPackets(): number { return this.decoder.droppedPackets; }
+  get droppedPackets(): number {
+    return this.decoder.droppedPackets;
+  }
 }

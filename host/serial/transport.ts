@@ -3,7 +3,7 @@
 // (no such port, port held by another program, no permission, nothing answering) become a
 // SerialError with a `kind` and a message that says what to do about it.
 import { existsSync } from "node:fs";
-import type { SerialPort } from "serialport";
+import type { SerialPortStream } from "@serialport/stream";
 
 export type SerialErrorKind =
   | "not-found" // the device path does not exist (unplugged, wrong name)
@@ -16,7 +16,10 @@ export type SerialErrorKind =
   | "io"; // anything else the OS reported
 
 export class SerialError extends Error {
-  constructor(readonly kind: SerialErrorKind, message: string) {
+  constructor(
+    readonly kind: SerialErrorKind,
+    message: string,
+  ) {
     super(message);
     this.name = "SerialError";
   }
@@ -37,8 +40,11 @@ export interface SerialSignals {
  *  nobody is reading (a bug), not a slow reader. */
 export const SERIAL_INPUT_BYTES_MAX = 1 << 20;
 
-/** Baud rates accepted by `open` and `setBaudRate` (what USB-serial bridges on ESP32 boards run). */
-export const BAUD_RATES = [9600, 19200, 38400, 57600, 74880, 115200, 230400, 460800, 921600, 1500000, 2000000] as const;
+/** Baud rates accepted by `open` and `setBaudRate` (what USB-serial bridges on ESP32 boards
+ *  run). */
+export const BAUD_RATES = [
+  9600, 19200, 38400, 57600, 74880, 115200, 230400, 460800, 921600, 1500000, 2000000,
+] as const;
 
 export class SerialTransport {
   private chunks: Buffer[] = [];
@@ -46,11 +52,25 @@ export class SerialTransport {
   private waiter: (() => void) | undefined;
   private failure: SerialError | undefined;
   private isOpen = true;
+  /** The modem lines as last set. node-serialport's set() resets every line it is not
+   *  given to its default (asserted), so every call sends both, from this record. Linux
+   *  asserts both when a tty is opened, which is the starting point here too. */
+  private lines: Required<SerialSignals> = { dtr: true, rts: true };
 
-  private constructor(readonly path: string, private readonly port: SerialPort, private baud: number) {
+  private constructor(
+    readonly path: string,
+    private readonly port: SerialPortStream,
+    private baud: number,
+  ) {
     port.on("data", (data: Buffer) => this.onData(data));
-    port.on("close", () => { this.isOpen = false; this.wake(); });
-    port.on("error", (err: Error) => { this.failure = classify(err, path); this.wake(); });
+    port.on("close", () => {
+      this.isOpen = false;
+      this.wake();
+    });
+    port.on("error", (err: Error) => {
+      this.failure = classify(err, path);
+      this.wake();
+    });
   }
 
   /** Opens `path`; rejects with SerialError ("not-found", "busy", "permission", "io"). */
@@ -59,14 +79,31 @@ export class SerialTransport {
     if (!existsSync(path)) throw new SerialError("not-found", notFoundMessage(path));
     // Loaded on first use: the native binding is only needed by commands that open a port.
     const { SerialPort: Port } = await import("serialport");
-    const port = new Port({ path, baudRate: options.baudRate, autoOpen: false, lock: options.lock ?? true });
+    const port = new Port({
+      path,
+      baudRate: options.baudRate,
+      autoOpen: false,
+      lock: options.lock ?? true,
+    });
     await new Promise<void>((resolve, reject) => {
       port.open((err) => (err ? reject(classify(err, path)) : resolve()));
     });
     return new SerialTransport(path, port, options.baudRate);
   }
 
-  get baudRate(): number { return this.baud; }
+  /** Wraps a port that is already open (tests: serialport's SerialPortMock). */
+  static fromOpenPort(path: string, port: SerialPortStream, baudRate: number): SerialTransport {
+    return new SerialTransport(path, port, baudRate);
+  }
+
+  /** DTR and RTS as last set (true = asserted). */
+  get signals(): Readonly<Required<SerialSignals>> {
+    return { ...this.lines };
+  }
+
+  get baudRate(): number {
+    return this.baud;
+  }
 
   /** Writes all bytes and waits until the OS has taken them. */
   async write(bytes: Uint8Array): Promise<void> {
@@ -92,13 +129,17 @@ export class SerialTransport {
     while (this.bufferedBytes < count) {
       const leftMs = deadline - Date.now();
       if (leftMs <= 0 || !(await this.waitForData(leftMs))) {
-        throw new SerialError("timeout", `${this.path}: expected ${count} bytes, got ${this.bufferedBytes} in ${timeoutMs} ms`);
+        throw new SerialError(
+          "timeout",
+          `${this.path}: expected ${count} bytes, got ${this.bufferedBytes} in ${timeoutMs} ms`,
+        );
       }
     }
     return this.take(count);
   }
 
-  /** Reads up to and including the first `delimiter` byte (e.g. 0x0a for lines), or throws "timeout". */
+  /** Reads up to and including the first `delimiter` byte (e.g. 0x0a for lines), or throws
+   *  "timeout". */
   async readUntil(delimiter: number, timeoutMs: number): Promise<Uint8Array> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -106,7 +147,11 @@ export class SerialTransport {
       if (at >= 0) return this.take(at + 1);
       const leftMs = deadline - Date.now();
       if (leftMs <= 0 || !(await this.waitForData(leftMs))) {
-        throw new SerialError("timeout", `${this.path}: no 0x${delimiter.toString(16).padStart(2, "0")}-terminated input in ${timeoutMs} ms`);
+        throw new SerialError(
+          "timeout",
+          `${this.path}: no 0x${delimiter.toString(16).padStart(2, "0")}-terminated input in ` +
+          `${timeoutMs} ms`,
+        );
       }
     }
   }
@@ -117,15 +162,19 @@ export class SerialTransport {
     this.bufferedBytes = 0;
   }
 
-  /** Drives DTR/RTS. Throws a "signals" SerialError where the device cannot (pseudo-terminals). */
+  /** Drives DTR/RTS. A line not given keeps its last value (both lines are always sent,
+   *  see `lines`). Throws a "signals" SerialError where the device cannot (pseudo-terminals). */
   async setSignals(signals: SerialSignals): Promise<void> {
     this.ensureOpen();
-    const wanted: { dtr?: boolean; rts?: boolean } = {};
-    if (signals.dtr !== undefined) wanted.dtr = signals.dtr;
-    if (signals.rts !== undefined) wanted.rts = signals.rts;
+    const wanted = { dtr: signals.dtr ?? this.lines.dtr, rts: signals.rts ?? this.lines.rts };
     await new Promise<void>((resolve, reject) => {
-      this.port.set(wanted, (err) => (err ? reject(new SerialError("signals", `${this.path}: cannot set DTR/RTS (${err.message})`)) : resolve()));
+      this.port.set(wanted, (err) => {
+        if (err)
+          reject(new SerialError("signals", `${this.path}: cannot set DTR/RTS (${err.message})`));
+        else resolve();
+      });
     });
+    this.lines = wanted;
   }
 
   /** Changes the local baud rate (after the far side agreed to it). */
@@ -139,7 +188,10 @@ export class SerialTransport {
   }
 
   async close(): Promise<void> {
-    if (!this.isOpen || !this.port.isOpen) { this.isOpen = false; return; }
+    if (!this.isOpen || !this.port.isOpen) {
+      this.isOpen = false;
+      return;
+    }
     this.isOpen = false;
     await new Promise<void>((resolve) => this.port.close(() => resolve()));
     this.wake();
@@ -147,7 +199,10 @@ export class SerialTransport {
 
   private onData(data: Buffer): void {
     if (this.bufferedBytes + data.length > SERIAL_INPUT_BYTES_MAX) {
-      this.failure = new SerialError("overflow", `${this.path}: more than ${SERIAL_INPUT_BYTES_MAX} unread bytes`);
+      this.failure = new SerialError(
+        "overflow",
+        `${this.path}: more than ${SERIAL_INPUT_BYTES_MAX} unread bytes`,
+      );
       this.discardInput();
     } else {
       this.chunks.push(data);
@@ -166,18 +221,32 @@ export class SerialTransport {
    *  One reader at a time: reads are not meant to overlap. */
   private async waitForData(timeoutMs: number): Promise<boolean> {
     this.ensureOpen();
-    if (this.waiter !== undefined) throw new Error(`${this.path}: two reads at once on one serial port`);
+    if (this.waiter !== undefined)
+      throw new Error(`${this.path}: two reads at once on one serial port`);
     const before = this.bufferedBytes;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => { this.waiter = undefined; resolve(); }, Math.max(0, timeoutMs));
-      this.waiter = () => { clearTimeout(timer); resolve(); };
+      const timer = setTimeout(
+        () => {
+          this.waiter = undefined;
+          resolve();
+        },
+        Math.max(0, timeoutMs),
+      );
+      this.waiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
     this.ensureOpen();
     return this.bufferedBytes > before;
   }
 
   private ensureOpen(): void {
-    if (this.failure !== undefined) { const f = this.failure; this.failure = undefined; throw f; }
+    if (this.failure !== undefined) {
+      const f = this.failure;
+      this.failure = undefined;
+      throw f;
+    }
     if (!this.isOpen) throw new SerialError("closed", `${this.path}: port is closed`);
   }
 
@@ -203,25 +272,44 @@ export class SerialTransport {
 
 function checkBaud(baudRate: number): void {
   if (!(BAUD_RATES as readonly number[]).includes(baudRate)) {
-    throw new SerialError("io", `unsupported baud rate ${baudRate}; use one of ${BAUD_RATES.join(", ")}`);
+    throw new SerialError(
+      "io",
+      `unsupported baud rate ${baudRate}; use one of ${BAUD_RATES.join(", ")}`,
+    );
   }
 }
 
 function notFoundMessage(path: string): string {
-  return `serial port ${path} does not exist — is the board plugged in? ` +
-    "List ports with `ls /dev/ttyUSB* /dev/ttyACM*` (Linux) or `ls /dev/cu.*` (macOS).";
+  return (
+    `serial port ${path} does not exist — is the board plugged in? ` +
+    "List ports with `ls /dev/ttyUSB* /dev/ttyACM*` (Linux) or `ls /dev/cu.*` (macOS)."
+  );
 }
 
-/** Maps the `serialport` package's error text (it carries no code) to a kind and a helpful message. */
+/** Maps the `serialport` package's error text (it carries no code) to a kind and a helpful
+ *  message. */
 export function classify(err: Error, path: string): SerialError {
   if (err instanceof SerialError) return err;
   const text = err.message;
-  if (/No such file|ENOENT|cannot find the file/i.test(text)) return new SerialError("not-found", notFoundMessage(path));
-  if (/Cannot lock port|Resource busy|EBUSY|Resource temporarily unavailable|Access denied/i.test(text)) {
-    return new SerialError("busy", `serial port ${path} is busy — another program (a serial monitor, another flasher) has it open; close it and retry`);
+  if (/No such file|ENOENT|cannot find the file/i.test(text))
+    return new SerialError("not-found", notFoundMessage(path));
+  if (
+    /Cannot lock port|Resource busy|EBUSY|Resource temporarily unavailable|Access denied/i.test(
+      text,
+    )
+  ) {
+    return new SerialError(
+      "busy",
+      `serial port ${path} is busy — another program (a serial monitor, another flasher) has it ` +
+      `open; close it and retry`,
+    );
   }
   if (/Permission denied|EACCES/i.test(text)) {
-    return new SerialError("permission", `no permission to open ${path} — on Linux add yourself to the 'dialout' group (then log in again)`);
+    return new SerialError(
+      "permission",
+      `no permission to open ${path} — on Linux add yourself to the 'dialout' group (then log in ` +
+      `again)`,
+    );
   }
   return new SerialError("io", `serial port ${path}: ${text}`);
 }

@@ -7,7 +7,8 @@ import { Op, checksum, decodeResponse, encodeCommand, u32le } from "../../host/f
 import { openPtyPair } from "../../host/serial/pty.ts";
 import { SerialError, SerialTransport } from "../../host/serial/transport.ts";
 
-const bytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ""), "hex"));
+const bytes = (hex: string): Uint8Array =>
+  Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ""), "hex"));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 test("SLIP escapes 0xC0 as DB DC and 0xDB as DB DD, framed by C0", () => {
@@ -17,7 +18,9 @@ test("SLIP escapes 0xC0 as DB DC and 0xDB as DB DD, framed by C0", () => {
 
 test("SLIP decoder: split input, noise between packets, double C0 and bad escapes", () => {
   const d = new SlipDecoder();
-  const wire = bytes("77 61 69 74 0d 0a c0 01 db dc 02 db dd c0 c0 c0 05 06 c0 c0 db 41 09 c0 c0 0a c0");
+  const wire = bytes(
+    "77 61 69 74 0d 0a c0 01 db dc 02 db dd c0 c0 c0 05 06 c0 c0 db 41 09 c0 c0 0a c0",
+  );
   const got: string[] = [];
   for (let i = 0; i < wire.length; i += 3) got.push(...d.push(wire.subarray(i, i + 3)).map(toHex));
   assert.deepEqual(got, ["01c002db", "0506", "0a"]); // the DB 41 packet is dropped
@@ -48,7 +51,7 @@ test("data checksum is the XOR of the data bytes seeded with 0xEF", () => {
   assert.equal(checksum(data), 0xef ^ 0x01 ^ 0x02 ^ 0x04 ^ 0xff);
 });
 
-test("pty pair carries bytes both ways; read times out empty; readExact and readUntil", async () => {
+test("pty pair carries bytes both ways; read times out empty; readExact, readUntil", async () => {
   const pair = await openPtyPair();
   const a = await SerialTransport.open(pair.hostPath, { baudRate: 115200 });
   const b = await SerialTransport.open(pair.devicePath, { baudRate: 115200 });
@@ -59,7 +62,10 @@ test("pty pair carries bytes both ways; read times out empty; readExact and read
     assert.equal(new TextDecoder().decode(await a.readUntil(0x0a, 2_000)), "ok 1\n");
     assert.equal(new TextDecoder().decode(await a.readExact(4, 2_000)), "rest");
     assert.equal((await a.read(50)).length, 0);
-    await assert.rejects(a.readExact(1, 50), (e: unknown) => e instanceof SerialError && e.kind === "timeout");
+    await assert.rejects(
+      a.readExact(1, 50),
+      (e: unknown) => e instanceof SerialError && e.kind === "timeout",
+    );
   } finally {
     await a.close();
     await b.close();
@@ -68,14 +74,22 @@ test("pty pair carries bytes both ways; read times out empty; readExact and read
 });
 
 test("serial errors: a missing port, a port another program holds, DTR/RTS on a pty", async () => {
-  await assert.rejects(SerialTransport.open("/dev/offtap-no-such-port", { baudRate: 115200 }),
-    (e: unknown) => e instanceof SerialError && e.kind === "not-found" && /does not exist/.test(e.message));
+  await assert.rejects(
+    SerialTransport.open("/dev/offtap-no-such-port", { baudRate: 115200 }),
+    (e: unknown) =>
+      e instanceof SerialError && e.kind === "not-found" && /does not exist/.test(e.message),
+  );
   const pair = await openPtyPair();
   const held = await SerialTransport.open(pair.hostPath, { baudRate: 115200 });
   try {
-    await assert.rejects(SerialTransport.open(pair.hostPath, { baudRate: 115200 }),
-      (e: unknown) => e instanceof SerialError && e.kind === "busy" && /busy/.test(e.message));
-    await assert.rejects(held.setSignals({ dtr: true }), (e: unknown) => e instanceof SerialError && e.kind === "signals");
+    await assert.rejects(
+      SerialTransport.open(pair.hostPath, { baudRate: 115200 }),
+      (e: unknown) => e instanceof SerialError && e.kind === "busy" && /busy/.test(e.message),
+    );
+    await assert.rejects(
+      held.setSignals({ dtr: true }),
+      (e: unknown) => e instanceof SerialError && e.kind === "signals",
+    );
   } finally {
     await held.close();
     await pair.close();

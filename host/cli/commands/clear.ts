@@ -1,6 +1,7 @@
 // `offtap clear` — the clearing service on the command line (docs/CLEARING.md §9).
 import { readFileSync } from "node:fs";
 import { Clearing } from "../../clearing/index.ts";
+import { readerSpecFromEnrolmentFile } from "../../clearing/enrolment.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { green, red, table, yellow } from "../output.ts";
@@ -17,6 +18,8 @@ subcommands:
   balances                 every account and whether the balances sum to zero
   reader add               register a reader: --reader HEX --key HEX --operator NAME
                            [--currency N] [--min N] [--max N] [--drift S]
+  reader import FILE       register a reader from its enrolment file (offtap flash --factory)
+                           --operator NAME
   issuer add               register an issuer key: --issuer ID --key HEX
   ack --reader HEX         print the signed acknowledgement (hex) for a reader
   denylist                 print the current signed deny list (hex)
@@ -32,6 +35,25 @@ const OPTIONS = {
   reader: { type: "string" }, key: { type: "string" }, operator: { type: "string" }, issuer: { type: "string" },
   currency: { type: "string" }, min: { type: "string" }, max: { type: "string" }, drift: { type: "string" },
 } as const;
+
+/** `reader import FILE --operator NAME`: registers a reader from its enrolment file. */
+async function importReader(c: Clearing, file: string | undefined, operator: string | undefined,
+  json: boolean): Promise<number> {
+  if (file === undefined) throw new UsageError("reader import needs the enrolment FILE");
+  const fail = (e: unknown): never => {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  };
+  let spec;
+  try {
+    spec = readerSpecFromEnrolmentFile(file, need(operator, "operator"));
+  } catch (e) {
+    fail(e);
+  }
+  const r = await c.registerReader(spec!).catch(fail);
+  const text = `reader ${r.readerId} registered for operator ${r.operatorId} from ${file}`;
+  console.log(json ? JSON.stringify(r, null, 2) : text);
+  return EXIT_OK;
+}
 
 export function openFromFlags(db: string | undefined): Promise<Clearing> {
   return Clearing.open({ dataDir: db ?? DEFAULT_DB_DIR });
@@ -91,6 +113,9 @@ export const command: Command = {
       const json = v.json === true;
       if (sub === "ingest") return await ingestFiles(c, rest, json);
       if (sub === "balances") return await balances(c, json);
+      if (sub === "reader" && rest[0] === "import") {
+        return await importReader(c, rest[1], v.operator, json);
+      }
       if (sub === "reader") {
         if (rest[0] !== "add") throw new UsageError("usage: clear reader add --reader HEX --key HEX --operator NAME");
         const r = await c.registerReader({

@@ -1,0 +1,5 @@
+// ESP-IDF NVS partitions (docs/NVS.md): writer, reader, encryption.
+export * from "./format.ts";
+export * from "./writer.ts";
+export * from "./reader.ts";
+export * from "./crypt.ts";
