@@ -8,7 +8,7 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import {
   DurableNodeFS, durableStartParams, judge, syncTree, unsafeFromEnv, UnsafeDurabilityError,
-  type DurabilitySettings, type SyncObserver,
+  type DurabilitySettings, type StorageObserver,
 } from "./durability.ts";
 import { lockDir, type DirLock } from "./lock.ts";
 
@@ -170,8 +170,8 @@ export interface OpenDbOptions {
   /** Accept a database that does not sync commits (a server with fsync=off; PGlite as
    *  shipped). Default: OFFTAP_UNSAFE_NO_FSYNC=1. For throwaway data and benchmarks only. */
   unsafeNoFsync?: boolean;
-  /** PGlite on disk: told about every fsync that reached the OS (power-cut tests). */
-  syncObserver?: SyncObserver;
+  /** PGlite on disk: sees every write and every fsync that reached the OS (power-cut tests). */
+  storageObserver?: StorageObserver;
   /** false: open an unsafe server anyway, to report its settings (`offtap clear doctor`). */
   refuseUnsafe?: boolean;
 }
@@ -216,12 +216,12 @@ async function openPgliteDir(dir: string, o: OpenDbOptions, unsafe: boolean): Pr
       return new PgliteDb(p, `PGlite (${dir}, no fsync)`, dir, undefined, true, lock);
     }
     const fresh = !existsSync(join(dir, "PG_VERSION"));
-    const fs = new DurableNodeFS(dir, o.syncObserver);
+    const fs = new DurableNodeFS(dir, o.storageObserver);
     const p = await PGlite.create({ fs, startParams: durableStartParams() });
     // initdb wrote the new cluster without syncing it; make that baseline durable once.
     if (fresh) {
       await p.exec("CHECKPOINT");
-      syncTree(dir, o.syncObserver);
+      syncTree(dir, o.storageObserver);
     }
     return new PgliteDb(p, `PGlite (${dir})`, dir, fs, false, lock);
   } catch (err) {

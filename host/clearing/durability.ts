@@ -13,8 +13,14 @@ import { dirname, join } from "node:path";
 import { NodeFS } from "@electric-sql/pglite/nodefs";
 import { PGlite } from "@electric-sql/pglite";
 
-/** Called with the OS file descriptor after each successful fsync (tests, doctor). */
-export type SyncObserver = (fd: number) => void;
+/** Sees PGlite's file I/O: the power-cut simulation (test/host/durability-powercut.test.ts)
+ *  keeps what was synced and drops the rest. Called synchronously, on the OS descriptor. */
+export interface StorageObserver {
+  /** After each write; `bytes` is a view into PGlite's memory (copy it to keep it). */
+  written?(fd: number, bytes: Uint8Array, position: number): void;
+  /** After each fsync that reached the OS. */
+  synced?(fd: number): void;
+}
 
 /** Emscripten's errno for EIO: PostgreSQL PANICs on a failed fsync rather than lie. */
 const WASI_EIO = 29;
@@ -22,15 +28,16 @@ const WASI_EIO = 29;
 export const SYNC_TREE_ENTRIES_MAX = 100_000;
 
 interface NodefsStream { nfd: number }
+type WriteOp = (s: NodefsStream, b: Uint8Array, off: number, len: number, pos: number) => number;
 interface EmscriptenModule {
-  NODEFS: { stream_ops: { fsync?: (stream: NodefsStream) => number } };
+  NODEFS: { stream_ops: { fsync?: (stream: NodefsStream) => number; write: WriteOp } };
 }
 
 /** NodeFS whose fsync reaches the disk. */
 export class DurableNodeFS extends NodeFS {
   /** fsync calls forwarded to the OS since the database opened. */
   syncCount = 0;
-  constructor(dataDir: string, private readonly observer?: SyncObserver) {
+  constructor(dataDir: string, private readonly observer?: StorageObserver) {
     super(dataDir);
   }
 
@@ -41,7 +48,16 @@ export class DurableNodeFS extends NodeFS {
     const r = await super.init(pg, opts);
     const preRun = r.emscriptenOpts.preRun ?? [];
     const install = (mod: unknown): void => {
-      (mod as EmscriptenModule).NODEFS.stream_ops.fsync = (stream) => this.sync(stream.nfd);
+      const ops = (mod as EmscriptenModule).NODEFS.stream_ops;
+      ops.fsync = (stream) => this.sync(stream.nfd);
+      const written = this.observer?.written;
+      if (written === undefined) return;
+      const write = ops.write;
+      ops.write = (stream, buffer, offset, length, position) => {
+        const n = write(stream, buffer, offset, length, position);
+        written(stream.nfd, buffer.subarray(offset, offset + n), position);
+        return n;
+      };
     };
     return { emscriptenOpts: { ...r.emscriptenOpts, preRun: [install, ...preRun] } };
   }
@@ -53,7 +69,7 @@ export class DurableNodeFS extends NodeFS {
       return WASI_EIO;
     }
     this.syncCount++;
-    this.observer?.(fd);
+    this.observer?.synced?.(fd);
     return 0;
   }
 }
@@ -65,11 +81,11 @@ export function durableStartParams(): string[] {
   return [...params, ...settings.flatMap((s) => ["-c", s])];
 }
 
-function syncPath(path: string, observer?: SyncObserver): void {
+function syncPath(path: string, observer?: StorageObserver): void {
   const fd = openSync(path, "r");
   try {
     fsyncSync(fd);
-    observer?.(fd);
+    observer?.synced?.(fd);
   } finally {
     closeSync(fd);
   }
@@ -77,7 +93,7 @@ function syncPath(path: string, observer?: SyncObserver): void {
 
 /** fsyncs every file and directory under `root`, children before parents, then root's
  *  parent: initdb writes a new cluster without syncing it. */
-export function syncTree(root: string, observer?: SyncObserver): number {
+export function syncTree(root: string, observer?: StorageObserver): number {
   const dirs: string[] = [root];
   const files: string[] = [];
   for (let i = 0; i < dirs.length; i++) {
