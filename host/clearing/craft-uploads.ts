@@ -14,7 +14,12 @@ const AMOUNT_MINOR = 250;
 const NOW_UNIX = 1_795_305_600;
 
 export interface CraftedReader { key: Ed25519Key; id8: Uint8Array; id16: Uint8Array; hex: string }
-export interface CraftedUpload { reader: number; firstSeq: number; lastSeq: number; bytes: Uint8Array }
+export interface CraftedUpload {
+  reader: number;
+  firstSeq: number;
+  lastSeq: number;
+  bytes: Uint8Array;
+}
 export interface CraftedUploads {
   issuer: Issuer;
   readers: CraftedReader[];
@@ -31,17 +36,23 @@ function reader(i: number): CraftedReader {
   return { key, id8, id16, hex: Buffer.from(id16).toString("hex") };
 }
 
-/** `payments` payments of 2.50 spread over `readerCount` readers, `perBatch` to a batch. */
-export function craftUploads(payments: number, readerCount: number, perBatch: number): CraftedUploads {
-  if (readerCount < 1 || readerCount > CRAFT_READERS_MAX) throw new RangeError("readerCount");
+/** `payments` payments of 2.50 spread over `readerCount` readers, `perBatch` to a batch.
+ *  Readers are numbered from `firstReader`, so several workloads can share a database. */
+export function craftUploads(
+  payments: number, readerCount: number, perBatch: number, firstReader = 0,
+): CraftedUploads {
+  if (readerCount < 1 || firstReader < 0 || firstReader + readerCount > CRAFT_READERS_MAX) {
+    throw new RangeError(`readers ${firstReader}…${firstReader + readerCount - 1} out of range`);
+  }
   const issuer = new Issuer(1, new Ed25519Key(new Uint8Array(32).fill(ISSUER_SEED_BYTE)));
-  const readers = Array.from({ length: readerCount }, (_, i) => reader(i));
+  const readers = Array.from({ length: readerCount }, (_, i) => reader(firstReader + i));
   const perReader: Payment[][] = readers.map(() => []);
   for (let n = 0; n < payments;) {
     const w = craftWallet(issuer, NOW_UNIX, 1_000_000);
     for (let k = 1; k <= PAYMENTS_PER_WALLET && n < payments; k++, n++) {
       const r = n % readerCount;
-      const spend = { counter: k, amount: AMOUNT_MINOR, cumulative: AMOUNT_MINOR * k, time: NOW_UNIX + n };
+      const cumulative = AMOUNT_MINOR * k;
+      const spend = { counter: k, amount: AMOUNT_MINOR, cumulative, time: NOW_UNIX + n };
       perReader[r]!.push(craftPayment(w, readers[r]!.id8, spend));
     }
   }

@@ -143,6 +143,10 @@ test("a second process on an embedded database is refused, naming the holder", a
       assert.equal(r.code, 1);
       assert.match(r.err, new RegExp(`^offtap clear: database .* is in use by pid ${holder.pid} `));
       assert.equal(r.err.split("\n").length, 1, "one line");
+      // Finding 8: a cash-out command beside a running holder is refused, not forked.
+      const co = await cli(["cashout", "list", "--db", dir]);
+      assert.equal(co.code, 1);
+      assert.match(co.err, new RegExp(`in use by pid ${holder.pid} `));
     } finally {
       holder.kill();
     }
