@@ -83,8 +83,29 @@ export function readHolder(dir: string): LockHolder | undefined {
   }
 }
 
+/** Flags whose values never go into the lock file (it is shown to other processes). */
+const SECRET_FLAGS = /^--(code|secret|secret-file|token|password|passphrase)$/;
+
+/** The command line with the values of secret-bearing flags replaced by "…". */
+export function redactedCommand(argv: readonly string[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf("=");
+    if (eq > 0 && SECRET_FLAGS.test(a.slice(0, eq))) {
+      out.push(`${a.slice(0, eq)}=…`);
+    } else if (SECRET_FLAGS.test(a) && i + 1 < argv.length) {
+      out.push(a, "…");
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out.join(" ");
+}
+
 function me(): LockHolder {
-  const command = ["offtap", ...process.argv.slice(2)].join(" ");
+  const command = redactedCommand(["offtap", ...process.argv.slice(2)]);
   return {
     pid: process.pid, host: hostname(), command: command.slice(0, LOCK_COMMAND_CHARS_MAX),
     since: new Date().toISOString(), startTicks: processStartTicks(process.pid),

@@ -16,7 +16,7 @@ import pg from "pg";
 import { openDb } from "../../host/clearing/db.ts";
 import { UnsafeDurabilityError } from "../../host/clearing/durability.ts";
 import {
-  DbLockedError, LOCK_FILE_NAME, lockDir, processStartTicks,
+  DbLockedError, LOCK_FILE_NAME, lockDir, processStartTicks, redactedCommand,
 } from "../../host/clearing/lock.ts";
 import { main } from "../../host/cli/main.ts";
 import { CHILD, embeddedEnv, freshDb, runChild, writeWork } from "./durability-support.ts";
@@ -165,6 +165,12 @@ test("a second process on an embedded database is refused, naming the holder", a
     if (saved !== undefined) process.env["DATABASE_URL"] = saved;
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("lock files name the holder without its secrets", () => {
+  const argv = ["offtap", "cashout", "confirm", "--cashout", "c1", "--code", "123456", "--token=x"];
+  const shown = "offtap cashout confirm --cashout c1 --code … --token=…";
+  assert.equal(redactedCommand(argv), shown);
 });
 
 test("lock files: a reused pid is stale, another host's lock is not", () => {
