@@ -81,6 +81,7 @@ test("every acknowledgement is signed after its ingest's commit reached the disk
     const at = (m: string): number => lines.findIndex((l) => l.kind === "marker" && l.what === m);
     const syncs = lines.filter((l) => l.kind === "sync");
     assert.ok(syncs.every((s) => s.ok), "every fsync succeeded");
+    const perUpload: number[] = [];
     for (let i = 0; i < acks; i++) {
       const start = at(`ingest-${i}`);
       const signed = at(`ack-${i}`);
@@ -88,8 +89,10 @@ test("every acknowledgement is signed after its ingest's commit reached the disk
       const walSyncs = lines.slice(start, signed)
         .filter((l) => l.kind === "sync" && /\/pg_wal\/[0-9A-F]{24}$/.test(l.what));
       assert.ok(walSyncs.length >= 1, `upload ${i}: the WAL was fsynced before its ack was signed`);
+      perUpload.push(walSyncs.length);
     }
-    t.diagnostic(`${syncs.length} fsync calls for ${acks} acknowledged uploads`);
+    t.diagnostic(`${syncs.length} fsync calls for ${acks} acknowledged uploads; `
+      + `WAL fsyncs between each ingest and its acknowledgement: ${perUpload.join(", ")}`);
   });
 
 test("control: PGlite as shipped (fsync=off) syncs nothing during the same ingest",
