@@ -59,7 +59,8 @@ test-deps: pg-deps
 	@# The flasher's end-to-end tests link two pseudo-terminals with socat (host/serial/pty.ts).
 	@command -v socat >/dev/null || { apt-get update -qq && apt-get install -y -qq socat >/dev/null; }
 	@# The durability tests trace an ingest's fsync calls with strace (test/host/durability.test.ts).
-	@command -v strace >/dev/null || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
+	@command -v strace >/dev/null \
+	  || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
 
 test-host: build test-deps
 	@set -e; eval "$$(tools/db/test-server.sh start 2>/dev/null)"; \
