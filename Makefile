@@ -66,6 +66,9 @@ test-deps: pg-deps runtime-deps
 	@# libnfc's own tools (nfc-list, nfc-poll, nfc-emulate-forum-tag4) check the PN532 emulator.
 	@command -v nfc-list >/dev/null && command -v nfc-emulate-forum-tag4 >/dev/null \
 	  || { apt-get update -qq && apt-get install -y -qq libnfc-bin libnfc-examples >/dev/null; }
+	@# The durability tests trace an ingest's fsync calls with strace (test/host/durability.test.ts).
+	@command -v strace >/dev/null \
+	  || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
 
 test-host: build test-deps
 	@set -e; eval "$$(tools/db/test-server.sh start 2>/dev/null)"; \

@@ -1,7 +1,8 @@
 // `offtap` — the host's front door. Each command lives in host/cli/commands/ and is
 // registered in the table below.
 import type { Command } from "./command.ts";
-import { EXIT_OK, EXIT_USAGE, UsageError } from "./command.ts";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "./command.ts";
+import { knownFailure } from "./failures.ts";
 import { command as demo } from "./commands/demo.ts";
 import { command as vectors } from "./commands/vectors.ts";
 import { command as tap } from "./commands/tap.ts";
@@ -60,6 +61,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       console.error(`offtap ${name}: ${err.message}\nRun \`offtap ${name} --help\` for usage.`);
       return EXIT_USAGE;
+    }
+    const failure = knownFailure(err);
+    if (failure !== undefined) {
+      console.error(`offtap ${name}: ${failure}`);
+      return EXIT_FAILED;
     }
     throw err;
   }

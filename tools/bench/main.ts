@@ -16,6 +16,7 @@ import { formatReport, rows, type BenchReport, type Goal, type Outcome } from ".
 import { benchSim, type SimBenchResult } from "./sim.ts";
 import { benchLedger } from "./ledger.ts";
 import { benchClearing, type ClearingBenchResult } from "./clearing.ts";
+import { reportDurability } from "./durability.ts";
 import { measureWasm3, type Wasm3Result } from "./wasm3.ts";
 import { measureWasm3Tap, type Wasm3TapResult } from "./wasm3-tap.ts";
 import { nfcBenchSection } from "./nfc.ts";
@@ -183,6 +184,7 @@ async function main(): Promise<void> {
   process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n\nwrote ${path.relative(process.cwd(), out) || out}\n`);
   if (!simulator.ok || !ledger.ok || (w3tap !== null && !w3tap.ok)) process.exitCode = 1;
   if (!(await nfcBenchSection(o.quick, o.json))) process.exitCode = 1;
+  await reportDurability(o.quick);
 }
 
 main().catch((e: unknown) => {

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the tests.
-#   tools/db/test-server.sh start   → prints DATABASE_URL=postgres://… (and the data dir on stderr)
+#   tools/db/test-server.sh start [--fsync=on|off]
+#       → prints DATABASE_URL=postgres://… and OFFTAP_PG_DIR=… (and the data dir on stderr)
 #   tools/db/test-server.sh stop DIR
 # initdb into a temporary directory, trust auth, 127.0.0.1 on a free port. The server runs as
 # the `postgres` OS user when started as root (PostgreSQL refuses to run as root).
+# fsync is on by default: offtap refuses a server with fsync=off (docs/CLEARING.md
+# "Durability"), so the tests run against the configuration production needs. --fsync=off
+# starts the unsafe server the refusal test and the durability bench need.
 set -euo pipefail
 
 find_bin() {
@@ -20,19 +24,27 @@ as_owner() {
 }
 
 free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+  node -e 'const s = require("net").createServer();
+    s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
 }
 
 start() {
-  local bin dir port
+  local bin dir port fsync=on
+  case "${1:-}" in
+    "" | --fsync=on) ;;
+    --fsync=off) fsync=off ;;
+    *) echo "tools/db/test-server.sh: unknown option ${1} (use --fsync=on|off)" >&2; exit 2 ;;
+  esac
   bin="$(find_bin)"
   dir="$(mktemp -d /tmp/offtap-pg.XXXXXX)"
   [[ "$(id -u)" == 0 ]] && chown postgres:postgres "$dir"
-  as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
+  as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C \
+    >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
   port="$(free_port)"
-  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=100" start >/dev/null \
+  local opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir"
+  opts+=" -c fsync=$fsync -c max_connections=100"
+  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$opts" start >/dev/null \
     || { cat "$dir/server.log" >&2; exit 1; }
   as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres offtap_test
   echo "$dir" >&2
@@ -43,12 +55,13 @@ start() {
 stop() {
   local dir="${1:?usage: test-server.sh stop DIR}" bin
   bin="$(find_bin)"
-  [[ -d "$dir/data" ]] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+  [[ -d "$dir/data" ]] \
+    && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
   rm -rf "$dir"
 }
 
 case "${1:-}" in
-  start) start ;;
+  start) shift; start "$@" ;;
   stop) shift; stop "$@" ;;
-  *) echo "usage: $0 start | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start [--fsync=on|off] | stop DIR" >&2; exit 2 ;;
 esac

@@ -1,8 +1,6 @@
 // `offtap cashout` — cash-out on the command line (docs/CASHOUT.md §8): owners, identity
 // verification, bank accounts, the second factor, fees, quote → request → confirm,
 // payout files and the bank's answer. Same database flags as `offtap clear`.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { userInfo } from "node:os";
 import { CashoutService, formatMinor, parseMajor, type Cashout, type CashoutErrorCode, type Quote, type Result } from "../../cashout/index.ts";
 import { formatIban } from "../../cashout/iban.ts";
@@ -10,6 +8,9 @@ import { EXIT_FAILED, EXIT_OK, UsageError, type Command } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { bold, green, red, table, yellow } from "../output.ts";
 import { DEFAULT_DB_DIR, openFromFlags } from "./clear.ts";
+import type { Db } from "../../clearing/index.ts";
+import type { PayoutFile } from "../../cashout/types.ts";
+import { deliver, ensureDeliveries, pendingFiles, type Delivered } from "../../cashout/delivery.ts";
 
 const COMMON = `options for every subcommand:
   --db DIR       PGlite data directory (default ${DEFAULT_DB_DIR}); DATABASE_URL selects a PostgreSQL server
@@ -121,7 +122,18 @@ function cashoutText(c: Cashout): string {
   ].join("\n");
 }
 
-type Handler = (svc: CashoutService, v: Values, rest: string[], actor: string, json: boolean) => Promise<number>;
+type Handler = (
+  svc: CashoutService, v: Values, rest: string[], actor: string, json: boolean, db: Db,
+) => Promise<number>;
+
+/** What `export` reports for one payout file written to disk. */
+function payoutSummary(file: PayoutFile, files: Delivered) {
+  return {
+    id: file.id, msgId: file.msgId, nbOfTxs: file.nbOfTxs, ctrlSum: file.ctrlSum,
+    executionDate: file.executionDate, xmlSha256: file.xmlSha256, cashoutIds: file.cashoutIds,
+    files,
+  };
+}
 
 const flow: Record<string, Handler> = {
   async quote(svc, v, _r, actor, json) {
@@ -151,27 +163,42 @@ const flow: Record<string, Handler> = {
     console.log(json ? JSON.stringify({ expired: ids }) : ids.length === 0 ? "nothing to expire" : `expired: ${ids.join(", ")}`);
     return EXIT_OK;
   },
-  async export(svc, v, _r, actor, json) {
+  async export(svc, v, _r, actor, json, db) {
     const out = v.out ?? ".offtap/payouts";
+    // Files an interrupted export stored but never wrote go out first (docs/CLEARING.md
+    // "Durability"); the cash-outs in them are already `exported`.
+    const finished = [];
+    for (const id of await pendingFiles(db)) {
+      const pending = await svc.payoutFile(id);
+      if (pending === undefined) continue;
+      const s = payoutSummary(pending, await deliver(db, pending, out));
+      finished.push(s);
+      if (!json) console.log(yellow(`payout file ${s.msgId} was stored by an export that did not `
+        + `finish writing it; written now → ${s.files.xml}, ${s.files.csv}`));
+    }
     let file;
     if (v.file !== undefined) {
       file = await svc.payoutFile(v.file);
       if (file === undefined) throw new UsageError(`no payout file ${v.file}`);
     } else {
-      const r = await svc.export(actor, { ...(v.date !== undefined ? { executionDate: v.date } : {}), ...(v.currency !== undefined ? { currency: v.currency } : {}) });
+      const r = await svc.export(actor, {
+        ...(v.date !== undefined ? { executionDate: v.date } : {}),
+        ...(v.currency !== undefined ? { currency: v.currency } : {}),
+      });
       if (!r.ok && r.error === "NOTHING_TO_EXPORT") {
-        console.log(json ? JSON.stringify({ ok: true, exported: 0 }) : "nothing to export");
+        const none = { ok: true, exported: 0, ...(finished.length > 0 ? { finished } : {}) };
+        console.log(json ? JSON.stringify(none) : "nothing to export");
         return EXIT_OK;
       }
       if (!r.ok) return report(r, json, () => "");
       file = r.value;
     }
-    mkdirSync(out, { recursive: true });
-    const paths = { xml: join(out, `${file.msgId}.xml`), csv: join(out, `${file.msgId}.csv`) };
-    writeFileSync(paths.xml, file.xml);
-    writeFileSync(paths.csv, file.csv);
-    const summary = { id: file.id, msgId: file.msgId, nbOfTxs: file.nbOfTxs, ctrlSum: file.ctrlSum, executionDate: file.executionDate, xmlSha256: file.xmlSha256, cashoutIds: file.cashoutIds, files: paths };
-    console.log(json ? JSON.stringify(summary, null, 2) : `${green(`${file.nbOfTxs} payout(s), control sum ${file.ctrlSum}`)} → ${paths.xml}, ${paths.csv}`);
+    // The cash-outs are marked exported (durably) before the file is written: a crash now
+    // leaves the file pending, and the next export finishes it.
+    const summary = payoutSummary(file, await deliver(db, file, out));
+    const shown = finished.length > 0 ? { ...summary, finished } : summary;
+    console.log(json ? JSON.stringify(shown, null, 2) : `${green(`${file.nbOfTxs} payout(s), `
+      + `control sum ${file.ctrlSum}`)} → ${summary.files.xml}, ${summary.files.csv}`);
     return EXIT_OK;
   },
   async paid(svc, v, _r, actor, json) {
@@ -297,7 +324,8 @@ export const command: Command = {
     const c = await openFromFlags(v.db);
     try {
       const svc = await CashoutService.open(c);
-      return await handler(svc, v, rest, actor, v.json === true);
+      await ensureDeliveries(c.db);
+      return await handler(svc, v, rest, actor, v.json === true, c.db);
     } finally {
       await c.close();
     }

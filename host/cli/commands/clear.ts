@@ -5,6 +5,8 @@ import { readerSpecFromEnrolmentFile } from "../../clearing/enrolment.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { green, red, table, yellow } from "../output.ts";
+import { unsafeFromEnv } from "../../clearing/durability.ts";
+import { doctor } from "./clear-doctor.ts";
 
 export const DEFAULT_DB_DIR = ".offtap/clearing";
 
@@ -23,15 +25,20 @@ subcommands:
   issuer add               register an issuer key: --issuer ID --key HEX
   ack --reader HEX         print the signed acknowledgement (hex) for a reader
   denylist                 print the current signed deny list (hex)
+  doctor                   the durability settings in force; exit 1 when commits could be
+                           lost on a power cut (docs/CLEARING.md "Durability")
 
 options:
   --db DIR     PGlite data directory (default ${DEFAULT_DB_DIR} under the current directory);
                DATABASE_URL, when set, selects a PostgreSQL server instead
   --json       machine-readable output
+  --unsafe-no-fsync  accept a database that does not sync commits (throwaway data only;
+               also OFFTAP_UNSAFE_NO_FSYNC=1)
   -h, --help   this help`;
 
 const OPTIONS = {
   db: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+  "unsafe-no-fsync": { type: "boolean" },
   reader: { type: "string" }, key: { type: "string" }, operator: { type: "string" }, issuer: { type: "string" },
   currency: { type: "string" }, min: { type: "string" }, max: { type: "string" }, drift: { type: "string" },
 } as const;
@@ -55,8 +62,10 @@ async function importReader(c: Clearing, file: string | undefined, operator: str
   return EXIT_OK;
 }
 
-export function openFromFlags(db: string | undefined): Promise<Clearing> {
-  return Clearing.open({ dataDir: db ?? DEFAULT_DB_DIR });
+/** `unsafeNoFsync` absent: OFFTAP_UNSAFE_NO_FSYNC decides (docs/CLEARING.md "Durability"). */
+export function openFromFlags(db: string | undefined, unsafeNoFsync?: boolean): Promise<Clearing> {
+  const dataDir = db ?? DEFAULT_DB_DIR;
+  return Clearing.open(unsafeNoFsync === true ? { dataDir, unsafeNoFsync } : { dataDir });
 }
 
 function need(v: string | undefined, flag: string): string {
@@ -106,9 +115,14 @@ export const command: Command = {
     const { values: v, positionals } = parse(argv, OPTIONS, true);
     const [sub, ...rest] = positionals;
     if (v.help || sub === undefined) { console.log(HELP); return sub === undefined && !v.help ? EXIT_USAGE : EXIT_OK; }
-    const known = ["ingest", "balances", "reader", "issuer", "ack", "denylist"];
+    const known = ["ingest", "balances", "reader", "issuer", "ack", "denylist", "doctor"];
     if (!known.includes(sub)) throw new UsageError(`unknown subcommand '${sub}'`);
-    const c = await openFromFlags(v.db);
+    const unsafe = v["unsafe-no-fsync"] === true || unsafeFromEnv();
+    if (sub === "doctor") {
+      const json = v.json === true;
+      return doctor({ dataDir: v.db ?? DEFAULT_DB_DIR, unsafeNoFsync: unsafe, json });
+    }
+    const c = await openFromFlags(v.db, unsafe);
     try {
       const json = v.json === true;
       if (sub === "ingest") return await ingestFiles(c, rest, json);

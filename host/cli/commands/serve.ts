@@ -10,6 +10,8 @@ import { Clearing } from "../../clearing/index.ts";
 import { startServer, TokenAuthority, DEFAULT_HOST } from "../../server/index.ts";
 import { TOKEN_SECRET_BYTES_MIN } from "../../server/auth.ts";
 import { openCashoutPort } from "../../server/cashout-port.ts";
+import { unsafeFromEnv } from "../../clearing/durability.ts";
+import { durabilityLine } from "./clear-doctor.ts";
 
 const DEFAULT_DB_DIR = ".offtap/clearing";
 
@@ -24,8 +26,11 @@ options:
   --db DIR            PGlite data directory (default ${DEFAULT_DB_DIR})
   --secret-file FILE  the API token secret, created on first start (default DIR/api-secret);
                       delete it to revoke every token
+  --unsafe-no-fsync   accept a database that does not sync commits (throwaway data only)
   --help              show this help
 
+Refuses to start when commits would not be on disk before they are acknowledged (a server
+with fsync=off): see \`offtap clear doctor\` and docs/CLEARING.md "Durability".
 Prints the operator's API token and each registered owner's token, and the dashboard
 address with the operator token in its fragment (docs/SERVER.md "Authentication").`;
 
@@ -49,16 +54,19 @@ export const command: Command = {
   async run(argv) {
     const { values } = parse(argv, {
       port: { type: "string" }, host: { type: "string" }, db: { type: "string" }, "secret-file": { type: "string" }, help: { type: "boolean" },
+      "unsafe-no-fsync": { type: "boolean" },
     });
     if (values.help) { console.log(HELP); return EXIT_OK; }
     const port = intFlag("port", values.port, 8080, 65_535);
     const dbDir = values.db ?? DEFAULT_DB_DIR;
     const tokens = new TokenAuthority(loadOrCreateSecret(values["secret-file"] ?? `${dbDir}/api-secret`));
-    const clearing = await Clearing.open({ dataDir: dbDir });
+    const unsafeNoFsync = values["unsafe-no-fsync"] === true || unsafeFromEnv();
+    const clearing = await Clearing.open({ dataDir: dbDir, unsafeNoFsync });
     const cashout = await openCashoutPort(clearing);
     const running = await startServer({ clearing, ...(cashout === undefined ? {} : { cashout }), tokens, host: values.host ?? DEFAULT_HOST, port });
     const operatorToken = tokens.issue({ role: "operator" });
     console.log(bold(`offtap serve — ${running.url} (${clearing.db.label})`));
+    console.log(`durability:     ${durabilityLine(await clearing.db.durability())}`);
     console.log(`dashboard:      ${running.url}/#token=${operatorToken}`);
     console.log(`operator token: ${operatorToken}`);
     for (const o of cashout === undefined ? [] : await cashout.owners()) {
