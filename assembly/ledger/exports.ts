@@ -20,6 +20,7 @@ import { signalMark, signalState } from "./signal";
  *  ledgerRecover() runs again, whatever the outcome. */
 export function ledgerConfigure(ptr: usize, len: i32): i32 {
   st.setRecovered(false);
+  st.clearBad();
   return configure(ptr, len);
 }
 
@@ -63,9 +64,15 @@ export function ledgerIndexedWallets(): i32 { return indexCount(); }
 export function ledgerReusableSectors(): i32 {
   let n = 0;
   for (let s = 0; s < sectorCount; s++) {
-    if (s == st.newest) continue;
+    if (s == st.newest || st.isBad(s)) continue;
     if (!st.isValid(s) || st.getU32(st.secLast, s) <= st.ackedSeq) n++;
   }
+  return n;
+}
+/** Sectors found bad (could not be erased or headed) during this boot (§4). */
+export function ledgerBadSectors(): i32 {
+  let n = 0;
+  for (let s = 0; s < sectorCount; s++) if (st.isBad(s)) n++;
   return n;
 }
 export function ledgerTornSlots(): i32 { return st.tornSlots; }
