@@ -84,11 +84,14 @@ function regionRanges(flash: SimFlash, region: RotRegion, sectorBytes: number): 
   const size = flash.partition(0).bytes.length;
   for (let s = 0; s < size; s += sectorBytes) {
     if (region === "sector-header") out.push({ partition: 0, start: s, end: s + HEADER_BYTES });
-    else if (region === "ack-mark") out.push({ partition: 0, start: s + MARKS_AT, end: s + SLOT_BYTES });
+    else if (region === "ack-mark") {
+      out.push({ partition: 0, start: s + MARKS_AT, end: s + SLOT_BYTES });
+    }
     else {
       for (let slot = s + SLOT_BYTES; slot < s + sectorBytes; slot += SLOT_BYTES) {
-        if (region === "commit") out.push({ partition: 0, start: slot + COMMIT_AT, end: slot + SLOT_BYTES });
-        else out.push({ partition: 0, start: slot, end: slot + COMMIT_AT });
+        const commit = region === "commit";
+        const start = commit ? slot + COMMIT_AT : slot;
+        out.push({ partition: 0, start, end: commit ? slot + SLOT_BYTES : slot + COMMIT_AT });
       }
     }
   }
@@ -102,7 +105,9 @@ export function rotRegion(flash: SimFlash, region: RotRegion, sectorBytes: numbe
   const candidates: Array<{ partition: number; offset: number }> = [];
   for (const r of regionRanges(flash, region, sectorBytes)) {
     const bytes = flash.partition(r.partition).bytes;
-    for (let i = r.start; i < r.end; i++) if (bytes[i] !== 0xff) candidates.push({ partition: r.partition, offset: i });
+    for (let i = r.start; i < r.end; i++) {
+      if (bytes[i] !== 0xff) candidates.push({ partition: r.partition, offset: i });
+    }
   }
   if (candidates.length === 0) return undefined;
   const at = candidates[rng.below(candidates.length)]!;

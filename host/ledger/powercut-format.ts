@@ -8,12 +8,15 @@ import { LedgerDevice } from "./device.ts";
 import { MAGIC } from "./format.ts";
 import { SyntheticTaps, configFor, identityFromSeed, type Geometry } from "./workload.ts";
 
-const PROBE_GEOMETRY: Geometry = { ledgerBytes: 2 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 0 };
+const PROBE_GEOMETRY: Geometry = {
+  ledgerBytes: 2 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 0,
+};
 
 /** The format version, or 0 when the build wrote no header this probe understands. */
 export function ledgerFormatOf(wasmPath?: string): number {
   const module = firmwareModule(wasmPath);
-  const hasExport = WebAssembly.Module.exports(module).some((e) => e.name === "ledgerFormatVersion");
+  const exports = WebAssembly.Module.exports(module);
+  const hasExport = exports.some((e) => e.name === "ledgerFormatVersion");
   const flash = new SimFlash(1);
   flash.addPartition(0, { ...PROBE_GEOMETRY, sizeBytes: PROBE_GEOMETRY.ledgerBytes });
   const dev = new LedgerDevice(flash, module);

@@ -300,7 +300,8 @@ class Run {
       // Read-back never agreed: a decline; the record may still have committed.
       this.verifyDeclines++;
       if (++this.verifyDeclinesInARow === VERIFY_DECLINES_IN_A_ROW_MAX + 1) {
-        this.fail(`append ${i}: ${this.verifyDeclinesInARow} verify declines in a row (stuck on a bad sector?)`);
+        const n = this.verifyDeclinesInARow;
+        this.fail(`append ${i}: ${n} verify declines in a row (stuck on a bad sector?)`);
       }
       this.model.tapInFlight = p;
       this.adoptInFlight();
@@ -357,7 +358,9 @@ class Run {
         this.chainOk = false;
         this.fail(`batch ${b.firstSeq}…${b.lastSeq}: ${check.problems.join("; ")}`);
       }
-      if (b.firstSeq <= this.model.acked) this.fail(`acknowledged record ${b.firstSeq} reappeared in an export`);
+      if (b.firstSeq <= this.model.acked) {
+        this.fail(`acknowledged record ${b.firstSeq} reappeared in an export`);
+      }
       for (const r of b.records) this.receive(r.seq, r.content);
       head = b.headAfter;
       last = b.lastSeq;
@@ -374,17 +377,23 @@ class Run {
     const st = this.dev.acknowledge(ack);
     this.model.ackInFlight = 0;
     const flaky = (st === ERR_VERIFY || st === ERR_IO) && this.flaky;
-    if (st !== 0 && st !== ERR_LEDGER_FULL && !flaky) this.fail(`acknowledge ${last} failed: ${statusName(st)}`);
+    if (st !== 0 && st !== ERR_LEDGER_FULL && !flaky) {
+      this.fail(`acknowledge ${last} failed: ${statusName(st)}`);
+    }
     // After an unverifiable mark the firmware re-read flash: it knows whether the mark landed.
     if (st === 0 || (flaky && this.dev.ackedSeq >= last)) this.model.acked = last;
   }
 
   private receive(seq: number, content: Uint8Array): void {
     const known = this.model.cleared.get(seq);
-    if (known && !equalBytes(known, content)) this.fail(`sequence ${seq} exported twice with different content`);
+    if (known && !equalBytes(known, content)) {
+      this.fail(`sequence ${seq} exported twice with different content`);
+    }
     const expect = this.model.records.get(seq);
     if (!expect) this.fail(`exported record ${seq} was never accepted`);
-    else if (!equalBytes(expect, content)) this.fail(`exported record ${seq} differs from what was accepted`);
+    else if (!equalBytes(expect, content)) {
+      this.fail(`exported record ${seq} differs from what was accepted`);
+    }
     this.model.cleared.set(seq, content);
   }
 
@@ -396,7 +405,8 @@ class Run {
       this.ackBackwards++;
       this.fail(`acknowledged sequence went back to ${acked} from ${m.acked}`);
     } else if (acked > m.acked && acked !== m.ackInFlight) {
-      this.fail(`acknowledged sequence ${acked} after reboot, expected ${m.acked}${m.ackInFlight ? ` or ${m.ackInFlight}` : ""}`);
+      const inFlight = m.ackInFlight ? ` or ${m.ackInFlight}` : "";
+      this.fail(`acknowledged sequence ${acked} after reboot, expected ${m.acked}${inFlight}`);
     }
     if (acked > m.acked && acked === m.ackInFlight) m.acked = acked;
     m.ackInFlight = 0;
@@ -443,8 +453,13 @@ class Run {
     const last = this.dev.nextSeq - 1;
     if (last <= 0 || this.model.records.has(last)) return;
     const r = this.dev.readRecord(last);
-    if (typeof r === "number") { this.fail(`record ${last} unreadable after reboot: ${statusName(r)}`); return; }
-    if (!equalBytes(r.walletId, p.walletId) || r.counter !== p.counter || !equalBytes(r.body, p.body)) {
+    if (typeof r === "number") {
+      this.fail(`record ${last} unreadable after reboot: ${statusName(r)}`);
+      return;
+    }
+    const same = equalBytes(r.walletId, p.walletId) && r.counter === p.counter
+      && equalBytes(r.body, p.body);
+    if (!same) {
       this.fail(`record ${last} appeared after a cut but is not the payment in flight`);
       return;
     }
@@ -459,7 +474,8 @@ class Run {
       const fw = this.dev.readRecord(seq);
       if (typeof fw === "number" || !equalBytes(fw.content, m.records.get(seq)!)) {
         this.lost++;
-        this.fail(`accepted record ${seq} lost${typeof fw === "number" ? ` (${statusName(fw)})` : ""}`);
+        const why = typeof fw === "number" ? ` (${statusName(fw)})` : "";
+        this.fail(`accepted record ${seq} lost${why}`);
       }
     }
     // The independent image decoder knows torn writes, not weak cells, rot or wear.
@@ -470,16 +486,27 @@ class Run {
   private checkImage(acked: number): void {
     const m = this.model;
     const img = decodeImage(this.flash.partition(0).bytes, this.c.o.geometry.sectorBytes);
-    if (img.nextSeq !== this.dev.nextSeq) this.fail(`firmware next sequence ${this.dev.nextSeq}, image says ${img.nextSeq}`);
-    if (img.ackedSeq !== this.dev.ackedSeq) this.fail(`firmware acknowledged ${this.dev.ackedSeq}, image says ${img.ackedSeq}`);
-    if (!img.chainOk || !img.gapFree) { this.chainOk = false; this.fail(`image: ${img.problems.join("; ")}`); }
+    const next = this.dev.nextSeq;
+    const acked2 = this.dev.ackedSeq;
+    if (img.nextSeq !== next) {
+      this.fail(`firmware next sequence ${next}, image says ${img.nextSeq}`);
+    }
+    if (img.ackedSeq !== acked2) {
+      this.fail(`firmware acknowledged ${acked2}, image says ${img.ackedSeq}`);
+    }
+    if (!img.chainOk || !img.gapFree) {
+      this.chainOk = false;
+      this.fail(`image: ${img.problems.join("; ")}`);
+    }
     const seen = new Set<string>();
     for (const r of img.records) {
       if (r.seq <= acked) continue;
       const key = `${hex(r.walletId)}:${r.counter}`;
       if (seen.has(key)) { this.duplicated++; this.fail(`payment ${key} present twice`); }
       seen.add(key);
-      if (!m.records.has(r.seq) && r.seq !== this.dev.nextSeq - 1) this.fail(`record ${r.seq} present but never accepted`);
+      if (!m.records.has(r.seq) && r.seq !== next - 1) {
+        this.fail(`record ${r.seq} present but never accepted`);
+      }
     }
     const lastRec = img.records[img.records.length - 1];
     if (lastRec && !equalBytes(this.dev.chainHead(), lastRec.link)) {
@@ -491,7 +518,13 @@ class Run {
   /** End of run: everything accepted must reach clearing exactly once, and the reader
    *  must still take payments. */
   finish(): void {
-    this.step(() => this.settle());
+    // Clearing sends the settlement again when the power went during it.
+    // One attempt per cut of the run, and one: the last one finds the power on.
+    for (let k = 0; k <= (this.c.o.cuts ?? 1); k++) {
+      const reboots = this.reboots;
+      this.step(() => this.settle());
+      if (this.reboots === reboots) break;
+    }
     if (!this.dead) this.checkLedger(this.dev.ackedSeq);
     for (const seq of this.model.accepted) {
       if (this.model.cleared.has(seq) || this.model.rotted.has(seq)) continue;
@@ -504,11 +537,17 @@ class Run {
       if (keys.has(key)) { this.duplicated++; this.fail(`payment ${key} cleared twice`); }
       keys.add(key);
     }
-    // One more append (itself a cut point); a flaky flash may decline a few times first.
+    // One more append (itself a cut point): the reader still takes payments. A cut or a
+    // flaky flash may make it decline a few times first.
     const before = this.model.accepted.size;
-    for (let k = 0; k <= VERIFY_DECLINES_IN_A_ROW_MAX && this.model.accepted.size === before && !this.dead; k++) {
+    for (let k = 0; k <= VERIFY_DECLINES_IN_A_ROW_MAX; k++) {
+      if (this.model.accepted.size !== before || this.dead) return;
+      const reboots = this.reboots;
       this.step(() => this.tap(this.c.o.taps + k));
-      if (!this.flaky) break;
+      if (!this.flaky && this.reboots === reboots) break;
+    }
+    if (this.model.accepted.size === before && !this.dead) {
+      this.fail("the reader took no payment after the workload");
     }
   }
 }
@@ -585,15 +624,18 @@ export function powerCutOk(r: PowerCutReport): boolean {
 }
 
 export function runPowerCut(o: PowerCutOptions): PowerCutReport {
-  if (!Number.isInteger(o.taps) || o.taps < 1) throw new RangeError("--taps must be a positive integer");
-  if (o.cuts !== undefined && !(Number.isInteger(o.cuts) && o.cuts >= 1)) throw new RangeError("--cuts must be a positive integer");
+  const positive = (n: number | undefined): boolean =>
+    n === undefined || (Number.isInteger(n) && n >= 1);
+  if (!positive(o.taps)) throw new RangeError("--taps must be a positive integer");
+  if (!positive(o.cuts)) throw new RangeError("--cuts must be a positive integer");
   if (o.mode.kind === "random" && !(Number.isInteger(o.mode.count) && o.mode.count >= 1)) {
     throw new RangeError("--random takes a positive number of runs");
   }
   const id = identityFromSeed(o.seed);
   const source = o.source ?? new SyntheticTaps(o.seed);
   const c0: Campaign = {
-    o, id, config: configFor(id, o.geometry), source, module: firmwareModule(o.wasmPath), opsPerRun: 0,
+    o, id, config: configFor(id, o.geometry), source, module: firmwareModule(o.wasmPath),
+    opsPerRun: 0,
   };
   const sel = o.faults ?? "clean";
   const sectors = o.geometry.ledgerBytes / o.geometry.sectorBytes;
@@ -623,7 +665,9 @@ export function runPowerCut(o: PowerCutOptions): PowerCutReport {
 
 function cutPlan(o: PowerCutOptions, ops: number): Array<{ cut: number; runSeed: number }> {
   const m = o.mode;
-  if (m.kind === "single") return [{ cut: m.cutAtOp, runSeed: m.runSeed ?? runSeedOf(o.seed, m.cutAtOp) }];
+  if (m.kind === "single") {
+    return [{ cut: m.cutAtOp, runSeed: m.runSeed ?? runSeedOf(o.seed, m.cutAtOp) }];
+  }
   if (m.kind === "exhaustive") {
     return Array.from({ length: ops }, (_, i) => ({ cut: i + 1, runSeed: runSeedOf(o.seed, i) }));
   }

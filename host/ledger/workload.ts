@@ -36,7 +36,8 @@ export class SyntheticTaps implements TapSource {
     const bodyLen = 96 + this.rng.below(BODY_BYTES_MAX - 96 + 1);
     const body = new Uint8Array(bodyLen);
     for (let k = 0; k < bodyLen; k++) body[k] = this.rng.nextU32() & 0xff;
-    return { walletId, counter, amount: BigInt(50 + this.rng.below(2000)), time: this.startUnix + i * 7, body };
+    const amount = BigInt(50 + this.rng.below(2000));
+    return { walletId, counter, amount, time: this.startUnix + i * 7, body };
   }
 }
 
@@ -67,7 +68,8 @@ export interface Geometry {
   denyBytes: number;
 }
 
-export function configFor(id: ReaderIdentity, g: Geometry, denyMaxAgeSeconds = 7 * 86_400): Uint8Array {
+export function configFor(id: ReaderIdentity, g: Geometry,
+  denyMaxAgeSeconds = 7 * 86_400): Uint8Array {
   const c: LedgerConfig = {
     ...g,
     denyMaxAgeSeconds,

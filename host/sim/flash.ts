@@ -98,7 +98,8 @@ export class FlashPartition {
       throw new RangeError(`bad flash geometry: sector ${sectorBytes}, page ${pageBytes}`);
     }
     if (!Number.isInteger(sizeBytes) || sizeBytes <= 0 || sizeBytes % sectorBytes !== 0) {
-      throw new RangeError(`partition size ${sizeBytes} is not a positive multiple of the ${sectorBytes}-byte sector`);
+      throw new RangeError(
+        `partition size ${sizeBytes} is not a positive multiple of the ${sectorBytes}-byte sector`);
     }
     this.bytes = new Uint8Array(sizeBytes).fill(0xff);
     this.eraseCounts = new Uint32Array(sizeBytes / sectorBytes);
@@ -249,12 +250,15 @@ export class SimFlash {
     const len = data.length;
     if (!rangeOk(offset, len, p.bytes.length)) return ERR_BOUNDS;
     const page = p.geometry.pageBytes;
-    if (len > 0 && Math.floor(offset / page) !== Math.floor((offset + len - 1) / page)) return ERR_BOUNDS;
+    const crossesPage = Math.floor(offset / page) !== Math.floor((offset + len - 1) / page);
+    if (len > 0 && crossesPage) return ERR_BOUNDS;
     for (let i = 0; i < len; i++) {
       // A weak cell may hold either value: programming a 1 over it leaves it as it is.
       const old = p.bytes[offset + i]! | p.weak[offset + i]!;
       if ((data[i]! & ~old) & 0xff) {
-        throw new FlashRuleViolation(`program would set bits 0→1 at partition ${id} offset ${offset + i} (0x${old.toString(16)} ← 0x${data[i]!.toString(16)})`);
+        const what = `0x${old.toString(16)} ← 0x${data[i]!.toString(16)}`;
+        throw new FlashRuleViolation(
+          `program would set bits 0→1 at partition ${id} offset ${offset + i} (${what})`);
       }
     }
     this.ops++;
@@ -324,7 +328,8 @@ export class SimFlash {
       for (let i = 0; i < data.length; i++) torn.weak[i]! |= p.weak[offset + i]! & data[i]!;
       p.apply(offset, torn);
     }
-    this.lastCut = { op: this.ops, kind: "program", partition: id, offset, len: data.length, style, pattern };
+    const len = data.length;
+    this.lastCut = { op: this.ops, kind: "program", partition: id, offset, len, style, pattern };
   }
 
   private cutErase(id: number, p: FlashPartition, offset: number, sector: number): void {
@@ -337,7 +342,8 @@ export class SimFlash {
       const old = p.bytes.slice(offset, offset + sector);
       p.apply(offset, tearErase(old, style, pat, p.geometry.pageBytes, this.rng));
     }
-    this.lastCut = { op: this.ops, kind: "erase", partition: id, offset, len: sector, style, pattern };
+    const len = sector;
+    this.lastCut = { op: this.ops, kind: "erase", partition: id, offset, len, style, pattern };
   }
 
   /** A cut program: a prefix lands, and the rest may have some of its bits cleared. */
@@ -366,5 +372,6 @@ export class SimFlash {
 }
 
 function rangeOk(offset: number, len: number, size: number): boolean {
-  return Number.isInteger(offset) && Number.isInteger(len) && offset >= 0 && len >= 0 && offset + len <= size;
+  return Number.isInteger(offset) && Number.isInteger(len) && offset >= 0 && len >= 0
+    && offset + len <= size;
 }

@@ -29,7 +29,9 @@ function campaign(o: Partial<PowerCutOptions> & Pick<PowerCutOptions, "mode">): 
 
 function assertSurvives(r: PowerCutReport): void {
   const v = r.violations[0];
-  const where = v ? `seed ${r.seed}, run ${v.run} (${v.kind}, first cut at ${v.cutAtOp}): ${v.message}` : "";
+  const where = v
+    ? `seed ${r.seed}, run ${v.run} (${v.kind}, first cut at ${v.cutAtOp}): ${v.message}`
+    : "";
   assert.equal(r.violations.length, 0, `${r.violations.length} violations; first: ${where}`);
   assert.equal(r.lost, 0, "lost");
   assert.equal(r.duplicated, 0, "duplicated");
@@ -44,13 +46,17 @@ function assertSurvives(r: PowerCutReport): void {
 }
 
 test("format 1 (kept firmware): clean cuts, 2 per run, with deny updates raise no alarm", () => {
-  const r = campaign({ wasmPath: V1_WASM, faults: "clean", cuts: 2, mode: { kind: "random", count: 30 } });
+  const r = campaign({
+    wasmPath: V1_WASM, faults: "clean", cuts: 2, mode: { kind: "random", count: 30 },
+  });
   assertSurvives(r);
   assert.ok(r.reboots > r.cutPoints, "second cuts happened");
 });
 
 test("format 1 (kept firmware): the fault model finds the failures issue 9 describes", () => {
-  const rot = campaign({ wasmPath: V1_WASM, faults: "rot", cuts: 2, mode: { kind: "random", count: 36 } });
+  const rot = campaign({
+    wasmPath: V1_WASM, faults: "rot", cuts: 2, mode: { kind: "random", count: 36 },
+  });
   assert.ok(rot.lost > 0, "rot in headers/marks loses records");
   assert.ok(rot.seqReused > 0, "…and reuses signalled sequence numbers");
   assert.ok(rot.ackBackwards > 0, "…and moves the acknowledgement backwards");
@@ -64,7 +70,9 @@ test("format 1 (kept firmware): the fault model finds the failures issue 9 descr
   assert.ok(wear.violations.some((v) => /verify declines in a row/.test(v.message)));
 });
 
-test("exhaustive weak cells: every program/erase point of a small workload", { skip: V2_SKIP }, () => {
+test("exhaustive weak cells: every program/erase point of a small workload", {
+  skip: V2_SKIP,
+}, () => {
   const r = campaign({ faults: "weak", mode: { kind: "exhaustive" } });
   assertSurvives(r);
   assert.equal(r.cutPoints, r.opsPerRun);
@@ -86,14 +94,18 @@ test("seeded random: every fault kind, 3 cuts per run, 40 taps", { skip: V2_SKIP
   for (const k of FAULT_KINDS) assert.equal(r.byFault[k]?.runs, 20, k);
 });
 
-test("rot in every metadata region (headers, marks, commits, records, deny list)", { skip: V2_SKIP }, () => {
+test("rot in every metadata region (headers, marks, commits, records, deny list)", {
+  skip: V2_SKIP,
+}, () => {
   const r = campaign({ seed: 11, faults: "rot", cuts: 2, mode: { kind: "random", count: 36 } });
   assertSurvives(r);
   assert.ok(r.rottedBits >= 30, `${r.rottedBits} bits rotted`);
 });
 
 test("a worn sector 0, worn from the first boot, 2 cuts per run", { skip: V2_SKIP }, () => {
-  const r = campaign({ seed: 13, faults: "wear", wearSector: 0, cuts: 2, mode: { kind: "random", count: 20 } });
+  const r = campaign({
+    seed: 13, faults: "wear", wearSector: 0, cuts: 2, mode: { kind: "random", count: 20 },
+  });
   assertSurvives(r);
   assert.ok(r.wornFailures > 0, "the worn sector failed");
 });

@@ -27,9 +27,10 @@ test("powercut --faults all --cuts 2 --json: the figures and a count per fault k
     "--deny-every", "5", "--firmware", V1_WASM, "--json",
   ]);
   const j = JSON.parse(out) as Record<string, unknown>;
-  for (const k of ["cutPoints", "reboots", "acceptedTaps", "lost", "duplicated", "stuckExports", "chainOk",
-    "traps", "denyBackwards", "ackBackwards", "seqReused", "faults"]) assert.ok(k in j, k);
-  const faults = j["faults"] as Record<string, { runs: number; lost: number; stuckExports: number }>;
+  const keys = ["cutPoints", "reboots", "acceptedTaps", "lost", "duplicated", "stuckExports",
+    "chainOk", "traps", "denyBackwards", "ackBackwards", "seqReused", "faults"];
+  for (const k of keys) assert.ok(k in j, k);
+  const faults = j["faults"] as Record<string, { runs: number; lost: number }>;
   assert.deepEqual(Object.keys(faults).sort(), ["clean", "partial", "rot", "weak", "wear"]);
   for (const f of Object.values(faults)) assert.equal(f.runs, 2);
   assert.equal(j["cutPoints"], 10);
@@ -37,17 +38,18 @@ test("powercut --faults all --cuts 2 --json: the figures and a count per fault k
   assert.equal(code, j["ok"] ? 0 : 1);
 });
 
-test("powercut usage errors: --random 0, an unknown fault kind, --cuts 0, a run past the campaign", async () => {
+test("usage errors: --random 0, unknown fault kind, --cuts 0, run out of range", async () => {
   const bad = [
     ["--random", "0"], ["--random", "3", "--faults", "cosmic"], ["--random", "3", "--cuts", "0"],
     ["--random", "3", "--run", "3"],
   ];
   for (const extra of bad) {
-    await assert.rejects(command.run(["powercut", "--taps", "4", ...extra]), UsageError, extra.join(" "));
+    const argv = ["powercut", "--taps", "4", ...extra];
+    await assert.rejects(command.run(argv), UsageError, extra.join(" "));
   }
 });
 
-test("a failing campaign exits 1 and prints a replay command that reproduces the failure", async () => {
+test("a failing campaign exits 1 and prints a replay command that reproduces it", async () => {
   const argv = ["powercut", "--taps", "24", "--random", "12", "--seed", "3", "--faults", "rot",
     "--export-every", "4", "--firmware", V1_WASM];
   const first = await run(argv);
@@ -56,7 +58,8 @@ test("a failing campaign exits 1 and prints a replay command that reproduces the
   assert.ok(replay, first.out);
   const again = await run([...replay[1]!.split(" "), "--json"]);
   assert.equal(again.code, 1);
-  const j = JSON.parse(again.out) as { cutPoints: number; violations: Array<{ run: number; message: string }> };
+  type Replayed = { cutPoints: number; violations: Array<{ run: number; message: string }> };
+  const j = JSON.parse(again.out) as Replayed;
   assert.equal(j.cutPoints, 1, "the replay runs the one failing run");
   const firstViolation = /violation in run (\d+) \(rot, first cut at \d+\): (.*)$/m.exec(first.out);
   assert.ok(firstViolation);

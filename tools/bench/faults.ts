@@ -29,7 +29,13 @@ Options:
   --json            print the JSON report instead of the table
   -h, --help        show this help`;
 
-interface Options { runs: number; perCampaign: number; seed: number; firmware?: string; json: boolean }
+interface Options {
+  runs: number;
+  perCampaign: number;
+  seed: number;
+  firmware?: string;
+  json: boolean;
+}
 
 function usage(message: string): never {
   process.stderr.write(`bench-faults: ${message}\n\n${USAGE}\n`);
@@ -38,7 +44,9 @@ function usage(message: string): never {
 
 function positive(name: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
-  if (!/^\d+$/.test(v) || Number(v) < 1) usage(`--${name} takes a positive whole number, got '${v}'`);
+  if (!/^\d+$/.test(v) || Number(v) < 1) {
+    usage(`--${name} takes a positive whole number, got '${v}'`);
+  }
   return Number(v);
 }
 
@@ -47,7 +55,8 @@ function parse(argv: string[]): Options {
   try {
     ({ values } = parseArgs({ args: argv, options: {
       runs: { type: "string" }, "per-campaign": { type: "string" }, seed: { type: "string" },
-      firmware: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+      firmware: { type: "string" }, json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
     } }));
   } catch (e) {
     usage(e instanceof Error ? e.message : String(e));
@@ -95,21 +104,27 @@ export interface FaultBenchResult {
 }
 
 function emptyTotals(): KindTotals {
-  return { runs: 0, cutPoints: 0, reboots: 0, lost: 0, duplicated: 0, stuckExports: 0, traps: 0, failedRuns: 0 };
+  return {
+    runs: 0, cutPoints: 0, reboots: 0, lost: 0, duplicated: 0, stuckExports: 0, traps: 0,
+    failedRuns: 0,
+  };
 }
 
 const WORKLOAD = { taps: 40, exportEvery: 5, denyEvery: 7, sectors: 4 } as const;
 
 function replayOf(r: PowerCutReport, count: number, cuts: number, run: number): string {
-  return `npx offtap ledger powercut --taps ${WORKLOAD.taps} --export-every ${WORKLOAD.exportEvery} `
+  return `npx offtap ledger powercut --taps ${WORKLOAD.taps} `
+    + `--export-every ${WORKLOAD.exportEvery} `
     + `--deny-every ${WORKLOAD.denyEvery} --sectors ${WORKLOAD.sectors} --faults all `
     + `--cuts ${cuts} --random ${count} --seed ${r.seed} --run ${run}`;
 }
 
-export function benchFaults(o: Options, onCampaign?: (done: number, total: number) => void): FaultBenchResult {
+export function benchFaults(o: Options,
+  onCampaign?: (done: number, total: number) => void): FaultBenchResult {
   const wasm = o.firmware ?? path.join(repoRoot, "build", "offtap.wasm");
   const t0 = process.hrtime.bigint();
-  const byFault = Object.fromEntries(FAULT_KINDS.map((k) => [k, emptyTotals()])) as Record<FaultKind, KindTotals>;
+  const byFault = Object.fromEntries(FAULT_KINDS.map((k) => [k, emptyTotals()])) as
+    Record<FaultKind, KindTotals>;
   const res: FaultBenchResult = {
     firmware: path.relative(repoRoot, wasm), ledgerFormat: ledgerFormatOf(wasm), runs: 0,
     campaigns: 0, reboots: 0, acceptedTaps: 0, unsignalledCommitted: 0, lost: 0, duplicated: 0,
@@ -125,7 +140,9 @@ export function benchFaults(o: Options, onCampaign?: (done: number, total: numbe
       taps: WORKLOAD.taps, seed: o.seed + k, exportEvery: WORKLOAD.exportEvery,
       denyEvery: WORKLOAD.denyEvery, faults: "all", cuts, mode: { kind: "random", count },
       wasmPath: wasm,
-      geometry: { ledgerBytes: WORKLOAD.sectors * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 8192 },
+      geometry: {
+        ledgerBytes: WORKLOAD.sectors * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 8192,
+      },
     });
     absorb(res, r, count, cuts);
     onCampaign?.(k + 1, campaigns);
@@ -137,9 +154,10 @@ export function benchFaults(o: Options, onCampaign?: (done: number, total: numbe
 function absorb(res: FaultBenchResult, r: PowerCutReport, count: number, cuts: number): void {
   res.campaigns++;
   res.runs += r.cutPoints;
-  for (const key of ["reboots", "acceptedTaps", "unsignalledCommitted", "lost", "duplicated", "stuckExports",
-    "traps", "denyBackwards", "ackBackwards", "seqReused", "rottedBits", "rottedRecords", "weakReads",
-    "wornFailures", "denyInstalls"] as const) {
+  const sums = ["reboots", "acceptedTaps", "unsignalledCommitted", "lost", "duplicated",
+    "stuckExports", "traps", "denyBackwards", "ackBackwards", "seqReused", "rottedBits",
+    "rottedRecords", "weakReads", "wornFailures", "denyInstalls"] as const;
+  for (const key of sums) {
     res[key] += r[key];
   }
   res.chainOk &&= r.chainOk;
@@ -159,7 +177,8 @@ function absorb(res: FaultBenchResult, r: PowerCutReport, count: number, cuts: n
   }
   const first = r.violations.find((v) => v.run >= 0);
   if (!res.firstFailure && first) {
-    res.firstFailure = { replay: replayOf(r, count, cuts, first.run), message: `${first.kind}: ${first.message}` };
+    const message = `${first.kind}: ${first.message}`;
+    res.firstFailure = { replay: replayOf(r, count, cuts, first.run), message };
   }
   if (!powerCutOk(r) && !res.firstFailure && r.violations[0]) {
     res.firstFailure = { replay: replayOf(r, count, cuts, 0), message: r.violations[0].message };
@@ -171,28 +190,37 @@ function lpad(s: string, n: number): string { return s.padStart(n); }
 
 export function formatFaults(r: FaultBenchResult): string {
   const cols = ["runs", "failed", "reboots", "lost", "dup", "stuck", "traps"] as const;
-  const line = (name: string, v: number[]): string => pad(name, 10) + v.map((x) => lpad(x.toLocaleString("en-US"), 9)).join("");
+  const n = (x: number): string => x.toLocaleString("en-US");
+  const line = (name: string, v: number[]): string =>
+    pad(name, 10) + v.map((x) => lpad(n(x), 9)).join("");
   const out = [
-    `Power-cut fault campaign — ${r.firmware} (ledger format ${r.ledgerFormat}), ${r.runs.toLocaleString("en-US")} runs `
+    `Power-cut fault campaign — ${r.firmware} (ledger format ${r.ledgerFormat}), `
+      + `${n(r.runs)} runs `
       + `in ${r.campaigns} campaigns, ${r.seconds} s`,
-    `  workload: ${WORKLOAD.taps} taps, settle every ${WORKLOAD.exportEvery}, deny update every ${WORKLOAD.denyEvery}, `
+    `  workload: ${WORKLOAD.taps} taps, settle every ${WORKLOAD.exportEvery}, `
+      + `deny update every ${WORKLOAD.denyEvery}, `
       + `${WORKLOAD.sectors} sectors; 2–3 cuts per run`,
     "",
     pad("fault", 10) + cols.map((c) => lpad(c, 9)).join(""),
     ...FAULT_KINDS.map((k) => {
       const f = r.byFault[k];
-      return line(k, [f.runs, f.failedRuns, f.reboots, f.lost, f.duplicated, f.stuckExports, f.traps]);
+      return line(k, [
+        f.runs, f.failedRuns, f.reboots, f.lost, f.duplicated, f.stuckExports, f.traps,
+      ]);
     }),
     line("all", [r.runs, r.failedRuns, r.reboots, r.lost, r.duplicated, r.stuckExports, r.traps]),
     "",
-    `  accepted taps ${r.acceptedTaps.toLocaleString("en-US")}; committed but unsignalled ${r.unsignalledCommitted}; `
-      + `deny lists installed ${r.denyInstalls.toLocaleString("en-US")}`,
+    `  accepted taps ${n(r.acceptedTaps)}; committed but unsignalled ${r.unsignalledCommitted}; `
+      + `deny lists installed ${n(r.denyInstalls)}`,
     `  deny version backwards ${r.denyBackwards}; acknowledgement backwards ${r.ackBackwards}; `
       + `sequence numbers reused ${r.seqReused}; chain ${r.chainOk ? "ok" : "BROKEN"}`,
     `  injected: ${r.rottedBits} rotted bits (${r.rottedRecords} in unsettled records' own slots), `
-      + `${r.weakReads.toLocaleString("en-US")} weak reads, ${r.wornFailures.toLocaleString("en-US")} worn-sector failures`,
+      + `${n(r.weakReads)} weak reads, ${n(r.wornFailures)} worn-sector failures`,
   ];
-  if (r.firstFailure) out.push("", `  first failure: ${r.firstFailure.message}`, `  replay: ${r.firstFailure.replay}`);
+  if (r.firstFailure) {
+    const f = r.firstFailure;
+    out.push("", `  first failure: ${f.message}`, `  replay: ${f.replay}`);
+  }
   return out.join("\n");
 }
 
@@ -206,8 +234,10 @@ function main(): void {
   const out = path.join(repoRoot, "build", "bench-faults.json");
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(res, null, 2)}\n`);
-  process.stdout.write(o.json ? `${JSON.stringify(res, null, 2)}\n` : `${formatFaults(res)}\n\nwrote ${path.relative(process.cwd(), out)}\n`);
+  const text = `${formatFaults(res)}\n\nwrote ${path.relative(process.cwd(), out)}\n`;
+  process.stdout.write(o.json ? `${JSON.stringify(res, null, 2)}\n` : text);
   process.exitCode = res.failedRuns === 0 && res.chainOk ? 0 : 1;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) main();
+const self = path.resolve(new URL(import.meta.url).pathname);
+if (process.argv[1] && path.resolve(process.argv[1]) === self) main();

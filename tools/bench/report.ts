@@ -48,7 +48,8 @@ export interface BenchReport {
   wasm3Tap: Outcome<Wasm3TapResult> | null;
   /** End-to-end taps through the desktop simulator with the real firmware (tools/bench/sim.ts). */
   simulator: Outcome<SimBenchResult>;
-  /** Flash ledger figures through the real firmware, format 1 beside the build (tools/bench/ledger.ts). */
+  /** Flash ledger figures through the real firmware, format 1 beside the build
+   *  (tools/bench/ledger.ts). */
   ledger: Outcome<LedgerFormatsResult>;
   /** Clearing ingest: payments verified and settled per second (tools/bench/clearing.ts). */
   clearing: Outcome<ClearingBenchResult>;
@@ -127,10 +128,12 @@ function simLines(o: Outcome<SimBenchResult>): string[] {
 }
 
 export function ledgerLines(o: Outcome<LedgerFormatsResult>): string[] {
-  const head = "Ledger (flash log through the real firmware, docs/LEDGER.md; one run each, wall time)";
+  const head = "Ledger (flash log through the real firmware, docs/LEDGER.md; "
+    + "one run each, wall time)";
   if (!o.ok) return [head, `  failed: ${o.error}`];
   const { v1, current: c } = o.result;
-  const row = (label: string, a: string, b: string): string => `  ${pad(label, 34)}${lpad(a, 18)}${lpad(b, 18)}`;
+  const row = (label: string, a: string, b: string): string =>
+    `  ${pad(label, 34)}${lpad(a, 18)}${lpad(b, 18)}`;
   const both = (f: (r: typeof c) => string): [string, string] => [f(v1), f(c)];
   return [head,
     row("", `format ${v1.ledgerFormat} (kept)`, `format ${c.ledgerFormat} (build)`),

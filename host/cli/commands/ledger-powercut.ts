@@ -8,7 +8,8 @@ import {
 } from "../../ledger/powercut.ts";
 import type { FaultSelection } from "../../ledger/powercut-faults.ts";
 
-export const POWERCUT_HELP = `usage: offtap ledger powercut --taps N (--exhaustive | --random K) [options]
+export const POWERCUT_HELP = `\
+usage: offtap ledger powercut --taps N (--exhaustive | --random K) [options]
 
 Runs a workload of N taps (exports and acknowledgements every --export-every taps,
 deny-list updates every --deny-every taps) through build/offtap.wasm on simulated NOR
@@ -63,15 +64,21 @@ function optionsFrom(values: Values): PowerCutOptions {
   const taps = intFlag("taps", values.taps, 0, 100_000);
   if (taps < 1) throw new UsageError("--taps must be at least 1");
   const flips = values["read-flips"] === undefined ? 0 : Number(values["read-flips"]);
-  if (!(flips >= 0 && flips < 1)) throw new UsageError("--read-flips takes a probability in [0, 1)");
+  if (!(flips >= 0 && flips < 1)) {
+    throw new UsageError("--read-flips takes a probability in [0, 1)");
+  }
   const faults = values.faults ?? "clean";
-  if (!SELECTIONS.includes(faults)) throw new UsageError(`--faults takes one of ${SELECTIONS.join("|")}, got '${faults}'`);
+  if (!SELECTIONS.includes(faults)) {
+    throw new UsageError(`--faults takes one of ${SELECTIONS.join("|")}, got '${faults}'`);
+  }
   const cuts = intFlag("cuts", values.cuts, 1, 64);
   if (cuts < 1) throw new UsageError("--cuts must be at least 1");
   const sectors = intFlag("sectors", values.sectors, 4, 256);
   if (sectors < 2) throw new UsageError("--sectors must be at least 2");
   const count = intFlag("random", values.random, 0, 1_000_000);
-  if (values.random !== undefined && count < 1) throw new UsageError("--random must be at least 1 (runs to make)");
+  if (values.random !== undefined && count < 1) {
+    throw new UsageError("--random must be at least 1 (runs to make)");
+  }
   const denyEvery = intFlag("deny-every", values["deny-every"], 0, 100_000);
   return {
     taps, seed: intFlag("seed", values.seed, 1, 0xffffffff), readFlipRate: flips,
@@ -95,7 +102,10 @@ export async function powercut(argv: string[]): Promise<number> {
   try {
     report = runPowerCut({
       ...o,
-      onProgress: (done, total) => { bar ??= new Progress("power-cut runs", total); bar.update(done); },
+      onProgress: (done, total) => {
+        bar ??= new Progress("power-cut runs", total);
+        bar.update(done);
+      },
     });
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
@@ -160,13 +170,18 @@ function printPowerCut(r: PowerCutReport, ok: boolean, argv: string[]): void {
   if (kinds.length > 0) {
     console.log(table([
       ["fault", "runs", "failed", "reboots", "lost", "dup", "stuck", "traps"],
-      ...kinds.map(([k, f]) => [k, f.runs, f.failedRuns, f.reboots, f.lost, f.duplicated, f.stuckExports, f.traps]
-        .map(String)),
+      ...kinds.map(([k, f]) => [
+        k, f.runs, f.failedRuns, f.reboots, f.lost, f.duplicated, f.stuckExports, f.traps,
+      ].map(String)),
     ]));
   }
   for (const v of r.violations.slice(0, 20)) {
-    console.log(red(`violation in run ${v.run} (${v.kind}, first cut at ${v.cutAtOp}): ${v.message}`));
+    const where = `run ${v.run} (${v.kind}, first cut at ${v.cutAtOp})`;
+    console.log(red(`violation in ${where}: ${v.message}`));
   }
   if (!ok) console.log(red(`FAILED — replay: ${replayLine(r, argv) ?? `--seed ${r.seed}`}`));
-  else console.log(green(`ok: ${r.cutPoints} runs, ${r.reboots} reboots, 0 lost, 0 duplicated, 0 stuck`));
+  else {
+    const what = `${r.cutPoints} runs, ${r.reboots} reboots`;
+    console.log(green(`ok: ${what}, 0 lost, 0 duplicated, 0 stuck`));
+  }
 }
