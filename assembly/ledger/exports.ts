@@ -14,11 +14,13 @@ import { indexFind, indexCounter, indexSeq, indexCount } from "./windex";
 import * as st from "./state";
 import * as deny from "./deny";
 import { sectorCount } from "./config";
+import { signalMark, signalState } from "./signal";
 
 /** Installs the configuration block (docs/LEDGER.md §1); the ledger is unusable until
  *  ledgerRecover() runs again, whatever the outcome. */
 export function ledgerConfigure(ptr: usize, len: i32): i32 {
   st.setRecovered(false);
+  st.clearBad();
   return configure(ptr, len);
 }
 
@@ -62,13 +64,26 @@ export function ledgerIndexedWallets(): i32 { return indexCount(); }
 export function ledgerReusableSectors(): i32 {
   let n = 0;
   for (let s = 0; s < sectorCount; s++) {
-    if (s == st.newest) continue;
+    if (s == st.newest || st.isBad(s)) continue;
     if (!st.isValid(s) || st.getU32(st.secLast, s) <= st.ackedSeq) n++;
   }
   return n;
 }
+/** Sectors found bad (could not be erased or headed) during this boot (§4). */
+export function ledgerBadSectors(): i32 {
+  let n = 0;
+  for (let s = 0; s < sectorCount; s++) if (st.isBad(s)) n++;
+  return n;
+}
 export function ledgerTornSlots(): i32 { return st.tornSlots; }
 export function ledgerCorruptRecords(): i32 { return st.corruptRecords; }
+
+/** Durably marks record seq as signalled (the reader showed accept / opened the gate for
+ *  it). Idempotent: marking twice is OK. Returns OK (0) or a negative ledger status. */
+export function ledgerSignalMark(seq: u32): i32 { return signalMark(seq); }
+/** 1 = record seq is marked signalled, 0 = not marked, < 0 = ledger status
+ *  (ERR_NOT_FOUND for no such unacknowledged record, ERR_CORRUPT, …). */
+export function ledgerSignalState(seq: u32): i32 { return signalState(seq); }
 
 export function ledgerExport(fromSeq: u32, maxRecords: i32): i32 { return exportBatch(fromSeq, maxRecords); }
 export function ledgerAcknowledge(ptr: usize, len: i32): i32 { return acknowledge(ptr, len); }

@@ -21,6 +21,8 @@ export interface LedgerExports {
   ledgerReusableSectors(): number;
   ledgerTornSlots(): number;
   ledgerCorruptRecords(): number;
+  ledgerSignalMark(seq: number): number;
+  ledgerSignalState(seq: number): number;
   ledgerExport(fromSeq: number, maxRecords: number): number;
   ledgerAcknowledge(ptr: number, len: number): number;
   ledgerDenyBegin(len: number): number;
@@ -87,6 +89,11 @@ export class LedgerDevice {
     const v = new DataView(this.x.memory.buffer, this.io + 16, 8);
     return { counter: v.getUint32(0, true), seq: v.getUint32(4, true) };
   }
+
+  /** OK (0) or a negative status; the reader signals accept only after OK. */
+  signalMark(seq: number): number { return this.x.ledgerSignalMark(seq >>> 0); }
+  /** 1 marked, 0 not marked, or a negative status. */
+  signalState(seq: number): number { return this.x.ledgerSignalState(seq >>> 0); }
 
   /** A signed batch, an empty array when nothing is left to export, or a negative status. */
   exportBatch(fromSeq = 0, maxRecords = 0): Uint8Array | number {
