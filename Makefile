@@ -6,12 +6,13 @@ ASSEMBLY_SOURCES := $(shell find assembly -name '*.ts' -not -path '*/__tests__/*
 HOST_TESTS := $(shell find test/host -name '*.test.ts' | sort)
 INSTALLED := node_modules/.offtap-installed
 
-.PHONY: help install build test test-deps pg-deps test-assembly test-host typecheck bench demo clean
+.PHONY: help install build test test-deps pg-deps test-assembly test-host typecheck bench bench-faults demo clean
 
 help:
 	@echo "make demo    build the firmware and run it on the desktop simulator"
 	@echo "make test    build and run every test suite (AssemblyScript and host)"
 	@echo "make bench   build and run the benchmarks (prints a table, writes build/bench.json)"
+	@echo "make bench-faults  10,000 power-cut runs over every flash fault kind (build/bench-faults.json)"
 	@echo "make build   build build/offtap.wasm, build/selftest.wasm and build/taprunner.wasm"
 
 $(INSTALLED): package.json package-lock.json
@@ -75,6 +76,12 @@ bench: build pg-deps
 	@set -e; eval "$$(tools/db/test-server.sh start 2>/dev/null)"; export DATABASE_URL; \
 	  trap 'test -z "$$OFFTAP_PG_DIR" || tools/db/test-server.sh stop "$$OFFTAP_PG_DIR"' EXIT; \
 	  node --import tsx tools/bench/main.ts $(BENCH_ARGS)
+
+# The power-cut campaign at scale: >= 10,000 runs over every NOR fault kind of the flash
+# model (docs/LEDGER.md, "Fault model"), figures per fault kind. Takes several minutes;
+# FAULT_ARGS passes options (e.g. FAULT_ARGS="--runs 20000" or "--firmware FILE").
+bench-faults: build
+	node --import tsx tools/bench/faults.ts $(FAULT_ARGS)
 
 demo: build
 	node bin/offtap.mjs demo
