@@ -21,6 +21,7 @@ export interface LedgerExports {
   ledgerReusableSectors(): number;
   ledgerTornSlots(): number;
   ledgerCorruptRecords(): number;
+  ledgerBadSectors(): number;
   ledgerSignalMark(seq: number): number;
   ledgerSignalState(seq: number): number;
   ledgerExport(fromSeq: number, maxRecords: number): number;
