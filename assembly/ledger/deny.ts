@@ -3,7 +3,8 @@
 import { FLASH_CHUNK_BYTES, FLASH_READ_RETRIES } from "../limits";
 import { ed25519VerifyBegin, ed25519VerifyUpdate, ed25519VerifyEnd } from "../crypto/verify";
 import {
-  OK, ERR_NOT_CONFIGURED, ERR_BAD_ARGUMENT, ERR_BAD_FORMAT, ERR_BAD_SIGNATURE, ERR_STALE_VERSION, ERR_VERIFY,
+  OK, ERR_NOT_CONFIGURED, ERR_BAD_ARGUMENT, ERR_BAD_FORMAT, ERR_BAD_SIGNATURE, ERR_STALE_VERSION,
+  ERR_VERIFY,
 } from "./status";
 import { crc32, crc32Begin, crc32Update, crc32End } from "./crc32";
 import {
@@ -42,7 +43,8 @@ let pendingLen: i32 = 0;
 @inline function slotBytes(): i32 { return denyBytes >> 1; }
 @inline function slotBase(slot: i32): i32 { return slot * slotBytes(); }
 
-/** CRC-32 of len bytes of the deny partition from offset, or a negative status in the high bit's stead. */
+/** CRC-32 of len bytes of the deny partition from offset, stored at out; OK or a negative
+ *  board status. */
 function crcOfRange(offset: i32, len: i32, out: usize): i32 {
   let c = crc32Begin();
   for (let done = 0; done < len; done += FLASH_CHUNK_BYTES) {
