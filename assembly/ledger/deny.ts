@@ -23,7 +23,8 @@ const TRAILERS_BYTES: i32 = 2 * TRAILER_BYTES;
 /** The version floor (§7) before the trailers: written into a slot right after it is
  *  erased, it keeps the installed version known while only one copy of the list exists. */
 const FLOOR_MAGIC: u32 = 0x4644544F; // "OTDF"
-const TAIL_BYTES: i32 = TRAILERS_BYTES + TRAILER_BYTES;
+const FLOORS_BYTES: i32 = 2 * TRAILER_BYTES;
+const TAIL_BYTES: i32 = TRAILERS_BYTES + FLOORS_BYTES;
 const SIG_BYTES: i32 = 64;
 const ID_BYTES: i32 = 16;
 const KEY_ID_BYTES: i32 = 8;
@@ -121,24 +122,41 @@ function slotVersion(slot: i32): u32 {
   return 0;
 }
 
-@inline function floorAt(slot: i32): i32 { return slotBase(slot) + slotBytes() - TAIL_BYTES; }
+/** Floor 0 is programmed right after the slot is erased; floor 1 into a slot holding the
+ *  installed list right before the other slot is erased (that erase is the window). */
+@inline function floorAt(slot: i32, which: i32): i32 {
+  return slotBase(slot) + slotBytes() - TAIL_BYTES + which * TRAILER_BYTES;
+}
 
-/** Programs the version floor into an erased slot. */
-function writeFloor(slot: i32, version: u32): i32 {
+/** Programs a version floor (when it is still blank: a floor is written once per erase). */
+function writeFloor(slot: i32, which: i32, version: u32): i32 {
+  const blank = flashIsBlank(PARTITION_DENY, floorAt(slot, which), TRAILER_BYTES);
+  if (blank <= 0) return blank;
   const f = small + 48;
   store<u32>(f, FLOOR_MAGIC);
   store<u32>(f, version, 4);
   store<u32>(f, 0, 8);
   store<u32>(f, crc32(f, 12), 12);
-  return flashProgramVerified(PARTITION_DENY, floorAt(slot), f, TRAILER_BYTES);
+  return flashProgramVerified(PARTITION_DENY, floorAt(slot, which), f, TRAILER_BYTES);
 }
 
-/** The version floor a slot holds, 0 when none is valid. */
+/** The highest valid version floor of a slot, 0 when none is valid. */
 function floorOf(slot: i32): u32 {
   const f = small + 48;
-  if (flashRead(PARTITION_DENY, floorAt(slot), f, TRAILER_BYTES) < 0) return 0;
-  if (load<u32>(f) != FLOOR_MAGIC || crc32(f, 12) != load<u32>(f, 12)) return 0;
-  return load<u32>(f, 4);
+  let best: u32 = 0;
+  for (let which = 0; which < 2; which++) {
+    if (flashRead(PARTITION_DENY, floorAt(slot, which), f, TRAILER_BYTES) < 0) continue;
+    if (load<u32>(f) != FLOOR_MAGIC || crc32(f, 12) != load<u32>(f, 12)) continue;
+    if (load<u32>(f, 4) > best) best = load<u32>(f, 4);
+  }
+  return best;
+}
+
+/** Erases slot `to` after leaving the installed version in both slots' floors (§7). */
+function eraseOther(from: i32, to: i32): i32 {
+  if (from >= 0 && installedVersion > 0) writeFloor(from, 1, installedVersion);
+  const r = eraseSlot(to);
+  return r < 0 ? r : writeFloor(to, 0, installedVersion);
 }
 
 /** Makes slot `to` a copy of the valid list in slot `from` (image, then both trailers,
@@ -147,9 +165,7 @@ function floorOf(slot: i32): u32 {
 function copySlot(from: i32, to: i32): i32 {
   const src = slotBase(from);
   const dst = slotBase(to);
-  let r = eraseSlot(to);
-  if (r < 0) return r;
-  r = writeFloor(to, installedVersion);
+  let r = eraseOther(from, to);
   if (r < 0) return r;
   for (let done = 0; done < validLen; done += FLASH_CHUNK_BYTES) {
     const n = min(validLen - done, FLASH_CHUNK_BYTES);
@@ -225,9 +241,7 @@ export function denyBegin(len: i32): i32 {
     return ERR_BAD_ARGUMENT;
   }
   const slot = installedSlot == 0 ? 1 : 0;
-  let r = eraseSlot(slot);
-  if (r < 0) return r;
-  r = writeFloor(slot, installedVersion);
+  const r = eraseOther(installedSlot, slot);
   if (r < 0) return r;
   pendingSlot = slot;
   pendingLen = len;
