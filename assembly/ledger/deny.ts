@@ -9,6 +9,7 @@ import {
 import { crc32, crc32Begin, crc32Update, crc32End } from "./crc32";
 import {
   flashRead, flashErase, flashIsBlank, flashProgramVerified, flashComplete, flashEquals, ZEROS,
+  copyBytes,
   PARTITION_DENY,
 } from "./flash";
 import { configured, denyBytes, sectorBytes, denyMaxAgeSeconds, operatorKeyPtr } from "./config";
@@ -46,17 +47,24 @@ let pendingLen: i32 = 0;
 
 /** CRC-32 of len bytes of the deny partition from offset, stored at out; OK or a negative
  *  board status. */
-function crcOfRange(offset: i32, len: i32, out: usize): i32 {
+function crcOfRange(offset: i32, len: i32, out: usize, header: usize = 0): i32 {
   let c = crc32Begin();
   for (let done = 0; done < len; done += FLASH_CHUNK_BYTES) {
     const n = min(len - done, FLASH_CHUNK_BYTES);
     const r = flashRead(PARTITION_DENY, offset + done, chunk, n);
     if (r < 0) return r;
+    // The list header is kept from the very read the CRC covers: a weak cell must not
+    // give the header one value for the CRC and another when it is used.
+    if (done == 0 && header != 0) copyBytes(header, chunk, LIST_HEADER_BYTES);
     c = crc32Update(c, chunk, n);
   }
   store<u32>(out, crc32End(c));
   return OK;
 }
+
+/** The list header of each slot as its last CRC check read it. */
+const heads: usize = memory.data(2 * LIST_HEADER_BYTES, 8);
+@inline function headerOf(slot: i32): usize { return heads + <usize>(slot * LIST_HEADER_BYTES); }
 
 /** Length and CRC of the image of the last slot slotVersion found valid. */
 let validLen: i32 = 0;
@@ -76,7 +84,7 @@ function trailerValid(slot: i32, copy: i32): i32 {
   const len = load<i32>(t, 4);
   if (load<u32>(t) != TRAILER_MAGIC || 32 - <i32>popcnt(load<u32>(t, 12)) < 2) return 0;
   if (len < LIST_HEADER_BYTES + SIG_BYTES || len > slotBytes() - TRAILER_BYTES) return 0;
-  const c = crcOfRange(slotBase(slot), len, small + 32);
+  const c = crcOfRange(slotBase(slot), len, small + 32, headerOf(slot));
   if (c < 0) return c;
   return load<u32>(small, 32) == load<u32>(t, 8) ? 1 : 0;
 }
@@ -115,9 +123,9 @@ function slotVersion(slot: i32): u32 {
     } else if (load<u32>(small + 48, 12) != 0) {
       flashComplete(PARTITION_DENY, trailerAt(slot, 1) + 12, ZEROS, 4);
     }
-    if (flashRead(PARTITION_DENY, slotBase(slot), small, LIST_HEADER_BYTES) < 0) return 0;
-    if (load<u32>(small) != LIST_MAGIC) return 0;
-    return load<u32>(small, 8);
+    const h = headerOf(slot);
+    if (load<u32>(h) != LIST_MAGIC) return 0;
+    return load<u32>(h, 8);
   }
   return 0;
 }
@@ -218,12 +226,12 @@ export function denyLoad(): void {
   }
   installedVersion = slot == 0 ? v0 : v1;
   if (v0 != v1) copySlot(slot, 1 - slot);
-  // Judged once above: the header is read again, not the whole slot re-judged.
-  if (flashRead(PARTITION_DENY, slotBase(slot), small, LIST_HEADER_BYTES) < 0) return;
+  // The header as the CRC check read it: judged once, used as judged.
+  const h = headerOf(slot);
   installedSlot = slot;
-  installedIssuedAt = load<u32>(small, 12);
-  walletCount = load<u32>(small, 16);
-  keyCount = load<u32>(small, 20);
+  installedIssuedAt = load<u32>(h, 12);
+  walletCount = load<u32>(h, 16);
+  keyCount = load<u32>(h, 20);
 }
 
 /** Ends the update session: every failure of begin, write or commit ends it, so a list
