@@ -148,16 +148,19 @@ function writeFloor(slot: i32, which: i32, version: u32): i32 {
   return flashProgramVerified(PARTITION_DENY, floorAt(slot, which), f, TRAILER_BYTES);
 }
 
+/** Version floor `which` of a slot, 0 when it is not valid. */
+function floorValue(slot: i32, which: i32): u32 {
+  const f = small + 48;
+  if (flashRead(PARTITION_DENY, floorAt(slot, which), f, TRAILER_BYTES) < 0) return 0;
+  if (load<u32>(f) != FLOOR_MAGIC || crc32(f, 12) != load<u32>(f, 12)) return 0;
+  return load<u32>(f, 4);
+}
+
 /** The highest valid version floor of a slot, 0 when none is valid. */
 function floorOf(slot: i32): u32 {
-  const f = small + 48;
-  let best: u32 = 0;
-  for (let which = 0; which < 2; which++) {
-    if (flashRead(PARTITION_DENY, floorAt(slot, which), f, TRAILER_BYTES) < 0) continue;
-    if (load<u32>(f) != FLOOR_MAGIC || crc32(f, 12) != load<u32>(f, 12)) continue;
-    if (load<u32>(f, 4) > best) best = load<u32>(f, 4);
-  }
-  return best;
+  const a = floorValue(slot, 0);
+  const b = floorValue(slot, 1);
+  return a > b ? a : b;
 }
 
 /** Erases slot `to` after leaving the installed version in both slots' floors (§7). */
@@ -209,7 +212,10 @@ export function denyLoad(): void {
   const len0 = validLen;
   const crc0 = validCrc;
   const v1 = slotVersion(1);
-  const slot = v1 > v0 ? 1 : v0 > 0 ? 0 : -1;
+  let slot = v1 > v0 ? 1 : v0 > 0 ? 0 : -1;
+  // Equal versions: prefer the slot that kept the list while the other was last erased
+  // (its floor 1): an erase cut short can leave the old copy readable but weak.
+  if (slot == 0 && v1 == v0 && floorValue(1, 1) >= v1 && floorValue(0, 1) < v0) slot = 1;
   if (slot == 0) {
     validLen = len0; // copySlot below copies the chosen slot's image
     validCrc = crc0;
