@@ -12,7 +12,7 @@ import { LedgerDevice } from "./device.ts";
 import { decodeImage } from "./image.ts";
 import { decodeBatch, verifyBatch } from "./batch.ts";
 import {
-  encodeAckBody, encodeRecordContent, equalBytes, hex, statusName, type Payment,
+  encodeAckBody, encodeRecordContent, equalBytes, hex, isGap, statusName, type Payment,
 } from "./format.ts";
 import { signEd25519 } from "./keys.ts";
 import {
@@ -21,7 +21,7 @@ import {
 } from "./workload.ts";
 import {
   FAULT_KINDS, planRunFaults, rotRegion, runSeedOf,
-  type FaultKind, type FaultSelection, type RunFaults,
+  type FaultKind, type FaultSelection, type RunFaults, type RotRegion,
 } from "./powercut-faults.ts";
 
 export const ERR_LEDGER_FULL = -12;
@@ -56,6 +56,10 @@ export interface PowerCutOptions {
   denyEvery?: number;
   /** Wear runs wear this ledger sector, worn from the start (default: seeded choice). */
   wearSector?: number;
+  /** Wear failures reported as ERR_IO (true) or silent (false); default a seeded choice. */
+  wearReported?: boolean;
+  /** Rot strikes only these regions (default every one). */
+  rotRegions?: readonly RotRegion[];
   /** Replay one run of the campaign: its 0-based index (printed with every violation). */
   onlyRun?: number;
   source?: TapSource;
@@ -183,6 +187,10 @@ class Run {
   verifyDeclines = 0;
   verifyDeclinesInARow = 0;
   denyInstalls = 0;
+  /** A record slot the run's rot struck before the record was known (a cut append). */
+  rottedInFlight = 0;
+  /** Sequence numbers clearing received as gap entries. */
+  readonly gapsReceived = new Set<number>();
   chainOk = true;
 
   constructor(readonly c: Campaign, readonly faults: RunFaults, readonly runSeed: number,
@@ -267,7 +275,9 @@ class Run {
     if (f.worn && !f.worn.fromStart) this.flash.wear(f.worn.partition, f.worn.sector, f.worn.mode);
     if (f.rotRegion === undefined) return;
     const hit = rotRegion(this.flash, f.rotRegion, this.c.o.geometry.sectorBytes, this.rng);
-    if (hit?.seq !== undefined && this.model.records.has(hit.seq)) this.model.rotted.add(hit.seq);
+    if (hit?.seq === undefined) return;
+    if (this.model.records.has(hit.seq)) this.model.rotted.add(hit.seq);
+    else this.rottedInFlight = hit.seq;
   }
 
   /** Runs one step; a power cut or a trap reboots and checks the invariants. */
@@ -361,7 +371,10 @@ class Run {
       if (b.firstSeq <= this.model.acked) {
         this.fail(`acknowledged record ${b.firstSeq} reappeared in an export`);
       }
-      for (const r of b.records) this.receive(r.seq, r.content);
+      for (const r of b.records) {
+        if (isGap(r)) this.receiveGap(r.seq);
+        else this.receive(r.seq, r.content);
+      }
       head = b.headAfter;
       last = b.lastSeq;
       from = b.lastSeq + 1;
@@ -382,6 +395,16 @@ class Run {
     }
     // After an unverifiable mark the firmware re-read flash: it knows whether the mark landed.
     if (st === 0 || (flaky && this.dev.ackedSeq >= last)) this.model.acked = last;
+  }
+
+  /** A gap entry (docs/LEDGER.md §5.1): right only for a record whose own slot rotted. */
+  private receiveGap(seq: number): void {
+    this.gapsReceived.add(seq);
+    if (this.model.rotted.has(seq)) return;
+    if (this.model.records.has(seq)) {
+      this.lost++;
+      this.fail(`record ${seq} exported as a gap (unreadable) without rot in its slot`);
+    }
   }
 
   private receive(seq: number, content: Uint8Array): void {
@@ -454,7 +477,10 @@ class Run {
     if (last <= 0 || this.model.records.has(last)) return;
     const r = this.dev.readRecord(last);
     if (typeof r === "number") {
-      this.fail(`record ${last} unreadable after reboot: ${statusName(r)}`);
+      // Committed but never signalled, then its own slot rotted: unreadable is right.
+      if (last !== this.rottedInFlight) {
+        this.fail(`record ${last} unreadable after reboot: ${statusName(r)}`);
+      }
       return;
     }
     const same = equalBytes(r.walletId, p.walletId) && r.counter === p.counter
@@ -652,9 +678,12 @@ export function runPowerCut(o: PowerCutOptions): PowerCutReport {
   }
   plan.forEach((p, k) => {
     if (only !== undefined && k !== only) return;
-    const faults = planRunFaults(sel, k, p.runSeed, sectors, hasDeny);
+    const faults = planRunFaults(sel, k, p.runSeed, sectors, hasDeny, o.rotRegions);
     if (faults.worn && o.wearSector !== undefined) {
       faults.worn = { ...faults.worn, sector: o.wearSector, fromStart: true };
+    }
+    if (faults.worn && o.wearReported !== undefined) {
+      faults.worn = { ...faults.worn, reported: o.wearReported };
     }
     absorb(report, runOnce(c, faults, p.runSeed, p.cut), k, p.cut);
     report.cutPoints++;
