@@ -117,6 +117,10 @@ export interface PowerCutReport {
   ackBackwards: number;
   /** Sequence numbers handed out again after a signalled payment had them. */
   seqReused: number;
+  /** Signalled records that read unmarked after a reboot (the gate could open again). */
+  signalRearmed: number;
+  /** Signal marks made (gate openings). */
+  signalled: number;
   /** Records made unreadable by rot in their own slot (a gap for clearing, not a loss). */
   rottedRecords: number;
   /** Bits rotted, weak reads served, failed programs/erases on worn sectors. */
@@ -146,6 +150,8 @@ interface Model {
   denyInFlight: number;
   /** Records whose own slot rotted: unreadable is the right answer for them. */
   rotted: Set<number>;
+  /** Records whose signal mark returned OK: the reader opened the gate for them. */
+  signalled: Set<number>;
 }
 
 /** Inputs shared by every run of a campaign. */
@@ -167,7 +173,7 @@ class Run {
   dev!: LedgerDevice;
   readonly model: Model = {
     records: new Map(), accepted: new Set(), acked: 0, ackInFlight: 0, cleared: new Map(),
-    denyInstalled: 0, denyInFlight: 0, rotted: new Set(),
+    denyInstalled: 0, denyInFlight: 0, rotted: new Set(), signalled: new Set(),
   };
   readonly violations: string[] = [];
   readonly rng: Xorshift32;
@@ -182,6 +188,7 @@ class Run {
   denyBackwards = 0;
   ackBackwards = 0;
   seqReused = 0;
+  signalRearmed = 0;
   unsignalled = 0;
   declinedFull = 0;
   verifyDeclines = 0;
@@ -331,6 +338,31 @@ class Run {
     }
     this.model.records.set(seq, expect);
     this.model.accepted.add(seq);
+    this.signal(seq);
+  }
+
+  /** The reader marks the record before it opens the gate (docs/LEDGER.md §2.5), when the
+   *  firmware has signal marks; the mark must then survive every reboot. */
+  private signal(seq: number): void {
+    if (typeof this.dev.x.ledgerSignalMark !== "function") return;
+    const st = this.dev.signalMark(seq);
+    if (st === 0) this.model.signalled.add(seq);
+    else if (!(this.flaky && (st === ERR_VERIFY || st === ERR_IO))) {
+      this.fail(`signal mark of record ${seq} failed: ${statusName(st)}`);
+    }
+  }
+
+  /** A record whose gate opened reads marked until clearing acknowledges it: a reboot never
+   *  re-arms the gate. */
+  private checkSignals(acked: number): void {
+    if (typeof this.dev.x.ledgerSignalState !== "function") return;
+    for (const seq of this.model.signalled) {
+      if (seq <= acked || this.model.rotted.has(seq)) continue;
+      const st = this.dev.signalState(seq);
+      if (st === 1) continue;
+      this.signalRearmed++;
+      this.fail(`record ${seq} was signalled but reads ${st === 0 ? "unmarked" : statusName(st)}`);
+    }
   }
 
   /** Installs deny-list version n (a maintenance update in the middle of the taps). */
@@ -435,6 +467,7 @@ class Run {
     m.ackInFlight = 0;
     this.checkSequence();
     this.checkLedger(Math.max(acked, m.acked));
+    this.checkSignals(Math.max(acked, m.acked));
     if (m.tapInFlight) this.adoptInFlight();
     if (this.flash.partitions.has(1)) this.checkDeny();
   }
@@ -604,7 +637,8 @@ function newReport(o: PowerCutOptions, opsPerRun: number): PowerCutReport {
     seed: o.seed, taps: o.taps, faults: o.faults ?? "clean", cutsPerRun: o.cuts ?? 1, opsPerRun,
     cutPoints: 0, reboots: 0, acceptedTaps: 0, unsignalledCommitted: 0, declinedFull: 0,
     declinedVerify: 0, lost: 0, duplicated: 0, stuckExports: 0, traps: 0, denyBackwards: 0,
-    ackBackwards: 0, seqReused: 0, rottedRecords: 0, rottedBits: 0, weakReads: 0,
+    ackBackwards: 0, seqReused: 0, signalRearmed: 0, signalled: 0, rottedRecords: 0,
+    rottedBits: 0, weakReads: 0,
     wornFailures: 0, denyInstalls: 0, chainOk: true, byFault: {}, violations: [],
   };
 }
@@ -622,6 +656,8 @@ function absorb(report: PowerCutReport, run: Run, index: number, cut: number): v
   report.denyBackwards += run.denyBackwards;
   report.ackBackwards += run.ackBackwards;
   report.seqReused += run.seqReused;
+  report.signalRearmed += run.signalRearmed;
+  report.signalled += run.model.signalled.size;
   report.rottedRecords += run.model.rotted.size;
   report.rottedBits += run.flash.stats.rottedBits;
   report.weakReads += run.flash.stats.weakReads;
@@ -646,7 +682,7 @@ function absorb(report: PowerCutReport, run: Run, index: number, cut: number): v
 /** True when a campaign found nothing wrong. */
 export function powerCutOk(r: PowerCutReport): boolean {
   return r.violations.length === 0 && r.lost === 0 && r.duplicated === 0 && r.chainOk
-    && r.stuckExports === 0 && r.traps === 0;
+    && r.stuckExports === 0 && r.traps === 0 && r.signalRearmed === 0;
 }
 
 export function runPowerCut(o: PowerCutOptions): PowerCutReport {

@@ -40,6 +40,7 @@ function assertSurvives(r: PowerCutReport): void {
   assert.equal(r.denyBackwards, 0, "deny list backwards");
   assert.equal(r.ackBackwards, 0, "acknowledgement backwards");
   assert.equal(r.seqReused, 0, "sequence numbers reused");
+  assert.equal(r.signalRearmed, 0, "signalled records re-armed by a reboot");
   assert.equal(r.chainOk, true, "chain");
   assert.ok(r.denyInstalls > 0, "the workload installed deny lists");
   assert.ok(powerCutOk(r));
@@ -98,6 +99,7 @@ test("seeded random: every fault kind, 3 cuts per run, 40 taps", { skip: V2_SKIP
   });
   assertSurvives(r);
   for (const k of FAULT_KINDS) assert.equal(r.byFault[k]?.runs, 12, k);
+  assert.ok(r.signalled > 0, "the reader marked records before opening the gate");
 });
 
 test("rot in every ledger metadata region (headers, marks, commit words, records)", {

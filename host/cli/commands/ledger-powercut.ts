@@ -139,7 +139,8 @@ function jsonReport(r: PowerCutReport, ok: boolean, argv: string[]): object {
     ok, cutPoints: r.cutPoints, reboots: r.reboots, acceptedTaps: r.acceptedTaps,
     lost: r.lost, duplicated: r.duplicated, stuckExports: r.stuckExports, chainOk: r.chainOk,
     traps: r.traps, denyBackwards: r.denyBackwards, ackBackwards: r.ackBackwards,
-    seqReused: r.seqReused, unsignalledCommitted: r.unsignalledCommitted,
+    seqReused: r.seqReused, signalRearmed: r.signalRearmed, signalled: r.signalled,
+    unsignalledCommitted: r.unsignalledCommitted,
     declinedFull: r.declinedFull, declinedVerify: r.declinedVerify,
     rottedRecords: r.rottedRecords, rottedBits: r.rottedBits, weakReads: r.weakReads,
     wornFailures: r.wornFailures, denyInstalls: r.denyInstalls,
@@ -164,6 +165,7 @@ function printPowerCut(r: PowerCutReport, ok: boolean, argv: string[]): void {
     ["traps", String(r.traps)],
     ["ack / deny version backwards", `${r.ackBackwards} / ${r.denyBackwards}`],
     ["sequence numbers reused", String(r.seqReused)],
+    ["gate re-armed after reboot", `${r.signalRearmed} (of ${r.signalled} signalled)`],
     ["chain verifies", String(r.chainOk)],
   ]));
   const kinds = Object.entries(r.byFault);
