@@ -67,6 +67,7 @@ export function benchLedger(o: LedgerBenchOptions = {}): LedgerBenchResult {
   const r = newSimReader(1, DEFAULT_GEOMETRY, module);
   const source = new SyntheticTaps(1);
   for (let i = 0; i < taps + 1; i++) source.payment(i); // generate outside the timed loop
+  const signals = WebAssembly.Module.exports(module).some((e) => e.name === "ledgerSignalMark");
   let appendNs = 0n;
   let recordBytes = 0;
   for (let i = 0; i < taps; i++) {
@@ -75,6 +76,9 @@ export function benchLedger(o: LedgerBenchOptions = {}): LedgerBenchResult {
     const seq = r.device.append(p);
     appendNs += process.hrtime.bigint() - t0;
     if (seq <= 0) throw new Error(`append ${i} failed with ${seq}`);
+    // The reader's tap path marks the record before it opens the gate, where the format
+    // has signal marks (docs/LEDGER.md §2.5): part of what a tap costs in flash.
+    if (signals && r.device.signalMark(seq) !== 0) throw new Error(`signal mark ${seq} failed`);
     recordBytes += 76 + p.body.length + 4;
     if ((i + 1) % settleEvery === 0) {
       const { lastSeq, head } = exportAll(r);
