@@ -79,10 +79,20 @@ export function denyLoad(): void {
   }
 }
 
-export function denyBegin(len: i32): i32 {
-  if (!configured || denyBytes == 0) return ERR_NOT_CONFIGURED;
-  if (len < LIST_HEADER_BYTES + SIG_BYTES || len > slotBytes() - TRAILER_BYTES) return ERR_BAD_ARGUMENT;
+/** Ends the update session: every failure of begin, write or commit ends it, so a list
+ *  is only ever committed from one begin and writes that all succeeded. */
+export function endSession(status: i32): i32 {
   pendingSlot = -1;
+  pendingLen = 0;
+  return status;
+}
+
+export function denyBegin(len: i32): i32 {
+  endSession(OK); // a new begin always ends the previous session, whatever follows
+  if (!configured || denyBytes == 0) return ERR_NOT_CONFIGURED;
+  if (len < LIST_HEADER_BYTES + SIG_BYTES || len > slotBytes() - TRAILER_BYTES) {
+    return ERR_BAD_ARGUMENT;
+  }
   const slot = installedSlot == 0 ? 1 : 0;
   const base = slotBase(slot);
   for (let off = 0; off < slotBytes(); off += sectorBytes) {
@@ -99,8 +109,12 @@ export function denyBegin(len: i32): i32 {
 
 export function denyWrite(offset: i32, ptr: usize, len: i32): i32 {
   if (pendingSlot < 0) return ERR_NOT_CONFIGURED;
-  if (offset < 0 || len < 0 || offset + len > pendingLen) return ERR_BAD_ARGUMENT;
-  return flashProgramVerified(PARTITION_DENY, slotBase(pendingSlot) + offset, ptr, len);
+  // Overflow-safe: offset + len is never formed before both are known to be in range.
+  if (offset < 0 || len < 0 || offset > pendingLen || len > pendingLen - offset) {
+    return endSession(ERR_BAD_ARGUMENT);
+  }
+  const r = flashProgramVerified(PARTITION_DENY, slotBase(pendingSlot) + offset, ptr, len);
+  return r < 0 ? endSession(r) : OK;
 }
 
 /** 1 when the ids of `count` entries of `size` bytes from offset are strictly ascending. */
@@ -140,6 +154,13 @@ function signatureOk(base: i32, signedLen: i32): i32 {
 export function denyCommit(): i32 {
   if (pendingSlot < 0) return ERR_NOT_CONFIGURED;
   const slot = pendingSlot;
+  const len = pendingLen;
+  endSession(OK); // one commit per session, whatever its outcome
+  return commitSlot(slot, len);
+}
+
+/** Checks the image written into slot (len bytes) and commits it. */
+function commitSlot(slot: i32, pendingLen: i32): i32 {
   const base = slotBase(slot);
   let r = flashRead(PARTITION_DENY, base, small, LIST_HEADER_BYTES);
   if (r < 0) return r;
@@ -170,7 +191,6 @@ export function denyCommit(): i32 {
   store<u32>(small, 0, 12);
   r = flashProgramVerified(PARTITION_DENY, trailerAt + 12, small + 12, 4);
   if (r < 0) return r;
-  pendingSlot = -1;
   denyLoad();
   return installedSlot == slot ? OK : ERR_VERIFY;
 }

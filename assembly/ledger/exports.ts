@@ -91,6 +91,8 @@ export function ledgerAcknowledge(ptr: usize, len: i32): i32 { return acknowledg
 export function ledgerDenyBegin(len: i32): i32 { return deny.denyBegin(len); }
 export function ledgerDenyWrite(offset: i32, ptr: usize, len: i32): i32 { return deny.denyWrite(offset, ptr, len); }
 export function ledgerDenyCommit(): i32 { return deny.denyCommit(); }
+/** Ends a deny-list update session without committing (a refused write does this). */
+export function ledgerDenyEndSession(): void { deny.endSession(0); }
 export function ledgerDenyContains(walletId: usize): i32 { return deny.denyContains(walletId); }
 export function ledgerDenyKeyRevoked(keyId: usize): i32 { return deny.denyKeyRevoked(keyId); }
 export function ledgerDenyIsStale(now: u32): i32 { return deny.denyIsStale(now); }
