@@ -121,6 +121,8 @@ export interface PowerCutReport {
   signalRearmed: number;
   /** Signal marks made (gate openings). */
   signalled: number;
+  /** Cuts that fell inside recovery (its write-backs are cut points too). */
+  cutsDuringRecovery: number;
   /** Records made unreadable by rot in their own slot (a gap for clearing, not a loss). */
   rottedRecords: number;
   /** Bits rotted, weak reads served, failed programs/erases on worn sectors. */
@@ -189,6 +191,8 @@ class Run {
   ackBackwards = 0;
   seqReused = 0;
   signalRearmed = 0;
+  /** Cuts that fell inside a boot (recovery's reads and write-backs). */
+  cutsDuringRecovery = 0;
   unsignalled = 0;
   declinedFull = 0;
   verifyDeclines = 0;
@@ -249,7 +253,10 @@ class Run {
       }
       return true;
     } catch (e) {
-      if (e instanceof PowerCut) return false;
+      if (e instanceof PowerCut) {
+        this.cutsDuringRecovery++;
+        return false;
+      }
       if (!isTrap(e)) throw e;
       this.traps++;
       this.fail(`firmware trapped at boot: ${(e as Error).message}`);
@@ -637,7 +644,8 @@ function newReport(o: PowerCutOptions, opsPerRun: number): PowerCutReport {
     seed: o.seed, taps: o.taps, faults: o.faults ?? "clean", cutsPerRun: o.cuts ?? 1, opsPerRun,
     cutPoints: 0, reboots: 0, acceptedTaps: 0, unsignalledCommitted: 0, declinedFull: 0,
     declinedVerify: 0, lost: 0, duplicated: 0, stuckExports: 0, traps: 0, denyBackwards: 0,
-    ackBackwards: 0, seqReused: 0, signalRearmed: 0, signalled: 0, rottedRecords: 0,
+    ackBackwards: 0, seqReused: 0, signalRearmed: 0, signalled: 0, cutsDuringRecovery: 0,
+    rottedRecords: 0,
     rottedBits: 0, weakReads: 0,
     wornFailures: 0, denyInstalls: 0, chainOk: true, byFault: {}, violations: [],
   };
@@ -658,6 +666,7 @@ function absorb(report: PowerCutReport, run: Run, index: number, cut: number): v
   report.seqReused += run.seqReused;
   report.signalRearmed += run.signalRearmed;
   report.signalled += run.model.signalled.size;
+  report.cutsDuringRecovery += run.cutsDuringRecovery;
   report.rottedRecords += run.model.rotted.size;
   report.rottedBits += run.flash.stats.rottedBits;
   report.weakReads += run.flash.stats.weakReads;

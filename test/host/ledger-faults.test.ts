@@ -87,6 +87,7 @@ test("exhaustive partial bits, 2 cuts per run", { skip: V2_SKIP }, () => {
   assertSurvives(r);
   assert.equal(r.cutPoints, r.opsPerRun);
   assert.ok(r.reboots > r.cutPoints);
+  assert.ok(r.cutsDuringRecovery > 0, "second cuts fell inside recovery's write-backs");
 });
 
 /** The ledger partition's regions; the deny list's have their own test below. */

@@ -93,6 +93,7 @@ export interface FaultBenchResult {
   seqReused: number;
   signalRearmed: number;
   signalled: number;
+  cutsDuringRecovery: number;
   rottedBits: number;
   rottedRecords: number;
   weakReads: number;
@@ -131,7 +132,7 @@ export function benchFaults(o: Options,
     firmware: path.relative(repoRoot, wasm), ledgerFormat: ledgerFormatOf(wasm), runs: 0,
     campaigns: 0, reboots: 0, acceptedTaps: 0, unsignalledCommitted: 0, lost: 0, duplicated: 0,
     stuckExports: 0, traps: 0, denyBackwards: 0, ackBackwards: 0, seqReused: 0,
-    signalRearmed: 0, signalled: 0, rottedBits: 0,
+    signalRearmed: 0, signalled: 0, cutsDuringRecovery: 0, rottedBits: 0,
     rottedRecords: 0, weakReads: 0, wornFailures: 0, denyInstalls: 0, failedRuns: 0,
     chainOk: true, byFault, firstFailure: null, seconds: 0,
   };
@@ -159,7 +160,7 @@ function absorb(res: FaultBenchResult, r: PowerCutReport, count: number, cuts: n
   res.runs += r.cutPoints;
   const sums = ["reboots", "acceptedTaps", "unsignalledCommitted", "lost", "duplicated",
     "stuckExports", "traps", "denyBackwards", "ackBackwards", "seqReused", "signalRearmed",
-    "signalled", "rottedBits",
+    "signalled", "cutsDuringRecovery", "rottedBits",
     "rottedRecords", "weakReads", "wornFailures", "denyInstalls"] as const;
   for (const key of sums) {
     res[key] += r[key];
@@ -218,7 +219,8 @@ export function formatFaults(r: FaultBenchResult): string {
       + `deny lists installed ${n(r.denyInstalls)}`,
     `  deny version backwards ${r.denyBackwards}; acknowledgement backwards ${r.ackBackwards}; `
       + `sequence numbers reused ${r.seqReused}; chain ${r.chainOk ? "ok" : "BROKEN"}`,
-    `  gate openings (signal marks) ${n(r.signalled)}; re-armed by a reboot ${r.signalRearmed}`,
+    `  gate openings (signal marks) ${n(r.signalled)}; re-armed by a reboot ${r.signalRearmed}; `
+      + `cuts inside recovery ${n(r.cutsDuringRecovery)}`,
     `  injected: ${r.rottedBits} rotted bits (${r.rottedRecords} in unsettled records' own slots), `
       + `${n(r.weakReads)} weak reads, ${n(r.wornFailures)} worn-sector failures`,
   ];
