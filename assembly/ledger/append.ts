@@ -5,7 +5,9 @@ import {
   LEDGER_SLOT_BYTES, LEDGER_BODY_BYTES_MAX, LEDGER_ACK_PAIRS_MAX,
 } from "../limits";
 import { SHA512_CTX_BYTES, sha512Init, sha512Update, sha512Final } from "../crypto/sha512";
-import { OK, ERR_NOT_CONFIGURED, ERR_LEDGER_FULL, ERR_BAD_ARGUMENT, ERR_VERIFY } from "./status";
+import {
+  OK, ERR_NOT_CONFIGURED, ERR_LEDGER_FULL, ERR_BAD_ARGUMENT, ERR_VERIFY, ERR_IO,
+} from "./status";
 import { crc32 } from "./crc32";
 import {
   flashErase, flashIsBlank, flashProgramVerified, copyBytes, fillBytes, ZEROS, PARTITION_LEDGER,
@@ -24,6 +26,8 @@ import { recover } from "./recover";
 const shaCtx: usize = memory.data(SHA512_CTX_BYTES, 16);
 const digest: usize = memory.data(64, 16);
 const word: usize = memory.data(16, 16);
+/** Set once an append starts programming its commit word. */
+let commitStarted = false;
 
 /** The pool (§4): a free sector, or a valid non-newest one whose records are all ≤ the
  *  durable acknowledged sequence; never a bad one. Least worn first. */
@@ -66,6 +70,10 @@ function prepareSector(s: i32, ack: u32): i32 {
   return flashProgramVerified(PARTITION_LEDGER, b, h, HEADER_PROGRAM_BYTES);
 }
 
+/** A failure that belongs to the flash cells (not to the configuration): the sector or
+ *  page is worn, or the program was not verified. */
+@inline function worn(r: i32): bool { return r == ERR_VERIFY || r == ERR_IO; }
+
 /** Opens a new newest sector whose header carries ack (§4). A sector that cannot be
  *  erased or headed is marked bad and the next one in the pool is tried. */
 export function openSector(ack: u32): i32 {
@@ -73,7 +81,10 @@ export function openSector(ack: u32): i32 {
     const s = pickSector();
     if (s < 0) return ERR_LEDGER_FULL;
     const r = prepareSector(s, ack);
-    if (r == ERR_VERIFY) { st.setBad(s); continue; }
+    if (worn(r)) st.setBad(s);
+    // A failure the board reported (ERR_IO) ends this call, so that it is seen; the
+    // next call picks another sector. A silent one (ERR_VERIFY) tries the next now.
+    if (r == ERR_VERIFY) continue;
     if (r < 0) return r;
     st.setVersion(s, 2);
     st.setU32(st.secFirst, s, st.nextSeq);
@@ -126,9 +137,12 @@ function commitRecord(bodyLen: i32): i32 {
     if (blank < 0) return blank;
     if (blank == 0) continue; // a torn slot from before a power cut: skip it
     const n = RECORD_FIXED_BYTES + bodyLen + 4;
-    let r = flashProgramVerified(PARTITION_LEDGER, at, st.slotBuf, n);
-    if (r == ERR_VERIFY) continue; // no commit word yet: the slot is torn, never a record
+    const r = flashProgramVerified(PARTITION_LEDGER, at, st.slotBuf, n);
+    // No commit word yet: the slot is torn, never a record, and writeSlot has moved past
+    // it. A silent failure tries the next slot now; a reported one ends the append.
+    if (r == ERR_VERIFY) continue;
     if (r < 0) return r;
+    commitStarted = true;
     return flashProgramVerified(PARTITION_LEDGER, at + COMMIT_AT, ZEROS, WORD_BYTES);
   }
   return ERR_VERIFY;
@@ -141,13 +155,17 @@ export function append(walletId: usize, counter: u32, amount: u64, time: u32, bo
   if (st.nextSeq >= 0x7FFFFFFF) return ERR_LEDGER_FULL; // the result must stay a positive i32
   const seq = st.nextSeq;
   buildRecord(seq, walletId, counter, amount, time, body, bodyLen);
+  commitStarted = false;
   const r = commitRecord(bodyLen);
   if (r < 0) {
-    // A program that could not be verified leaves RAM unsure of what flash holds (the
-    // commit word may have landed although every read-back disagreed). Re-reading
-    // flash with the recovery rules makes RAM agree with it again; a record that did
-    // commit is then accepted-but-unsignalled (docs/LEDGER.md §4).
-    if (r != ERR_LEDGER_FULL) recover();
+    // A commit word that could not be verified leaves RAM unsure of what flash holds (it
+    // may have landed although every read-back disagreed). Re-reading flash with the
+    // recovery rules makes RAM agree with it again; a record that did commit is then
+    // accepted-but-unsignalled (docs/LEDGER.md §4). A failed content program left only
+    // a torn slot behind, which RAM already steps over.
+    if (commitStarted || r != ERR_IO) {
+      if (r != ERR_LEDGER_FULL) recover();
+    }
     return r;
   }
   copyBytes(st.head, st.slotBuf + <usize>RECORD_LINK_AT, LINK_BYTES);
@@ -170,10 +188,12 @@ export function persistAck(ack: u32): i32 {
     store<u32>(word, ack, 4);
     store<u32>(word, 0, 8);
     store<u32>(word, crc32(word, 12), 12);
-    let r = flashProgramVerified(PARTITION_LEDGER, at, word, MARK_BYTES);
+    const r = flashProgramVerified(PARTITION_LEDGER, at, word, MARK_BYTES);
+    if (worn(r)) continue; // a torn first copy is never valid: use the next pair
     if (r < 0) return r;
-    r = flashProgramVerified(PARTITION_LEDGER, at + MARK_BYTES, word, MARK_BYTES);
-    if (r < 0) return r;
+    // One verified copy already makes the acknowledgement durable (§2.2); the second
+    // is redundancy, which recovery completes if this program does not verify.
+    flashProgramVerified(PARTITION_LEDGER, at + MARK_BYTES, word, MARK_BYTES);
     st.setAckedSeq(ack);
     return OK;
   }

@@ -121,7 +121,8 @@ export function acknowledge(ptr: usize, len: i32): i32 {
     if (!zeroLink(ackCopy + 28)) return ERR_BAD_ACK;
   } else {
     if (r < 0) return r;
-    if (!bytesEqual(st.slotBuf + <usize>RECORD_LINK_AT, ackCopy + 28, LINK_BYTES)) return ERR_BAD_ACK;
+    const link = st.slotBuf + <usize>RECORD_LINK_AT;
+    if (!bytesEqual(link, ackCopy + 28, LINK_BYTES)) return ERR_BAD_ACK;
   }
   const w = persistAck(seq);
   // As for appends: an unverifiable program leaves RAM unsure; flash is the truth.

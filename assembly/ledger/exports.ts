@@ -31,7 +31,8 @@ export function ledgerRecover(): i32 {
   return r;
 }
 
-export function ledgerAppend(walletId: usize, counter: u32, amount: u64, time: u32, body: usize, bodyLen: i32): i32 {
+export function ledgerAppend(walletId: usize, counter: u32, amount: u64, time: u32, body: usize,
+  bodyLen: i32): i32 {
   return append(walletId, counter, amount, time, body, bodyLen);
 }
 
@@ -85,11 +86,15 @@ export function ledgerSignalMark(seq: u32): i32 { return signalMark(seq); }
  *  (ERR_NOT_FOUND for no such unacknowledged record, ERR_CORRUPT, …). */
 export function ledgerSignalState(seq: u32): i32 { return signalState(seq); }
 
-export function ledgerExport(fromSeq: u32, maxRecords: i32): i32 { return exportBatch(fromSeq, maxRecords); }
+export function ledgerExport(fromSeq: u32, maxRecords: i32): i32 {
+  return exportBatch(fromSeq, maxRecords);
+}
 export function ledgerAcknowledge(ptr: usize, len: i32): i32 { return acknowledge(ptr, len); }
 
 export function ledgerDenyBegin(len: i32): i32 { return deny.denyBegin(len); }
-export function ledgerDenyWrite(offset: i32, ptr: usize, len: i32): i32 { return deny.denyWrite(offset, ptr, len); }
+export function ledgerDenyWrite(offset: i32, ptr: usize, len: i32): i32 {
+  return deny.denyWrite(offset, ptr, len);
+}
 export function ledgerDenyCommit(): i32 { return deny.denyCommit(); }
 /** Ends a deny-list update session without committing (a refused write does this). */
 export function ledgerDenyEndSession(): void { deny.endSession(0); }

@@ -24,7 +24,9 @@ export interface Batch {
 }
 
 export function decodeBatch(bytes: Uint8Array): Batch {
-  if (bytes.length < BATCH_HEADER_BYTES + SIG_BYTES) throw new RangeError(`batch of ${bytes.length} bytes is too short`);
+  if (bytes.length < BATCH_HEADER_BYTES + SIG_BYTES) {
+    throw new RangeError(`batch of ${bytes.length} bytes is too short`);
+  }
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = batchVersion(v);
   const count = v.getUint16(6, true);
@@ -57,9 +59,13 @@ export function decodeBatch(bytes: Uint8Array): Batch {
 /** The version a batch header states: magic and version must agree (§5). */
 function batchVersion(v: DataView): number {
   const magic = v.getUint32(0, true);
-  if (magic !== MAGIC.batch && magic !== MAGIC.batchV2) throw new RangeError("not a batch (bad magic)");
+  if (magic !== MAGIC.batch && magic !== MAGIC.batchV2) {
+    throw new RangeError("not a batch (bad magic)");
+  }
   const version = v.getUint16(4, true);
-  if (version !== (magic === MAGIC.batch ? 1 : 2)) throw new RangeError(`unknown batch version ${version}`);
+  if (version !== (magic === MAGIC.batch ? 1 : 2)) {
+    throw new RangeError(`unknown batch version ${version}`);
+  }
   return version;
 }
 
@@ -71,16 +77,20 @@ export interface BatchCheck {
 }
 
 /** Verifies signature (reader public key), chain (from headBefore to headAfter) and sequence. */
-export function verifyBatch(b: Batch, readerPublicKey: Uint8Array, expectedHeadBefore?: Uint8Array): BatchCheck {
+export function verifyBatch(b: Batch, readerPublicKey: Uint8Array,
+  expectedHeadBefore?: Uint8Array): BatchCheck {
   const problems: string[] = [];
   const signatureOk = verifyEd25519(readerPublicKey, b.signed, b.signature);
   if (!signatureOk) problems.push("signature does not verify under the reader key");
   let sequenceOk = b.records.length > 0 && b.lastSeq === b.firstSeq + b.records.length - 1;
-  if (!sequenceOk) problems.push(`header says ${b.firstSeq}…${b.lastSeq} for ${b.records.length} records`);
+  if (!sequenceOk) {
+    problems.push(`header says ${b.firstSeq}…${b.lastSeq} for ${b.records.length} records`);
+  }
   let chainOk = true;
   if (expectedHeadBefore && !equalBytes(expectedHeadBefore, b.headBefore)) {
     chainOk = false;
-    problems.push(`head before ${hex(b.headBefore)} does not continue the previous batch (${hex(expectedHeadBefore)})`);
+    problems.push(`head before ${hex(b.headBefore)} does not continue the previous batch `
+      + `(${hex(expectedHeadBefore)})`);
   }
   // An all-zero head before a first sequence > 1 means "record first − 1 is unreadable".
   let prev: Uint8Array | undefined =
@@ -108,12 +118,16 @@ export function verifyBatch(b: Batch, readerPublicKey: Uint8Array, expectedHeadB
 
 /** Length of the batch at the start of bytes (batches are self-delimiting). */
 export function batchLength(bytes: Uint8Array): number {
-  if (bytes.length < BATCH_HEADER_BYTES + SIG_BYTES) throw new RangeError(`${bytes.length} trailing bytes are not a batch`);
+  if (bytes.length < BATCH_HEADER_BYTES + SIG_BYTES) {
+    throw new RangeError(`${bytes.length} trailing bytes are not a batch`);
+  }
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   batchVersion(v);
   let p = BATCH_HEADER_BYTES;
   for (let i = 0; i < v.getUint16(6, true); i++) {
-    if (p + RECORD_FIXED_BYTES > bytes.length) throw new RangeError(`record ${i} runs past the end`);
+    if (p + RECORD_FIXED_BYTES > bytes.length) {
+      throw new RangeError(`record ${i} runs past the end`);
+    }
     p += RECORD_FIXED_BYTES + v.getUint16(p + 36, true);
   }
   return p + SIG_BYTES;
@@ -142,12 +156,20 @@ export interface FileCheck extends BatchCheck {
 /** Verifies every batch of a file and that each continues the previous one. */
 export function verifyBatchFile(file: Uint8Array, readerPublicKey: Uint8Array): FileCheck {
   const batches = splitBatches(file);
-  const r: FileCheck = { signatureOk: true, chainOk: true, sequenceOk: true, problems: [], batches: batches.length, records: 0, firstSeq: 0, lastSeq: 0, headAfter: "" };
+  const r: FileCheck = {
+    signatureOk: true, chainOk: true, sequenceOk: true, problems: [], batches: batches.length,
+    records: 0, firstSeq: 0, lastSeq: 0, headAfter: "",
+  };
   let prev: Batch | undefined;
   for (const b of batches) {
     const c = verifyBatch(b, readerPublicKey, prev?.headAfter);
-    if (prev && b.firstSeq !== prev.lastSeq + 1) { c.sequenceOk = false; c.problems.push(`batch starts at ${b.firstSeq}, previous ended at ${prev.lastSeq}`); }
-    if (prev && !equalBytes(prev.readerId, b.readerId)) c.problems.push("batches from different readers");
+    if (prev && b.firstSeq !== prev.lastSeq + 1) {
+      c.sequenceOk = false;
+      c.problems.push(`batch starts at ${b.firstSeq}, previous ended at ${prev.lastSeq}`);
+    }
+    if (prev && !equalBytes(prev.readerId, b.readerId)) {
+      c.problems.push("batches from different readers");
+    }
     r.signatureOk &&= c.signatureOk;
     r.chainOk &&= c.chainOk;
     r.sequenceOk &&= c.sequenceOk;

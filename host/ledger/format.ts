@@ -115,7 +115,9 @@ export interface LedgerRecord extends Payment {
 export function encodeRecordContent(seq: number, p: Payment, prev: Uint8Array): Uint8Array {
   need(p.walletId, 16, "wallet id");
   need(prev, LINK_BYTES, "previous link");
-  if (p.body.length > BODY_BYTES_MAX) throw new RangeError(`body of ${p.body.length} bytes exceeds ${BODY_BYTES_MAX}`);
+  if (p.body.length > BODY_BYTES_MAX) {
+    throw new RangeError(`body of ${p.body.length} bytes exceeds ${BODY_BYTES_MAX}`);
+  }
   const b = new Uint8Array(RECORD_FIXED_BYTES + p.body.length);
   const v = view(b);
   v.setUint32(0, seq, true);
@@ -184,7 +186,9 @@ export function decodeRecordContent(b: Uint8Array): LedgerRecord {
   if (b.length < RECORD_FIXED_BYTES) throw new RangeError("record shorter than its fixed part");
   const v = view(b);
   const bodyLen = v.getUint16(36, true);
-  if (bodyLen > BODY_BYTES_MAX || b.length < RECORD_FIXED_BYTES + bodyLen) throw new RangeError("record body length out of range");
+  if (bodyLen > BODY_BYTES_MAX || b.length < RECORD_FIXED_BYTES + bodyLen) {
+    throw new RangeError("record body length out of range");
+  }
   const content = b.slice(0, RECORD_FIXED_BYTES + bodyLen);
   return {
     seq: v.getUint32(0, true),
@@ -234,6 +238,9 @@ export function encodeDenyListBody(d: DenyList): Uint8Array {
   v.setUint32(16, wallets.length, true);
   v.setUint32(20, keys.length, true);
   wallets.forEach((w, i) => { need(w, 16, "wallet id"); b.set(w, 24 + 16 * i); });
-  keys.forEach((k, i) => { need(k, 8, "issuer key id"); b.set(k, 24 + 16 * wallets.length + 8 * i); });
+  keys.forEach((k, i) => {
+    need(k, 8, "issuer key id");
+    b.set(k, 24 + 16 * wallets.length + 8 * i);
+  });
   return b;
 }

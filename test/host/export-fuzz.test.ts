@@ -20,10 +20,16 @@ const ERR_NOT_CONFIGURED = -10;
 const ERR_BAD_ARGUMENT = -13;
 const ERR_BAD_FORMAT = -20;
 const VERIFY_BAD_INPUT = 10;
-const LEDGER_STATUSES = new Set([0, -1, -2, -3, -10, -11, -12, -13, -14, -15, -16, -17, -18, -19, -20]);
+const LEDGER_STATUSES = new Set([
+  0, -1, -2, -3, -10, -11, -12, -13, -14, -15, -16, -17, -18, -19, -20,
+]);
 
 type Fn = (...args: (number | bigint)[]) => number | undefined;
-type Arg = { kind: "ptr"; len: number | "next" } | { kind: "len" } | { kind: "int" } | { kind: "u64" };
+type Arg =
+  | { kind: "ptr"; len: number | "next" }
+  | { kind: "len" }
+  | { kind: "int" }
+  | { kind: "u64" };
 
 /** Each export: its arguments, and which result kind it returns. */
 const P = (len: number | "next"): Arg => ({ kind: "ptr", len });
@@ -55,7 +61,13 @@ const SIGS: Record<string, { args: Arg[]; result: "ledger" | "verify" | "void" |
   ledgerSignalState: { args: [INT], result: "ledger" },
 };
 
-interface Board { r: Rig; fns: Record<string, Fn>; io: number; ioBytes: number; mem: () => Uint8Array }
+interface Board {
+  r: Rig;
+  fns: Record<string, Fn>;
+  io: number;
+  ioBytes: number;
+  mem: () => Uint8Array;
+}
 
 function board(): Board {
   const r = rig();
@@ -63,7 +75,8 @@ function board(): Board {
   for (let i = 0; i < 5; i++) assert.ok(r.dev.append(taps.payment(i)) > 0);
   const x = r.dev.x as unknown as Record<string, Fn>;
   const io = r.dev.x.ioBufferPtr();
-  return { r, fns: x, io, ioBytes: r.dev.x.ioBufferBytes(), mem: () => new Uint8Array(r.dev.x.memory.buffer) };
+  const mem = (): Uint8Array => new Uint8Array(r.dev.x.memory.buffer);
+  return { r, fns: x, io, ioBytes: r.dev.x.ioBufferBytes(), mem };
 }
 
 /** The rule of assembly/guard.ts, written again from its comment. */
@@ -84,15 +97,20 @@ function pick(rng: Xorshift32, b: Board, kind: "ptr" | "len" | "int", len = 0): 
     : kind === "len"
       ? [
         () => rng.below(200), () => 0, () => -1, () => 0x7fffffff, () => -0x80000000,
-        () => b.ioBytes, () => b.ioBytes + 1, () => b.ioBytes - rng.below(300), () => 176, () => 124,
+        () => b.ioBytes, () => b.ioBytes + 1, () => b.ioBytes - rng.below(300), () => 176,
+        () => 124,
         () => rng.nextU32() | 0,
       ]
-      : [() => rng.below(10), () => 0, () => -1, () => 0x7fffffff, () => rng.nextU32() | 0, () => 1];
+      : [
+        () => rng.below(10), () => 0, () => -1, () => 0x7fffffff, () => rng.nextU32() | 0,
+        () => 1,
+      ];
   return choices[rng.below(choices.length)]!();
 }
 
 /** Arguments for one call, and whether the guard must refuse it. */
-function argsFor(rng: Xorshift32, b: Board, sig: Arg[]): { args: (number | bigint)[]; refused: boolean } {
+function argsFor(rng: Xorshift32, b: Board, sig: Arg[]):
+  { args: (number | bigint)[]; refused: boolean } {
   const args: (number | bigint)[] = [];
   const ranges: [number, number][] = [];
   for (let i = 0; i < sig.length; i++) {
@@ -121,9 +139,13 @@ function lengthFirst(name: string, args: (number | bigint)[]): number | undefine
   return undefined;
 }
 
-const indexOf = (hay: Uint8Array, needle: Uint8Array): number => Buffer.from(hay).indexOf(Buffer.from(needle));
+const indexOf = (hay: Uint8Array, needle: Uint8Array): number =>
+  Buffer.from(hay).indexOf(Buffer.from(needle));
 
-test(`export fuzz: ${CALLS} seeded hostile calls (seed ${SEED}) — no trap, refused calls touch nothing`, () => {
+const FUZZ_NAME = `export fuzz: ${CALLS} seeded hostile calls (seed ${SEED}) — no trap, `
+  + "refused calls touch nothing";
+
+test(FUZZ_NAME, () => {
   const b = board();
   const rng = new Xorshift32(SEED);
   const names = Object.keys(SIGS);
@@ -144,21 +166,28 @@ test(`export fuzz: ${CALLS} seeded hostile calls (seed ${SEED}) — no trap, ref
     } catch (e) {
       assert.fail(`${what} trapped: ${(e as Error).message}`);
     }
-    if (sig.result === "ledger") assert.ok(LEDGER_STATUSES.has(result!) || result! > 0, `${what} → ${result}`);
-    if (sig.result === "verify") assert.ok(result! >= 0 && result! <= VERIFY_BAD_INPUT, `${what} → ${result}`);
+    if (sig.result === "ledger") {
+      assert.ok(LEDGER_STATUSES.has(result!) || result! > 0, `${what} → ${result}`);
+    }
+    if (sig.result === "verify") {
+      assert.ok(result! >= 0 && result! <= VERIFY_BAD_INPUT, `${what} → ${result}`);
+    }
     if (refused || early !== undefined) {
       counts.refused++;
       const expected = early ?? (sig.result === "verify" ? VERIFY_BAD_INPUT : ERR_BOUNDS);
       if (sig.result !== "void") assert.equal(result, expected, what);
-      if (name !== "ledgerDenyWrite" && name !== "ed25519VerifyBegin" && name !== "ledgerConfigure") {
+      const endsSession = ["ledgerDenyWrite", "ed25519VerifyBegin", "ledgerConfigure"];
+      if (!endsSession.includes(name)) {
         // A refused write or begin also ends its session (a RAM flag), nothing else.
         const changed = b.mem().findIndex((x, i) => x !== memBefore[i]);
         if (!name.startsWith("sha512Update") && !name.startsWith("ed25519VerifyUpdate")) {
           assert.equal(changed, -1, `${what} changed memory at ${changed}`);
         }
       }
-      assert.ok(Buffer.compare(b.r.flash.partition(0).bytes, ledgerBefore) === 0, `${what} changed the ledger`);
-      assert.ok(Buffer.compare(b.r.flash.partition(1).bytes, denyBefore) === 0, `${what} changed the deny list`);
+      const ledgerNow = b.r.flash.partition(0).bytes;
+      assert.ok(Buffer.compare(ledgerNow, ledgerBefore) === 0, `${what} changed the ledger`);
+      const denyNow = b.r.flash.partition(1).bytes;
+      assert.ok(Buffer.compare(denyNow, denyBefore) === 0, `${what} changed the deny list`);
     } else {
       counts.accepted++;
     }
@@ -166,16 +195,20 @@ test(`export fuzz: ${CALLS} seeded hostile calls (seed ${SEED}) — no trap, ref
     // rig's own configuration again so the calls that follow reach the ledger.
     if (name === "ledgerConfigure") assert.equal(b.r.dev.boot(b.r.config), 0);
   }
-  assert.equal(indexOf(b.r.flash.partition(0).bytes, seedBytes), -1, "the device seed never reaches the ledger");
-  assert.equal(indexOf(b.r.flash.partition(1).bytes, seedBytes), -1, "the device seed never reaches the deny list");
+  const ledger = b.r.flash.partition(0).bytes;
+  assert.equal(indexOf(ledger, seedBytes), -1, "the device seed never reaches the ledger");
+  const deny = b.r.flash.partition(1).bytes;
+  assert.equal(indexOf(deny, seedBytes), -1, "the device seed never reaches the deny list");
   assert.ok(counts.refused > CALLS / 4 && counts.accepted > CALLS / 20, JSON.stringify(counts));
 });
 
-test("the issue's cases: deny write overflow, begin resets the session, ack pointer, negative length", () => {
+test("the issue's cases: deny write overflow, begin resets, ack pointer, negative length", () => {
   const b = board();
   const x = b.r.dev.x;
   const io = b.io;
-  const body = encodeDenyListBody({ version: 1, issuedAt: 1_790_000_000, walletIds: [], revokedKeyIds: [] });
+  const body = encodeDenyListBody({
+    version: 1, issuedAt: 1_790_000_000, walletIds: [], revokedKeyIds: [],
+  });
   const list = new Uint8Array([...body, ...signEd25519(b.r.id.operator.seed, body)]);
   const deny = b.r.flash.partition(1).bytes;
   // ledgerDenyWrite: offset + len overflowed i32 and copied firmware RAM into the partition.

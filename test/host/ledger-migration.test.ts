@@ -31,7 +31,7 @@ function v1Reader(): Rig {
   return r;
 }
 
-test("migration: a v1 ledger boots on v2 with its records, acknowledgement, chain and deny list", () => {
+test("migration: a v1 ledger boots on v2: records, acknowledgement, chain, deny list", () => {
   const r = v1Reader();
   const before = readFileSync(path.join(dir, "v1-ledger.bin"));
   assert.ok(Buffer.compare(Buffer.from(r.flash.partition(0).bytes), before) === 0,
@@ -46,16 +46,18 @@ test("migration: a v1 ledger boots on v2 with its records, acknowledgement, chai
     assert.ok(typeof got !== "number", `record ${rec.seq}: ${String(got)}`);
     assert.equal(hex(got.content), rec.contentHex, `record ${rec.seq} unchanged`);
   }
-  const { file, lastSeq } = exportAll({ flash: r.flash, device: r.dev, id: r.id, geometry: r.geometry });
+  const sim = { flash: r.flash, device: r.dev, id: r.id, geometry: r.geometry };
+  const { file, lastSeq } = exportAll(sim);
   assert.equal(lastSeq, V.nextSeq - 1);
   const check = verifyBatchFile(file, r.id.device.publicKey);
   assert.deepEqual(check.problems, []);
   const exported = splitBatches(file).flatMap((b) => b.records.map((x) => hex(x.content)));
-  assert.deepEqual(exported, V.unacknowledged.map((x) => x.contentHex), "v1 records export unchanged");
+  const want = V.unacknowledged.map((x) => x.contentHex);
+  assert.deepEqual(exported, want, "v1 records export unchanged");
   assert.ok(splitBatches(file).every((b) => b.version === 1), "no gap: version-1 batches");
 });
 
-test("migration: new records go to version-2 sectors, the chain continues, v1 sectors are reclaimed", () => {
+test("migration: new records go to v2 sectors, the chain goes on, v1 sectors are reclaimed", () => {
   const r = v1Reader();
   const taps = new SyntheticTaps(99);
   // The newest sector is version 1: the first append opens a version-2 sector.
@@ -68,7 +70,8 @@ test("migration: new records go to version-2 sectors, the chain continues, v1 se
   assert.equal(v2[0]!.firstSeq, V.nextSeq);
   // Settle everything; then fill the ledger twice over: every v1 sector is reused as v2.
   const settleAll = (): void => {
-    const { file, lastSeq, head } = exportAll({ flash: r.flash, device: r.dev, id: r.id, geometry: r.geometry });
+    const sim = { flash: r.flash, device: r.dev, id: r.id, geometry: r.geometry };
+    const { file, lastSeq, head } = exportAll(sim);
     assert.deepEqual(verifyBatchFile(file, r.id.device.publicKey).problems, []);
     if (lastSeq > 0) assert.equal(r.dev.acknowledge(makeAck(r.id, lastSeq, head)), 0);
   };
