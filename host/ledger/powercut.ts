@@ -130,6 +130,9 @@ export interface PowerCutReport {
   weakReads: number;
   wornFailures: number;
   denyInstalls: number;
+  /** Reboots or updates after which the version was kept but no copy was usable: the
+   *  reader then denies everyone until the next list (safe, but a service outage). */
+  denyListsLost: number;
   chainOk: boolean;
   byFault: Partial<Record<FaultKind, FaultCounts>>;
   violations: Violation[];
@@ -201,6 +204,8 @@ class Run {
   verifyDeclines = 0;
   verifyDeclinesInARow = 0;
   denyInstalls = 0;
+  /** Checks that found the deny list's version kept but no usable copy (denies everyone). */
+  denyListsLost = 0;
   /** A record slot the run's rot struck before the record was known (a cut append). */
   rottedInFlight = 0;
   /** Sequence numbers clearing received as gap entries. */
@@ -501,7 +506,10 @@ class Run {
     } else if (v > m.denyInstalled) m.denyInstalled = v;
     // Version kept but no usable copy (docs/LEDGER.md §7: the only copy lost during an
     // update): the list is stale and denies everyone; its own lookups mean nothing.
-    if (v > 0 && this.dev.denyIsStale(0)) return;
+    if (v > 0 && this.dev.denyIsStale(0)) {
+      this.denyListsLost++;
+      return;
+    }
     if (v > 0 && this.dev.denyContains(deniedWallet(this.c.o.seed, v)) !== 1) {
       this.fail(`deny list version ${v} installed but its wallet is not denied`);
     }
@@ -649,7 +657,8 @@ function newReport(o: PowerCutOptions, opsPerRun: number): PowerCutReport {
     ackBackwards: 0, seqReused: 0, signalRearmed: 0, signalled: 0, cutsDuringRecovery: 0,
     rottedRecords: 0,
     rottedBits: 0, weakReads: 0,
-    wornFailures: 0, denyInstalls: 0, chainOk: true, byFault: {}, violations: [],
+    wornFailures: 0, denyInstalls: 0, denyListsLost: 0, chainOk: true, byFault: {},
+    violations: [],
   };
 }
 
@@ -674,6 +683,7 @@ function absorb(report: PowerCutReport, run: Run, index: number, cut: number): v
   report.weakReads += run.flash.stats.weakReads;
   report.wornFailures += run.flash.stats.wornFailures;
   report.denyInstalls += run.denyInstalls;
+  report.denyListsLost += run.denyListsLost;
   report.chainOk &&= run.chainOk;
   const kind = run.faults.kind;
   for (const message of run.violations) {

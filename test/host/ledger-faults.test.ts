@@ -125,13 +125,8 @@ test("a worn sector 0 that fails silently, worn from the first boot, 2 cuts per 
   assert.ok(r.wornFailures > 0, "the worn sector failed");
 });
 
-// Known gaps of the format-2 build at the time of writing (issue 9): the expectations are
-// the same and run in full; `todo` keeps them visible without failing the suite. Remove
-// the todo once they pass.
-const GAP_TODO = "format-2 build does not meet this yet (issue 9)";
-
 test("rot in the deny list's image and trailer never rolls the list back", {
-  skip: V2_SKIP, todo: V2_SKIP ? false : GAP_TODO,
+  skip: V2_SKIP,
 }, () => {
   const r = campaign({
     seed: 17, faults: "rot", cuts: 2, rotRegions: ["deny-image", "deny-trailer"],
@@ -141,7 +136,7 @@ test("rot in the deny list's image and trailer never rolls the list back", {
 });
 
 test("a worn sector 0 whose failures the board reports (ERR_IO) is skipped", {
-  skip: V2_SKIP, todo: V2_SKIP ? false : GAP_TODO,
+  skip: V2_SKIP,
 }, () => {
   const r = campaign({
     seed: 19, faults: "wear", wearSector: 0, wearReported: true, cuts: 2,

@@ -99,6 +99,7 @@ export interface FaultBenchResult {
   weakReads: number;
   wornFailures: number;
   denyInstalls: number;
+  denyListsLost: number;
   failedRuns: number;
   chainOk: boolean;
   byFault: Record<FaultKind, KindTotals>;
@@ -133,7 +134,8 @@ export function benchFaults(o: Options,
     campaigns: 0, reboots: 0, acceptedTaps: 0, unsignalledCommitted: 0, lost: 0, duplicated: 0,
     stuckExports: 0, traps: 0, denyBackwards: 0, ackBackwards: 0, seqReused: 0,
     signalRearmed: 0, signalled: 0, cutsDuringRecovery: 0, rottedBits: 0,
-    rottedRecords: 0, weakReads: 0, wornFailures: 0, denyInstalls: 0, failedRuns: 0,
+    rottedRecords: 0, weakReads: 0, wornFailures: 0, denyInstalls: 0, denyListsLost: 0,
+    failedRuns: 0,
     chainOk: true, byFault, firstFailure: null, seconds: 0,
   };
   const campaigns = Math.ceil(o.runs / o.perCampaign);
@@ -161,7 +163,7 @@ function absorb(res: FaultBenchResult, r: PowerCutReport, count: number, cuts: n
   const sums = ["reboots", "acceptedTaps", "unsignalledCommitted", "lost", "duplicated",
     "stuckExports", "traps", "denyBackwards", "ackBackwards", "seqReused", "signalRearmed",
     "signalled", "cutsDuringRecovery", "rottedBits",
-    "rottedRecords", "weakReads", "wornFailures", "denyInstalls"] as const;
+    "rottedRecords", "weakReads", "wornFailures", "denyInstalls", "denyListsLost"] as const;
   for (const key of sums) {
     res[key] += r[key];
   }
@@ -216,7 +218,8 @@ export function formatFaults(r: FaultBenchResult): string {
     line("all", [r.runs, r.failedRuns, r.reboots, r.lost, r.duplicated, r.stuckExports, r.traps]),
     "",
     `  accepted taps ${n(r.acceptedTaps)}; committed but unsignalled ${r.unsignalledCommitted}; `
-      + `deny lists installed ${n(r.denyInstalls)}`,
+      + `deny lists installed ${n(r.denyInstalls)}; found with no usable copy `
+      + `(reader denies everyone) ${n(r.denyListsLost)}`,
     `  deny version backwards ${r.denyBackwards}; acknowledgement backwards ${r.ackBackwards}; `
       + `sequence numbers reused ${r.seqReused}; chain ${r.chainOk ? "ok" : "BROKEN"}`,
     `  gate openings (signal marks) ${n(r.signalled)}; re-armed by a reboot ${r.signalRearmed}; `

@@ -144,7 +144,7 @@ function jsonReport(r: PowerCutReport, ok: boolean, argv: string[]): object {
     unsignalledCommitted: r.unsignalledCommitted,
     declinedFull: r.declinedFull, declinedVerify: r.declinedVerify,
     rottedRecords: r.rottedRecords, rottedBits: r.rottedBits, weakReads: r.weakReads,
-    wornFailures: r.wornFailures, denyInstalls: r.denyInstalls,
+    wornFailures: r.wornFailures, denyInstalls: r.denyInstalls, denyListsLost: r.denyListsLost,
     faults: r.byFault, faultSelection: r.faults, cutsPerRun: r.cutsPerRun,
     opsPerRun: r.opsPerRun, seed: r.seed, taps: r.taps, replay: replayLine(r, argv) ?? null,
     violations: r.violations.slice(0, 50),
