@@ -1,7 +1,7 @@
 // The fault kinds of the power-loss runner and what each run injects (docs/LEDGER.md,
 // "Fault model"). Every choice comes from the run's seed, so a failing run replays.
 import { Xorshift32, type CutStyle, type SimFlash } from "../sim/flash.ts";
-import { SLOT_BYTES, HEADER_BYTES, MARKS_AT, COMMIT_AT } from "./format.ts";
+import { SLOT_BYTES, HEADER_BYTES, HEADER_B_AT, MARKS_AT, VOID_AT } from "./format.ts";
 
 export const FAULT_KINDS = ["clean", "partial", "weak", "rot", "wear"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -38,13 +38,14 @@ export interface RunFaults {
 
 /** The faults of run `index` (0-based among the fault runs) of a campaign. */
 export function planRunFaults(sel: FaultSelection, index: number, runSeed: number,
-  sectors: number, hasDeny: boolean): RunFaults {
+  sectors: number, hasDeny: boolean, only: readonly RotRegion[] = ROT_REGIONS): RunFaults {
   const rng = new Xorshift32(runSeed ^ 0x0fa17);
   const kind = sel === "all" ? FAULT_KINDS[index % FAULT_KINDS.length]! : sel;
   if (kind === "partial" || kind === "weak") return { kind, cutStyle: kind };
   if (kind === "clean") return { kind, cutStyle: "clean" };
   if (kind === "rot") {
-    const regions = ROT_REGIONS.filter((r) => hasDeny || !r.startsWith("deny"));
+    const regions = only.filter((r) => hasDeny || !r.startsWith("deny"));
+    if (regions.length === 0) throw new RangeError("no rot region left to strike");
     // Cycle through the regions so a campaign of n runs covers each about n / 6 times.
     const turn = sel === "all" ? Math.floor(index / FAULT_KINDS.length) : index;
     return { kind, cutStyle: "clean", rotRegion: regions[turn % regions.length]! };
@@ -69,7 +70,9 @@ export interface RotHit {
 
 interface Range { partition: number; start: number; end: number }
 
-/** Byte ranges of a region on the flash as it is now (format v1/v2 slot layout). */
+/** Byte ranges of a region (docs/LEDGER.md §2): both header copies; the mark area; a
+ *  record slot's content, or its void/signal/commit words. Format-1 sectors fit too
+ *  (their marks sit in the second header range, their commit marker in the words). */
 function regionRanges(flash: SimFlash, region: RotRegion, sectorBytes: number): Range[] {
   const out: Range[] = [];
   if (region.startsWith("deny")) {
@@ -83,15 +86,17 @@ function regionRanges(flash: SimFlash, region: RotRegion, sectorBytes: number): 
   }
   const size = flash.partition(0).bytes.length;
   for (let s = 0; s < size; s += sectorBytes) {
-    if (region === "sector-header") out.push({ partition: 0, start: s, end: s + HEADER_BYTES });
+    if (region === "sector-header") {
+      out.push({ partition: 0, start: s, end: s + HEADER_B_AT + HEADER_BYTES });
+    }
     else if (region === "ack-mark") {
       out.push({ partition: 0, start: s + MARKS_AT, end: s + SLOT_BYTES });
     }
     else {
       for (let slot = s + SLOT_BYTES; slot < s + sectorBytes; slot += SLOT_BYTES) {
         const commit = region === "commit";
-        const start = commit ? slot + COMMIT_AT : slot;
-        out.push({ partition: 0, start, end: commit ? slot + SLOT_BYTES : slot + COMMIT_AT });
+        const start = commit ? slot + VOID_AT : slot;
+        out.push({ partition: 0, start, end: commit ? slot + SLOT_BYTES : slot + VOID_AT });
       }
     }
   }

@@ -12,7 +12,7 @@ import { LedgerDevice } from "./device.ts";
 import { decodeImage } from "./image.ts";
 import { decodeBatch, verifyBatch } from "./batch.ts";
 import {
-  encodeAckBody, encodeRecordContent, equalBytes, hex, statusName, type Payment,
+  encodeAckBody, encodeRecordContent, equalBytes, hex, isGap, statusName, type Payment,
 } from "./format.ts";
 import { signEd25519 } from "./keys.ts";
 import {
@@ -21,12 +21,11 @@ import {
 } from "./workload.ts";
 import {
   FAULT_KINDS, planRunFaults, rotRegion, runSeedOf,
-  type FaultKind, type FaultSelection, type RunFaults,
+  type FaultKind, type FaultSelection, type RunFaults, type RotRegion,
 } from "./powercut-faults.ts";
 
 export const ERR_LEDGER_FULL = -12;
 export const ERR_VERIFY = -14;
-const ERR_CORRUPT = -16;
 /** Verify declines in a row after which the reader counts as stuck (a worn sector picked
  *  again and again): a wallet retries a declined tap, but not for ever. */
 const VERIFY_DECLINES_IN_A_ROW_MAX = 4;
@@ -57,6 +56,10 @@ export interface PowerCutOptions {
   denyEvery?: number;
   /** Wear runs wear this ledger sector, worn from the start (default: seeded choice). */
   wearSector?: number;
+  /** Wear failures reported as ERR_IO (true) or silent (false); default a seeded choice. */
+  wearReported?: boolean;
+  /** Rot strikes only these regions (default every one). */
+  rotRegions?: readonly RotRegion[];
   /** Replay one run of the campaign: its 0-based index (printed with every violation). */
   onlyRun?: number;
   source?: TapSource;
@@ -114,6 +117,12 @@ export interface PowerCutReport {
   ackBackwards: number;
   /** Sequence numbers handed out again after a signalled payment had them. */
   seqReused: number;
+  /** Signalled records that read unmarked after a reboot (the gate could open again). */
+  signalRearmed: number;
+  /** Signal marks made (gate openings). */
+  signalled: number;
+  /** Cuts that fell inside recovery (its write-backs are cut points too). */
+  cutsDuringRecovery: number;
   /** Records made unreadable by rot in their own slot (a gap for clearing, not a loss). */
   rottedRecords: number;
   /** Bits rotted, weak reads served, failed programs/erases on worn sectors. */
@@ -121,6 +130,9 @@ export interface PowerCutReport {
   weakReads: number;
   wornFailures: number;
   denyInstalls: number;
+  /** Reboots or updates after which the version was kept but no copy was usable: the
+   *  reader then denies everyone until the next list (safe, but a service outage). */
+  denyListsLost: number;
   chainOk: boolean;
   byFault: Partial<Record<FaultKind, FaultCounts>>;
   violations: Violation[];
@@ -132,17 +144,21 @@ interface Model {
   /** seq of records whose append returned success. */
   accepted: Set<number>;
   acked: number;
-  /** Acknowledgement in flight when the power went (it may or may not be durable). */
-  ackInFlight: number;
+  /** Every acknowledgement clearing signed and sent: a torn or weak mark of an earlier one
+   *  may read valid later, and moving forward to it is allowed. */
+  acksSent: Set<number>;
+  /** Every deny-list version sent to the reader (the same, for weak trailers). */
+  denySent: Set<number>;
   /** Payment whose append was cut or did not verify. */
   tapInFlight?: Payment;
   /** What clearing received: seq → content. */
   cleared: Map<number, Uint8Array>;
   /** Deny-list version whose install returned 0 (or that a reboot showed installed). */
   denyInstalled: number;
-  denyInFlight: number;
   /** Records whose own slot rotted: unreadable is the right answer for them. */
   rotted: Set<number>;
+  /** Records whose signal mark returned OK: the reader opened the gate for them. */
+  signalled: Set<number>;
 }
 
 /** Inputs shared by every run of a campaign. */
@@ -163,8 +179,9 @@ class Run {
   readonly flash: SimFlash;
   dev!: LedgerDevice;
   readonly model: Model = {
-    records: new Map(), accepted: new Set(), acked: 0, ackInFlight: 0, cleared: new Map(),
-    denyInstalled: 0, denyInFlight: 0, rotted: new Set(),
+    records: new Map(), accepted: new Set(), acked: 0, cleared: new Map(),
+    denyInstalled: 0, rotted: new Set(), signalled: new Set(),
+    acksSent: new Set(), denySent: new Set(),
   };
   readonly violations: string[] = [];
   readonly rng: Xorshift32;
@@ -179,11 +196,20 @@ class Run {
   denyBackwards = 0;
   ackBackwards = 0;
   seqReused = 0;
+  signalRearmed = 0;
+  /** Cuts that fell inside a boot (recovery's reads and write-backs). */
+  cutsDuringRecovery = 0;
   unsignalled = 0;
   declinedFull = 0;
   verifyDeclines = 0;
   verifyDeclinesInARow = 0;
   denyInstalls = 0;
+  /** Checks that found the deny list's version kept but no usable copy (denies everyone). */
+  denyListsLost = 0;
+  /** A record slot the run's rot struck before the record was known (a cut append). */
+  rottedInFlight = 0;
+  /** Sequence numbers clearing received as gap entries. */
+  readonly gapsReceived = new Set<number>();
   chainOk = true;
 
   constructor(readonly c: Campaign, readonly faults: RunFaults, readonly runSeed: number,
@@ -235,7 +261,10 @@ class Run {
       }
       return true;
     } catch (e) {
-      if (e instanceof PowerCut) return false;
+      if (e instanceof PowerCut) {
+        this.cutsDuringRecovery++;
+        return false;
+      }
       if (!isTrap(e)) throw e;
       this.traps++;
       this.fail(`firmware trapped at boot: ${(e as Error).message}`);
@@ -268,11 +297,9 @@ class Run {
     if (f.worn && !f.worn.fromStart) this.flash.wear(f.worn.partition, f.worn.sector, f.worn.mode);
     if (f.rotRegion === undefined) return;
     const hit = rotRegion(this.flash, f.rotRegion, this.c.o.geometry.sectorBytes, this.rng);
-    // The payment in flight may have committed: its slot rotting makes it unreadable too.
-    const mayHold = this.model.tapInFlight !== undefined;
-    if (hit?.seq !== undefined && (this.model.records.has(hit.seq) || mayHold)) {
-      this.model.rotted.add(hit.seq);
-    }
+    if (hit?.seq === undefined) return;
+    if (this.model.records.has(hit.seq)) this.model.rotted.add(hit.seq);
+    else this.rottedInFlight = hit.seq;
   }
 
   /** Runs one step; a power cut or a trap reboots and checks the invariants. */
@@ -326,14 +353,38 @@ class Run {
     }
     this.model.records.set(seq, expect);
     this.model.accepted.add(seq);
+    this.signal(seq);
+  }
+
+  /** The reader marks the record before it opens the gate (docs/LEDGER.md §2.5), when the
+   *  firmware has signal marks; the mark must then survive every reboot. */
+  private signal(seq: number): void {
+    if (typeof this.dev.x.ledgerSignalMark !== "function") return;
+    const st = this.dev.signalMark(seq);
+    if (st === 0) this.model.signalled.add(seq);
+    else if (!(this.flaky && (st === ERR_VERIFY || st === ERR_IO))) {
+      this.fail(`signal mark of record ${seq} failed: ${statusName(st)}`);
+    }
+  }
+
+  /** A record whose gate opened reads marked until clearing acknowledges it: a reboot never
+   *  re-arms the gate. */
+  private checkSignals(acked: number): void {
+    if (typeof this.dev.x.ledgerSignalState !== "function") return;
+    for (const seq of this.model.signalled) {
+      if (seq <= acked || this.model.rotted.has(seq)) continue;
+      const st = this.dev.signalState(seq);
+      if (st === 1) continue;
+      this.signalRearmed++;
+      this.fail(`record ${seq} was signalled but reads ${st === 0 ? "unmarked" : statusName(st)}`);
+    }
   }
 
   /** Installs deny-list version n (a maintenance update in the middle of the taps). */
   denyUpdate(version: number, now: number): void {
     const image = denyListImage(this.c.id, this.c.o.seed, version, now);
-    this.model.denyInFlight = version;
+    this.model.denySent.add(version);
     const st = this.dev.installDenyList(image);
-    this.model.denyInFlight = 0;
     if (st === 0) {
       this.model.denyInstalled = version;
       this.denyInstalls++;
@@ -366,7 +417,10 @@ class Run {
       if (b.firstSeq <= this.model.acked) {
         this.fail(`acknowledged record ${b.firstSeq} reappeared in an export`);
       }
-      for (const r of b.records) this.receive(r.seq, r.content);
+      for (const r of b.records) {
+        if (isGap(r)) this.receiveGap(r.seq);
+        else this.receive(r.seq, r.content);
+      }
       head = b.headAfter;
       last = b.lastSeq;
       from = b.lastSeq + 1;
@@ -378,9 +432,8 @@ class Run {
   private acknowledge(last: number, head: Uint8Array): void {
     const body = encodeAckBody(this.c.id.readerId, last, head);
     const ack = new Uint8Array([...body, ...signEd25519(this.c.id.clearing.seed, body)]);
-    this.model.ackInFlight = last;
+    this.model.acksSent.add(last);
     const st = this.dev.acknowledge(ack);
-    this.model.ackInFlight = 0;
     const flaky = (st === ERR_VERIFY || st === ERR_IO) && this.flaky;
     if (st !== 0 && st !== ERR_LEDGER_FULL && !flaky) {
       this.fail(`acknowledge ${last} failed: ${statusName(st)}`);
@@ -389,9 +442,17 @@ class Run {
     if (st === 0 || (flaky && this.dev.ackedSeq >= last)) this.model.acked = last;
   }
 
+  /** A gap entry (docs/LEDGER.md §5.1): right only for a record whose own slot rotted. */
+  private receiveGap(seq: number): void {
+    this.gapsReceived.add(seq);
+    if (this.model.rotted.has(seq)) return;
+    if (this.model.records.has(seq)) {
+      this.lost++;
+      this.fail(`record ${seq} exported as a gap (unreadable) without rot in its slot`);
+    }
+  }
+
   private receive(seq: number, content: Uint8Array): void {
-    // A gap entry (docs/LEDGER.md §5.1) is the right export for a record rot made unreadable.
-    if (this.model.rotted.has(seq) && content.length === 72 && content[38] === 2) return;
     const known = this.model.cleared.get(seq);
     if (known && !equalBytes(known, content)) {
       this.fail(`sequence ${seq} exported twice with different content`);
@@ -411,14 +472,13 @@ class Run {
     if (acked < m.acked) {
       this.ackBackwards++;
       this.fail(`acknowledged sequence went back to ${acked} from ${m.acked}`);
-    } else if (acked > m.acked && acked !== m.ackInFlight) {
-      const inFlight = m.ackInFlight ? ` or ${m.ackInFlight}` : "";
-      this.fail(`acknowledged sequence ${acked} after reboot, expected ${m.acked}${inFlight}`);
+    } else if (acked > m.acked && !m.acksSent.has(acked)) {
+      this.fail(`acknowledged sequence ${acked} after reboot was never sent (at ${m.acked})`);
     }
-    if (acked > m.acked && acked === m.ackInFlight) m.acked = acked;
-    m.ackInFlight = 0;
+    if (acked > m.acked && m.acksSent.has(acked)) m.acked = acked;
     this.checkSequence();
     this.checkLedger(Math.max(acked, m.acked));
+    this.checkSignals(Math.max(acked, m.acked));
     if (m.tapInFlight) this.adoptInFlight();
     if (this.flash.partitions.has(1)) this.checkDeny();
   }
@@ -441,12 +501,15 @@ class Run {
     if (v < m.denyInstalled) {
       this.denyBackwards++;
       this.fail(`deny list went back to version ${v} from ${m.denyInstalled}`);
-    } else if (v > m.denyInstalled && v !== m.denyInFlight) {
+    } else if (v > m.denyInstalled && !m.denySent.has(v)) {
       this.fail(`deny list version ${v} was never installed (installed ${m.denyInstalled})`);
     } else if (v > m.denyInstalled) m.denyInstalled = v;
     // Version kept but no usable copy (docs/LEDGER.md §7: the only copy lost during an
     // update): the list is stale and denies everyone; its own lookups mean nothing.
-    if (v > 0 && this.dev.denyIsStale(0)) return;
+    if (v > 0 && this.dev.denyIsStale(0)) {
+      this.denyListsLost++;
+      return;
+    }
     if (v > 0 && this.dev.denyContains(deniedWallet(this.c.o.seed, v)) !== 1) {
       this.fail(`deny list version ${v} installed but its wallet is not denied`);
     }
@@ -463,9 +526,11 @@ class Run {
     const last = this.dev.nextSeq - 1;
     if (last <= 0 || this.model.records.has(last)) return;
     const r = this.dev.readRecord(last);
-    if (r === ERR_CORRUPT && this.model.rotted.has(last)) return; // a gap, as it should be
     if (typeof r === "number") {
-      this.fail(`record ${last} unreadable after reboot: ${statusName(r)}`);
+      // Committed but never signalled, then its own slot rotted: unreadable is right.
+      if (last !== this.rottedInFlight) {
+        this.fail(`record ${last} unreadable after reboot: ${statusName(r)}`);
+      }
       return;
     }
     const same = equalBytes(r.walletId, p.walletId) && r.counter === p.counter
@@ -589,8 +654,11 @@ function newReport(o: PowerCutOptions, opsPerRun: number): PowerCutReport {
     seed: o.seed, taps: o.taps, faults: o.faults ?? "clean", cutsPerRun: o.cuts ?? 1, opsPerRun,
     cutPoints: 0, reboots: 0, acceptedTaps: 0, unsignalledCommitted: 0, declinedFull: 0,
     declinedVerify: 0, lost: 0, duplicated: 0, stuckExports: 0, traps: 0, denyBackwards: 0,
-    ackBackwards: 0, seqReused: 0, rottedRecords: 0, rottedBits: 0, weakReads: 0,
-    wornFailures: 0, denyInstalls: 0, chainOk: true, byFault: {}, violations: [],
+    ackBackwards: 0, seqReused: 0, signalRearmed: 0, signalled: 0, cutsDuringRecovery: 0,
+    rottedRecords: 0,
+    rottedBits: 0, weakReads: 0,
+    wornFailures: 0, denyInstalls: 0, denyListsLost: 0, chainOk: true, byFault: {},
+    violations: [],
   };
 }
 
@@ -607,11 +675,15 @@ function absorb(report: PowerCutReport, run: Run, index: number, cut: number): v
   report.denyBackwards += run.denyBackwards;
   report.ackBackwards += run.ackBackwards;
   report.seqReused += run.seqReused;
+  report.signalRearmed += run.signalRearmed;
+  report.signalled += run.model.signalled.size;
+  report.cutsDuringRecovery += run.cutsDuringRecovery;
   report.rottedRecords += run.model.rotted.size;
   report.rottedBits += run.flash.stats.rottedBits;
   report.weakReads += run.flash.stats.weakReads;
   report.wornFailures += run.flash.stats.wornFailures;
   report.denyInstalls += run.denyInstalls;
+  report.denyListsLost += run.denyListsLost;
   report.chainOk &&= run.chainOk;
   const kind = run.faults.kind;
   for (const message of run.violations) {
@@ -631,7 +703,7 @@ function absorb(report: PowerCutReport, run: Run, index: number, cut: number): v
 /** True when a campaign found nothing wrong. */
 export function powerCutOk(r: PowerCutReport): boolean {
   return r.violations.length === 0 && r.lost === 0 && r.duplicated === 0 && r.chainOk
-    && r.stuckExports === 0 && r.traps === 0;
+    && r.stuckExports === 0 && r.traps === 0 && r.signalRearmed === 0;
 }
 
 export function runPowerCut(o: PowerCutOptions): PowerCutReport {
@@ -663,9 +735,12 @@ export function runPowerCut(o: PowerCutOptions): PowerCutReport {
   }
   plan.forEach((p, k) => {
     if (only !== undefined && k !== only) return;
-    const faults = planRunFaults(sel, k, p.runSeed, sectors, hasDeny);
+    const faults = planRunFaults(sel, k, p.runSeed, sectors, hasDeny, o.rotRegions);
     if (faults.worn && o.wearSector !== undefined) {
       faults.worn = { ...faults.worn, sector: o.wearSector, fromStart: true };
+    }
+    if (faults.worn && o.wearReported !== undefined) {
+      faults.worn = { ...faults.worn, reported: o.wearReported };
     }
     absorb(report, runOnce(c, faults, p.runSeed, p.cut), k, p.cut);
     report.cutPoints++;

@@ -40,6 +40,7 @@ function assertSurvives(r: PowerCutReport): void {
   assert.equal(r.denyBackwards, 0, "deny list backwards");
   assert.equal(r.ackBackwards, 0, "acknowledgement backwards");
   assert.equal(r.seqReused, 0, "sequence numbers reused");
+  assert.equal(r.signalRearmed, 0, "signalled records re-armed by a reboot");
   assert.equal(r.chainOk, true, "chain");
   assert.ok(r.denyInstalls > 0, "the workload installed deny lists");
   assert.ok(powerCutOk(r));
@@ -61,7 +62,9 @@ test("format 1 (kept firmware): the fault model finds the failures issue 9 descr
   assert.ok(rot.seqReused > 0, "…and reuses signalled sequence numbers");
   assert.ok(rot.ackBackwards > 0, "…and moves the acknowledgement backwards");
   assert.ok(rot.denyBackwards > 0, "rot in the installed deny list falls back to the older one");
-  const weak = campaign({ wasmPath: V1_WASM, faults: "weak", mode: { kind: "exhaustive" } });
+  const weak = campaign({
+    wasmPath: V1_WASM, taps: 12, faults: "weak", mode: { kind: "exhaustive" },
+  });
   assert.ok(weak.stuckExports > 0, "a weak commit marker strands the export");
   const wear = campaign({
     wasmPath: V1_WASM, faults: "wear", wearSector: 0, cuts: 2, mode: { kind: "random", count: 6 },
@@ -84,28 +87,60 @@ test("exhaustive partial bits, 2 cuts per run", { skip: V2_SKIP }, () => {
   assertSurvives(r);
   assert.equal(r.cutPoints, r.opsPerRun);
   assert.ok(r.reboots > r.cutPoints);
+  assert.ok(r.cutsDuringRecovery > 0, "second cuts fell inside recovery's write-backs");
 });
+
+/** The ledger partition's regions; the deny list's have their own test below. */
+const LEDGER_REGIONS = ["sector-header", "ack-mark", "commit", "record"] as const;
 
 test("seeded random: every fault kind, 3 cuts per run, 40 taps", { skip: V2_SKIP }, () => {
   const r = campaign({
-    taps: 40, seed: 7, faults: "all", cuts: 3, denyEvery: 7, mode: { kind: "random", count: 100 },
+    taps: 40, seed: 7, faults: "all", cuts: 3, denyEvery: 7, wearReported: false,
+    rotRegions: LEDGER_REGIONS, mode: { kind: "random", count: 60 },
   });
   assertSurvives(r);
-  for (const k of FAULT_KINDS) assert.equal(r.byFault[k]?.runs, 20, k);
+  for (const k of FAULT_KINDS) assert.equal(r.byFault[k]?.runs, 12, k);
+  assert.ok(r.signalled > 0, "the reader marked records before opening the gate");
 });
 
-test("rot in every metadata region (headers, marks, commits, records, deny list)", {
+test("rot in every ledger metadata region (headers, marks, commit words, records)", {
   skip: V2_SKIP,
 }, () => {
-  const r = campaign({ seed: 11, faults: "rot", cuts: 2, mode: { kind: "random", count: 36 } });
+  const r = campaign({
+    seed: 11, faults: "rot", cuts: 2, rotRegions: LEDGER_REGIONS,
+    mode: { kind: "random", count: 40 },
+  });
   assertSurvives(r);
   assert.ok(r.rottedBits >= 30, `${r.rottedBits} bits rotted`);
 });
 
-test("a worn sector 0, worn from the first boot, 2 cuts per run", { skip: V2_SKIP }, () => {
+test("a worn sector 0 that fails silently, worn from the first boot, 2 cuts per run", {
+  skip: V2_SKIP,
+}, () => {
   const r = campaign({
-    seed: 13, faults: "wear", wearSector: 0, cuts: 2, mode: { kind: "random", count: 20 },
+    seed: 13, faults: "wear", wearSector: 0, wearReported: false, cuts: 2,
+    mode: { kind: "random", count: 20 },
   });
   assertSurvives(r);
   assert.ok(r.wornFailures > 0, "the worn sector failed");
+});
+
+test("rot in the deny list's image and trailer never rolls the list back", {
+  skip: V2_SKIP,
+}, () => {
+  const r = campaign({
+    seed: 17, faults: "rot", cuts: 2, rotRegions: ["deny-image", "deny-trailer"],
+    mode: { kind: "random", count: 20 },
+  });
+  assertSurvives(r);
+});
+
+test("a worn sector 0 whose failures the board reports (ERR_IO) is skipped", {
+  skip: V2_SKIP,
+}, () => {
+  const r = campaign({
+    seed: 19, faults: "wear", wearSector: 0, wearReported: true, cuts: 2,
+    mode: { kind: "random", count: 10 },
+  });
+  assertSurvives(r);
 });

@@ -91,11 +91,15 @@ export interface FaultBenchResult {
   denyBackwards: number;
   ackBackwards: number;
   seqReused: number;
+  signalRearmed: number;
+  signalled: number;
+  cutsDuringRecovery: number;
   rottedBits: number;
   rottedRecords: number;
   weakReads: number;
   wornFailures: number;
   denyInstalls: number;
+  denyListsLost: number;
   failedRuns: number;
   chainOk: boolean;
   byFault: Record<FaultKind, KindTotals>;
@@ -128,8 +132,10 @@ export function benchFaults(o: Options,
   const res: FaultBenchResult = {
     firmware: path.relative(repoRoot, wasm), ledgerFormat: ledgerFormatOf(wasm), runs: 0,
     campaigns: 0, reboots: 0, acceptedTaps: 0, unsignalledCommitted: 0, lost: 0, duplicated: 0,
-    stuckExports: 0, traps: 0, denyBackwards: 0, ackBackwards: 0, seqReused: 0, rottedBits: 0,
-    rottedRecords: 0, weakReads: 0, wornFailures: 0, denyInstalls: 0, failedRuns: 0,
+    stuckExports: 0, traps: 0, denyBackwards: 0, ackBackwards: 0, seqReused: 0,
+    signalRearmed: 0, signalled: 0, cutsDuringRecovery: 0, rottedBits: 0,
+    rottedRecords: 0, weakReads: 0, wornFailures: 0, denyInstalls: 0, denyListsLost: 0,
+    failedRuns: 0,
     chainOk: true, byFault, firstFailure: null, seconds: 0,
   };
   const campaigns = Math.ceil(o.runs / o.perCampaign);
@@ -155,8 +161,9 @@ function absorb(res: FaultBenchResult, r: PowerCutReport, count: number, cuts: n
   res.campaigns++;
   res.runs += r.cutPoints;
   const sums = ["reboots", "acceptedTaps", "unsignalledCommitted", "lost", "duplicated",
-    "stuckExports", "traps", "denyBackwards", "ackBackwards", "seqReused", "rottedBits",
-    "rottedRecords", "weakReads", "wornFailures", "denyInstalls"] as const;
+    "stuckExports", "traps", "denyBackwards", "ackBackwards", "seqReused", "signalRearmed",
+    "signalled", "cutsDuringRecovery", "rottedBits",
+    "rottedRecords", "weakReads", "wornFailures", "denyInstalls", "denyListsLost"] as const;
   for (const key of sums) {
     res[key] += r[key];
   }
@@ -211,9 +218,12 @@ export function formatFaults(r: FaultBenchResult): string {
     line("all", [r.runs, r.failedRuns, r.reboots, r.lost, r.duplicated, r.stuckExports, r.traps]),
     "",
     `  accepted taps ${n(r.acceptedTaps)}; committed but unsignalled ${r.unsignalledCommitted}; `
-      + `deny lists installed ${n(r.denyInstalls)}`,
+      + `deny lists installed ${n(r.denyInstalls)}; found with no usable copy `
+      + `(reader denies everyone) ${n(r.denyListsLost)}`,
     `  deny version backwards ${r.denyBackwards}; acknowledgement backwards ${r.ackBackwards}; `
       + `sequence numbers reused ${r.seqReused}; chain ${r.chainOk ? "ok" : "BROKEN"}`,
+    `  gate openings (signal marks) ${n(r.signalled)}; re-armed by a reboot ${r.signalRearmed}; `
+      + `cuts inside recovery ${n(r.cutsDuringRecovery)}`,
     `  injected: ${r.rottedBits} rotted bits (${r.rottedRecords} in unsettled records' own slots), `
       + `${n(r.weakReads)} weak reads, ${n(r.wornFailures)} worn-sector failures`,
   ];

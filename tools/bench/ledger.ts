@@ -12,9 +12,16 @@ import { newSimReader, exportAll, makeAck } from "../../host/ledger/simulate.ts"
 import { SyntheticTaps, DEFAULT_GEOMETRY, configFor } from "../../host/ledger/workload.ts";
 import { ledgerFormatOf } from "../../host/ledger/powercut-format.ts";
 import { firmwarePath, repoRoot } from "../../host/firmware/paths.ts";
+import { measureWasm3Recovery, taprunnerPath } from "./wasm3-tap.ts";
 
 /** Today's firmware as it was before format 2, kept for this comparison. */
 export const V1_FIRMWARE = path.join(repoRoot, "test", "vectors", "ledger", "offtap-v1.wasm");
+/** The tap runner built from the same commit (docs/TAPRUNNER.md), for WASM3 recovery. */
+export const V1_TAPRUNNER = path.join(repoRoot, "test", "vectors", "ledger", "taprunner-v1.wasm");
+/** Re-inits per WASM3 recovery run: enough that the runtime's 10 ms CPU clock resolves it. */
+const WASM3_RECOVERIES = 100;
+const WASM3_RUNS = 7;
+const WARMUP_TAPS = 300;
 
 export interface LedgerBenchResult {
   /** The .wasm measured (relative to the repository) and the ledger format it writes. */
@@ -31,6 +38,8 @@ export interface LedgerBenchResult {
   erasesPer1000Taps: number;
   recoveryMsFullPartition: number;
   recordsAtRecovery: number;
+  /** Recovery of a full 16 KiB ledger under WASM3 (tap runner, CPU time), when measured. */
+  wasm3Recovery: { ms: number; records: number; ledgerBytes: number } | null;
   sectors: number;
   eraseCyclesPerSector: number;
   tapsPerDay: number;
@@ -45,6 +54,8 @@ export interface LedgerBenchOptions {
   tapsPerDay?: number;
   /** The firmware to measure (default build/offtap.wasm). */
   wasmPath?: string;
+  /** A WASM3 runtime: also time recovery under the interpreter with this tap runner. */
+  wasm3?: { runtime: string; taprunner: string } | null;
 }
 
 /** Both formats side by side: the kept format-1 firmware and the built one. */
@@ -53,8 +64,14 @@ export interface LedgerFormatsResult {
   current: LedgerBenchResult;
 }
 
-export function benchLedgerFormats(o: LedgerBenchOptions = {}): LedgerFormatsResult {
-  return { v1: benchLedger({ ...o, wasmPath: V1_FIRMWARE }), current: benchLedger(o) };
+export function benchLedgerFormats(o: LedgerBenchOptions & { wasm3Runtime?: string | null } = {},
+): LedgerFormatsResult {
+  const w3 = (taprunner: string): LedgerBenchOptions["wasm3"] =>
+    o.wasm3Runtime ? { runtime: o.wasm3Runtime, taprunner } : null;
+  return {
+    v1: benchLedger({ ...o, wasmPath: V1_FIRMWARE, wasm3: w3(V1_TAPRUNNER) }),
+    current: benchLedger({ ...o, wasm3: w3(taprunnerPath) }),
+  };
 }
 
 export function benchLedger(o: LedgerBenchOptions = {}): LedgerBenchResult {
@@ -67,6 +84,8 @@ export function benchLedger(o: LedgerBenchOptions = {}): LedgerBenchResult {
   const r = newSimReader(1, DEFAULT_GEOMETRY, module);
   const source = new SyntheticTaps(1);
   for (let i = 0; i < taps + 1; i++) source.payment(i); // generate outside the timed loop
+  const signals = WebAssembly.Module.exports(module).some((e) => e.name === "ledgerSignalMark");
+  warmUp(module, signals);
   let appendNs = 0n;
   let recordBytes = 0;
   for (let i = 0; i < taps; i++) {
@@ -75,6 +94,9 @@ export function benchLedger(o: LedgerBenchOptions = {}): LedgerBenchResult {
     const seq = r.device.append(p);
     appendNs += process.hrtime.bigint() - t0;
     if (seq <= 0) throw new Error(`append ${i} failed with ${seq}`);
+    // The reader's tap path marks the record before it opens the gate, where the format
+    // has signal marks (docs/LEDGER.md §2.5): part of what a tap costs in flash.
+    if (signals && r.device.signalMark(seq) !== 0) throw new Error(`signal mark ${seq} failed`);
     recordBytes += 76 + p.body.length + 4;
     if ((i + 1) % settleEvery === 0) {
       const { lastSeq, head } = exportAll(r);
@@ -98,6 +120,7 @@ export function benchLedger(o: LedgerBenchOptions = {}): LedgerBenchResult {
     erasesPer1000Taps: round(erasesPerTap * 1000),
     recoveryMsFullPartition: rec.ms,
     recordsAtRecovery: rec.records,
+    wasm3Recovery: o.wasm3 ? wasm3Recovery(o.wasm3.runtime, o.wasm3.taprunner) : null,
     sectors,
     eraseCyclesPerSector: cycles,
     tapsPerDay: perDay,
@@ -127,6 +150,22 @@ function recoveryOfFullPartition(module: WebAssembly.Module): { ms: number; reco
   for (let k = 0; k < RECOVERY_WARMUPS; k++) boot();
   const ms = Array.from({ length: RECOVERY_RUNS }, boot).sort((a, b) => a - b);
   return { ms: round(ms[Math.floor(ms.length / 2)]!, 2), records: i };
+}
+
+/** Appends on a throwaway reader first, so the JIT has compiled the firmware before the
+ *  timed loop (else whichever format runs first looks slower). */
+function warmUp(module: WebAssembly.Module, signals: boolean): void {
+  const r = newSimReader(3, DEFAULT_GEOMETRY, module);
+  const source = new SyntheticTaps(3);
+  for (let i = 0; i < WARMUP_TAPS; i++) {
+    const seq = r.device.append(source.payment(i));
+    if (seq > 0 && signals) r.device.signalMark(seq);
+  }
+}
+
+function wasm3Recovery(runtime: string, taprunner: string): LedgerBenchResult["wasm3Recovery"] {
+  const r = measureWasm3Recovery(runtime, taprunner, WASM3_RUNS, WASM3_RECOVERIES);
+  return { ms: round(r.msPerRecovery, 3), records: r.records, ledgerBytes: r.ledgerBytes };
 }
 
 function round(x: number, digits = 1): number {

@@ -153,7 +153,8 @@ async function main(): Promise<void> {
     : await outcome("WASM3 taps", () => measureWasm3Tap(o.wasm3!, { runs: o.quick ? 3 : 11, recoveries: o.quick ? 5 : 20 }, (l) => progress(`bench: WASM3 ${l}`)));
   const taps = o.quick ? WHOLE_TAPS / 10 : WHOLE_TAPS;
   const simulator = await outcome("simulator", () => benchSim({ taps }));
-  const ledger = await outcome("ledger", () => benchLedgerFormats({ taps }));
+  const ledger = await outcome("ledger",
+    () => benchLedgerFormats({ taps, wasm3Runtime: o.wasm3 }));
   const clearing = await outcome("clearing", () => benchClearing({ payments: o.quick ? 2_000 : 20_000 }));
   progress(null);
   const verify = rows(verifySeries, "ops/s", 1, OFFTAP, OFFTAP_REGISTERED);

@@ -144,6 +144,8 @@ export function ledgerLines(o: Outcome<LedgerFormatsResult>): string[] {
     row("erases per 1,000 taps", ...both((r) => num(r.erasesPer1000Taps, 1))),
     row("recovery, full partition (V8), ms", ...both((r) => num(r.recoveryMsFullPartition, 2))),
     row("records at recovery", ...both((r) => num(r.recordsAtRecovery))),
+    row("recovery, full 16 KiB (WASM3), ms",
+      ...both((r) => (r.wasm3Recovery ? num(r.wasm3Recovery.ms, 3) : "not measured"))),
     row("endurance, years", ...both((r) => num(r.enduranceYears, 1))),
     `  over ${num(c.taps)} taps settled every 200; endurance at ${num(c.tapsPerDay)} taps/day, `
       + `${num(c.eraseCyclesPerSector)} erase cycles × ${c.sectors} sectors`];
