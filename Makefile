@@ -6,8 +6,8 @@ ASSEMBLY_SOURCES := $(shell find assembly -name '*.ts' -not -path '*/__tests__/*
 HOST_TESTS := $(shell find test/host -name '*.test.ts' | sort)
 INSTALLED := node_modules/.offtap-installed
 
-.PHONY: help install build test test-deps pg-deps test-assembly test-host typecheck bench \
-	demo clean bench-device xtensa-deps
+.PHONY: help install build test test-deps pg-deps test-assembly test-host typecheck bench demo \
+	clean bench-device xtensa-deps bench-faults
 
 help:
 	@echo "make demo    build the firmware and run it on the desktop simulator"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench   build and run the benchmarks (prints a table, writes build/bench.json)"
 	@echo "make bench-device WASM3_SRC=DIR   instructions per operation under WASM3 on an"
 	@echo "             emulated Xtensa core (writes build/bench-device.json)"
+	@echo "make bench-faults  10,000 power-cut runs over every flash fault kind (build/bench-faults.json)"
 	@echo "make build   build build/offtap.wasm, build/selftest.wasm and build/taprunner.wasm"
 	@echo "make test-runtime   the board runtime's C unit tests (ASan + UBSan)"
 	@echo "make runtime WASM3_SRC=DIR   build build/offtap-reader (POSIX board runtime)"
@@ -101,6 +102,11 @@ bench-device: build xtensa-deps
 	@test -n "$(WASM3_SRC)" || { echo "make bench-device needs WASM3_SRC=DIR:" \
 	  "a checkout of the public wasm3 repository (nothing fetches it)"; exit 2; }
 	node --import tsx tools/xtensa/bench-device.ts --wasm3-src "$(WASM3_SRC)" $(BENCH_ARGS)
+# The power-cut campaign at scale: >= 10,000 runs over every NOR fault kind of the flash
+# model (docs/LEDGER.md, "Fault model"), figures per fault kind. Takes several minutes;
+# FAULT_ARGS passes options (e.g. FAULT_ARGS="--runs 20000" or "--firmware FILE").
+bench-faults: build
+	node --import tsx tools/bench/faults.ts $(FAULT_ARGS)
 
 demo: build
 	node bin/offtap.mjs demo

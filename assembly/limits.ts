@@ -46,8 +46,14 @@ export const LEDGER_WALLET_INDEX_MAX: i32 = 256;
 /** Records per signed batch: the largest record is 392 B of content and a batch
  *  (96 B header + 64 B signature) must fit the 4 KiB I/O buffer. */
 export const LEDGER_BATCH_RECORDS_MAX: i32 = 10;
-/** Acknowledgement marks in a sector header slot: (512 − 64) / 16. */
+/** Acknowledgement marks in a version-1 sector header slot: (512 − 64) / 16. */
 export const LEDGER_ACK_MARKS_MAX: i32 = 28;
+/** Acknowledgement mark pairs in a version-2 header slot: (512 − 128) / 16 / 2 (two
+ *  header copies take bytes 0–127, each acknowledgement is two 16-byte copies). */
+export const LEDGER_ACK_PAIRS_MAX: i32 = 12;
+/** Zero bits (of 64) that make an 8-byte commit or void word "set": one flipped bit can
+ *  neither set an erased word (1 zero bit) nor clear a programmed one (63 left). */
+export const LEDGER_WORD_SET_ZERO_BITS: i32 = 2;
 /** Extra reads of a range whose CRC fails before it is judged torn or corrupt: a
  *  transient read error must never make recovery truncate the log. */
 export const FLASH_READ_RETRIES: i32 = 3;

@@ -1,13 +1,21 @@
 // Writing the log (docs/LEDGER.md §4): opening a sector from the pool, the two-phase
-// record commit, and acknowledgement marks. Nothing unacknowledged is ever erased.
-import { LEDGER_SLOT_BYTES, LEDGER_BODY_BYTES_MAX, LEDGER_ACK_MARKS_MAX } from "../limits";
-import { SHA512_CTX_BYTES, sha512Init, sha512Update, sha512Final } from "../crypto/sha512";
-import { OK, ERR_NOT_CONFIGURED, ERR_LEDGER_FULL, ERR_BAD_ARGUMENT, ERR_VERIFY } from "./status";
-import { crc32 } from "./crc32";
-import { flashErase, flashIsBlank, flashProgramVerified, flashEqualsRetry, copyBytes, fillBytes, PARTITION_LEDGER } from "./flash";
+// record commit, and acknowledgement mark pairs. Nothing unacknowledged is ever erased,
+// and the sector to erase is chosen from durable state only.
 import {
-  SECTOR_MAGIC, MARK_MAGIC, FORMAT_VERSION, HEADER_CRC_AT, HEADER_PROGRAM_BYTES, MARKS_AT, MARK_BYTES,
-  RECORD_FIXED_BYTES, RECORD_LINK_AT, RECORD_HASHED_FIXED_BYTES, COMMIT_AT, KIND_PAYMENT, LINK_BYTES,
+  LEDGER_SLOT_BYTES, LEDGER_BODY_BYTES_MAX, LEDGER_ACK_PAIRS_MAX,
+} from "../limits";
+import { SHA512_CTX_BYTES, sha512Init, sha512Update, sha512Final } from "../crypto/sha512";
+import {
+  OK, ERR_NOT_CONFIGURED, ERR_LEDGER_FULL, ERR_BAD_ARGUMENT, ERR_VERIFY, ERR_IO,
+} from "./status";
+import { crc32 } from "./crc32";
+import {
+  flashErase, flashIsBlank, flashProgramVerified, copyBytes, fillBytes, ZEROS, PARTITION_LEDGER,
+} from "./flash";
+import {
+  SECTOR_MAGIC, MARK_MAGIC, FORMAT_VERSION, HEADER_CRC_AT, HEADER_PROGRAM_BYTES, HEADER_B_AT,
+  MARKS_AT, MARK_BYTES, RECORD_FIXED_BYTES, RECORD_LINK_AT, RECORD_HASHED_FIXED_BYTES,
+  COMMIT_AT, WORD_BYTES, KIND_PAYMENT, LINK_BYTES,
 } from "./format";
 import { sectorCount, sectorBytes, slotsPerSector } from "./config";
 import { indexUpdate } from "./windex";
@@ -18,26 +26,27 @@ import { recover } from "./recover";
 const shaCtx: usize = memory.data(SHA512_CTX_BYTES, 16);
 const digest: usize = memory.data(64, 16);
 const word: usize = memory.data(16, 16);
+/** Set once an append starts programming its commit word. */
+let commitStarted = false;
 
-/** The pool (§4): a free sector, or a valid non-newest one whose records are all ≤ ack. */
-function pickSector(ack: u32): i32 {
+/** The pool (§4): a free sector, or a valid non-newest one whose records are all ≤ the
+ *  durable acknowledged sequence; never a bad one. Least worn first. */
+function pickSector(): i32 {
   let pick = -1;
   let best: u32 = 0xFFFFFFFF;
   for (let s = 0; s < sectorCount; s++) {
-    if (s == st.newest) continue;
-    if (st.isValid(s) && st.getU32(st.secLast, s) > ack) continue;
+    if (s == st.newest || st.isBad(s)) continue;
+    if (st.isValid(s) && st.getU32(st.secLast, s) > st.ackedSeq) continue;
     const e = st.getU32(st.secErase, s);
     if (e < best) { best = e; pick = s; }
   }
   return pick;
 }
 
-/** Erases the least-worn reusable sector and programs its header; ack goes into the header. */
-export function openSector(ack: u32): i32 {
-  const s = pickSector(ack);
-  if (s < 0) return ERR_LEDGER_FULL;
+/** Erases sector s and programs both header copies carrying ack. */
+function prepareSector(s: i32, ack: u32): i32 {
   const erase = st.getU32(st.secErase, s) + 1;
-  st.setValid(s, false);
+  st.setVersion(s, 0);
   st.setU32(st.secErase, s, erase);
   let r = flashErase(PARTITION_LEDGER, s * sectorBytes);
   if (r < 0) return r;
@@ -57,19 +66,42 @@ export function openSector(ack: u32): i32 {
   store<u32>(h, crc32(h, HEADER_CRC_AT), HEADER_CRC_AT);
   r = flashProgramVerified(PARTITION_LEDGER, s * sectorBytes, h, HEADER_PROGRAM_BYTES);
   if (r < 0) return r;
-  st.setValid(s, true);
-  st.setU32(st.secFirst, s, st.nextSeq);
-  st.setU32(st.secLast, s, st.nextSeq - 1);
-  st.setMaxGeneration(st.maxGeneration + 1);
-  if (erase > st.maxErase) st.setMaxErase(erase);
-  st.setNewest(s);
-  st.setWriteSlot(1);
-  st.setMarksUsed(0);
-  return OK;
+  const b = s * sectorBytes + HEADER_B_AT;
+  return flashProgramVerified(PARTITION_LEDGER, b, h, HEADER_PROGRAM_BYTES);
+}
+
+/** A failure that belongs to the flash cells (not to the configuration): the sector or
+ *  page is worn, or the program was not verified. */
+@inline function worn(r: i32): bool { return r == ERR_VERIFY || r == ERR_IO; }
+
+/** Opens a new newest sector whose header carries ack (§4). A sector that cannot be
+ *  erased or headed is marked bad and the next one in the pool is tried. */
+export function openSector(ack: u32): i32 {
+  for (let tries = 0; tries < sectorCount; tries++) {
+    const s = pickSector();
+    if (s < 0) return ERR_LEDGER_FULL;
+    const r = prepareSector(s, ack);
+    if (worn(r)) st.setBad(s);
+    // A failure the board reported (ERR_IO) ends this call, so that it is seen; the
+    // next call picks another sector. A silent one (ERR_VERIFY) tries the next now.
+    if (r == ERR_VERIFY) continue;
+    if (r < 0) return r;
+    st.setVersion(s, 2);
+    st.setU32(st.secFirst, s, st.nextSeq);
+    st.setU32(st.secLast, s, st.nextSeq - 1);
+    st.setMaxGeneration(st.maxGeneration + 1);
+    if (st.getU32(st.secErase, s) > st.maxErase) st.setMaxErase(st.getU32(st.secErase, s));
+    st.setNewest(s);
+    st.setWriteSlot(1);
+    st.setMarksUsed(0);
+    return OK;
+  }
+  return ERR_LEDGER_FULL;
 }
 
 /** Fills slotBuf with record seq: fields, link (§2.4) and CRC. */
-function buildRecord(seq: u32, walletId: usize, counter: u32, amount: u64, time: u32, body: usize, bodyLen: i32): void {
+function buildRecord(seq: u32, walletId: usize, counter: u32, amount: u64, time: u32,
+  body: usize, bodyLen: i32): void {
   const b = st.slotBuf;
   fillBytes(b, 0xFF, LEDGER_SLOT_BYTES);
   store<u32>(b, seq);
@@ -90,7 +122,8 @@ function buildRecord(seq: u32, walletId: usize, counter: u32, amount: u64, time:
   store<u32>(b + <usize>n, crc32(b, n));
 }
 
-/** Programs slotBuf into the next blank slot: record bytes, then the commit marker. */
+/** Programs slotBuf into the next blank slot: record bytes, then the commit word. A slot
+ *  whose content program fails is left torn and the next one is tried (§4). */
 function commitRecord(bodyLen: i32): i32 {
   // Bounded: at most one pass over the newest sector plus one freshly opened sector.
   for (let tries = 0; tries < 2 * slotsPerSector; tries++) {
@@ -103,29 +136,38 @@ function commitRecord(bodyLen: i32): i32 {
     const blank = flashIsBlank(PARTITION_LEDGER, at, LEDGER_SLOT_BYTES);
     if (blank < 0) return blank;
     if (blank == 0) continue; // a torn slot from before a power cut: skip it
-    let r = flashProgramVerified(PARTITION_LEDGER, at, st.slotBuf, RECORD_FIXED_BYTES + bodyLen + 4);
+    const n = RECORD_FIXED_BYTES + bodyLen + 4;
+    const r = flashProgramVerified(PARTITION_LEDGER, at, st.slotBuf, n);
+    // No commit word yet: the slot is torn, never a record, and writeSlot has moved past
+    // it. A silent failure tries the next slot now; a reported one ends the append.
+    // A page that fails may be the first of a worn sector: leave the rest of it.
+    if (worn(r)) st.setWriteSlot(slotsPerSector);
+    if (r == ERR_VERIFY) continue;
     if (r < 0) return r;
-    store<u32>(word, 0);
-    r = flashProgramVerified(PARTITION_LEDGER, at + COMMIT_AT, word, 4);
-    if (r < 0) return r;
-    return OK;
+    commitStarted = true;
+    return flashProgramVerified(PARTITION_LEDGER, at + COMMIT_AT, ZEROS, WORD_BYTES);
   }
   return ERR_VERIFY;
 }
 
-export function append(walletId: usize, counter: u32, amount: u64, time: u32, body: usize, bodyLen: i32): i32 {
+export function append(walletId: usize, counter: u32, amount: u64, time: u32, body: usize,
+  bodyLen: i32): i32 {
   if (!st.recovered) return ERR_NOT_CONFIGURED;
   if (bodyLen < 0 || bodyLen > LEDGER_BODY_BYTES_MAX) return ERR_BAD_ARGUMENT;
   if (st.nextSeq >= 0x7FFFFFFF) return ERR_LEDGER_FULL; // the result must stay a positive i32
   const seq = st.nextSeq;
   buildRecord(seq, walletId, counter, amount, time, body, bodyLen);
+  commitStarted = false;
   const r = commitRecord(bodyLen);
   if (r < 0) {
-    // A program that could not be verified leaves RAM unsure of what flash holds (the
-    // commit marker may have landed although every read-back disagreed). Re-reading
-    // flash with the recovery rules makes RAM agree with it again; a record that did
-    // commit is then accepted-but-unsignalled (docs/LEDGER.md §4).
-    if (r != ERR_LEDGER_FULL) recover();
+    // A commit word that could not be verified leaves RAM unsure of what flash holds (it
+    // may have landed although every read-back disagreed). Re-reading flash with the
+    // recovery rules makes RAM agree with it again; a record that did commit is then
+    // accepted-but-unsignalled (docs/LEDGER.md §4). A failed content program left only
+    // a torn slot behind, which RAM already steps over.
+    if (commitStarted || r != ERR_IO) {
+      if (r != ERR_LEDGER_FULL) recover();
+    }
     return r;
   }
   copyBytes(st.head, st.slotBuf + <usize>RECORD_LINK_AT, LINK_BYTES);
@@ -135,12 +177,13 @@ export function append(walletId: usize, counter: u32, amount: u64, time: u32, bo
   return <i32>seq;
 }
 
-/** Makes ack durable: a mark in the newest sector, or a new sector whose header holds it. */
+/** Makes ack durable: a mark pair in the newest sector, or a new sector whose header
+ *  holds it (the sector it erases is picked with the durable acknowledgement, §2.2). */
 export function persistAck(ack: u32): i32 {
-  while (st.newest >= 0 && st.marksUsed < LEDGER_ACK_MARKS_MAX) {
-    const at = st.newest * sectorBytes + MARKS_AT + st.marksUsed * MARK_BYTES;
+  while (st.newest >= 0 && st.marksUsed < LEDGER_ACK_PAIRS_MAX) {
+    const at = st.newest * sectorBytes + MARKS_AT + st.marksUsed * 2 * MARK_BYTES;
     st.setMarksUsed(st.marksUsed + 1);
-    const blank = flashIsBlank(PARTITION_LEDGER, at, MARK_BYTES);
+    const blank = flashIsBlank(PARTITION_LEDGER, at, 2 * MARK_BYTES);
     if (blank < 0) return blank;
     if (blank == 0) continue;
     store<u32>(word, MARK_MAGIC);
@@ -148,7 +191,11 @@ export function persistAck(ack: u32): i32 {
     store<u32>(word, 0, 8);
     store<u32>(word, crc32(word, 12), 12);
     const r = flashProgramVerified(PARTITION_LEDGER, at, word, MARK_BYTES);
+    if (worn(r)) continue; // a torn first copy is never valid: use the next pair
     if (r < 0) return r;
+    // One verified copy already makes the acknowledgement durable (§2.2); the second
+    // is redundancy, which recovery completes if this program does not verify.
+    flashProgramVerified(PARTITION_LEDGER, at + MARK_BYTES, word, MARK_BYTES);
     st.setAckedSeq(ack);
     return OK;
   }

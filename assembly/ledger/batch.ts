@@ -1,45 +1,63 @@
-// Signed export batches and signed acknowledgements (docs/LEDGER.md §5).
+// Signed export batches with gap entries, and signed acknowledgements (docs/LEDGER.md §5).
 import { IO_BUFFER_BYTES, LEDGER_BATCH_RECORDS_MAX } from "../limits";
 import { ioBuffer } from "../io";
 import { ed25519Sign } from "../crypto/sign";
 import { ed25519Verify } from "../crypto/verify";
-import { OK, ERR_NOT_CONFIGURED, ERR_BAD_ARGUMENT, ERR_BAD_FORMAT, ERR_BAD_ACK, ERR_BAD_SIGNATURE, ERR_LEDGER_FULL } from "./status";
+import {
+  OK, ERR_NOT_CONFIGURED, ERR_BAD_ARGUMENT, ERR_BAD_FORMAT, ERR_BAD_ACK, ERR_BAD_SIGNATURE,
+  ERR_LEDGER_FULL, ERR_CORRUPT,
+} from "./status";
 import { copyBytes, fillBytes, bytesEqual } from "./flash";
-import { contentBytes, LINK_BYTES, RECORD_LINK_AT } from "./format";
+import { contentBytes, LINK_BYTES, RECORD_LINK_AT, RECORD_FIXED_BYTES, KIND_GAP } from "./format";
 import { readerIdPtr, deviceSecretKeyPtr, clearingKeyPtr, sectorCount } from "./config";
 import * as st from "./state";
 import { locateRecord, readHeader } from "./walk";
 import { persistAck } from "./append";
 import { recover } from "./recover";
 
-const BATCH_MAGIC: u32 = 0x3142544F; // "OTB1"
+const BATCH_MAGIC_V1: u32 = 0x3142544F; // "OTB1"
+const BATCH_MAGIC_V2: u32 = 0x3242544F; // "OTB2"
 const ACK_MAGIC: u32 = 0x314B544F; // "OTK1"
 export const BATCH_HEADER_BYTES: i32 = 96;
 export const ACK_BYTES: i32 = 124;
 const SIG_BYTES: i32 = 64;
+const GAP_UNREADABLE: u32 = 1;
 const ackCopy: usize = memory.data(ACK_BYTES, 8);
 
-/** Writes link(seq − 1) to out: from the sector that starts at seq, else from record seq − 1. */
+/** Writes link(seq − 1) to out: from the sector that starts at seq, else from record
+ *  seq − 1 (zeros when that record is unreadable, §5). */
 function linkBefore(seq: u32, out: usize): i32 {
   for (let s = 0; s < sectorCount; s++) {
     if (st.isValid(s) && st.getU32(st.secFirst, s) == seq) {
       const v = readHeader(s);
       if (v < 0) return v;
-      if (v == 1) { copyBytes(out, st.headerBuf + 24, LINK_BYTES); return OK; }
+      if (v > 0) { copyBytes(out, st.headerBuf + 24, LINK_BYTES); return OK; }
     }
   }
-  if (seq == 1) { fillBytes(out, 0, LINK_BYTES); return OK; }
+  fillBytes(out, 0, LINK_BYTES);
+  if (seq == 1) return OK;
   const r = locateRecord(seq - 1);
+  if (r == ERR_CORRUPT) return OK;
   if (r < 0) return r;
   copyBytes(out, st.slotBuf + <usize>RECORD_LINK_AT, LINK_BYTES);
   return OK;
+}
+
+/** Writes the gap entry of record seq at p (§5.1). */
+function writeGap(p: usize, seq: u32): void {
+  fillBytes(p, 0, RECORD_FIXED_BYTES);
+  store<u32>(p, seq);
+  store<u16>(p, KIND_GAP, 38);
+  store<u32>(p, GAP_UNREADABLE, 40);
 }
 
 /** Builds a signed batch from fromSeq (0 = first unacknowledged) into the I/O buffer;
  *  returns its length, 0 when there is nothing to export, or a negative status. */
 export function exportBatch(fromSeq: u32, maxRecords: i32): i32 {
   if (!st.recovered) return ERR_NOT_CONFIGURED;
-  if (maxRecords <= 0 || maxRecords > LEDGER_BATCH_RECORDS_MAX) maxRecords = LEDGER_BATCH_RECORDS_MAX;
+  if (maxRecords <= 0 || maxRecords > LEDGER_BATCH_RECORDS_MAX) {
+    maxRecords = LEDGER_BATCH_RECORDS_MAX;
+  }
   const first = fromSeq == 0 ? st.ackedSeq + 1 : fromSeq;
   if (first <= st.ackedSeq) return ERR_BAD_ARGUMENT; // acknowledged records never reappear
   const last = st.nextSeq - 1;
@@ -50,19 +68,27 @@ export function exportBatch(fromSeq: u32, maxRecords: i32): i32 {
   let p = BATCH_HEADER_BYTES;
   let seq = first;
   let count = 0;
+  let gaps = 0;
   while (count < maxRecords && seq <= last) {
     r = locateRecord(seq);
-    if (r < 0) return r;
-    const n = contentBytes(st.slotBuf);
+    if (r < 0 && r != ERR_CORRUPT) return r;
+    const n = r == ERR_CORRUPT ? RECORD_FIXED_BYTES : contentBytes(st.slotBuf);
     if (p + n + SIG_BYTES > IO_BUFFER_BYTES) break;
-    copyBytes(out + <usize>p, st.slotBuf, n);
-    copyBytes(out + 64, st.slotBuf + <usize>RECORD_LINK_AT, LINK_BYTES);
+    if (r == ERR_CORRUPT) {
+      // One unreadable record never strands the rest: it travels as a signed gap.
+      writeGap(out + <usize>p, seq);
+      fillBytes(out + 64, 0, LINK_BYTES);
+      gaps++;
+    } else {
+      copyBytes(out + <usize>p, st.slotBuf, n);
+      copyBytes(out + 64, st.slotBuf + <usize>RECORD_LINK_AT, LINK_BYTES);
+    }
     p += n;
     seq++;
     count++;
   }
-  store<u32>(out, BATCH_MAGIC);
-  store<u16>(out, 1, 4);
+  store<u32>(out, gaps > 0 ? BATCH_MAGIC_V2 : BATCH_MAGIC_V1);
+  store<u16>(out, gaps > 0 ? 2 : 1, 4);
   store<u16>(out, <u16>count, 6);
   copyBytes(out + 8, readerIdPtr(), 16);
   store<u32>(out, first, 24);
@@ -71,7 +97,13 @@ export function exportBatch(fromSeq: u32, maxRecords: i32): i32 {
   return p + SIG_BYTES;
 }
 
-/** Checks a signed acknowledgement and makes it durable (§5). */
+/** True when all 32 bytes at p are zero. */
+function zeroLink(p: usize): bool {
+  for (let i = 0; i < LINK_BYTES; i++) if (load<u8>(p + <usize>i) != 0) return false;
+  return true;
+}
+
+/** Checks a signed acknowledgement and makes it durable (§5.2). */
 export function acknowledge(ptr: usize, len: i32): i32 {
   if (!st.recovered) return ERR_NOT_CONFIGURED;
   if (len != ACK_BYTES) return ERR_BAD_FORMAT;
@@ -84,8 +116,14 @@ export function acknowledge(ptr: usize, len: i32): i32 {
   if (seq <= st.ackedSeq) return OK; // already acknowledged: idempotent, nothing written
   if (seq >= st.nextSeq) return ERR_BAD_ACK;
   const r = locateRecord(seq);
-  if (r < 0) return r;
-  if (!bytesEqual(st.slotBuf + <usize>RECORD_LINK_AT, ackCopy + 28, LINK_BYTES)) return ERR_BAD_ACK;
+  if (r == ERR_CORRUPT) {
+    // Acknowledging past a gap (§5.2): the record's link is lost, clearing sends zeros.
+    if (!zeroLink(ackCopy + 28)) return ERR_BAD_ACK;
+  } else {
+    if (r < 0) return r;
+    const link = st.slotBuf + <usize>RECORD_LINK_AT;
+    if (!bytesEqual(link, ackCopy + 28, LINK_BYTES)) return ERR_BAD_ACK;
+  }
   const w = persistAck(seq);
   // As for appends: an unverifiable program leaves RAM unsure; flash is the truth.
   if (w < 0 && w != ERR_LEDGER_FULL) recover();

@@ -27,7 +27,8 @@ export let slotsPerSector: i32 = 0;
 
 function geometryOk(ledger: i32, sector: i32, page: i32, deny: i32): bool {
   if (!isPow2(sector) || sector < 1024 || sector > 65536) return false;
-  if (!isPow2(page) || page < 16 || page > FLASH_CHUNK_BYTES || page > LEDGER_SLOT_BYTES) return false;
+  if (!isPow2(page) || page < 16) return false;
+  if (page > FLASH_CHUNK_BYTES || page > LEDGER_SLOT_BYTES) return false;
   if (ledger <= 0 || ledger % sector != 0) return false;
   const sectors = ledger / sector;
   if (sectors < 2 || sectors > LEDGER_SECTORS_MAX) return false;

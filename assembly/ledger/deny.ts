@@ -3,16 +3,29 @@
 import { FLASH_CHUNK_BYTES, FLASH_READ_RETRIES } from "../limits";
 import { ed25519VerifyBegin, ed25519VerifyUpdate, ed25519VerifyEnd } from "../crypto/verify";
 import {
-  OK, ERR_NOT_CONFIGURED, ERR_BAD_ARGUMENT, ERR_BAD_FORMAT, ERR_BAD_SIGNATURE, ERR_STALE_VERSION, ERR_VERIFY,
+  OK, ERR_NOT_CONFIGURED, ERR_BAD_ARGUMENT, ERR_BAD_FORMAT, ERR_BAD_SIGNATURE, ERR_STALE_VERSION,
+  ERR_VERIFY,
 } from "./status";
-import { crc32Begin, crc32Update, crc32End } from "./crc32";
-import { flashRead, flashErase, flashIsBlank, flashProgramVerified, PARTITION_DENY } from "./flash";
+import { crc32, crc32Begin, crc32Update, crc32End } from "./crc32";
+import {
+  flashRead, flashErase, flashIsBlank, flashProgramVerified, flashComplete, flashEquals, ZEROS,
+  copyBytes,
+  PARTITION_DENY,
+} from "./flash";
 import { configured, denyBytes, sectorBytes, denyMaxAgeSeconds, operatorKeyPtr } from "./config";
 
 const LIST_MAGIC: u32 = 0x4C44544F; // "OTDL"
 const TRAILER_MAGIC: u32 = 0x4344544F; // "OTDC"
 const LIST_HEADER_BYTES: i32 = 24;
 const TRAILER_BYTES: i32 = 16;
+/** Two trailer copies end a slot (§7): copy 0 at slot end − 32, copy 1 at slot end − 16
+ *  (where version 1 kept its only trailer). A new image must end before copy 0. */
+const TRAILERS_BYTES: i32 = 2 * TRAILER_BYTES;
+/** The version floor (§7) before the trailers: written into a slot right after it is
+ *  erased, it keeps the installed version known while only one copy of the list exists. */
+const FLOOR_MAGIC: u32 = 0x4644544F; // "OTDF"
+const FLOORS_BYTES: i32 = 2 * TRAILER_BYTES;
+const TAIL_BYTES: i32 = TRAILERS_BYTES + FLOORS_BYTES;
 const SIG_BYTES: i32 = 64;
 const ID_BYTES: i32 = 16;
 const KEY_ID_BYTES: i32 = 8;
@@ -32,58 +45,152 @@ let pendingLen: i32 = 0;
 @inline function slotBytes(): i32 { return denyBytes >> 1; }
 @inline function slotBase(slot: i32): i32 { return slot * slotBytes(); }
 
-/** CRC-32 of len bytes of the deny partition from offset, or a negative status in the high bit's stead. */
-function crcOfRange(offset: i32, len: i32, out: usize): i32 {
+/** CRC-32 of len bytes of the deny partition from offset, stored at out; OK or a negative
+ *  board status. */
+function crcOfRange(offset: i32, len: i32, out: usize, header: usize = 0): i32 {
   let c = crc32Begin();
   for (let done = 0; done < len; done += FLASH_CHUNK_BYTES) {
     const n = min(len - done, FLASH_CHUNK_BYTES);
     const r = flashRead(PARTITION_DENY, offset + done, chunk, n);
     if (r < 0) return r;
+    // The list header is kept from the very read the CRC covers: a weak cell must not
+    // give the header one value for the CRC and another when it is used.
+    if (done == 0 && header != 0) copyBytes(header, chunk, LIST_HEADER_BYTES);
     c = crc32Update(c, chunk, n);
   }
   store<u32>(out, crc32End(c));
   return OK;
 }
 
-/** Version of a valid slot's list (its header left in `small`), or 0. */
+/** The list header of each slot as its last CRC check read it. */
+const heads: usize = memory.data(2 * LIST_HEADER_BYTES, 8);
+@inline function headerOf(slot: i32): usize { return heads + <usize>(slot * LIST_HEADER_BYTES); }
+
+/** Length and CRC of the image of the last slot slotVersion found valid. */
+let validLen: i32 = 0;
+let validCrc: u32 = 0;
+
+@inline function trailerAt(slot: i32, copy: i32): i32 {
+  return slotBase(slot) + slotBytes() - TRAILERS_BYTES + copy * TRAILER_BYTES;
+}
+
+/** 1 when trailer copy `copy` of slot is committed (magic, length range, a marker with
+ *  2+ of its 32 bits at 0) and the image matches its CRC; 0 when not; < 0 a status. Its
+ *  16 bytes are left at small + 48. */
+function trailerValid(slot: i32, copy: i32): i32 {
+  const t = small + 48;
+  const r = flashRead(PARTITION_DENY, trailerAt(slot, copy), t, TRAILER_BYTES);
+  if (r < 0) return r;
+  const len = load<i32>(t, 4);
+  if (load<u32>(t) != TRAILER_MAGIC || 32 - <i32>popcnt(load<u32>(t, 12)) < 2) return 0;
+  if (len < LIST_HEADER_BYTES + SIG_BYTES || len > slotBytes() - TRAILER_BYTES) return 0;
+  const c = crcOfRange(slotBase(slot), len, small + 32, headerOf(slot));
+  if (c < 0) return c;
+  return load<u32>(small, 32) == load<u32>(t, 8) ? 1 : 0;
+}
+
+/** Writes trailer copy `copy` of slot (magic, validLen, validCrc, then the marker) as a
+ *  completion: over an erased copy, or one a cut left with a subset of these bits. */
+function writeTrailer(slot: i32, copy: i32): i32 {
+  const t = small + 48;
+  store<u32>(t, TRAILER_MAGIC);
+  store<i32>(t, validLen, 4);
+  store<u32>(t, validCrc, 8);
+  store<u32>(t, 0, 12);
+  if (flashEquals(PARTITION_DENY, trailerAt(slot, copy), t, TRAILER_BYTES) == 1) return OK;
+  const r = flashComplete(PARTITION_DENY, trailerAt(slot, copy), t, 12);
+  return r < 0 ? r : flashComplete(PARTITION_DENY, trailerAt(slot, copy) + 12, ZEROS, 4);
+}
+
+/** Version of a valid slot's list (its header left in `small`, length and CRC in
+ *  validLen/validCrc), or 0. Write-back (§7): both trailer copies are completed and their
+ *  markers made solid, so the next boot judges the slot the same way. */
 function slotVersion(slot: i32): u32 {
-  const base = slotBase(slot);
   for (let attempt = 0; attempt <= FLASH_READ_RETRIES; attempt++) {
-    if (flashRead(PARTITION_DENY, base + slotBytes() - TRAILER_BYTES, small, TRAILER_BYTES) < 0) return 0;
-    const len = load<i32>(small, 4);
-    if (load<u32>(small) != TRAILER_MAGIC || load<u32>(small, 12) != 0) continue;
-    if (len < LIST_HEADER_BYTES + SIG_BYTES || len > slotBytes() - TRAILER_BYTES) continue;
-    const want = load<u32>(small, 8);
-    if (crcOfRange(base, len, small + 32) < 0 || load<u32>(small, 32) != want) continue;
-    if (flashRead(PARTITION_DENY, base, small, LIST_HEADER_BYTES) < 0) return 0;
-    if (load<u32>(small) != LIST_MAGIC) return 0;
-    return load<u32>(small, 8);
+    let good = -1;
+    for (let copy = 1; copy >= 0 && good < 0; copy--) {
+      const r = trailerValid(slot, copy);
+      if (r < 0) return 0;
+      if (r == 1) good = copy;
+    }
+    if (good < 0) continue;
+    validLen = load<i32>(small + 48, 4);
+    validCrc = load<u32>(small + 48, 8);
+    // A version-1 image may run into copy 0's bytes: then it keeps its one trailer.
+    if (validLen <= slotBytes() - TRAILERS_BYTES) {
+      writeTrailer(slot, 0);
+      writeTrailer(slot, 1);
+    } else if (load<u32>(small + 48, 12) != 0) {
+      flashComplete(PARTITION_DENY, trailerAt(slot, 1) + 12, ZEROS, 4);
+    }
+    const h = headerOf(slot);
+    if (load<u32>(h) != LIST_MAGIC) return 0;
+    return load<u32>(h, 8);
   }
   return 0;
 }
 
-/** Finds the installed list at boot. */
-export function denyLoad(): void {
-  installedSlot = -1;
-  installedVersion = 0;
-  pendingSlot = -1;
-  if (!configured || denyBytes == 0) return;
-  for (let slot = 0; slot < 2; slot++) {
-    const v = slotVersion(slot);
-    if (v == 0 || v <= installedVersion) continue;
-    installedSlot = slot;
-    installedVersion = v;
-    installedIssuedAt = load<u32>(small, 12);
-    walletCount = load<u32>(small, 16);
-    keyCount = load<u32>(small, 20);
-  }
+/** Floor 0 is programmed right after the slot is erased; floor 1 into a slot holding the
+ *  installed list right before the other slot is erased (that erase is the window). */
+@inline function floorAt(slot: i32, which: i32): i32 {
+  return slotBase(slot) + slotBytes() - TAIL_BYTES + which * TRAILER_BYTES;
 }
 
-export function denyBegin(len: i32): i32 {
-  if (!configured || denyBytes == 0) return ERR_NOT_CONFIGURED;
-  if (len < LIST_HEADER_BYTES + SIG_BYTES || len > slotBytes() - TRAILER_BYTES) return ERR_BAD_ARGUMENT;
-  pendingSlot = -1;
-  const slot = installedSlot == 0 ? 1 : 0;
+/** Programs a version floor (when it is still blank: a floor is written once per erase). */
+function writeFloor(slot: i32, which: i32, version: u32): i32 {
+  const blank = flashIsBlank(PARTITION_DENY, floorAt(slot, which), TRAILER_BYTES);
+  if (blank <= 0) return blank;
+  const f = small + 48;
+  store<u32>(f, FLOOR_MAGIC);
+  store<u32>(f, version, 4);
+  store<u32>(f, 0, 8);
+  store<u32>(f, crc32(f, 12), 12);
+  return flashProgramVerified(PARTITION_DENY, floorAt(slot, which), f, TRAILER_BYTES);
+}
+
+/** Version floor `which` of a slot, 0 when it is not valid. */
+function floorValue(slot: i32, which: i32): u32 {
+  const f = small + 48;
+  if (flashRead(PARTITION_DENY, floorAt(slot, which), f, TRAILER_BYTES) < 0) return 0;
+  if (load<u32>(f) != FLOOR_MAGIC || crc32(f, 12) != load<u32>(f, 12)) return 0;
+  return load<u32>(f, 4);
+}
+
+/** The highest valid version floor of a slot, 0 when none is valid. */
+function floorOf(slot: i32): u32 {
+  const a = floorValue(slot, 0);
+  const b = floorValue(slot, 1);
+  return a > b ? a : b;
+}
+
+/** Erases slot `to` after leaving the installed version in both slots' floors (§7). */
+function eraseOther(from: i32, to: i32): i32 {
+  if (from >= 0 && installedVersion > 0) writeFloor(from, 1, installedVersion);
+  const r = eraseSlot(to);
+  return r < 0 ? r : writeFloor(to, 0, installedVersion);
+}
+
+/** Makes slot `to` a copy of the valid list in slot `from` (image, then both trailers,
+ *  markers last), so that the installed list is held twice (§7). Needs validLen/validCrc
+ *  of `from`. */
+function copySlot(from: i32, to: i32): i32 {
+  const src = slotBase(from);
+  const dst = slotBase(to);
+  let r = eraseOther(from, to);
+  if (r < 0) return r;
+  for (let done = 0; done < validLen; done += FLASH_CHUNK_BYTES) {
+    const n = min(validLen - done, FLASH_CHUNK_BYTES);
+    r = flashRead(PARTITION_DENY, src + done, chunk, n);
+    if (r < 0) return r;
+    r = flashProgramVerified(PARTITION_DENY, dst + done, chunk, n);
+    if (r < 0) return r;
+  }
+  r = writeTrailer(to, 0);
+  return r < 0 ? r : writeTrailer(to, 1);
+}
+
+/** Erases every sector of a slot and checks it blank. */
+function eraseSlot(slot: i32): i32 {
   const base = slotBase(slot);
   for (let off = 0; off < slotBytes(); off += sectorBytes) {
     const r = flashErase(PARTITION_DENY, base + off);
@@ -91,7 +198,65 @@ export function denyBegin(len: i32): i32 {
   }
   const blank = flashIsBlank(PARTITION_DENY, base, slotBytes());
   if (blank < 0) return blank;
-  if (blank == 0) return ERR_VERIFY;
+  return blank == 0 ? ERR_VERIFY : OK;
+}
+
+/** Finds the installed list (the valid slot with the higher version) and writes it back
+ *  into the other slot when that one does not hold the same version (§7). */
+export function denyLoad(): void {
+  installedSlot = -1;
+  installedVersion = 0;
+  endSession(OK);
+  if (!configured || denyBytes == 0) return;
+  const v0 = slotVersion(0);
+  const len0 = validLen;
+  const crc0 = validCrc;
+  const v1 = slotVersion(1);
+  let slot = v1 > v0 ? 1 : v0 > 0 ? 0 : -1;
+  // Equal versions: prefer the slot that kept the list while the other was last erased
+  // (its floor 1): an erase cut short can leave the old copy readable but weak.
+  if (slot == 0 && v1 == v0 && floorValue(1, 1) >= v1 && floorValue(0, 1) < v0) slot = 1;
+  if (slot == 0) {
+    validLen = len0; // copySlot below copies the chosen slot's image
+    validCrc = crc0;
+  }
+  const floor0 = floorOf(0);
+  const floor1 = floorOf(1);
+  const floor = floor1 > floor0 ? floor1 : floor0;
+  if (slot < 0 || (slot == 0 ? v0 : v1) < floor) {
+    // Only one copy existed (an update or a write-back in progress) and it was lost: the
+    // version does not go back; no list is usable until a newer one is installed.
+    installedVersion = floor;
+    installedIssuedAt = 0;
+    return;
+  }
+  installedVersion = slot == 0 ? v0 : v1;
+  if (v0 != v1) copySlot(slot, 1 - slot);
+  // The header as the CRC check read it: judged once, used as judged.
+  const h = headerOf(slot);
+  installedSlot = slot;
+  installedIssuedAt = load<u32>(h, 12);
+  walletCount = load<u32>(h, 16);
+  keyCount = load<u32>(h, 20);
+}
+
+/** Ends the update session: every failure of begin, write or commit ends it, so a list
+ *  is only ever committed from one begin and writes that all succeeded. */
+export function endSession(status: i32): i32 {
+  pendingSlot = -1;
+  pendingLen = 0;
+  return status;
+}
+
+export function denyBegin(len: i32): i32 {
+  endSession(OK); // a new begin always ends the previous session, whatever follows
+  if (!configured || denyBytes == 0) return ERR_NOT_CONFIGURED;
+  if (len < LIST_HEADER_BYTES + SIG_BYTES || len > slotBytes() - TAIL_BYTES) {
+    return ERR_BAD_ARGUMENT;
+  }
+  const slot = installedSlot == 0 ? 1 : 0;
+  const r = eraseOther(installedSlot, slot);
+  if (r < 0) return r;
   pendingSlot = slot;
   pendingLen = len;
   return OK;
@@ -99,8 +264,12 @@ export function denyBegin(len: i32): i32 {
 
 export function denyWrite(offset: i32, ptr: usize, len: i32): i32 {
   if (pendingSlot < 0) return ERR_NOT_CONFIGURED;
-  if (offset < 0 || len < 0 || offset + len > pendingLen) return ERR_BAD_ARGUMENT;
-  return flashProgramVerified(PARTITION_DENY, slotBase(pendingSlot) + offset, ptr, len);
+  // Overflow-safe: offset + len is never formed before both are known to be in range.
+  if (offset < 0 || len < 0 || offset > pendingLen || len > pendingLen - offset) {
+    return endSession(ERR_BAD_ARGUMENT);
+  }
+  const r = flashProgramVerified(PARTITION_DENY, slotBase(pendingSlot) + offset, ptr, len);
+  return r < 0 ? endSession(r) : OK;
 }
 
 /** 1 when the ids of `count` entries of `size` bytes from offset are strictly ascending. */
@@ -140,6 +309,13 @@ function signatureOk(base: i32, signedLen: i32): i32 {
 export function denyCommit(): i32 {
   if (pendingSlot < 0) return ERR_NOT_CONFIGURED;
   const slot = pendingSlot;
+  const len = pendingLen;
+  endSession(OK); // one commit per session, whatever its outcome
+  return commitSlot(slot, len);
+}
+
+/** Checks the image written into slot (len bytes) and commits it. */
+function commitSlot(slot: i32, pendingLen: i32): i32 {
   const base = slotBase(slot);
   let r = flashRead(PARTITION_DENY, base, small, LIST_HEADER_BYTES);
   if (r < 0) return r;
@@ -161,18 +337,13 @@ export function denyCommit(): i32 {
   if (r <= 0) return r < 0 ? r : ERR_BAD_FORMAT;
   r = crcOfRange(base, pendingLen, small + 32);
   if (r < 0) return r;
-  store<u32>(small, TRAILER_MAGIC);
-  store<i32>(small, pendingLen, 4);
-  store<u32>(small, load<u32>(small, 32), 8);
-  const trailerAt = base + slotBytes() - TRAILER_BYTES;
-  r = flashProgramVerified(PARTITION_DENY, trailerAt, small, 12);
+  validLen = pendingLen;
+  validCrc = load<u32>(small, 32);
+  r = writeTrailer(slot, 0); // its marker commits the list; copy 1 is its redundancy
   if (r < 0) return r;
-  store<u32>(small, 0, 12);
-  r = flashProgramVerified(PARTITION_DENY, trailerAt + 12, small + 12, 4);
-  if (r < 0) return r;
-  pendingSlot = -1;
+  writeTrailer(slot, 1);
   denyLoad();
-  return installedSlot == slot ? OK : ERR_VERIFY;
+  return installedVersion == version ? OK : ERR_VERIFY;
 }
 
 /** Binary search of `count` sorted ids of `size` bytes on flash: 1 found, 0 not, <0 status. */
@@ -190,12 +361,17 @@ function search(offset: i32, count: u32, size: i32, key: usize): i32 {
   return 0;
 }
 
+/** No usable copy of a list whose version is known (§7): everyone is denied. */
+@inline function lost(): bool { return installedSlot < 0 && installedVersion > 0; }
+
 export function denyContains(walletId: usize): i32 {
+  if (lost()) return 1;
   if (installedSlot < 0) return 0;
   return search(slotBase(installedSlot) + LIST_HEADER_BYTES, walletCount, ID_BYTES, walletId);
 }
 
 export function denyKeyRevoked(keyId: usize): i32 {
+  if (lost()) return 1;
   if (installedSlot < 0) return 0;
   const at = slotBase(installedSlot) + LIST_HEADER_BYTES + <i32>walletCount * ID_BYTES;
   return search(at, keyCount, KEY_ID_BYTES, keyId);

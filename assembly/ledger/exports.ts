@@ -20,6 +20,7 @@ import { signalMark, signalState } from "./signal";
  *  ledgerRecover() runs again, whatever the outcome. */
 export function ledgerConfigure(ptr: usize, len: i32): i32 {
   st.setRecovered(false);
+  st.clearBad();
   return configure(ptr, len);
 }
 
@@ -30,7 +31,8 @@ export function ledgerRecover(): i32 {
   return r;
 }
 
-export function ledgerAppend(walletId: usize, counter: u32, amount: u64, time: u32, body: usize, bodyLen: i32): i32 {
+export function ledgerAppend(walletId: usize, counter: u32, amount: u64, time: u32, body: usize,
+  bodyLen: i32): i32 {
   return append(walletId, counter, amount, time, body, bodyLen);
 }
 
@@ -63,9 +65,15 @@ export function ledgerIndexedWallets(): i32 { return indexCount(); }
 export function ledgerReusableSectors(): i32 {
   let n = 0;
   for (let s = 0; s < sectorCount; s++) {
-    if (s == st.newest) continue;
+    if (s == st.newest || st.isBad(s)) continue;
     if (!st.isValid(s) || st.getU32(st.secLast, s) <= st.ackedSeq) n++;
   }
+  return n;
+}
+/** Sectors found bad (could not be erased or headed) during this boot (§4). */
+export function ledgerBadSectors(): i32 {
+  let n = 0;
+  for (let s = 0; s < sectorCount; s++) if (st.isBad(s)) n++;
   return n;
 }
 export function ledgerTornSlots(): i32 { return st.tornSlots; }
@@ -78,12 +86,18 @@ export function ledgerSignalMark(seq: u32): i32 { return signalMark(seq); }
  *  (ERR_NOT_FOUND for no such unacknowledged record, ERR_CORRUPT, …). */
 export function ledgerSignalState(seq: u32): i32 { return signalState(seq); }
 
-export function ledgerExport(fromSeq: u32, maxRecords: i32): i32 { return exportBatch(fromSeq, maxRecords); }
+export function ledgerExport(fromSeq: u32, maxRecords: i32): i32 {
+  return exportBatch(fromSeq, maxRecords);
+}
 export function ledgerAcknowledge(ptr: usize, len: i32): i32 { return acknowledge(ptr, len); }
 
 export function ledgerDenyBegin(len: i32): i32 { return deny.denyBegin(len); }
-export function ledgerDenyWrite(offset: i32, ptr: usize, len: i32): i32 { return deny.denyWrite(offset, ptr, len); }
+export function ledgerDenyWrite(offset: i32, ptr: usize, len: i32): i32 {
+  return deny.denyWrite(offset, ptr, len);
+}
 export function ledgerDenyCommit(): i32 { return deny.denyCommit(); }
+/** Ends a deny-list update session without committing (a refused write does this). */
+export function ledgerDenyEndSession(): void { deny.endSession(0); }
 export function ledgerDenyContains(walletId: usize): i32 { return deny.denyContains(walletId); }
 export function ledgerDenyKeyRevoked(keyId: usize): i32 { return deny.denyKeyRevoked(keyId); }
 export function ledgerDenyIsStale(now: u32): i32 { return deny.denyIsStale(now); }

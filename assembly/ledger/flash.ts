@@ -100,27 +100,40 @@ export function flashProgramVerified(partition: i32, offset: i32, src: usize, le
   return OK;
 }
 
-/** 1 when every byte of the range reads 0x00, 0 when not, or a negative board status. */
-function flashIsZero(partition: i32, offset: i32, len: i32): i32 {
-  const st = boardFlashRead(partition, offset, scratch, len);
-  if (st < 0) return st;
-  for (let i = 0; i < len; i++) if (load<u8>(scratch + <usize>i) != 0) return 0;
-  return 1;
+/** Sixteen zero bytes: the value every write-back of a word programs (static, never written). */
+export const ZEROS: usize = memory.data(16, 16);
+
+/** A completion (docs/LEDGER.md §2.7): programs len bytes (≤ 64) from src over a range
+ *  that may already hold some of their zero bits, never asking a 0 bit to become 1, and
+ *  reads them back; split at page boundaries like every program. ERR_VERIFY when the
+ *  range holds a zero bit src does not have (that piece is not programmed) or the
+ *  read-back never agrees. */
+export function flashComplete(partition: i32, offset: i32, src: usize, len: i32): i32 {
+  if (len <= 0 || len > 64) return ERR_VERIFY;
+  let done = 0;
+  while (done < len) {
+    const at = offset + done;
+    const n = min(len - done, pageBytes - (at & (pageBytes - 1)));
+    const r = completePiece(partition, at, src + <usize>done, n);
+    if (r < 0) return r;
+    done += n;
+  }
+  return OK;
 }
 
-/** Programs len (≤ one page, not crossing it) bytes to 0x00 and checks they read 0x00.
- *  Programming zeros only clears bits, so this is allowed over a range that is already
- *  partly programmed: it is how a torn or weak mark is made solid (docs/LEDGER.md §2.5). */
-export function flashProgramZeros(partition: i32, offset: i32, len: i32): i32 {
-  if (len <= 0 || len > 16) return ERR_VERIFY;
-  fillBytes(scratch, 0, len);
-  const st = boardFlashProgram(partition, offset, scratch, len);
+function completePiece(partition: i32, offset: i32, src: usize, len: i32): i32 {
+  const st = boardFlashRead(partition, offset, scratch, len);
   if (st < 0) return st;
-  for (let attempt = 0; attempt <= FLASH_READ_RETRIES; attempt++) {
-    const z = flashIsZero(partition, offset, len);
-    if (z != 0) return z < 0 ? z : OK;
+  for (let i = 0; i < len; i++) {
+    // A bit the target holds as 0 where src wants 1 cannot be programmed back.
+    if ((~load<u8>(scratch + <usize>i) & load<u8>(src + <usize>i)) != 0) return ERR_VERIFY;
   }
-  return ERR_VERIFY;
+  // Programmed even when it already reads right: that is what makes weak bits solid.
+  const p = boardFlashProgram(partition, offset, src, len);
+  if (p < 0) return p;
+  const same = flashEqualsRetry(partition, offset, src, len);
+  if (same < 0) return same;
+  return same == 0 ? ERR_VERIFY : OK;
 }
 
 export function flashEqualsRetry(partition: i32, offset: i32, src: usize, len: i32): i32 {

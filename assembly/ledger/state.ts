@@ -3,8 +3,11 @@
 import { LEDGER_SECTORS_MAX, LEDGER_SLOT_BYTES } from "../limits";
 import { LINK_BYTES } from "./format";
 
-/** Per sector: 1 = valid header, 0 = free (blank, torn or unknown). */
+/** Per sector: the format version of its valid header (1 or 2), 0 = free (blank, torn,
+ *  void or unknown). */
 export const secState: usize = memory.data(LEDGER_SECTORS_MAX, 4);
+/** Per sector: 1 = bad (could not be erased or its header programmed, §4), this boot. */
+export const secBad: usize = memory.data(LEDGER_SECTORS_MAX, 4);
 /** Per sector u32: first sequence, last committed sequence (first − 1 if none), erase count. */
 export const secFirst: usize = memory.data(LEDGER_SECTORS_MAX * 4, 4);
 export const secLast: usize = memory.data(LEDGER_SECTORS_MAX * 4, 4);
@@ -12,8 +15,8 @@ export const secErase: usize = memory.data(LEDGER_SECTORS_MAX * 4, 4);
 
 /** Slot image being read or built (one slot). */
 export const slotBuf: usize = memory.data(LEDGER_SLOT_BYTES, 16);
-/** Sector header image being read or built. */
-export const headerBuf: usize = memory.data(64, 16);
+/** Sector header image being read or built: both copies (v2), 128 bytes. */
+export const headerBuf: usize = memory.data(128, 16);
 /** Chain head: link of the last committed record. */
 export const head: usize = memory.data(LINK_BYTES, 16);
 
@@ -33,10 +36,21 @@ export let tornSlots: i32 = 0;
 export let corruptRecords: i32 = 0;
 export let anomalies: i32 = 0;
 
-@inline export function getU32(table: usize, i: i32): u32 { return load<u32>(table + (<usize>i << 2)); }
-@inline export function setU32(table: usize, i: i32, v: u32): void { store<u32>(table + (<usize>i << 2), v); }
-@inline export function isValid(s: i32): bool { return load<u8>(secState + <usize>s) == 1; }
-@inline export function setValid(s: i32, v: bool): void { store<u8>(secState + <usize>s, v ? 1 : 0); }
+@inline export function getU32(table: usize, i: i32): u32 {
+  return load<u32>(table + (<usize>i << 2));
+}
+@inline export function setU32(table: usize, i: i32, v: u32): void {
+  store<u32>(table + (<usize>i << 2), v);
+}
+@inline export function isValid(s: i32): bool { return load<u8>(secState + <usize>s) != 0; }
+/** Format version of sector s's header, 0 when free. */
+@inline export function version(s: i32): i32 { return <i32>load<u8>(secState + <usize>s); }
+@inline export function setVersion(s: i32, v: i32): void { store<u8>(secState + <usize>s, <u8>v); }
+@inline export function isBad(s: i32): bool { return load<u8>(secBad + <usize>s) != 0; }
+export function setBad(s: i32): void { store<u8>(secBad + <usize>s, 1); }
+export function clearBad(): void {
+  for (let s = 0; s < LEDGER_SECTORS_MAX; s++) store<u8>(secBad + <usize>s, 0);
+}
 
 export function setRecovered(v: bool): void { recovered = v; }
 export function setNextSeq(v: u32): void { nextSeq = v; }

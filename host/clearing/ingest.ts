@@ -9,6 +9,7 @@ import { registerReaderTx, readerIdHex, getReader } from "./registry.ts";
 import { place, type Placement } from "./sequence.ts";
 import type { IssuerKeyInfo, RecordVerifier, VerifiedRecord } from "./verify.ts";
 import { settle, type Candidate } from "./settle.ts";
+import { isGapEntry, recordGap } from "./gaps.ts";
 import type { BatchOutcome, IngestOptions, IngestReport, Reader } from "./types.ts";
 
 /** Batches per transaction: bounds the transaction's size while keeping inserts bulk. */
@@ -90,6 +91,12 @@ async function processBatch(c: Ctx, b: Batch): Promise<void> {
   if (p.kind === "gap") return record(c, b, { ...out, status: "held", reason: `gap: expected sequence ${reader.lastSeq + 1}` }, bytes);
   if (p.kind === "fork") return record(c, b, { ...out, status: "held", reason: `fork: ${p.why}` }, bytes);
   for (const r of b.records.slice(p.fromIndex)) {
+    if (isGapEntry(r)) { // a signed gap (docs/LEDGER.md §5.1): shown, never settled
+      c.links.set(`${idHex}:${r.seq}`, toHex(r.link));
+      c.newLinks.push({ reader: idHex, seq: r.seq, link: toHex(r.link) });
+      await recordGap(c.tx, c.report, out, idHex, r);
+      continue;
+    }
     const v = c.verifier.check(r, { readerIdHex: idHex, currency: reader.currency, amountMin: reader.amountMin, amountMax: reader.amountMax, driftToleranceS: reader.driftToleranceS }, c.issuers);
     c.links.set(`${idHex}:${r.seq}`, toHex(r.link));
     c.newLinks.push({ reader: idHex, seq: r.seq, link: toHex(r.link) });

@@ -1,5 +1,5 @@
 // Read-only views for the CLI, the HTTP API and the dashboard.
-import { reasonName } from "../protocol/index.ts";
+import { recordReasonName } from "./gaps.ts";
 import { num, type Db, type Row } from "./db.ts";
 import type { Conflict, HeldBatch, Payment } from "./types.ts";
 
@@ -40,7 +40,7 @@ export async function conflicts(db: Db): Promise<Conflict[]> {
 
 export async function rejectedRecords(db: Db): Promise<{ readerId: string; seq: number; reason: number; reasonName: string }[]> {
   const rows = await db.query("SELECT reader_id, seq, reason FROM rejected_records ORDER BY reader_id, seq");
-  return rows.map((r) => ({ readerId: String(r["reader_id"]), seq: num(r["seq"]), reason: num(r["reason"]), reasonName: reasonName(num(r["reason"])) }));
+  return rows.map((r) => ({ readerId: String(r["reader_id"]), seq: num(r["seq"]), reason: num(r["reason"]), reasonName: recordReasonName(num(r["reason"])) }));
 }
 
 export async function deniedWallets(db: Db): Promise<{ walletId: string; reason: string; since: string }[]> {

@@ -11,7 +11,8 @@ export interface LedgerExports {
   ioBufferBytes(): number;
   ledgerConfigure(ptr: number, len: number): number;
   ledgerRecover(): number;
-  ledgerAppend(walletId: number, counter: number, amount: bigint, time: number, body: number, bodyLen: number): number;
+  ledgerAppend(walletId: number, counter: number, amount: bigint, time: number, body: number,
+    bodyLen: number): number;
   ledgerNextSeq(): number;
   ledgerAckedSeq(): number;
   ledgerChainHead(out: number): void;
@@ -21,6 +22,7 @@ export interface LedgerExports {
   ledgerReusableSectors(): number;
   ledgerTornSlots(): number;
   ledgerCorruptRecords(): number;
+  ledgerBadSectors(): number;
   ledgerSignalMark(seq: number): number;
   ledgerSignalState(seq: number): number;
   ledgerExport(fromSeq: number, maxRecords: number): number;
@@ -47,7 +49,9 @@ export class LedgerDevice {
   }
 
   private put(offset: number, bytes: Uint8Array): number {
-    if (offset + bytes.length > this.ioBytes) throw new RangeError(`${bytes.length} bytes do not fit the I/O buffer at ${offset}`);
+    if (offset + bytes.length > this.ioBytes) {
+      throw new RangeError(`${bytes.length} bytes do not fit the I/O buffer at ${offset}`);
+    }
     new Uint8Array(this.x.memory.buffer).set(bytes, this.io + offset);
     return this.io + offset;
   }
@@ -66,7 +70,8 @@ export class LedgerDevice {
   append(p: Payment): number {
     const w = this.put(0, p.walletId);
     const b = this.put(16, p.body);
-    return this.x.ledgerAppend(w, p.counter >>> 0, BigInt.asUintN(64, p.amount), p.time >>> 0, b, p.body.length);
+    const amount = BigInt.asUintN(64, p.amount);
+    return this.x.ledgerAppend(w, p.counter >>> 0, amount, p.time >>> 0, b, p.body.length);
   }
 
   get nextSeq(): number { return this.x.ledgerNextSeq() >>> 0; }
@@ -115,8 +120,12 @@ export class LedgerDevice {
     return r === 0 ? this.x.ledgerDenyCommit() : r;
   }
 
-  denyContains(walletId: Uint8Array): number { return this.x.ledgerDenyContains(this.put(0, walletId)); }
-  denyKeyRevoked(keyId: Uint8Array): number { return this.x.ledgerDenyKeyRevoked(this.put(0, keyId)); }
+  denyContains(walletId: Uint8Array): number {
+    return this.x.ledgerDenyContains(this.put(0, walletId));
+  }
+  denyKeyRevoked(keyId: Uint8Array): number {
+    return this.x.ledgerDenyKeyRevoked(this.put(0, keyId));
+  }
   denyIsStale(now: number): boolean { return this.x.ledgerDenyIsStale(now >>> 0) === 1; }
   get denyVersion(): number { return this.x.ledgerDenyVersion() >>> 0; }
 }

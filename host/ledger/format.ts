@@ -9,18 +9,34 @@ export const BODY_BYTES_MAX = 320;
 export const RECORD_FIXED_BYTES = 72;
 export const LINK_BYTES = 32;
 export const HEADER_BYTES = 64;
-export const MARKS_AT = 64;
+/** Format version 2 (§2.1–2.3): header copies A and B, mark pairs, 8-byte slot words. */
+export const FORMAT_VERSION = 2;
+export const HEADER_B_AT = 64;
+export const MARKS_AT = 128;
 export const MARK_BYTES = 16;
-export const MARKS_MAX = 28;
-export const COMMIT_AT = SLOT_BYTES - 4;
+export const MARK_PAIRS_MAX = 12;
+export const VOID_AT = 488;
+export const SIGNAL_AT = 496;
+export const COMMIT_AT = 504;
+export const WORD_BYTES = 8;
+/** A commit or void word is set when at least this many of its 64 bits read 0. */
+export const WORD_SET_ZERO_BITS = 2;
+/** Version-1 sectors (§2.6): one header copy, 28 single marks, 4-byte commit marker. */
+export const MARKS_AT_V1 = 64;
+export const MARKS_MAX_V1 = 28;
+export const COMMIT_AT_V1 = SLOT_BYTES - 4;
 export const CONFIG_BYTES = 176;
 export const ACK_BYTES = 124;
 export const BATCH_HEADER_BYTES = 96;
 export const SIG_BYTES = 64;
+/** Record kinds (§2.3, §5.1): a payment, or a gap entry standing for an unreadable record. */
+export const KIND_PAYMENT = 1;
+export const KIND_GAP = 2;
+export const GAP_REASON_UNREADABLE = 1;
 
 export const MAGIC = {
   config: 0x3143544f, sector: 0x534c544f, mark: 0x4b41544f, batch: 0x3142544f,
-  ack: 0x314b544f, denyList: 0x4c44544f, denyTrailer: 0x4344544f,
+  batchV2: 0x3242544f, ack: 0x314b544f, denyList: 0x4c44544f, denyTrailer: 0x4344544f,
 } as const;
 
 export const STATUS: Record<number, string> = {
@@ -99,7 +115,9 @@ export interface LedgerRecord extends Payment {
 export function encodeRecordContent(seq: number, p: Payment, prev: Uint8Array): Uint8Array {
   need(p.walletId, 16, "wallet id");
   need(prev, LINK_BYTES, "previous link");
-  if (p.body.length > BODY_BYTES_MAX) throw new RangeError(`body of ${p.body.length} bytes exceeds ${BODY_BYTES_MAX}`);
+  if (p.body.length > BODY_BYTES_MAX) {
+    throw new RangeError(`body of ${p.body.length} bytes exceeds ${BODY_BYTES_MAX}`);
+  }
   const b = new Uint8Array(RECORD_FIXED_BYTES + p.body.length);
   const v = view(b);
   v.setUint32(0, seq, true);
@@ -123,13 +141,44 @@ export function chainLink(prev: Uint8Array, content: Uint8Array): Uint8Array {
   return new Uint8Array(h.digest().subarray(0, LINK_BYTES));
 }
 
-/** The slot image a record occupies on flash: content, CRC, erased gap, commit marker. */
+/** The version-2 slot image a record occupies on flash (§2.3): content, CRC, erased
+ *  space, void and signal words erased, commit word programmed. */
 export function encodeRecordSlot(content: Uint8Array): Uint8Array {
   const s = new Uint8Array(SLOT_BYTES).fill(0xff);
   s.set(content, 0);
   view(s).setUint32(content.length, crc32Of(content), true);
-  view(s).setUint32(COMMIT_AT, 0, true);
+  s.fill(0, COMMIT_AT, COMMIT_AT + WORD_BYTES);
   return s;
+}
+
+/** The version-1 slot image (§2.6): as version 2 but a 4-byte commit marker at 508. */
+export function encodeRecordSlotV1(content: Uint8Array): Uint8Array {
+  const s = new Uint8Array(SLOT_BYTES).fill(0xff);
+  s.set(content, 0);
+  view(s).setUint32(content.length, crc32Of(content), true);
+  view(s).setUint32(COMMIT_AT_V1, 0, true);
+  return s;
+}
+
+/** Zero bits among the 8 bytes of a slot word. */
+export function zeroBits(word: Uint8Array): number {
+  let n = 0;
+  for (const b of word) for (let k = 0; k < 8; k++) if (((b >> k) & 1) === 0) n++;
+  return n;
+}
+
+/** The 72-byte gap entry of an unreadable record (§5.1). */
+export function encodeGapEntry(seq: number, reason = GAP_REASON_UNREADABLE): Uint8Array {
+  const b = new Uint8Array(RECORD_FIXED_BYTES);
+  view(b).setUint32(0, seq >>> 0, true);
+  view(b).setUint16(38, KIND_GAP, true);
+  view(b).setUint32(40, reason >>> 0, true);
+  return b;
+}
+
+/** True for a gap entry (§5.1) rather than a payment record. */
+export function isGap(r: { kind: number }): boolean {
+  return r.kind === KIND_GAP;
 }
 
 /** Decodes record content; throws on a malformed one (lengths are checked). */
@@ -137,7 +186,9 @@ export function decodeRecordContent(b: Uint8Array): LedgerRecord {
   if (b.length < RECORD_FIXED_BYTES) throw new RangeError("record shorter than its fixed part");
   const v = view(b);
   const bodyLen = v.getUint16(36, true);
-  if (bodyLen > BODY_BYTES_MAX || b.length < RECORD_FIXED_BYTES + bodyLen) throw new RangeError("record body length out of range");
+  if (bodyLen > BODY_BYTES_MAX || b.length < RECORD_FIXED_BYTES + bodyLen) {
+    throw new RangeError("record body length out of range");
+  }
   const content = b.slice(0, RECORD_FIXED_BYTES + bodyLen);
   return {
     seq: v.getUint32(0, true),
@@ -187,6 +238,9 @@ export function encodeDenyListBody(d: DenyList): Uint8Array {
   v.setUint32(16, wallets.length, true);
   v.setUint32(20, keys.length, true);
   wallets.forEach((w, i) => { need(w, 16, "wallet id"); b.set(w, 24 + 16 * i); });
-  keys.forEach((k, i) => { need(k, 8, "issuer key id"); b.set(k, 24 + 16 * wallets.length + 8 * i); });
+  keys.forEach((k, i) => {
+    need(k, 8, "issuer key id");
+    b.set(k, 24 + 16 * wallets.length + 8 * i);
+  });
   return b;
 }

@@ -2,8 +2,10 @@
 // `TapSource`; the reader's real tap path can replace this generator later.
 import { createHash } from "node:crypto";
 import { Xorshift32 } from "../sim/flash.ts";
-import { BODY_BYTES_MAX, encodeConfig, type LedgerConfig, type Payment } from "./format.ts";
-import { keyPairFromSeed, type Ed25519KeyPair } from "./keys.ts";
+import {
+  BODY_BYTES_MAX, encodeConfig, encodeDenyListBody, type LedgerConfig, type Payment,
+} from "./format.ts";
+import { keyPairFromSeed, signEd25519, type Ed25519KeyPair } from "./keys.ts";
 
 export interface TapSource {
   /** The i-th payment of the workload (i counts from 0; deterministic). */
@@ -34,7 +36,8 @@ export class SyntheticTaps implements TapSource {
     const bodyLen = 96 + this.rng.below(BODY_BYTES_MAX - 96 + 1);
     const body = new Uint8Array(bodyLen);
     for (let k = 0; k < bodyLen; k++) body[k] = this.rng.nextU32() & 0xff;
-    return { walletId, counter, amount: BigInt(50 + this.rng.below(2000)), time: this.startUnix + i * 7, body };
+    const amount = BigInt(50 + this.rng.below(2000));
+    return { walletId, counter, amount, time: this.startUnix + i * 7, body };
   }
 }
 
@@ -65,7 +68,8 @@ export interface Geometry {
   denyBytes: number;
 }
 
-export function configFor(id: ReaderIdentity, g: Geometry, denyMaxAgeSeconds = 7 * 86_400): Uint8Array {
+export function configFor(id: ReaderIdentity, g: Geometry,
+  denyMaxAgeSeconds = 7 * 86_400): Uint8Array {
   const c: LedgerConfig = {
     ...g,
     denyMaxAgeSeconds,
@@ -79,4 +83,28 @@ export function configFor(id: ReaderIdentity, g: Geometry, denyMaxAgeSeconds = 7
 
 /** The default reader partition: 256 KiB of ledger (64 × 4 KiB sectors, 448 records),
  *  256-byte pages, and a 32 KiB deny-list partition (two 16 KiB slots). */
-export const DEFAULT_GEOMETRY: Geometry = { ledgerBytes: 256 * 1024, sectorBytes: 4096, pageBytes: 256, denyBytes: 32 * 1024 };
+export const DEFAULT_GEOMETRY: Geometry = {
+  ledgerBytes: 256 * 1024, sectorBytes: 4096, pageBytes: 256, denyBytes: 32 * 1024,
+};
+
+/** The wallet that deny-list version `version` of a workload blocks (and no other
+ *  version does): the runner checks which list is installed by asking for it. */
+export function deniedWallet(seed: number, version: number): Uint8Array {
+  return derive(`denied-${seed}-${version}`, 16);
+}
+
+/** Deny-list version `version` of a workload, signed by the reader's operator key:
+ *  its marker wallet, one or two workload wallets, and a revoked issuer key. */
+export function denyListImage(id: ReaderIdentity, seed: number, version: number,
+  issuedAt: number): Uint8Array {
+  const walletIds = [deniedWallet(seed, version)];
+  for (let k = 0; k < 1 + (version % 2); k++) {
+    walletIds.push(derive(`wallet-${seed}-${(version * 7 + k) % WALLETS}`, 16));
+  }
+  const revokedKeyIds = [derive(`revoked-${seed}-${version}`, 8)];
+  const body = encodeDenyListBody({ version, issuedAt, walletIds, revokedKeyIds });
+  const image = new Uint8Array(body.length + 64);
+  image.set(body, 0);
+  image.set(signEd25519(id.operator.seed, body), body.length);
+  return image;
+}

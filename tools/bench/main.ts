@@ -14,7 +14,7 @@ import { measureInterleaved, type Clock, type MeasureOptions } from "./measure.t
 import { LIBSODIUM, OFFTAP, OFFTAP_REGISTERED, peersReady, shaSubjects, signSubjects, verifySubjects } from "./peers.ts";
 import { formatReport, rows, type BenchReport, type Goal, type Outcome } from "./report.ts";
 import { benchSim, type SimBenchResult } from "./sim.ts";
-import { benchLedger } from "./ledger.ts";
+import { benchLedgerFormats } from "./ledger.ts";
 import { benchClearing, type ClearingBenchResult } from "./clearing.ts";
 import { reportDurability } from "./durability.ts";
 import { measureWasm3, type Wasm3Result } from "./wasm3.ts";
@@ -155,7 +155,8 @@ async function main(): Promise<void> {
     : await outcome("WASM3 taps", () => measureWasm3Tap(o.wasm3!, { runs: o.quick ? 3 : 11, recoveries: o.quick ? 5 : 20 }, (l) => progress(`bench: WASM3 ${l}`)));
   const taps = o.quick ? WHOLE_TAPS / 10 : WHOLE_TAPS;
   const simulator = await outcome("simulator", () => benchSim({ taps }));
-  const ledger = await outcome("ledger", () => benchLedger({ taps }));
+  const ledger = await outcome("ledger",
+    () => benchLedgerFormats({ taps, wasm3Runtime: o.wasm3 }));
   const clearing = await outcome("clearing", () => benchClearing({ payments: o.quick ? 2_000 : 20_000 }));
   progress(null);
   const verify = rows(verifySeries, "ops/s", 1, OFFTAP, OFFTAP_REGISTERED);

@@ -3,7 +3,7 @@ import type { Clock, Series } from "./measure.ts";
 import type { Wasm3Result } from "./wasm3.ts";
 import type { Wasm3TapResult } from "./wasm3-tap.ts";
 import type { SimBenchResult } from "./sim.ts";
-import type { LedgerBenchResult } from "./ledger.ts";
+import type { LedgerFormatsResult } from "./ledger.ts";
 import type { ClearingBenchResult } from "./clearing.ts";
 
 /** A sub-benchmark's result, or why it failed (the others still run and are reported). */
@@ -48,8 +48,9 @@ export interface BenchReport {
   wasm3Tap: Outcome<Wasm3TapResult> | null;
   /** End-to-end taps through the desktop simulator with the real firmware (tools/bench/sim.ts). */
   simulator: Outcome<SimBenchResult>;
-  /** Flash ledger figures through the real firmware (tools/bench/ledger.ts). */
-  ledger: Outcome<LedgerBenchResult>;
+  /** Flash ledger figures through the real firmware, format 1 beside the build
+   *  (tools/bench/ledger.ts). */
+  ledger: Outcome<LedgerFormatsResult>;
   /** Clearing ingest: payments verified and settled per second (tools/bench/clearing.ts). */
   clearing: Outcome<ClearingBenchResult>;
   goals: Goal[];
@@ -126,15 +127,28 @@ function simLines(o: Outcome<SimBenchResult>): string[] {
     `simulated phone signature; ${num(r.simulatorOverheadMicros, 1)} µs simulator around it`];
 }
 
-function ledgerLines(o: Outcome<LedgerBenchResult>): string[] {
-  const head = "Ledger (flash log through the real firmware, docs/LEDGER.md; one run, wall time)";
+export function ledgerLines(o: Outcome<LedgerFormatsResult>): string[] {
+  const head = "Ledger (flash log through the real firmware, docs/LEDGER.md; "
+    + "one run each, wall time)";
   if (!o.ok) return [head, `  failed: ${o.error}`];
-  const r = o.result;
+  const { v1, current: c } = o.result;
+  const row = (label: string, a: string, b: string): string =>
+    `  ${pad(label, 34)}${lpad(a, 18)}${lpad(b, 18)}`;
+  const both = (f: (r: typeof c) => string): [string, string] => [f(v1), f(c)];
   return [head,
-    `  ${num(r.appendsPerSecond)} appends/s over ${num(r.taps)} taps; ${num(r.bytesProgrammedPerTap, 1)} bytes programmed per tap ` +
-    `(${num(r.recordBytesPerTap, 1)} record bytes, write amplification ${num(r.writeAmplification, 3)})`,
-    `  ${num(r.erasesPer1000Taps)} erases per 1,000 taps; recovery of a full partition (${num(r.recordsAtRecovery)} records) ${num(r.recoveryMsFullPartition, 2)} ms`,
-    `  endurance ≈ ${num(r.enduranceYears, 1)} years at ${num(r.tapsPerDay)} taps/day, ${num(r.eraseCyclesPerSector)} erase cycles × ${r.sectors} sectors`];
+    row("", `format ${v1.ledgerFormat} (kept)`, `format ${c.ledgerFormat} (build)`),
+    row("appends/s (V8)", ...both((r) => num(r.appendsPerSecond))),
+    row("bytes programmed per tap", ...both((r) => num(r.bytesProgrammedPerTap, 1))),
+    row("record bytes per tap", ...both((r) => num(r.recordBytesPerTap, 1))),
+    row("write amplification", ...both((r) => num(r.writeAmplification, 3))),
+    row("erases per 1,000 taps", ...both((r) => num(r.erasesPer1000Taps, 1))),
+    row("recovery, full partition (V8), ms", ...both((r) => num(r.recoveryMsFullPartition, 2))),
+    row("records at recovery", ...both((r) => num(r.recordsAtRecovery))),
+    row("recovery, full 16 KiB (WASM3), ms",
+      ...both((r) => (r.wasm3Recovery ? num(r.wasm3Recovery.ms, 3) : "not measured"))),
+    row("endurance, years", ...both((r) => num(r.enduranceYears, 1))),
+    `  over ${num(c.taps)} taps settled every 200; endurance at ${num(c.tapsPerDay)} taps/day, `
+      + `${num(c.eraseCyclesPerSector)} erase cycles × ${c.sectors} sectors`];
 }
 
 function clearingLines(o: Outcome<ClearingBenchResult>): string[] {

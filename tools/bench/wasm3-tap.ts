@@ -90,11 +90,15 @@ function childCpuMs(stderr: string): number {
 }
 
 /** Runs a script once under the runtime; returns ms after judging every output line. */
-function run(runtime: string, script: TapScript, clock: "cpu" | "wall"): number {
+function run(runtime: string, script: TapScript, clock: "cpu" | "wall",
+  wasm = taprunnerPath): number {
   const t0 = performance.now();
+  const io = {
+    input: script.text, encoding: "utf8", maxBuffer: 64 << 20, timeout: RUN_TIMEOUT_MS,
+  } as const;
   const r = clock === "cpu"
-    ? spawnSync("bash", ["-c", CPU_WRAPPER, runtime, taprunnerPath], { input: script.text, encoding: "utf8", maxBuffer: 64 << 20, timeout: RUN_TIMEOUT_MS })
-    : spawnSync(runtime, [taprunnerPath], { input: script.text, encoding: "utf8", maxBuffer: 64 << 20, timeout: RUN_TIMEOUT_MS });
+    ? spawnSync("bash", ["-c", CPU_WRAPPER, runtime, wasm], io)
+    : spawnSync(runtime, [wasm], io);
   const wallMs = performance.now() - t0;
   if (r.error) throw new Error(`WASM3 runtime ${runtime} could not run: ${r.error.message}`);
   const lines = r.stdout.split("\n").filter((l) => l !== "");
@@ -103,13 +107,15 @@ function run(runtime: string, script: TapScript, clock: "cpu" | "wall"): number 
   return clock === "cpu" ? childCpuMs(r.stderr) : wallMs;
 }
 
-function series(runtime: string, work: TapScript, base: TapScript, runs: number, clock: "cpu" | "wall", onRun?: (l: string) => void, label = "taps"): { work: number[]; base: number[] } {
+function series(runtime: string, work: TapScript, base: TapScript, runs: number,
+  clock: "cpu" | "wall", onRun?: (l: string) => void, label = "taps",
+  wasm = taprunnerPath): { work: number[]; base: number[] } {
   const w: number[] = [];
   const b: number[] = [];
   for (let i = 0; i < runs; i++) {
     onRun?.(`${label} run ${i + 1}/${runs}`);
-    b.push(run(runtime, base, clock));
-    w.push(run(runtime, work, clock));
+    b.push(run(runtime, base, clock, wasm));
+    w.push(run(runtime, work, clock, wasm));
   }
   return { work: w, base: b };
 }
@@ -154,6 +160,20 @@ export function measureWasm3Tap(runtime: string, o: Wasm3TapOptions, onRun?: (la
     recovery = { msPerRecovery: (median(r.work) - median(r.base)) / k, records: rs.records, ledgerBytes: SMALL_LEDGER.ledgerBytes, recoveries: k, workRunMs: r.work, baselineRunMs: r.base };
   }
   return { runtime, clock, msPerTap, msPerTapCachedCert, taps, seed: SEED, workRunMs: s.work, baselineRunMs: s.base, recovery };
+}
+
+/** Recovery of a full small ledger alone, for any taprunner build (the ledger bench puts
+ *  the kept format-1 build beside the current one): median ms per recovery. */
+export function measureWasm3Recovery(runtime: string, wasm: string, runs: number,
+  recoveries = RECOVERIES_DEFAULT): { msPerRecovery: number; records: number; ledgerBytes: number }
+{
+  accessSync(runtime, constants.X_OK);
+  accessSync(wasm, constants.R_OK);
+  const clock = hasBash() ? "cpu" : "wall";
+  const rs = recoveryScripts(recoveries);
+  const r = series(runtime, rs.work, rs.base, runs, clock, undefined, "recovery", wasm);
+  const msPerRecovery = (median(r.work) - median(r.base)) / recoveries;
+  return { msPerRecovery, records: rs.records, ledgerBytes: SMALL_LEDGER.ledgerBytes };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -4,8 +4,8 @@ import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import type { Command } from "../command.ts";
 import { EXIT_OK, EXIT_FAILED, EXIT_USAGE, UsageError } from "../command.ts";
 import { parse, intFlag } from "../args.ts";
-import { Progress, table, green, red } from "../output.ts";
-import { runPowerCut, type PowerCutReport } from "../../ledger/powercut.ts";
+import { table, green, red } from "../output.ts";
+import { powercut, POWERCUT_HELP } from "./ledger-powercut.ts";
 import { decodeImage } from "../../ledger/image.ts";
 import { verifyBatchFile } from "../../ledger/batch.ts";
 import { hex } from "../../ledger/format.ts";
@@ -22,23 +22,7 @@ The reader's power-loss-safe, hash-chained ledger (docs/LEDGER.md).
   verify     check a batch file: signatures, hash chain, sequence numbers
 
 Each subcommand takes --help and --json. Exit codes: 0 ok, 1 a check failed, 2 usage error.`,
-  powercut: `usage: offtap ledger powercut --taps N (--exhaustive | --random K --seed S) [options]
-
-Runs a workload of N taps (exports and acknowledgements every --export-every taps)
-through build/offtap.wasm on simulated flash, cutting power at one program/erase point
-per run, rebooting, recovering and checking: every accepted tap present exactly once,
-nothing unaccepted reported, chain verifies, no sequence gaps, no acknowledged record
-exported again.
-
-  --taps N            taps in the workload (required)
-  --exhaustive        cut at every program/erase point of the workload
-  --random K          cut at K seeded random points instead
-  --seed S            workload, keys and fault seed (default 1)
-  --export-every N    settle with clearing after every N taps (default 5; 0 = only at the end)
-  --sectors N         ledger partition size in 4 KiB sectors (default 4: small, so it wraps)
-  --read-flips P      also flip one bit in a read with probability P (transient read errors)
-  --json              print the report as JSON
-Exit 1 on any invariant violation; the seed and cut point replay it.`,
+  powercut: POWERCUT_HELP,
   inspect: `usage: offtap ledger inspect IMAGE [--sector-bytes N] [--json]
 
 Decodes the raw bytes of a ledger partition with the recovery rules: sector headers,
@@ -64,64 +48,6 @@ function wantsHelp(argv: string[]): boolean {
 function readInput(path: string): Uint8Array {
   if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
   return new Uint8Array(readFileSync(path));
-}
-
-async function powercut(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    taps: { type: "string" }, exhaustive: { type: "boolean" }, random: { type: "string" }, seed: { type: "string" },
-    "export-every": { type: "string" }, sectors: { type: "string" }, "read-flips": { type: "string" }, json: { type: "boolean" },
-  });
-  const flips = values["read-flips"] === undefined ? 0 : Number(values["read-flips"]);
-  if (!(flips >= 0 && flips < 1)) throw new UsageError("--read-flips takes a probability in [0, 1)");
-  if (values.taps === undefined) throw new UsageError("--taps is required");
-  if ((values.exhaustive ? 1 : 0) + (values.random !== undefined ? 1 : 0) !== 1) throw new UsageError("give exactly one of --exhaustive or --random K");
-  const taps = intFlag("taps", values.taps, 0, 100_000);
-  if (taps < 1) throw new UsageError("--taps must be at least 1");
-  const seed = intFlag("seed", values.seed, 1, 0xffffffff);
-  const sectors = intFlag("sectors", values.sectors, 4, 256);
-  if (sectors < 2) throw new UsageError("--sectors must be at least 2");
-  const mode = values.exhaustive ? { kind: "exhaustive" as const } : { kind: "random" as const, count: intFlag("random", values.random, 0, 1_000_000) };
-  let bar: Progress | undefined;
-  const report = runPowerCut({
-    taps, seed, mode, readFlipRate: flips, exportEvery: intFlag("export-every", values["export-every"], 5, 100_000),
-    geometry: { ledgerBytes: sectors * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 0 },
-    onProgress: (done, total) => { bar ??= new Progress("power cuts", total); bar.update(done); },
-  });
-  bar?.finish();
-  const ok = report.violations.length === 0 && report.lost === 0 && report.duplicated === 0 && report.chainOk;
-  if (values.json) console.log(JSON.stringify(jsonReport(report)));
-  else printPowerCut(report, ok);
-  return ok ? EXIT_OK : EXIT_FAILED;
-}
-
-function jsonReport(r: PowerCutReport): object {
-  return {
-    cutPoints: r.cutPoints, reboots: r.reboots, acceptedTaps: r.acceptedTaps, lost: r.lost, duplicated: r.duplicated,
-    chainOk: r.chainOk, unsignalledCommitted: r.unsignalledCommitted, declinedFull: r.declinedFull, declinedVerify: r.declinedVerify,
-    opsPerRun: r.opsPerRun, seed: r.seed, taps: r.taps,
-    violations: r.violations.slice(0, 50).map((v) => ({ cutAtOp: v.cutAtOp, message: v.message })),
-  };
-}
-
-function printPowerCut(r: PowerCutReport, ok: boolean): void {
-  console.log(table([
-    ["figure", "value"],
-    ["cut points", String(r.cutPoints)],
-    ["reboots", String(r.reboots)],
-    ["accepted taps (all runs)", String(r.acceptedTaps)],
-    ["committed but unsignalled", String(r.unsignalledCommitted)],
-    ["declined: ledger full", String(r.declinedFull)],
-    ["lost", String(r.lost)],
-    ["duplicated", String(r.duplicated)],
-    ["chain verifies", String(r.chainOk)],
-  ]));
-  for (const v of r.violations.slice(0, 20)) console.log(red(`violation at cut point ${v.cutAtOp}: ${v.message}`));
-  if (!ok) {
-    const first = r.violations[0];
-    console.log(red(`FAILED — replay with --seed ${r.seed} --taps ${r.taps}${first ? ` (cut point ${first.cutAtOp})` : ""}`));
-  } else {
-    console.log(green(`ok: ${r.cutPoints} cut points, 0 lost, 0 duplicated`));
-  }
 }
 
 async function inspect(argv: string[]): Promise<number> {
