@@ -6,13 +6,14 @@ ASSEMBLY_SOURCES := $(shell find assembly -name '*.ts' -not -path '*/__tests__/*
 HOST_TESTS := $(shell find test/host -name '*.test.ts' | sort)
 INSTALLED := node_modules/.offtap-installed
 
-.PHONY: help install build test test-deps pg-deps test-assembly test-host typecheck bench bench-faults demo clean
+.PHONY: help install build test test-deps pg-deps test-assembly test-host typecheck bench demo clean
+.PHONY: bench-faults
 
 help:
 	@echo "make demo    build the firmware and run it on the desktop simulator"
 	@echo "make test    build and run every test suite (AssemblyScript and host)"
 	@echo "make bench   build and run the benchmarks (prints a table, writes build/bench.json)"
-	@echo "make bench-faults  10,000 power-cut runs over every flash fault kind (build/bench-faults.json)"
+	@echo "make bench-faults  10,000 power-cut runs over every flash fault kind"
 	@echo "make build   build build/offtap.wasm, build/selftest.wasm and build/taprunner.wasm"
 
 $(INSTALLED): package.json package-lock.json
