@@ -140,6 +140,8 @@ function commitRecord(bodyLen: i32): i32 {
     const r = flashProgramVerified(PARTITION_LEDGER, at, st.slotBuf, n);
     // No commit word yet: the slot is torn, never a record, and writeSlot has moved past
     // it. A silent failure tries the next slot now; a reported one ends the append.
+    // A page that fails may be the first of a worn sector: leave the rest of it.
+    if (worn(r)) st.setWriteSlot(slotsPerSector);
     if (r == ERR_VERIFY) continue;
     if (r < 0) return r;
     commitStarted = true;

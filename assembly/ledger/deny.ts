@@ -9,6 +9,7 @@ import {
 import { crc32, crc32Begin, crc32Update, crc32End } from "./crc32";
 import {
   flashRead, flashErase, flashIsBlank, flashProgramVerified, flashComplete, flashEquals, ZEROS,
+  copyBytes,
   PARTITION_DENY,
 } from "./flash";
 import { configured, denyBytes, sectorBytes, denyMaxAgeSeconds, operatorKeyPtr } from "./config";
@@ -23,7 +24,8 @@ const TRAILERS_BYTES: i32 = 2 * TRAILER_BYTES;
 /** The version floor (§7) before the trailers: written into a slot right after it is
  *  erased, it keeps the installed version known while only one copy of the list exists. */
 const FLOOR_MAGIC: u32 = 0x4644544F; // "OTDF"
-const TAIL_BYTES: i32 = TRAILERS_BYTES + TRAILER_BYTES;
+const FLOORS_BYTES: i32 = 2 * TRAILER_BYTES;
+const TAIL_BYTES: i32 = TRAILERS_BYTES + FLOORS_BYTES;
 const SIG_BYTES: i32 = 64;
 const ID_BYTES: i32 = 16;
 const KEY_ID_BYTES: i32 = 8;
@@ -45,17 +47,24 @@ let pendingLen: i32 = 0;
 
 /** CRC-32 of len bytes of the deny partition from offset, stored at out; OK or a negative
  *  board status. */
-function crcOfRange(offset: i32, len: i32, out: usize): i32 {
+function crcOfRange(offset: i32, len: i32, out: usize, header: usize = 0): i32 {
   let c = crc32Begin();
   for (let done = 0; done < len; done += FLASH_CHUNK_BYTES) {
     const n = min(len - done, FLASH_CHUNK_BYTES);
     const r = flashRead(PARTITION_DENY, offset + done, chunk, n);
     if (r < 0) return r;
+    // The list header is kept from the very read the CRC covers: a weak cell must not
+    // give the header one value for the CRC and another when it is used.
+    if (done == 0 && header != 0) copyBytes(header, chunk, LIST_HEADER_BYTES);
     c = crc32Update(c, chunk, n);
   }
   store<u32>(out, crc32End(c));
   return OK;
 }
+
+/** The list header of each slot as its last CRC check read it. */
+const heads: usize = memory.data(2 * LIST_HEADER_BYTES, 8);
+@inline function headerOf(slot: i32): usize { return heads + <usize>(slot * LIST_HEADER_BYTES); }
 
 /** Length and CRC of the image of the last slot slotVersion found valid. */
 let validLen: i32 = 0;
@@ -75,7 +84,7 @@ function trailerValid(slot: i32, copy: i32): i32 {
   const len = load<i32>(t, 4);
   if (load<u32>(t) != TRAILER_MAGIC || 32 - <i32>popcnt(load<u32>(t, 12)) < 2) return 0;
   if (len < LIST_HEADER_BYTES + SIG_BYTES || len > slotBytes() - TRAILER_BYTES) return 0;
-  const c = crcOfRange(slotBase(slot), len, small + 32);
+  const c = crcOfRange(slotBase(slot), len, small + 32, headerOf(slot));
   if (c < 0) return c;
   return load<u32>(small, 32) == load<u32>(t, 8) ? 1 : 0;
 }
@@ -114,31 +123,51 @@ function slotVersion(slot: i32): u32 {
     } else if (load<u32>(small + 48, 12) != 0) {
       flashComplete(PARTITION_DENY, trailerAt(slot, 1) + 12, ZEROS, 4);
     }
-    if (flashRead(PARTITION_DENY, slotBase(slot), small, LIST_HEADER_BYTES) < 0) return 0;
-    if (load<u32>(small) != LIST_MAGIC) return 0;
-    return load<u32>(small, 8);
+    const h = headerOf(slot);
+    if (load<u32>(h) != LIST_MAGIC) return 0;
+    return load<u32>(h, 8);
   }
   return 0;
 }
 
-@inline function floorAt(slot: i32): i32 { return slotBase(slot) + slotBytes() - TAIL_BYTES; }
+/** Floor 0 is programmed right after the slot is erased; floor 1 into a slot holding the
+ *  installed list right before the other slot is erased (that erase is the window). */
+@inline function floorAt(slot: i32, which: i32): i32 {
+  return slotBase(slot) + slotBytes() - TAIL_BYTES + which * TRAILER_BYTES;
+}
 
-/** Programs the version floor into an erased slot. */
-function writeFloor(slot: i32, version: u32): i32 {
+/** Programs a version floor (when it is still blank: a floor is written once per erase). */
+function writeFloor(slot: i32, which: i32, version: u32): i32 {
+  const blank = flashIsBlank(PARTITION_DENY, floorAt(slot, which), TRAILER_BYTES);
+  if (blank <= 0) return blank;
   const f = small + 48;
   store<u32>(f, FLOOR_MAGIC);
   store<u32>(f, version, 4);
   store<u32>(f, 0, 8);
   store<u32>(f, crc32(f, 12), 12);
-  return flashProgramVerified(PARTITION_DENY, floorAt(slot), f, TRAILER_BYTES);
+  return flashProgramVerified(PARTITION_DENY, floorAt(slot, which), f, TRAILER_BYTES);
 }
 
-/** The version floor a slot holds, 0 when none is valid. */
-function floorOf(slot: i32): u32 {
+/** Version floor `which` of a slot, 0 when it is not valid. */
+function floorValue(slot: i32, which: i32): u32 {
   const f = small + 48;
-  if (flashRead(PARTITION_DENY, floorAt(slot), f, TRAILER_BYTES) < 0) return 0;
+  if (flashRead(PARTITION_DENY, floorAt(slot, which), f, TRAILER_BYTES) < 0) return 0;
   if (load<u32>(f) != FLOOR_MAGIC || crc32(f, 12) != load<u32>(f, 12)) return 0;
   return load<u32>(f, 4);
+}
+
+/** The highest valid version floor of a slot, 0 when none is valid. */
+function floorOf(slot: i32): u32 {
+  const a = floorValue(slot, 0);
+  const b = floorValue(slot, 1);
+  return a > b ? a : b;
+}
+
+/** Erases slot `to` after leaving the installed version in both slots' floors (§7). */
+function eraseOther(from: i32, to: i32): i32 {
+  if (from >= 0 && installedVersion > 0) writeFloor(from, 1, installedVersion);
+  const r = eraseSlot(to);
+  return r < 0 ? r : writeFloor(to, 0, installedVersion);
 }
 
 /** Makes slot `to` a copy of the valid list in slot `from` (image, then both trailers,
@@ -147,9 +176,7 @@ function floorOf(slot: i32): u32 {
 function copySlot(from: i32, to: i32): i32 {
   const src = slotBase(from);
   const dst = slotBase(to);
-  let r = eraseSlot(to);
-  if (r < 0) return r;
-  r = writeFloor(to, installedVersion);
+  let r = eraseOther(from, to);
   if (r < 0) return r;
   for (let done = 0; done < validLen; done += FLASH_CHUNK_BYTES) {
     const n = min(validLen - done, FLASH_CHUNK_BYTES);
@@ -185,7 +212,10 @@ export function denyLoad(): void {
   const len0 = validLen;
   const crc0 = validCrc;
   const v1 = slotVersion(1);
-  const slot = v1 > v0 ? 1 : v0 > 0 ? 0 : -1;
+  let slot = v1 > v0 ? 1 : v0 > 0 ? 0 : -1;
+  // Equal versions: prefer the slot that kept the list while the other was last erased
+  // (its floor 1): an erase cut short can leave the old copy readable but weak.
+  if (slot == 0 && v1 == v0 && floorValue(1, 1) >= v1 && floorValue(0, 1) < v0) slot = 1;
   if (slot == 0) {
     validLen = len0; // copySlot below copies the chosen slot's image
     validCrc = crc0;
@@ -202,12 +232,12 @@ export function denyLoad(): void {
   }
   installedVersion = slot == 0 ? v0 : v1;
   if (v0 != v1) copySlot(slot, 1 - slot);
-  // Judged once above: the header is read again, not the whole slot re-judged.
-  if (flashRead(PARTITION_DENY, slotBase(slot), small, LIST_HEADER_BYTES) < 0) return;
+  // The header as the CRC check read it: judged once, used as judged.
+  const h = headerOf(slot);
   installedSlot = slot;
-  installedIssuedAt = load<u32>(small, 12);
-  walletCount = load<u32>(small, 16);
-  keyCount = load<u32>(small, 20);
+  installedIssuedAt = load<u32>(h, 12);
+  walletCount = load<u32>(h, 16);
+  keyCount = load<u32>(h, 20);
 }
 
 /** Ends the update session: every failure of begin, write or commit ends it, so a list
@@ -225,9 +255,7 @@ export function denyBegin(len: i32): i32 {
     return ERR_BAD_ARGUMENT;
   }
   const slot = installedSlot == 0 ? 1 : 0;
-  let r = eraseSlot(slot);
-  if (r < 0) return r;
-  r = writeFloor(slot, installedVersion);
+  const r = eraseOther(installedSlot, slot);
   if (r < 0) return r;
   pendingSlot = slot;
   pendingLen = len;

@@ -70,6 +70,8 @@ function readHeaders(): i32 {
   return n;
 }
 
+@inline function zero16(p: usize): bool { return (load<u64>(p) | load<u64>(p, 8)) == 0; }
+
 /** Takes a valid mark copy at m into the acknowledged sequence. */
 function takeMark(m: usize): void {
   if (load<u32>(m, 4) > st.ackedSeq) st.setAckedSeq(load<u32>(m, 4));
@@ -103,8 +105,16 @@ function readMarks(s: i32): i32 {
     const a = buf + <usize>(2 * j * MARK_BYTES);
     const b = a + <usize>MARK_BYTES;
     const at = base + 2 * j * MARK_BYTES;
-    if (markValid(a) && !markValid(b)) flashComplete(PARTITION_LEDGER, at + MARK_BYTES, a, 16);
-    else if (markValid(b) && !markValid(a)) flashComplete(PARTITION_LEDGER, at, b, 16);
+    const va = markValid(a);
+    const vb = markValid(b);
+    if (va && !vb) flashComplete(PARTITION_LEDGER, at + MARK_BYTES, a, 16);
+    else if (vb && !va) flashComplete(PARTITION_LEDGER, at, b, 16);
+    else if (!va && !vb && !(zero16(a) && zero16(b))) {
+      // A torn pair (cut during its first copy) was judged "no acknowledgement": void
+      // both copies so that a weak cell can never make it valid at a later boot.
+      flashComplete(PARTITION_LEDGER, at, ZEROS, 16);
+      flashComplete(PARTITION_LEDGER, at + MARK_BYTES, ZEROS, 16);
+    }
   }
   return used;
 }

@@ -14,12 +14,17 @@ import { decodeImage } from "../../host/ledger/image.ts";
 import { keyPairFromSeed } from "../../host/ledger/keys.ts";
 import { rig } from "./ledger-support.ts";
 
-interface VRecord { seq: number; walletId: string; counter: number; amount: string; time: number; bodyHex: string; contentHex: string;
-  slotHex: string; slotV1Hex: string; linkHex: string }
+interface VRecord {
+  seq: number; walletId: string; counter: number; amount: string; time: number; bodyHex: string;
+  contentHex: string; slotHex: string; slotV1Hex: string; linkHex: string;
+}
 interface Vectors {
   crc32Check: { ascii: string; crcHex: string };
   configHex: string;
-  geometry: { ledgerBytes: number; sectorBytes: number; pageBytes: number; denyBytes: number; denyMaxAgeSeconds: number };
+  geometry: {
+    ledgerBytes: number; sectorBytes: number; pageBytes: number; denyBytes: number;
+    denyMaxAgeSeconds: number;
+  };
   seeds: { device: string; operator: string; clearing: string };
   publicKeys: { device: string; operator: string; clearing: string };
   readerIdHex: string;
@@ -31,19 +36,27 @@ interface Vectors {
   gapBatchHex: string;
   ackHex: string;
   ackMarkHex: string;
-  denyList: { version: number; issuedAt: number; denied: string[]; revoked: string[]; imageHex: string };
+  denyList: {
+    version: number; issuedAt: number; denied: string[]; revoked: string[]; imageHex: string;
+  };
 }
 
-const V: Vectors = JSON.parse(readFileSync(path.join(repoRoot, "test/vectors/ledger/ledger.json"), "utf8"));
+const vectorsPath = path.join(repoRoot, "test/vectors/ledger/ledger.json");
+const V: Vectors = JSON.parse(readFileSync(vectorsPath, "utf8"));
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
-const payment = (r: VRecord) => ({ walletId: bytes(r.walletId), counter: r.counter, amount: BigInt(r.amount), time: r.time, body: bytes(r.bodyHex) });
+const payment = (r: VRecord) => ({
+  walletId: bytes(r.walletId), counter: r.counter, amount: BigInt(r.amount), time: r.time,
+  body: bytes(r.bodyHex),
+});
 
 test("host codec: CRC-32 check value, config, records, slots and links match the vectors", () => {
-  assert.equal(crc32Of(new TextEncoder().encode(V.crc32Check.ascii)).toString(16), V.crc32Check.crcHex);
+  const check = crc32Of(new TextEncoder().encode(V.crc32Check.ascii));
+  assert.equal(check.toString(16), V.crc32Check.crcHex);
   const seed = (h: string) => keyPairFromSeed(bytes(h));
   const cfg = encodeConfig({
     ...V.geometry, readerId: bytes(V.readerIdHex), deviceSecretKey: seed(V.seeds.device).secretKey,
-    operatorPublicKey: seed(V.seeds.operator).publicKey, clearingPublicKey: seed(V.seeds.clearing).publicKey,
+    operatorPublicKey: seed(V.seeds.operator).publicKey,
+    clearingPublicKey: seed(V.seeds.clearing).publicKey,
   });
   assert.equal(hex(cfg), V.configHex);
   let prev: Uint8Array = new Uint8Array(32);
@@ -78,7 +91,10 @@ test("host codec: batch, acknowledgement and deny list vectors decode and verify
   const ackBody = encodeAckBody(bytes(V.readerIdHex), 2, bytes(V.records[1]!.linkHex));
   assert.equal(hex(ackBody), V.ackHex.slice(0, 120));
   const d = V.denyList;
-  const body = encodeDenyListBody({ version: d.version, issuedAt: d.issuedAt, walletIds: [...d.denied].reverse().map(bytes), revokedKeyIds: d.revoked.map(bytes) });
+  const body = encodeDenyListBody({
+    version: d.version, issuedAt: d.issuedAt, walletIds: [...d.denied].reverse().map(bytes),
+    revokedKeyIds: d.revoked.map(bytes),
+  });
   assert.equal(hex(body), d.imageHex.slice(0, -128));
 });
 
@@ -87,7 +103,9 @@ test("firmware: appending the vector payments writes exactly the vector header a
   for (const rec of V.records) assert.equal(r.dev.append(payment(rec)), rec.seq);
   const img = r.flash.partition(0).bytes;
   assert.equal(hex(img.subarray(0, 128)), V.sectorHeaderHex);
-  V.records.forEach((rec, i) => assert.equal(hex(img.subarray(512 * (i + 1), 512 * (i + 2))), rec.slotHex, `slot ${i + 1}`));
+  V.records.forEach((rec, i) => {
+    assert.equal(hex(img.subarray(512 * (i + 1), 512 * (i + 2))), rec.slotHex, `slot ${i + 1}`);
+  });
   assert.equal(hex(r.dev.chainHead()), V.records[V.records.length - 1]!.linkHex);
   for (const rec of V.records) {
     const got = r.dev.readRecord(rec.seq);
@@ -105,7 +123,7 @@ test("firmware: appending the vector payments writes exactly the vector header a
   assert.equal(decodeImage(img, V.geometry.sectorBytes).ackedSeq, 2);
 });
 
-test("firmware: a version-1 sector built from the v1 vectors is read, exported and acknowledged", () => {
+test("firmware: a version-1 sector from the v1 vectors is read, exported and acknowledged", () => {
   const r = rig(V.geometry, 1, bytes(V.configHex));
   const img = r.flash.partition(0).bytes;
   img.set(bytes(V.sectorHeaderV1Hex), 0);

@@ -30,7 +30,8 @@ const ERR_BAD_FORMAT = -20;
 const RECORDS_PER_SECTOR = 7; // 4 KiB sector = 8 slots of 512 B, slot 0 is the header
 
 /** Appends taps [from, to) and returns the host codec's expected content per sequence. */
-function appendAll(r: Rig, taps: SyntheticTaps, from: number, to: number, expected = new Map<number, Uint8Array>()): Map<number, Uint8Array> {
+function appendAll(r: Rig, taps: SyntheticTaps, from: number, to: number,
+  expected = new Map<number, Uint8Array>()): Map<number, Uint8Array> {
   for (let i = from; i < to; i++) {
     const prev = r.dev.chainHead();
     const p = taps.payment(i);
@@ -42,14 +43,15 @@ function appendAll(r: Rig, taps: SyntheticTaps, from: number, to: number, expect
 }
 
 function settle(r: Rig): number {
-  const { file, lastSeq, head } = exportAll({ flash: r.flash, device: r.dev, id: r.id, geometry: r.geometry });
+  const sim = { flash: r.flash, device: r.dev, id: r.id, geometry: r.geometry };
+  const { file, lastSeq, head } = exportAll(sim);
   if (lastSeq === 0) return 0;
   assert.deepEqual(verifyBatchFile(file, r.id.device.publicKey).problems, []);
   assert.equal(r.dev.acknowledge(makeAck(r.id, lastSeq, head)), 0);
   return lastSeq;
 }
 
-test("round trip: records survive a reboot byte for byte; wallet index and chain head are rebuilt", () => {
+test("round trip: records survive a reboot byte for byte; wallet index, chain head rebuilt", () => {
   const r = rig();
   const taps = new SyntheticTaps(11);
   const expected = appendAll(r, taps, 0, 20);
@@ -64,7 +66,9 @@ test("round trip: records survive a reboot byte for byte; wallet index and chain
   }
   assert.equal(r.dev.readRecord(21), ERR_NOT_FOUND);
   const last = new Map<string, { counter: number; seq: number }>();
-  for (let i = 0; i < 20; i++) last.set(hex(taps.payment(i).walletId), { counter: taps.payment(i).counter, seq: i + 1 });
+  for (let i = 0; i < 20; i++) {
+    last.set(hex(taps.payment(i).walletId), { counter: taps.payment(i).counter, seq: i + 1 });
+  }
   for (const [w, want] of last) assert.deepEqual(r.dev.findWallet(Buffer.from(w, "hex")), want);
   assert.equal(r.dev.findWallet(new Uint8Array(16).fill(0x42)), undefined);
   assert.equal(r.dev.append(taps.payment(20)), 21);
@@ -106,11 +110,12 @@ test("a torn record write at every byte is never returned and the ledger carries
     assert.equal(r.dev.append(p), 2);
     r.reboot();
     const got = r.dev.readRecord(2);
-    assert.ok(typeof got !== "number" && equalBytes(got.content, content), `re-append after prefix ${k}`);
+    const same = typeof got !== "number" && equalBytes(got.content, content);
+    assert.ok(same, `re-append after prefix ${k}`);
   }
 });
 
-test("a torn commit word is judged once (committed with 2+ zero bits, else void) and written back", () => {
+test("a torn commit word is judged once (set with 2+ zero bits, else void), written back", () => {
   const base = rig();
   const taps = new SyntheticTaps(5);
   appendAll(base, taps, 0, 1);
@@ -124,7 +129,9 @@ test("a torn commit word is judged once (committed with 2+ zero bits, else void)
     const img = r.flash.partition(0).bytes;
     img.set(snapshot);
     img.set(slot.subarray(0, COMMIT_AT), slotAt);
-    for (let b = 0; b < zeros; b++) img[slotAt + COMMIT_AT + (b * 5 % 64 >> 3)]! &= ~(1 << (b * 5 % 8));
+    for (let b = 0; b < zeros; b++) {
+      img[slotAt + COMMIT_AT + (b * 5 % 64 >> 3)]! &= ~(1 << (b * 5 % 8));
+    }
     r.reboot();
     const word = (at: number): number[] => [...img.subarray(slotAt + at, slotAt + at + 8)];
     if (zeros >= 2) {
@@ -137,12 +144,13 @@ test("a torn commit word is judged once (committed with 2+ zero bits, else void)
     }
     for (let boot = 0; boot < 2; boot++) {
       r.reboot();
-      assert.equal(r.dev.nextSeq, zeros >= 2 ? 3 : 2, `${zeros}: the same judgement after a reboot`);
+      const want = zeros >= 2 ? 3 : 2;
+      assert.equal(r.dev.nextSeq, want, `${zeros}: the same judgement after a reboot`);
     }
   }
 });
 
-test("bit rot in a committed record is a gap: never returned, exported as a signed gap entry", () => {
+test("bit rot in a committed record is a gap: never returned, exported as a signed gap", () => {
   const base = rig();
   const taps = new SyntheticTaps(6);
   appendAll(base, taps, 0, 3);
@@ -192,13 +200,14 @@ test("transient bit flips on read are re-read, not mistaken for torn data", () =
     assert.equal(r.dev.nextSeq, 21, `boot ${boot}`);
     for (const [seq, content] of expected) {
       const got = r.dev.readRecord(seq);
-      assert.ok(typeof got !== "number" && equalBytes(got.content, content), `record ${seq} at boot ${boot}`);
+      const same = typeof got !== "number" && equalBytes(got.content, content);
+      assert.ok(same, `record ${seq} at boot ${boot}`);
     }
   }
   assert.ok(r.flash.stats.readFlips > 0, "the fault plan flipped bits");
 });
 
-test("a full ledger declines with ERR_LEDGER_FULL and never overwrites; an acknowledgement frees sectors", () => {
+test("a full ledger declines with ERR_LEDGER_FULL, never overwrites; an ack frees sectors", () => {
   const r = rig();
   const taps = new SyntheticTaps(8);
   const capacity = 4 * RECORDS_PER_SECTOR;
@@ -214,12 +223,16 @@ test("a full ledger declines with ERR_LEDGER_FULL and never overwrites; an ackno
   const b = decodeBatch(first);
   assert.equal(r.dev.acknowledge(makeAck(r.id, b.lastSeq, b.headAfter)), 0);
   assert.equal(r.dev.x.ledgerReusableSectors(), 1);
-  for (let i = 0; i < RECORDS_PER_SECTOR; i++) assert.equal(r.dev.append(taps.payment(capacity + i)), capacity + 1 + i);
+  for (let i = 0; i < RECORDS_PER_SECTOR; i++) {
+    assert.equal(r.dev.append(taps.payment(capacity + i)), capacity + 1 + i);
+  }
   assert.equal(r.dev.append(taps.payment(capacity + RECORDS_PER_SECTOR)), ERR_LEDGER_FULL);
-  for (let seq = 11; seq <= capacity + RECORDS_PER_SECTOR; seq++) assert.ok(typeof r.dev.readRecord(seq) !== "number", `record ${seq}`);
+  for (let seq = 11; seq <= capacity + RECORDS_PER_SECTOR; seq++) {
+    assert.ok(typeof r.dev.readRecord(seq) !== "number", `record ${seq}`);
+  }
 });
 
-test("acknowledgements: bad signature, other reader, wrong head or sequence are refused; settled records never reappear", () => {
+test("acks: bad signature, other reader, wrong head or sequence refused; no reappearing", () => {
   const r = rig();
   const taps = new SyntheticTaps(9);
   appendAll(r, taps, 0, 12);
@@ -230,8 +243,12 @@ test("acknowledgements: bad signature, other reader, wrong head or sequence are 
   const badSig = Uint8Array.from(good); badSig[100]! ^= 1;
   assert.equal(r.dev.acknowledge(badSig), ERR_BAD_SIGNATURE);
   const other = identityFromSeed(99);
-  assert.equal(r.dev.acknowledge(makeAck({ ...r.id, readerId: other.readerId }, batch.lastSeq, batch.headAfter)), ERR_BAD_ACK);
-  assert.equal(r.dev.acknowledge(makeAck({ ...r.id, clearing: other.clearing }, batch.lastSeq, batch.headAfter)), ERR_BAD_SIGNATURE);
+  const otherReader = { ...r.id, readerId: other.readerId };
+  const misdirected = makeAck(otherReader, batch.lastSeq, batch.headAfter);
+  assert.equal(r.dev.acknowledge(misdirected), ERR_BAD_ACK);
+  const otherKey = { ...r.id, clearing: other.clearing };
+  const forged = makeAck(otherKey, batch.lastSeq, batch.headAfter);
+  assert.equal(r.dev.acknowledge(forged), ERR_BAD_SIGNATURE);
   assert.equal(r.dev.acknowledge(makeAck(r.id, batch.lastSeq, new Uint8Array(32))), ERR_BAD_ACK);
   assert.equal(r.dev.acknowledge(makeAck(r.id, 13, r.dev.chainHead())), ERR_BAD_ACK);
   assert.equal(r.dev.acknowledge(good.subarray(0, 123)), ERR_BAD_FORMAT);
@@ -263,10 +280,16 @@ test("batches: signature and chain verify on the host; any tampering is caught",
   for (const at of [10, 96 + 5, 96 + 50, file.length - 70]) {
     const t = Uint8Array.from(file); t[at]! ^= 0x01;
     let failed: boolean;
-    try { const c = verifyBatchFile(t, r.id.device.publicKey); failed = !(c.signatureOk && c.chainOk && c.sequenceOk); } catch { failed = true; }
+    try {
+      const c = verifyBatchFile(t, r.id.device.publicKey);
+      failed = !(c.signatureOk && c.chainOk && c.sequenceOk);
+    } catch {
+      failed = true;
+    }
     assert.ok(failed, `tampered byte ${at} went unnoticed`);
   }
-  assert.equal(verifyBatchFile(file, keyPairFromSeed(new Uint8Array(32)).publicKey).signatureOk, false);
+  const stranger = keyPairFromSeed(new Uint8Array(32)).publicKey;
+  assert.equal(verifyBatchFile(file, stranger).signatureOk, false);
 });
 
 test("wear spreads over all sectors and erase counts are kept in the headers", () => {
@@ -281,13 +304,16 @@ test("wear spreads over all sectors and erase counts are kept in the headers", (
   assert.ok(Math.min(...counts) > 0, `every sector used: ${counts.join(",")}`);
   assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `erase counts ${counts.join(",")}`);
   const img = decodeImage(r.flash.partition(0).bytes, 4096);
-  for (const s of img.sectors) if (s.valid) assert.equal(s.eraseCount, counts[s.index], `sector ${s.index} header`);
+  for (const s of img.sectors) {
+    if (s.valid) assert.equal(s.eraseCount, counts[s.index], `sector ${s.index} header`);
+  }
   assert.ok(img.chainOk && img.gapFree);
 });
 
 // ---- deny list ------------------------------------------------------------------
 
-function signedList(r: Rig, version: number, issuedAt: number, ids: Uint8Array[], keys: Uint8Array[], seed = r.id.operator.seed): Uint8Array {
+function signedList(r: Rig, version: number, issuedAt: number, ids: Uint8Array[],
+  keys: Uint8Array[], seed = r.id.operator.seed): Uint8Array {
   const body = encodeDenyListBody({ version, issuedAt, walletIds: ids, revokedKeyIds: keys });
   return new Uint8Array([...body, ...signEd25519(seed, body)]);
 }
@@ -310,14 +336,18 @@ test("deny list: install, on-flash binary search, version and signature rules, s
   assert.equal(r.dev.denyKeyRevoked(new Uint8Array(8)), 0);
   assert.equal(r.dev.installDenyList(signedList(r, 1, T + 5, [], [])), ERR_STALE_VERSION);
   assert.equal(r.dev.installDenyList(signedList(r, 0, T + 5, [], [])), ERR_STALE_VERSION);
-  assert.equal(r.dev.installDenyList(signedList(r, 2, T + 5, [], [], keyPairFromSeed(new Uint8Array(32).fill(3)).seed)), ERR_BAD_SIGNATURE);
-  const unsorted = encodeDenyListBody({ version: 2, issuedAt: T, walletIds: [], revokedKeyIds: [] });
+  const wrongKey = keyPairFromSeed(new Uint8Array(32).fill(3)).seed;
+  assert.equal(r.dev.installDenyList(signedList(r, 2, T + 5, [], [], wrongKey)), ERR_BAD_SIGNATURE);
+  const unsorted = encodeDenyListBody({
+    version: 2, issuedAt: T, walletIds: [], revokedKeyIds: [],
+  });
   const twoIds = new Uint8Array(unsorted.length + 32);
   twoIds.set(unsorted);
   new DataView(twoIds.buffer).setUint32(16, 2, true);
   twoIds.set(new Uint8Array(16).fill(9), 24);
   twoIds.set(new Uint8Array(16).fill(1), 40);
-  assert.equal(r.dev.installDenyList(new Uint8Array([...twoIds, ...signEd25519(r.id.operator.seed, twoIds)])), ERR_BAD_FORMAT);
+  const badOrder = new Uint8Array([...twoIds, ...signEd25519(r.id.operator.seed, twoIds)]);
+  assert.equal(r.dev.installDenyList(badOrder), ERR_BAD_FORMAT);
   assert.equal(r.dev.denyVersion, 1, "refused updates leave the installed list");
   assert.equal(r.dev.denyContains(ids[0]!), 1);
   assert.equal(r.dev.denyIsStale(T + 86_400), false);
@@ -330,7 +360,7 @@ test("deny list: install, on-flash binary search, version and signature rules, s
   assert.equal(r.dev.denyKeyRevoked(keys[0]!), 0);
 });
 
-test("deny list: a power cut at any point of an update leaves the old or the new list, never neither", () => {
+test("deny list: a power cut at any point of an update leaves the old or the new list", () => {
   const T = 1_790_000_000;
   const oldIds = [new Uint8Array(16).fill(1), new Uint8Array(16).fill(2)];
   const newIds = [new Uint8Array(16).fill(3)];
@@ -349,8 +379,11 @@ test("deny list: a power cut at any point of an update leaves the old or the new
     r.reboot();
     const v = r.dev.denyVersion;
     assert.ok(v === 1 || v === 2, `cut ${cut}: version ${v}`);
-    if (v === 1) { sawOld++; assert.equal(r.dev.denyContains(oldIds[1]!), 1); assert.equal(r.dev.denyContains(newIds[0]!), 0); }
-    else { sawNew++; assert.equal(r.dev.denyContains(newIds[0]!), 1); assert.equal(r.dev.denyContains(oldIds[1]!), 0); }
+    if (v === 1) sawOld++;
+    else sawNew++;
+    const [have, gone] = v === 1 ? [oldIds[1]!, newIds[0]!] : [newIds[0]!, oldIds[1]!];
+    assert.equal(r.dev.denyContains(have), 1);
+    assert.equal(r.dev.denyContains(gone), 0);
     const again = r.dev.installDenyList(signedList(r, 2, T, newIds, []));
     assert.equal(again, v === 2 ? ERR_STALE_VERSION : 0);
     assert.equal(r.dev.denyVersion, 2);
@@ -360,7 +393,7 @@ test("deny list: a power cut at any point of an update leaves the old or the new
   assert.ok(sawNew >= 0);
 });
 
-test("acknowledgement marks: when the newest sector's 12 pairs are used, a new sector carries the acknowledgement", () => {
+test("ack marks: when the newest sector's 12 pairs are used, a new sector carries the ack", () => {
   const g = { ledgerBytes: 8 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 0 };
   const r = rig(g, 5);
   const taps = new SyntheticTaps(13);
@@ -370,10 +403,11 @@ test("acknowledgement marks: when the newest sector's 12 pairs are used, a new s
     assert.equal(r.dev.acknowledge(makeAck(r.id, seq, linkOf(seq))), 0, `ack ${seq}`);
   }
   const img = decodeImage(r.flash.partition(0).bytes, 4096);
-  const newest = img.sectors.filter((s) => s.valid).sort((a, b) => b.generation! - a.generation!)[0]!;
+  const byAge = img.sectors.filter((s) => s.valid).sort((a, b) => b.generation! - a.generation!);
+  const newest = byAge[0]!;
   assert.equal(newest.ackedSeq, 13, "the new sector's header holds the acknowledgement");
   assert.equal(newest.firstSeq, 57);
-  assert.equal(newest.index, 0, "the erased sector was settled by the durable acknowledgement (12)");
+  assert.equal(newest.index, 0, "the erased sector was settled by the durable ack (12)");
   r.reboot();
   assert.equal(r.dev.ackedSeq, 13);
   assert.equal(r.dev.append(taps.payment(100)), 57);
@@ -382,12 +416,13 @@ test("acknowledgement marks: when the newest sector's 12 pairs are used, a new s
   assert.equal(decodeBatch(b).firstSeq, 14);
 });
 
-test("torn slots are skipped; a sector with no usable slot left is followed by one with the same first sequence", () => {
+test("torn slots are skipped; a sector with no usable slot is followed by one (same first)", () => {
   const r = rig();
   const taps = new SyntheticTaps(14);
   const expected = appendAll(r, taps, 0, 2); // sector 0: slots 1, 2
   const img = r.flash.partition(0).bytes;
-  for (let slot = 3; slot < 8; slot++) img[slot * 512 + 100] = 0x7f; // torn writes from earlier boots
+  // Torn writes from earlier boots:
+  for (let slot = 3; slot < 8; slot++) img[slot * 512 + 100] = 0x7f;
   r.reboot();
   assert.equal(r.dev.nextSeq, 3);
   appendAll(r, taps, 2, 4, expected); // must land in a new sector: sector 0 has no blank slot
@@ -417,7 +452,7 @@ test("torn slots are skipped; a sector with no usable slot left is followed by o
   assert.ok(decodeImage(img, 4096).chainOk);
 });
 
-test("a newest sector left with only torn slots is superseded by a later generation with the same first sequence", () => {
+test("a newest sector with only torn slots is superseded by a later one (same first)", () => {
   const r = rig();
   const taps = new SyntheticTaps(15);
   const expected = appendAll(r, taps, 0, RECORDS_PER_SECTOR); // sector 0 full
@@ -427,7 +462,8 @@ test("a newest sector left with only torn slots is superseded by a later generat
   const img = r.flash.partition(0).bytes;
   const opened = decodeImage(img, 4096).sectors.find((s) => s.valid && s.firstSeq === 8)!;
   assert.ok(opened, "the cut append had opened a sector");
-  for (let slot = 1; slot < 8; slot++) img[opened.index * 4096 + slot * 512 + 3]! &= 0xfe; // no usable slot left
+  // No usable slot left:
+  for (let slot = 1; slot < 8; slot++) img[opened.index * 4096 + slot * 512 + 3]! &= 0xfe;
   r.reboot();
   assert.equal(r.dev.nextSeq, 8);
   appendAll(r, taps, RECORDS_PER_SECTOR, RECORDS_PER_SECTOR + 2, expected);
