@@ -76,6 +76,8 @@ export interface Violation {
   runSeed: number;
   kind: FaultKind;
   message: string;
+  /** The last power cut before the violation: operation, range, style and pattern. */
+  lastCut: string;
 }
 
 /** What one fault kind did over a campaign. */
@@ -183,7 +185,7 @@ class Run {
     denyInstalled: 0, rotted: new Set(), signalled: new Set(),
     acksSent: new Set(), denySent: new Set(),
   };
-  readonly violations: string[] = [];
+  readonly violations: Array<{ message: string; lastCut: string }> = [];
   readonly rng: Xorshift32;
   cutsLeft: number;
   /** The firmware could not be brought back (trap or failure at boot): the run stops. */
@@ -232,7 +234,15 @@ class Run {
     return k === "weak" || k === "wear" || (this.c.o.readFlipRate ?? 0) > 0;
   }
 
-  fail(message: string): void { this.violations.push(message); }
+  /** Records a violation with the last cut before it (what the flash was doing). */
+  fail(message: string): void {
+    const c = this.flash.lastCut;
+    const at = c
+      ? `${c.kind} #${c.op} of ${c.len} B at partition ${c.partition} offset ${c.offset}, `
+        + `${c.style}/${c.pattern}`
+      : "no cut yet";
+    this.violations.push({ message, lastCut: at });
+  }
 
   private arm(cutAtOp: number | undefined): void {
     this.flash.setFaults({
@@ -686,8 +696,9 @@ function absorb(report: PowerCutReport, run: Run, index: number, cut: number): v
   report.denyListsLost += run.denyListsLost;
   report.chainOk &&= run.chainOk;
   const kind = run.faults.kind;
-  for (const message of run.violations) {
-    report.violations.push({ run: index, cutAtOp: cut, runSeed: run.runSeed, kind, message });
+  for (const { message, lastCut } of run.violations) {
+    const v = { run: index, cutAtOp: cut, runSeed: run.runSeed, kind, message, lastCut };
+    report.violations.push(v);
   }
   if (index < 0) return;
   const f = (report.byFault[kind] ??= emptyCounts());
