@@ -102,6 +102,7 @@ bench-device: build xtensa-deps
 	@test -n "$(WASM3_SRC)" || { echo "make bench-device needs WASM3_SRC=DIR:" \
 	  "a checkout of the public wasm3 repository (nothing fetches it)"; exit 2; }
 	node --import tsx tools/xtensa/bench-device.ts --wasm3-src "$(WASM3_SRC)" $(BENCH_ARGS)
+
 # The power-cut campaign at scale: >= 10,000 runs over every NOR fault kind of the flash
 # model (docs/LEDGER.md, "Fault model"), figures per fault kind. Takes several minutes;
 # FAULT_ARGS passes options (e.g. FAULT_ARGS="--runs 20000" or "--firmware FILE").
