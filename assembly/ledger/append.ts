@@ -10,12 +10,13 @@ import {
 } from "./status";
 import { crc32 } from "./crc32";
 import {
-  flashErase, flashIsBlank, flashProgramVerified, copyBytes, fillBytes, ZEROS, PARTITION_LEDGER,
+  flashErase, flashIsBlank, flashProgramVerified, flashComplete, copyBytes, fillBytes, ZEROS,
+  PARTITION_LEDGER,
 } from "./flash";
 import {
   SECTOR_MAGIC, MARK_MAGIC, FORMAT_VERSION, HEADER_CRC_AT, HEADER_PROGRAM_BYTES, HEADER_B_AT,
   MARKS_AT, MARK_BYTES, RECORD_FIXED_BYTES, RECORD_LINK_AT, RECORD_HASHED_FIXED_BYTES,
-  COMMIT_AT, WORD_BYTES, KIND_PAYMENT, LINK_BYTES,
+  COMMIT_AT, VOID_AT, WORD_BYTES, KIND_PAYMENT, LINK_BYTES,
 } from "./format";
 import { sectorCount, sectorBytes, slotsPerSector } from "./config";
 import { indexUpdate } from "./windex";
@@ -93,6 +94,7 @@ export function openSector(ack: u32): i32 {
     if (st.getU32(st.secErase, s) > st.maxErase) st.setMaxErase(st.getU32(st.secErase, s));
     st.setNewest(s);
     st.setWriteSlot(1);
+    st.setWriteUnproven(false);
     st.setMarksUsed(0);
     return OK;
   }
@@ -133,6 +135,13 @@ function commitRecord(bodyLen: i32): i32 {
     }
     const at = slotOffset(st.newest, st.writeSlot);
     st.setWriteSlot(st.writeSlot + 1);
+    if (st.writeUnproven) {
+      // The slot recovery found blank may hold weak cells of a cut program: void it,
+      // whatever that returns, and use the next one (docs/LEDGER.md §3).
+      st.setWriteUnproven(false);
+      flashComplete(PARTITION_LEDGER, at + VOID_AT, ZEROS, WORD_BYTES);
+      continue;
+    }
     const blank = flashIsBlank(PARTITION_LEDGER, at, LEDGER_SLOT_BYTES);
     if (blank < 0) return blank;
     if (blank == 0) continue; // a torn slot from before a power cut: skip it

@@ -157,6 +157,7 @@ export function recover(): i32 {
   if (n < 0) return n;
   fillBytes(st.head, 0, LINK_BYTES);
   st.setWriteSlot(slotsPerSector); // no sector open yet: the first append opens one
+  st.setWriteUnproven(true);
   st.setMarksUsed(LEDGER_ACK_PAIRS_MAX);
   for (let k = 0; k < n; k++) {
     const r = recoverSector(k, n);

@@ -27,6 +27,9 @@ export let ackedSeq: u32 = 0;
 export let newest: i32 = -1;
 /** Next slot to try in the newest sector. */
 export let writeSlot: i32 = 0;
+/** writeSlot came from recovery, not from an erase by this boot: it may hold weak
+ *  cells of a cut program, so the next append voids it (docs/LEDGER.md §3). */
+export let writeUnproven = false;
 /** Next acknowledgement mark to try in the newest sector. */
 export let marksUsed: i32 = 0;
 export let maxErase: u32 = 0;
@@ -57,6 +60,7 @@ export function setNextSeq(v: u32): void { nextSeq = v; }
 export function setAckedSeq(v: u32): void { ackedSeq = v; }
 export function setNewest(v: i32): void { newest = v; }
 export function setWriteSlot(v: i32): void { writeSlot = v; }
+export function setWriteUnproven(v: bool): void { writeUnproven = v; }
 export function setMarksUsed(v: i32): void { marksUsed = v; }
 export function setMaxErase(v: u32): void { maxErase = v; }
 export function setMaxGeneration(v: u32): void { maxGeneration = v; }
