@@ -13,6 +13,8 @@ import {
   runPowerCut, powerCutOk, FAULT_KINDS, type PowerCutReport, type PowerCutOptions,
 } from "../../host/ledger/powercut.ts";
 import { ledgerFormatOf } from "../../host/ledger/powercut-format.ts";
+import { SyntheticTaps } from "../../host/ledger/workload.ts";
+import { rig } from "./ledger-support.ts";
 
 const V1_WASM = "test/vectors/ledger/offtap-v1.wasm";
 /** Four 4 KiB ledger sectors (the log wraps) and the smallest deny partition. */
@@ -143,4 +145,124 @@ test("a worn sector 0 whose failures the board reports (ERR_IO) is skipped", {
     mode: { kind: "random", count: 10 },
   });
   assertSurvives(r);
+});
+
+/** `make bench-faults` options (4 sectors, the CLI's geometry): the runs below lost a
+ *  record before the write position recovery finds was voided by the next append
+ *  (docs/LEDGER.md §3, "the unproven slot"). Each replays a weak cut of a record
+ *  program that landed no bit but left weak cells. */
+const BENCH_GEOMETRY = { ledgerBytes: 4 * 4096, sectorBytes: 4096, pageBytes: 256,
+  denyBytes: 2 * 4096 };
+const WEAK_SLOT_RUNS = [
+  { seed: 6, cuts: 3, run: 437 }, { seed: 20, cuts: 3, run: 447 },
+  { seed: 11, cuts: 2, run: 477 }, { seed: 12, cuts: 3, run: 367 },
+] as const;
+
+test("a record program cut into weak cells: the bench runs that lost a record now survive", {
+  skip: V2_SKIP,
+}, () => {
+  for (const { seed, cuts, run } of WEAK_SLOT_RUNS) {
+    const r = runPowerCut({
+      taps: 40, seed, exportEvery: 5, denyEvery: 7, geometry: BENCH_GEOMETRY, faults: "all",
+      cuts, mode: { kind: "random", count: 500 }, onlyRun: run,
+    });
+    assert.equal(r.byFault.weak?.runs, 1, `seed ${seed} run ${run} is a weak run`);
+    assertSurvives(r);
+  }
+  const r = runPowerCut({
+    taps: 40, seed: 6, exportEvery: 5, denyEvery: 7, geometry: BENCH_GEOMETRY, faults: "weak",
+    cuts: 3, mode: { kind: "random", count: 20 },
+  });
+  assertSurvives(r);
+});
+
+const SLOT = 512;
+const VOID_AT = 488;
+
+/** Raw views of a rig's ledger partition (sector 4096 B, slot 512 B). */
+function slots(r: ReturnType<typeof rig>): {
+  seqAt(sector: number, slot: number): number; voided(sector: number, slot: number): boolean;
+} {
+  const p = r.flash.partition(0);
+  const view = new DataView(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength);
+  return {
+    seqAt: (sector, slot) => view.getUint32(sector * 4096 + slot * SLOT, true),
+    voided: (sector, slot) => {
+      const at = sector * 4096 + slot * SLOT + VOID_AT;
+      return p.bytes.subarray(at, at + 8).every((b) => b === 0)
+        && p.weak.subarray(at, at + 8).every((w) => w === 0);
+    },
+  };
+}
+
+test("weak cells a cut record program left in a blank-looking slot never hold a record", {
+  skip: V2_SKIP,
+}, () => {
+  let blankAtBoot = 0;
+  for (let seed = 1; seed <= 8; seed++) {
+    const r = rig(undefined, seed);
+    const taps = new SyntheticTaps(seed);
+    const p = r.flash.partition(0);
+    const { seqAt, voided } = slots(r);
+    for (let i = 1; i <= 3; i++) assert.equal(r.dev.append(taps.payment(i)), i);
+    // A record program into slot 4 cut before any bit landed, leaving two weak cells in
+    // the sequence field (record 4 holds 1 in one of them): each read of the slot sees
+    // it blank or torn, at random.
+    p.weak[4 * SLOT] = 0x03;
+    p.weakBytes++;
+    r.reboot();
+    const tornAtBoot = voided(0, 4); // recovery judged it torn and voided it (§2.3)
+    assert.equal(r.dev.append(taps.payment(4)), 4);
+    assert.ok(voided(0, 4), `seed ${seed}: slot 4 voided`);
+    // Found blank, slot 4 was the unproven slot; found torn, slot 5 was.
+    const at = tornAtBoot ? 6 : 5;
+    if (tornAtBoot) assert.ok(voided(0, 5), `seed ${seed}: slot 5 voided`);
+    else blankAtBoot++;
+    assert.equal(seqAt(0, at), 4, `seed ${seed}: record 4 in slot ${at}`);
+    for (let boot = 0; boot < 8; boot++) {
+      r.reboot();
+      const rec = r.dev.readRecord(4);
+      assert.ok(typeof rec !== "number", `seed ${seed}, boot ${boot}: record 4 → ${String(rec)}`);
+      assert.equal(r.dev.nextSeq, 5, `seed ${seed}, boot ${boot}: void slots take no number`);
+    }
+  }
+  assert.ok(blankAtBoot > 0, "some boots saw the weak slot blank (the case the rule is for)");
+});
+
+test("the unproven slot: one per boot that appends, none for a sector this boot opened", {
+  skip: V2_SKIP,
+}, () => {
+  const r = rig();
+  const taps = new SyntheticTaps(3);
+  const { seqAt, voided } = slots(r);
+  for (let i = 1; i <= 3; i++) assert.equal(r.dev.append(taps.payment(i)), i);
+  assert.equal(seqAt(0, 3), 3, "a sector opened by this boot is used from slot 1");
+  const before = r.flash.partition(0).bytes.slice();
+  r.reboot();
+  assert.deepEqual(r.flash.partition(0).bytes, before, "recovery itself programs nothing");
+  assert.equal(r.dev.append(taps.payment(4)), 4);
+  assert.ok(voided(0, 4), "the first append after the boot voids slot 4");
+  assert.equal(seqAt(0, 5), 4, "record 4 in slot 5");
+  assert.equal(r.dev.append(taps.payment(5)), 5);
+  assert.equal(seqAt(0, 6), 5, "later appends of the same boot use the next slots");
+  r.reboot();
+  assert.equal(r.dev.append(taps.payment(6)), 6);
+  assert.ok(voided(0, 7), "the sector's last slot voided");
+  // No slot left after the void: a new sector, which this boot opened, so it is trusted.
+  assert.equal(seqAt(1, 1), 6, "record 6 in slot 1 of the sector this boot opened");
+  for (let seq = 7; seq <= 12; seq++) assert.equal(r.dev.append(taps.payment(seq)), seq);
+  assert.equal(seqAt(1, 7), 12, "this boot filled the sector without voiding a slot");
+  // The newest sector is full: there is no slot to void.
+  r.reboot();
+  assert.equal(r.dev.append(taps.payment(13)), 13);
+  assert.equal(seqAt(2, 1), 13, "record 13 in slot 1 of the next sector");
+  r.reboot();
+  assert.equal(r.dev.append(taps.payment(14)), 14);
+  assert.ok(voided(2, 2), "slot 2 of that sector voided");
+  assert.equal(seqAt(2, 3), 14, "record 14 in slot 3");
+  r.reboot();
+  assert.equal(r.dev.nextSeq, 15);
+  for (let seq = 1; seq <= 14; seq++) {
+    assert.ok(typeof r.dev.readRecord(seq) !== "number", `record ${seq} readable`);
+  }
 });
