@@ -97,9 +97,13 @@ async function processBatch(c: Ctx, b: Batch): Promise<void> {
     else {
       out.rejectedRecords++;
       c.report.rejectedRecords.push({ readerId: idHex, seq: r.seq, reason: v.reason, reasonName: reasonName(v.reason) });
+      // The amount goes in as its exact decimal text: a u64 the reader signed (even ≥ 2^63)
+      // must be storable, or one bad record would roll back the whole upload.
       await c.tx.query(
-        "INSERT INTO rejected_records (reader_id, seq, reason, wallet_id, counter, amount, content) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-        [idHex, r.seq, v.reason, toHex(r.walletId), r.counter, Number(r.amount), Buffer.from(r.content) as unknown as string],
+        `INSERT INTO rejected_records (reader_id, seq, reason, wallet_id, counter, amount, content)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+        [idHex, r.seq, v.reason, toHex(r.walletId), r.counter, r.amount.toString(),
+          Buffer.from(r.content) as unknown as string],
       );
     }
   }
