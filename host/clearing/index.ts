@@ -8,7 +8,12 @@ import { migrate } from "./migrate.ts";
 import * as ledger from "./accounts.ts";
 import * as registry from "./registry.ts";
 import * as queries from "./queries.ts";
-import { ingest } from "./ingest.ts";
+import { decideReader, ingest, type DecisionResult, type ReaderDecision } from "./ingest.ts";
+import {
+  releaseRiskHolds, riskHolds, setRiskLimit, RISK_HOLD_S_DEFAULT,
+  type RiskHold, type RiskPolicy, type RiskRelease,
+} from "./risk-holds.ts";
+import type { SuspectReader } from "./queries.ts";
 import { acknowledgement, denyList } from "./outputs.ts";
 import { RecordVerifier } from "./verify.ts";
 import { historyCsv, type HistoryOptions } from "./history.ts";
@@ -21,6 +26,10 @@ import type {
 export * from "./types.ts";
 export { openDb, type Db, type Tx, type OpenDbOptions } from "./db.ts";
 export { accountIds } from "./accounts.ts";
+export { riskHoldAccount, RISK_HOLD_S_DEFAULT, RISK_LIMIT_DEFAULT } from "./risk-holds.ts";
+export type { RiskHold, RiskRelease } from "./risk-holds.ts";
+export type { DecisionResult, ReaderDecision } from "./ingest.ts";
+export type { SuspectReader } from "./queries.ts";
 
 export interface ClearingOptions extends OpenDbOptions {
   /** An open database (wins over the OpenDbOptions). */
@@ -33,6 +42,8 @@ export interface ClearingOptions extends OpenDbOptions {
   crypto?: FirmwareCrypto;
   /** Unix seconds; the deny list's issuedAt and issuer revocation checks. */
   now?: () => number;
+  /** Seconds issuer-risk money waits before it can reach an operator (docs/CLEARING.md §7a). */
+  riskHoldS?: number;
 }
 
 export class Clearing {
@@ -42,6 +53,7 @@ export class Clearing {
     readonly operatorKey: Ed25519Key,
     private readonly verifier: RecordVerifier,
     private readonly now: () => number,
+    private readonly risk: RiskPolicy,
   ) {}
 
   /** Opens (and migrates) the database: DATABASE_URL → server; `dataDir` → PGlite on disk; else PGlite in memory. */
@@ -50,7 +62,8 @@ export class Clearing {
     await migrate(db);
     const keys = await serviceKeys(db, o.clearingKey, o.operatorKey);
     const now = o.now ?? ((): number => Math.floor(Date.now() / 1000));
-    return new Clearing(db, keys.clearing, keys.operator, new RecordVerifier(o.crypto), now);
+    const risk = { holdS: o.riskHoldS ?? RISK_HOLD_S_DEFAULT };
+    return new Clearing(db, keys.clearing, keys.operator, new RecordVerifier(o.crypto), now, risk);
   }
 
   close(): Promise<void> { return this.db.close(); }
@@ -66,7 +79,22 @@ export class Clearing {
   // ---- ingest and outputs -----------------------------------------------------------
   /** One or more batches back to back (a batch file). Idempotent. Throws only on undecodable bytes. */
   ingest(bytes: Uint8Array, o: IngestOptions = {}): Promise<IngestReport> {
-    return ingest(this.db, this.verifier, bytes, o, this.now);
+    return ingest(this.db, this.verifier, bytes, o, this.now, this.risk);
+  }
+
+  // ---- risk model (docs/CLEARING.md §7a) -----------------------------------------------
+  /** Readers that are suspect or rejected, with the evidence against each. */
+  suspectReaders(): Promise<SuspectReader[]> { return queries.suspectReaders(this.db); }
+  /** The operator's decision on a suspect reader: release (process its held batches) or reject. */
+  decideReader(readerId: Uint8Array | string, decision: ReaderDecision, note = ""): Promise<DecisionResult> {
+    return decideReader(this.db, this.verifier, registry.readerIdHex(readerId), decision, note, this.now());
+  }
+  /** Moves due issuer-risk holds to their operators, within each operator's limit. */
+  releaseRiskHolds(): Promise<RiskRelease> { return releaseRiskHolds(this.db, this.now(), this.risk); }
+  riskHolds(): Promise<RiskHold[]> { return riskHolds(this.db); }
+  /** The most issuer-risk money an operator may ever receive (minor units); false if unknown. */
+  setRiskLimit(operatorId: string, limitMinor: number): Promise<boolean> {
+    return setRiskLimit(this.db, operatorId, limitMinor);
   }
   /** The signed 124-byte OTK1 acknowledgement of everything processed; undefined when nothing is. */
   acknowledgement(readerId: Uint8Array | string): Promise<Uint8Array | undefined> { return acknowledgement(this.db, this.clearingKey, readerId); }

@@ -14,6 +14,7 @@ const DEFAULT_CURRENCY = "EUR";
 const STATUS: Record<CashoutErrorCode, CashoutRefused["status"]> = {
   INPUT_INVALID: 400, NOT_FOUND: 404, OWNER_EXISTS: 409, OWNER_NOT_VERIFIED: 403, KYC_SELF_VERIFICATION: 403,
   ACCOUNT_NOT_VERIFIED: 403, ACCOUNT_DISABLED: 403, NAME_MISMATCH: 403, CURRENCY_MISMATCH: 422, IBAN_INVALID: 400, BIC_INVALID: 400,
+  READER_SUSPECT: 403,
   CODE_INVALID: 422, TOO_MANY_ATTEMPTS: 429, TOTP_NOT_ACTIVE: 403, TOTP_INVALID: 422, TOTP_REUSED: 422,
   AMOUNT_BELOW_MIN: 422, AMOUNT_ABOVE_MAX: 422, DAILY_LIMIT: 422, DAILY_COUNT: 422, INSUFFICIENT_BALANCE: 422, FEE_EXCEEDS_AMOUNT: 422,
   NO_FEE_SCHEDULE: 422, QUOTE_EXPIRED: 409, QUOTE_MISMATCH: 409, QUOTE_USED: 409, QUOTE_NOT_PAYABLE: 422,
@@ -23,6 +24,7 @@ const STATUS: Record<CashoutErrorCode, CashoutRefused["status"]> = {
 /** What the fee preview says when a quoted amount cannot be paid out now. */
 const REFUSAL_TEXT: Partial<Record<CashoutErrorCode, string>> = {
   OWNER_NOT_VERIFIED: "the owner's identity is not verified yet",
+  READER_SUSPECT: "a reader of this operator is suspect; clearing's operator must decide first",
   TOTP_NOT_ACTIVE: "set up the authenticator (TOTP) first",
   AMOUNT_BELOW_MIN: "below the minimum cash-out",
   AMOUNT_ABOVE_MAX: "above the maximum cash-out",

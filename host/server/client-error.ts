@@ -17,11 +17,15 @@ export function defaultClientErrorLog(line: string): void {
 
 /** `offtap serve: 400 from 127.0.0.1: <why> (GET "/x")`, printable ASCII only. */
 export function clientErrorLine(
-  remote: string | undefined, why: string, method?: string, target?: string,
+  remote: string | undefined,
+  why: string,
+  method?: string,
+  target?: string,
 ): string {
-  const what = method === undefined && target === undefined
-    ? ""
-    : ` (${quote(method ?? "")} ${quote(target ?? "")})`;
+  const what =
+    method === undefined && target === undefined
+      ? ""
+      : ` (${quote(method ?? "")} ${quote(target ?? "")})`;
   return `offtap serve: 400 from ${quote(remote ?? "?")}: ${quote(why)}${what}`;
 }
 
@@ -34,7 +38,9 @@ function hex(c: string): string {
   return c.charCodeAt(0).toString(16).padStart(2, "0");
 }
 
-interface ParserError extends Error { code?: string }
+interface ParserError extends Error {
+  code?: string;
+}
 
 /** Answers a request node:http could not parse and logs it; never throws. */
 export function installClientErrorHandler(server: Server, log: (line: string) => void): void {
@@ -44,16 +50,20 @@ export function installClientErrorHandler(server: Server, log: (line: string) =>
       if (code !== "ECONNRESET") {
         log(clientErrorLine(socket.remoteAddress, `${code}: ${err.message}`));
       }
-      if (!socket.writable || code === "ECONNRESET") { socket.destroy(); return; }
-      const status = code === "HPE_HEADER_OVERFLOW"
-        ? "431 Request Header Fields Too Large"
-        : "400 Bad Request";
+      if (!socket.writable || code === "ECONNRESET") {
+        socket.destroy();
+        return;
+      }
+      const status =
+        code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
       const message = "malformed HTTP request";
       const error = { status: Number(status.slice(0, 3)), code: "bad_request", message };
       const body = JSON.stringify({ error });
-      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\n`
-        + "content-type: application/json; charset=utf-8\r\n"
-        + `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status}\r\nconnection: close\r\n` +
+          "content-type: application/json; charset=utf-8\r\n" +
+          `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
     } catch {
       socket.destroy();
     }

@@ -13,6 +13,7 @@ import {
 import { Router, MethodNotAllowed } from "./router.ts";
 import { clearingRoutes } from "./clearing-routes.ts";
 import { cashoutRoutes } from "./cashout-routes.ts";
+import { riskRoutes } from "./risk-routes.ts";
 import { CashoutRefused, type CashoutPort, type ServerContext } from "./context.ts";
 import { CONTENT_SECURITY_POLICY, loadStaticFiles } from "./static.ts";
 
@@ -61,6 +62,7 @@ export function buildHandler(
   const router = new Router();
   clearingRoutes(router, ctx);
   cashoutRoutes(router, ctx);
+  riskRoutes(router, ctx);
   const files = loadStaticFiles();
   const onError = o.onError
     ?? ((err: unknown): void => { console.error("offtap serve: internal error:", err); });

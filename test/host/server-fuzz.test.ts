@@ -24,28 +24,86 @@ const skip = firmwareHasReader()
 
 /** xorshift32: small, deterministic, replayable from the seed. */
 class Rng {
-  constructor(private s: number) { if (this.s === 0) this.s = 1; }
+  constructor(private s: number) {
+    if (this.s === 0) this.s = 1;
+  }
   next(): number {
-    this.s ^= this.s << 13; this.s >>>= 0;
+    this.s ^= this.s << 13;
+    this.s >>>= 0;
     this.s ^= this.s >>> 17;
-    this.s ^= this.s << 5; this.s >>>= 0;
+    this.s ^= this.s << 5;
+    this.s >>>= 0;
     return this.s;
   }
-  int(n: number): number { return this.next() % n; }
-  pick<T>(xs: readonly T[]): T { return xs[this.int(xs.length)]!; }
-  bytes(n: number): Buffer { return Buffer.from(Array.from({ length: n }, () => this.int(256))); }
+  int(n: number): number {
+    return this.next() % n;
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)]!;
+  }
+  bytes(n: number): Buffer {
+    return Buffer.from(Array.from({ length: n }, () => this.int(256)));
+  }
 }
 
-const METHODS = ["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT",
-  "get", "G\u00e9T", "", "GET GET", "POST\t", "X".repeat(300)];
-const TARGETS = ["//[", "//[::1", "/%", "/%zz", "*", "http://x/", "http://[/", "", " ", "/\u0000",
-  "/api/acks/%ff%fe", "/api/acks/" + "a".repeat(400), "/api/payments?limit=-1",
-  "/api/payments?limit=99999999999999", "/api/payments?limit=%00", "/../../etc/passwd",
-  "/api/cashouts/%2e%2e/confirm", "/api/cashouts/..%2f/cancel", "/api//batches", "/api/batches/",
-  "/" + "%".repeat(2000), "/?" + "&".repeat(3000), "/api/\u00e9", "//", "///api/balances", "/#x",
-  "/api/history.csv?x=\r\n", "/api/balances", "/api/payments", "/api/flagged", "/api/deny-list",
-  "/api/me", "/api/cashouts", "/api/cashouts/quote", "/api/batches", "/api/cashouts/1/confirm",
-  "/api/acks/0011223344556677", "/index.html", "/app.js"];
+const METHODS = [
+  "GET",
+  "POST",
+  "HEAD",
+  "PUT",
+  "DELETE",
+  "OPTIONS",
+  "PATCH",
+  "TRACE",
+  "CONNECT",
+  "get",
+  "G\u00e9T",
+  "",
+  "GET GET",
+  "POST\t",
+  "X".repeat(300),
+];
+const TARGETS = [
+  "//[",
+  "//[::1",
+  "/%",
+  "/%zz",
+  "*",
+  "http://x/",
+  "http://[/",
+  "",
+  " ",
+  "/\u0000",
+  "/api/acks/%ff%fe",
+  "/api/acks/" + "a".repeat(400),
+  "/api/payments?limit=-1",
+  "/api/payments?limit=99999999999999",
+  "/api/payments?limit=%00",
+  "/../../etc/passwd",
+  "/api/cashouts/%2e%2e/confirm",
+  "/api/cashouts/..%2f/cancel",
+  "/api//batches",
+  "/api/batches/",
+  "/" + "%".repeat(2000),
+  "/?" + "&".repeat(3000),
+  "/api/\u00e9",
+  "//",
+  "///api/balances",
+  "/#x",
+  "/api/history.csv?x=\r\n",
+  "/api/balances",
+  "/api/payments",
+  "/api/flagged",
+  "/api/deny-list",
+  "/api/me",
+  "/api/cashouts",
+  "/api/cashouts/quote",
+  "/api/batches",
+  "/api/cashouts/1/confirm",
+  "/api/acks/0011223344556677",
+  "/index.html",
+  "/app.js",
+];
 const VERSIONS = ["HTTP/1.1", "HTTP/1.0", "HTTP/9.9", "HTTP/1", "", "HTTP/1.1 extra", "FOO/1.1"];
 const HEADER_SETS: readonly ((r: Rng, tok: string) => string[])[] = [
   () => [],
@@ -54,26 +112,39 @@ const HEADER_SETS: readonly ((r: Rng, tok: string) => string[])[] = [
   (_r, tok) => [`authorization: Bearer ${tok}`, "content-type: application/octet-stream"],
   () => ["authorization: Bearer otk1.b3BlcmF0b3I.AAAA"],
   () => ["authorization: Basic Zm9vOmJhcg==", "authorization: Bearer x"],
-  () => ["content-length: -1"], () => ["content-length: 1e3"],
+  () => ["content-length: -1"],
+  () => ["content-length: 1e3"],
   () => ["content-length: 5", "content-length: 6"],
   () => ["content-length: 99999999999999999999"],
   () => ["transfer-encoding: chunked", "content-length: 4"],
   () => ["transfer-encoding: gzip, chunked"],
-  () => ["transfer-encoding: chunked"], () => ["no colon here"], () => [": empty name"],
-  () => ["x-bad\u0001name: 1"], () => ["x-bad-value: a\u0000b"], () => ["host: [", "host: a"],
+  () => ["transfer-encoding: chunked"],
+  () => ["no colon here"],
+  () => [": empty name"],
+  () => ["x-bad\u0001name: 1"],
+  () => ["x-bad-value: a\u0000b"],
+  () => ["host: [", "host: a"],
   () => ["x-long: " + "v".repeat(20_000)],
   (r) => Array.from({ length: 300 }, (_v, i) => `x-${i}: ${r.int(9)}`),
-  () => [" leading-space: 1"], () => ["content-type: application/json; charset=\"\u00ff"],
-  () => ["expect: 100-continue"], () => ["connection: upgrade", "upgrade: websocket"],
+  () => [" leading-space: 1"],
+  () => ['content-type: application/json; charset="\u00ff'],
+  () => ["expect: 100-continue"],
+  () => ["connection: upgrade", "upgrade: websocket"],
   (_r, tok) => [`authorization: bearer    ${tok}`, "accept: application/octet-stream"],
 ];
 const BODIES: readonly ((r: Rng) => Buffer)[] = [
-  () => Buffer.alloc(0), (r) => r.bytes(1 + r.int(600)), () => Buffer.from("{"),
-  () => Buffer.from('{"amount": 1e400}'), () => Buffer.from('{"amount":"99999999999999999999"}'),
+  () => Buffer.alloc(0),
+  (r) => r.bytes(1 + r.int(600)),
+  () => Buffer.from("{"),
+  () => Buffer.from('{"amount": 1e400}'),
+  () => Buffer.from('{"amount":"99999999999999999999"}'),
   () => Buffer.from('{"__proto__":{"admin":true},"amount":100}'),
   () => Buffer.from("[".repeat(5000)),
-  () => Buffer.from('{"code":"000000"}'), () => Buffer.from("null"), () => Buffer.from('"x"'),
-  () => Buffer.from("5\r\nhello\r\nZZ\r\n"), () => Buffer.from("0\r\n\r\n"),
+  () => Buffer.from('{"code":"000000"}'),
+  () => Buffer.from("null"),
+  () => Buffer.from('"x"'),
+  () => Buffer.from("5\r\nhello\r\nZZ\r\n"),
+  () => Buffer.from("0\r\n\r\n"),
   (r) => Buffer.from(`{"amount": ${r.int(1e9)}, "currency": "\u0000EUR"}`),
 ];
 
@@ -114,14 +185,20 @@ function sendRaw(port: number, bytes: Buffer): Promise<number> {
       resolve(m === null ? 0 : Number(m[1]));
     };
     const timer = setTimeout(done, REPLY_WAIT_MS_MAX);
-    const nudge = setTimeout(() => { sock.end(); }, HALF_CLOSE_AFTER_MS);
+    const nudge = setTimeout(() => {
+      sock.end();
+    }, HALF_CLOSE_AFTER_MS);
     sock.on("data", (d: Buffer) => {
       if (got.length < 256) got += d.toString("latin1");
       if (/^(?:HTTP\/1\.1 100 [^\r]*\r\n\r\n)?HTTP\/1\.[01] (?!100)\d{3} /.test(got)) done();
     });
-    sock.on("error", () => { /* a reset is one of the allowed outcomes */ });
+    sock.on("error", () => {
+      /* a reset is one of the allowed outcomes */
+    });
     sock.on("close", done);
-    sock.on("connect", () => { sock.write(bytes); });
+    sock.on("connect", () => {
+      sock.write(bytes);
+    });
   });
 }
 
@@ -135,11 +212,21 @@ for (const engine of engines()) {
       inst = await installation(engine, { ingest: true });
       // A second server on the same installation whose logs the test reads.
       fuzzed = await startServer({
-        clearing: inst.clearing, cashout: inst.cashout, tokens: inst.tokens,
-        onError: (err) => { internal.push(err); }, onClientError: (line) => { logged.push(line); },
+        clearing: inst.clearing,
+        cashout: inst.cashout,
+        tokens: inst.tokens,
+        onError: (err) => {
+          internal.push(err);
+        },
+        onClientError: (line) => {
+          logged.push(line);
+        },
       });
     });
-    after(async () => { await fuzzed?.close(); await inst?.dispose(); });
+    after(async () => {
+      await fuzzed?.close();
+      await inst?.dispose();
+    });
 
     it("answers GET //[ with 400 and a log line, and keeps serving", async () => {
       const port = Number(new URL(fuzzed.url).port);
@@ -163,11 +250,18 @@ for (const engine of engines()) {
       const batch = Buffer.from(inst.run.batches[0]!.bytes);
       const valid = [
         Buffer.from(`GET /api/balances HTTP/1.1\r\nhost: x\r\n${auth(tok)}\r\n`),
-        Buffer.from(`POST /api/cashouts/quote HTTP/1.1\r\nhost: x\r\n${auth(inst.ownerToken)}`
-          + "\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{\"amount\":1000}"),
-        Buffer.concat([Buffer.from(`POST /api/batches HTTP/1.1\r\nhost: x\r\n${auth(tok)}`
-          + "content-type: application/octet-stream\r\n"
-          + `content-length: ${batch.length}\r\n\r\n`), batch]),
+        Buffer.from(
+          `POST /api/cashouts/quote HTTP/1.1\r\nhost: x\r\n${auth(inst.ownerToken)}` +
+            '\r\ncontent-type: application/json\r\ncontent-length: 15\r\n\r\n{"amount":1000}',
+        ),
+        Buffer.concat([
+          Buffer.from(
+            `POST /api/batches HTTP/1.1\r\nhost: x\r\n${auth(tok)}` +
+              "content-type: application/octet-stream\r\n" +
+              `content-length: ${batch.length}\r\n\r\n`,
+          ),
+          batch,
+        ]),
       ];
       const statuses = new Map<number, number>();
       let next = 0;
