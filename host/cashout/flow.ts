@@ -9,7 +9,7 @@ import { checkSchedule, computeFee, describeSchedule, DEFAULT_FEE_SCHEDULES, typ
 import { currency as currencyInfo, formatMinor, checkMinor, MoneyError } from "./money.ts";
 import { namesMatch } from "./iban.ts";
 import { audit, loadCashout, loadOwnerRow, setState, toSchedule } from "./store.ts";
-import { consumeTotp } from "./owners.ts";
+import { consumeTotp, TOTP_REFUSAL } from "./owners.ts";
 import { nowIso, validId, validText, type Ctx } from "./context.ts";
 import { ok, err, type Cashout, type CashoutErrorCode, type Limits, type Quote, type Result } from "./types.ts";
 
@@ -336,7 +336,8 @@ export async function confirm(ctx: Ctx, cashoutId: string, code: string, actor: 
         await setState(tx, cashoutId, "cancelled", "system:second-factor", at, "too many wrong second-factor codes");
         return refuse("TOO_MANY_ATTEMPTS", "too many wrong codes: the cash-out is cancelled and its money released");
       }
-      return refuse(v === "reused" ? "TOTP_REUSED" : "TOTP_INVALID", v === "reused" ? "that code was already used; wait for the next one" : "wrong code");
+      if (v === "blocked") return refuse("TOTP_BLOCKED", TOTP_REFUSAL.blocked);
+      return refuse("TOTP_INVALID", TOTP_REFUSAL.invalid);
     }
     await resolveHolds(tx, c, "post");
     await setState(tx, cashoutId, "confirmed", actor, at, "second factor accepted");
