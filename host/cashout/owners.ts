@@ -23,6 +23,17 @@ export async function addOwner(ctx: Ctx, spec: OwnerSpec, actor: string): Promis
   if (!validText(actor)) return err("INPUT_INVALID", "actor is required");
   return ctx.db.transaction(async (tx) => {
     const at = nowIso(ctx);
+    // An operator and a merchant with one subject share clearing account operator:<subject>:
+    // it has one owner (docs/CASHOUT.md §1).
+    const holder = (await tx.query(
+      `SELECT id, kind FROM cashout_owners WHERE subject = $1 AND id <> $2
+       AND (kind = 'wallet_holder') = ($3 = 'wallet_holder')`, [spec.subject, spec.id, spec.kind]))[0];
+    if (holder !== undefined) {
+      await audit(tx, at, { actor, action: "owner.add", decision: "refused", ownerId: spec.id, reason: "OWNER_EXISTS" });
+      return err<Owner>("OWNER_EXISTS",
+        `the clearing account of ${spec.kind} ${spec.subject} already belongs to owner ${String(holder["id"])} `
+        + `(${String(holder["kind"])}); one account has one owner`);
+    }
     const rows = await tx.query(
       `INSERT INTO cashout_owners (id, kind, subject, legal_name, created_at) VALUES ($1, $2, $3, $4, $5::timestamptz)
        ON CONFLICT DO NOTHING RETURNING *`,

@@ -362,3 +362,21 @@ testBoth("cash-out: 5 wrong codes in a row across cash-outs block the second fac
   assert.ok(trail.some((a) => a.action === "totp.unblock"));
   await assertBalanced(c);
 });
+
+testBoth("cash-out: one owner per clearing account — a merchant cannot claim an operator's account", async (c) => {
+  const { svc, ownerId, clearingAccount } = await install(c, { operatorId: "acme" });
+  const twin = await svc.addOwner({ id: "acme-shop", kind: "merchant", subject: "acme", legalName: "ACME Shop" }, "operator:admin");
+  assert.equal(twin.ok ? "ok" : twin.error, "OWNER_EXISTS");
+  assert.match(twin.ok ? "" : twin.message, new RegExp(`belongs to owner ${ownerId}`));
+  assert.equal(await svc.owner("acme-shop"), undefined, "nothing of it was stored");
+  // A merchant of another subject, and a wallet holder whose wallet id is a hex operator
+  // name, are other accounts.
+  must(await svc.addOwner({ id: "other-shop", kind: "merchant", subject: "other", legalName: "Other" }, "operator:admin"));
+  must(await svc.addOwner({ id: "w-ab", kind: "wallet_holder", subject: "ab", legalName: "A B" }, "operator:admin"));
+  const dup = await svc.addOwner({ id: "w-ab2", kind: "wallet_holder", subject: "ab", legalName: "A B" }, "operator:admin");
+  assert.equal(dup.ok ? "ok" : dup.error, "OWNER_EXISTS");
+  // The schema refuses it too, whatever the code path.
+  await assert.rejects(c.db.query(
+    "INSERT INTO cashout_owners (id, kind, subject, legal_name, created_at) VALUES ('x', 'merchant', 'acme', 'X', now())"));
+  assert.ok((await c.account(clearingAccount)) !== undefined);
+});
