@@ -5,6 +5,7 @@ import { Ed25519Key } from "../issuer/ed25519.ts";
 import type { FirmwareCrypto } from "../firmware/crypto.ts";
 import { openDb, type Db, type OpenDbOptions } from "./db.ts";
 import { migrate } from "./migrate.ts";
+import { makePrivate, privateUmask } from "./private-dir.ts";
 import * as ledger from "./accounts.ts";
 import * as registry from "./registry.ts";
 import * as queries from "./queries.ts";
@@ -46,6 +47,9 @@ export interface ClearingOptions extends OpenDbOptions {
   riskHoldS?: number;
 }
 
+/** How often ingest re-applies private modes to new database files (a sweep is ~1,100 lstat). */
+export const PRIVATE_SWEEP_MS = 10_000;
+
 export class Clearing {
   private constructor(
     readonly db: Db,
@@ -58,15 +62,41 @@ export class Clearing {
 
   /** Opens (and migrates) the database: DATABASE_URL → server; `dataDir` → PGlite on disk; else PGlite in memory. */
   static async open(o: ClearingOptions = {}): Promise<Clearing> {
+    // The data directory and every file the database writes in it are private (§1).
+    const url = o.databaseUrl === null ? undefined : (o.databaseUrl ?? process.env["DATABASE_URL"]);
+    const privateDir = o.db === undefined && o.dataDir !== undefined && (url === undefined || url === "")
+      ? o.dataDir : undefined;
+    if (privateDir !== undefined) {
+      privateUmask();
+      makePrivate(privateDir);
+    }
     const db = o.db ?? (await openDb(o));
     await migrate(db);
     const keys = await serviceKeys(db, o.clearingKey, o.operatorKey);
     const now = o.now ?? ((): number => Math.floor(Date.now() / 1000));
     const risk = { holdS: o.riskHoldS ?? RISK_HOLD_S_DEFAULT };
-    return new Clearing(db, keys.clearing, keys.operator, new RecordVerifier(o.crypto), now, risk);
+    // PGlite creates its files 0666 whatever the umask; the directory is 0700 from the
+    // start, so nobody else can reach them, and sweeps bring them to 0600 (§1).
+    if (privateDir !== undefined) makePrivate(privateDir);
+    const c = new Clearing(db, keys.clearing, keys.operator, new RecordVerifier(o.crypto), now, risk);
+    c.privateDir = privateDir;
+    return c;
   }
 
-  close(): Promise<void> { return this.db.close(); }
+  private privateDir: string | undefined;
+  private privateSweptMs = Date.now();
+
+  async close(): Promise<void> {
+    await this.db.close();
+    if (this.privateDir !== undefined) makePrivate(this.privateDir);
+  }
+
+  /** Re-applies 0700/0600 to the embedded database's files, at most every PRIVATE_SWEEP_MS. */
+  private sweepPrivate(): void {
+    if (this.privateDir === undefined || Date.now() - this.privateSweptMs < PRIVATE_SWEEP_MS) return;
+    this.privateSweptMs = Date.now();
+    makePrivate(this.privateDir);
+  }
 
   // ---- registry -------------------------------------------------------------------
   registerIssuerKey(keyId: number, publicKey: Uint8Array | string): Promise<void> { return registry.registerIssuerKey(this.db, keyId, publicKey); }
@@ -78,8 +108,10 @@ export class Clearing {
 
   // ---- ingest and outputs -----------------------------------------------------------
   /** One or more batches back to back (a batch file). Idempotent. Throws only on undecodable bytes. */
-  ingest(bytes: Uint8Array, o: IngestOptions = {}): Promise<IngestReport> {
-    return ingest(this.db, this.verifier, bytes, o, this.now, this.risk);
+  async ingest(bytes: Uint8Array, o: IngestOptions = {}): Promise<IngestReport> {
+    const report = await ingest(this.db, this.verifier, bytes, o, this.now, this.risk);
+    this.sweepPrivate();
+    return report;
   }
 
   // ---- risk model (docs/CLEARING.md §7a) -----------------------------------------------

@@ -14,8 +14,9 @@ import { command as serve } from "./commands/serve.ts";
 import { command as image } from "./commands/image.ts";
 import { command as cashout } from "./commands/cashout.ts";
 import { command as flash } from "./commands/flash.ts";
+import { command as tokens } from "./commands/tokens.ts";
 
-const commands: readonly Command[] = [demo, tap, sim, issuer, ledger, vectors, serve, image, clear, history, cashout, flash];
+const commands: readonly Command[] = [demo, tap, sim, issuer, ledger, vectors, serve, tokens, image, clear, history, cashout, flash];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
