@@ -6,10 +6,59 @@
 /** Countries and territories of the SEPA schemes' geographical scope (EPC409-09), by the
  *  ISO 3166 code an IBAN starts with. */
 export const SEPA_COUNTRIES: ReadonlySet<string> = new Set([
-  "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
-  "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
-  "CH", "GB", "SM", "VA", "MC", "AD", "GI", "GG", "JE", "IM", "PM", "GF", "GP", "MQ", "RE",
-  "YT", "BL", "MF", "AX", "AL", "MD", "ME", "MK",
+  "AT",
+  "BE",
+  "BG",
+  "HR",
+  "CY",
+  "CZ",
+  "DK",
+  "EE",
+  "FI",
+  "FR",
+  "DE",
+  "GR",
+  "HU",
+  "IE",
+  "IT",
+  "LV",
+  "LT",
+  "LU",
+  "MT",
+  "NL",
+  "PL",
+  "PT",
+  "RO",
+  "SK",
+  "SI",
+  "ES",
+  "SE",
+  "IS",
+  "LI",
+  "NO",
+  "CH",
+  "GB",
+  "SM",
+  "VA",
+  "MC",
+  "AD",
+  "GI",
+  "GG",
+  "JE",
+  "IM",
+  "PM",
+  "GF",
+  "GP",
+  "MQ",
+  "RE",
+  "YT",
+  "BL",
+  "MF",
+  "AX",
+  "AL",
+  "MD",
+  "ME",
+  "MK",
 ]);
 /** EPC: names (Nm) at most 70 characters, unstructured remittance at most 140. */
 export const EPC_NAME_CHARS_MAX = 70;
@@ -17,13 +66,35 @@ export const EPC_REMITTANCE_CHARS_MAX = 140;
 
 /** A SEPA credit transfer: euro to an IBAN of a SEPA country. */
 export function isSepaTransfer(currency: string, iban: string): boolean {
-  return currency === "EUR" && SEPA_COUNTRIES.has(iban.replace(/\s+/g, "").slice(0, 2).toUpperCase());
+  return (
+    currency === "EUR" && SEPA_COUNTRIES.has(iban.replace(/\s+/g, "").slice(0, 2).toUpperCase())
+  );
 }
 
 const SPECIAL: Readonly<Record<string, string>> = {
-  "ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe", "Ł": "L", "ł": "l",
-  "Đ": "D", "đ": "d", "Þ": "TH", "þ": "th", "Ð": "D", "ð": "d", "ı": "i", "&": "+",
-  "\u2018": "'", "\u2019": "'", "\u201c": "'", "\u201d": "'", "\u2013": "-", "\u2014": "-",
+  ß: "ss",
+  Æ: "AE",
+  æ: "ae",
+  Ø: "O",
+  ø: "o",
+  Œ: "OE",
+  œ: "oe",
+  Ł: "L",
+  ł: "l",
+  Đ: "D",
+  đ: "d",
+  Þ: "TH",
+  þ: "th",
+  Ð: "D",
+  ð: "d",
+  ı: "i",
+  "&": "+",
+  "\u2018": "'",
+  "\u2019": "'",
+  "\u201c": "'",
+  "\u201d": "'",
+  "\u2013": "-",
+  "\u2014": "-",
 };
 /** The EPC basic character set: a-z A-Z 0-9 / - ? : ( ) . , ' + and space. */
 const EPC_ALLOWED = /[A-Za-z0-9/\-?:().,'+ ]/;

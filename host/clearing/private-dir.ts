@@ -24,7 +24,9 @@ export function makePrivate(dir: string): number {
   while (stack.length > 0) {
     const path = stack.pop()!;
     if (++seen > PRIVATE_WALK_ENTRIES_MAX) {
-      throw new Error(`${dir} has more than ${PRIVATE_WALK_ENTRIES_MAX} entries; is it a PGlite directory?`);
+      throw new Error(
+        `${dir} has more than ${PRIVATE_WALK_ENTRIES_MAX} entries; is it a PGlite directory?`,
+      );
     }
     const st = lstatSync(path);
     if (st.isSymbolicLink()) continue;

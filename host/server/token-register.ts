@@ -2,7 +2,15 @@
 // mode 0600, holding each token's id, subject, dates and note — never the token itself,
 // which is shown once when issued. `offtap tokens` writes it; a running server re-reads it
 // when its modification time or size changes, so a revocation takes effect at once.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 
 export interface TokenRecord {
@@ -46,7 +54,9 @@ export class TokenRegister {
   add(r: TokenRecord): void {
     this.reload();
     if (this.records.length >= TOKEN_RECORDS_MAX) {
-      throw new RangeError(`the token register holds ${TOKEN_RECORDS_MAX} tokens; prune expired ones`);
+      throw new RangeError(
+        `the token register holds ${TOKEN_RECORDS_MAX} tokens; prune expired ones`,
+      );
     }
     this.records.push(r);
     this.save();
@@ -64,7 +74,11 @@ export class TokenRegister {
 
   private reload(): void {
     if (this.path === undefined) return;
-    if (!existsSync(this.path)) { this.records = []; this.stamp = ""; return; }
+    if (!existsSync(this.path)) {
+      this.records = [];
+      this.stamp = "";
+      return;
+    }
     const st = statSync(this.path);
     const stamp = `${st.mtimeMs}:${st.size}`;
     if (stamp === this.stamp) return;

@@ -31,50 +31,90 @@ export const command: Command = {
   name: "tokens",
   summary: "issue, list and revoke API tokens for the server",
   async run(argv) {
-    const { values: v, positionals } = parse(argv, {
-      db: { type: "string" }, "secret-file": { type: "string" }, json: { type: "boolean" },
-      operator: { type: "boolean" }, owner: { type: "string" }, days: { type: "string" },
-      note: { type: "string" }, help: { type: "boolean", short: "h" },
-    }, true);
+    const { values: v, positionals } = parse(
+      argv,
+      {
+        db: { type: "string" },
+        "secret-file": { type: "string" },
+        json: { type: "boolean" },
+        operator: { type: "boolean" },
+        owner: { type: "string" },
+        days: { type: "string" },
+        note: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      true,
+    );
     const [sub, ...rest] = positionals;
-    if (v.help === true) { console.log(HELP); return EXIT_OK; }
+    if (v.help === true) {
+      console.log(HELP);
+      return EXIT_OK;
+    }
     const secretFile = v["secret-file"] ?? join(v.db ?? DEFAULT_DB_DIR, "api-secret");
     const register = new TokenRegister(registerPath(secretFile));
     const json = v.json === true;
     if (sub === "issue") {
-      if ((v.operator === true) === (v.owner !== undefined)) throw new UsageError("issue needs exactly one of --operator or --owner ID");
+      if ((v.operator === true) === (v.owner !== undefined))
+        throw new UsageError("issue needs exactly one of --operator or --owner ID");
       const days = intFlag("days", v.days, 30, Math.floor(TOKEN_TTL_S_MAX / DAY_S));
       if (days < 1) throw new UsageError("--days is at least 1");
       const tokens = new TokenAuthority(loadOrCreateSecret(secretFile), register);
-      const p = v.owner !== undefined ? { role: "owner" as const, ownerId: v.owner } : { role: "operator" as const };
+      const p =
+        v.owner !== undefined
+          ? { role: "owner" as const, ownerId: v.owner }
+          : { role: "operator" as const };
       let t;
-      try { t = tokens.issueToken(p, { ttlS: days * DAY_S, note: v.note ?? "" }); } catch (e) {
+      try {
+        t = tokens.issueToken(p, { ttlS: days * DAY_S, note: v.note ?? "" });
+      } catch (e) {
         throw new UsageError(e instanceof Error ? e.message : String(e));
       }
       const expires = new Date(t.expiresAt * 1000).toISOString();
-      console.log(json ? JSON.stringify({ ...t, expires }) : `${t.token}\n(id ${t.id}, ${t.subject}, expires ${expires}; shown once)`);
+      console.log(
+        json
+          ? JSON.stringify({ ...t, expires })
+          : `${t.token}\n(id ${t.id}, ${t.subject}, expires ${expires}; shown once)`,
+      );
       return EXIT_OK;
     }
     if (sub === "list") {
       const now = Math.floor(Date.now() / 1000);
       const list = register.list().map((r) => ({
-        ...r, state: r.revokedAt !== null ? "revoked" : r.expiresAt <= now ? "expired" : "valid",
+        ...r,
+        state: r.revokedAt !== null ? "revoked" : r.expiresAt <= now ? "expired" : "valid",
       }));
       if (json) console.log(JSON.stringify({ tokens: list }, null, 2));
       else {
         const iso = (s: number): string => new Date(s * 1000).toISOString();
-        console.log(table([["id", "subject", "issued", "expires", "state", "note"],
-          ...list.map((r) => [r.id, r.subject, iso(r.createdAt), iso(r.expiresAt), r.state, r.note])]));
+        console.log(
+          table([
+            ["id", "subject", "issued", "expires", "state", "note"],
+            ...list.map((r) => [
+              r.id,
+              r.subject,
+              iso(r.createdAt),
+              iso(r.expiresAt),
+              r.state,
+              r.note,
+            ]),
+          ]),
+        );
       }
       return EXIT_OK;
     }
     if (sub === "revoke") {
       const id = rest[0];
-      if (id === undefined) throw new UsageError("revoke needs a token id (see 'offtap tokens list')");
-      if (!register.revoke(id, Math.floor(Date.now() / 1000))) throw new UsageError(`no token with id ${id} (see 'offtap tokens list')`);
+      if (id === undefined)
+        throw new UsageError("revoke needs a token id (see 'offtap tokens list')");
+      if (!register.revoke(id, Math.floor(Date.now() / 1000)))
+        throw new UsageError(`no token with id ${id} (see 'offtap tokens list')`);
       console.log(json ? JSON.stringify({ revoked: id }) : `token ${id} revoked`);
       return EXIT_OK;
     }
-    throw new UsageError(sub === undefined ? "a subcommand is required: issue, list or revoke" : `unknown subcommand '${sub}'`);
+    throw new UsageError(
+      sub === undefined
+        ? "a subcommand is required: issue, list or revoke"
+        : `unknown subcommand '${sub}'`,
+    );
   },
 };
