@@ -6,10 +6,11 @@ import type { FirmwareCrypto } from "../firmware/crypto.ts";
 import { openDb, type Db, type OpenDbOptions } from "./db.ts";
 import { migrate } from "./migrate.ts";
 import { makePrivate, privateUmask } from "./private-dir.ts";
+import { VerifyPool, verifyWorkersDefault } from "./verify-pool.ts";
 import * as ledger from "./accounts.ts";
 import * as registry from "./registry.ts";
 import * as queries from "./queries.ts";
-import { decideReader, ingest, type DecisionResult, type ReaderDecision } from "./ingest.ts";
+import { decideReader, ingest, POOL_RECORDS_MIN, type DecisionResult, type ReaderDecision } from "./ingest.ts";
 import {
   releaseRiskHolds, riskHolds, setRiskLimit, RISK_HOLD_S_DEFAULT,
   type RiskHold, type RiskPolicy, type RiskRelease,
@@ -45,6 +46,11 @@ export interface ClearingOptions extends OpenDbOptions {
   now?: () => number;
   /** Seconds issuer-risk money waits before it can reach an operator (docs/CLEARING.md §7a). */
   riskHoldS?: number;
+  /** Signature-checking worker threads for big uploads (§9); 0: this thread only.
+   *  Default: one per core. */
+  verifyWorkers?: number;
+  /** Uploads of fewer records verify on this thread (default POOL_RECORDS_MIN). */
+  verifyPoolRecordsMin?: number;
 }
 
 /** How often ingest re-applies private modes to new database files (a sweep is ~1,100 lstat). */
@@ -80,13 +86,28 @@ export class Clearing {
     if (privateDir !== undefined) makePrivate(privateDir);
     const c = new Clearing(db, keys.clearing, keys.operator, new RecordVerifier(o.crypto), now, risk);
     c.privateDir = privateDir;
+    c.verifyWorkers = o.verifyWorkers ?? verifyWorkersDefault();
+    c.poolRecordsMin = o.verifyPoolRecordsMin ?? POOL_RECORDS_MIN;
     return c;
   }
 
   private privateDir: string | undefined;
+  private verifyWorkers = 0;
+  private poolRecordsMin = POOL_RECORDS_MIN;
+  private verifyPool: VerifyPool | undefined;
+
+  /** Started on the first big upload, so opening clearing starts no thread. */
+  private pool = (): VerifyPool => {
+    this.verifyPool ??= new VerifyPool(this.verifyWorkers);
+    return this.verifyPool;
+  };
   private privateSweptMs = Date.now();
 
+  /** Signatures checked in worker threads since open (§9). */
+  get signaturesCheckedInWorkers(): number { return this.verifyPool?.checked ?? 0; }
+
   async close(): Promise<void> {
+    await this.verifyPool?.close();
     await this.db.close();
     if (this.privateDir !== undefined) makePrivate(this.privateDir);
   }
@@ -109,7 +130,8 @@ export class Clearing {
   // ---- ingest and outputs -----------------------------------------------------------
   /** One or more batches back to back (a batch file). Idempotent. Throws only on undecodable bytes. */
   async ingest(bytes: Uint8Array, o: IngestOptions = {}): Promise<IngestReport> {
-    const report = await ingest(this.db, this.verifier, bytes, o, this.now, this.risk);
+    const report = await ingest(this.db, this.verifier, bytes, o, this.now, this.risk,
+      this.verifyWorkers > 0 ? this.pool : undefined, this.poolRecordsMin);
     this.sweepPrivate();
     return report;
   }

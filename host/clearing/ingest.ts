@@ -7,7 +7,9 @@ import { toHex, fromHex, reasonName } from "../protocol/index.ts";
 import { num, type Db, type Tx } from "./db.ts";
 import { registerReaderTx, readerIdHex, getReader } from "./registry.ts";
 import { place, type Placement } from "./sequence.ts";
-import type { IssuerKeyInfo, RecordVerifier, VerifiedRecord } from "./verify.ts";
+import type { IssuerKeyInfo, PreChecked, RecordVerifier, VerifiedRecord } from "./verify.ts";
+import type { VerifyPool } from "./verify-pool.ts";
+import type { LedgerRecord } from "../ledger/format.ts";
 import { settle, type Candidate } from "./settle.ts";
 import { markSuspect, ReaderStates } from "./risk.ts";
 import { releaseRiskHolds, type RiskPolicy } from "./risk-holds.ts";
@@ -34,6 +36,8 @@ interface Ctx {
   batchRows: { reader: string; first: number; last: number; sha: string; status: string; reason: string }[];
   states: ReaderStates;
   nowS: number;
+  /** Signature statuses checked ahead in worker threads (docs/CLEARING.md §9). */
+  pre: WeakMap<LedgerRecord, PreChecked> | undefined;
 }
 
 const batchBytes = (b: Batch): Uint8Array => { const out = new Uint8Array(b.signed.length + 64); out.set(b.signed); out.set(b.signature, b.signed.length); return out; };
@@ -46,7 +50,10 @@ function emptyReport(): IngestReport {
   };
 }
 
-async function loadIssuers(tx: Tx): Promise<Map<number, IssuerKeyInfo>> {
+/** Uploads with fewer records verify on the calling thread. */
+export const POOL_RECORDS_MIN = 2_000;
+
+async function loadIssuers(tx: Tx | Db): Promise<Map<number, IssuerKeyInfo>> {
   const rows = await tx.query("SELECT key_id, public_key, revoked_at FROM issuer_keys");
   return new Map(rows.map((r) => [num(r["key_id"]), { publicKey: fromHex(String(r["public_key"])), revokedAt: r["revoked_at"] === null ? null : num(r["revoked_at"]) }]));
 }
@@ -106,7 +113,7 @@ async function processBatch(c: Ctx, b: Batch): Promise<void> {
     readerIdHex: idHex, currency: reader.currency, amountMin: reader.amountMin,
     amountMax: reader.amountMax, driftToleranceS: reader.driftToleranceS,
   };
-  const checks = b.records.slice(p.fromIndex).map((r) => ({ r, v: c.verifier.check(r, policy, c.issuers) }));
+  const checks = b.records.slice(p.fromIndex).map((r) => ({ r, v: c.verifier.check(r, policy, c.issuers, c.pre?.get(r)) }));
   await c.states.load(c.tx, idHex, checks.map(({ r }) => toHex(r.walletId)),
     checks.flatMap(({ v }) => (v.ok ? [v.certHashHex] : [])));
   const evidence = c.states.judge(reader, checks);
@@ -185,7 +192,7 @@ async function openCtx(tx: Tx, verifier: RecordVerifier, o: IngestOptions, nowS:
   return {
     tx, verifier, issuers: await loadIssuers(tx), readers: new Map(), links: new Map(), newLinks: [],
     candidates: [], report: emptyReport(), o, touched: new Set(), batchRows: [],
-    states: new ReaderStates(), nowS,
+    states: new ReaderStates(), nowS, pre: undefined,
   };
 }
 
@@ -200,8 +207,15 @@ async function runGroup(c: Ctx, group: Batch[]): Promise<IngestReport> {
   return c.report;
 }
 
-async function ingestGroup(db: Db, verifier: RecordVerifier, group: Batch[], o: IngestOptions, nowS: number): Promise<IngestReport> {
-  return db.transaction(async (tx) => runGroup(await openCtx(tx, verifier, o, nowS), group));
+async function ingestGroup(
+  db: Db, verifier: RecordVerifier, group: Batch[], o: IngestOptions, nowS: number,
+  pre: WeakMap<LedgerRecord, PreChecked> | undefined,
+): Promise<IngestReport> {
+  return db.transaction(async (tx) => {
+    const c = await openCtx(tx, verifier, o, nowS);
+    c.pre = pre;
+    return runGroup(c, group);
+  });
 }
 
 export type ReaderDecision = "release" | "reject";
@@ -260,11 +274,28 @@ function merge(into: IngestReport, r: IngestReport): void {
 /** Ingests a batch file. Throws RangeError when the bytes are not batches. */
 export async function ingest(
   db: Db, verifier: RecordVerifier, bytes: Uint8Array, o: IngestOptions, now: () => number, risk: RiskPolicy,
+  pool?: () => VerifyPool, poolRecordsMin = POOL_RECORDS_MIN,
 ): Promise<IngestReport> {
   const batches = splitBatches(bytes);
   const report = emptyReport();
-  for (let i = 0; i < batches.length; i += INGEST_BATCHES_PER_TX) {
-    merge(report, await ingestGroup(db, verifier, batches.slice(i, i + INGEST_BATCHES_PER_TX), o, now()));
+  const groups: Batch[][] = [];
+  for (let i = 0; i < batches.length; i += INGEST_BATCHES_PER_TX) groups.push(batches.slice(i, i + INGEST_BATCHES_PER_TX));
+  const records = batches.reduce((n, b) => n + b.records.length, 0);
+  // Big uploads: the next group's signatures are checked in worker threads while this
+  // group's SQL runs. Small ones stay on this thread (same results, no thread start-up).
+  const usePool = pool !== undefined && records >= poolRecordsMin;
+  const issuers = usePool ? await loadIssuers(db) : new Map<number, IssuerKeyInfo>();
+  const prepare = (g: Batch[] | undefined): Promise<WeakMap<LedgerRecord, PreChecked>> | undefined => {
+    if (!usePool || pool === undefined || g === undefined) return undefined;
+    const p = verifier.prepare(g.flatMap((b) => b.records), issuers, pool());
+    p.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+    return p;
+  };
+  let ahead = prepare(groups[0]);
+  for (let i = 0; i < groups.length; i++) {
+    const pre = ahead === undefined ? undefined : await ahead;
+    ahead = prepare(groups[i + 1]);
+    merge(report, await ingestGroup(db, verifier, groups[i]!, o, now(), pre));
   }
   await releaseRiskHolds(db, now(), risk);
   return report;
