@@ -9,6 +9,11 @@ export interface CashoutConfig {
   readonly requestTtlS: number;
   /** Wrong second-factor codes per cash-out before it is cancelled. */
   readonly confirmAttemptsMax: number;
+  /** Consecutive wrong second-factor codes per owner, across all its cash-outs, before its
+   *  second factor is blocked (PSD2 RTS Art. 4(3)(b): at most 5). */
+  readonly totpFailuresMax: number;
+  /** How long the block lasts unless an operator lifts it sooner. */
+  readonly totpBlockS: number;
   /** Wrong bank-account confirmation codes before the account is disabled. */
   readonly accountCodeAttemptsMax: number;
   /** Cash-outs per payout file: a bank file of 10 000 transfers is common, far more is not. */
@@ -22,6 +27,8 @@ export const CASHOUT_DEFAULTS: CashoutConfig = Object.freeze({
   quoteTtlS: 10 * 60,
   requestTtlS: 15 * 60,
   confirmAttemptsMax: 5,
+  totpFailuresMax: 5,
+  totpBlockS: 4 * 60 * 60,
   accountCodeAttemptsMax: 5,
   exportBatchMax: 10_000,
   totp: TOTP_DEFAULT,

@@ -2,7 +2,16 @@
 // quote, CR or LF, with inner quotes doubled. Also a reader for tests and round trips.
 
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const safe = neutralizeFormula(value);
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** A cell a spreadsheet would run as a formula (=, +, -, @, tab or CR first: OWASP "CSV
+ *  injection") gets a leading apostrophe, which spreadsheets show as text. Plain numbers,
+ *  negative ones included, stay numbers. */
+export function neutralizeFormula(value: string): string {
+  if (!/^[=+\-@\t\r]/.test(value) || /^[-+]?\d+(\.\d+)?$/.test(value)) return value;
+  return `'${value}`;
 }
 
 export function toCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -9,7 +9,7 @@ import { checkSchedule, computeFee, describeSchedule, DEFAULT_FEE_SCHEDULES, typ
 import { currency as currencyInfo, formatMinor, checkMinor, MoneyError } from "./money.ts";
 import { namesMatch } from "./iban.ts";
 import { audit, loadCashout, loadOwnerRow, setState, toSchedule } from "./store.ts";
-import { consumeTotp } from "./owners.ts";
+import { consumeTotp, TOTP_REFUSAL } from "./owners.ts";
 import { nowIso, validId, validText, type Ctx } from "./context.ts";
 import { ok, err, type Cashout, type CashoutErrorCode, type Limits, type Quote, type Result } from "./types.ts";
 
@@ -109,6 +109,7 @@ async function evaluate(tx: Tx, ctx: Ctx, owner: Record<string, unknown>, grossM
   const refusals: CashoutErrorCode[] = [];
   if (owner["kyc_state"] !== "verified") refusals.push("OWNER_NOT_VERIFIED");
   if (owner["totp_active"] !== true) refusals.push("TOTP_NOT_ACTIVE");
+  if (await hasSuspectReader(tx, owner)) refusals.push("READER_SUSPECT");
   if (grossMinor < schedule.amountMinMinor) refusals.push("AMOUNT_BELOW_MIN");
   if (grossMinor > schedule.amountMaxMinor) refusals.push("AMOUNT_ABOVE_MAX");
   if (netMinor < 1) refusals.push("FEE_EXCEEDS_AMOUNT");
@@ -116,6 +117,15 @@ async function evaluate(tx: Tx, ctx: Ctx, owner: Record<string, unknown>, grossM
   if (dailyCount + 1 > schedule.dailyCountMax) refusals.push("DAILY_COUNT");
   if (grossMinor > availableMinor) refusals.push("INSUFFICIENT_BALANCE");
   return { schedule, fee, netMinor, availableMinor, limits, clearingAccount, refusals };
+}
+
+/** An operator whose reader is suspect or rejected (docs/CLEARING.md §7a) cashes out
+ *  nothing until clearing's operator has decided: its balance may hold the reader's loot. */
+async function hasSuspectReader(tx: Tx, owner: Record<string, unknown>): Promise<boolean> {
+  if (owner["kind"] !== "operator") return false;
+  const rows = await tx.query("SELECT 1 FROM readers WHERE operator_id = $1 AND status <> 'active' LIMIT 1",
+    [String(owner["subject"])]);
+  return rows.length > 0;
 }
 
 const MESSAGES: Partial<Record<CashoutErrorCode, string>> = {
@@ -127,6 +137,7 @@ const MESSAGES: Partial<Record<CashoutErrorCode, string>> = {
   DAILY_LIMIT: "the amount exceeds what remains of the 24 h limit",
   DAILY_COUNT: "the number of cash-outs in 24 h is at its maximum",
   INSUFFICIENT_BALANCE: "the settled balance available is smaller than the amount",
+  READER_SUSPECT: "a reader of this operator is suspect or rejected; clearing's operator must decide first",
 };
 
 function parseAmount(grossMinor: number, currency: string): Result<number> {
@@ -312,6 +323,7 @@ export async function confirm(ctx: Ctx, cashoutId: string, code: string, actor: 
       return refuse("EXPIRED", `cash-out ${cashoutId} expired at ${c.expiresAt}; its money is released`);
     }
     if (owner["kyc_state"] !== "verified") return refuse("OWNER_NOT_VERIFIED", "the owner's identity is no longer verified");
+    if (await hasSuspectReader(tx, owner)) return refuse("READER_SUSPECT", MESSAGES.READER_SUSPECT!);
     const acct = (await tx.query("SELECT state FROM cashout_bank_accounts WHERE id = $1", [c.bankAccountId]))[0];
     if (acct?.["state"] !== "verified") return refuse("ACCOUNT_NOT_VERIFIED", "the bank account is no longer verified");
     const v = owner["totp_active"] === true ? await consumeTotp(tx, ctx, owner, code) : "not_enrolled";
@@ -324,7 +336,8 @@ export async function confirm(ctx: Ctx, cashoutId: string, code: string, actor: 
         await setState(tx, cashoutId, "cancelled", "system:second-factor", at, "too many wrong second-factor codes");
         return refuse("TOO_MANY_ATTEMPTS", "too many wrong codes: the cash-out is cancelled and its money released");
       }
-      return refuse(v === "reused" ? "TOTP_REUSED" : "TOTP_INVALID", v === "reused" ? "that code was already used; wait for the next one" : "wrong code");
+      if (v === "blocked") return refuse("TOTP_BLOCKED", TOTP_REFUSAL.blocked);
+      return refuse("TOTP_INVALID", TOTP_REFUSAL.invalid);
     }
     await resolveHolds(tx, c, "post");
     await setState(tx, cashoutId, "confirmed", actor, at, "second factor accepted");

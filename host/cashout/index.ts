@@ -56,6 +56,8 @@ export class CashoutService {
   bankAccounts(ownerId: string): Promise<BankAccount[]> { return owners.listBankAccounts(this.ctx, ownerId); }
   /** Returns the base32 secret and the otpauth:// URI for an authenticator app. */
   enrollTotp(ownerId: string, actor: string): Promise<Result<{ secret: string; uri: string }>> { return owners.enrollTotp(this.ctx, ownerId, actor); }
+  /** Lifts a second-factor block (docs/CASHOUT.md §3). */
+  unblockTotp(ownerId: string, actor: string): Promise<Result<Owner>> { return owners.unblockTotp(this.ctx, ownerId, actor); }
   activateTotp(ownerId: string, code: string, actor: string): Promise<Result<Owner>> { return owners.activateTotp(this.ctx, ownerId, code, actor); }
 
   // ---- fees -------------------------------------------------------------------------

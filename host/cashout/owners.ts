@@ -23,6 +23,17 @@ export async function addOwner(ctx: Ctx, spec: OwnerSpec, actor: string): Promis
   if (!validText(actor)) return err("INPUT_INVALID", "actor is required");
   return ctx.db.transaction(async (tx) => {
     const at = nowIso(ctx);
+    // An operator and a merchant with one subject share clearing account operator:<subject>:
+    // it has one owner (docs/CASHOUT.md §1).
+    const holder = (await tx.query(
+      `SELECT id, kind FROM cashout_owners WHERE subject = $1 AND id <> $2
+       AND (kind = 'wallet_holder') = ($3 = 'wallet_holder')`, [spec.subject, spec.id, spec.kind]))[0];
+    if (holder !== undefined) {
+      await audit(tx, at, { actor, action: "owner.add", decision: "refused", ownerId: spec.id, reason: "OWNER_EXISTS" });
+      return err<Owner>("OWNER_EXISTS",
+        `the clearing account of ${spec.kind} ${spec.subject} already belongs to owner ${String(holder["id"])} `
+        + `(${String(holder["kind"])}); one account has one owner`);
+    }
     const rows = await tx.query(
       `INSERT INTO cashout_owners (id, kind, subject, legal_name, created_at) VALUES ($1, $2, $3, $4, $5::timestamptz)
        ON CONFLICT DO NOTHING RETURNING *`,
@@ -165,12 +176,47 @@ export async function enrollTotp(ctx: Ctx, ownerId: string, actor: string): Prom
 
 /** Checks a code against the owner's secret inside the caller's transaction, with the
  *  owner row locked; a step is accepted once (the highest accepted step is stored). */
-export async function consumeTotp(tx: Tx, ctx: Ctx, row: Record<string, unknown>, code: string): Promise<"ok" | "invalid" | "reused" | "not_enrolled"> {
+/** A wrong code and a code already used answer the same ("invalid"): a guesser must not
+ *  learn which of its guesses were real codes. Each counts toward the owner's lockout,
+ *  across all its cash-outs; while blocked, no code is even checked. The caller's
+ *  transaction must commit on refusal (refusals are values), so the count persists. */
+/** One message per outcome, the same for a wrong code and a used one. */
+export const TOTP_REFUSAL = {
+  invalid: "wrong or already used code; wait for the next code",
+  blocked: "too many wrong codes: the second factor is blocked for a while or until the operator unblocks it",
+} as const;
+
+export async function consumeTotp(
+  tx: Tx, ctx: Ctx, row: Record<string, unknown>, code: string,
+): Promise<"ok" | "invalid" | "blocked" | "not_enrolled"> {
   if (row["totp_secret"] === null || row["totp_secret"] === undefined) return "not_enrolled";
-  const step = matchTotp(base32Decode(String(row["totp_secret"])), code, Math.floor(ctx.now() / 1000), totpParamsOf(row));
-  if (step === null) return "invalid";
-  const rows = await tx.query("UPDATE cashout_owners SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2 RETURNING id", [row["id"] as string, step]);
-  return rows.length === 1 ? "ok" : "reused";
+  const id = row["id"] as string;
+  const blockedUntil = row["totp_blocked_until"] === null ? null : Number(row["totp_blocked_until"]);
+  const now = ctx.now();
+  if (blockedUntil !== null && now < blockedUntil) return "blocked";
+  const failures = blockedUntil === null ? Number(row["totp_failures"]) : 0; // a block served resets
+  const step = matchTotp(base32Decode(String(row["totp_secret"])), code, Math.floor(now / 1000), totpParamsOf(row));
+  const used = step === null ? [] : await tx.query(
+    `UPDATE cashout_owners SET totp_last_step = $2, totp_failures = 0, totp_blocked_until = NULL
+     WHERE id = $1 AND totp_last_step < $2 RETURNING id`, [id, step]);
+  if (used.length === 1) return "ok";
+  const next = failures + 1;
+  const block = next >= ctx.config.totpFailuresMax ? now + ctx.config.totpBlockS * 1000 : null;
+  await tx.query("UPDATE cashout_owners SET totp_failures = $2, totp_blocked_until = $3 WHERE id = $1",
+    [id, block === null ? next : 0, block]);
+  return block === null ? "invalid" : "blocked";
+}
+
+/** The operator lifts a second-factor block before its time (after checking with the owner). */
+export async function unblockTotp(ctx: Ctx, ownerId: string, actor: string): Promise<Result<Owner>> {
+  if (!validText(actor)) return err("INPUT_INVALID", "actor is required");
+  return ctx.db.transaction(async (tx) => {
+    const rows = await tx.query(
+      "UPDATE cashout_owners SET totp_failures = 0, totp_blocked_until = NULL WHERE id = $1 RETURNING *", [ownerId]);
+    if (rows.length === 0) return err<Owner>("NOT_FOUND", `no owner ${ownerId}`);
+    await audit(tx, nowIso(ctx), { actor, action: "totp.unblock", decision: "ok", ownerId });
+    return ok(toOwner(rows[0]!));
+  });
 }
 
 export async function activateTotp(ctx: Ctx, ownerId: string, code: string, actor: string): Promise<Result<Owner>> {
@@ -181,9 +227,9 @@ export async function activateTotp(ctx: Ctx, ownerId: string, code: string, acto
     if (row === undefined) return err<Owner>("NOT_FOUND", `no owner ${ownerId}`);
     const v = await consumeTotp(tx, ctx, row, code);
     if (v !== "ok") {
-      const code2 = v === "not_enrolled" ? "TOTP_NOT_ACTIVE" : v === "reused" ? "TOTP_REUSED" : "TOTP_INVALID";
+      const code2 = v === "not_enrolled" ? "TOTP_NOT_ACTIVE" : v === "blocked" ? "TOTP_BLOCKED" : "TOTP_INVALID";
       await audit(tx, at, { actor, action: "totp.activate", decision: "refused", ownerId, reason: code2 });
-      return err<Owner>(code2, v === "not_enrolled" ? "enrol a second factor first" : v === "reused" ? "that code was already used" : "wrong code");
+      return err<Owner>(code2, v === "not_enrolled" ? "enrol a second factor first" : TOTP_REFUSAL[v]);
     }
     const rows = await tx.query("UPDATE cashout_owners SET totp_active = true WHERE id = $1 RETURNING *", [ownerId]);
     await audit(tx, at, { actor, action: "totp.activate", decision: "ok", ownerId });

@@ -9,6 +9,7 @@
 import { el, serialize, parseXml, at, child, XmlError, type XmlElement } from "./xml.ts";
 import { exponentOf, formatMinor, parseMajor } from "./money.ts";
 import { validateIban, validateBic } from "./iban.ts";
+import { EPC_NAME_CHARS_MAX, EPC_REMITTANCE_CHARS_MAX, epcText, isCalendarDate, isSepaTransfer } from "./sepa.ts";
 
 export const PAIN001_V09_NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09";
 
@@ -110,33 +111,43 @@ function agent(bic: string): XmlElement[] {
   return [el("FinInstnId", [el("BICFI", v.bic)])];
 }
 
-function transaction(l: PayoutLine): XmlElement {
+function transaction(l: PayoutLine, sepa: boolean): XmlElement {
   if (!Number.isSafeInteger(l.amountMinor) || l.amountMinor <= 0) throw new PayoutFileError(`payout ${l.endToEndId}: amount must be positive`);
   return el("CdtTrfTxInf", [
     el("PmtId", [el("EndToEndId", checkText("EndToEndId", l.endToEndId, PAIN_TEXT_MAX.id))]),
     el("Amt", [el("InstdAmt", formatMinor(l.amountMinor, l.currency), { Ccy: l.currency })]),
     el("CdtrAgt", agent(l.creditorBic)),
-    el("Cdtr", party(l.creditorName)),
+    el("Cdtr", party(sepa ? epcText(l.creditorName, EPC_NAME_CHARS_MAX) : l.creditorName)),
     el("CdtrAcct", account(l.creditorIban)),
-    el("RmtInf", [el("Ustrd", checkText("remittance", l.remittance, PAIN_TEXT_MAX.remittance))]),
+    el("RmtInf", [el("Ustrd", checkText("remittance",
+      sepa ? epcText(l.remittance, EPC_REMITTANCE_CHARS_MAX) : l.remittance, PAIN_TEXT_MAX.remittance))]),
   ]);
 }
 
-function paymentInfo(input: Pain001Input, currency: string, lines: readonly PayoutLine[]): XmlElement {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.executionDate)) throw new PayoutFileError("executionDate must be YYYY-MM-DD");
+/** One block per (currency, SEPA or not): a SEPA block follows the EPC profile (SLEV,
+ *  restricted characters, names ≤ 70); any other block shares charges (SHAR). */
+function paymentInfo(input: Pain001Input, currency: string, sepa: boolean, lines: readonly PayoutLine[]): XmlElement {
   return el("PmtInf", [
-    el("PmtInfId", checkText("PmtInfId", `${input.msgId}-${currency}`, PAIN_TEXT_MAX.id)),
+    el("PmtInfId", checkText("PmtInfId", `${input.msgId}-${currency}${sepa ? "" : "X"}`, PAIN_TEXT_MAX.id)),
     el("PmtMtd", "TRF"),
     el("NbOfTxs", String(lines.length)),
     el("CtrlSum", decimalSum(lines)),
     el("ReqdExctnDt", [el("Dt", input.executionDate)]),
-    el("Dbtr", party(input.debtor.name)),
+    el("Dbtr", party(sepa ? epcText(input.debtor.name, EPC_NAME_CHARS_MAX) : input.debtor.name)),
     el("DbtrAcct", account(input.debtor.iban)),
     el("DbtrAgt", agent(input.debtor.bic)),
     // SEPA credit transfers require "charges follow service level"; elsewhere shared.
-    el("ChrgBr", currency === "EUR" ? "SLEV" : "SHAR"),
-    ...lines.map(transaction),
+    el("ChrgBr", sepa ? "SLEV" : "SHAR"),
+    ...lines.map((l) => transaction(l, sepa)),
   ]);
+}
+
+/** A requested execution date is a real day, not before the file's creation day. */
+export function checkExecutionDate(date: string, createdAt: Date): void {
+  if (!isCalendarDate(date)) throw new PayoutFileError(`execution date ${date} is not a calendar date (YYYY-MM-DD)`);
+  if (date < createdAt.toISOString().slice(0, 10)) {
+    throw new PayoutFileError(`execution date ${date} is before the file's creation day`);
+  }
 }
 
 /** xs:dateTime in UTC without fractional seconds, e.g. 2026-11-21T06:40:00Z. */
@@ -146,19 +157,21 @@ export function isoDateTime(d: Date): string {
 
 export function buildPain001(input: Pain001Input): XmlElement {
   if (input.lines.length === 0) throw new PayoutFileError("a payout file needs at least one payment");
-  const byCurrency = new Map<string, PayoutLine[]>();
-  for (const l of input.lines) {
-    exponentOf(l.currency);
-    const list = byCurrency.get(l.currency) ?? [];
-    list.push(l);
-    byCurrency.set(l.currency, list);
+  checkExecutionDate(input.executionDate, input.createdAt);
+  // One currency per file: the group header's control sum then has that currency's
+  // decimals, and a bank never has to add amounts of different currencies.
+  const currency = input.lines[0]!.currency;
+  exponentOf(currency);
+  if (input.lines.some((l) => l.currency !== currency)) {
+    throw new PayoutFileError("a payout file holds one currency; export each currency separately");
   }
+  const sepa = input.lines.filter((l) => isSepaTransfer(l.currency, l.creditorIban));
+  const other = input.lines.filter((l) => !isSepaTransfer(l.currency, l.creditorIban));
   const seen = new Set<string>();
   for (const l of input.lines) {
     if (seen.has(l.endToEndId)) throw new PayoutFileError(`EndToEndId ${l.endToEndId} appears twice`);
     seen.add(l.endToEndId);
   }
-  const currencies = [...byCurrency.keys()].sort();
   return el("Document", [
     el("CstmrCdtTrfInitn", [
       el("GrpHdr", [
@@ -166,9 +179,10 @@ export function buildPain001(input: Pain001Input): XmlElement {
         el("CreDtTm", isoDateTime(input.createdAt)),
         el("NbOfTxs", String(input.lines.length)),
         el("CtrlSum", decimalSum(input.lines)),
-        el("InitgPty", party(input.debtor.name)),
+        el("InitgPty", party(sepa.length > 0 ? epcText(input.debtor.name, EPC_NAME_CHARS_MAX) : input.debtor.name)),
       ]),
-      ...currencies.map((c) => paymentInfo(input, c, byCurrency.get(c)!)),
+      ...(sepa.length > 0 ? [paymentInfo(input, currency, true, sepa)] : []),
+      ...(other.length > 0 ? [paymentInfo(input, currency, false, other)] : []),
     ]),
   ], { xmlns: PAIN001_V09_NAMESPACE });
 }

@@ -8,6 +8,7 @@ import type { Tx } from "../clearing/index.ts";
 import { applyTransfer, createAccount, accountIds } from "../clearing/accounts.ts";
 import { renderPain001, decimalSum, type PayoutDebtor, type PayoutLine } from "./pain001.ts";
 import { toCsv } from "./csv.ts";
+import { isCalendarDate } from "./sepa.ts";
 import { currency as currencyInfo, formatMinor } from "./money.ts";
 import { validateBic, validateIban } from "./iban.ts";
 import { audit, iso, loadCashout, n, setState } from "./store.ts";
@@ -66,7 +67,12 @@ export function endToEndId(cashoutId: string): string {
  *  its output back), stores them and marks the cash-outs exported, all in one transaction. */
 export async function exportPayouts(ctx: Ctx, actor: string, o: ExportOptions = {}): Promise<Result<PayoutFile>> {
   if (!validText(actor)) return err("INPUT_INVALID", "actor is required");
-  if (o.executionDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.executionDate)) return err("INPUT_INVALID", "execution date must be YYYY-MM-DD");
+  if (o.executionDate !== undefined && !isCalendarDate(o.executionDate)) {
+    return err("INPUT_INVALID", `execution date ${o.executionDate} is not a calendar date (YYYY-MM-DD)`);
+  }
+  if (o.executionDate !== undefined && o.executionDate < new Date(ctx.now()).toISOString().slice(0, 10)) {
+    return err("INPUT_INVALID", `execution date ${o.executionDate} is in the past`);
+  }
   if (o.currency !== undefined) { try { currencyInfo(o.currency); } catch (e) { return err("INPUT_INVALID", (e as Error).message); } }
   const fileId = `pf_${randomBytes(8).toString("hex")}`;
   return ctx.db.transaction(async (tx) => {
@@ -77,7 +83,10 @@ export async function exportPayouts(ctx: Ctx, actor: string, o: ExportOptions = 
       `SELECT c.*, b.iban, b.bic, b.holder_name,
          (SELECT max(e.at) FROM cashout_events e WHERE e.cashout_id = c.id AND e.state = 'confirmed') AS confirmed_at
        FROM cashouts c JOIN cashout_bank_accounts b ON b.id = c.bank_account_id
-       WHERE c.state = 'confirmed' AND ($1::text IS NULL OR c.currency = $1) ORDER BY c.created_at, c.id LIMIT $2 FOR UPDATE OF c`,
+       WHERE c.state = 'confirmed'
+         AND c.currency = coalesce($1::text, (SELECT currency FROM cashouts WHERE state = 'confirmed'
+           ORDER BY created_at, id LIMIT 1)) -- one currency per file: the oldest's first
+       ORDER BY c.created_at, c.id LIMIT $2 FOR UPDATE OF c`,
       [o.currency ?? null, ctx.config.exportBatchMax],
     );
     if (rows.length === 0) return err<PayoutFile>("NOTHING_TO_EXPORT", "no confirmed cash-outs to export");

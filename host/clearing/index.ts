@@ -5,10 +5,17 @@ import { Ed25519Key } from "../issuer/ed25519.ts";
 import type { FirmwareCrypto } from "../firmware/crypto.ts";
 import { openDb, type Db, type OpenDbOptions } from "./db.ts";
 import { migrate } from "./migrate.ts";
+import { makePrivate, privateUmask } from "./private-dir.ts";
+import { VerifyPool, verifyWorkersDefault } from "./verify-pool.ts";
 import * as ledger from "./accounts.ts";
 import * as registry from "./registry.ts";
 import * as queries from "./queries.ts";
-import { ingest } from "./ingest.ts";
+import { decideReader, ingest, POOL_RECORDS_MIN, type DecisionResult, type ReaderDecision } from "./ingest.ts";
+import {
+  releaseRiskHolds, riskHolds, setRiskLimit, RISK_HOLD_S_DEFAULT,
+  type RiskHold, type RiskPolicy, type RiskRelease,
+} from "./risk-holds.ts";
+import type { SuspectReader } from "./queries.ts";
 import { acknowledgement, denyList } from "./outputs.ts";
 import { RecordVerifier } from "./verify.ts";
 import { historyCsv, type HistoryOptions } from "./history.ts";
@@ -21,6 +28,10 @@ import type {
 export * from "./types.ts";
 export { openDb, type Db, type Tx, type OpenDbOptions } from "./db.ts";
 export { accountIds } from "./accounts.ts";
+export { riskHoldAccount, RISK_HOLD_S_DEFAULT, RISK_LIMIT_DEFAULT } from "./risk-holds.ts";
+export type { RiskHold, RiskRelease } from "./risk-holds.ts";
+export type { DecisionResult, ReaderDecision } from "./ingest.ts";
+export type { SuspectReader } from "./queries.ts";
 
 export interface ClearingOptions extends OpenDbOptions {
   /** An open database (wins over the OpenDbOptions). */
@@ -33,7 +44,17 @@ export interface ClearingOptions extends OpenDbOptions {
   crypto?: FirmwareCrypto;
   /** Unix seconds; the deny list's issuedAt and issuer revocation checks. */
   now?: () => number;
+  /** Seconds issuer-risk money waits before it can reach an operator (docs/CLEARING.md §7a). */
+  riskHoldS?: number;
+  /** Signature-checking worker threads for big uploads (§9); 0: this thread only.
+   *  Default: one per core. */
+  verifyWorkers?: number;
+  /** Uploads of fewer records verify on this thread (default POOL_RECORDS_MIN). */
+  verifyPoolRecordsMin?: number;
 }
+
+/** How often ingest re-applies private modes to new database files (a sweep is ~1,100 lstat). */
+export const PRIVATE_SWEEP_MS = 10_000;
 
 export class Clearing {
   private constructor(
@@ -42,18 +63,61 @@ export class Clearing {
     readonly operatorKey: Ed25519Key,
     private readonly verifier: RecordVerifier,
     private readonly now: () => number,
+    private readonly risk: RiskPolicy,
   ) {}
 
   /** Opens (and migrates) the database: DATABASE_URL → server; `dataDir` → PGlite on disk; else PGlite in memory. */
   static async open(o: ClearingOptions = {}): Promise<Clearing> {
+    // The data directory and every file the database writes in it are private (§1).
+    const url = o.databaseUrl === null ? undefined : (o.databaseUrl ?? process.env["DATABASE_URL"]);
+    const privateDir = o.db === undefined && o.dataDir !== undefined && (url === undefined || url === "")
+      ? o.dataDir : undefined;
+    if (privateDir !== undefined) {
+      privateUmask();
+      makePrivate(privateDir);
+    }
     const db = o.db ?? (await openDb(o));
     await migrate(db);
     const keys = await serviceKeys(db, o.clearingKey, o.operatorKey);
     const now = o.now ?? ((): number => Math.floor(Date.now() / 1000));
-    return new Clearing(db, keys.clearing, keys.operator, new RecordVerifier(o.crypto), now);
+    const risk = { holdS: o.riskHoldS ?? RISK_HOLD_S_DEFAULT };
+    // PGlite creates its files 0666 whatever the umask; the directory is 0700 from the
+    // start, so nobody else can reach them, and sweeps bring them to 0600 (§1).
+    if (privateDir !== undefined) makePrivate(privateDir);
+    const c = new Clearing(db, keys.clearing, keys.operator, new RecordVerifier(o.crypto), now, risk);
+    c.privateDir = privateDir;
+    c.verifyWorkers = o.verifyWorkers ?? verifyWorkersDefault();
+    c.poolRecordsMin = o.verifyPoolRecordsMin ?? POOL_RECORDS_MIN;
+    return c;
   }
 
-  close(): Promise<void> { return this.db.close(); }
+  private privateDir: string | undefined;
+  private verifyWorkers = 0;
+  private poolRecordsMin = POOL_RECORDS_MIN;
+  private verifyPool: VerifyPool | undefined;
+
+  /** Started on the first big upload, so opening clearing starts no thread. */
+  private pool = (): VerifyPool => {
+    this.verifyPool ??= new VerifyPool(this.verifyWorkers);
+    return this.verifyPool;
+  };
+  private privateSweptMs = Date.now();
+
+  /** Signatures checked in worker threads since open (§9). */
+  get signaturesCheckedInWorkers(): number { return this.verifyPool?.checked ?? 0; }
+
+  async close(): Promise<void> {
+    await this.verifyPool?.close();
+    await this.db.close();
+    if (this.privateDir !== undefined) makePrivate(this.privateDir);
+  }
+
+  /** Re-applies 0700/0600 to the embedded database's files, at most every PRIVATE_SWEEP_MS. */
+  private sweepPrivate(): void {
+    if (this.privateDir === undefined || Date.now() - this.privateSweptMs < PRIVATE_SWEEP_MS) return;
+    this.privateSweptMs = Date.now();
+    makePrivate(this.privateDir);
+  }
 
   // ---- registry -------------------------------------------------------------------
   registerIssuerKey(keyId: number, publicKey: Uint8Array | string): Promise<void> { return registry.registerIssuerKey(this.db, keyId, publicKey); }
@@ -65,8 +129,26 @@ export class Clearing {
 
   // ---- ingest and outputs -----------------------------------------------------------
   /** One or more batches back to back (a batch file). Idempotent. Throws only on undecodable bytes. */
-  ingest(bytes: Uint8Array, o: IngestOptions = {}): Promise<IngestReport> {
-    return ingest(this.db, this.verifier, bytes, o, this.now);
+  async ingest(bytes: Uint8Array, o: IngestOptions = {}): Promise<IngestReport> {
+    const report = await ingest(this.db, this.verifier, bytes, o, this.now, this.risk,
+      this.verifyWorkers > 0 ? this.pool : undefined, this.poolRecordsMin);
+    this.sweepPrivate();
+    return report;
+  }
+
+  // ---- risk model (docs/CLEARING.md §7a) -----------------------------------------------
+  /** Readers that are suspect or rejected, with the evidence against each. */
+  suspectReaders(): Promise<SuspectReader[]> { return queries.suspectReaders(this.db); }
+  /** The operator's decision on a suspect reader: release (process its held batches) or reject. */
+  decideReader(readerId: Uint8Array | string, decision: ReaderDecision, note = ""): Promise<DecisionResult> {
+    return decideReader(this.db, this.verifier, registry.readerIdHex(readerId), decision, note, this.now());
+  }
+  /** Moves due issuer-risk holds to their operators, within each operator's limit. */
+  releaseRiskHolds(): Promise<RiskRelease> { return releaseRiskHolds(this.db, this.now(), this.risk); }
+  riskHolds(): Promise<RiskHold[]> { return riskHolds(this.db); }
+  /** The most issuer-risk money an operator may ever receive (minor units); false if unknown. */
+  setRiskLimit(operatorId: string, limitMinor: number): Promise<boolean> {
+    return setRiskLimit(this.db, operatorId, limitMinor);
   }
   /** The signed 124-byte OTK1 acknowledgement of everything processed; undefined when nothing is. */
   acknowledgement(readerId: Uint8Array | string): Promise<Uint8Array | undefined> { return acknowledgement(this.db, this.clearingKey, readerId); }

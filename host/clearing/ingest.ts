@@ -7,17 +7,21 @@ import { toHex, fromHex, reasonName } from "../protocol/index.ts";
 import { num, type Db, type Tx } from "./db.ts";
 import { registerReaderTx, readerIdHex, getReader } from "./registry.ts";
 import { place, type Placement } from "./sequence.ts";
-import type { IssuerKeyInfo, RecordVerifier, VerifiedRecord } from "./verify.ts";
+import type { IssuerKeyInfo, PreChecked, RecordVerifier, VerifiedRecord } from "./verify.ts";
+import type { VerifyPool } from "./verify-pool.ts";
+import type { LedgerRecord } from "../ledger/format.ts";
 import { settle, type Candidate } from "./settle.ts";
 import { isGapEntry, recordGap } from "./gaps.ts";
+import { markSuspect, ReaderStates } from "./risk.ts";
+import { releaseRiskHolds, type RiskPolicy } from "./risk-holds.ts";
 import type { BatchOutcome, IngestOptions, IngestReport, Reader } from "./types.ts";
 
 /** Batches per transaction: bounds the transaction's size while keeping inserts bulk. */
 export const INGEST_BATCHES_PER_TX = 200;
 /** Held batches released by one upload (each is re-placed once per pass). */
 export const HELD_RELEASE_MAX = 10_000;
-/** Every ingest holds this transaction-scoped advisory lock: settlement is serialized. */
-export const INGEST_LOCK_KEY = 0x6f66_696e; // "ofin"
+import { INGEST_LOCK_KEY } from "./ingest-lock.ts";
+export { INGEST_LOCK_KEY };
 
 interface Ctx {
   tx: Tx;
@@ -31,16 +35,26 @@ interface Ctx {
   o: IngestOptions;
   touched: Set<string>;
   batchRows: { reader: string; first: number; last: number; sha: string; status: string; reason: string }[];
+  states: ReaderStates;
+  nowS: number;
+  /** Signature statuses checked ahead in worker threads (docs/CLEARING.md §9). */
+  pre: WeakMap<LedgerRecord, PreChecked> | undefined;
 }
 
 const batchBytes = (b: Batch): Uint8Array => { const out = new Uint8Array(b.signed.length + 64); out.set(b.signed); out.set(b.signature, b.signed.length); return out; };
 const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 
 function emptyReport(): IngestReport {
-  return { batches: [], settled: 0, settledAmount: 0, duplicates: 0, rejectedRecords: [], held: 0, doubleSpends: [], newlyDenied: [] };
+  return {
+    batches: [], settled: 0, settledAmount: 0, duplicates: 0, rejectedRecords: [], held: 0,
+    doubleSpends: [], newlyDenied: [], evidence: [], suspectReaders: [],
+  };
 }
 
-async function loadIssuers(tx: Tx): Promise<Map<number, IssuerKeyInfo>> {
+/** Uploads with fewer records verify on the calling thread. */
+export const POOL_RECORDS_MIN = 2_000;
+
+async function loadIssuers(tx: Tx | Db): Promise<Map<number, IssuerKeyInfo>> {
   const rows = await tx.query("SELECT key_id, public_key, revoked_at FROM issuer_keys");
   return new Map(rows.map((r) => [num(r["key_id"]), { publicKey: fromHex(String(r["public_key"])), revokedAt: r["revoked_at"] === null ? null : num(r["revoked_at"]) }]));
 }
@@ -88,25 +102,51 @@ async function processBatch(c: Ctx, b: Batch): Promise<void> {
   const known = b.firstSeq <= reader.lastSeq ? await linkAt(c, idHex, Math.min(b.lastSeq, reader.lastSeq)) : undefined;
   const p: Placement = place(b, reader, () => known);
   if (p.kind === "duplicate") return record(c, b, { ...out, status: "duplicate", reason: "already processed" }, bytes);
+  if (reader.status === "rejected") {
+    return record(c, b, { ...out, status: "rejected", reason: `reader rejected by the operator: ${reader.statusReason}` }, bytes);
+  }
+  if (reader.status === "suspect") {
+    return record(c, b, { ...out, status: "held", reason: `suspect reader: ${reader.statusReason}` }, bytes);
+  }
   if (p.kind === "gap") return record(c, b, { ...out, status: "held", reason: `gap: expected sequence ${reader.lastSeq + 1}` }, bytes);
   if (p.kind === "fork") return record(c, b, { ...out, status: "held", reason: `fork: ${p.why}` }, bytes);
-  for (const r of b.records.slice(p.fromIndex)) {
-    if (isGapEntry(r)) { // a signed gap (docs/LEDGER.md §5.1): shown, never settled
-      c.links.set(`${idHex}:${r.seq}`, toHex(r.link));
-      c.newLinks.push({ reader: idHex, seq: r.seq, link: toHex(r.link) });
-      await recordGap(c.tx, c.report, out, idHex, r);
-      continue;
-    }
-    const v = c.verifier.check(r, { readerIdHex: idHex, currency: reader.currency, amountMin: reader.amountMin, amountMax: reader.amountMax, driftToleranceS: reader.driftToleranceS }, c.issuers);
+  const policy = {
+    readerIdHex: idHex, currency: reader.currency, amountMin: reader.amountMin,
+    amountMax: reader.amountMax, driftToleranceS: reader.driftToleranceS,
+  };
+  const fresh = b.records.slice(p.fromIndex);
+  for (const r of fresh.filter(isGapEntry)) { // a signed gap (docs/LEDGER.md §5.1): shown, never settled
     c.links.set(`${idHex}:${r.seq}`, toHex(r.link));
     c.newLinks.push({ reader: idHex, seq: r.seq, link: toHex(r.link) });
-    if (v.ok) c.candidates.push({ record: v as VerifiedRecord, reader, seq: r.seq, outcome: out });
+    await recordGap(c.tx, c.report, out, idHex, r);
+  }
+  const checks = fresh.filter((r) => !isGapEntry(r))
+    .map((r) => ({ r, v: c.verifier.check(r, policy, c.issuers, c.pre?.get(r)) }));
+  await c.states.load(c.tx, idHex, checks.map(({ r }) => toHex(r.walletId)),
+    checks.flatMap(({ v }) => (v.ok ? [v.certHashHex] : [])));
+  const evidence = c.states.judge(reader, checks);
+  const proven = new Set(evidence.map((e) => e.seq));
+  if (evidence.length > 0) {
+    c.report.evidence.push(...evidence);
+    if (reader.status === "active") c.report.suspectReaders.push(idHex);
+    await markSuspect(c.tx, reader, evidence);
+  }
+  for (const { r, v } of checks) {
+    c.links.set(`${idHex}:${r.seq}`, toHex(r.link));
+    c.newLinks.push({ reader: idHex, seq: r.seq, link: toHex(r.link) });
+    // Evidence against the reader is never paid (docs/CLEARING.md §7a).
+    if (v.ok && proven.has(r.seq)) out.rejectedRecords++;
+    else if (v.ok) c.candidates.push({ record: v as VerifiedRecord, reader, seq: r.seq, outcome: out });
     else {
       out.rejectedRecords++;
       c.report.rejectedRecords.push({ readerId: idHex, seq: r.seq, reason: v.reason, reasonName: reasonName(v.reason) });
+      // The amount goes in as its exact decimal text: a u64 the reader signed (even ≥ 2^63)
+      // must be storable, or one bad record would roll back the whole upload.
       await c.tx.query(
-        "INSERT INTO rejected_records (reader_id, seq, reason, wallet_id, counter, amount, content) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-        [idHex, r.seq, v.reason, toHex(r.walletId), r.counter, Number(r.amount), Buffer.from(r.content) as unknown as string],
+        `INSERT INTO rejected_records (reader_id, seq, reason, wallet_id, counter, amount, content)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+        [idHex, r.seq, v.reason, toHex(r.walletId), r.counter, r.amount.toString(),
+          Buffer.from(r.content) as unknown as string],
       );
     }
   }
@@ -132,7 +172,8 @@ async function releasable(c: Ctx): Promise<Batch[]> {
 }
 
 async function flush(c: Ctx): Promise<void> {
-  await settle(c.tx, c.candidates, c.report);
+  await settle(c.tx, c.candidates, c.report, c.nowS);
+  await c.states.flush(c.tx);
   const rows = c.batchRows;
   if (rows.length > 0) {
     await c.tx.query(
@@ -154,17 +195,74 @@ async function flush(c: Ctx): Promise<void> {
   }
 }
 
-async function ingestGroup(db: Db, verifier: RecordVerifier, group: Batch[], o: IngestOptions): Promise<IngestReport> {
+async function openCtx(tx: Tx, verifier: RecordVerifier, o: IngestOptions, nowS: number): Promise<Ctx> {
+  await tx.query("SELECT pg_advisory_xact_lock($1)", [INGEST_LOCK_KEY]);
+  return {
+    tx, verifier, issuers: await loadIssuers(tx), readers: new Map(), links: new Map(), newLinks: [],
+    candidates: [], report: emptyReport(), o, touched: new Set(), batchRows: [],
+    states: new ReaderStates(), nowS, pre: undefined,
+  };
+}
+
+/** Processes the group, then the held gap batches it made continuous, then writes. */
+async function runGroup(c: Ctx, group: Batch[]): Promise<IngestReport> {
+  for (const b of group) await processBatch(c, b);
+  let released = 0;
+  for (let more = await releasable(c); more.length > 0 && released < HELD_RELEASE_MAX; more = await releasable(c)) {
+    for (const b of more) { released++; await processBatch(c, b); }
+  }
+  await flush(c);
+  return c.report;
+}
+
+async function ingestGroup(
+  db: Db, verifier: RecordVerifier, group: Batch[], o: IngestOptions, nowS: number,
+  pre: WeakMap<LedgerRecord, PreChecked> | undefined,
+): Promise<IngestReport> {
   return db.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock($1)", [INGEST_LOCK_KEY]);
-    const c: Ctx = { tx, verifier, issuers: await loadIssuers(tx), readers: new Map(), links: new Map(), newLinks: [], candidates: [], report: emptyReport(), o, touched: new Set(), batchRows: [] };
-    for (const b of group) await processBatch(c, b);
-    let released = 0;
-    for (let more = await releasable(c); more.length > 0 && released < HELD_RELEASE_MAX; more = await releasable(c)) {
-      for (const b of more) { released++; await processBatch(c, b); }
+    const c = await openCtx(tx, verifier, o, nowS);
+    c.pre = pre;
+    return runGroup(c, group);
+  });
+}
+
+export type ReaderDecision = "release" | "reject";
+export type DecisionResult =
+  | { ok: true; reader: string; decision: ReaderDecision; report: IngestReport }
+  | { ok: false; error: "READER_NOT_FOUND" | "READER_NOT_SUSPECT"; message: string };
+
+/** The operator's decision on a suspect reader (docs/CLEARING.md §7a). `release`: the
+ *  reader is active again and its held batches are processed now (evidence found in them
+ *  turns it suspect again). `reject`: its held batches are dropped as rejected and every
+ *  later batch is refused; re-provision the reader with a new device key. */
+export async function decideReader(
+  db: Db, verifier: RecordVerifier, readerId: string, decision: ReaderDecision, note: string, nowS: number,
+): Promise<DecisionResult> {
+  return db.transaction(async (tx) => {
+    const c = await openCtx(tx, verifier, {}, nowS);
+    const reader = await getReader(tx, readerId);
+    if (reader === undefined) return { ok: false, error: "READER_NOT_FOUND", message: `no reader ${readerId} is registered` };
+    if (reader.status !== "suspect") {
+      return { ok: false, error: "READER_NOT_SUSPECT", message: `reader ${readerId} is ${reader.status}, not suspect` };
     }
-    await flush(c);
-    return c.report;
+    const held = await tx.query(
+      `DELETE FROM held_batches WHERE reader_id = $1 AND reason LIKE 'suspect reader:%'
+       RETURNING bytes, first_seq, last_seq, sha`, [readerId]);
+    const why = note === "" ? `operator decision: ${decision}` : `operator decision: ${decision} (${note})`;
+    if (decision === "reject") {
+      await tx.query("UPDATE readers SET status = 'rejected', status_reason = $2 WHERE reader_id = $1",
+        [readerId, `${reader.statusReason}; ${why}`]);
+      for (const h of held) {
+        c.batchRows.push({ reader: readerId, first: num(h["first_seq"]), last: num(h["last_seq"]),
+          sha: String(h["sha"]), status: "rejected", reason: why });
+      }
+      await flush(c);
+      return { ok: true, reader: readerId, decision, report: c.report };
+    }
+    await tx.query("UPDATE readers SET status = 'active', status_reason = '' WHERE reader_id = $1", [readerId]);
+    const batches = held.flatMap((h) => splitBatches(new Uint8Array(h["bytes"] as Uint8Array)))
+      .sort((a, b) => a.firstSeq - b.firstSeq);
+    return { ok: true, reader: readerId, decision, report: await runGroup(c, batches) };
   });
 }
 
@@ -177,15 +275,37 @@ function merge(into: IngestReport, r: IngestReport): void {
   into.held += r.held;
   into.doubleSpends.push(...r.doubleSpends);
   into.newlyDenied.push(...r.newlyDenied);
+  into.evidence.push(...r.evidence);
+  into.suspectReaders.push(...r.suspectReaders);
 }
 
 /** Ingests a batch file. Throws RangeError when the bytes are not batches. */
-export async function ingest(db: Db, verifier: RecordVerifier, bytes: Uint8Array, o: IngestOptions, _now: () => number): Promise<IngestReport> {
+export async function ingest(
+  db: Db, verifier: RecordVerifier, bytes: Uint8Array, o: IngestOptions, now: () => number, risk: RiskPolicy,
+  pool?: () => VerifyPool, poolRecordsMin = POOL_RECORDS_MIN,
+): Promise<IngestReport> {
   const batches = splitBatches(bytes);
   const report = emptyReport();
-  for (let i = 0; i < batches.length; i += INGEST_BATCHES_PER_TX) {
-    merge(report, await ingestGroup(db, verifier, batches.slice(i, i + INGEST_BATCHES_PER_TX), o));
+  const groups: Batch[][] = [];
+  for (let i = 0; i < batches.length; i += INGEST_BATCHES_PER_TX) groups.push(batches.slice(i, i + INGEST_BATCHES_PER_TX));
+  const records = batches.reduce((n, b) => n + b.records.length, 0);
+  // Big uploads: the next group's signatures are checked in worker threads while this
+  // group's SQL runs. Small ones stay on this thread (same results, no thread start-up).
+  const usePool = pool !== undefined && records >= poolRecordsMin;
+  const issuers = usePool ? await loadIssuers(db) : new Map<number, IssuerKeyInfo>();
+  const prepare = (g: Batch[] | undefined): Promise<WeakMap<LedgerRecord, PreChecked>> | undefined => {
+    if (!usePool || pool === undefined || g === undefined) return undefined;
+    const p = verifier.prepare(g.flatMap((b) => b.records), issuers, pool());
+    p.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+    return p;
+  };
+  let ahead = prepare(groups[0]);
+  for (let i = 0; i < groups.length; i++) {
+    const pre = ahead === undefined ? undefined : await ahead;
+    ahead = prepare(groups[i + 1]);
+    merge(report, await ingestGroup(db, verifier, groups[i]!, o, now(), pre));
   }
+  await releaseRiskHolds(db, now(), risk);
   return report;
 }
 

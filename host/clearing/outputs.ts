@@ -16,6 +16,9 @@ export async function acknowledgement(db: Db, clearingKey: Ed25519Key, readerId:
   if (r === undefined) throw new RangeError(`reader ${String(readerId)} is not registered`);
   if (r.lastSeq === 0) return undefined;
   const body = encodeAckBody(fromHex(r.readerId), r.lastSeq, fromHex(r.lastHead));
+  // Records up to lastSeq may leave the reader's flash from now on (docs/CLEARING.md §7a).
+  await db.query("UPDATE readers SET acked_seq = GREATEST(acked_seq, $2) WHERE reader_id = $1",
+    [r.readerId, r.lastSeq]);
   const ack = new Uint8Array(body.length + 64);
   ack.set(body);
   ack.set(clearingKey.sign(body), body.length);
@@ -38,6 +41,9 @@ export async function denyList(db: Db, operatorKey: Ed25519Key, now: () => numbe
     const version = Math.max(minVersion, last === undefined ? 1 : num(last["version"]) + 1);
     const image = encodeDenyList({ version, issuedAt: nowS, walletIds: walletIds.map((w) => fromHex(w)), revokedIssuerKeyIds }, operatorKey);
     await tx.query("INSERT INTO deny_lists (version, issued_at, content_sha, image) VALUES ($1, $2, $3, $4)", [version, nowS, contentSha, Buffer.from(image) as unknown as string]);
+    // From now on a reader's list names these wallets once it is fresher than this list.
+    await tx.query("UPDATE deny_wallets SET listed_at = $1 WHERE listed_at IS NULL AND wallet_id = ANY($2::text[])",
+      [nowS, walletIds]);
     return { version, issuedAt: nowS, walletIds, revokedIssuerKeyIds, image };
   });
 }

@@ -1,7 +1,7 @@
 // Read-only views for the CLI, the HTTP API and the dashboard.
 import { recordReasonName } from "./gaps.ts";
 import { num, type Db, type Row } from "./db.ts";
-import type { Conflict, HeldBatch, Payment } from "./types.ts";
+import type { Conflict, HeldBatch, Payment, ReaderEvidence } from "./types.ts";
 
 export const VIEW_LIMIT_MAX = 10_000;
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
@@ -46,4 +46,45 @@ export async function rejectedRecords(db: Db): Promise<{ readerId: string; seq: 
 export async function deniedWallets(db: Db): Promise<{ walletId: string; reason: string; since: string }[]> {
   const rows = await db.query("SELECT * FROM deny_wallets ORDER BY since, wallet_id");
   return rows.map((r) => ({ walletId: String(r["wallet_id"]), reason: String(r["reason"]), since: iso(r["since"]) }));
+}
+
+/** Evidence rows shown per reader: enough to judge; the total says how many there are. */
+export const EVIDENCE_SHOWN_MAX = 100;
+
+export interface SuspectReader {
+  readerId: string;
+  operatorId: string;
+  name: string;
+  status: "suspect" | "rejected";
+  reason: string;
+  heldBatches: number;
+  evidenceCount: number;
+  evidence: ReaderEvidence[];
+}
+
+/** Readers that are not active, with why (docs/CLEARING.md §7a). */
+export async function suspectReaders(db: Db): Promise<SuspectReader[]> {
+  const readers = await db.query(
+    `SELECT r.reader_id, r.operator_id, r.name, r.status, r.status_reason,
+       (SELECT count(*) FROM held_batches h WHERE h.reader_id = r.reader_id) AS held,
+       (SELECT count(*) FROM reader_evidence e WHERE e.reader_id = r.reader_id) AS evidence
+     FROM readers r WHERE r.status <> 'active' ORDER BY r.reader_id`);
+  const out: SuspectReader[] = [];
+  for (const r of readers) {
+    const id = String(r["reader_id"]);
+    const ev = await db.query(
+      `SELECT seq, kind, wallet_id, counter, amount::text AS amount, detail FROM reader_evidence
+       WHERE reader_id = $1 ORDER BY seq, kind LIMIT $2`, [id, EVIDENCE_SHOWN_MAX]);
+    out.push({
+      readerId: id, operatorId: String(r["operator_id"]), name: String(r["name"]),
+      status: String(r["status"]) as SuspectReader["status"], reason: String(r["status_reason"]),
+      heldBatches: num(r["held"]), evidenceCount: num(r["evidence"]),
+      evidence: ev.map((e) => ({
+        readerId: id, seq: num(e["seq"]), kind: String(e["kind"]) as ReaderEvidence["kind"],
+        walletId: String(e["wallet_id"]), counter: num(e["counter"]), amount: String(e["amount"]),
+        detail: String(e["detail"]),
+      })),
+    });
+  }
+  return out;
 }

@@ -54,6 +54,9 @@ function toReader(r: Row): Reader {
     readerId: String(r["reader_id"]), devicePublicKey: String(r["device_key"]), operatorId: String(r["operator_id"]),
     currency: num(r["currency"]), amountMin: num(r["amount_min"]), amountMax: num(r["amount_max"]),
     driftToleranceS: num(r["drift_tolerance"]), name: String(r["name"]), lastSeq: num(r["last_seq"]), lastHead: String(r["last_head"]),
+    status: String(r["status"]) as Reader["status"], statusReason: String(r["status_reason"]),
+    ackedSeq: num(r["acked_seq"]),
+    denyMaxAgeS: r["deny_max_age_s"] === null ? null : num(r["deny_max_age_s"]),
   };
 }
 
@@ -65,9 +68,11 @@ export async function registerReaderTx(tx: Tx, s: ReaderSpec): Promise<Reader> {
   const currency = s.currency ?? 978;
   await tx.query("INSERT INTO operators (operator_id) VALUES ($1) ON CONFLICT DO NOTHING", [s.operatorId]);
   await tx.query(
-    `INSERT INTO readers (reader_id, device_key, operator_id, name, currency, amount_min, amount_max, drift_tolerance)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (reader_id) DO NOTHING`,
-    [id, key, s.operatorId, s.name ?? "", currency, s.amountMin ?? 1, s.amountMax ?? 10_000, s.driftToleranceS ?? 300],
+    `INSERT INTO readers (reader_id, device_key, operator_id, name, currency, amount_min, amount_max,
+       drift_tolerance, deny_max_age_s)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (reader_id) DO NOTHING`,
+    [id, key, s.operatorId, s.name ?? "", currency, s.amountMin ?? 1, s.amountMax ?? 10_000,
+      s.driftToleranceS ?? 300, s.denyMaxAgeS ?? null],
   );
   const r = toReader((await tx.query("SELECT * FROM readers WHERE reader_id = $1", [id]))[0]!);
   if (r.devicePublicKey !== key) throw new RangeError(`reader ${id} is already registered with another device key`);

@@ -4,6 +4,7 @@
 import { num, type Tx } from "./db.ts";
 import { accountIds, ensureIssuerAccounts, ensureOperatorAccount, postBulk } from "./accounts.ts";
 import type { VerifiedRecord } from "./verify.ts";
+import { ensureRiskHoldAccount, riskHoldAccount } from "./risk-holds.ts";
 import type { BatchOutcome, DoubleSpend, IngestReport, Reader } from "./types.ts";
 
 export interface Candidate { record: VerifiedRecord; reader: Reader; seq: number; outcome: BatchOutcome }
@@ -45,22 +46,26 @@ interface Plan {
   conflicts: { c: Candidate; kind: DoubleSpend["kind"]; excess: number }[];
   deny: Map<string, string>;
   moves: Move[];
+  holds: { transferId: string; c: Candidate; amount: number }[];
 }
 
 /** Decides every candidate in order; pure except for the maps it updates. */
 function plan(cs: Candidate[], known: Map<string, Known>, certs: Map<string, Cert>, denied: Set<string>, report: IngestReport): Plan {
-  const p: Plan = { payments: [], conflicts: [], deny: new Map(), moves: [] };
+  const p: Plan = { payments: [], conflicts: [], deny: new Map(), moves: [], holds: [] };
   for (const c of cs) {
     const r = c.record;
     const k = keyOf(r.walletIdHex, r.counter);
     const cur = r.currency;
     const operator = accountIds.operator(c.reader.operatorId, cur);
+    // Issuer-risk money waits in the operator's risk-hold account (docs/CLEARING.md §7a).
+    const riskHold = riskHoldAccount(c.reader.operatorId, cur);
     const prior = known.get(k);
     if (prior !== undefined && prior.authSha === r.authShaHex) { report.duplicates++; c.outcome.duplicates++; continue; }
     if (prior !== undefined) {
       // The same counter with other content: a double spend. Paid in good faith, all of it from offline risk.
       p.conflicts.push({ c, kind: "counter_reuse", excess: r.amount });
-      p.moves.push({ id: `pay:${r.walletIdHex}:${r.counter}:${c.reader.readerId}:${c.seq}`, debit: accountIds.issuerRisk(r.issuerKeyId, cur), credit: operator, amount: r.amount, code: "payment_excess", ref: k });
+      p.moves.push({ id: `pay:${r.walletIdHex}:${r.counter}:${c.reader.readerId}:${c.seq}`, debit: accountIds.issuerRisk(r.issuerKeyId, cur), credit: riskHold, amount: r.amount, code: "payment_excess", ref: k });
+      p.holds.push({ transferId: p.moves[p.moves.length - 1]!.id, c, amount: r.amount });
       if (!denied.has(r.walletIdHex)) p.deny.set(r.walletIdHex, `counter ${r.counter} spent twice`);
       denied.add(r.walletIdHex);
     } else {
@@ -73,7 +78,8 @@ function plan(cs: Candidate[], known: Map<string, Known>, certs: Map<string, Cer
       p.payments.push({ c, excess });
       if (within > 0) p.moves.push({ id: `pay:${r.walletIdHex}:${r.counter}`, debit: accountIds.issuerFloat(r.issuerKeyId, cur), credit: operator, amount: within, code: "payment", ref: k });
       if (excess > 0) {
-        p.moves.push({ id: `pay:${r.walletIdHex}:${r.counter}:excess`, debit: accountIds.issuerRisk(r.issuerKeyId, cur), credit: operator, amount: excess, code: "payment_excess", ref: k });
+        p.moves.push({ id: `pay:${r.walletIdHex}:${r.counter}:excess`, debit: accountIds.issuerRisk(r.issuerKeyId, cur), credit: riskHold, amount: excess, code: "payment_excess", ref: k });
+        p.holds.push({ transferId: `pay:${r.walletIdHex}:${r.counter}:excess`, c, amount: excess });
         p.conflicts.push({ c, kind: "over_cap", excess });
         if (!denied.has(r.walletIdHex)) p.deny.set(r.walletIdHex, `spend past the cap of certificate ${r.certHashHex}`);
         denied.add(r.walletIdHex);
@@ -92,10 +98,14 @@ async function ensureAccounts(tx: Tx, cs: Candidate[]): Promise<void> {
   const issuers = new Set(cs.map((c) => `${c.record.issuerKeyId}:${c.record.currency}`));
   for (const s of issuers) { const [k, cur] = s.split(":").map(Number); await ensureIssuerAccounts(tx, k!, cur!); }
   const ops = new Set(cs.map((c) => `${c.reader.currency}:${c.reader.operatorId}`));
-  for (const s of ops) { const i = s.indexOf(":"); await ensureOperatorAccount(tx, s.slice(i + 1), Number(s.slice(0, i))); }
+  for (const s of ops) {
+    const i = s.indexOf(":");
+    await ensureOperatorAccount(tx, s.slice(i + 1), Number(s.slice(0, i)));
+    await ensureRiskHoldAccount(tx, s.slice(i + 1), Number(s.slice(0, i)));
+  }
 }
 
-async function write(tx: Tx, p: Plan, certs: Map<string, Cert>): Promise<void> {
+async function write(tx: Tx, p: Plan, certs: Map<string, Cert>, nowS: number): Promise<void> {
   const pays = p.payments;
   if (pays.length > 0) {
     await tx.query(
@@ -124,16 +134,24 @@ async function write(tx: Tx, p: Plan, certs: Map<string, Cert>): Promise<void> {
     await tx.query("UPDATE certificates c SET spent = u.s FROM unnest($1::text[], $2::bigint[]) AS u(h, s) WHERE c.cert_hash = u.h", [dirty.map(([h]) => h), dirty.map(([, c]) => c.spent)]);
   }
   await postBulk(tx, p.moves);
+  const h = p.holds;
+  if (h.length > 0) {
+    await tx.query(
+      `INSERT INTO risk_holds (transfer_id, operator_id, reader_id, currency, amount, booked_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::bigint[], $6::bigint[])`,
+      [h.map((x) => x.transferId), h.map((x) => x.c.reader.operatorId), h.map((x) => x.c.reader.readerId),
+        h.map((x) => x.c.record.currency), h.map((x) => x.amount), h.map(() => nowS)]);
+  }
 }
 
-export async function settle(tx: Tx, cs: Candidate[], report: IngestReport): Promise<void> {
+export async function settle(tx: Tx, cs: Candidate[], report: IngestReport, nowS: number): Promise<void> {
   if (cs.length === 0) return;
   const known = await loadKnown(tx, cs);
   const certs = await loadCerts(tx, cs);
   const denied = await loadDenied(tx, cs);
   await ensureAccounts(tx, cs);
   const p = plan(cs, known, certs, denied, report);
-  await write(tx, p, certs);
+  await write(tx, p, certs, nowS);
   for (const x of p.conflicts) {
     if (x.kind === "denied_wallet") continue;
     const r = x.c.record;

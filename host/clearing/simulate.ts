@@ -68,6 +68,7 @@ export class SimNetwork {
     return {
       readerId: r.config.readerId, devicePublicKey: r.deviceKey.publicKey, operatorId: r.operatorId, currency: r.config.currency,
       amountMin: r.config.amountMin, amountMax: r.config.amountMax, driftToleranceS: r.config.driftToleranceS, name: r.name,
+      ...(r.config.geometry.denyBytes > 0 ? { denyMaxAgeS: r.config.denyMaxAgeS } : {}),
     };
   }
 

@@ -99,6 +99,9 @@ export interface ReaderSpec {
   amountMax?: number;
   driftToleranceS?: number;
   name?: string;
+  /** The reader's deny-list maximum age in seconds (docs/CONFIG.md); absent: it has no deny
+   *  list, and clearing cannot tell which lists it must have held (docs/CLEARING.md §7a). */
+  denyMaxAgeS?: number;
 }
 
 export interface Reader {
@@ -112,6 +115,29 @@ export interface Reader {
   name: string;
   lastSeq: number;
   lastHead: string;
+  /** docs/CLEARING.md §7a: suspect readers' batches wait for an operator's decision. */
+  status: ReaderStatus;
+  statusReason: string;
+  /** The highest sequence clearing has acknowledged to the reader. */
+  ackedSeq: number;
+  denyMaxAgeS: number | null;
+}
+
+export type ReaderStatus = "active" | "suspect" | "rejected";
+
+export type EvidenceKind =
+  | "over_cap_at_reader" | "counter_not_increasing" | "denied_at_reader" | "failed_reader_check";
+
+/** A record an honest reader could not have written (docs/CLEARING.md §7a). */
+export interface ReaderEvidence {
+  readerId: string;
+  seq: number;
+  kind: EvidenceKind;
+  walletId: string;
+  counter: number;
+  /** The record's u64 amount, as decimal text. */
+  amount: string;
+  detail: string;
 }
 
 export type BatchStatus = "accepted" | "duplicate" | "held" | "rejected";
@@ -150,6 +176,9 @@ export interface IngestReport {
   doubleSpends: DoubleSpend[];
   /** Wallets newly put on the deny list by this upload. */
   newlyDenied: string[];
+  /** Records that prove their reader dishonest (not paid), and the readers turned suspect. */
+  evidence: ReaderEvidence[];
+  suspectReaders: string[];
 }
 
 export interface IngestOptions {

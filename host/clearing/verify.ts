@@ -8,6 +8,7 @@ import {
   Reason, readU16, readU32, toHex,
 } from "../protocol/index.ts";
 import type { LedgerRecord } from "../ledger/format.ts";
+import type { SigJob, VerifyPool } from "./verify-pool.ts";
 
 export const RECORD_BODY_BYTES = AUTHORIZATION_BYTES + CERTIFICATE_BYTES; // 238
 /** Verified certificates remembered (like the reader's cache, but bigger: clearing sees every wallet). */
@@ -41,6 +42,9 @@ export interface VerifiedRecord {
 }
 export type RecordCheck = VerifiedRecord | { ok: false; reason: number };
 
+/** Signature statuses worked out ahead (in worker threads) for one record. */
+export interface PreChecked { cert?: number; auth?: number }
+
 const no = (reason: number): RecordCheck => ({ ok: false, reason });
 const concat = (...parts: Uint8Array[]): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -62,18 +66,57 @@ export class RecordVerifier {
     return this.cryptoInstance;
   }
 
-  private certificateStatus(cert: Uint8Array, certHashHex: string, issuerKey: Uint8Array): number {
+  /** Checks the records' signatures in `pool` (certificates not already cached), the same
+   *  messages `check` would verify; `check` then takes the statuses from the result. */
+  async prepare(
+    records: readonly LedgerRecord[], issuers: ReadonlyMap<number, IssuerKeyInfo>, pool: VerifyPool,
+  ): Promise<WeakMap<LedgerRecord, PreChecked>> {
+    const jobs: SigJob[] = [];
+    const slots: { r: LedgerRecord; what: "cert" | "auth" }[] = [];
+    const queuedCerts = new Set<string>();
+    for (const r of records) {
+      if (r.kind !== 1 || r.body.length !== RECORD_BODY_BYTES) continue;
+      const auth = r.body.subarray(0, AUTHORIZATION_BYTES);
+      const cert = r.body.subarray(AUTHORIZATION_BYTES);
+      const certHash = h16(cert);
+      const issuer = issuers.get(readU32(cert, 1));
+      if (issuer !== undefined) {
+        const key = toHex(certHash) + toHex(issuer.publicKey);
+        if (!this.certOk.has(key) && !queuedCerts.has(key)) {
+          queuedCerts.add(key);
+          jobs.push({ publicKey: issuer.publicKey, message: concat(CERT_LABEL, cert.subarray(0, CERTIFICATE_SIGNED_BYTES)),
+            signature: cert.subarray(CERTIFICATE_SIGNED_BYTES) });
+          slots.push({ r, what: "cert" });
+        }
+      }
+      jobs.push({ publicKey: cert.subarray(21, 53), message: concat(AUTH_LABEL, certHash, auth.subarray(0, AUTHORIZATION_SIGNED_BYTES)),
+        signature: auth.subarray(AUTHORIZATION_SIGNED_BYTES) });
+      slots.push({ r, what: "auth" });
+    }
+    const statuses = await pool.verifyAll(jobs);
+    const out = new WeakMap<LedgerRecord, PreChecked>();
+    slots.forEach((s, i) => {
+      const p = out.get(s.r) ?? {};
+      p[s.what] = statuses[i]!;
+      out.set(s.r, p);
+    });
+    return out;
+  }
+
+  private certificateStatus(cert: Uint8Array, certHashHex: string, issuerKey: Uint8Array, pre?: number): number {
     const cacheKey = certHashHex + toHex(issuerKey);
     const cached = this.certOk.get(cacheKey);
     if (cached !== undefined) return cached;
-    const st = this.crypto.verify(issuerKey, concat(CERT_LABEL, cert.subarray(0, CERTIFICATE_SIGNED_BYTES)), cert.subarray(CERTIFICATE_SIGNED_BYTES));
+    const st = pre ?? this.crypto.verify(issuerKey, concat(CERT_LABEL, cert.subarray(0, CERTIFICATE_SIGNED_BYTES)), cert.subarray(CERTIFICATE_SIGNED_BYTES));
     if (this.certOk.size >= CERT_CACHE_MAX) this.certOk.clear();
     this.certOk.set(cacheKey, st);
     return st;
   }
 
   /** Every check a reader makes that the record lets clearing repeat; the first failure names the reason. */
-  check(r: LedgerRecord, reader: ReaderPolicy, issuers: ReadonlyMap<number, IssuerKeyInfo>): RecordCheck {
+  check(
+    r: LedgerRecord, reader: ReaderPolicy, issuers: ReadonlyMap<number, IssuerKeyInfo>, pre?: PreChecked,
+  ): RecordCheck {
     if (r.kind !== 1 || r.body.length !== RECORD_BODY_BYTES) return no(Reason.MALFORMED);
     const auth = r.body.subarray(0, AUTHORIZATION_BYTES);
     const cert = r.body.subarray(AUTHORIZATION_BYTES);
@@ -90,7 +133,7 @@ export class RecordVerifier {
     if (issuer.revokedAt !== null && r.time >= issuer.revokedAt) return no(Reason.ISSUER_REVOKED);
     const certHash = h16(cert);
     const certHashHex = toHex(certHash);
-    if (this.certificateStatus(cert, certHashHex, issuer.publicKey) !== 0) return no(Reason.CERT_SIGNATURE_INVALID);
+    if (this.certificateStatus(cert, certHashHex, issuer.publicKey, pre?.cert) !== 0) return no(Reason.CERT_SIGNATURE_INVALID);
     // 4. window, with the reader's drift tolerance
     if (r.time + reader.driftToleranceS < validFrom) return no(Reason.CERT_NOT_YET_VALID);
     if (r.time > validUntil + reader.driftToleranceS) return no(Reason.CERT_EXPIRED);
@@ -109,7 +152,8 @@ export class RecordVerifier {
     if (toHex(r.walletId) !== walletIdHex || r.counter !== counter) return no(Reason.MALFORMED);
     // 10. wallet signature under the certified wallet key
     const msg = concat(AUTH_LABEL, certHash, auth.subarray(0, AUTHORIZATION_SIGNED_BYTES));
-    if (this.crypto.verify(cert.subarray(21, 53), msg, auth.subarray(AUTHORIZATION_SIGNED_BYTES)) !== 0) return no(Reason.AUTH_SIGNATURE_INVALID);
+    const walletStatus = pre?.auth ?? this.crypto.verify(cert.subarray(21, 53), msg, auth.subarray(AUTHORIZATION_SIGNED_BYTES));
+    if (walletStatus !== 0) return no(Reason.AUTH_SIGNATURE_INVALID);
     // 12. amount ≤ cumulative ≤ cap
     if (cumulative < amount || cumulative > offlineCap) return no(Reason.OVER_OFFLINE_CAP);
     return {

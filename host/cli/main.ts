@@ -18,9 +18,10 @@ import { command as flash } from "./commands/flash.ts";
 import { command as nfc } from "./commands/nfc.ts";
 import { command as wallet } from "./commands/wallet.ts";
 import { command as reader } from "./commands/reader.ts";
+import { command as tokens } from "./commands/tokens.ts";
 
 const commands: readonly Command[] = [
-  demo, tap, sim, issuer, ledger, vectors, serve, image, clear, history, cashout, flash,
+  demo, tap, sim, issuer, ledger, vectors, serve, tokens, image, clear, history, cashout, flash,
   nfc, reader, wallet,
 ];
 

@@ -86,8 +86,10 @@ export function clearingRoutes(r: Router, s: ServerContext): void {
  *  operator; an operator-owner (merchant) sees what concerns its own readers. */
 async function flagged(s: ServerContext, p: Principal): Promise<Record<string, unknown[]>> {
   const c = s.clearing;
-  const [held, doubleSpends, rejectedRecords, deniedWallets] = await Promise.all([c.heldBatches(), c.conflicts(), c.rejectedRecords(), c.deniedWallets()]);
-  if (p.role === "operator") return { held, doubleSpends, rejectedRecords, deniedWallets };
+  const [held, doubleSpends, rejectedRecords, deniedWallets, suspects] = await Promise.all(
+    [c.heldBatches(), c.conflicts(), c.rejectedRecords(), c.deniedWallets(), c.suspectReaders()]);
+  const suspectReaders = suspects.map((x) => ({ ...x, evidence: x.evidence.slice(0, 10) }));
+  if (p.role === "operator") return { held, doubleSpends, rejectedRecords, deniedWallets, suspectReaders };
   const operatorId = await s.ownerOperatorId(p.ownerId);
   if (operatorId === undefined) throw new HttpError(403, "flagged items are for operators and merchants");
   const mine = new Set((await c.readers()).filter((r) => r.operatorId === operatorId).map((r) => r.readerId));
@@ -96,6 +98,7 @@ async function flagged(s: ServerContext, p: Principal): Promise<Record<string, u
     doubleSpends: doubleSpends.filter((d) => mine.has(d.readerId)),
     rejectedRecords: rejectedRecords.filter((r) => mine.has(r.readerId)),
     deniedWallets: [],
+    suspectReaders: suspectReaders.filter((r) => mine.has(r.readerId)),
   };
 }
 

@@ -76,7 +76,10 @@ test("cashout CLI: owner → KYC → account → TOTP → quote → request → 
 
     assert.equal((await run(["debtor", "set", "--name", "Offtap Clearing AG", "--iban", "CH9300762011623852957", "--bic", "UBSWCHZH80A", ...db])).code, 0);
     const out = path.join(dir, "payouts");
-    const ex = await run(["export", "--out", out, "--date", "2026-11-23", ...db]);
+    // An execution date in the past is refused; tomorrow is not.
+    await assert.rejects(run(["export", "--out", out, "--date", "2020-01-01", ...db]), /in the past/);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const ex = await run(["export", "--out", out, "--date", tomorrow, ...db]);
     assert.equal(ex.code, 0);
     const files = (JSON.parse(ex.out) as { files: { xml: string; csv: string }; nbOfTxs: number }).files;
     assert.ok(existsSync(files.xml) && existsSync(files.csv));

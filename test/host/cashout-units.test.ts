@@ -256,32 +256,32 @@ function lines(): PayoutLine[] {
 }
 
 test("pain.001.001.09: well-formed, namespace, counts and control sums computed independently", () => {
-  const xml = renderPain001({ msgId: "MSG-1", createdAt: new Date("2026-11-21T06:40:00.123Z"), executionDate: "2026-11-23", debtor: DEBTOR, lines: lines() });
+  const eurLines = lines().filter((l) => l.currency === "EUR");
+  const xml = renderPain001({ msgId: "MSG-1", createdAt: new Date("2026-11-21T06:40:00.123Z"), executionDate: "2026-11-23", debtor: DEBTOR, lines: eurLines });
   assert.ok(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>'));
   assert.ok(xml.includes(`<Document xmlns="${PAIN001_V09_NAMESPACE}">`));
   // Independent reading with regular expressions, not our parser.
   const amounts = [...xml.matchAll(/<InstdAmt Ccy="([A-Z]{3})">([0-9.]+)<\/InstdAmt>/g)].map((m) => ({ ccy: m[1]!, v: m[2]! }));
-  assert.deepEqual(amounts, [
-    { ccy: "EUR", v: "984.75" }, { ccy: "EUR", v: "0.01" }, { ccy: "GBP", v: "1234.56" }, { ccy: "KWD", v: "0.005" },
-  ]);
+  assert.deepEqual(amounts, [{ ccy: "EUR", v: "984.75" }, { ccy: "EUR", v: "0.01" }]);
   const grp = /<GrpHdr>[\s\S]*?<NbOfTxs>(\d+)<\/NbOfTxs>\s*<CtrlSum>([0-9.]+)<\/CtrlSum>/.exec(xml)!;
-  assert.equal(grp[1], "4");
-  assert.equal(grp[2], "2219.325"); // 984.75 + 0.01 + 1234.56 + 0.005
+  assert.equal(grp[1], "2");
+  assert.equal(grp[2], "984.76", "one currency per file: its own two decimals");
   const pmtInfs = [...xml.matchAll(/<PmtInf>([\s\S]*?)<\/PmtInf>/g)].map((m) => m[1]!);
-  assert.equal(pmtInfs.length, 3, "one PmtInf per currency");
+  assert.equal(pmtInfs.length, 1, "both creditors are in SEPA countries");
+  assert.match(pmtInfs[0]!, /<ChrgBr>SLEV<\/ChrgBr>/);
   const eur = pmtInfs.find((p) => p.includes("MSG-1-EUR"))!;
   assert.match(eur, /<NbOfTxs>2<\/NbOfTxs>\s*<CtrlSum>984.76<\/CtrlSum>/);
   assert.match(eur, /<PmtMtd>TRF<\/PmtMtd>/);
   assert.match(eur, /<ReqdExctnDt>\s*<Dt>2026-11-23<\/Dt>\s*<\/ReqdExctnDt>/);
   assert.match(eur, /<DbtrAcct>\s*<Id>\s*<IBAN>DE89370400440532013000<\/IBAN>/);
   assert.match(xml, /<CreDtTm>2026-11-21T06:40:00Z<\/CreDtTm>/);
-  // Escaping: the raw names never appear, their escaped forms do.
-  assert.ok(xml.includes("ACME Transit &quot;Nord&quot; &amp; Söhne"));
-  assert.ok(xml.includes("Offtap Clearing &amp; Co &lt;Ops&gt;"));
+  // The EPC character set: diacritics dropped, & → +, anything else "." (EPC217-08).
+  assert.ok(xml.includes("ACME Transit .Nord. + Sohne"));
+  assert.ok(xml.includes("Offtap Clearing + Co .Ops."));
   assert.ok(!/<Ops>|<first>/.test(xml));
   const sum = summarizePain001(xml);
-  assert.equal(sum.payments.length, 4);
-  assert.equal(sum.payments[0]!.name, 'ACME Transit "Nord" & Söhne');
+  assert.equal(sum.payments.length, 2);
+  assert.equal(sum.payments[0]!.name, "ACME Transit .Nord. + Sohne");
   assert.deepEqual(checkStructure(parseXml(xml)), []);
 });
 
@@ -309,4 +309,35 @@ test("pain.001: bad IBAN/BIC, over-long ids, duplicate end-to-end ids and empty 
   assert.throws(() => renderPain001({ ...base, lines: [{ ...lines()[0]!, endToEndId: "x".repeat(36) }] }));
   assert.throws(() => renderPain001({ ...base, lines: [lines()[0]!, lines()[0]!] }));
   assert.throws(() => renderPain001({ ...base, lines: [{ ...lines()[0]!, amountMinor: 0 }] }));
+});
+
+test("payout files: one currency per file, real dates, EPC profile only for SEPA, no CSV formulas", () => {
+  const base = { msgId: "M2", createdAt: new Date("2026-11-21T06:40:00Z"), executionDate: "2026-11-23", debtor: DEBTOR };
+  assert.throws(() => renderPain001({ ...base, lines: lines() }), /one currency/);
+  assert.throws(() => renderPain001({ ...base, executionDate: "2026-02-31", lines: lines().slice(0, 1) }), /calendar/);
+  assert.throws(() => renderPain001({ ...base, executionDate: "2026-11-20", lines: lines().slice(0, 1) }), /before/);
+  const kwd = renderPain001({ ...base, lines: lines().filter((l) => l.currency === "KWD") });
+  assert.match(kwd, /<GrpHdr>[\s\S]*?<CtrlSum>0.005<\/CtrlSum>/, "KWD has three decimals");
+  assert.match(kwd, /<ChrgBr>SHAR<\/ChrgBr>/);
+  // EUR to a SEPA and to a non-SEPA country: two blocks, SLEV only for the SEPA one.
+  const long = "Zoë Åström-Øvergaard Ærøskøbing Handelsgesellschaft mit beschränkter Haftung & Co KG";
+  const mixed = renderPain001({ ...base, lines: [
+    { ...lines()[0]!, creditorName: long },
+    { endToEndId: "co_9", amountMinor: 700, currency: "EUR", creditorName: "İstanbul Gişe A.Ş.",
+      creditorIban: "TR330006100519786457841326", creditorBic: "TGBATRISXXX", remittance: "cash-out co_9" },
+  ] });
+  const blocks = [...mixed.matchAll(/<PmtInf>([\s\S]*?)<\/PmtInf>/g)].map((m) => m[1]!);
+  assert.equal(blocks.length, 2);
+  assert.match(blocks[0]!, /<PmtInfId>M2-EUR<\/PmtInfId>[\s\S]*<ChrgBr>SLEV<\/ChrgBr>/);
+  assert.match(blocks[1]!, /<PmtInfId>M2-EURX<\/PmtInfId>[\s\S]*<ChrgBr>SHAR<\/ChrgBr>/);
+  const sepaName = /<Cdtr>\s*<Nm>([^<]*)<\/Nm>/.exec(blocks[0]!)![1]!;
+  assert.ok(sepaName.length <= 70, sepaName);
+  assert.match(sepaName, /^[A-Za-z0-9/\-?:().,'+ ]+$/);
+  assert.ok(sepaName.startsWith("Zoe Astrom-Overgaard AEroskobing"), sepaName);
+  assert.ok(blocks[1]!.includes("İstanbul Gişe A.Ş."), "outside SEPA the name is kept");
+  // CSV: formula-looking cells are neutralized, numbers are not.
+  const csv = toCsv(["name", "amount", "note"], [["=HYPERLINK(\"http://x\",\"y\")", "-12.50", "@SUM(A1)"]]);
+  const row = parseCsv(csv)[1]!;
+  assert.deepEqual(row, ["'=HYPERLINK(\"http://x\",\"y\")", "-12.50", "'@SUM(A1)"]);
+  for (const v of ["+1+1", "-1-1", "\tx", "\rx"]) assert.ok(parseCsv(toCsv(["v"], [[v]]))[1]![0]!.startsWith("'"), v);
 });

@@ -124,11 +124,11 @@ testBoth("cash-out: TOTP codes are single-use, wrong codes count, and the fifth 
   const code = nextCode();
   must(await svc.confirm(a.id, code, `owner:${ownerId}`));
   const replay = await svc.confirm(b.id, code, `owner:${ownerId}`);
-  assert.equal(replay.ok ? "" : replay.error, "TOTP_REUSED", "the same code cannot confirm a second cash-out");
+  assert.equal(replay.ok ? "" : replay.error, "TOTP_INVALID", "the same code cannot confirm a second cash-out");
   // The previous step's code is inside the ±1 window but older than the used step: also refused.
   const prev = totp(secret, Math.floor(clock.ms / 1000) - 30);
   const older = await svc.confirm(b.id, prev, `owner:${ownerId}`);
-  assert.equal(older.ok ? "" : older.error, "TOTP_REUSED");
+  assert.equal(older.ok ? "" : older.error, "TOTP_INVALID", "used and wrong codes look the same");
   for (let i = 3; i <= 4; i++) {
     const w = await svc.confirm(b.id, "000000" === nextCode() ? "111111" : "000000", `owner:${ownerId}`);
     assert.equal(w.ok ? "" : w.error, "TOTP_INVALID");
@@ -304,7 +304,10 @@ testBoth("cash-out: dozens of concurrent requests racing for one balance never o
   const held = await svc.cashouts({ ownerId, state: "requested", limit: 1000 });
   const confirms = await Promise.all(held.map((h) => svc.confirm(h.id, code, `owner:${ownerId}`)));
   assert.equal(confirms.filter((r) => r.ok).length, 1, `${engine}: one code, one confirmation`);
-  for (const r of confirms.filter((x) => !x.ok)) assert.equal(r.ok ? "" : r.error, "TOTP_REUSED");
+  // The losers are wrong codes for the lockout: refused, then blocked (docs/CASHOUT.md §3).
+  for (const r of confirms.filter((x) => !x.ok)) {
+    assert.ok(["TOTP_INVALID", "TOTP_BLOCKED"].includes(r.ok ? "" : r.error));
+  }
   await assertBalanced(c);
 });
 
@@ -322,4 +325,58 @@ testBoth("cash-out: a wallet holder redeems an unspent balance through the same 
   assert.ok(q.refusals.includes("TOTP_NOT_ACTIVE"));
   const bad = await svc.addOwner({ id: "holder-2", kind: "wallet_holder", subject: "NOT-HEX", legalName: "X" }, "operator:admin");
   assert.equal(bad.ok ? "" : bad.error, "INPUT_INVALID");
+});
+
+testBoth("cash-out: 5 wrong codes in a row across cash-outs block the second factor (no oracle)", async (c) => {
+  const { svc, ownerId, accountId, clock, nextCode } = await install(c);
+  const actor = `owner:${ownerId}`;
+  const request = async (): Promise<string> =>
+    must(await svc.request({ ownerId, bankAccountId: accountId, grossMinor: 10_000, currency: "EUR" }, actor)).id;
+  const wrong = (): string => { const right = nextCode(); return right === "000000" ? "111111" : "000000"; };
+  // The issue's loop — request, guess, cancel — spread over cash-outs: the count is the owner's.
+  const errors: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const id = await request();
+    const r = await svc.confirm(id, wrong(), actor);
+    errors.push(r.ok ? "ok" : r.error);
+    must(await svc.cancel(id, actor));
+  }
+  assert.deepEqual(errors, ["TOTP_INVALID", "TOTP_INVALID", "TOTP_INVALID", "TOTP_INVALID", "TOTP_BLOCKED"]);
+  const id = await request();
+  const right = await svc.confirm(id, nextCode(), actor);
+  assert.equal(right.ok ? "ok" : right.error, "TOTP_BLOCKED", "while blocked even the right code is refused");
+  // The block ends by itself after 4 hours…
+  clock.advance(4 * 3600);
+  must(await svc.confirm(await request(), nextCode(), actor));
+  // …or when an operator lifts it; a right code resets the count.
+  for (let i = 0; i < 5; i++) {
+    const x = await request();
+    await svc.confirm(x, wrong(), actor);
+    must(await svc.cancel(x, actor));
+  }
+  const blocked = await request();
+  assert.equal((await svc.confirm(blocked, nextCode(), actor)).ok, false);
+  must(await svc.unblockTotp(ownerId, "operator:admin"));
+  must(await svc.confirm(blocked, nextCode(), actor));
+  const trail = await svc.auditTrail({ ownerId });
+  assert.ok(trail.some((a) => a.action === "totp.unblock"));
+  await assertBalanced(c);
+});
+
+testBoth("cash-out: one owner per clearing account — a merchant cannot claim an operator's account", async (c) => {
+  const { svc, ownerId, clearingAccount } = await install(c, { operatorId: "acme" });
+  const twin = await svc.addOwner({ id: "acme-shop", kind: "merchant", subject: "acme", legalName: "ACME Shop" }, "operator:admin");
+  assert.equal(twin.ok ? "ok" : twin.error, "OWNER_EXISTS");
+  assert.match(twin.ok ? "" : twin.message, new RegExp(`belongs to owner ${ownerId}`));
+  assert.equal(await svc.owner("acme-shop"), undefined, "nothing of it was stored");
+  // A merchant of another subject, and a wallet holder whose wallet id is a hex operator
+  // name, are other accounts.
+  must(await svc.addOwner({ id: "other-shop", kind: "merchant", subject: "other", legalName: "Other" }, "operator:admin"));
+  must(await svc.addOwner({ id: "w-ab", kind: "wallet_holder", subject: "ab", legalName: "A B" }, "operator:admin"));
+  const dup = await svc.addOwner({ id: "w-ab2", kind: "wallet_holder", subject: "ab", legalName: "A B" }, "operator:admin");
+  assert.equal(dup.ok ? "ok" : dup.error, "OWNER_EXISTS");
+  // The schema refuses it too, whatever the code path.
+  await assert.rejects(c.db.query(
+    "INSERT INTO cashout_owners (id, kind, subject, legal_name, created_at) VALUES ('x', 'merchant', 'acme', 'X', now())"));
+  assert.ok((await c.account(clearingAccount)) !== undefined);
 });

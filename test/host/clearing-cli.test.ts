@@ -50,7 +50,9 @@ async function scenario(dbFlag: string[]): Promise<void> {
   assert.equal(bal.code, 0);
   const j = JSON.parse(bal.out) as { balancesSumToZero: boolean; accounts: { id: string; balance: number }[] };
   assert.equal(j.balancesSumToZero, true);
-  assert.equal(j.accounts.find((a) => a.id === "operator:metro:978")?.balance, 500);
+  // The double-spent copy is issuer risk: held for the operator, not yet in its settlement.
+  assert.equal(j.accounts.find((a) => a.id === "operator:metro:978")?.balance, 250);
+  assert.equal(j.accounts.find((a) => a.id === "riskhold:metro:978")?.balance, 250);
   const out = path.join(dir, "history.csv");
   assert.equal((await run(history, ["export", "--csv", "--out", out, ...dbFlag])).code, 0);
   const csv = readFileSync(out, "utf8");

@@ -156,6 +156,10 @@ testBoth("crafted adversarial taps: clearing settles exactly what the firmware a
     const out = await c.ingest(b.bytes);
     assert.equal(out.settled, 0, "clearing settles nothing the firmware declined");
     assert.equal(out.rejectedRecords.length, part.length);
+    // Such records prove the reader skipped its checks: it turns suspect until an operator
+    // decides (docs/CLEARING.md §7a); releasing it lets the next forged batch be judged.
+    assert.equal((await c.reader(id16))!.status, "suspect");
+    assert.equal((await c.decideReader(id16, "release", "differential test")).ok, true);
     head = b.head;
     seq += part.length;
   }

@@ -140,7 +140,8 @@ testBoth("a counter spent at two readers is caught, denied, paid to both, and bo
   const issuer = r.doubleSpends[0]!.issuerKeyId;
   assert.equal((await c.account(`issuer:${issuer}:risk:978`))?.balance, -FARE);
   assert.equal((await c.account(`issuer:${issuer}:float:978`))?.balance, -FARE);
-  assert.equal((await c.account("operator:metro:978"))?.balance, 2 * FARE);
+  assert.equal((await c.account("operator:metro:978"))?.balance, FARE);
+  assert.equal((await c.account("riskhold:metro:978"))?.balance, FARE, "issuer risk waits (§7a)");
   await assertBalanced(c);
   // The deny list goes back to the readers; the firmware installs it and then declines the wallet.
   const dl = await c.denyList({ minVersion: 2 });
@@ -173,7 +174,8 @@ testBoth("cumulative spend past the certificate's cap across readers: the excess
   assert.deepEqual(r.newlyDenied, [toHex(w.walletId)]);
   assert.equal((await c.account(`issuer:${issuer.keyId}:float:978`))?.balance, -2 * FARE, "the float pays up to the cap");
   assert.equal((await c.account(`issuer:${issuer.keyId}:risk:978`))?.balance, -FARE, "offline risk pays the excess");
-  assert.equal((await c.account("operator:metro:978"))?.balance, 3 * FARE, "every accepted tap is paid");
+  assert.equal((await c.account("operator:metro:978"))?.balance, 2 * FARE, "the float's part is paid");
+  assert.equal((await c.account("riskhold:metro:978"))?.balance, FARE, "the excess waits (§7a)");
   await assertBalanced(c);
 });
 

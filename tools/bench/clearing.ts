@@ -9,8 +9,13 @@ import { Clearing } from "../../host/clearing/index.ts";
 import { craftBatch, craftPayment, craftWallet } from "../../host/clearing/craft.ts";
 import { Ed25519Key } from "../../host/issuer/ed25519.ts";
 import { Issuer } from "../../host/issuer/issuer.ts";
+import { verifyWorkersDefault } from "../../host/clearing/verify-pool.ts";
 
-export interface ClearingBenchRow { engine: string; payments: number; seconds: number; paymentsPerSecond: number }
+export interface ClearingBenchRow {
+  engine: string; workers: number; payments: number; seconds: number; paymentsPerSecond: number;
+  /** This row's rate over the same engine's 1-worker rate (goal ≥ 1.6 with the default pool). */
+  vsOneWorker: number;
+}
 export interface ClearingBenchResult { rows: ClearingBenchRow[]; goalPaymentsPerSecond: number }
 
 const RECORDS_PER_BATCH = 10;
@@ -45,7 +50,7 @@ function workload(payments: number): { issuer: Issuer; readers: { key: Ed25519Ke
   return { issuer, readers, files };
 }
 
-async function run(engine: string, c: Clearing, w: ReturnType<typeof workload>, payments: number): Promise<ClearingBenchRow> {
+async function run(engine: string, c: Clearing, w: ReturnType<typeof workload>, payments: number, workers: number): Promise<ClearingBenchRow> {
   await c.registerIssuerKey(1, w.issuer.publicKey);
   for (const r of w.readers) await c.registerReader({ readerId: r.id8, devicePublicKey: r.key.publicKey, operatorId: "bench" });
   const t0 = performance.now();
@@ -54,37 +59,64 @@ async function run(engine: string, c: Clearing, w: ReturnType<typeof workload>, 
   const seconds = (performance.now() - t0) / 1000;
   if (settled !== payments) throw new Error(`${engine}: settled ${settled} of ${payments}`);
   if (!(await c.checkInvariants()).ok) throw new Error(`${engine}: balances do not sum to zero`);
-  return { engine, payments, seconds, paymentsPerSecond: payments / seconds };
+  return { engine, workers, payments, seconds, paymentsPerSecond: payments / seconds, vsOneWorker: 1 };
+}
+
+/** The same engine with 1 verify worker and with the default pool, side by side. */
+async function pair(
+  engine: string, open: (workers: number) => Promise<{ c: Clearing; done(): Promise<void> }>,
+  w: ReturnType<typeof workload>, payments: number,
+): Promise<ClearingBenchRow[]> {
+  const rows: ClearingBenchRow[] = [];
+  for (const workers of [1, verifyWorkersDefault()]) {
+    const { c, done } = await open(workers);
+    try {
+      rows.push(await run(`${engine}, ${workers} worker${workers === 1 ? "" : "s"}`, c, w, payments, workers));
+    } finally {
+      await done();
+    }
+  }
+  for (const r of rows) r.vsOneWorker = r.paymentsPerSecond / rows[0]!.paymentsPerSecond;
+  return rows;
 }
 
 export async function benchClearing(o: { payments?: number } = {}): Promise<ClearingBenchResult> {
   const payments = o.payments ?? 20_000;
   const w = workload(payments);
   const rows: ClearingBenchRow[] = [];
-  const embedded = await Clearing.open({ databaseUrl: null });
-  try { rows.push(await run("PGlite (embedded, memory)", embedded, w, payments)); } finally { await embedded.close(); }
+  rows.push(...await pair("PGlite (memory)", async (workers) => {
+    const c = await Clearing.open({ databaseUrl: null, verifyWorkers: workers });
+    return { c, done: () => c.close() };
+  }, w, payments));
   const url = process.env["DATABASE_URL"];
   if (url) {
-    // A database of its own on that server, dropped afterwards: the bench never touches existing data.
-    const name = `offtap_bench_${randomBytes(6).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    const server = await Clearing.open({ databaseUrl: u.toString() });
-    try {
-      rows.push(await run("PostgreSQL server", server, w, payments));
-    } finally {
-      await server.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    }
+    rows.push(...await pair("PostgreSQL server", async (workers) => {
+      // A database of its own on that server, dropped afterwards: the bench never touches existing data.
+      const name = `offtap_bench_${randomBytes(6).toString("hex")}`;
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      const u = new URL(url);
+      u.pathname = `/${name}`;
+      const c = await Clearing.open({ databaseUrl: u.toString(), verifyWorkers: workers });
+      return {
+        c,
+        done: async () => {
+          await c.close();
+          await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await admin.end();
+        },
+      };
+    }, w, payments));
   }
   return { rows, goalPaymentsPerSecond: 5_000 };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = await benchClearing({ payments: Number(process.argv[2] ?? 20_000) });
-  for (const x of r.rows) console.log(`${x.engine.padEnd(28)} ${x.payments} payments in ${x.seconds.toFixed(2)} s = ${Math.round(x.paymentsPerSecond)} payments/s (goal ≥ ${r.goalPaymentsPerSecond})`);
+  for (const x of r.rows) {
+    console.log(`${x.engine.padEnd(32)} ${x.payments} payments in ${x.seconds.toFixed(2)} s = `
+      + `${Math.round(x.paymentsPerSecond)} payments/s, ×${x.vsOneWorker.toFixed(2)} vs 1 worker `
+      + `(goals ≥ ${r.goalPaymentsPerSecond}/s, pool ≥ ×1.6)`);
+  }
 }

@@ -152,10 +152,13 @@ export function ledgerLines(o: Outcome<LedgerFormatsResult>): string[] {
 }
 
 function clearingLines(o: Outcome<ClearingBenchResult>): string[] {
-  const head = "Clearing ingest (payments verified under the strict policy and settled into accounts, one core; wall time)";
+  const head = "Clearing ingest (payments verified under the strict policy and settled into accounts; "
+    + "signature checks in 1 worker thread vs the default pool; wall time)";
   if (!o.ok) return [head, `  failed: ${o.error}`];
-  return [head, ...o.result.rows.map((x) => `  ${pad(x.engine, 28)}${lpad(num(x.paymentsPerSecond), 8)} payments/s over ${num(x.payments)} payments (goal ≥ ${num(o.result.goalPaymentsPerSecond)})`),
-    ...(o.result.rows.length < 2 ? ["  PostgreSQL server: not measured (DATABASE_URL unset)"] : [])];
+  return [head, ...o.result.rows.map((x) => `  ${pad(x.engine, 34)}${lpad(num(x.paymentsPerSecond), 8)} payments/s`
+    + ` ×${x.vsOneWorker.toFixed(2)} vs 1 worker over ${num(x.payments)} payments`
+    + ` (goals ≥ ${num(o.result.goalPaymentsPerSecond)}/s, pool ≥ ×1.6)`),
+    ...(o.result.rows.length < 3 ? ["  PostgreSQL server: not measured (DATABASE_URL unset)"] : [])];
 }
 
 export function formatReport(r: BenchReport): string {

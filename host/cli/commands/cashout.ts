@@ -43,7 +43,7 @@ subcommands:
 ${COMMON}`,
   quote: "usage: offtap cashout quote --owner ID --amount 123.45 [--currency EUR]\n\nShows gross, fee (percentage, fixed part, min/max), net, the limits that apply, the settled\nbalance available, and when the quote expires. Exit 1 when the amount could not be paid out.",
   request: "usage: offtap cashout request --owner ID --account ID (--quote QID | --amount 123.45 [--currency EUR]) [--request-id ID]\n\nHolds the gross amount (pending transfers) and prints the cash-out id; confirm it within the\nconfirmation window with `offtap cashout confirm`. --request-id makes retries return the same cash-out.",
-  confirm: "usage: offtap cashout confirm --cashout ID --code 123456\n\nThe owner's current TOTP code releases the payout. Each code works once; 5 wrong codes cancel the cash-out.",
+  confirm: "usage: offtap cashout confirm --cashout ID --code 123456\n\nThe owner's current TOTP code releases the payout. Each code works once; 5 wrong codes cancel the cash-out, and 5 in a row across cash-outs block the owner's second factor for 4 hours.",
   cancel: "usage: offtap cashout cancel --cashout ID [--reason TEXT]",
   expire: "usage: offtap cashout expire\n\nExpires every requested cash-out past its confirmation deadline and releases its money.",
   export: "usage: offtap cashout export [--out DIR] [--date YYYY-MM-DD] [--currency EUR] | export --file ID [--out DIR]\n\nWrites DIR/<MsgId>.xml (pain.001.001.09) and DIR/<MsgId>.csv (RFC 4180) for every confirmed\ncash-out and marks them exported (default DIR: .offtap/payouts). --file writes a stored file again.",
@@ -54,7 +54,7 @@ ${COMMON}`,
   owner: "usage: offtap cashout owner add --id ID --kind operator|merchant|wallet_holder --subject OPERATOR_OR_WALLET --name LEGAL_NAME\n       offtap cashout owner list\n       offtap cashout owner show ID",
   kyc: "usage: offtap cashout kyc set --owner ID --state unverified|pending|verified [--reference TEXT] --actor WHO\n\nRecords who verified the owner's identity and when; an owner cannot verify itself.",
   account: "usage: offtap cashout account add --owner ID --iban IBAN --bic BIC --holder NAME [--currency EUR]\n       offtap cashout account verify --account ID --code CODE\n       offtap cashout account list --owner ID\n\nThe holder must match the owner's legal name. `add` prints a one-time confirmation code that\nreaches the owner out of band (e.g. in a one-cent transfer to the account); `verify` checks it.",
-  totp: "usage: offtap cashout totp enroll --owner ID      prints the otpauth:// URI and secret for an authenticator app\n       offtap cashout totp activate --owner ID --code 123456",
+  totp: "usage: offtap cashout totp enroll --owner ID      prints the otpauth:// URI and secret for an authenticator app\n       offtap cashout totp activate --owner ID --code 123456\n       offtap cashout totp unblock --owner ID   lifts a block after 5 wrong codes (docs/CASHOUT.md §3)",
   fees: "usage: offtap cashout fees [show]\n       offtap cashout fees set --currency EUR --percent 1.50 --fixed 0.25 --min-fee 0.50 --max-fee 25.00\n                               --min 10.00 --max 10000.00 --daily 20000.00 --daily-count 5",
   debtor: "usage: offtap cashout debtor show\n       offtap cashout debtor set --name NAME --iban IBAN --bic BIC",
   audit: "usage: offtap cashout audit [--owner ID] [--cashout ID] [--limit N]",
@@ -269,6 +269,10 @@ const setup: Record<string, Handler> = {
   async totp(svc, v, rest, actor, json) {
     if (rest[0] === "enroll") return report(await svc.enrollTotp(need(v.owner, "owner"), actor), json, (t) => `add this to an authenticator app, then run \`offtap cashout totp activate\`:\n${t.uri}\nsecret: ${t.secret}`);
     if (rest[0] === "activate") return report(await svc.activateTotp(need(v.owner, "owner"), need(v.code, "code"), actor), json, (o) => `owner ${o.id}: second factor active`);
+    if (rest[0] === "unblock") {
+      return report(await svc.unblockTotp(need(v.owner, "owner"), actor), json,
+        (o) => `owner ${o.id}: second factor unblocked`);
+    }
     throw new UsageError(HELP["totp"]!);
   },
   async fees(svc, v, rest, actor, json) {

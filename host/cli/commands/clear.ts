@@ -7,6 +7,7 @@ import { intFlag, parse } from "../args.ts";
 import { green, red, table, yellow } from "../output.ts";
 import { unsafeFromEnv } from "../../clearing/durability.ts";
 import { doctor } from "./clear-doctor.ts";
+import { readerRisk, risk, type RiskFlags } from "./clear-risk.ts";
 
 export const DEFAULT_DB_DIR = ".offtap/clearing";
 
@@ -19,9 +20,14 @@ subcommands:
                            or a double spend was caught)
   balances                 every account and whether the balances sum to zero
   reader add               register a reader: --reader HEX --key HEX --operator NAME
-                           [--currency N] [--min N] [--max N] [--drift S]
+                           [--currency N] [--min N] [--max N] [--drift S] [--deny-max-age S]
   reader import FILE       register a reader from its enrolment file (offtap flash --factory)
                            --operator NAME
+  reader suspects          readers whose records prove them dishonest, and why (exit 1 if any)
+  reader release|reject    the operator's decision on a suspect reader: --reader HEX [--note TEXT]
+                           (release: its held batches are processed; reject: refused for good)
+  risk holds|release       issuer-risk money held for operators; release what is due
+  risk limit               --operator NAME --amount N: the most risk money it may receive
   issuer add               register an issuer key: --issuer ID --key HEX
   ack --reader HEX         print the signed acknowledgement (hex) for a reader
   denylist                 print the current signed deny list (hex)
@@ -41,6 +47,7 @@ const OPTIONS = {
   "unsafe-no-fsync": { type: "boolean" },
   reader: { type: "string" }, key: { type: "string" }, operator: { type: "string" }, issuer: { type: "string" },
   currency: { type: "string" }, min: { type: "string" }, max: { type: "string" }, drift: { type: "string" },
+  "deny-max-age": { type: "string" }, note: { type: "string" }, amount: { type: "string" },
 } as const;
 
 /** `reader import FILE --operator NAME`: registers a reader from its enrolment file. */
@@ -115,7 +122,7 @@ export const command: Command = {
     const { values: v, positionals } = parse(argv, OPTIONS, true);
     const [sub, ...rest] = positionals;
     if (v.help || sub === undefined) { console.log(HELP); return sub === undefined && !v.help ? EXIT_USAGE : EXIT_OK; }
-    const known = ["ingest", "balances", "reader", "issuer", "ack", "denylist", "doctor"];
+    const known = ["ingest", "balances", "reader", "issuer", "ack", "denylist", "doctor", "risk"];
     if (!known.includes(sub)) throw new UsageError(`unknown subcommand '${sub}'`);
     const unsafe = v["unsafe-no-fsync"] === true || unsafeFromEnv();
     if (sub === "doctor") {
@@ -127,15 +134,20 @@ export const command: Command = {
       const json = v.json === true;
       if (sub === "ingest") return await ingestFiles(c, rest, json);
       if (sub === "balances") return await balances(c, json);
+      const risky: RiskFlags = { ...v };
+      if (sub === "risk") return await risk(c, rest[0], risky, json);
       if (sub === "reader" && rest[0] === "import") {
         return await importReader(c, rest[1], v.operator, json);
       }
       if (sub === "reader") {
+        const decided = await readerRisk(c, rest[0], risky, json);
+        if (decided !== undefined) return decided;
         if (rest[0] !== "add") throw new UsageError("usage: clear reader add --reader HEX --key HEX --operator NAME");
         const r = await c.registerReader({
           readerId: need(v.reader, "reader"), devicePublicKey: need(v.key, "key"), operatorId: need(v.operator, "operator"),
           currency: intFlag("currency", v.currency, 978, 65535), amountMin: intFlag("min", v.min, 1), amountMax: intFlag("max", v.max, 10_000),
           driftToleranceS: intFlag("drift", v.drift, 300, 3600),
+          ...(v["deny-max-age"] === undefined ? {} : { denyMaxAgeS: intFlag("deny-max-age", v["deny-max-age"], 0) }),
         }).catch((e: unknown) => { throw new UsageError(e instanceof Error ? e.message : String(e)); });
         console.log(json ? JSON.stringify(r, null, 2) : `reader ${r.readerId} registered for operator ${r.operatorId}`);
         return EXIT_OK;

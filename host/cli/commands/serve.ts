@@ -12,8 +12,9 @@ import { TOKEN_SECRET_BYTES_MIN } from "../../server/auth.ts";
 import { openCashoutPort } from "../../server/cashout-port.ts";
 import { unsafeFromEnv } from "../../clearing/durability.ts";
 import { durabilityLine } from "./clear-doctor.ts";
+import { registerPath, TokenRegister } from "../../server/token-register.ts";
 
-const DEFAULT_DB_DIR = ".offtap/clearing";
+export const DEFAULT_DB_DIR = ".offtap/clearing";
 
 const HELP = `usage: offtap serve [--port N] [--host ADDR] [--db DIR] [--secret-file FILE]
 
@@ -31,8 +32,9 @@ options:
 
 Refuses to start when commits would not be on disk before they are acknowledged (a server
 with fsync=off): see \`offtap clear doctor\` and docs/CLEARING.md "Durability".
-Prints the operator's API token and each registered owner's token, and the dashboard
-address with the operator token in its fragment (docs/SERVER.md "Authentication").`;
+Prints no token: issue them with 'offtap tokens issue --operator' (or --owner ID), list and
+revoke them with 'offtap tokens list|revoke' (docs/SERVER.md "Authentication"). The data
+directory and every file in it are made private to this user (0700/0600).`;
 
 /** The token secret survives restarts (tokens stay valid) and is readable by its owner only. */
 export function loadOrCreateSecret(path: string): Uint8Array {
@@ -41,7 +43,7 @@ export function loadOrCreateSecret(path: string): Uint8Array {
     if (!/^[0-9a-f]+$/.test(hex) || hex.length < TOKEN_SECRET_BYTES_MIN * 2) throw new UsageError(`${path} does not hold a hex secret of at least ${TOKEN_SECRET_BYTES_MIN} bytes`);
     return Uint8Array.from(Buffer.from(hex, "hex"));
   }
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const secret = randomBytes(TOKEN_SECRET_BYTES_MIN);
   writeFileSync(path, `${secret.toString("hex")}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
@@ -59,19 +61,18 @@ export const command: Command = {
     if (values.help) { console.log(HELP); return EXIT_OK; }
     const port = intFlag("port", values.port, 8080, 65_535);
     const dbDir = values.db ?? DEFAULT_DB_DIR;
-    const tokens = new TokenAuthority(loadOrCreateSecret(values["secret-file"] ?? `${dbDir}/api-secret`));
+    const secretFile = values["secret-file"] ?? `${dbDir}/api-secret`;
+    const register = new TokenRegister(registerPath(secretFile));
+    const tokens = new TokenAuthority(loadOrCreateSecret(secretFile), register);
     const unsafeNoFsync = values["unsafe-no-fsync"] === true || unsafeFromEnv();
     const clearing = await Clearing.open({ dataDir: dbDir, unsafeNoFsync });
     const cashout = await openCashoutPort(clearing);
     const running = await startServer({ clearing, ...(cashout === undefined ? {} : { cashout }), tokens, host: values.host ?? DEFAULT_HOST, port });
-    const operatorToken = tokens.issue({ role: "operator" });
     console.log(bold(`offtap serve — ${running.url} (${clearing.db.label})`));
-    console.log(`durability:     ${durabilityLine(await clearing.db.durability())}`);
-    console.log(`dashboard:      ${running.url}/#token=${operatorToken}`);
-    console.log(`operator token: ${operatorToken}`);
-    for (const o of cashout === undefined ? [] : await cashout.owners()) {
-      console.log(`owner ${o.id} (${o.name}): ${tokens.issue({ role: "owner", ownerId: o.id })}`);
-    }
+    console.log(`durability: ${durabilityLine(await clearing.db.durability())}`);
+    console.log(`dashboard: ${running.url}/#token=<token>`);
+    console.log(dim(`tokens: offtap tokens issue --operator|--owner ID --db ${dbDir} (shown once, expire; `
+      + "revoke with offtap tokens revoke ID)"));
     console.log(dim("API: docs/SERVER.md; send the token as 'Authorization: Bearer <token>'. Ctrl-C stops."));
     await new Promise<void>((resolve) => {
       const stop = (): void => { resolve(); };
