@@ -70,6 +70,10 @@ test-deps: pg-deps runtime-deps
 	@# The durability tests trace an ingest's fsync calls with strace (test/host/durability.test.ts).
 	@command -v strace >/dev/null \
 	  || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
+	@# Payout files are validated against the ISO 20022 and EPC schemas with xmllint
+	@# (test/host/payout-xsd.test.ts).
+	@command -v xmllint >/dev/null \
+	  || { apt-get update -qq && apt-get install -y -qq libxml2-utils >/dev/null; }
 
 test-host: build test-deps
 	@set -e; eval "$$(tools/db/test-server.sh start 2>/dev/null)"; \
