@@ -1,6 +1,6 @@
 // `offtap clear` — the clearing service on the command line (docs/CLEARING.md §9).
 import { readFileSync } from "node:fs";
-import { Clearing } from "../../clearing/index.ts";
+import { Clearing, resealAll } from "../../clearing/index.ts";
 import { readerSpecFromEnrolmentFile } from "../../clearing/enrolment.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
@@ -31,6 +31,8 @@ subcommands:
   issuer add               register an issuer key: --issuer ID --key HEX
   ack --reader HEX         print the signed acknowledgement (hex) for a reader
   denylist                 print the current signed deny list (hex)
+  rekey                    re-encrypt every secret at rest under the newest data key, in one
+                           transaction (docs/CLEARING.md "Secrets at rest": rotation)
   doctor                   the durability settings in force; exit 1 when commits could be
                            lost on a power cut (docs/CLEARING.md "Durability")
 
@@ -122,7 +124,9 @@ export const command: Command = {
     const { values: v, positionals } = parse(argv, OPTIONS, true);
     const [sub, ...rest] = positionals;
     if (v.help || sub === undefined) { console.log(HELP); return sub === undefined && !v.help ? EXIT_USAGE : EXIT_OK; }
-    const known = ["ingest", "balances", "reader", "issuer", "ack", "denylist", "doctor", "risk"];
+    const known = [
+      "ingest", "balances", "reader", "issuer", "ack", "denylist", "doctor", "risk", "rekey",
+    ];
     if (!known.includes(sub)) throw new UsageError(`unknown subcommand '${sub}'`);
     const unsafe = v["unsafe-no-fsync"] === true || unsafeFromEnv();
     if (sub === "doctor") {
@@ -134,6 +138,13 @@ export const command: Command = {
       const json = v.json === true;
       if (sub === "ingest") return await ingestFiles(c, rest, json);
       if (sub === "balances") return await balances(c, json);
+      if (sub === "rekey") {
+        const n = await resealAll(c.db, c.sealer, true);
+        const k = c.sealer.newestId;
+        console.log(json ? JSON.stringify({ resealed: n, keyId: k, keyIds: c.sealer.keyIds })
+          : `${n} secret(s) re-encrypted under data key ${k}; older keys may now be removed`);
+        return EXIT_OK;
+      }
       const risky: RiskFlags = { ...v };
       if (sub === "risk") return await risk(c, rest[0], risky, json);
       if (sub === "reader" && rest[0] === "import") {
