@@ -83,13 +83,15 @@ export class Clearing {
       makePrivate(privateDir);
     }
     const embedded = url === undefined || url === "";
-    const sealer = o.sealer ?? (o.db && sealerOf(o.db)) ?? loadSealer(o.db !== undefined
-      ? (o.db.label === "PGlite (memory)" ? { memory: true } : {})
-      : embedded ? (o.dataDir !== undefined ? { dataDir: o.dataDir } : { memory: true }) : {});
     const db = o.db ?? (await openDb(o));
-    bindSealer(db, sealer);
     let keys;
+    let sealer: Sealer;
     try {
+      // After opening, so a server that is not durable is refused for that first.
+      sealer = o.sealer ?? sealerOf(db) ?? loadSealer(o.db !== undefined
+        ? (o.db.label === "PGlite (memory)" ? { memory: true } : {})
+        : embedded ? (o.dataDir !== undefined ? { dataDir: o.dataDir } : { memory: true }) : {});
+      bindSealer(db, sealer);
       await migrate(db);
       await resealAll(db, sealer, false); // clear-text seeds from before sealing
       keys = await serviceKeys(db, sealer, o.clearingKey, o.operatorKey);

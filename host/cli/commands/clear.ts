@@ -40,6 +40,8 @@ options:
   --db DIR     PGlite data directory (default ${DEFAULT_DB_DIR} under the current directory);
                DATABASE_URL, when set, selects a PostgreSQL server instead
   --json       machine-readable output
+  data key     OFFTAP_DATA_KEY_FILE (0600 file) or OFFTAP_DATA_KEY encrypts secrets at rest;
+               embedded default: DIR.key beside --db, created 0600 (docs/CLEARING.md §12)
   --unsafe-no-fsync  accept a database that does not sync commits (throwaway data only;
                also OFFTAP_UNSAFE_NO_FSYNC=1)
   -h, --help   this help`;

@@ -20,6 +20,8 @@ const HELP = `usage: offtap serve [--port N] [--host ADDR] [--db DIR] [--secret-
 
 Serves the clearing HTTP API (/api/…) and the dashboard (/) until interrupted.
 Storage: a PostgreSQL server when DATABASE_URL is set, else embedded PGlite in --db.
+Secrets at rest are encrypted with the data key from OFFTAP_DATA_KEY_FILE or OFFTAP_DATA_KEY
+(embedded default: DIR.key beside --db, created 0600; docs/CLEARING.md §12).
 
 options:
   --port N            TCP port (default 8080; 0 picks a free one)
