@@ -5,7 +5,7 @@
 // table, column and row. Keys come from OFFTAP_DATA_KEY_FILE or OFFTAP_DATA_KEY, or, for an
 // embedded database only, from a key file created next to its data directory.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Db, Tx } from "./db.ts";
 
@@ -118,6 +118,15 @@ export function readKeyFile(path: string): Sealer {
       `(mode ${(st.mode & 0o777).toString(8)}; chmod 600 ${path})`);
   }
   return new Sealer(parseKeys(readFileSync(path, "utf8"), path), `key file ${path}`);
+}
+
+/** Appends a fresh random key (the newest from now on) to a valid key file; returns its id. */
+export function addKeyToFile(path: string): string {
+  readKeyFile(path); // exists, private, well-formed
+  const key = randomBytes(DATA_KEY_BYTES);
+  const text = readFileSync(path, "utf8");
+  appendFileSync(path, `${text.endsWith("\n") || text === "" ? "" : "\n"}${key.toString("hex")}\n`);
+  return keyId(key);
 }
 
 /** Where an embedded database's key file is created: beside the directory, never inside. */

@@ -269,6 +269,24 @@ test("offtap clear rekey: rotation on the command line (embedded database)", asy
     assert.equal((await run(["denylist", ...db])).code, 0, "the old key is no longer needed");
     process.env["OFFTAP_DATA_KEY"] = k1;
     await assert.rejects(run(["balances", ...db]), /sealed under data key [0-9a-f]{8}, which/);
+
+    // The embedded default: DIR.key beside the directory; --add-key, rekey, drop the old line.
+    delete process.env["OFFTAP_DATA_KEY"];
+    const db2 = ["--db", join(root, "db2")];
+    assert.equal((await run(["denylist", ...db2])).code, 0);
+    const file = join(root, "db2.key");
+    const first = readFileSync(file, "utf8");
+    const rk = await run(["rekey", "--add-key", "--json", ...db2]);
+    assert.equal(rk.code, 0);
+    const out = JSON.parse(rk.out) as { resealed: number; keyId: string; keyIds: string[] };
+    assert.equal(out.resealed, 2);
+    assert.equal(out.keyIds.length, 2);
+    assert.equal(out.keyIds[0], keyId(Buffer.from(first.trim(), "hex")));
+    const lines = readFileSync(file, "utf8").trim().split("\n");
+    assert.equal(keyId(Buffer.from(lines[1]!, "hex")), out.keyId);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    writeFileSync(file, `${lines[1]}\n`);
+    assert.equal((await run(["denylist", ...db2])).code, 0, "the new key alone opens it");
   } finally {
     for (const k of ["DATABASE_URL", "OFFTAP_DATA_KEY_FILE", "OFFTAP_DATA_KEY"]) {
       if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
