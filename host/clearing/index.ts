@@ -20,7 +20,9 @@ import { acknowledgement, denyList } from "./outputs.ts";
 import { RecordVerifier } from "./verify.ts";
 import { historyCsv, type HistoryOptions } from "./history.ts";
 import { serviceKeys } from "./keys.ts";
-import { bindSealer, loadSealer, resealAll, sealerOf, type Sealer } from "./sealed.ts";
+import {
+  bindSealer, holdsSealed, loadSealer, resealAll, sealerOf, type Sealer,
+} from "./sealed.ts";
 import type {
   Account, AccountSpec, Conflict, DenyListImage, HeldBatch, IngestOptions, IngestReport, InvariantReport, Payment,
   Reader, ReaderSpec, Transfer, TransferResult, TransferSpec,
@@ -90,7 +92,8 @@ export class Clearing {
       // After opening, so a server that is not durable is refused for that first.
       sealer = o.sealer ?? sealerOf(db) ?? loadSealer(o.db !== undefined
         ? (o.db.label === "PGlite (memory)" ? { memory: true } : {})
-        : embedded ? (o.dataDir !== undefined ? { dataDir: o.dataDir } : { memory: true }) : {});
+        : !embedded ? {} : o.dataDir === undefined ? { memory: true }
+        : { dataDir: o.dataDir, sealedData: await holdsSealed(db) });
       bindSealer(db, sealer);
       await migrate(db);
       await resealAll(db, sealer, false); // clear-text seeds from before sealing

@@ -138,6 +138,9 @@ export function defaultKeyFile(dataDir: string): string {
 export interface KeySource {
   /** The embedded database's directory; absent with a server or in memory. */
   dataDir?: string;
+  /** The database already holds sealed values: a missing default key file is an error,
+   *  never replaced by a new key. */
+  sealedData?: boolean;
   /** In memory: a fresh random key (the data dies with the process). */
   memory?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -155,6 +158,10 @@ export function loadSealer(s: KeySource): Sealer {
   if (s.dataDir !== undefined) {
     const path = defaultKeyFile(s.dataDir);
     if (!existsSync(path)) {
+      if (s.sealedData === true) {
+        throw new DataKeyError(`the database in ${s.dataDir} holds encrypted secrets but its ` +
+          `key file ${path} is missing (restore it, or set OFFTAP_DATA_KEY_FILE)`);
+      }
       writeFileSync(path, `${randomBytes(DATA_KEY_BYTES).toString("hex")}\n`,
         { mode: 0o600, flag: "wx" });
     }
@@ -169,6 +176,13 @@ const bound = new WeakMap<Db, Sealer>();
 /** The sealer a database was opened with, for a second service on the same connection. */
 export function sealerOf(db: Db): Sealer | undefined { return bound.get(db); }
 export function bindSealer(db: Db, sealer: Sealer): void { bound.set(db, sealer); }
+
+/** Whether the database holds any sealed value yet (before migrations: service keys). */
+export async function holdsSealed(db: Db): Promise<boolean> {
+  if (!(await tableExists(db, "service_keys"))) return false;
+  return (await db.query("SELECT 1 FROM service_keys WHERE seed_hex LIKE 'v1:%' LIMIT 1"))
+    .length > 0;
+}
 
 async function tableExists(tx: Tx, table: string): Promise<boolean> {
   return (await tx.query("SELECT to_regclass($1) AS t", [table]))[0]?.["t"] !== null;

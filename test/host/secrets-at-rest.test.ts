@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import {
-  chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
+  chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -287,6 +287,10 @@ test("offtap clear rekey: rotation on the command line (embedded database)", asy
     assert.equal(statSync(file).mode & 0o777, 0o600);
     writeFileSync(file, `${lines[1]}\n`);
     assert.equal((await run(["denylist", ...db2])).code, 0, "the new key alone opens it");
+    rmSync(file);
+    await assert.rejects(run(["denylist", ...db2]),
+      /holds encrypted secrets but its key file .*db2\.key is missing/);
+    assert.ok(!existsSync(file), "no new key replaces a lost one");
   } finally {
     for (const k of ["DATABASE_URL", "OFFTAP_DATA_KEY_FILE", "OFFTAP_DATA_KEY"]) {
       if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
