@@ -72,6 +72,8 @@ export const command: Command = {
     const running = await startServer({ clearing, ...(cashout === undefined ? {} : { cashout }), tokens, host: values.host ?? DEFAULT_HOST, port });
     console.log(bold(`offtap serve — ${running.url} (${clearing.db.label})`));
     console.log(`durability: ${durabilityLine(await clearing.db.durability())}`);
+    console.log(`secrets at rest: AES-256-GCM under data key ${clearing.sealer.newestId} ` +
+      `(${clearing.sealer.source}; ${clearing.sealer.keyIds.length} key(s) in the keyring)`);
     console.log(`dashboard: ${running.url}/#token=<token>`);
     console.log(dim(`tokens: offtap tokens issue --operator|--owner ID --db ${dbDir} (shown once, expire; `
       + "revoke with offtap tokens revoke ID)"));
