@@ -1,5 +1,5 @@
 // What every cash-out operation runs with: the database, a clock, and the bounds.
-import type { Db } from "../clearing/index.ts";
+import type { Db, Sealer } from "../clearing/index.ts";
 import { TOTP_DEFAULT, type TotpParams } from "./totp.ts";
 
 export interface CashoutConfig {
@@ -40,6 +40,8 @@ export interface Ctx {
   /** Unix milliseconds; injected so tests control TOTP windows, expiry and daily limits. */
   readonly now: () => number;
   readonly config: CashoutConfig;
+  /** Seals TOTP secrets, bank details and payout files at rest (docs/CASHOUT.md). */
+  readonly sealer: Sealer;
 }
 
 export const nowIso = (ctx: Ctx): string => new Date(ctx.now()).toISOString();

@@ -8,7 +8,7 @@ import { applyTransfer, createAccount, getAccount, accountIds } from "../clearin
 import { checkSchedule, computeFee, describeSchedule, DEFAULT_FEE_SCHEDULES, type FeeSchedule } from "./fees.ts";
 import { currency as currencyInfo, formatMinor, checkMinor, MoneyError } from "./money.ts";
 import { namesMatch } from "./iban.ts";
-import { audit, loadCashout, loadOwnerRow, setState, toSchedule } from "./store.ts";
+import { audit, bankDetail, loadCashout, loadOwnerRow, setState, toSchedule } from "./store.ts";
 import { consumeTotp, TOTP_REFUSAL } from "./owners.ts";
 import { nowIso, validId, validText, type Ctx } from "./context.ts";
 import { ok, err, type Cashout, type CashoutErrorCode, type Limits, type Quote, type Result } from "./types.ts";
@@ -253,7 +253,9 @@ async function requestTx(tx: Tx, ctx: Ctx, spec: RequestSpec, id: string, actor:
   if (acct === undefined || acct["owner_id"] !== spec.ownerId) return refuse("NOT_FOUND", `no bank account ${spec.bankAccountId} for this owner`);
   if (acct["state"] !== "verified") return refuse("ACCOUNT_NOT_VERIFIED", "the bank account has not been verified");
   if (acct["currency"] !== currency) return refuse("CURRENCY_MISMATCH", `the bank account is in ${String(acct["currency"])}, the cash-out in ${currency}`);
-  if (!namesMatch(String(acct["holder_name"]), String(owner["legal_name"]))) return refuse("NAME_MISMATCH", "the account holder does not match the owner");
+  if (!namesMatch(bankDetail(ctx.sealer, acct, "holder_name"), String(owner["legal_name"]))) {
+    return refuse("NAME_MISMATCH", "the account holder does not match the owner");
+  }
   const schedule = await getSchedule(tx, currency);
   if (schedule === undefined) return refuse("NO_FEE_SCHEDULE", `no fee schedule for ${currency}`);
   const e = await evaluate(tx, ctx, owner, grossMinor, currency, schedule);

@@ -2,7 +2,8 @@
 // verified bank account, with fees and limits shown before they confirm, a second factor,
 // held transfers in clearing's accounts, payout files and an audit trail.
 // Built on clearing's database and accounts; the HTTP API and dashboard use this class.
-import type { Clearing, Db } from "../clearing/index.ts";
+import { DataKeyError, resealAll, sealerOf, type Clearing, type Db, type Sealer }
+  from "../clearing/index.ts";
 import { migrateCashout } from "./migrate.ts";
 import { CASHOUT_DEFAULTS, type CashoutConfig, type Ctx } from "./context.ts";
 import * as owners from "./owners.ts";
@@ -37,9 +38,16 @@ export class CashoutService {
   private constructor(private readonly ctx: Ctx) {}
 
   /** Applies cash-out's migrations to clearing's database and seeds the default fee schedules. */
-  static async open(clearing: Clearing | { db: Db }, o: CashoutOptions = {}): Promise<CashoutService> {
-    const ctx: Ctx = { db: clearing.db, now: o.now ?? Date.now, config: { ...CASHOUT_DEFAULTS, ...o.config } };
+  static async open(
+    clearing: Clearing | { db: Db; sealer?: Sealer }, o: CashoutOptions = {},
+  ): Promise<CashoutService> {
+    const sealer = clearing.sealer ?? sealerOf(clearing.db);
+    if (sealer === undefined) throw new DataKeyError("cash-out opened without a data key");
+    const ctx: Ctx = {
+      db: clearing.db, now: o.now ?? Date.now, config: { ...CASHOUT_DEFAULTS, ...o.config }, sealer,
+    };
     await migrateCashout(ctx.db);
+    await resealAll(ctx.db, sealer, false); // clear-text rows from before sealing
     await flow.seedSchedules(ctx);
     return new CashoutService(ctx);
   }

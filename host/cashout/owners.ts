@@ -6,7 +6,7 @@ import type { Tx } from "../clearing/index.ts";
 import { validateIban, validateBic, namesMatch } from "./iban.ts";
 import { currency as currencyInfo, MoneyError } from "./money.ts";
 import { base32Decode, base32Encode, matchTotp, newTotpSecret, otpauthUri, type TotpParams } from "./totp.ts";
-import { audit, loadOwnerRow, toBankAccount, toOwner } from "./store.ts";
+import { audit, bankDetail, loadOwnerRow, toBankAccount, toOwner } from "./store.ts";
 import { nowIso, validId, validText, type Ctx } from "./context.ts";
 import { ok, err, type BankAccount, type KycState, type Owner, type OwnerKind, type Result } from "./types.ts";
 
@@ -83,6 +83,11 @@ export async function setKyc(ctx: Ctx, ownerId: string, state: KycState, actor: 
   });
 }
 
+/** The audit trail keeps the country and the last 4 characters of an IBAN, no more. */
+export function maskIban(iban: string): string {
+  return `${iban.slice(0, 2)}…${iban.slice(-4)}`;
+}
+
 export interface BankAccountSpec { iban: string; bic: string; holderName: string; currency: string }
 
 const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
@@ -102,20 +107,35 @@ export async function addBankAccount(ctx: Ctx, ownerId: string, spec: BankAccoun
   const code = String(randomInt(0, 100_000_000)).padStart(8, "0");
   return ctx.db.transaction(async (tx) => {
     const at = nowIso(ctx);
-    const owner = await loadOwnerRow(tx, ownerId);
+    const owner = await loadOwnerRow(tx, ownerId, true);
     if (owner === undefined) return err<{ account: BankAccount; confirmationCode: string }>("NOT_FOUND", `no owner ${ownerId}`);
     if (!namesMatch(spec.holderName, String(owner["legal_name"]))) {
       await audit(tx, at, { actor, action: "account.add", decision: "refused", ownerId, reason: "NAME_MISMATCH", detail: { holderName: spec.holderName, legalName: owner["legal_name"] } });
       return err<{ account: BankAccount; confirmationCode: string }>("NAME_MISMATCH", `account holder '${spec.holderName}' does not match the owner's legal name '${String(owner["legal_name"])}'`);
     }
+    // Sealed values do not compare in SQL: the owner's row is locked (loadOwnerRow) and its
+    // few accounts opened to refuse a duplicate.
+    const mine = await tx.query(
+      "SELECT * FROM cashout_bank_accounts WHERE owner_id = $1 AND currency = $2",
+      [ownerId, spec.currency]);
+    if (mine.some((r) => bankDetail(ctx.sealer, r, "iban") === iban.iban)) {
+      return err<{ account: BankAccount; confirmationCode: string }>("INPUT_INVALID",
+        `owner ${ownerId} already has ${iban.iban} for ${spec.currency}`);
+    }
+    const seal = (column: string, v: string): string =>
+      ctx.sealer.seal(v, "cashout_bank_accounts", column, id);
     const rows = await tx.query(
-      `INSERT INTO cashout_bank_accounts (id, owner_id, iban, bic, holder_name, currency, state, confirm_code_sha, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'unverified', $7, $8::timestamptz) ON CONFLICT (owner_id, iban, currency) DO NOTHING RETURNING *`,
-      [id, ownerId, iban.iban, bic.bic, spec.holderName, spec.currency, sha256(`${id}:${code}`), at],
+      `INSERT INTO cashout_bank_accounts (id, owner_id, iban, bic, holder_name, currency, state,
+         confirm_code_sha, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'unverified', $7, $8::timestamptz) RETURNING *`,
+      [id, ownerId, seal("iban", iban.iban), seal("bic", bic.bic),
+        seal("holder_name", spec.holderName), spec.currency, sha256(`${id}:${code}`), at],
     );
-    if (rows[0] === undefined) return err<{ account: BankAccount; confirmationCode: string }>("INPUT_INVALID", `owner ${ownerId} already has ${iban.iban} for ${spec.currency}`);
-    await audit(tx, at, { actor, action: "account.add", decision: "ok", ownerId, detail: { accountId: id, iban: iban.iban, bic: bic.bic, currency: spec.currency } });
-    return ok({ account: toBankAccount(rows[0]), confirmationCode: code });
+    await audit(tx, at, {
+      actor, action: "account.add", decision: "ok", ownerId,
+      detail: { accountId: id, iban: maskIban(iban.iban), bic: bic.bic, currency: spec.currency },
+    });
+    return ok({ account: toBankAccount(rows[0]!, ctx.sealer), confirmationCode: code });
   });
 }
 
@@ -127,7 +147,7 @@ export async function verifyBankAccount(ctx: Ctx, accountId: string, code: strin
     const r = (await tx.query("SELECT * FROM cashout_bank_accounts WHERE id = $1 FOR UPDATE", [accountId]))[0];
     if (r === undefined) return err<BankAccount>("NOT_FOUND", `no bank account ${accountId}`);
     const ownerId = String(r["owner_id"]);
-    if (r["state"] === "verified") return ok(toBankAccount(r));
+    if (r["state"] === "verified") return ok(toBankAccount(r, ctx.sealer));
     if (r["state"] === "disabled") return err<BankAccount>("ACCOUNT_DISABLED", "this account was disabled after too many wrong codes; add it again");
     const want = Buffer.from(String(r["confirm_code_sha"]), "hex");
     const got = Buffer.from(sha256(`${accountId}:${code}`), "hex");
@@ -143,12 +163,14 @@ export async function verifyBankAccount(ctx: Ctx, accountId: string, code: strin
       [accountId, actor, at],
     );
     await audit(tx, at, { actor, action: "account.verify", decision: "ok", ownerId, detail: { accountId } });
-    return ok(toBankAccount(rows[0]!));
+    return ok(toBankAccount(rows[0]!, ctx.sealer));
   });
 }
 
 export async function listBankAccounts(ctx: Ctx, ownerId: string): Promise<BankAccount[]> {
-  return (await ctx.db.query("SELECT * FROM cashout_bank_accounts WHERE owner_id = $1 ORDER BY created_at, id", [ownerId])).map(toBankAccount);
+  const rows = await ctx.db.query(
+    "SELECT * FROM cashout_bank_accounts WHERE owner_id = $1 ORDER BY created_at, id", [ownerId]);
+  return rows.map((r) => toBankAccount(r, ctx.sealer));
 }
 
 export function totpParamsOf(row: Record<string, unknown>): TotpParams {
@@ -166,7 +188,8 @@ export async function enrollTotp(ctx: Ctx, ownerId: string, actor: string): Prom
     const rows = await tx.query(
       `UPDATE cashout_owners SET totp_secret = $2, totp_algorithm = $3, totp_digits = $4, totp_step_s = $5, totp_active = false
        WHERE id = $1 RETURNING id`,
-      [ownerId, base32Encode(secret), p.algorithm, p.digits, p.stepSeconds],
+      [ownerId, ctx.sealer.seal(base32Encode(secret), "cashout_owners", "totp_secret", ownerId),
+        p.algorithm, p.digits, p.stepSeconds],
     );
     if (rows[0] === undefined) return err<{ secret: string; uri: string }>("NOT_FOUND", `no owner ${ownerId}`);
     await audit(tx, at, { actor, action: "totp.enroll", decision: "ok", ownerId, detail: { algorithm: p.algorithm, digits: p.digits, period: p.stepSeconds } });
@@ -195,7 +218,8 @@ export async function consumeTotp(
   const now = ctx.now();
   if (blockedUntil !== null && now < blockedUntil) return "blocked";
   const failures = blockedUntil === null ? Number(row["totp_failures"]) : 0; // a block served resets
-  const step = matchTotp(base32Decode(String(row["totp_secret"])), code, Math.floor(now / 1000), totpParamsOf(row));
+  const secret = ctx.sealer.open(String(row["totp_secret"]), "cashout_owners", "totp_secret", id);
+  const step = matchTotp(base32Decode(secret), code, Math.floor(now / 1000), totpParamsOf(row));
   const used = step === null ? [] : await tx.query(
     `UPDATE cashout_owners SET totp_last_step = $2, totp_failures = 0, totp_blocked_until = NULL
      WHERE id = $1 AND totp_last_step < $2 RETURNING id`, [id, step]);

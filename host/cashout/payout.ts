@@ -11,7 +11,7 @@ import { toCsv } from "./csv.ts";
 import { isCalendarDate } from "./sepa.ts";
 import { currency as currencyInfo, formatMinor } from "./money.ts";
 import { validateBic, validateIban } from "./iban.ts";
-import { audit, iso, loadCashout, n, setState } from "./store.ts";
+import { audit, bankDetail, iso, loadCashout, n, setState } from "./store.ts";
 import { transferIds } from "./flow.ts";
 import { nowIso, validText, type Ctx } from "./context.ts";
 import { ok, err, type Cashout, type PayoutFile, type Result } from "./types.ts";
@@ -90,6 +90,11 @@ export async function exportPayouts(ctx: Ctx, actor: string, o: ExportOptions = 
       [o.currency ?? null, ctx.config.exportBatchMax],
     );
     if (rows.length === 0) return err<PayoutFile>("NOTHING_TO_EXPORT", "no confirmed cash-outs to export");
+    for (const r of rows) {
+      for (const c of ["iban", "bic", "holder_name"]) {
+        r[c] = bankDetail(ctx.sealer, r, c, String(r["bank_account_id"]));
+      }
+    }
     const lines: PayoutLine[] = rows.map((r) => ({
       endToEndId: endToEndId(String(r["id"])), amountMinor: n(r["net_minor"]), currency: String(r["currency"]),
       creditorName: String(r["holder_name"]), creditorIban: String(r["iban"]), creditorBic: String(r["bic"]),
@@ -112,7 +117,9 @@ export async function exportPayouts(ctx: Ctx, actor: string, o: ExportOptions = 
     await tx.query(
       `INSERT INTO cashout_payout_files (id, msg_id, execution_date, nb_of_txs, ctrl_sum, xml, csv, xml_sha256, created_by, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz)`,
-      [fileId, msgId, executionDate, lines.length, ctrlSum, xml, csv, sha, actor, at],
+      [fileId, msgId, executionDate, lines.length, ctrlSum,
+        ctx.sealer.seal(xml, "cashout_payout_files", "xml", fileId),
+        ctx.sealer.seal(csv, "cashout_payout_files", "csv", fileId), sha, actor, at],
     );
     const ids = rows.map((r) => String(r["id"]));
     for (const id of ids) await setState(tx, id, "exported", actor, at, `payout file ${fileId} (${msgId})`, { payout_file_id: fileId });
@@ -124,10 +131,13 @@ export async function exportPayouts(ctx: Ctx, actor: string, o: ExportOptions = 
 export async function getPayoutFile(ctx: Ctx, id: string): Promise<PayoutFile | undefined> {
   const r = (await ctx.db.query("SELECT * FROM cashout_payout_files WHERE id = $1 OR msg_id = $1", [id]))[0];
   if (r === undefined) return undefined;
+  const file = (c: string): string =>
+    ctx.sealer.open(String(r[c]), "cashout_payout_files", c, String(r["id"]));
   const ids = (await ctx.db.query("SELECT id FROM cashouts WHERE payout_file_id = $1 ORDER BY created_at, id", [String(r["id"])])).map((x) => String(x["id"]));
   return {
     id: String(r["id"]), msgId: String(r["msg_id"]), executionDate: String(r["execution_date"]), nbOfTxs: n(r["nb_of_txs"]),
-    ctrlSum: String(r["ctrl_sum"]), xml: String(r["xml"]), csv: String(r["csv"]), xmlSha256: String(r["xml_sha256"]),
+    ctrlSum: String(r["ctrl_sum"]), xml: file("xml"), csv: file("csv"),
+    xmlSha256: String(r["xml_sha256"]),
     createdBy: String(r["created_by"]), createdAt: iso(r["created_at"]), cashoutIds: ids,
   };
 }

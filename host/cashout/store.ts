@@ -1,6 +1,6 @@
 // Rows in, typed values out: the cash-out tables' mappers and the two append-only
 // writers (timeline events and audit entries). No decisions are made here.
-import type { Tx } from "../clearing/index.ts";
+import type { Sealer, Tx } from "../clearing/index.ts";
 import type { FeeSchedule } from "./fees.ts";
 import type { AuditEntry, BankAccount, Cashout, CashoutState, Owner, TimelineEntry } from "./types.ts";
 
@@ -31,10 +31,16 @@ export function toOwner(r: Row): Owner {
   };
 }
 
-export function toBankAccount(r: Row): BankAccount {
+/** Opens a sealed bank-account column (docs/CASHOUT.md "Secrets at rest"). */
+export function bankDetail(sealer: Sealer, r: Row, column: string, id = String(r["id"])): string {
+  return sealer.open(String(r[column]), "cashout_bank_accounts", column, id);
+}
+
+export function toBankAccount(r: Row, sealer: Sealer): BankAccount {
   return {
-    id: String(r["id"]), ownerId: String(r["owner_id"]), iban: String(r["iban"]), bic: String(r["bic"]),
-    holderName: String(r["holder_name"]), currency: String(r["currency"]), state: String(r["state"]) as BankAccount["state"],
+    id: String(r["id"]), ownerId: String(r["owner_id"]), iban: bankDetail(sealer, r, "iban"),
+    bic: bankDetail(sealer, r, "bic"), holderName: bankDetail(sealer, r, "holder_name"),
+    currency: String(r["currency"]), state: String(r["state"]) as BankAccount["state"],
     verifiedBy: strOrNull(r["verified_by"]), verifiedAt: isoOrNull(r["verified_at"]), createdAt: iso(r["created_at"]),
   };
 }

@@ -20,6 +20,9 @@ import { acknowledgement, denyList } from "./outputs.ts";
 import { RecordVerifier } from "./verify.ts";
 import { historyCsv, type HistoryOptions } from "./history.ts";
 import { serviceKeys } from "./keys.ts";
+import {
+  bindSealer, holdsSealed, loadSealer, resealAll, sealerOf, type Sealer,
+} from "./sealed.ts";
 import type {
   Account, AccountSpec, Conflict, DenyListImage, HeldBatch, IngestOptions, IngestReport, InvariantReport, Payment,
   Reader, ReaderSpec, Transfer, TransferResult, TransferSpec,
@@ -32,6 +35,7 @@ export { riskHoldAccount, RISK_HOLD_S_DEFAULT, RISK_LIMIT_DEFAULT } from "./risk
 export type { RiskHold, RiskRelease } from "./risk-holds.ts";
 export type { DecisionResult, ReaderDecision } from "./ingest.ts";
 export type { SuspectReader } from "./queries.ts";
+export { DataKeyError, Sealer, loadSealer, resealAll, sealerOf } from "./sealed.ts";
 
 export interface ClearingOptions extends OpenDbOptions {
   /** An open database (wins over the OpenDbOptions). */
@@ -40,6 +44,9 @@ export interface ClearingOptions extends OpenDbOptions {
   clearingKey?: Ed25519Key;
   /** Signs deny lists; the readers' configured operator public key. Default: stored in the database (created once). */
   operatorKey?: Ed25519Key;
+  /** Seals secrets at rest. Default: loadSealer (OFFTAP_DATA_KEY_FILE, OFFTAP_DATA_KEY, or
+   *  the embedded database's key file beside its directory). */
+  sealer?: Sealer;
   /** The strict verifier (the firmware's). Default: loads build/offtap.wasm. */
   crypto?: FirmwareCrypto;
   /** Unix seconds; the deny list's issuedAt and issuer revocation checks. */
@@ -61,6 +68,7 @@ export class Clearing {
     readonly db: Db,
     readonly clearingKey: Ed25519Key,
     readonly operatorKey: Ed25519Key,
+    readonly sealer: Sealer,
     private readonly verifier: RecordVerifier,
     private readonly now: () => number,
     private readonly risk: RiskPolicy,
@@ -76,15 +84,32 @@ export class Clearing {
       privateUmask();
       makePrivate(privateDir);
     }
+    const embedded = url === undefined || url === "";
     const db = o.db ?? (await openDb(o));
-    await migrate(db);
-    const keys = await serviceKeys(db, o.clearingKey, o.operatorKey);
+    let keys;
+    let sealer: Sealer;
+    try {
+      // After opening, so a server that is not durable is refused for that first.
+      sealer = o.sealer ?? sealerOf(db) ?? loadSealer(o.db !== undefined
+        ? (o.db.label === "PGlite (memory)" ? { memory: true } : {})
+        : !embedded ? {} : o.dataDir === undefined ? { memory: true }
+        : { dataDir: o.dataDir, sealedData: await holdsSealed(db) });
+      bindSealer(db, sealer);
+      await migrate(db);
+      await resealAll(db, sealer, false); // clear-text seeds from before sealing
+      keys = await serviceKeys(db, sealer, o.clearingKey, o.operatorKey);
+    } catch (err) {
+      // A wrong data key (or a failed migration) leaves no open database or lock behind.
+      if (o.db === undefined) await db.close().catch(() => undefined);
+      throw err;
+    }
     const now = o.now ?? ((): number => Math.floor(Date.now() / 1000));
     const risk = { holdS: o.riskHoldS ?? RISK_HOLD_S_DEFAULT };
     // PGlite creates its files 0666 whatever the umask; the directory is 0700 from the
     // start, so nobody else can reach them, and sweeps bring them to 0600 (§1).
     if (privateDir !== undefined) makePrivate(privateDir);
-    const c = new Clearing(db, keys.clearing, keys.operator, new RecordVerifier(o.crypto), now, risk);
+    const c = new Clearing(db, keys.clearing, keys.operator, sealer, new RecordVerifier(o.crypto),
+      now, risk);
     c.privateDir = privateDir;
     c.verifyWorkers = o.verifyWorkers ?? verifyWorkersDefault();
     c.poolRecordsMin = o.verifyPoolRecordsMin ?? POOL_RECORDS_MIN;

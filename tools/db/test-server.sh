@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the tests.
 #   tools/db/test-server.sh start [--fsync=on|off]
-#       → prints DATABASE_URL=postgres://… and OFFTAP_PG_DIR=… (and the data dir on stderr)
+#       → prints DATABASE_URL=postgres://…, OFFTAP_PG_DIR=… and
+#         `export OFFTAP_DATA_KEY_FILE=…` (a fresh 0600 data key, docs/CLEARING.md
+#         "Secrets at rest"); the data dir on stderr
 #   tools/db/test-server.sh stop DIR
 # initdb into a temporary directory, trust auth, 127.0.0.1 on a free port. The server runs as
 # the `postgres` OS user when started as root (PostgreSQL refuses to run as root).
@@ -50,6 +52,8 @@ start() {
   echo "$dir" >&2
   echo "DATABASE_URL=postgres://postgres@127.0.0.1:$port/offtap_test"
   echo "OFFTAP_PG_DIR=$dir"
+  (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$dir/data.key"; echo >>"$dir/data.key")
+  echo "export OFFTAP_DATA_KEY_FILE=$dir/data.key"
 }
 
 stop() {

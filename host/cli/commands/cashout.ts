@@ -14,6 +14,8 @@ import { deliver, ensureDeliveries, pendingFiles, type Delivered } from "../../c
 
 const COMMON = `options for every subcommand:
   --db DIR       PGlite data directory (default ${DEFAULT_DB_DIR}); DATABASE_URL selects a PostgreSQL server
+                 secrets at rest use the data key: OFFTAP_DATA_KEY_FILE, OFFTAP_DATA_KEY, or
+                 DIR.key beside --db (docs/CLEARING.md §12)
   --actor WHO    who acts, recorded in the audit trail (default cli:<user>)
   --json         machine-readable output
   -h, --help     help

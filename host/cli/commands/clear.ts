@@ -1,6 +1,7 @@
 // `offtap clear` — the clearing service on the command line (docs/CLEARING.md §9).
 import { readFileSync } from "node:fs";
-import { Clearing } from "../../clearing/index.ts";
+import { Clearing, resealAll } from "../../clearing/index.ts";
+import { addKeyToFile, defaultKeyFile } from "../../clearing/sealed.ts";
 import { readerSpecFromEnrolmentFile } from "../../clearing/enrolment.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
@@ -31,6 +32,9 @@ subcommands:
   issuer add               register an issuer key: --issuer ID --key HEX
   ack --reader HEX         print the signed acknowledgement (hex) for a reader
   denylist                 print the current signed deny list (hex)
+  rekey [--add-key]        re-encrypt every secret at rest under the newest data key, in one
+                           transaction; --add-key first appends a new random key to the key
+                           file (OFFTAP_DATA_KEY_FILE, or DIR.key beside --db) (§12)
   doctor                   the durability settings in force; exit 1 when commits could be
                            lost on a power cut (docs/CLEARING.md "Durability")
 
@@ -38,6 +42,8 @@ options:
   --db DIR     PGlite data directory (default ${DEFAULT_DB_DIR} under the current directory);
                DATABASE_URL, when set, selects a PostgreSQL server instead
   --json       machine-readable output
+  data key     OFFTAP_DATA_KEY_FILE (0600 file) or OFFTAP_DATA_KEY encrypts secrets at rest;
+               embedded default: DIR.key beside --db, created 0600 (docs/CLEARING.md §12)
   --unsafe-no-fsync  accept a database that does not sync commits (throwaway data only;
                also OFFTAP_UNSAFE_NO_FSYNC=1)
   -h, --help   this help`;
@@ -48,6 +54,7 @@ const OPTIONS = {
   reader: { type: "string" }, key: { type: "string" }, operator: { type: "string" }, issuer: { type: "string" },
   currency: { type: "string" }, min: { type: "string" }, max: { type: "string" }, drift: { type: "string" },
   "deny-max-age": { type: "string" }, note: { type: "string" }, amount: { type: "string" },
+  "add-key": { type: "boolean" },
 } as const;
 
 /** `reader import FILE --operator NAME`: registers a reader from its enrolment file. */
@@ -73,6 +80,19 @@ async function importReader(c: Clearing, file: string | undefined, operator: str
 export function openFromFlags(db: string | undefined, unsafeNoFsync?: boolean): Promise<Clearing> {
   const dataDir = db ?? DEFAULT_DB_DIR;
   return Clearing.open(unsafeNoFsync === true ? { dataDir, unsafeNoFsync } : { dataDir });
+}
+
+/** `rekey --add-key`: a new newest key in the key file the next open reads. */
+function addKey(db: string | undefined): string {
+  const file = process.env["OFFTAP_DATA_KEY_FILE"];
+  if (file === undefined || file === "") {
+    if (process.env["OFFTAP_DATA_KEY"] || process.env["DATABASE_URL"]) {
+      throw new UsageError("--add-key needs a key file (OFFTAP_DATA_KEY_FILE); with " +
+        "OFFTAP_DATA_KEY, append a new key to the variable yourself");
+    }
+    return addKeyToFile(defaultKeyFile(db ?? DEFAULT_DB_DIR));
+  }
+  return addKeyToFile(file);
 }
 
 function need(v: string | undefined, flag: string): string {
@@ -122,18 +142,29 @@ export const command: Command = {
     const { values: v, positionals } = parse(argv, OPTIONS, true);
     const [sub, ...rest] = positionals;
     if (v.help || sub === undefined) { console.log(HELP); return sub === undefined && !v.help ? EXIT_USAGE : EXIT_OK; }
-    const known = ["ingest", "balances", "reader", "issuer", "ack", "denylist", "doctor", "risk"];
+    const known = [
+      "ingest", "balances", "reader", "issuer", "ack", "denylist", "doctor", "risk", "rekey",
+    ];
     if (!known.includes(sub)) throw new UsageError(`unknown subcommand '${sub}'`);
     const unsafe = v["unsafe-no-fsync"] === true || unsafeFromEnv();
     if (sub === "doctor") {
       const json = v.json === true;
       return doctor({ dataDir: v.db ?? DEFAULT_DB_DIR, unsafeNoFsync: unsafe, json });
     }
+    const added = sub === "rekey" && v["add-key"] === true ? addKey(v.db) : undefined;
     const c = await openFromFlags(v.db, unsafe);
     try {
       const json = v.json === true;
       if (sub === "ingest") return await ingestFiles(c, rest, json);
       if (sub === "balances") return await balances(c, json);
+      if (sub === "rekey") {
+        const n = await resealAll(c.db, c.sealer, true);
+        const k = c.sealer.newestId;
+        console.log(json ? JSON.stringify({ resealed: n, keyId: k, keyIds: c.sealer.keyIds })
+          : `${added === undefined ? "" : `data key ${added} added to the key file\n`}` +
+            `${n} secret(s) re-encrypted under data key ${k}; older keys may now be removed`);
+        return EXIT_OK;
+      }
       const risky: RiskFlags = { ...v };
       if (sub === "risk") return await risk(c, rest[0], risky, json);
       if (sub === "reader" && rest[0] === "import") {

@@ -20,6 +20,8 @@ const HELP = `usage: offtap serve [--port N] [--host ADDR] [--db DIR] [--secret-
 
 Serves the clearing HTTP API (/api/…) and the dashboard (/) until interrupted.
 Storage: a PostgreSQL server when DATABASE_URL is set, else embedded PGlite in --db.
+Secrets at rest are encrypted with the data key from OFFTAP_DATA_KEY_FILE or OFFTAP_DATA_KEY
+(embedded default: DIR.key beside --db, created 0600; docs/CLEARING.md §12).
 
 options:
   --port N            TCP port (default 8080; 0 picks a free one)
@@ -70,6 +72,8 @@ export const command: Command = {
     const running = await startServer({ clearing, ...(cashout === undefined ? {} : { cashout }), tokens, host: values.host ?? DEFAULT_HOST, port });
     console.log(bold(`offtap serve — ${running.url} (${clearing.db.label})`));
     console.log(`durability: ${durabilityLine(await clearing.db.durability())}`);
+    console.log(`secrets at rest: AES-256-GCM under data key ${clearing.sealer.newestId} ` +
+      `(${clearing.sealer.source}; ${clearing.sealer.keyIds.length} key(s) in the keyring)`);
     console.log(`dashboard: ${running.url}/#token=<token>`);
     console.log(dim(`tokens: offtap tokens issue --operator|--owner ID --db ${dbDir} (shown once, expire; `
       + "revoke with offtap tokens revoke ID)"));
