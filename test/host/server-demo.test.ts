@@ -54,25 +54,40 @@ describe("offtap demo --json", { skip }, () => {
 });
 
 describe("offtap serve", { skip }, () => {
-  it("serves the API on 127.0.0.1 with the token it prints, and stops on SIGTERM", async () => {
+  it("prints no token; a token from `offtap tokens issue` opens the API; stops on SIGTERM",
+    async () => {
     const dir = mkdtempSync(join(tmpdir(), "offtap-serve-test-"));
     // PGlite in a fresh directory, whatever DATABASE_URL says.
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
     delete env["DATABASE_URL"];
-    const child = spawn(process.execPath, ["bin/offtap.mjs", "serve", "--port", "0", "--db", join(dir, "db")], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const db = join(dir, "db");
+    const args = ["bin/offtap.mjs", "serve", "--port", "0", "--db", db];
+    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     try {
       let out = "";
       child.stdout.setEncoding("utf8");
+      // The last line serve prints once it listens.
       const ready = new Promise<string>((resolve, reject) => {
-        child.stdout.on("data", (d: string) => { out += d; if (/operator token: \S+/.test(out)) resolve(out); });
-        child.once("exit", (code) => reject(new Error(`serve exited early with ${String(code)}: ${out}`)));
+        child.stdout.on("data", (d: string) => {
+          out += d;
+          if (/Ctrl-C stops/.test(out)) resolve(out);
+        });
+        child.once("exit", (code) => {
+          reject(new Error(`serve exited early with ${String(code)}: ${out}`));
+        });
       });
       const text = await ready;
+      assert.doesNotMatch(text, /otk\d\.|Bearer [A-Za-z0-9_-]{20,}/, "serve printed a token");
       const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(text)![1]!;
-      const token = /operator token: (\S+)/.exec(text)![1]!;
+      const issue = spawnSync(process.execPath,
+        ["bin/offtap.mjs", "tokens", "issue", "--operator", "--db", db, "--json"],
+        { env, encoding: "utf8" });
+      assert.equal(issue.status, 0, issue.stderr);
+      const token = (JSON.parse(issue.stdout) as { token: string }).token;
       const ok = await fetch(`${url}/api/balances`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(ok.status, 200);
-      assert.equal(((await ok.json()) as { balancesSumToZero: boolean }).balancesSumToZero, true);
+      const body = (await ok.json()) as { balancesSumToZero: boolean };
+      assert.equal(body.balancesSumToZero, true);
       assert.equal((await fetch(`${url}/api/balances`)).status, 401);
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
       child.kill("SIGTERM");
