@@ -22,6 +22,7 @@ subcommands:
   balances                 every account and whether the balances sum to zero
   reader add               register a reader: --reader HEX --key HEX --operator NAME
                            [--currency N] [--min N] [--max N] [--drift S] [--deny-max-age S]
+                           [--name TEXT] (the name dashboards show; again: renames it)
   reader import FILE       register a reader from its enrolment file (offtap flash --factory)
                            --operator NAME
   reader suspects          readers whose records prove them dishonest, and why (exit 1 if any)
@@ -54,7 +55,7 @@ const OPTIONS = {
   reader: { type: "string" }, key: { type: "string" }, operator: { type: "string" }, issuer: { type: "string" },
   currency: { type: "string" }, min: { type: "string" }, max: { type: "string" }, drift: { type: "string" },
   "deny-max-age": { type: "string" }, note: { type: "string" }, amount: { type: "string" },
-  "add-key": { type: "boolean" },
+  "add-key": { type: "boolean" }, name: { type: "string" },
 } as const;
 
 /** `reader import FILE --operator NAME`: registers a reader from its enrolment file. */
@@ -179,6 +180,7 @@ export const command: Command = {
           currency: intFlag("currency", v.currency, 978, 65535), amountMin: intFlag("min", v.min, 1), amountMax: intFlag("max", v.max, 10_000),
           driftToleranceS: intFlag("drift", v.drift, 300, 3600),
           ...(v["deny-max-age"] === undefined ? {} : { denyMaxAgeS: intFlag("deny-max-age", v["deny-max-age"], 0) }),
+          ...(v.name === undefined ? {} : { name: v.name }),
         }).catch((e: unknown) => { throw new UsageError(e instanceof Error ? e.message : String(e)); });
         console.log(json ? JSON.stringify(r, null, 2) : `reader ${r.readerId} registered for operator ${r.operatorId}`);
         return EXIT_OK;
