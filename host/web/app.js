@@ -477,6 +477,13 @@ function showWho(me) {
   }
 }
 
+/** A token that expires or is revoked while the page is open ends the session. */
+function refreshFailed(err) {
+  if (err.status !== 401) { notice(err.message); return; }
+  signOut();
+  showSignin("Your token is no longer accepted (expired or revoked): sign in again.");
+}
+
 async function start() {
   const gen = state.generation;
   if (!sessionStorage.getItem(TOKEN_KEY)) { showSignin(); return; }
@@ -501,7 +508,7 @@ async function start() {
   await loadReaders();
   await refresh();
   if (gen !== state.generation) return;
-  state.timer = setInterval(() => { refresh().catch((err) => notice(err.message)); }, POLL_MS);
+  state.timer = setInterval(() => { refresh().catch(refreshFailed); }, POLL_MS);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
