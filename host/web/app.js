@@ -231,7 +231,7 @@ async function loadPayments() {
     return loadPayments();
   }
   fillTable("payments", p.payments.map((x) => [
-    cell(when(x.tapAt), "", "reader clock"), cell(when(x.settledAt), "", "clearing clock"),
+    cell(when(x.tapAt), "", "reader's clock"), cell(when(x.settledAt), "", "clearing's wall clock"),
     cell(readerName(x.readerId, x.readerName), "", x.readerId), cell(String(x.seq), "num"),
     cell(short(x.walletId), "mono", x.walletId), cell(String(x.counter), "num"),
     cell(amountOf(x, "amount"), "num"), cell(x.status),
@@ -323,7 +323,8 @@ async function preview(event) {
     $("q-fee").textContent = amountOf(q, "fee");
     $("q-net").textContent = amountOf(q, "net");
     const m = (f) => amountOf(q, f);
-    const clamp = q.clampedTo === "min" ? " (minimum fee)" : q.clampedTo === "max" ? " (maximum fee)" : "";
+    const clamp = q.clampedTo === "min" ? " (minimum fee)"
+      : q.clampedTo === "max" ? " (maximum fee)" : "";
     $("q-rule").textContent = `Fee: ${(q.percentBps / 100).toFixed(2)} % + ${m("fixed")}, ` +
       `at least ${m("feeMin")}, at most ${m("feeMax")}${clamp}. Available ${m("available")}; ` +
       `per cash-out ${m("amountMin")} to ${m("amountMax")}; daily limit ${m("dailyLimit")} ` +
@@ -468,11 +469,12 @@ function showWho(me) {
     $("quote-form").hidden = true;
   }
   if (me.clock) {
-    // Three sources of time, each named: the reader's clock signs a tap, clearing's
-    // clock stamps its settlement, this server's clock (the demo's, in a demo) runs
-    // cash-outs.
+    // Three sources of time, each named: the reader's clock signs a tap, the database's
+    // wall clock stamps what clearing records, this server's clock (the demo's, in a
+    // demo) runs cash-outs.
     $("clock").textContent = `Cash-out times: ${CLOCK_LABELS[me.clock.name] || me.clock.name}, ` +
-      `now ${when(me.clock.now)} · tapped: reader's clock · settled: clearing's clock`;
+      `now ${when(me.clock.now)} · tapped: the reader's clock · settled, held, denied: ` +
+      "clearing's wall clock";
     $("clock").hidden = false;
   }
 }

@@ -22,7 +22,8 @@ const CHROMIUM_ARGS = [
 ];
 const SHOTS = resolve("build/screenshots");
 
-const skip = !existsSync(CHROMIUM) ? `${CHROMIUM} is missing (tools/ci/install-chromium.sh installs it)`
+const skip = !existsSync(CHROMIUM)
+  ? `${CHROMIUM} is missing (tools/ci/install-chromium.sh installs it)`
   : !firmwareHasReader() ? "build/offtap.wasm has no reader exports (run make build)" : false;
 
 const DESKTOP = { width: 1280, height: 800 };
@@ -165,7 +166,8 @@ describe("dashboard in headless Chromium", { skip }, () => {
     await page.fill("#amount", "15.00");
     await page.click("#preview");
     await page.waitForSelector("#quote:not([hidden])");
-    const q = (await call(inst.server.url, "POST", "/api/cashouts/quote", { token: inst.ownerToken, json: { amount: 1_500 } })).json;
+    const quote = { token: inst.ownerToken, json: { amount: 1_500 } };
+    const q = (await call(inst.server.url, "POST", "/api/cashouts/quote", quote)).json;
     assert.equal(await page.textContent("#q-fee"), eur(q.fee));
     assert.equal(await page.textContent("#q-net"), eur(1_500 - q.fee));
     await assertNoOverflow(page, "owner, 1280 × 800");
@@ -210,14 +212,17 @@ describe("dashboard in headless Chromium", { skip }, () => {
 
     await page.fill("#totp", right);
     await page.click("#confirm");
-    await page.waitForFunction(() => document.getElementById("s-status")?.textContent === "confirmed");
+    await page.waitForFunction(
+      () => document.getElementById("s-status")?.textContent === "confirmed");
     assert.ok(await page.locator("#confirm-form").isHidden());
     assert.ok(await page.locator("#totp-error").isHidden(), "the error goes with the success");
     const timeline = await page.locator("#timeline li").allTextContents();
     assert.equal(timeline.length, 2);
     assert.match(timeline[0]!, /^requested .*demo clock/);
     assert.match(timeline[1]!, /^confirmed/);
-    await page.waitForFunction((text) => document.querySelector("#balances tbody")?.textContent?.includes(text) === true, eur(250));
+    await page.waitForFunction(
+      (text) => document.querySelector("#balances tbody")?.textContent?.includes(text) === true,
+      eur(250));
     // The payout's status survives a reload.
     await page.reload();
     await page.waitForSelector("body[data-loaded=true]");
