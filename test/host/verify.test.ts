@@ -65,7 +65,8 @@ function nodeAccepts(publicKey: Uint8Array, message: Uint8Array, signature: Uint
 }
 
 const fw = new FirmwareCrypto();
-const SLOTS = 4;
+/** Registered-key slots (assembly/limits.ts REGISTERED_KEYS_MAX: 4 issuer + 2 wallet). */
+const SLOTS = 6;
 
 /** Streams message in pieces cut at the given offsets; returns the firmware status. */
 function verifyStreamed(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, cuts: number[]): number {
