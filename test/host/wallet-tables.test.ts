@@ -12,6 +12,7 @@ import type { Misbehaviour, SimWallet } from "../../host/sim/wallet.ts";
 import { SimWorld } from "../../host/sim/world.ts";
 import { firmwareHasReader, type TapResult } from "../../host/sim/reader.ts";
 import { Rng } from "../../host/sim/rng.ts";
+import { runSim } from "../../host/sim/population.ts";
 
 const skip = firmwareHasReader()
   ? false
@@ -127,6 +128,18 @@ test("the least recently used wallet's tables go first; a reboot forgets them al
   // After a reboot the certificate cache is empty too: a first visit again.
   assert.equal(visit(wallets[0]!), 0);
   assert.equal(visit(wallets[0]!), 1);
+});
+
+test("a rush hour with misbehaving wallets decides the same with and without idle work", {
+  skip,
+}, async () => {
+  const run = (boardIdle: boolean): ReturnType<typeof runSim> =>
+    runSim({ taps: 240, wallets: 12, seed: SEED, misbehavingShare: 0.3, boardIdle });
+  const [idle, none] = [await run(true), await run(false)];
+  assert.equal(idle.decisionFingerprint, none.decisionFingerprint);
+  assert.deepEqual(idle.byDecision, none.byDecision);
+  assert.equal(idle.ledgerRecords, none.ledgerRecords);
+  assert.ok(idle.chargedOnce && none.chargedOnce);
 });
 
 test("idle has nothing to do on an unprovisioned reader", { skip }, () => {
