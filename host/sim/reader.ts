@@ -200,6 +200,7 @@ export class SimReader {
   /** The board's time between taps: calls idle() until the firmware has nothing left to
    *  do (bounded: a firmware that never finishes is a bug). Returns the pieces done. */
   idle(): number {
+    if (typeof this.exports.idle !== "function") return 0; // optional (boards/ABI.md)
     let pieces = 0;
     while (this.exports.idle() !== 0) {
       pieces++;
