@@ -12,15 +12,30 @@ import type { Misbehaviour, SimWallet } from "../../host/sim/wallet.ts";
 import { SimWorld } from "../../host/sim/world.ts";
 import { firmwareHasReader, type TapResult } from "../../host/sim/reader.ts";
 import { Rng } from "../../host/sim/rng.ts";
+import { FirmwareCrypto } from "../../host/firmware/crypto.ts";
+import { VerifyStatus } from "../../host/crypto/policy.ts";
 import { runSim } from "../../host/sim/population.ts";
 
-const skip = firmwareHasReader()
-  ? false
-  : "build/offtap.wasm does not export the reader (run make build)";
 const SEED = Number(process.env["OFFTAP_READER_SEED"] ?? 14);
-/** The simulator provisions three issuer keys; the firmware has six registered-key
- *  slots (ISSUER_KEYS_MAX 4 + WALLET_KEY_SLOTS_MIN 2), so three serve wallets. */
-const WALLET_SLOTS = 3;
+
+/** Registered-key slots (REGISTERED_KEYS_MAX): the first slot the firmware calls invalid. */
+function registeredSlots(): number {
+  const fw = new FirmwareCrypto();
+  let n = 0;
+  const probe = (slot: number): number =>
+    fw.verifyRegistered(slot, new Uint8Array(0), new Uint8Array(64));
+  while (n < 64 && probe(n) !== VerifyStatus.KeySlotInvalid) n++;
+  return n;
+}
+
+/** Slots that serve wallets: those the simulator's provisioning leaves without an issuer
+ *  key (it provisions three: ISSUER_KEYS_MAX 4 + WALLET_KEY_SLOTS_MIN 2 leaves three). */
+const WALLET_SLOTS = firmwareHasReader()
+  ? registeredSlots() - new SimWorld({ seed: SEED, provision: false }).config.issuerKeys.length
+  : 0;
+const skip = !firmwareHasReader()
+  ? "build/offtap.wasm does not export the reader (run make build)"
+  : WALLET_SLOTS < 1 ? "this firmware keeps no registered-key slot for wallets" : false;
 const WALLETS = 5;
 const TAPS = 70;
 /** Misbehaviours that still reach the authorization's signature check, or the re-tap
