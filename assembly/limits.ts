@@ -12,7 +12,18 @@ export const IO_BUFFER_BYTES: i32 = 4096;
 
 /** Issuer keys the reader knows in advance and keeps precomputed verify tables for.
  *  Operators run a handful of issuers; each slot costs table memory (see crypto/). */
-export const REGISTERED_KEYS_MAX: i32 = 4;
+export const ISSUER_KEYS_MAX: i32 = 4;
+
+/** Registered-key slots reserved for returning wallets' keys (reader/walletkeys.ts), on
+ *  top of the issuer slots; slots a provisioning leaves without an issuer key serve
+ *  wallets too. Each slot is 3,840 B of tables: two keep the verify tables at 40,000 B
+ *  of their 40 KiB budget (VERIFY_TABLES_BYTES_MAX) and fit build/taprunner.wasm, which
+ *  shares the firmware's layout and has ~10 KiB of its 2 pages left. */
+export const WALLET_KEY_SLOTS_MIN: i32 = 2;
+
+/** Key slots with precomputed verify tables (crypto/verify.ts): issuer keys, then
+ *  wallet keys. */
+export const REGISTERED_KEYS_MAX: i32 = ISSUER_KEYS_MAX + WALLET_KEY_SLOTS_MIN;
 
 /** Longest message a selftest.wasm vector line may carry (hex-encoded on the line): the
  *  same as the firmware's I/O buffer, which carries every vector message we test with
@@ -100,9 +111,9 @@ export const NFC_TIMEOUT_MS_MAX: i32 = 500;
 export const CLOCK_DRIFT_TOLERANCE_S_MAX: i32 = 3600;
 
 /** Largest provisioning block init accepts (docs/CONFIG.md): fixed header 48 bytes,
- *  REGISTERED_KEYS_MAX × 36 bytes of issuer keys, the embedded ledger configuration
+ *  ISSUER_KEYS_MAX × 36 bytes of issuer keys, the embedded ledger configuration
  *  (at most 512 bytes reserved for it) and the CRC-32 trailer. */
-export const READER_CONFIG_BYTES_MAX: i32 = 48 + REGISTERED_KEYS_MAX * 36 + 512 + 4;
+export const READER_CONFIG_BYTES_MAX: i32 = 48 + ISSUER_KEYS_MAX * 36 + 512 + 4;
 
 /** Width of the NAF for the low half of [u]B in plain verify: B's odd multiples 1..127
  *  are computed at start-up (64 affine entries × 120 B = 7.5 KiB, ~1.5 ms under WASM3).

@@ -2,7 +2,7 @@
 // here, without crypto or board calls, into static fields the tap reads. Little-endian
 // (the block never crosses the NFC field). Pure, so the unit tests drive it directly.
 import {
-  REGISTERED_KEYS_MAX, READER_CONFIG_BYTES_MAX, NFC_TIMEOUT_MS_MIN, NFC_TIMEOUT_MS_MAX,
+  ISSUER_KEYS_MAX, READER_CONFIG_BYTES_MAX, NFC_TIMEOUT_MS_MIN, NFC_TIMEOUT_MS_MAX,
   CLOCK_DRIFT_TOLERANCE_S_MAX,
 } from "../limits";
 import {
@@ -54,7 +54,7 @@ let ledgerBlockBytes: i32 = 0;
 
 /** Slot of the provisioned issuer key with this id, or -1. */
 export function keySlotOf(id: u32): i32 {
-  // keyCount ≤ REGISTERED_KEYS_MAX
+  // keyCount ≤ ISSUER_KEYS_MAX
   for (let i = 0; i < keyCount; i++) if (keyIdAt(i) == id) return i;
   return -1;
 }
@@ -67,7 +67,7 @@ function checkFrame(p: usize, len: i32, ledgerBytes: i32): i32 {
   if (loadLe16(p + 4) != CONFIG_VERSION) return ERR_CONFIG_VERSION;
   const k = <i32>load<u8>(p + 17);
   const l = <i32>loadLe16(p + 40);
-  if (<i32>loadLe16(p + 6) != len || k < 1 || k > REGISTERED_KEYS_MAX) return ERR_CONFIG_LENGTH;
+  if (<i32>loadLe16(p + 6) != len || k < 1 || k > ISSUER_KEYS_MAX) return ERR_CONFIG_LENGTH;
   if (l != ledgerBytes) return ERR_CONFIG_LENGTH;
   if (CONFIG_HEADER_BYTES + k * CONFIG_KEY_BYTES + l + CONFIG_CRC_BYTES != len) {
     return ERR_CONFIG_LENGTH;

@@ -4,6 +4,7 @@
 import { clockMillis } from "../board/reader";
 import { readerInit } from "./init";
 import { runTap, receiptPtr, receiptLength, receiptWasDelivered } from "./tap";
+import { walletKeysIdle, walletKeysHeld } from "./walletkeys";
 
 /** The device ABI version this firmware speaks (boards/ABI.md). */
 const ABI_VERSION: i32 = 1;
@@ -22,6 +23,14 @@ export function tap(amount: i32): i32 {
   lastElapsedMs = clockMillis() - startMs; // u32 arithmetic: correct across the wrap
   return code;
 }
+
+/** Work that waits for the time between taps (boards/ABI.md): builds at most one
+ *  returning wallet's key tables per call. 1 when it did some (call again while no card
+ *  is in the field), 0 when nothing is left. Never needed for a correct decision. */
+export function idle(): i32 { return walletKeysIdle(); }
+
+/** Wallet keys that have precomputed verify tables now (a probe). */
+export function walletKeyTables(): i32 { return walletKeysHeld(); }
 
 /** The last tap's receipt (46 bytes, docs/PROTOCOL.md): valid when lastReceiptLen() > 0,
  *  i.e. after ACCEPTED, ALREADY_ACCEPTED or ALREADY_USED. */

@@ -1,7 +1,7 @@
 // Provisioning (docs/CONFIG.md): check the block, register the issuer keys, check the
 // device key, configure and recover the ledger. Only when every step succeeded does the
 // reader take taps; any failure leaves it NOT_CONFIGURED.
-import { READER_CONFIG_BYTES_MAX } from "../limits";
+import { READER_CONFIG_BYTES_MAX, REGISTERED_KEYS_MAX } from "../limits";
 import { log } from "../board/reader";
 import { LOG_INFO, LOG_ERROR } from "../board/codes";
 import { ed25519RegisterKey } from "../crypto/verify";
@@ -12,6 +12,7 @@ import * as cfg from "./config";
 import * as lg from "./ledgerport";
 import { certCacheClear } from "./cache";
 import { setConfigured } from "./tap";
+import { walletKeysReset } from "./walletkeys";
 
 /** Device key inside the ledger block (docs/LEDGER.md §1): seed at 48, public key at 80. */
 const LEDGER_DEVICE_SEED_AT: usize = 48;
@@ -37,7 +38,7 @@ function inMemory(p: usize, len: i32): bool {
 
 /** Registers every provisioned issuer key; the strict policy refuses bad keys here, once. */
 function registerKeys(): i32 {
-  for (let i = 0; i < cfg.keyCount; i++) { // keyCount ≤ REGISTERED_KEYS_MAX
+  for (let i = 0; i < cfg.keyCount; i++) { // keyCount ≤ ISSUER_KEYS_MAX
     if (ed25519RegisterKey(i, cfg.keyPtrAt(i)) != 0) return ERR_CONFIG_KEY;
   }
   return INIT_OK;
@@ -55,6 +56,8 @@ function provision(p: usize, len: i32): i32 {
   if (!inMemory(p, len)) return ERR_CONFIG_LENGTH;
   let r = cfg.configParse(p, len, lg.ledgerConfigBytes());
   if (r == INIT_OK) r = registerKeys();
+  // Slots past the issuer keys hold wallets' tables from here on (reader/walletkeys.ts).
+  if (r == INIT_OK) walletKeysReset(cfg.keyCount);
   if (r == INIT_OK) r = checkDeviceKey();
   if (r == INIT_OK) r = lg.ledgerConfigure(cfg.ledgerBlockPtr(), cfg.ledgerBlockLen());
   if (r == INIT_OK) r = lg.ledgerRecover();
@@ -65,6 +68,7 @@ function provision(p: usize, len: i32): i32 {
 export function readerInit(p: usize, len: i32): i32 {
   setConfigured(false);
   certCacheClear();
+  walletKeysReset(REGISTERED_KEYS_MAX); // no wallet slots until the issuer keys are known
   const r = provision(p, len);
   if (r != INIT_OK) {
     log(LOG_ERROR, MSG_REFUSED, MSG_REFUSED_BYTES);

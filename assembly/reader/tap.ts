@@ -28,6 +28,7 @@ import {
   REPRESENTATION_BYTES, proofSignedMessage,
 } from "./auth";
 import { certCacheContains, certCacheInsert } from "./cache";
+import { walletKeySlot, walletKeyAdmit } from "./walletkeys";
 import {
   BODY_AUTH, BODY_CERT, OUTCOME_ACCEPTED, OUTCOME_ALREADY_ACCEPTED, OUTCOME_ALREADY_USED, REC_BODY,
   REC_HEAD_BYTES, REC_TIME, receiptBuild, receiptFromRecord,
@@ -66,6 +67,8 @@ let receiptReady = false;
 let receiptDelivered = false;
 /** The PAY answer was a re-presentation (pending authorization ‖ possession proof). */
 let represented = false;
+/** This tap's certificate was in the certificate cache: its wallet is a returning one. */
+let certWasCached = false;
 
 export function setConfigured(v: bool): void { configured = v; }
 export function receiptPtr(): usize { return receipt; }
@@ -87,6 +90,13 @@ function selectWallet(): i32 {
   return certCheckShape(cert);
 }
 
+/** A signature on message[0..len): under registered key slot `slot`, or when slot < 0
+ *  under the key at pk. One call site each keeps the verifies out of line. */
+function verifyMessage(slot: i32, pk: usize, len: i32, sig: usize): i32 {
+  if (slot >= 0) return ed25519VerifyRegistered(slot, message, len, sig);
+  return ed25519Verify(pk, message, len, sig);
+}
+
 /** Checks 2 and 3: a provisioned, unrevoked issuer key whose signature verifies (or a
  *  certificate verified recently, by certHash). */
 function checkIssuer(): i32 {
@@ -97,11 +107,10 @@ function checkIssuer(): i32 {
   storeBe32(keyId8 + 4, id);
   const revoked = lg.ledgerIssuerRevoked(keyId8);
   if (revoked != 0) return revoked < 0 ? c.LEDGER_ERROR : c.ISSUER_REVOKED;
-  if (certCacheContains(certHash)) return c.CONTINUE;
+  certWasCached = certCacheContains(certHash);
+  if (certWasCached) return c.CONTINUE;
   const len = certSignedMessage(cert, message);
-  if (ed25519VerifyRegistered(slot, message, len, cert + CERT_SIGNATURE) != 0) {
-    return c.CERT_SIGNATURE_INVALID;
-  }
+  if (verifyMessage(slot, 0, len, cert + CERT_SIGNATURE) != 0) return c.CERT_SIGNATURE_INVALID;
   certCacheInsert(certHash);
   return c.CONTINUE;
 }
@@ -132,14 +141,24 @@ function requestAuthorization(): i32 {
   return c.CONTINUE;
 }
 
+/** A signature by the certificate's wallet key on message[0..len): on the registered
+ *  path when the key has tables (reader/walletkeys.ts), else plain; the same decision
+ *  either way. A returning wallet whose key verified on the plain path is queued for
+ *  tables, built between taps. Returns 0 when valid. */
+function verifyWalletSignature(len: i32, sig: usize): i32 {
+  const key = cert + CERT_WALLET_KEY;
+  const slot = walletKeySlot(key);
+  const r = verifyMessage(slot, key, len, sig);
+  if (slot < 0 && r == 0 && certWasCached) walletKeyAdmit(key);
+  return r;
+}
+
 /** Checks 9–12 on an authorization for this challenge. */
 function checkAuthorization(): i32 {
   let r = authCheckEcho(auth, command);
   if (r != c.CONTINUE) return r;
   const len = authSignedMessage(auth, certHash, message);
-  if (ed25519Verify(cert + CERT_WALLET_KEY, message, len, auth + AUTH_SIGNATURE) != 0) {
-    return c.AUTH_SIGNATURE_INVALID;
-  }
+  if (verifyWalletSignature(len, auth + AUTH_SIGNATURE) != 0) return c.AUTH_SIGNATURE_INVALID;
   if (lg.ledgerFindWallet(cert + CERT_WALLET_ID) && authCounter(auth) <= lg.lastFoundCounter()) {
     return c.COUNTER_REPLAYED;
   }
@@ -167,7 +186,7 @@ function findRetapRecord(): i32 {
  *  and names the re-presented authorization by its signature. Only re-taps pay for it. */
 function checkPossession(): i32 {
   const len = proofSignedMessage(auth, certHash, command, message);
-  if (ed25519Verify(cert + CERT_WALLET_KEY, message, len, proof) != 0) return c.RETAP_PROOF_INVALID;
+  if (verifyWalletSignature(len, proof) != 0) return c.RETAP_PROOF_INVALID;
   return c.CONTINUE;
 }
 
@@ -282,6 +301,7 @@ function decideTap(amountArg: i32): i32 {
   receiptReady = false;
   receiptDelivered = false;
   represented = false;
+  certWasCached = false;
   if (!configured) return c.NOT_CONFIGURED;
   let r = chooseAmount(amountArg);
   if (r != c.CONTINUE) return r;

@@ -34,18 +34,23 @@ export function outHex(p: usize, len: i32): void {
   }
 }
 
+/** Ten digits at most for a u32, produced least significant first. */
+const decimalDigits: usize = memory.data(10, 1);
+
+/** Appends v in decimal. */
 export function outDecimal(v: u32): void {
-  let div: u32 = 1000000000;
-  let started = false;
-  // Ten digits at most for a u32.
-  for (let i = 0; i < 10; i++) {
-    const d = v / div;
-    if (d != 0 || started || div == 1) {
-      outByte(0x30 + d);
-      started = true;
-    }
-    v -= d * div;
-    div /= 10;
+  let n = 0;
+  do { // at most 10 passes: v shrinks tenfold each time
+    store<u8>(decimalDigits + <usize>n, <u8>(0x30 + v % 10));
+    v /= 10;
+    n++;
+  } while (v != 0);
+  // Ten digits hold any u32. The check also keeps this function out of line: its
+  // callers are many and the image is near its size budget.
+  assert(n <= 10, "decimal digits");
+  while (n > 0) {
+    n--;
+    outByte(load<u8>(decimalDigits + <usize>n));
   }
 }
 

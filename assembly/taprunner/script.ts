@@ -1,10 +1,10 @@
 // The tap-script commands of build/taprunner.wasm (docs/TAPRUNNER.md). Set-up lines queue
 // what the scripted board will answer; `init`, `deny-commit` and `tap` run the firmware
 // and print one result line; `expect` compares the last result and prints pass or fail.
-import { IO_BUFFER_BYTES, TAPRUNNER_CAPDU_BYTES_MAX, TAPRUNNER_RAPDU_BYTES_MAX,
+import { IO_BUFFER_BYTES, REGISTERED_KEYS_MAX, TAPRUNNER_CAPDU_BYTES_MAX, TAPRUNNER_RAPDU_BYTES_MAX,
   TAPRUNNER_EXCHANGES_MAX, TAPRUNNER_RANDOM_FILLS_MAX, TAPRUNNER_RANDOM_BYTES_MAX, TAPRUNNER_SIGNALS_MAX } from "../limits";
 import { ioBuffer } from "../io";
-import { init, tap, lastReceiptPtr, lastReceiptLen } from "../reader/exports";
+import { init, tap, idle, lastReceiptPtr, lastReceiptLen } from "../reader/exports";
 import { ledgerDenyBegin, ledgerDenyWrite, ledgerDenyCommit } from "../ledger/exports";
 import { outText, outByte, outDecimal, outHex, outLine } from "../selftest/out";
 import { exitWith } from "../selftest/wasi";
@@ -244,6 +244,17 @@ function cmdFailPrograms(): void {
   setFailPrograms(<i32>decimal(1, 0, 1000000));
 }
 
+/** The board's time between taps: idle() until it has nothing left (bounded by the
+ *  registered-key slots, the most work idle can hold). */
+function cmdIdle(): void {
+  argCount(1);
+  let n = 0;
+  while (n < REGISTERED_KEYS_MAX && idle() != 0) n++;
+  outText("idle ");
+  outDecimal(n);
+  outLine();
+}
+
 function cmdFailRandom(): void {
   argCount(1);
   board.setFailRandom(true);
@@ -256,6 +267,7 @@ export function runCommand(): void {
   if (fieldIs(0, "nfc-error")) return cmdExchange(true);
   if (fieldIs(0, "random")) return cmdRandom();
   if (fieldIs(0, "time")) return cmdTime();
+  if (fieldIs(0, "idle")) return cmdIdle();
   if (fieldIs(0, "expect")) return cmdExpect();
   if (fieldIs(0, "fail-programs")) return cmdFailPrograms();
   if (fieldIs(0, "fail-random")) return cmdFailRandom();

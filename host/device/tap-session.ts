@@ -68,6 +68,7 @@ export class TapSession {
       case "rapdu": want(3); this.queue(args[0], hexBytes(args[1], 258), 0, decimal(args[2], 0, 3_600_000)); break;
       case "nfc-error": want(3); this.queue(args[0], null, decimal(args[1], -2147483648, -1), decimal(args[2], 0, 3_600_000)); break;
       case "tap": want(1); this.tap(decimal(args[0], 0, 0x7fffffff)); break;
+      case "idle": want(0); this.out.push(`idle ${this.readerOrBoot().idle()}`); break;
       case "expect": this.expect(args); break;
       default: throw new ScriptError("unknown command");
     }

@@ -20,6 +20,8 @@ export interface SimOptions {
   frameErrorRate?: number;
   mode?: "gate" | "kiosk";
   wasmPath?: string;
+  /** Call the firmware's idle work between taps, as a board does (default true). */
+  boardIdle?: boolean;
   onProgress?: (done: number) => void;
 }
 
@@ -160,6 +162,7 @@ export async function runSim(o: SimOptions): Promise<SimSummary> {
     if (prep.recertified) recertified++;
     tally.record(world.tap(m.wallet, prep.amount), m.wallet.walletIdHex);
     world.idle(tapRng.between(300, 4_000));
+    if (o.boardIdle ?? true) world.housekeeping(); // boards/ABI.md, `idle`
     upkeep.run();
     if (o.onProgress !== undefined && (i & 255) === 255) {
       o.onProgress(i + 1);

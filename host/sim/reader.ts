@@ -18,6 +18,10 @@ export interface ReaderExports {
   ioBufferBytes(): number;
   init(config: number, len: number): number;
   tap(amount: number): number;
+  /** Background work between taps (boards/ABI.md): 1 when it did some, 0 when none is left. */
+  idle(): number;
+  /** Wallet keys holding precomputed verify tables (a probe). */
+  walletKeyTables(): number;
   ledgerNextSeq(): number;
   ledgerAckedSeq(): number;
   ledgerFindWallet(walletId: number, out: number): number;
@@ -40,6 +44,9 @@ export interface ReaderExports {
 const REQUIRED_EXPORTS = [
   "memory", "abiVersion", "ioBufferPtr", "ioBufferBytes", "init", "tap",
 ] as const;
+
+/** More idle pieces than the firmware can ever hold (one per registered-key slot). */
+const IDLE_PIECES_MAX = 16;
 
 const moduleCache = new Map<string, WebAssembly.Module>();
 
@@ -188,6 +195,20 @@ export class SimReader {
       simulatedMs,
       hostMicros,
     };
+  }
+
+  /** The board's time between taps: calls idle() until the firmware has nothing left to
+   *  do (bounded: a firmware that never finishes is a bug). Returns the pieces done. */
+  idle(): number {
+    if (typeof this.exports.idle !== "function") return 0; // optional (boards/ABI.md)
+    let pieces = 0;
+    while (this.exports.idle() !== 0) {
+      pieces++;
+      if (pieces > IDLE_PIECES_MAX) {
+        throw new Error(`idle still busy after ${IDLE_PIECES_MAX} calls`);
+      }
+    }
+    return pieces;
   }
 
   /** Bytes of linear memory: fixed at 2 pages by the build, and must never grow. */

@@ -74,6 +74,18 @@ const tornThen = (m: Misbehaviour): Setup => (world, wallet, before) => {
   world.idle(2_000);
 };
 
+/** Two honest taps with the board's idle time after each: the wallet is a returning one
+ *  and its key has precomputed verify tables (docs/PROTOCOL.md, "What a reader remembers
+ *  between taps"), so its next signature verifies on the registered-key path. */
+const withKeyTables = (then?: Setup): Setup => (world, wallet, before) => {
+  for (let i = 0; i < 2; i++) {
+    before.push(world.tap(wallet));
+    world.idle(1_500);
+    world.housekeeping();
+  }
+  then?.(world, wallet, before);
+};
+
 /** The power goes after the payment's record is written and before its signal mark: no
  *  gate opened. The reader reboots; the rider taps again a few seconds later. */
 const cutBeforeSignal: Setup = (world, wallet) => {
@@ -312,6 +324,26 @@ const SPECS: Spec[] = [
   {
     name: "amount-required", description: "kiosk mode tap without an amount",
     expected: "AMOUNT_REQUIRED", world: { mode: "kiosk" }, amount: 0,
+  },
+  {
+    name: "returning-wallet-tables",
+    description: "a returning wallet whose key got precomputed tables in the board's idle time "
+      + "pays (its signature verified on the registered-key path)",
+    expected: "ACCEPTED", cap: 1_000_000, setup: withKeyTables(),
+  },
+  {
+    name: "wrong-key-with-tables",
+    description: "a signature by another key, from a wallet whose certificate key has "
+      + "precomputed tables",
+    expected: "AUTH_SIGNATURE_INVALID", cap: 1_000_000, setup: withKeyTables(),
+    misbehave: "wrong-key",
+  },
+  {
+    name: "retap-with-tables",
+    description: "a returning wallet with key tables left before the receipt; its re-tap's "
+      + "possession proof verifies under the tables: the receipt, charged once, gate shut",
+    expected: "ALREADY_USED", cap: 1_000_000,
+    setup: withKeyTables(tornThen("vanish-before-receipt")),
   },
 ];
 

@@ -21,6 +21,8 @@ export interface TapeExchange {
 export type TapeStep =
   | { op: "init"; config: string; expect: number }
   | { op: "denyList"; image: string; expect: number }
+  /** The board's idle time between taps; `pieces` is what the firmware did then. */
+  | { op: "idle"; pieces: number }
   | {
     op: "tap"; unixSeconds: number; amount: number; flashProgramFailures: number; randomFails: boolean; random: string[];
     exchanges: TapeExchange[]; decision: number; reason: string; receipt: string | null; signals: [number, number][];
@@ -47,6 +49,10 @@ export class TapeRecorder {
 
   denyList(image: Uint8Array, status: number): void {
     this.steps.push({ op: "denyList", image: toHex(image), expect: status });
+  }
+
+  idle(pieces: number): void {
+    this.steps.push({ op: "idle", pieces });
   }
 
   beforeTap(board: SimBoard, amount: number): void {
@@ -123,6 +129,11 @@ export function replayTape(tape: Tape, wasmPath?: string): ReplayReport {
     } else if (step.op === "denyList") {
       const r = installDenyImage(reader, fromHex(step.image), tape.geometry.pageBytes);
       if (r !== step.expect) mismatches.push({ step: i, what: `deny list install returned ${r}, tape expects ${step.expect}` });
+    } else if (step.op === "idle") {
+      const pieces = reader.idle();
+      if (pieces !== step.pieces) {
+        mismatches.push({ step: i, what: `idle did ${pieces} pieces, tape has ${step.pieces}` });
+      }
     } else {
       scriptBoard(board, step, i, mismatches);
       const r = reader.tap(step.amount);

@@ -254,6 +254,14 @@ export class SimWorld {
   /** Time passes between taps (people walking through the gate). */
   idle(ms: number): void { this.board.clock.advanceMs(ms); }
 
+  /** The board calls the firmware's idle work between taps (boards/ABI.md, `idle`):
+   *  returning wallets' key tables are built here. Returns the pieces of work done. */
+  housekeeping(): number {
+    const pieces = this.reader.idle();
+    this.recorder?.idle(pieces);
+    return pieces;
+  }
+
   /** Signs and installs a deny list (a new version) through the firmware's exports. */
   installDenyList(list: Partial<DenyList> = {}): number {
     const image = encodeDenyList({

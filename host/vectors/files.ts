@@ -59,7 +59,8 @@ function checkStep(step: unknown, where: string): void {
   if (step.op === "init") { hex(step, "config", where); int(step, "expect", where, -0x80000000, 0x7fffffff); return; }
   if (step.op === "denyList") { hex(step, "image", where); int(step, "expect", where, -0x80000000, 0x7fffffff); return; }
   if (step.op === "tap") { checkTapStep(step, where); return; }
-  fail(where, `"op" must be init, denyList or tap (got ${JSON.stringify(step.op)})`);
+  if (step.op === "idle") { int(step, "pieces", where, 0, 16); return; }
+  fail(where, `"op" must be init, denyList, tap or idle (got ${JSON.stringify(step.op)})`);
 }
 
 function checkTape(t: unknown, where: string): Tape {

@@ -59,6 +59,8 @@ export function tapeToScript(tape: Tape): TapScript {
       for (let at = 0; at < step.image.length; at += chunkHex) lines.push(`deny-data ${step.image.slice(at, at + chunkHex)}`);
       lines.push("deny-commit", `expect ${step.expect}`);
       expects.push({ step: i, label: "deny list" });
+    } else if (step.op === "idle") {
+      lines.push("idle");
     } else {
       taps++;
       lines.push(...tapLines(step));

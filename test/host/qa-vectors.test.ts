@@ -168,7 +168,7 @@ test("usage and input errors exit 2", () => {
   writeFileSync(p, JSON.stringify(bad));
   const r = cli(["run", p]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /tapes\[3\] \(vanish-before-receipt\), steps\[0\]: "op" must be init, denyList or tap/);
+  assert.match(r.stderr, /tapes\[3\] \(vanish-before-receipt\), steps\[0\]: "op" must be init, denyList, tap or idle/);
   const help = cli(["run", "--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--engine E/);

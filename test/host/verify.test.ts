@@ -65,7 +65,16 @@ function nodeAccepts(publicKey: Uint8Array, message: Uint8Array, signature: Uint
 }
 
 const fw = new FirmwareCrypto();
-const SLOTS = 4;
+/** Registered-key slots of this firmware (assembly/limits.ts REGISTERED_KEYS_MAX, issuer
+ *  keys then wallet keys): the first slot it calls invalid. Probing changes nothing. */
+function registeredSlots(): number {
+  let n = 0;
+  const probe = (slot: number): number =>
+    fw.verifyRegistered(slot, new Uint8Array(0), new Uint8Array(64));
+  while (n < 64 && probe(n) !== VerifyStatus.KeySlotInvalid) n++;
+  return n;
+}
+const SLOTS = registeredSlots();
 
 /** Streams message in pieces cut at the given offsets; returns the firmware status. */
 function verifyStreamed(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, cuts: number[]): number {

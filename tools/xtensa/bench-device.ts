@@ -12,11 +12,15 @@ import { judgeTapOutput, type TapScript } from "../../host/vectors/tapscript.ts"
 import { cryptoJob, SHA_EXTRA_BLOCKS } from "./crypto-jobs.ts";
 import { FIB_24, FIB_24_ESP32_MS, FIB_N, fibModule } from "./fib.ts";
 import { encodeJob, instructions, runJob, type JobResult } from "./job.ts";
-import { cachedTaps, declinedTaps, firstTimeTaps, reinits, type ScriptPair } from "./tapes.ts";
+import {
+  cachedTaps, cachedTapsWithoutTables, declinedTaps, firstTimeTaps, reinits, walletTablesBuild,
+  type ScriptPair,
+} from "./tapes.ts";
 import { buildHarness, ToolchainError, type HarnessBuild } from "./toolchain.ts";
 
 const USAGE = `usage: make bench-device WASM3_SRC=DIR
-   or: node --import tsx tools/xtensa/bench-device.ts --wasm3-src DIR [--taps N] [--json]
+   or: node --import tsx tools/xtensa/bench-device.ts --wasm3-src DIR [--taps N] [--only P]
+      [--json]
 
 Runs build/offtap.wasm and build/taprunner.wasm under WASM3 (built from the checkout in
 DIR, never fetched) on QEMU's Xtensa lx106 core and counts the instructions of: verify,
@@ -26,6 +30,8 @@ Needs gcc-xtensa-lx106, picolibc-xtensa-lx106-elf and qemu-system-misc (Debian).
 
   --wasm3-src DIR  a checkout of the public wasm3 repository (default: $WASM3_SRC)
   --taps N         taps per tap figure (default 8; the figure is per tap)
+  --only PREFIX    only the tap figures whose operation starts with PREFIX (e.g. "tap,
+                   cached"): fib(24) calibration and those rows, no crypto, init, recovery
   --json           print the JSON report instead of the table
   -h, --help       this help`;
 
@@ -96,8 +102,33 @@ function perUnit(b: HarnessBuild, wasm: Uint8Array, p: ScriptPair): PerUnit {
   return { instr, muls, ops, heap: Math.max(base.heapBytes, work.heapBytes) };
 }
 
+type AddRow = (operation: string, n: number, c: { muls: number; ops: number }) => void;
+
+/** Direct export calls on build/offtap.wasm: verify, registered verify, sign, SHA-512
+ *  per block. Returns the harness's heap high-water. */
+function measureCrypto(b: HarnessBuild, firmware: Uint8Array<ArrayBuffer>, add: AddRow): number {
+  const io = ioBufferOffset(firmware);
+  const layout = cryptoJob(io);
+  const job = encodeJob(firmware, layout.ops);
+  const measured = runJob(b.measured, job);
+  const counted = runJob(b.counting, job);
+  for (const f of layout.figures) {
+    const m = warmCall(measured, f.call, f.expect);
+    add(f.label, instructions(measured, m.ccount), warmCall(counted, f.call, f.expect));
+  }
+  const shaShort = warmCall(measured, "sha512", undefined, 0);
+  const shaLong = warmCall(measured, "sha512", undefined, 1);
+  const cLong = warmCall(counted, "sha512", undefined, 1);
+  const cShort = warmCall(counted, "sha512", undefined, 0);
+  const perBlock = (x: number): number => x / SHA_EXTRA_BLOCKS;
+  const shaInstr = instructions(measured, shaLong.ccount - shaShort.ccount);
+  add("SHA-512 per 128-byte block", perBlock(shaInstr),
+    { muls: perBlock(cLong.muls - cShort.muls), ops: perBlock(cLong.ops - cShort.ops) });
+  return measured.heapBytes;
+}
+
 export function benchDevice(
-  wasm3Src: string, taps: number, onStep: (s: string) => void,
+  wasm3Src: string, taps: number, onStep: (s: string) => void, only?: string,
 ): DeviceReport {
   const b = buildHarness(wasm3Src);
   const firmware = readFileSync(firmwarePath);
@@ -116,37 +147,34 @@ export function benchDevice(
   };
   const fibCounted = warmCall(runJob(b.counting, fibJob), "fib", FIB_24);
   add(`fib(${FIB_N}) (calibration)`, fib24, fibCounted, `${FIB_24_ESP32_MS} ms published`);
+  let heap = fib.heapBytes;
 
-  onStep("crypto");
-  const io = ioBufferOffset(firmware);
-  const layout = cryptoJob(io);
-  const job = encodeJob(firmware, layout.ops);
-  const measured = runJob(b.measured, job);
-  const counted = runJob(b.counting, job);
-  for (const f of layout.figures) {
-    const m = warmCall(measured, f.call, f.expect);
-    add(f.label, instructions(measured, m.ccount), warmCall(counted, f.call, f.expect));
+  if (only === undefined) {
+    onStep("crypto");
+    heap = Math.max(heap, measureCrypto(b, firmware, add));
   }
-  const shaShort = warmCall(measured, "sha512", undefined, 0);
-  const shaLong = warmCall(measured, "sha512", undefined, 1);
-  const cLong = warmCall(counted, "sha512", undefined, 1);
-  const cShort = warmCall(counted, "sha512", undefined, 0);
-  const perBlock = (x: number): number => x / SHA_EXTRA_BLOCKS;
-  const shaInstr = instructions(measured, shaLong.ccount - shaShort.ccount);
-  add("SHA-512 per 128-byte block", perBlock(shaInstr),
-    { muls: perBlock(cLong.muls - cShort.muls), ops: perBlock(cLong.ops - cShort.ops) });
-
-  let heap = Math.max(measured.heapBytes, fib.heapBytes);
   const tapFigures: [string, () => ScriptPair, string][] = [
     ["tap, first-time wallet", () => firstTimeTaps(taps), "certificate + authorization verified"],
-    ["tap, cached certificate", () => cachedTaps(taps), "one wallet, certificate cached"],
+    ["tap, cached certificate", () => cachedTaps(taps),
+      "returning wallet: certificate cached, key tables built in idle"],
+    ["tap, cached certificate, no key tables", () => cachedTapsWithoutTables(taps),
+      "certificate cached, authorization on the plain verify"],
     ["tap, declined (forged certificate)", () => declinedTaps(taps), "one verify, then no"],
+    ["idle: one wallet's key tables", () => walletTablesBuild(),
+      "between taps, never on the tap path"],
   ];
   for (const [label, make, note] of tapFigures) {
+    if (only !== undefined && !label.startsWith(only)) continue;
     onStep(label);
     const r = perUnit(b, taprunner, make());
     heap = Math.max(heap, r.heap);
     add(label, r.instr, r, note);
+  }
+  if (only !== undefined) {
+    return {
+      core: "xtensa lx106 (QEMU -M sim, -icount shift=0)", wasm3Src, fib24Instructions: fib24,
+      ccountPerInstruction: fib.ccountPerInstruction, rows, heapBytesMax: heap,
+    };
   }
   onStep("init");
   const empty = reinits(REINITS, false);
@@ -216,7 +244,7 @@ async function main(): Promise<number> {
   try {
     values = parseArgs({
       options: {
-        "wasm3-src": { type: "string" }, taps: { type: "string" },
+        "wasm3-src": { type: "string" }, taps: { type: "string" }, only: { type: "string" },
         json: { type: "boolean" }, help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -243,7 +271,7 @@ async function main(): Promise<number> {
   try {
     const report = benchDevice(path.resolve(src), taps, (s) => {
       if (tty) process.stderr.write(`\r\u001b[2Kmeasuring ${s}…`);
-    });
+    }, values.only);
     if (tty) process.stderr.write("\r\u001b[2K");
     mkdirSync(path.join(repoRoot, "build"), { recursive: true });
     const json = `${JSON.stringify(report, null, 2)}\n`;

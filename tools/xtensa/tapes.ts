@@ -30,15 +30,24 @@ export interface ScriptPair {
 type Pick = (world: SimWorld, n: number) => SimWallet;
 const ALL_ACCEPTED = [Reason.ACCEPTED, Reason.ACCEPTED];
 
-/** Records `1 + units` taps: the first from `first`, the rest from `rest`. */
+interface RecordOptions {
+  /** Taps before the measured ones (in both runs): the first pays WASM3's compilation. */
+  warm: number;
+  /** The board's idle time (`housekeeping`, boards/ABI.md `idle`) after every tap. */
+  idle: boolean;
+}
+
+/** Records `warm + units` taps: the first from `first`, the rest from `rest`. */
 function recordTaps(geometry: FlashGeometry, units: number, first: Pick, rest: Pick,
-  want: readonly number[]): { base: Tape; work: Tape } {
+  want: readonly number[], opts: RecordOptions = { warm: 1, idle: false },
+): { base: Tape; work: Tape } {
   const recorder = new TapeRecorder();
   const world = new SimWorld({ seed: SEED, geometry, recorder, captureLogs: false });
   const decisions: number[] = [];
-  for (let n = 0; n <= units; n++) {
+  for (let n = 0; n < opts.warm + units; n++) {
     const r = world.tap(n === 0 ? first(world, n) : rest(world, n), 0);
     decisions.push(r.decision);
+    if (opts.idle) world.housekeeping();
   }
   const bad = decisions.findIndex((d, i) => d !== want[i === 0 ? 0 : 1]);
   if (bad >= 0) throw new Error(`bench tap ${bad} decided ${decisions[bad]}, not ${want}`);
@@ -46,13 +55,9 @@ function recordTaps(geometry: FlashGeometry, units: number, first: Pick, rest: P
     id: "device-bench", comment: "device bench taps", rngSeed: 0, geometry,
     startUnixSeconds: DEFAULT_START_UNIX_S, steps: recorder.steps,
   };
-  const secondTap = work.steps.findIndex((s, i) => s.op === "tap" && i > firstTapIndex(work));
-  const base: Tape = { ...work, steps: work.steps.slice(0, secondTap) };
+  const tapIndices = work.steps.flatMap((s, i) => (s.op === "tap" ? [i] : []));
+  const base: Tape = { ...work, steps: work.steps.slice(0, tapIndices[opts.warm]) };
   return { base, work };
-}
-
-function firstTapIndex(t: Tape): number {
-  return t.steps.findIndex((s) => s.op === "tap");
 }
 
 function pair(t: { base: Tape; work: Tape }, units: number): ScriptPair {
@@ -65,11 +70,34 @@ export function firstTimeTaps(units: number): ScriptPair {
   return pair(recordTaps(DEFAULT_GEOMETRY, units, fresh, fresh, ALL_ACCEPTED), units);
 }
 
-/** Every tap by one wallet, whose certificate the reader has cached since the first. */
-export function cachedTaps(units: number): ScriptPair {
+function oneWallet(): Pick {
   let only: SimWallet | undefined;
-  const one: Pick = (w) => (only ??= w.createWallet({ offlineCap: ONE_WALLET_CAP }));
+  return (w) => (only ??= w.createWallet({ offlineCap: ONE_WALLET_CAP }));
+}
+
+/** Every tap by one wallet, whose certificate the reader has cached since the first, on a
+ *  board that calls `idle` between taps: from the third tap on, the wallet's key has
+ *  precomputed tables (two warm taps and their idle time are in both runs). */
+export function cachedTaps(units: number): ScriptPair {
+  const one = oneWallet();
+  return pair(recordTaps(DEFAULT_GEOMETRY, units, one, one, ALL_ACCEPTED,
+    { warm: 2, idle: true }), units);
+}
+
+/** The same without idle time: the certificate is cached, the wallet's key has no tables
+ *  (a board that never calls `idle`, or a wallet whose tables were evicted). */
+export function cachedTapsWithoutTables(units: number): ScriptPair {
+  const one = oneWallet();
   return pair(recordTaps(DEFAULT_GEOMETRY, units, one, one, ALL_ACCEPTED), units);
+}
+
+/** One idle piece: building a returning wallet's key tables after its second tap. */
+export function walletTablesBuild(): ScriptPair {
+  const one = oneWallet();
+  const t = recordTaps(DEFAULT_GEOMETRY, 1, one, one, ALL_ACCEPTED, { warm: 1, idle: false });
+  const base = t.work;
+  const work = { ...base, steps: [...base.steps, { op: "idle" as const, pieces: 1 }] };
+  return pair({ base, work }, 1);
 }
 
 /** Declined taps: forged certificates, the costliest decline (a whole verify, then no). */

@@ -16,6 +16,7 @@ static const char *const fw_names[FW_EXPORT_COUNT] = {
     "ed25519VerifyUpdate", "ed25519VerifyEnd", "ed25519RegisterKey", "ed25519VerifyRegistered",
     "ed25519PublicKey",
     "ed25519Sign", "heapTop", "lastTapElapsedMs", "lastReceiptPtr", "lastReceiptLen",
+    "idle",
 };
 
 /* The exports a reader cannot run without; the rest serve maintenance and diagnostics. */

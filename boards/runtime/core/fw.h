@@ -42,6 +42,7 @@ enum fw_export {
     FW_LAST_TAP_ELAPSED_MS,
     FW_LAST_RECEIPT_PTR,
     FW_LAST_RECEIPT_LEN,
+    FW_IDLE,
     FW_EXPORT_COUNT
 };
 

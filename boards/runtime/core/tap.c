@@ -1,5 +1,7 @@
 #include "tap.h"
 
+#include <stddef.h>
+
 #include "../hal.h"
 #include "abi.h"
 #include "clock.h"
@@ -77,12 +79,37 @@ static int32_t tap_call_firmware(void)
     return decision;
 }
 
+/* One piece of the firmware's idle work (boards/ABI.md, `idle`: a returning wallet's key
+ * tables), while no card is in the field. Optional: a firmware without it is not asked.
+ * A trap here is a counted fault, as in a tap; the next poll goes on. */
+static void tap_idle(void)
+{
+    if (!fw_has(FW_IDLE)) {
+        return;
+    }
+    int32_t more = 0;
+    if (fw_call(FW_IDLE, NULL, 0, &more) != OT_OK) {
+        tap_st.faults++;
+        return;
+    }
+    if (more != 0) {
+        tap_st.idle_pieces++;
+    }
+}
+
 int tap_run_once(uint32_t poll_ms, int32_t *decision)
 {
-    if ((tap_mode == 1 && tap_amount <= 0) || tm_active()) {
-        return 0; /* a kiosk without an amount, or a test session: the field waits */
+    if (tm_active()) {
+        return 0; /* a test session owns the firmware: the field waits */
+    }
+    if (tap_mode == 1 && tap_amount <= 0) {
+        tap_idle(); /* a kiosk without an amount: the field waits, idle work goes on */
+        return 0;
     }
     int rc = hal_nfc_poll(poll_ms);
+    if (rc == 0) {
+        tap_idle(); /* at most one piece per empty poll: a card waits for one piece */
+    }
     if (rc <= 0) {
         return rc;
     }

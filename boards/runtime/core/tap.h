@@ -25,6 +25,7 @@ typedef struct tap_stats {
     uint32_t accepted;      /* ACCEPTED or ALREADY_ACCEPTED */
     uint32_t declined;
     uint32_t faults;        /* firmware traps */
+    uint32_t idle_pieces;   /* idle() calls that did work (boards/ABI.md) */
     int32_t last_decision;
     uint32_t last_elapsed_ms;
 } tap_stats;
@@ -33,8 +34,9 @@ void tap_configure(uint8_t mode, uint32_t clock_age_max_s);
 /* Kiosk: the amount of the next tap (> 0); 0 cancels. OT_ERR_USAGE in gate mode. */
 int tap_set_amount(int32_t amount);
 int32_t tap_pending_amount(void);
-/* One turn of the loop: 0 when no card came within poll_ms (or a kiosk has no amount),
- * 1 with *decision set when a tap ran, negative on an NFC front-end failure. */
+/* One turn of the loop: 0 when no card came within poll_ms (or a kiosk has no amount;
+ * either way the firmware's idle() then runs once, when it exports one), 1 with
+ * *decision set when a tap ran, negative on an NFC front-end failure. */
 int tap_run_once(uint32_t poll_ms, int32_t *decision);
 const tap_stats *tap_get_stats(void);
 

@@ -367,6 +367,36 @@ static const char *tm_init(char **a)
     return tm_status_line("init", r);
 }
 
+/* `idle`: the firmware's idle work until it answers 0, as taprunner does
+ * (docs/TAPRUNNER.md); a firmware without the export has none. Bounded: one piece per
+ * registered-key slot at most, a few more for slack. */
+#define TM_IDLE_CALLS_MAX 16
+static const char *tm_idle(uint32_t na)
+{
+    if (na != 0) {
+        return "wrong field count";
+    }
+    const char *why = tm_board();
+    if (why != 0) {
+        return why;
+    }
+    int32_t pieces = 0;
+    int32_t more = 1;
+    while (fw_has(FW_IDLE) && pieces < TM_IDLE_CALLS_MAX) {
+        if (!tm_call(FW_IDLE, NULL, 0, &more)) {
+            return 0;
+        }
+        if (more == 0) {
+            break;
+        }
+        pieces++;
+    }
+    char line[24];
+    snprintf(line, sizeof line, "idle %d", (int)pieces);
+    tm.emit(line);
+    return 0;
+}
+
 static const char *tm_deny(const char *cmd, char **a, uint32_t na)
 {
     int64_t v = 0;
@@ -658,6 +688,9 @@ static const char *tm_dispatch(const char *cmd, char **a, uint32_t na)
     }
     if (strcmp(cmd, "tap") == 0) {
         return na != 1 ? "wrong field count" : tm_tap(a);
+    }
+    if (strcmp(cmd, "idle") == 0) {
+        return tm_idle(na);
     }
     if (strcmp(cmd, "expect") == 0) {
         return tm_expect(a, na);

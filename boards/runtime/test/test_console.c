@@ -188,6 +188,54 @@ static void tc_framing(void)
     CHECK(strncmp(fake.console, "17 err internal ledgerExport: no-export", 39) == 0);
 }
 
+static int tc_idle_calls;
+static int tc_idle_work; /* pieces of work the fake firmware still has */
+
+static int tc_idle(abi_mem m, const int32_t *a, uint32_t n, int32_t *r)
+{
+    (void)m;
+    (void)a;
+    (void)n;
+    tc_idle_calls++;
+    *r = tc_idle_work > 0 ? 1 : 0;
+    if (tc_idle_work > 0) {
+        tc_idle_work--;
+    }
+    return OT_OK;
+}
+
+/* idle() runs once per empty poll and never while a card is in the field; a firmware
+ * without it is simply not asked. */
+static void tc_idle_loop(void)
+{
+    tc_firmware(tc_tap);
+    tap_configure(0, 600);
+    clk_set(1795305600u, hal_clock_millis());
+    int32_t d = -1;
+    fake.poll_result = 0;
+    CHECK_EQ(tap_run_once(10, &d), 0); /* no idle export: nothing to call */
+    fake_vm_export("idle", tc_idle);
+    CHECK_EQ(fw_bind(), OT_OK);
+    tc_idle_calls = 0;
+    tc_idle_work = 2;
+    uint32_t pieces = tap_get_stats()->idle_pieces;
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(tap_run_once(10, &d), 0);
+    }
+    CHECK_EQ(tc_idle_calls, 3);
+    CHECK_EQ(tap_get_stats()->idle_pieces, pieces + 2);
+    tc_idle_work = 1;
+    fake.poll_result = 1;
+    tc_decision = 0;
+    CHECK_EQ(tap_run_once(10, &d), 1);
+    CHECK_EQ(tc_idle_calls, 3); /* a tap: no idle work */
+    CHECK_EQ(tc_idle_work, 1);
+    tap_configure(1, 600); /* a kiosk waiting for its amount idles too */
+    CHECK_EQ(tap_run_once(10, &d), 0);
+    CHECK_EQ(tc_idle_calls, 4);
+    CHECK_EQ(tc_idle_work, 0);
+}
+
 static void tc_tap_loop(void)
 {
     tc_firmware(tc_tap);
@@ -243,4 +291,5 @@ void test_console(void)
     tc_framing();
     tc_export_streams();
     tc_tap_loop();
+    tc_idle_loop();
 }

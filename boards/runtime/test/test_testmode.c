@@ -64,6 +64,16 @@ static int tt_zero(abi_mem m, const int32_t *a, uint32_t n, int32_t *r)
     return OT_OK;
 }
 
+static int tt_idle_work; /* pieces of idle work the fake firmware has left */
+
+static int tt_idle(abi_mem m, const int32_t *a, uint32_t n, int32_t *r)
+{
+    (void)m, (void)a, (void)n;
+    *r = tt_idle_work > 0;
+    tt_idle_work -= tt_idle_work > 0;
+    return OT_OK;
+}
+
 static void tt_firmware(void)
 {
     fake_vm_reset();
@@ -74,6 +84,7 @@ static void tt_firmware(void)
     fake_vm_export("tap", tt_tap);
     fake_vm_export("lastReceiptLen", tt_zero);
     fake_vm_export("lastReceiptPtr", tt_zero);
+    fake_vm_export("idle", tt_idle);
 }
 
 static void tt_send(const char *body)
@@ -148,6 +159,12 @@ static void tt_session(void)
     CHECK_EQ(fake.flash[0][0], 0xFF); /* the scratch flash, not the live ledger */
     tt_send("10 tap expect 0 - 1:1");
     CHECK(strcmp(tt_plain(), "10 > pass|10 ok|") == 0);
+    /* idle: the firmware's idle work until it has none, as taprunner prints it. */
+    tt_idle_work = 2;
+    tt_send("10 tap idle");
+    CHECK(strcmp(tt_plain(), "10 > idle 2|10 ok|") == 0);
+    tt_send("10 tap idle");
+    CHECK(strcmp(tt_plain(), "10 > idle 0|10 ok|") == 0);
     /* Nothing queued: both mismatches, a decline, and the expectation fails. */
     tt_send("11 tap tap 0");
     CHECK(strcmp(tt_plain(), "11 > mismatch exchange-not-in-script 1|"
@@ -171,6 +188,7 @@ static void tt_errors(void)
         {"bogus", "script unknown command"},
         {"tap 1 2", "script wrong field count"},
         {"tap x", "script bad number"},
+        {"idle 1", "script wrong field count"},
         {"tap 0", "script partitions 0 and 2 must be declared first"},
         {"rapdu zz 9000 1", "script bad hex"},
         {"rapdu 00 90 1", "script bad hex"},
