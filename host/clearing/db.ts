@@ -11,6 +11,7 @@ import {
   type DurabilitySettings, type StorageObserver,
 } from "./durability.ts";
 import { lockDir, type DirLock } from "./lock.ts";
+import { checkDataDir } from "./db-path.ts";
 
 export type Param = string | number | bigint | boolean | null | string[] | number[];
 export type Row = Record<string, unknown>;
@@ -174,6 +175,10 @@ export interface OpenDbOptions {
   storageObserver?: StorageObserver;
   /** false: open an unsafe server anyway, to report its settings (`offtap clear doctor`). */
   refuseUnsafe?: boolean;
+  /** PGlite on disk, checked before it is opened (./db-path.ts): false, the directory must
+   *  already be a database; true, it may also be missing or empty (a new database).
+   *  Absent: not checked (library callers with directories of their own). */
+  create?: boolean;
 }
 
 function newPool(url: string, forceSyncCommit: boolean): pg.Pool {
@@ -208,6 +213,7 @@ async function openServer(url: string, unsafe: boolean, refuse: boolean): Promis
 }
 
 async function openPgliteDir(dir: string, o: OpenDbOptions, unsafe: boolean): Promise<Db> {
+  if (o.create !== undefined) checkDataDir(dir, o.create);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const lock = lockDir(dir);
   try {

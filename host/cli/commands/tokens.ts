@@ -9,6 +9,7 @@ import { table } from "../output.ts";
 import { TokenAuthority, TOKEN_TTL_S_MAX } from "../../server/auth.ts";
 import { registerPath, TokenRegister } from "../../server/token-register.ts";
 import { DEFAULT_DB_DIR, loadOrCreateSecret } from "./serve.ts";
+import { needDataDir } from "./db-flags.ts";
 
 const DAY_S = 24 * 3600;
 
@@ -49,6 +50,10 @@ export const command: Command = {
     if (v.help === true) {
       console.log(HELP);
       return EXIT_OK;
+    }
+    // The secret lives in the server's database folder: a mistyped --db is an error.
+    if (v["secret-file"] === undefined && sub !== undefined) {
+      needDataDir(v.db ?? DEFAULT_DB_DIR, false);
     }
     const secretFile = v["secret-file"] ?? join(v.db ?? DEFAULT_DB_DIR, "api-secret");
     const register = new TokenRegister(registerPath(secretFile));
