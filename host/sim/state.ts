@@ -12,6 +12,7 @@ import type { SimBoard } from "./board.ts";
 import type { FlashGeometry } from "./config.ts";
 import { SimWorld, type IssuerKeyIds, type WorldIdentity, type WorldOptions } from "./world.ts";
 import { Rng } from "./rng.ts";
+import { DbLockedError, LOCK_FILE_NAME, lockDir, type DirLock } from "../clearing/lock.ts";
 
 /** Version of the folder's layout (docs/STATE.md); another one is refused, not guessed. */
 export const STATE_FORMAT = 1;
@@ -134,6 +135,30 @@ function readJson<T>(dir: string, name: string): T {
   return v as T;
 }
 
+/** Another process uses the kept reader: two runs at once would lose one's taps. */
+export class StateLockedError extends DbLockedError {
+  constructor(dir: string, holder: DbLockedError["holder"]) {
+    super(dir, holder);
+    this.message = `reader state ${dir} is in use by pid ${holder.pid} on ${holder.host} ` +
+      `(${holder.command}, since ${holder.since})`;
+  }
+}
+
+/** One process per kept reader: DIR (created 0700 when missing) locked as a clearing
+ *  database is (host/clearing/lock.ts); StateLockedError when another process holds it. */
+export function lockState(dir: string): DirLock {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new StateError(`${dir} is a file, not a state folder`);
+  }
+  mkdirSync(dir, { recursive: true, mode: STATE_DIR_MODE });
+  try {
+    return lockDir(dir);
+  } catch (e) {
+    if (e instanceof DbLockedError) throw new StateLockedError(dir, e.holder);
+    throw e;
+  }
+}
+
 /** Is DIR a reader state folder (has its reader.json)? */
 export function isStateDir(dir: string): boolean {
   return existsSync(join(dir, STATE_FILES.reader));
@@ -254,7 +279,8 @@ export function openOrNew(dir: string): KeptReader | undefined {
   if (!existsSync(dir)) return undefined;
   if (!statSync(dir).isDirectory()) throw new StateError(`${dir} is a file, not a state folder`);
   if (!isStateDir(dir)) {
-    if (readdirSync(dir).length === 0) return undefined;
+    const names = readdirSync(dir).filter((n) => n !== LOCK_FILE_NAME && !n.endsWith(".tmp"));
+    if (names.length === 0) return undefined;
     throw new StateError(`${dir} is a folder but not a reader state (no reader.json); ` +
       "give a new or empty folder");
   }

@@ -238,7 +238,8 @@ export const command: Command = {
         const decided = await readerRisk(c, rest[0], risky, json);
         if (decided !== undefined) return decided;
         if (rest[0] === "add" && v.state !== undefined) {
-          return await addKeptReader(c, needKept(v.state), need(v.operator, "operator"), json);
+          return await addKeptReader(c, needKept(v.state, false), need(v.operator, "operator"),
+            json);
         }
         if (rest[0] !== "add") throw new UsageError("usage: clear reader add --reader HEX --key HEX --operator NAME");
         const r = await c.registerReader({

@@ -10,7 +10,7 @@ import { decodeImage } from "../../ledger/image.ts";
 import { splitBatches, verifyBatchFile } from "../../ledger/batch.ts";
 import { join } from "node:path";
 import { bootKept, exportKept } from "../../sim/state.ts";
-import { keptBoard, needKept } from "./state-flags.ts";
+import { keptBoard, needKept, releaseKept } from "./state-flags.ts";
 import { hex } from "../../ledger/format.ts";
 import { newSimReader, runTaps, exportAll, SyntheticTaps } from "../../ledger/simulate.ts";
 
@@ -150,6 +150,7 @@ async function exportState(dir: string, out: string | undefined, json: boolean):
   const kept = needKept(dir);
   const world = bootKept(kept, keptBoard(kept, undefined, false));
   const x = exportKept(world);
+  releaseKept(dir);
   if (x.batches === 0) {
     const msg = `offtap ledger export: ${dir} holds no unacknowledged record ` +
       `(run 'offtap sim --state ${dir}')`;

@@ -10,7 +10,7 @@ import { Reason, reasonInfo } from "../../protocol/index.ts";
 import { BoardError, loadBoard } from "../../boards/index.ts";
 import { setSimulatedBoard, type SimWorld } from "../../sim/world.ts";
 import { keptWorldOptions, newIssuerKeyIds, saveState, type KeptReader } from "../../sim/state.ts";
-import { keptBoard, openKept, stateLine } from "./state-flags.ts";
+import { keptBoard, openKept, releaseKept, stateLine } from "./state-flags.ts";
 
 const HELP = `usage: offtap sim [--taps N] [--wallets M] [--seed S] [--misbehaving P] [--kiosk]
                  [--board ID] [--state DIR] [--json]
@@ -87,6 +87,7 @@ export const command: Command = {
     let saved: KeptReader | undefined;
     const save = values.state === undefined ? undefined : (w: SimWorld): void => {
       saved = saveState(values.state!, w, { previous: kept, board: board?.id ?? null, seed, taps });
+      releaseKept(values.state);
     };
     const progress = new Progress("taps", taps);
     const s = await runSim({

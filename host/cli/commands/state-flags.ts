@@ -3,11 +3,33 @@
 import { UsageError } from "../command.ts";
 import { dim } from "../output.ts";
 import { BoardError, loadBoard, type BoardProfile } from "../../boards/index.ts";
-import { StateError, loadState, openOrNew, type KeptReader } from "../../sim/state.ts";
+import { existsSync } from "node:fs";
+import type { DirLock } from "../../clearing/lock.ts";
+import {
+  StateError, loadState, lockState, openOrNew, type KeptReader,
+} from "../../sim/state.ts";
 
-/** The kept reader in DIR, or undefined when DIR is new (the run creates it). */
+/** Locks this process holds on kept readers. One command runs at a time in a process, so
+ *  a lock a finished (or failed) command left behind is released by the next opener. */
+const held = new Map<string, DirLock>();
+
+function lockKept(dir: string): void {
+  held.get(dir)?.release();
+  held.set(dir, lockState(dir));
+}
+
+/** Releases the lock on DIR (after the run's state is saved). */
+export function releaseKept(dir: string | undefined): void {
+  if (dir === undefined) return;
+  held.get(dir)?.release();
+  held.delete(dir);
+}
+
+/** The kept reader in DIR, locked against other processes (until releaseKept), or
+ *  undefined when DIR is new (the run creates it). */
 export function openKept(dir: string): KeptReader | undefined {
   try {
+    lockKept(dir);
     return openOrNew(dir);
   } catch (e) {
     if (e instanceof StateError) throw new UsageError(e.message);
@@ -15,9 +37,11 @@ export function openKept(dir: string): KeptReader | undefined {
   }
 }
 
-/** The kept reader in DIR, which must exist (export, show, register). */
-export function needKept(dir: string): KeptReader {
+/** The kept reader in DIR, which must exist (export, register), locked as openKept. */
+export function needKept(dir: string, lock = true): KeptReader {
   try {
+    if (!existsSync(dir)) return loadState(dir);
+    if (lock) lockKept(dir);
     return loadState(dir);
   } catch (e) {
     if (e instanceof StateError) throw new UsageError(e.message);

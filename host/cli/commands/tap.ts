@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { SCENARIOS, findScenario, type Scenario } from "../../sim/scenarios.ts";
 import { keptWorldOptions, newIssuerKeyIds, saveState, type KeptReader } from "../../sim/state.ts";
 import type { WorldOptions } from "../../sim/world.ts";
-import { keptBoard, openKept, stateLine } from "./state-flags.ts";
+import { keptBoard, openKept, releaseKept, stateLine } from "./state-flags.ts";
 import { TapeRecorder, type Tape } from "../../sim/tape.ts";
 import { DEFAULT_START_UNIX_S, setSimulatedBoard } from "../../sim/world.ts";
 import { BoardError, loadBoard } from "../../boards/index.ts";
@@ -264,6 +264,7 @@ export const command: Command = {
     const saved = values.state === undefined ? undefined : saveState(values.state, run.world, {
       previous: kept, board: board?.id ?? null, seed, taps: run.before.length + 1,
     });
+    releaseKept(values.state);
     const kiosk = run.world.config.mode === "kiosk";
     if (values.json) {
       const state = saved === undefined ? {} : { state: {
