@@ -23,7 +23,7 @@ export interface SimOptions {
   onProgress?: (done: number) => void;
   /** A kept reader (`--state DIR`): its keys, flash and deny list. */
   world?: Pick<WorldOptions, "identity" | "restoreFlash" | "denyState" | "installDenyList"
-    | "startUnixSeconds" | "board" | "issuerKeyIds">;
+    | "startUnixSeconds" | "board" | "issuerKeyIds" | "clearingKeys">;
   /** Mixed into the seed of the wallets and the taps, so each run of a kept reader sees a
    *  new day's riders (wallet counters only grow). */
   runLabel?: string;
@@ -146,7 +146,8 @@ class Upkeep {
       if (st !== 0) throw new Error(`clearing acknowledgement refused: status ${st} (seed ${String(w.seed)})`);
       this.acks++;
     }
-    if (w.board.clock.millisExact() - this.lastDenyMs > DAY_MS) {
+    // A reader provisioned for a real clearing takes deny lists from it only.
+    if (w.ownsOutputs && w.board.clock.millisExact() - this.lastDenyMs > DAY_MS) {
       const st = w.installDenyList();
       if (st !== 0) throw new Error(`deny list refused: status ${st} (seed ${String(w.seed)})`);
       this.lastDenyMs = w.board.clock.millisExact();

@@ -63,6 +63,9 @@ export interface RunState {
   denyVersion: number;
   deniedWalletIds: string[];
   eraseCounts: Record<string, number[]>;
+  /** The clearing service the reader is provisioned for (`offtap ledger ack`): its
+   *  acknowledgement and deny-list public keys, hex; null: the simulator's own. */
+  provisionedFor: { clearingPublicKey: string; operatorPublicKey: string } | null;
 }
 
 export interface KeptReader {
@@ -198,7 +201,7 @@ function partitionBytes(g: FlashGeometry, id: number): number {
 
 /** World options that continue a kept reader: its keys, flash, clock and deny list. */
 export function keptWorldOptions(k: KeptReader): Pick<WorldOptions, "identity" | "restoreFlash"
-  | "denyState" | "installDenyList" | "startUnixSeconds" | "issuerKeyIds"> {
+  | "denyState" | "installDenyList" | "startUnixSeconds" | "issuerKeyIds" | "clearingKeys"> {
   const restoreFlash = (board: SimBoard): void => {
     for (const p of PARTITIONS) {
       const size = partitionBytes(k.facts.geometry, p.id);
@@ -216,6 +219,12 @@ export function keptWorldOptions(k: KeptReader): Pick<WorldOptions, "identity" |
   };
   return {
     identity: k.identity, issuerKeyIds: k.issuerKeyIds, restoreFlash, installDenyList: false,
+    ...(k.run.provisionedFor === null || k.run.provisionedFor === undefined ? {} : {
+      clearingKeys: {
+        clearing: unhex(k.run.provisionedFor.clearingPublicKey),
+        operator: unhex(k.run.provisionedFor.operatorPublicKey),
+      },
+    }),
     denyState: { version: k.run.denyVersion, walletIds: k.run.deniedWalletIds.map(unhex) },
     // The clock runs on from where the last run left it (whole seconds, never back).
     startUnixSeconds: Math.ceil(k.run.clockUnixMs / 1000),
@@ -267,6 +276,10 @@ export function saveState(dir: string, w: SimWorld, o: {
     format: STATE_FORMAT, clockUnixMs: w.now() * 1000, runs: (o.previous?.run.runs ?? 0) + 1,
     taps: (o.previous?.run.taps ?? 0) + o.taps, denyVersion: deny.version,
     deniedWalletIds: deny.walletIds.map(hex), eraseCounts,
+    provisionedFor: w.clearingKeys === undefined ? null : {
+      clearingPublicKey: hex(w.clearingKeys.clearing),
+      operatorPublicKey: hex(w.clearingKeys.operator),
+    },
   };
   writeAtomic(join(dir, STATE_FILES.state), JSON.stringify(run, null, 2) + "\n");
   syncDir(dir);
@@ -291,10 +304,12 @@ export function openOrNew(dir: string): KeptReader | undefined {
 export const EXPORT_BATCHES_MAX = 1_000;
 
 /** The kept reader booted again: the firmware recovers its ledger from the kept flash. */
-export function bootKept(k: KeptReader, board: WorldOptions["board"]): SimWorld {
+export function bootKept(k: KeptReader, board: WorldOptions["board"],
+  clearingKeys?: WorldOptions["clearingKeys"]): SimWorld {
   return new SimWorld({
     seed: `${k.facts.seed}/boot-${k.run.runs}`, mode: k.facts.mode, captureLogs: false,
     ...(board === undefined ? {} : { board }), ...keptWorldOptions(k),
+    ...(clearingKeys === undefined ? {} : { clearingKeys }),
   });
 }
 

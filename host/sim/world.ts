@@ -81,6 +81,9 @@ export interface WorldOptions {
   /** Key ids of issuers 1, 2, 3 (revoked) and 99 (unknown): a kept reader takes its own, so
    *  that several kept readers and the demo can share one clearing database. */
   issuerKeyIds?: IssuerKeyIds;
+  /** The public keys of the clearing service the reader is provisioned for (a real one:
+   *  its acknowledgements and deny lists); absent: the world's own keys. */
+  clearingKeys?: ClearingKeys;
   /** Called once the board exists, before the firmware boots: loads a kept flash image. */
   restoreFlash?: (board: SimBoard) => void;
   /** The deny list installed last (its version and wallets), kept by a state folder. */
@@ -88,6 +91,7 @@ export interface WorldOptions {
 }
 
 export type IssuerKeyIds = [number, number, number, number];
+export interface ClearingKeys { clearing: Uint8Array; operator: Uint8Array }
 export const DEFAULT_ISSUER_KEY_IDS: IssuerKeyIds = [1, 2, 3, 99];
 
 /** Every key of a simulated installation, as 32-byte Ed25519 seeds, and the reader id. */
@@ -137,6 +141,7 @@ export class SimWorld {
   private denyVersion = 0;
   private readonly denied: Uint8Array[] = [];
   private readonly walletRng: Rng;
+  private readonly realClearing: ClearingKeys | undefined;
 
   constructor(o: WorldOptions) {
     this.seed = o.seed;
@@ -159,6 +164,7 @@ export class SimWorld {
       this.denied.push(...o.denyState.walletIds);
     }
     this.walletRng = this.rng.derive("wallets");
+    this.realClearing = o.clearingKeys;
     const board = o.board ?? simulatedBoard;
     const d = board?.defaults;
     const mode = o.mode ?? board?.mode ?? "gate";
@@ -179,8 +185,8 @@ export class SimWorld {
       geometry,
       denyMaxAgeS: o.denyMaxAgeS ?? d?.denyMaxAgeS ?? 7 * DAY_S,
       deviceSecretKey: this.deviceKey.secretKey(),
-      operatorPublicKey: this.operatorKey.publicKey,
-      clearingPublicKey: this.clearingKey.publicKey,
+      operatorPublicKey: o.clearingKeys?.operator ?? this.operatorKey.publicKey,
+      clearingPublicKey: o.clearingKeys?.clearing ?? this.clearingKey.publicKey,
     };
     this.configBytes = encodeReaderConfig(this.config);
     this.board = new SimBoard({
@@ -209,6 +215,19 @@ export class SimWorld {
   }
 
   now(): number { return this.board.clock.unixSeconds(); }
+
+  /** Provisioned for a real clearing service's keys (undefined: the world's own). */
+  get clearingKeys(): ClearingKeys | undefined { return this.realClearing; }
+
+  /** Signs its own deny lists and acknowledgements (no real clearing provisioned). */
+  get ownsOutputs(): boolean { return this.realClearing === undefined; }
+
+  /** A deny list from a real clearing was installed: its version and wallets. */
+  noteDenyList(version: number, walletIds: Uint8Array[]): void {
+    this.denyVersion = version;
+    this.denied.length = 0;
+    this.denied.push(...walletIds);
+  }
 
   /** The deny list installed last: its version and the wallets on it. */
   get denyState(): { version: number; walletIds: Uint8Array[] } {

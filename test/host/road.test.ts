@@ -83,6 +83,14 @@ test("a kept reader: created once, continued, its batches accepted by clearing",
       assert.equal(ing.code, 0, ing.out);
       const r = JSON.parse(ing.out) as { settled: number; rejectedRecords: unknown[] };
       assert.deepEqual([r.settled, r.rejectedRecords.length], [records, 0]);
+
+      // Clearing's acknowledgement frees the reader's flash: nothing is left to export.
+      const ack = await cli(["ledger", "ack", "--state", state, "--db", db, "--json"]);
+      assert.equal(ack.code, 0, ack.err);
+      assert.equal((JSON.parse(ack.out) as { ackedSeq: number }).ackedSeq, records);
+      const again = await cli(["ledger", "export", "--state", state, "--out", batch]);
+      assert.equal(again.code, 1);
+      assert.match(again.err, /holds no unacknowledged record/);
     });
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -138,6 +146,13 @@ test("databases are opened on purpose: a missing, file or foreign --db is an err
       const g = await cli(["clear", "balances", "--db", foreign, "--create"]);
       assert.equal(g.code, 2);
       assert.match(g.err, /is not a clearing database \(no PG_VERSION/);
+      const damaged = join(root, "damaged");
+      mkdirSync(damaged);
+      writeFileSync(join(damaged, "PG_VERSION"), "16\n");
+      const d = await cli(["clear", "balances", "--db", damaged]);
+      assert.equal(d.code, 2);
+      assert.match(d.err, /could not be opened as a clearing database: .*restore it from a backup/);
+      assert.equal(d.err.split("\n").filter((l) => /^\s+at /.test(l)).length, 0, "no stack");
 
       const db = join(root, "db");
       const init = await cli(["clear", "init", "--db", db]);

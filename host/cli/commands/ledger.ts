@@ -9,19 +9,21 @@ import { powercut, POWERCUT_HELP } from "./ledger-powercut.ts";
 import { decodeImage } from "../../ledger/image.ts";
 import { splitBatches, verifyBatchFile } from "../../ledger/batch.ts";
 import { join } from "node:path";
-import { bootKept, exportKept } from "../../sim/state.ts";
+import { bootKept, exportKept, saveState } from "../../sim/state.ts";
+import { installDenyImage } from "../../sim/world.ts";
 import { keptBoard, needKept, releaseKept } from "./state-flags.ts";
 import { hex } from "../../ledger/format.ts";
 import { newSimReader, runTaps, exportAll, SyntheticTaps } from "../../ledger/simulate.ts";
 
 const HELP = {
-  ledger: `usage: offtap ledger <powercut|inspect|export|verify> [options]
+  ledger: `usage: offtap ledger <powercut|inspect|export|ack|verify> [options]
 
 The reader's power-loss-safe, hash-chained ledger (docs/LEDGER.md).
 
   powercut   cut power at every (or K random) flash program/erase points and check the invariants
   inspect    decode a ledger partition image: sectors, records, wear, chain
   export     write a kept reader's signed batches (--state DIR), or a seeded simulated one's
+  ack        give a kept reader (--state DIR) clearing's acknowledgement and deny list
   verify     check a batch file: signatures, hash chain, sequence numbers
 
 Each subcommand takes --help and --json. Exit codes: 0 ok, 1 a check failed, 2 usage error.`,
@@ -42,10 +44,20 @@ acknowledged, as the firmware's signed batches (docs/LEDGER.md §5, the OTB form
 'offtap clear ingest' takes), to FILE (default DIR/export-FIRST-LAST.batch). Register the
 reader first: 'offtap clear reader add --state DIR --operator NAME'.
 
-Without it: runs a seeded simulated reader (real firmware, default 256 KiB partition) for N taps
-(default 25) and writes every unacknowledged record as signed batches, back to back,
-to FILE; FILE.json records the reader id and public key. --image also writes the
-ledger partition image for 'inspect'.`,
+Without it: runs a seeded ledger (real firmware, default 256 KiB partition) for N
+synthetic payments (default 25) and writes every unacknowledged record as signed batches,
+back to back, to FILE; FILE.json records the reader id and public key. --image also
+writes the ledger partition image for 'inspect'. Its records carry no wallet
+authorization: they test the ledger and batch format, and clearing refuses them (use
+--state for batches clearing settles).`,
+  ack: `usage: offtap ledger ack --state DIR [--db DB] [--json]
+
+What a reader's maintenance channel does after an upload: the reader kept in DIR takes
+the clearing database's signed acknowledgement of everything it processed for this
+reader (its flash becomes reusable) and clearing's current signed deny list. The first
+time, the reader is provisioned for that clearing's keys (docs/STATE.md); from then on
+its deny lists come from clearing only. The reader must be registered there ('offtap
+clear reader add --state DIR') and its batches ingested. Exit 1 if the firmware refuses.`,
   verify: `usage: offtap ledger verify BATCH [--key HEX] [--json]
 
 Checks every batch in the file: the reader's Ed25519 signature (key from --key or from
@@ -180,6 +192,60 @@ async function exportState(dir: string, out: string | undefined, json: boolean):
   return EXIT_OK;
 }
 
+/** `ack --state DIR --db DB`: clearing's acknowledgement and deny list into a kept reader. */
+async function ackCmd(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    state: { type: "string" }, db: { type: "string" }, json: { type: "boolean" },
+  });
+  if (values.state === undefined) throw new UsageError("--state DIR is required");
+  const dir = values.state;
+  const kept = needKept(dir);
+  const { openFromFlags } = await import("./clear.ts");
+  const c = await openFromFlags(values.db);
+  try {
+    const id = kept.facts.readerId;
+    if (await c.reader(id) === undefined) {
+      throw new UsageError(`reader ${id} is not registered with this clearing ` +
+        `(offtap clear reader add --state ${dir} --operator NAME)`);
+    }
+    const ack = await c.acknowledgement(id);
+    const deny = await c.denyList({ minVersion: kept.run.denyVersion + 1 });
+    const keys = { clearing: c.clearingKey.publicKey, operator: c.operatorKey.publicKey };
+    const world = bootKept(kept, keptBoard(kept, undefined, false), keys);
+    const e = world.reader.exports;
+    const ackStatus = ack === undefined
+      ? 0 : e.ledgerAcknowledge(world.reader.put(ack), ack.length);
+    const denyStatus = installDenyImage(world.reader, deny.image, world.config.geometry.pageBytes);
+    if (denyStatus >= 0) {
+      const wallets = deny.walletIds.map((w) => new Uint8Array(Buffer.from(w, "hex")));
+      world.noteDenyList(deny.version, wallets);
+    }
+    const ok = ackStatus >= 0 && denyStatus >= 0;
+    const f = kept.facts;
+    if (ok) saveState(dir, world, { previous: kept, board: f.board, seed: f.seed, taps: 0 });
+    releaseKept(dir);
+    const result = {
+      ok, readerId: id, ackedSeq: e.ledgerAckedSeq(), ackStatus,
+      reusableSectors: e.ledgerReusableSectors(),
+      denyListVersion: deny.version, denyStatus,
+    };
+    if (values.json) console.log(JSON.stringify(result));
+    else if (ok) {
+      console.log(`reader ${id}: acknowledged through #${result.ackedSeq} ` +
+        `(${result.reusableSectors} sectors reusable), deny list v${deny.version} installed ` +
+        `(${deny.walletIds.length} wallet(s))`);
+    } else {
+      const what = ackStatus < 0
+        ? `the acknowledgement (status ${ackStatus})` : `the deny list (status ${denyStatus})`;
+      console.error(`offtap ledger ack: the reader's firmware refused ${what}` +
+        " (is the reader registered with this clearing and its batches ingested?)");
+    }
+    return ok ? EXIT_OK : EXIT_FAILED;
+  } finally {
+    await c.close();
+  }
+}
+
 /** The chain head after the last batch of a batch file (its last 'head after'). */
 function chainHeadOf(file: Uint8Array): Uint8Array {
   const b = splitBatches(file);
@@ -221,7 +287,9 @@ async function verifyCmd(argv: string[]): Promise<number> {
   return ok ? EXIT_OK : EXIT_FAILED;
 }
 
-const SUB: Record<string, (argv: string[]) => Promise<number>> = { powercut, inspect, export: exportCmd, verify: verifyCmd };
+const SUB: Record<string, (argv: string[]) => Promise<number>> = {
+  powercut, inspect, export: exportCmd, ack: ackCmd, verify: verifyCmd,
+};
 
 export const command: Command = {
   name: "ledger",

@@ -74,7 +74,8 @@ export function stateLine(saved: KeptReader, before: KeptReader | undefined): st
   const what = `${f.mode} reader ${f.readerId}`;
   if (before === undefined) {
     return dim(`created reader state ${saved.dir}: ${what}, keys and flash kept there ` +
-      "(docs/STATE.md)");
+      `(docs/STATE.md); register it with 'offtap clear reader add --state ${saved.dir} ` +
+      "--operator NAME'");
   }
   return dim(`continued ${what} from ${saved.dir} (run ${saved.run.runs}, ` +
     `${saved.run.taps} taps in all)`);
