@@ -22,7 +22,8 @@ once (it is not stored); it expires after --days (default 30, at most 366). 'rev
 one token at once, also in a running server.
 
 options:
-  --db DIR            the server's data directory (default ${DEFAULT_DB_DIR})
+  --db DIR            the server's data directory (default ${DEFAULT_DB_DIR}); it must
+                      exist ('offtap clear init --db DIR' makes one)
   --secret-file FILE  the token secret (default DIR/api-secret); the register of issued
                       tokens is api-tokens.json beside it
   --json              machine-readable output
