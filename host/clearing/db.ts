@@ -11,6 +11,7 @@ import {
   type DurabilitySettings, type StorageObserver,
 } from "./durability.ts";
 import { lockDir, type DirLock } from "./lock.ts";
+import { DbPathError, checkDataDir } from "./db-path.ts";
 
 export type Param = string | number | bigint | boolean | null | string[] | number[];
 export type Row = Record<string, unknown>;
@@ -174,6 +175,10 @@ export interface OpenDbOptions {
   storageObserver?: StorageObserver;
   /** false: open an unsafe server anyway, to report its settings (`offtap clear doctor`). */
   refuseUnsafe?: boolean;
+  /** PGlite on disk, checked before it is opened (./db-path.ts): false, the directory must
+   *  already be a database; true, it may also be missing or empty (a new database).
+   *  Absent: not checked (library callers with directories of their own). */
+  create?: boolean;
 }
 
 function newPool(url: string, forceSyncCommit: boolean): pg.Pool {
@@ -207,17 +212,33 @@ async function openServer(url: string, unsafe: boolean, refuse: boolean): Promis
   return db;
 }
 
+/** PGlite on a directory that does not start (damaged, or another PostgreSQL version's):
+ *  a one-line DbPathError for the CLI (which passes `create`), not PGlite's stack. */
+async function startPglite(dir: string, o: OpenDbOptions, start: () => Promise<PGlite>):
+  Promise<PGlite> {
+  try {
+    return await start();
+  } catch (err) {
+    if (o.create === undefined) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new DbPathError(dir, `${dir} could not be opened as a clearing database: ${why} ` +
+      "(the directory is damaged or not a PGlite one; restore it from a backup)");
+  }
+}
+
 async function openPgliteDir(dir: string, o: OpenDbOptions, unsafe: boolean): Promise<Db> {
+  if (o.create !== undefined) checkDataDir(dir, o.create);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const lock = lockDir(dir);
   try {
     if (unsafe) {
-      const p = await PGlite.create(dir);
+      const p = await startPglite(dir, o, () => PGlite.create(dir));
       return new PgliteDb(p, `PGlite (${dir}, no fsync)`, dir, undefined, true, lock);
     }
     const fresh = !existsSync(join(dir, "PG_VERSION"));
     const fs = new DurableNodeFS(dir, o.storageObserver);
-    const p = await PGlite.create({ fs, startParams: durableStartParams() });
+    const p = await startPglite(dir, o,
+      () => PGlite.create({ fs, startParams: durableStartParams() }));
     // initdb wrote the new cluster without syncing it; make that baseline durable once.
     if (fresh) {
       await p.exec("CHECKPOINT");

@@ -6,6 +6,7 @@ import type { FirmwareCrypto } from "../firmware/crypto.ts";
 import { openDb, type Db, type OpenDbOptions } from "./db.ts";
 import { migrate } from "./migrate.ts";
 import { makePrivate, privateUmask } from "./private-dir.ts";
+import { checkDataDir } from "./db-path.ts";
 import { VerifyPool, verifyWorkersDefault } from "./verify-pool.ts";
 import * as ledger from "./accounts.ts";
 import * as registry from "./registry.ts";
@@ -30,6 +31,7 @@ import type {
 
 export * from "./types.ts";
 export { openDb, type Db, type Tx, type OpenDbOptions } from "./db.ts";
+export { DbPathError, checkDataDir, isDataDir } from "./db-path.ts";
 export { accountIds } from "./accounts.ts";
 export { riskHoldAccount, RISK_HOLD_S_DEFAULT, RISK_LIMIT_DEFAULT } from "./risk-holds.ts";
 export type { RiskHold, RiskRelease } from "./risk-holds.ts";
@@ -81,6 +83,8 @@ export class Clearing {
     const privateDir = o.db === undefined && o.dataDir !== undefined && (url === undefined || url === "")
       ? o.dataDir : undefined;
     if (privateDir !== undefined) {
+      // Before anything creates the directory: a mistyped --db is an error (./db-path.ts).
+      if (o.create !== undefined) checkDataDir(privateDir, o.create);
       privateUmask();
       makePrivate(privateDir);
     }

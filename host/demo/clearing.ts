@@ -39,17 +39,42 @@ export interface ClearingAct {
   ok: boolean;
 }
 
-/** Opens the demo's embedded clearing database in a fresh temporary directory. */
-export async function openDemoClearing(run: TwoReaderRun): Promise<{ clearing: Clearing; dir: string; dispose(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), "offtap-demo-"));
+/** The demo's clearing holds data already: it needs a database of its own. */
+export class DemoDbInUse extends Error {}
+
+/** Refuses (DemoDbInUse) a kept database that holds clearing data already: run before the
+ *  demo, whose service keys would replace the database's own. */
+export async function checkDemoDb(dir: string, create: boolean): Promise<void> {
+  const c = await Clearing.open({ databaseUrl: null, dataDir: dir, create });
+  try {
+    if ((await c.readers()).length > 0 || (await c.accounts()).length > 0) {
+      throw new DemoDbInUse(`${dir} already holds clearing data; the demo needs a database of ` +
+        "its own (a new --db DIR with --create, or one just made by 'offtap clear init')");
+    }
+  } finally {
+    await c.close();
+  }
+}
+
+/** Opens the demo's embedded clearing database: in a fresh temporary directory removed
+ *  afterwards, or kept in `keep` (`offtap demo --db DIR`), which must hold no clearing data
+ *  yet (checkDemoDb first); `create` lets DIR be missing (docs/CLEARING.md). */
+export async function openDemoClearing(run: TwoReaderRun, keep?: { dir: string; create: boolean }):
+  Promise<{ clearing: Clearing; dir: string; dispose(): Promise<void> }> {
+  const dir = keep?.dir ?? mkdtempSync(join(tmpdir(), "offtap-demo-"));
   const world = run.net.world;
   const clearing = await Clearing.open({
-    databaseUrl: null, dataDir: join(dir, "clearing"),
+    databaseUrl: null, dataDir: keep === undefined ? join(dir, "clearing") : dir,
     clearingKey: world.clearingKey, operatorKey: world.operatorKey, now: () => world.now(),
+    ...(keep === undefined ? {} : { create: keep.create }),
   });
   for (const k of run.issuerKeys) await clearing.registerIssuerKey(k.keyId, k.publicKey);
   for (const spec of run.readerSpecs) await clearing.registerReader(spec);
-  return { clearing, dir, dispose: async () => { await clearing.close(); rmSync(dir, { recursive: true, force: true }); } };
+  const dispose = async (): Promise<void> => {
+    await clearing.close();
+    if (keep === undefined) rmSync(dir, { recursive: true, force: true });
+  };
+  return { clearing, dir, dispose };
 }
 
 export async function clearTwoReaders(seed: number, clearing: Clearing, run: TwoReaderRun = runTwoReaders(seed)): Promise<ClearingAct> {

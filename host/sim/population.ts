@@ -5,7 +5,7 @@
 import { Reason, reasonName, toHex } from "../protocol/index.ts";
 import type { TapResult } from "./reader.ts";
 import { Rng } from "./rng.ts";
-import { SimWorld, type CertKind } from "./world.ts";
+import { SimWorld, type CertKind, type WorldOptions } from "./world.ts";
 import { MISBEHAVIOURS, type Misbehaviour, type SimWallet } from "./wallet.ts";
 
 export interface SimOptions {
@@ -23,6 +23,17 @@ export interface SimOptions {
   /** Call the firmware's idle work between taps, as a board does (default true). */
   boardIdle?: boolean;
   onProgress?: (done: number) => void;
+  /** A kept reader (`--state DIR`): its keys, flash and deny list. */
+  world?: Pick<WorldOptions, "identity" | "restoreFlash" | "denyState" | "installDenyList"
+    | "startUnixSeconds" | "board" | "issuerKeyIds" | "clearingKeys">;
+  /** Mixed into the seed of the wallets and the taps, so each run of a kept reader sees a
+   *  new day's riders (wallet counters only grow). */
+  runLabel?: string;
+  /** Simulated clearing acknowledges the ledger as it fills (default true). False for a
+   *  kept reader: only the records' real clearing may free its flash. */
+  acknowledge?: boolean;
+  /** Called with the world once the taps are done (a state folder saves it). */
+  afterRun?: (world: SimWorld) => void;
 }
 
 export interface SimSummary {
@@ -125,16 +136,20 @@ function prepareTap(world: SimWorld, m: Member, rng: Rng, o: SimOptions, fare: n
 class Upkeep {
   acks = 0;
   private lastDenyMs: number;
-  constructor(private readonly world: SimWorld) { this.lastDenyMs = world.board.clock.millisExact(); }
+  constructor(private readonly world: SimWorld, private readonly acknowledge: boolean) {
+    this.lastDenyMs = world.board.clock.millisExact();
+  }
 
   run(): void {
     const w = this.world;
-    if (w.reader.exports.ledgerReusableSectors() < ACK_WHEN_REUSABLE_BELOW) {
+    const low = w.reader.exports.ledgerReusableSectors() < ACK_WHEN_REUSABLE_BELOW;
+    if (this.acknowledge && low) {
       const st = w.acknowledgeAll();
       if (st !== 0) throw new Error(`clearing acknowledgement refused: status ${st} (seed ${String(w.seed)})`);
       this.acks++;
     }
-    if (w.board.clock.millisExact() - this.lastDenyMs > DAY_MS) {
+    // A reader provisioned for a real clearing takes deny lists from it only.
+    if (w.ownsOutputs && w.board.clock.millisExact() - this.lastDenyMs > DAY_MS) {
       const st = w.installDenyList();
       if (st !== 0) throw new Error(`deny list refused: status ${st} (seed ${String(w.seed)})`);
       this.lastDenyMs = w.board.clock.millisExact();
@@ -145,15 +160,18 @@ class Upkeep {
 export async function runSim(o: SimOptions): Promise<SimSummary> {
   if (!Number.isInteger(o.taps) || o.taps < 1) throw new RangeError("taps must be a positive integer");
   if (!Number.isInteger(o.wallets) || o.wallets < 1) throw new RangeError("wallets must be a positive integer");
+  const seed = o.runLabel === undefined ? o.seed : `${o.seed}/${o.runLabel}`;
   const world = new SimWorld({
-    seed: o.seed, mode: o.mode ?? "gate", captureLogs: false, wasmPath: o.wasmPath, frameErrorRate: o.frameErrorRate ?? 0.001,
+    seed, mode: o.mode ?? "gate", captureLogs: false, wasmPath: o.wasmPath,
+    frameErrorRate: o.frameErrorRate ?? 0.001, ...o.world,
   });
-  const rng = Rng.from(o.seed, "population");
+  const firstSeq = world.reader.exports.ledgerNextSeq();
+  const rng = Rng.from(seed, "population");
   const fare = world.config.mode === "gate" ? world.config.fare : 500;
   const members = buildPopulation(world, rng.derive("members"), o.wallets, o.misbehavingShare ?? 0.1, fare);
   const tapRng = rng.derive("taps");
   const tally = new Tally();
-  const upkeep = new Upkeep(world);
+  const upkeep = new Upkeep(world, o.acknowledge ?? true);
   let recertified = 0;
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < o.taps; i++) {
@@ -171,10 +189,15 @@ export async function runSim(o: SimOptions): Promise<SimSummary> {
   }
   const elapsedSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   o.onProgress?.(o.taps);
-  return summarize(o, world, tally, { elapsedSeconds, acks: upkeep.acks, recertified, misbehaving: members.filter((m) => m.dishonest).length });
+  o.afterRun?.(world);
+  const misbehaving = members.filter((m) => m.dishonest).length;
+  return summarize(o, world, firstSeq, tally,
+    { elapsedSeconds, acks: upkeep.acks, recertified, misbehaving });
 }
 
-function summarize(o: SimOptions, world: SimWorld, t: Tally, x: { elapsedSeconds: number; acks: number; recertified: number; misbehaving: number }): SimSummary {
+function summarize(o: SimOptions, world: SimWorld, firstSeq: number, t: Tally,
+  x: { elapsedSeconds: number; acks: number; recertified: number; misbehaving: number },
+): SimSummary {
   const byDecision: Record<string, number> = {};
   const declined: Record<string, number> = {};
   let accepted = 0;
@@ -183,7 +206,8 @@ function summarize(o: SimOptions, world: SimWorld, t: Tally, x: { elapsedSeconds
     if (code === Reason.ACCEPTED || code === Reason.ALREADY_ACCEPTED) accepted += n;
     else declined[reasonName(code)] = n;
   }
-  const ledgerRecords = world.reader.exports.ledgerNextSeq() - 1;
+  // Records this run appended (a kept reader's ledger holds earlier runs' too).
+  const ledgerRecords = world.reader.exports.ledgerNextSeq() - firstSeq;
   return {
     taps: o.taps, accepted, declined, byDecision,
     tapsPerSecond: o.taps / x.elapsedSeconds,

@@ -26,7 +26,15 @@ export interface ScenarioSetup {
   amount: number;
 }
 
-export interface ScenarioOptions { recorder?: TapeRecorder; wasmPath?: string }
+export interface ScenarioOptions {
+  recorder?: TapeRecorder;
+  wasmPath?: string;
+  /** Options of the world the scenario runs in (a kept reader's keys and flash); they win
+   *  over the scenario's own. */
+  world?: Partial<WorldOptions>;
+  /** Kiosk mode: the amount the tap of interest asks (default the scenario's). */
+  amount?: number;
+}
 
 export interface Scenario {
   name: string;
@@ -37,6 +45,10 @@ export interface Scenario {
    *  program between two flash programs of one tap): no exchange vector is recorded. */
   tape: boolean;
   run(seed: number | string, options?: ScenarioOptions): ScenarioRun;
+  /** The reader mode the scenario needs, when it needs one. */
+  mode: "gate" | "kiosk" | undefined;
+  /** It sets reader limits or the clock of its own (a kept reader cannot run it). */
+  reconfigures: boolean;
   /** Everything before the tap of interest (a PN532 front end then runs that tap). */
   prepare(seed: number | string, options?: ScenarioOptions): ScenarioSetup;
 }
@@ -122,7 +134,8 @@ const SPECS: Spec[] = [
     name: "retap-after-power-cut",
     description: "the power went between the payment's write and the gate; the re-tap gets its "
       + "one opening, charged once",
-    expected: "ALREADY_ACCEPTED", setup: cutBeforeSignal, tape: false,
+    // A gate's scenario: only a gate opening programs the signal mark the cut falls before.
+    expected: "ALREADY_ACCEPTED", setup: cutBeforeSignal, tape: false, world: { mode: "gate" },
   },
   {
     name: "retap-after-withhold-receipt-ack",
@@ -356,7 +369,7 @@ function copyOfWallet(world: SimWorld, wallet: SimWallet): SimWallet {
 function toScenario(s: Spec): Scenario {
   const prepare = (seed: number | string, options: ScenarioOptions = {}): ScenarioSetup => {
     const world = new SimWorld({
-      seed, ...s.world, recorder: options.recorder, wasmPath: options.wasmPath,
+      seed, ...s.world, ...options.world, recorder: options.recorder, wasmPath: options.wasmPath,
     });
     const spec = { kind: s.kind ?? "honest", offlineCap: s.cap ?? 5_000 };
     const wallet = s.empty ? undefined : world.createWallet(spec);
@@ -365,7 +378,8 @@ function toScenario(s: Spec): Scenario {
     let tapper = wallet;
     if (wallet !== undefined && s.tapWith !== undefined) tapper = s.tapWith(world, wallet);
     if (tapper !== undefined && s.misbehave !== undefined) tapper.once(s.misbehave);
-    const amount = s.amount ?? (world.config.mode === "kiosk" ? 500 : 0);
+    const kiosk = world.config.mode === "kiosk";
+    const amount = kiosk ? (options.amount ?? s.amount ?? 500) : (s.amount ?? 0);
     return { world, wallet: tapper, before, amount };
   };
   return {
@@ -373,6 +387,8 @@ function toScenario(s: Spec): Scenario {
     description: s.description,
     expected: s.expected,
     tape: s.tape ?? true,
+    mode: s.world?.mode,
+    reconfigures: Object.keys(s.world ?? {}).some((k) => k !== "mode"),
     prepare,
     run(seed, options = {}) {
       if (options.recorder !== undefined && s.tape === false) {

@@ -75,6 +75,33 @@ export interface WorldOptions {
   provision?: boolean;
   /** Records the run as a replayable tape (test vectors). */
   recorder?: TapeRecorder;
+  /** The installation's keys and reader id, kept by a reader state folder (docs/STATE.md);
+   *  absent: derived from the seed. */
+  identity?: WorldIdentity;
+  /** Key ids of issuers 1, 2, 3 (revoked) and 99 (unknown): a kept reader takes its own, so
+   *  that several kept readers and the demo can share one clearing database. */
+  issuerKeyIds?: IssuerKeyIds;
+  /** The public keys of the clearing service the reader is provisioned for (a real one:
+   *  its acknowledgements and deny lists); absent: the world's own keys. */
+  clearingKeys?: ClearingKeys;
+  /** Called once the board exists, before the firmware boots: loads a kept flash image. */
+  restoreFlash?: (board: SimBoard) => void;
+  /** The deny list installed last (its version and wallets), kept by a state folder. */
+  denyState?: { version: number; walletIds: Uint8Array[] };
+}
+
+export type IssuerKeyIds = [number, number, number, number];
+export interface ClearingKeys { clearing: Uint8Array; operator: Uint8Array }
+export const DEFAULT_ISSUER_KEY_IDS: IssuerKeyIds = [1, 2, 3, 99];
+
+/** Every key of a simulated installation, as 32-byte Ed25519 seeds, and the reader id. */
+export interface WorldIdentity {
+  /** Issuers 1 and 2 (trusted), 3 (provisioned, then revoked), 99 (never provisioned). */
+  issuerSeeds: [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  operatorSeed: Uint8Array;
+  clearingSeed: Uint8Array;
+  deviceSeed: Uint8Array;
+  readerId: Uint8Array;
 }
 
 export interface WalletSpec {
@@ -114,20 +141,30 @@ export class SimWorld {
   private denyVersion = 0;
   private readonly denied: Uint8Array[] = [];
   private readonly walletRng: Rng;
+  private readonly realClearing: ClearingKeys | undefined;
 
   constructor(o: WorldOptions) {
     this.seed = o.seed;
     this.rng = Rng.from(o.seed, "world");
     const keyRng = this.rng.derive("keys");
     const key = (): Ed25519Key => new Ed25519Key(keyRng.bytes(32));
-    this.issuers = [new Issuer(1, key()), new Issuer(2, key())];
-    this.revokedIssuer = new Issuer(3, key());
-    this.unknownIssuer = new Issuer(99, key());
-    this.operatorKey = key();
-    this.clearingKey = key();
-    this.deviceKey = key();
-    this.readerId = keyRng.bytes(8);
+    const id = o.identity;
+    const [i1, i2, i3, i99] = id?.issuerSeeds.map((k) => new Ed25519Key(k))
+      ?? [key(), key(), key(), key()];
+    const ids = o.issuerKeyIds ?? DEFAULT_ISSUER_KEY_IDS;
+    this.issuers = [new Issuer(ids[0], i1!), new Issuer(ids[1], i2!)];
+    this.revokedIssuer = new Issuer(ids[2], i3!);
+    this.unknownIssuer = new Issuer(ids[3], i99!);
+    this.operatorKey = id === undefined ? key() : new Ed25519Key(id.operatorSeed);
+    this.clearingKey = id === undefined ? key() : new Ed25519Key(id.clearingSeed);
+    this.deviceKey = id === undefined ? key() : new Ed25519Key(id.deviceSeed);
+    this.readerId = id === undefined ? keyRng.bytes(8) : Uint8Array.from(id.readerId);
+    if (o.denyState !== undefined) {
+      this.denyVersion = o.denyState.version;
+      this.denied.push(...o.denyState.walletIds);
+    }
     this.walletRng = this.rng.derive("wallets");
+    this.realClearing = o.clearingKeys;
     const board = o.board ?? simulatedBoard;
     const d = board?.defaults;
     const mode = o.mode ?? board?.mode ?? "gate";
@@ -148,8 +185,8 @@ export class SimWorld {
       geometry,
       denyMaxAgeS: o.denyMaxAgeS ?? d?.denyMaxAgeS ?? 7 * DAY_S,
       deviceSecretKey: this.deviceKey.secretKey(),
-      operatorPublicKey: this.operatorKey.publicKey,
-      clearingPublicKey: this.clearingKey.publicKey,
+      operatorPublicKey: o.clearingKeys?.operator ?? this.operatorKey.publicKey,
+      clearingPublicKey: o.clearingKeys?.clearing ?? this.clearingKey.publicKey,
     };
     this.configBytes = encodeReaderConfig(this.config);
     this.board = new SimBoard({
@@ -157,6 +194,7 @@ export class SimWorld {
       flashSeed: this.rng.derive("flash").nextU32(), captureLogs: o.captureLogs ?? true,
       frameErrorRate: o.frameErrorRate ?? 0,
     });
+    o.restoreFlash?.(this.board);
     this.reader = new SimReader(this.board, readerModule(o.wasmPath));
     this.recorder = o.recorder;
     if (o.provision ?? true) {
@@ -177,6 +215,38 @@ export class SimWorld {
   }
 
   now(): number { return this.board.clock.unixSeconds(); }
+
+  /** Provisioned for a real clearing service's keys (undefined: the world's own). */
+  get clearingKeys(): ClearingKeys | undefined { return this.realClearing; }
+
+  /** Signs its own deny lists and acknowledgements (no real clearing provisioned). */
+  get ownsOutputs(): boolean { return this.realClearing === undefined; }
+
+  /** A deny list from a real clearing was installed: its version and wallets. */
+  noteDenyList(version: number, walletIds: Uint8Array[]): void {
+    this.denyVersion = version;
+    this.denied.length = 0;
+    this.denied.push(...walletIds);
+  }
+
+  /** The deny list installed last: its version and the wallets on it. */
+  get denyState(): { version: number; walletIds: Uint8Array[] } {
+    return { version: this.denyVersion, walletIds: [...this.denied] };
+  }
+
+  /** The installation's keys and reader id (what a state folder keeps). */
+  get issuerKeyIds(): IssuerKeyIds {
+    const all = [...this.issuers, this.revokedIssuer, this.unknownIssuer];
+    return all.map((i) => i.keyId) as IssuerKeyIds;
+  }
+
+  get identity(): WorldIdentity {
+    const seeds = [...this.issuers, this.revokedIssuer, this.unknownIssuer].map((i) => i.key.seed);
+    return {
+      issuerSeeds: seeds as WorldIdentity["issuerSeeds"], operatorSeed: this.operatorKey.seed,
+      clearingSeed: this.clearingKey.seed, deviceSeed: this.deviceKey.seed, readerId: this.readerId,
+    };
+  }
 
   /** Certifies a new wallet; `kind` picks an honest certificate or a certificate-level fault. */
   createWallet(spec: WalletSpec = {}): SimWallet {

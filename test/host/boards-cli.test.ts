@@ -29,7 +29,8 @@ test("tap --board runs the board's mode and fare (a kiosk board makes a kiosk)",
   // Without --board the simulator is a gate; the kiosk board makes the same scenario a kiosk tap.
   const kiosk = await offtap(["tap", "--board", "esp32s3-kiosk-pn532"]);
   assert.equal(kiosk.code, 0, kiosk.err);
-  assert.match(kiosk.out, /kiosk mode, fare 0,/);
+  // A kiosk has no fare: it charges the amount asked (issue 15).
+  assert.match(kiosk.out, /kiosk mode, amount asked 500,/);
 });
 
 test("sim --board on a kiosk runs kiosk taps; unknown boards and contradictions exit 2", async () => {

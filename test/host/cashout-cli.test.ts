@@ -32,7 +32,7 @@ test("cashout CLI: owner → KYC → account → TOTP → quote → request → 
   delete process.env["DATABASE_URL"];
   try {
     const dir = mkdtempSync(path.join(tmpdir(), "offtap-cashout-cli-"));
-    const db = ["--db", path.join(dir, "db"), "--json"];
+    const db = ["--db", path.join(dir, "db"), "--json", "--create"];
     // Settled value for operator "acme", as clearing would have booked it.
     const c = await Clearing.open({ dataDir: path.join(dir, "db") });
     const acct = accountIds.operator("acme", 978);
@@ -105,7 +105,8 @@ test("cashout CLI: usage errors are UsageError (exit 2 through the dispatcher); 
   const saved = process.env["DATABASE_URL"];
   delete process.env["DATABASE_URL"];
   try {
-    const db = ["--db", path.join(mkdtempSync(path.join(tmpdir(), "offtap-cashout-cli-")), "db")];
+    const db = ["--db", path.join(mkdtempSync(path.join(tmpdir(), "offtap-cashout-cli-")), "db"),
+      "--create"];
     for (const sub of ["quote", "request", "confirm", "export", "owner", "account", "totp", "fees", "kyc", "audit"]) {
       const h = await run([sub, "--help"]);
       assert.equal(h.code, 0, sub);

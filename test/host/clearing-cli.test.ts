@@ -67,7 +67,7 @@ test("clear and history on an embedded database (--db DIR)", async () => {
   const saved = process.env["DATABASE_URL"];
   delete process.env["DATABASE_URL"];
   try {
-    await scenario(["--db", mkdtempSync(path.join(tmpdir(), "offtap-clear-db-"))]);
+    await scenario(["--db", mkdtempSync(path.join(tmpdir(), "offtap-clear-db-")), "--create"]);
   } finally {
     if (saved !== undefined) process.env["DATABASE_URL"] = saved;
   }

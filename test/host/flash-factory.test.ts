@@ -175,7 +175,7 @@ test(
 async function withClearingDb<T>(body: (dbFlags: string[]) => Promise<T>): Promise<T> {
   const server = process.env["DATABASE_URL"];
   if (server === undefined) {
-    return body(["--db", mkdtempSync(path.join(tmpdir(), "offtap-factory-db-"))]);
+    return body(["--db", mkdtempSync(path.join(tmpdir(), "offtap-factory-db-")), "--create"]);
   }
   const name = `offtap_factory_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: server });

@@ -253,7 +253,7 @@ test("offtap clear rekey: rotation on the command line (embedded database)", asy
   delete process.env["DATABASE_URL"];
   delete process.env["OFFTAP_DATA_KEY_FILE"];
   try {
-    const db = ["--db", join(root, "db")];
+    const db = ["--db", join(root, "db"), "--create"];
     const [k1, k2] = [randomBytes(32).toString("hex"), randomBytes(32).toString("hex")];
     process.env["OFFTAP_DATA_KEY"] = k1;
     const ack1 = await run(["denylist", ...db]);
@@ -272,7 +272,7 @@ test("offtap clear rekey: rotation on the command line (embedded database)", asy
 
     // The embedded default: DIR.key beside the directory; --add-key, rekey, drop the old line.
     delete process.env["OFFTAP_DATA_KEY"];
-    const db2 = ["--db", join(root, "db2")];
+    const db2 = ["--db", join(root, "db2"), "--create"];
     assert.equal((await run(["denylist", ...db2])).code, 0);
     const file = join(root, "db2.key");
     const first = readFileSync(file, "utf8");

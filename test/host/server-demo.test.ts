@@ -61,7 +61,7 @@ describe("offtap serve", { skip }, () => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
     delete env["DATABASE_URL"];
     const db = join(dir, "db");
-    const args = ["bin/offtap.mjs", "serve", "--port", "0", "--db", db];
+    const args = ["bin/offtap.mjs", "serve", "--port", "0", "--db", db, "--create"];
     const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     try {
       let out = "";

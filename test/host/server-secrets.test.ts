@@ -97,7 +97,7 @@ test("offtap serve prints no token and keeps its directory private", async () =>
   delete env["DATABASE_URL"];
   const child = spawn(
     process.execPath,
-    ["bin/offtap.mjs", "serve", "--port", "0", "--db", join(dir, "db")],
+    ["bin/offtap.mjs", "serve", "--port", "0", "--db", join(dir, "db"), "--create"],
     { env, stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";

@@ -11,11 +11,14 @@ import { DEFAULT_DB_DIR, openFromFlags } from "./clear.ts";
 import type { Db } from "../../clearing/index.ts";
 import type { PayoutFile } from "../../cashout/types.ts";
 import { deliver, ensureDeliveries, pendingFiles, type Delivered } from "../../cashout/delivery.ts";
+import { currentTotpCode } from "../../cashout/totp-code.ts";
+import { sealerOf } from "../../clearing/sealed.ts";
 
 const COMMON = `options for every subcommand:
   --db DIR       PGlite data directory (default ${DEFAULT_DB_DIR}); DATABASE_URL selects a PostgreSQL server
                  secrets at rest use the data key: OFFTAP_DATA_KEY_FILE, OFFTAP_DATA_KEY, or
                  DIR.key beside --db (docs/CLEARING.md §12)
+  --create       create the database when --db names none yet (else an error)
   --actor WHO    who acts, recorded in the audit trail (default cli:<user>)
   --json         machine-readable output
   -h, --help     help
@@ -44,7 +47,8 @@ subcommands:
 
 ${COMMON}`,
   quote: "usage: offtap cashout quote --owner ID --amount 123.45 [--currency EUR]\n\nShows gross, fee (percentage, fixed part, min/max), net, the limits that apply, the settled\nbalance available, and when the quote expires. Exit 1 when the amount could not be paid out.",
-  request: "usage: offtap cashout request --owner ID --account ID (--quote QID | --amount 123.45 [--currency EUR]) [--request-id ID]\n\nHolds the gross amount (pending transfers) and prints the cash-out id; confirm it within the\nconfirmation window with `offtap cashout confirm`. --request-id makes retries return the same cash-out.",
+  request: "usage: offtap cashout request --owner ID [--account ID] (--quote QID | --amount 123.45 [--currency EUR]) [--request-id ID]\n\nHolds the gross amount (pending transfers) and prints the cash-out id; confirm it within the\nconfirmation window with `offtap cashout confirm`. --request-id makes retries return the same cash-out."
+    + " --account defaults to the owner's one verified account in the currency.",
   confirm: "usage: offtap cashout confirm --cashout ID --code 123456\n\nThe owner's current TOTP code releases the payout. Each code works once; 5 wrong codes cancel the cash-out, and 5 in a row across cash-outs block the owner's second factor for 4 hours.",
   cancel: "usage: offtap cashout cancel --cashout ID [--reason TEXT]",
   expire: "usage: offtap cashout expire\n\nExpires every requested cash-out past its confirmation deadline and releases its money.",
@@ -56,7 +60,9 @@ ${COMMON}`,
   owner: "usage: offtap cashout owner add --id ID --kind operator|merchant|wallet_holder --subject OPERATOR_OR_WALLET --name LEGAL_NAME\n       offtap cashout owner list\n       offtap cashout owner show ID",
   kyc: "usage: offtap cashout kyc set --owner ID --state unverified|pending|verified [--reference TEXT] --actor WHO\n\nRecords who verified the owner's identity and when; an owner cannot verify itself.",
   account: "usage: offtap cashout account add --owner ID --iban IBAN --bic BIC --holder NAME [--currency EUR]\n       offtap cashout account verify --account ID --code CODE\n       offtap cashout account list --owner ID\n\nThe holder must match the owner's legal name. `add` prints a one-time confirmation code that\nreaches the owner out of band (e.g. in a one-cent transfer to the account); `verify` checks it.",
-  totp: "usage: offtap cashout totp enroll --owner ID      prints the otpauth:// URI and secret for an authenticator app\n       offtap cashout totp activate --owner ID --code 123456\n       offtap cashout totp unblock --owner ID   lifts a block after 5 wrong codes (docs/CASHOUT.md §3)",
+  totp: "usage: offtap cashout totp enroll --owner ID      prints the otpauth:// URI and secret for an authenticator app\n       offtap cashout totp activate --owner ID --code 123456\n       offtap cashout totp unblock --owner ID   lifts a block after 5 wrong codes (docs/CASHOUT.md §3)"
+    + "\n       offtap cashout totp code --owner ID      the code the owner's authenticator"
+    + "\n                          shows now (demo and test databases; each use is audited)",
   fees: "usage: offtap cashout fees [show]\n       offtap cashout fees set --currency EUR --percent 1.50 --fixed 0.25 --min-fee 0.50 --max-fee 25.00\n                               --min 10.00 --max 10000.00 --daily 20000.00 --daily-count 5",
   debtor: "usage: offtap cashout debtor show\n       offtap cashout debtor set --name NAME --iban IBAN --bic BIC",
   audit: "usage: offtap cashout audit [--owner ID] [--cashout ID] [--limit N]",
@@ -71,6 +77,7 @@ const OPTIONS = {
   name: { type: "string" }, reference: { type: "string" }, iban: { type: "string" }, bic: { type: "string" }, holder: { type: "string" },
   percent: { type: "string" }, fixed: { type: "string" }, "min-fee": { type: "string" }, "max-fee": { type: "string" },
   min: { type: "string" }, max: { type: "string" }, daily: { type: "string" }, "daily-count": { type: "string" },
+  create: { type: "boolean" },
 } as const;
 
 type Values = ReturnType<typeof parse<typeof OPTIONS>>["values"];
@@ -87,6 +94,18 @@ function need(v: string | undefined, flag: string): string {
 
 function money(text: string, currency: string, flag: string): number {
   try { return parseMajor(text, currency); } catch (e) { throw new UsageError(`--${flag}: ${(e as Error).message}`); }
+}
+
+/** The owner's one verified account in the currency: what --account defaults to. */
+async function onlyAccount(svc: CashoutService, ownerId: string, currency: string):
+  Promise<string> {
+  const usable = (a: { state: string; currency: string }): boolean =>
+    a.state === "verified" && a.currency === currency;
+  const ok = (await svc.bankAccounts(ownerId)).filter(usable);
+  if (ok.length === 1) return ok[0]!.id;
+  throw new UsageError(`--account is required: owner ${ownerId} has ${ok.length} verified ` +
+    `${currency} ` +
+    "accounts (offtap cashout account list --owner ID)");
 }
 
 /** Prints a Result: the value (JSON or text), or the refusal. */
@@ -149,8 +168,9 @@ const flow: Record<string, Handler> = {
   async request(svc, v, _r, actor, json) {
     const cur = v.currency ?? "EUR";
     if ((v.quote === undefined) === (v.amount === undefined)) throw new UsageError("give exactly one of --quote or --amount");
+    const ownerId = need(v.owner, "owner");
     const r = await svc.request({
-      ownerId: need(v.owner, "owner"), bankAccountId: need(v.account, "account"),
+      ownerId, bankAccountId: v.account ?? await onlyAccount(svc, ownerId, cur),
       ...(v.quote !== undefined ? { quoteId: v.quote } : { grossMinor: money(v.amount!, cur, "amount"), currency: cur }),
       ...(v["request-id"] !== undefined ? { requestId: v["request-id"] } : {}),
     }, actor);
@@ -270,8 +290,12 @@ const setup: Record<string, Handler> = {
     }
     throw new UsageError(HELP["account"]!);
   },
-  async totp(svc, v, rest, actor, json) {
+  async totp(svc, v, rest, actor, json, db) {
     if (rest[0] === "enroll") return report(await svc.enrollTotp(need(v.owner, "owner"), actor), json, (t) => `add this to an authenticator app, then run \`offtap cashout totp activate\`:\n${t.uri}\nsecret: ${t.secret}`);
+    if (rest[0] === "code") {
+      const r = await currentTotpCode(db, sealerOf(db)!, need(v.owner, "owner"), Date.now(), actor);
+      return report(r, json, (t) => t.code);
+    }
     if (rest[0] === "activate") return report(await svc.activateTotp(need(v.owner, "owner"), need(v.code, "code"), actor), json, (o) => `owner ${o.id}: second factor active`);
     if (rest[0] === "unblock") {
       return report(await svc.unblockTotp(need(v.owner, "owner"), actor), json,
@@ -329,7 +353,7 @@ export const command: Command = {
     if (handler === undefined) throw new UsageError(`unknown subcommand '${sub}'`);
     if (v.help) { console.log(`${HELP[sub] ?? HELP[""]}\n\n${COMMON}`); return EXIT_OK; }
     const actor = v.actor ?? `cli:${userInfo().username}`;
-    const c = await openFromFlags(v.db);
+    const c = await openFromFlags(v.db, undefined, v.create === true);
     try {
       const svc = await CashoutService.open(c);
       await ensureDeliveries(c.db);

@@ -1,6 +1,6 @@
 // `offtap clear` — the clearing service on the command line (docs/CLEARING.md §9).
 import { readFileSync } from "node:fs";
-import { Clearing, resealAll } from "../../clearing/index.ts";
+import { Clearing, isDataDir, resealAll } from "../../clearing/index.ts";
 import { addKeyToFile, defaultKeyFile } from "../../clearing/sealed.ts";
 import { readerSpecFromEnrolmentFile } from "../../clearing/enrolment.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from "../command.ts";
@@ -9,6 +9,9 @@ import { green, red, table, yellow } from "../output.ts";
 import { unsafeFromEnv } from "../../clearing/durability.ts";
 import { doctor } from "./clear-doctor.ts";
 import { readerRisk, risk, type RiskFlags } from "./clear-risk.ts";
+import { CREATE_HELP, needDataDir, opening } from "./db-flags.ts";
+import { needKept } from "./state-flags.ts";
+import type { KeptReader } from "../../sim/state.ts";
 
 export const DEFAULT_DB_DIR = ".offtap/clearing";
 
@@ -17,12 +20,17 @@ const HELP = `usage: offtap clear <subcommand> [options]
 Clearing: verify and settle readers' batches, show balances (docs/CLEARING.md).
 
 subcommands:
+  init                     create the clearing database (--db DIR); every other subcommand
+                           refuses a --db that is not one, unless --create
   ingest BATCH…            verify and settle batch files (exit 1 if anything was held, rejected
                            or a double spend was caught)
   balances                 every account and whether the balances sum to zero
   reader add               register a reader: --reader HEX --key HEX --operator NAME
                            [--currency N] [--min N] [--max N] [--drift S] [--deny-max-age S]
                            [--name TEXT] (the name dashboards show; again: renames it)
+                           or --state DIR --operator NAME: the reader kept by 'offtap sim
+                           --state DIR' (its id, key, currency and limits) and the issuer
+                           keys it was provisioned with (docs/STATE.md)
   reader import FILE       register a reader from its enrolment file (offtap flash --factory)
                            --operator NAME
   reader suspects          readers whose records prove them dishonest, and why (exit 1 if any)
@@ -42,6 +50,7 @@ subcommands:
 options:
   --db DIR     PGlite data directory (default ${DEFAULT_DB_DIR} under the current directory);
                DATABASE_URL, when set, selects a PostgreSQL server instead
+  ${CREATE_HELP}
   --json       machine-readable output
   data key     OFFTAP_DATA_KEY_FILE (0600 file) or OFFTAP_DATA_KEY encrypts secrets at rest;
                embedded default: DIR.key beside --db, created 0600 (docs/CLEARING.md §12)
@@ -55,7 +64,8 @@ const OPTIONS = {
   reader: { type: "string" }, key: { type: "string" }, operator: { type: "string" }, issuer: { type: "string" },
   currency: { type: "string" }, min: { type: "string" }, max: { type: "string" }, drift: { type: "string" },
   "deny-max-age": { type: "string" }, note: { type: "string" }, amount: { type: "string" },
-  "add-key": { type: "boolean" }, name: { type: "string" },
+  "add-key": { type: "boolean" }, name: { type: "string" }, create: { type: "boolean" },
+  state: { type: "string" },
 } as const;
 
 /** `reader import FILE --operator NAME`: registers a reader from its enrolment file. */
@@ -77,10 +87,14 @@ async function importReader(c: Clearing, file: string | undefined, operator: str
   return EXIT_OK;
 }
 
-/** `unsafeNoFsync` absent: OFFTAP_UNSAFE_NO_FSYNC decides (docs/CLEARING.md "Durability"). */
-export function openFromFlags(db: string | undefined, unsafeNoFsync?: boolean): Promise<Clearing> {
+/** `unsafeNoFsync` absent: OFFTAP_UNSAFE_NO_FSYNC decides (docs/CLEARING.md "Durability").
+ *  The database must exist unless `create` (docs/CLEARING.md "Opening a database"). */
+export function openFromFlags(db: string | undefined, unsafeNoFsync?: boolean,
+  create = false): Promise<Clearing> {
   const dataDir = db ?? DEFAULT_DB_DIR;
-  return Clearing.open(unsafeNoFsync === true ? { dataDir, unsafeNoFsync } : { dataDir });
+  needDataDir(dataDir, create);
+  const o = { dataDir, create };
+  return opening(() => Clearing.open(unsafeNoFsync === true ? { ...o, unsafeNoFsync } : o));
 }
 
 /** `rekey --add-key`: a new newest key in the key file the next open reads. */
@@ -94,6 +108,51 @@ function addKey(db: string | undefined): string {
     return addKeyToFile(defaultKeyFile(db ?? DEFAULT_DB_DIR));
   }
   return addKeyToFile(file);
+}
+
+/** `init`: creates (and migrates) the database; an existing one is left as it is. */
+async function init(db: string | undefined, unsafe: boolean, json: boolean): Promise<number> {
+  const dir = db ?? DEFAULT_DB_DIR;
+  const server = process.env["DATABASE_URL"] !== undefined && process.env["DATABASE_URL"] !== "";
+  needDataDir(dir, true);
+  const existed = !server && isDataDir(dir);
+  const c = await openFromFlags(db, unsafe, true);
+  try {
+    const where = server ? "the PostgreSQL server (DATABASE_URL)" : dir;
+    const keyId = c.sealer.newestId;
+    if (json) console.log(JSON.stringify({ database: where, created: !existed, keyId }));
+    else if (existed) console.log(`${where} is already a clearing database; nothing to do`);
+    else console.log(`created the clearing database at ${where} (data key ${c.sealer.newestId}, ` +
+      `${c.sealer.source})`);
+    return EXIT_OK;
+  } finally {
+    await c.close();
+  }
+}
+
+/** `reader add --state DIR`: the kept reader and the issuer keys it trusts, registered. */
+async function addKeptReader(c: Clearing, k: KeptReader, operator: string, json: boolean,
+  name: string | undefined): Promise<number> {
+  const f = k.facts;
+  const fail = (e: unknown): never => {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  };
+  for (const i of f.issuerKeys) {
+    await c.registerIssuerKey(i.keyId, i.publicKey).catch(fail);
+    // The reader's own deny list revokes it from the start: clearing refuses it as well.
+    if (i.revoked) await c.revokeIssuerKey(i.keyId, 0).catch(fail);
+  }
+  const r = await c.registerReader({
+    readerId: f.readerId, devicePublicKey: f.devicePublicKey, operatorId: operator,
+    currency: f.currency, amountMin: f.amountMin, amountMax: f.amountMax,
+    driftToleranceS: f.driftToleranceS, name: name ?? `${f.mode} ${f.readerId.slice(0, 8)}`,
+    ...(f.geometry.denyBytes > 0 ? { denyMaxAgeS: f.denyMaxAgeS } : {}),
+  }).catch(fail);
+  const keys = f.issuerKeys.map((i) => `${i.keyId}${i.revoked ? " (revoked)" : ""}`).join(", ");
+  if (json) console.log(JSON.stringify({ ...r, issuerKeys: f.issuerKeys }, null, 2));
+  else console.log(`reader ${r.readerId} registered for operator ${r.operatorId} from ${k.dir}; ` +
+    `issuer keys ${keys}`);
+  return EXIT_OK;
 }
 
 function need(v: string | undefined, flag: string): string {
@@ -144,16 +203,22 @@ export const command: Command = {
     const [sub, ...rest] = positionals;
     if (v.help || sub === undefined) { console.log(HELP); return sub === undefined && !v.help ? EXIT_USAGE : EXIT_OK; }
     const known = [
-      "ingest", "balances", "reader", "issuer", "ack", "denylist", "doctor", "risk", "rekey",
+      "init", "ingest", "balances", "reader", "issuer", "ack", "denylist", "doctor", "risk",
+      "rekey",
     ];
     if (!known.includes(sub)) throw new UsageError(`unknown subcommand '${sub}'`);
     const unsafe = v["unsafe-no-fsync"] === true || unsafeFromEnv();
     if (sub === "doctor") {
       const json = v.json === true;
+      needDataDir(v.db ?? DEFAULT_DB_DIR, v.create === true);
       return doctor({ dataDir: v.db ?? DEFAULT_DB_DIR, unsafeNoFsync: unsafe, json });
     }
+    if (sub === "init") return init(v.db, unsafe, v.json === true);
+    if (sub === "rekey" && v["add-key"] === true) {
+      needDataDir(v.db ?? DEFAULT_DB_DIR, v.create === true);
+    }
     const added = sub === "rekey" && v["add-key"] === true ? addKey(v.db) : undefined;
-    const c = await openFromFlags(v.db, unsafe);
+    const c = await openFromFlags(v.db, unsafe, v.create === true);
     try {
       const json = v.json === true;
       if (sub === "ingest") return await ingestFiles(c, rest, json);
@@ -174,6 +239,10 @@ export const command: Command = {
       if (sub === "reader") {
         const decided = await readerRisk(c, rest[0], risky, json);
         if (decided !== undefined) return decided;
+        if (rest[0] === "add" && v.state !== undefined) {
+          return await addKeptReader(c, needKept(v.state, false), need(v.operator, "operator"),
+            json, v.name);
+        }
         if (rest[0] !== "add") throw new UsageError("usage: clear reader add --reader HEX --key HEX --operator NAME");
         const r = await c.registerReader({
           readerId: need(v.reader, "reader"), devicePublicKey: need(v.key, "key"), operatorId: need(v.operator, "operator"),

@@ -8,20 +8,24 @@
 //  3. the operator cashes out: fee quote first, request, TOTP second factor, pain.001.
 import { createHash, createPrivateKey, sign as nodeSign } from "node:crypto";
 import type { Command } from "../command.ts";
-import { EXIT_FAILED, EXIT_OK } from "../command.ts";
+import { EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
+import { needDataDir, opening } from "./db-flags.ts";
 import { parse, intFlag } from "../args.ts";
 import { FirmwareCrypto } from "../../firmware/crypto.ts";
 import { runGateScenario, type ScenarioResult } from "../../sim/gate.ts";
 import { CashoutService } from "../../cashout/index.ts";
 import { green, red, bold, dim, table } from "../output.ts";
 import { runTwoReaders } from "../../demo/readers.ts";
-import { openDemoClearing, clearTwoReaders, type ClearingAct } from "../../demo/clearing.ts";
+import {
+  DemoDbInUse, checkDemoDb, openDemoClearing, clearTwoReaders, type ClearingAct,
+} from "../../demo/clearing.ts";
 import { enrolDemoOwner, cashOut, type CashoutAct, type EnrolledOwner } from "../../demo/cashout.ts";
 import { totp } from "../../cashout/totp.ts";
 import { startServer, TokenAuthority } from "../../server/index.ts";
 import { ServiceCashoutPort } from "../../server/cashout-port.ts";
 
-const HELP = `usage: offtap demo [--seed N] [--json] [--out DIR] [--serve [--port N]]
+const HELP = `usage: offtap demo [--seed N] [--json] [--out DIR] [--db DIR [--create]]
+                  [--serve [--port N]]
 
 Runs build/offtap.wasm as a transit-gate reader on the desktop simulator: a scripted
 rush of riders taps (accepted taps, a torn exchange and its re-tap, an expired
@@ -39,6 +43,11 @@ options:
   --seed N    seed for keys, wallets, clock and randomness (default 1)
   --json      print the result as JSON
   --out DIR   where the payout files go (default build)
+  --db DIR    keep the demo's clearing database in DIR (a new one: --create, or made by
+              'offtap clear init'; it must hold no clearing data yet): afterwards 'offtap
+              clear balances --db DIR', 'offtap cashout … --db DIR' and 'offtap serve --db
+              DIR' go on with it (owner metro, enrolled, with its second factor)
+  --create    create DIR when it does not exist
   --serve     afterwards, serve the API and dashboard on the demo's data until Ctrl-C
   --port N    port for --serve (default 8080)
   --help      show this help
@@ -82,14 +91,14 @@ function printGate(r: ScenarioResult, signatureOk: boolean): void {
   console.log(r.ok && signatureOk ? green("every decision as docs/PROTOCOL.md prescribes; nothing charged twice") : red("the run did not go as prescribed"));
 }
 
-function printClearing(a: ClearingAct): void {
+function printClearing(a: ClearingAct, where: string): void {
   console.log("");
   console.log(bold("two gates, one metro line — and a wallet that spends one counter twice"));
   console.log(table([["gate", "rider", "what happens", "decision", "counter"], ...a.taps.map((t) => [
     t.reader, t.rider, t.what, t.accepted ? green(t.reason) : red(t.reason), t.counter === undefined ? "" : String(t.counter),
   ])]));
   console.log(dim("each gate accepted what it could check offline; only clearing sees both ledgers\n"));
-  console.log(bold("clearing (embedded PostgreSQL: PGlite in a temporary directory)"));
+  console.log(bold(`clearing (embedded PostgreSQL: PGlite in ${where})`));
   console.log(table([["reader", "batches", "records", "signed+chained", "settled", "double spends", "ack installed", "flash freed to"], ...a.uploads.map((u) => [
     `${u.name} ${short(u.readerId)}`, String(u.batches), String(u.records), verdict(u.verified), String(u.report.settled),
     u.report.doubleSpends > 0 ? red(String(u.report.doubleSpends)) : "0", u.ackStatus >= 0 ? green("yes") : red(`status ${u.ackStatus}`), `#${u.ackedSeq}`,
@@ -121,16 +130,18 @@ function printCashout(c: CashoutAct, balanceAfter: number): void {
 
 interface FullResult { ok: boolean; json: Record<string, unknown> }
 
-async function runAll(seed: number, outDir: string, json: boolean, serve: { port: number } | undefined): Promise<FullResult> {
+async function runAll(seed: number, outDir: string, json: boolean,
+  serve: { port: number } | undefined, keep?: { dir: string; create: boolean },
+): Promise<FullResult> {
   const gate = await runGateScenario(seed);
   const signatureOk = deviceSignatureMatchesNode(seed);
   if (!json) printGate(gate, signatureOk);
 
   const run = runTwoReaders(seed);
-  const demo = await openDemoClearing(run);
+  const demo = await opening(() => openDemoClearing(run, keep));
   try {
     const act = await clearTwoReaders(seed, demo.clearing, run);
-    if (!json) printClearing(act);
+    if (!json) printClearing(act, keep === undefined ? "a temporary directory" : keep.dir);
     const world = run.net.world;
     const now = (): number => world.now() * 1000;
     const advance = (ms: number): void => world.idle(ms);
@@ -161,6 +172,10 @@ async function runAll(seed: number, outDir: string, json: boolean, serve: { port
       console.log("");
       console.log(ok ? green("clearing settled every payment once, caught the double spend, balances sum to zero, cash-out exported")
         : red("the clearing or cash-out run did not go as it must"));
+      if (keep !== undefined) {
+        console.log(dim(`the demo's clearing is kept in ${keep.dir}: ` +
+          `offtap clear balances --db ${keep.dir}`));
+      }
       if (serve === undefined) console.log(dim("see it in the dashboard, with API tokens: npx offtap demo --serve"));
     }
     if (serve !== undefined) await serveDemo(demo.clearing, owner, now(), serve.port);
@@ -210,11 +225,21 @@ export const command: Command = {
   async run(argv) {
     const { values } = parse(argv, {
       seed: { type: "string" }, json: { type: "boolean" }, out: { type: "string" }, serve: { type: "boolean" }, port: { type: "string" }, help: { type: "boolean" },
+      db: { type: "string" }, create: { type: "boolean" },
     });
     if (values.help) { console.log(HELP); return EXIT_OK; }
     const seed = intFlag("seed", values.seed, 1, 0xffffffff);
     const port = intFlag("port", values.port, 8080, 65_535);
-    const r = await runAll(seed, values.out ?? "build", values.json === true, values.serve === true ? { port } : undefined);
+    const keep = values.db === undefined
+      ? undefined : { dir: values.db, create: values.create === true };
+    if (keep !== undefined) {
+      needDataDir(keep.dir, keep.create);
+      await opening(() => checkDemoDb(keep.dir, keep.create)).catch((e: unknown) => {
+        throw e instanceof DemoDbInUse ? new UsageError(e.message) : e;
+      });
+    }
+    const serve = values.serve === true ? { port } : undefined;
+    const r = await runAll(seed, values.out ?? "build", values.json === true, serve, keep);
     if (values.json) console.log(JSON.stringify(r.json));
     return r.ok ? EXIT_OK : EXIT_FAILED;
   },

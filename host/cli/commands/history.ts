@@ -15,6 +15,7 @@ options:
   --account ID     only transfers touching this account
   --operator ID    only payments paid to this operator
   --db DIR         PGlite data directory (default ${DEFAULT_DB_DIR}); DATABASE_URL selects a server
+  --create         create the database when --db names none yet (else an error)
   -h, --help       this help`;
 
 export const command: Command = {
@@ -23,12 +24,12 @@ export const command: Command = {
   async run(argv) {
     const { values: v, positionals } = parse(argv, {
       csv: { type: "boolean" }, out: { type: "string" }, account: { type: "string" }, operator: { type: "string" },
-      db: { type: "string" }, help: { type: "boolean", short: "h" },
+      db: { type: "string" }, help: { type: "boolean", short: "h" }, create: { type: "boolean" },
     } as const, true);
     if (v.help) { console.log(HELP); return EXIT_OK; }
     if (positionals[0] !== "export") { console.log(HELP); return EXIT_USAGE; }
     if (v.csv !== true) throw new UsageError("history export needs --csv");
-    const c = await openFromFlags(v.db);
+    const c = await openFromFlags(v.db, undefined, v.create === true);
     try {
       const csv = await c.historyCsv({ ...(v.account ? { account: v.account } : {}), ...(v.operator ? { operatorId: v.operator } : {}) });
       if (v.out) writeFileSync(v.out, csv); else process.stdout.write(csv);

@@ -7,33 +7,57 @@ import { parse, intFlag } from "../args.ts";
 import { table, green, red } from "../output.ts";
 import { powercut, POWERCUT_HELP } from "./ledger-powercut.ts";
 import { decodeImage } from "../../ledger/image.ts";
-import { verifyBatchFile } from "../../ledger/batch.ts";
+import { splitBatches, verifyBatchFile } from "../../ledger/batch.ts";
+import { join } from "node:path";
+import { bootKept, exportKept, saveState } from "../../sim/state.ts";
+import { installDenyImage } from "../../sim/world.ts";
+import { keptBoard, needKept, releaseKept } from "./state-flags.ts";
 import { hex } from "../../ledger/format.ts";
 import { newSimReader, runTaps, exportAll, SyntheticTaps } from "../../ledger/simulate.ts";
 
 const HELP = {
-  ledger: `usage: offtap ledger <powercut|inspect|export|verify> [options]
+  ledger: `usage: offtap ledger <powercut|inspect|export|ack|verify> [options]
 
 The reader's power-loss-safe, hash-chained ledger (docs/LEDGER.md).
 
   powercut   cut power at every (or K random) flash program/erase points and check the invariants
   inspect    decode a ledger partition image: sectors, records, wear, chain
-  export     run a seeded simulated reader and write its signed batches to a file
+  export     write a kept reader's signed batches (--state DIR), or a seeded simulated one's
+  ack        give a kept reader (--state DIR) clearing's acknowledgement and deny list
   verify     check a batch file: signatures, hash chain, sequence numbers
 
 Each subcommand takes --help and --json. Exit codes: 0 ok, 1 a check failed, 2 usage error.`,
   powercut: POWERCUT_HELP,
-  inspect: `usage: offtap ledger inspect IMAGE [--sector-bytes N] [--json]
+  inspect: `usage: offtap ledger inspect IMAGE [--sector-bytes N] [--all] [--json]
 
 Decodes the raw bytes of a ledger partition with the recovery rules: sector headers,
 erase counts, acknowledgement marks, committed and torn slots, and verifies the hash
-chain of the records on it. Exit 1 when the chain or the sequence is broken.`,
-  export: `usage: offtap ledger export --out FILE [--taps N] [--seed S] [--image FILE] [--json]
+chain of the records on it. Consecutive sectors that read alike share one row
+("1–63  free"); --all lists every sector. A kept reader's partition is DIR/ledger.bin
+(docs/STATE.md). Exit 1 when the chain or the sequence is broken.`,
+  export: `usage: offtap ledger export --state DIR [--out FILE] [--json]
+       offtap ledger export --out FILE [--taps N] [--seed S] [--image FILE] [--json]
 
-Runs a seeded simulated reader (real firmware, default 256 KiB partition) for N taps
-(default 25) and writes every unacknowledged record as signed batches, back to back,
-to FILE; FILE.json records the reader id and public key. --image also writes the
-ledger partition image for 'inspect'.`,
+With --state: the reader kept in DIR by 'offtap sim|tap --state DIR' (docs/STATE.md)
+boots on its kept flash and writes every record its ledger holds and no clearing has
+acknowledged, as the firmware's signed batches (docs/LEDGER.md §5, the OTB format
+'offtap clear ingest' takes), to FILE (default DIR/export-FIRST-LAST.batch). Register the
+reader first: 'offtap clear reader add --state DIR --operator NAME'.
+
+Without it: runs a seeded ledger (real firmware, default 256 KiB partition) for N
+synthetic payments (default 25) and writes every unacknowledged record as signed batches,
+back to back, to FILE; FILE.json records the reader id and public key. --image also
+writes the ledger partition image for 'inspect'. Its records carry no wallet
+authorization: they test the ledger and batch format, and clearing refuses them (use
+--state for batches clearing settles).`,
+  ack: `usage: offtap ledger ack --state DIR [--db DB] [--json]
+
+What a reader's maintenance channel does after an upload: the reader kept in DIR takes
+the clearing database's signed acknowledgement of everything it processed for this
+reader (its flash becomes reusable) and clearing's current signed deny list. The first
+time, the reader is provisioned for that clearing's keys (docs/STATE.md); from then on
+its deny lists come from clearing only. The reader must be registered there ('offtap
+clear reader add --state DIR') and its batches ingested. Exit 1 if the firmware refuses.`,
   verify: `usage: offtap ledger verify BATCH [--key HEX] [--json]
 
 Checks every batch in the file: the reader's Ed25519 signature (key from --key or from
@@ -50,8 +74,26 @@ function readInput(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
 }
 
+/** Consecutive sectors that read alike (every column but the index) become one row,
+ *  "5–63", so a mostly free partition is not 59 identical lines (--all shows each). */
+export function collapseRuns(rows: string[][]): string[][] {
+  const out: string[][] = [];
+  const rest = (r: string[]): string => r.slice(1).join("\0");
+  const same = (a: string[], b: string[]): boolean => rest(a) === rest(b);
+  for (let i = 0; i < rows.length;) {
+    let j = i;
+    while (j + 1 < rows.length && same(rows[j + 1]!, rows[i]!)) j++;
+    const label = j === i ? rows[i]![0]! : `${rows[i]![0]}–${rows[j]![0]}`;
+    out.push([label, ...rows[i]!.slice(1)]);
+    i = j + 1;
+  }
+  return out;
+}
+
 async function inspect(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { "sector-bytes": { type: "string" }, json: { type: "boolean" } }, true);
+  const { values, positionals } = parse(argv, {
+    "sector-bytes": { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" },
+  }, true);
   if (positionals.length !== 1) throw new UsageError("give exactly one IMAGE file");
   const sectorBytes = intFlag("sector-bytes", values["sector-bytes"], 4096, 65536);
   const image = readInput(positionals[0]!);
@@ -74,8 +116,13 @@ async function inspect(argv: string[]): Promise<number> {
       recordList: rep.records.map((r) => ({ seq: r.seq, walletId: hex(r.walletId), counter: r.counter, amount: r.amount.toString(), time: r.time, bodyBytes: r.body.length, link: hex(r.link) })),
     }));
   } else {
+    const rows = rep.sectors.map((s) => [
+      String(s.index), s.valid ? "yes" : "free", String(s.generation ?? "-"),
+      String(s.firstSeq ?? "-"), String(s.records), String(s.tornSlots),
+      String(s.eraseCount ?? "?"), s.marks.join(","),
+    ]);
     console.log(table([["sector", "valid", "gen", "first seq", "records", "torn", "erases", "ack marks"],
-      ...rep.sectors.map((s) => [String(s.index), s.valid ? "yes" : "free", String(s.generation ?? "-"), String(s.firstSeq ?? "-"), String(s.records), String(s.tornSlots), String(s.eraseCount ?? "?"), s.marks.join(",")])]));
+      ...(values.all ? rows : collapseRuns(rows))]));
     console.log(`\n${summary.records} records (${summary.firstSeq}…${summary.lastSeq}), acknowledged through ${summary.ackedSeq}; wear ${summary.eraseCountMin}…${summary.eraseCountMax} erases`);
     console.log(rep.chainOk && rep.gapFree ? green("chain verifies, no gaps") : red(`problems: ${rep.problems.join("; ")}`));
   }
@@ -83,8 +130,18 @@ async function inspect(argv: string[]): Promise<number> {
 }
 
 async function exportCmd(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { out: { type: "string" }, taps: { type: "string" }, seed: { type: "string" }, image: { type: "string" }, json: { type: "boolean" } });
-  if (!values.out) throw new UsageError("--out FILE is required");
+  const { values } = parse(argv, {
+    out: { type: "string" }, taps: { type: "string" }, seed: { type: "string" },
+    image: { type: "string" }, json: { type: "boolean" }, state: { type: "string" },
+  });
+  if (values.state !== undefined) {
+    if (values.taps !== undefined || values.seed !== undefined || values.image !== undefined) {
+      throw new UsageError("--state exports the kept reader as it is: " +
+        "drop --taps, --seed and --image");
+    }
+    return exportState(values.state, values.out, values.json === true);
+  }
+  if (!values.out) throw new UsageError("--out FILE is required (or --state DIR)");
   const taps = intFlag("taps", values.taps, 25, 100_000);
   const seed = intFlag("seed", values.seed, 1, 0xffffffff);
   const reader = newSimReader(seed);
@@ -98,6 +155,101 @@ async function exportCmd(argv: string[]): Promise<number> {
   if (values.json) console.log(JSON.stringify(result));
   else console.log(`wrote ${file.length} bytes (${accepted} records, sequence 1…${lastSeq}) to ${values.out}; reader key ${meta.readerPublicKey}`);
   return accepted === taps ? EXIT_OK : EXIT_FAILED;
+}
+
+/** `export --state DIR`: the kept reader's real signed batches. */
+async function exportState(dir: string, out: string | undefined, json: boolean): Promise<number> {
+  const kept = needKept(dir);
+  const world = bootKept(kept, keptBoard(kept, undefined, false));
+  const x = exportKept(world);
+  releaseKept(dir);
+  if (x.batches === 0) {
+    const msg = `offtap ledger export: ${dir} holds no unacknowledged record ` +
+      `(run 'offtap sim --state ${dir}')`;
+    if (json) console.log(JSON.stringify({ ok: false, batches: 0, ackedSeq: x.ackedSeq }));
+    else console.error(msg);
+    return EXIT_FAILED;
+  }
+  const file = out ?? join(dir, `export-${x.firstSeq}-${x.lastSeq}.batch`);
+  const meta = {
+    readerId: kept.facts.readerId, readerPublicKey: kept.facts.devicePublicKey,
+    lastSeq: x.lastSeq, chainHead: hex(chainHeadOf(x.file)),
+  };
+  try {
+    writeFileSync(file, x.file);
+    writeFileSync(`${file}.json`, JSON.stringify(meta, null, 2) + "\n");
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
+  }
+  const records = x.lastSeq - x.firstSeq + 1;
+  const result = {
+    file, bytes: x.file.length, batches: x.batches, records, firstSeq: x.firstSeq, ...meta,
+  };
+  if (json) console.log(JSON.stringify(result));
+  else console.log(`wrote ${x.file.length} bytes (${x.batches} signed batches, ` +
+    `${records} records, ` +
+    `sequence ${x.firstSeq}…${x.lastSeq}) of reader ${kept.facts.readerId} to ${file}`);
+  return EXIT_OK;
+}
+
+/** `ack --state DIR --db DB`: clearing's acknowledgement and deny list into a kept reader. */
+async function ackCmd(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    state: { type: "string" }, db: { type: "string" }, json: { type: "boolean" },
+  });
+  if (values.state === undefined) throw new UsageError("--state DIR is required");
+  const dir = values.state;
+  const kept = needKept(dir);
+  const { openFromFlags } = await import("./clear.ts");
+  const c = await openFromFlags(values.db);
+  try {
+    const id = kept.facts.readerId;
+    if (await c.reader(id) === undefined) {
+      throw new UsageError(`reader ${id} is not registered with this clearing ` +
+        `(offtap clear reader add --state ${dir} --operator NAME)`);
+    }
+    const ack = await c.acknowledgement(id);
+    const deny = await c.denyList({ minVersion: kept.run.denyVersion + 1 });
+    const keys = { clearing: c.clearingKey.publicKey, operator: c.operatorKey.publicKey };
+    const world = bootKept(kept, keptBoard(kept, undefined, false), keys);
+    const e = world.reader.exports;
+    const ackStatus = ack === undefined
+      ? 0 : e.ledgerAcknowledge(world.reader.put(ack), ack.length);
+    const denyStatus = installDenyImage(world.reader, deny.image, world.config.geometry.pageBytes);
+    if (denyStatus >= 0) {
+      const wallets = deny.walletIds.map((w) => new Uint8Array(Buffer.from(w, "hex")));
+      world.noteDenyList(deny.version, wallets);
+    }
+    const ok = ackStatus >= 0 && denyStatus >= 0;
+    const f = kept.facts;
+    if (ok) saveState(dir, world, { previous: kept, board: f.board, seed: f.seed, taps: 0 });
+    releaseKept(dir);
+    const result = {
+      ok, readerId: id, ackedSeq: e.ledgerAckedSeq(), ackStatus,
+      reusableSectors: e.ledgerReusableSectors(),
+      denyListVersion: deny.version, denyStatus,
+    };
+    if (values.json) console.log(JSON.stringify(result));
+    else if (ok) {
+      console.log(`reader ${id}: acknowledged through #${result.ackedSeq} ` +
+        `(${result.reusableSectors} sectors reusable), deny list v${deny.version} installed ` +
+        `(${deny.walletIds.length} wallet(s))`);
+    } else {
+      const what = ackStatus < 0
+        ? `the acknowledgement (status ${ackStatus})` : `the deny list (status ${denyStatus})`;
+      console.error(`offtap ledger ack: the reader's firmware refused ${what}` +
+        " (is the reader registered with this clearing and its batches ingested?)");
+    }
+    return ok ? EXIT_OK : EXIT_FAILED;
+  } finally {
+    await c.close();
+  }
+}
+
+/** The chain head after the last batch of a batch file (its last 'head after'). */
+function chainHeadOf(file: Uint8Array): Uint8Array {
+  const b = splitBatches(file);
+  return b[b.length - 1]!.headAfter;
 }
 
 async function verifyCmd(argv: string[]): Promise<number> {
@@ -135,7 +287,9 @@ async function verifyCmd(argv: string[]): Promise<number> {
   return ok ? EXIT_OK : EXIT_FAILED;
 }
 
-const SUB: Record<string, (argv: string[]) => Promise<number>> = { powercut, inspect, export: exportCmd, verify: verifyCmd };
+const SUB: Record<string, (argv: string[]) => Promise<number>> = {
+  powercut, inspect, export: exportCmd, ack: ackCmd, verify: verifyCmd,
+};
 
 export const command: Command = {
   name: "ledger",

@@ -13,6 +13,7 @@ import { openCashoutPort } from "../../server/cashout-port.ts";
 import { unsafeFromEnv } from "../../clearing/durability.ts";
 import { durabilityLine } from "./clear-doctor.ts";
 import { registerPath, TokenRegister } from "../../server/token-register.ts";
+import { needDataDir, opening } from "./db-flags.ts";
 
 export const DEFAULT_DB_DIR = ".offtap/clearing";
 
@@ -27,6 +28,7 @@ options:
   --port N            TCP port (default 8080; 0 picks a free one)
   --host ADDR         address to bind (default ${DEFAULT_HOST}: this machine only)
   --db DIR            PGlite data directory (default ${DEFAULT_DB_DIR})
+  --create            create the database when --db names none yet (else an error)
   --secret-file FILE  the API token secret, created on first start (default DIR/api-secret);
                       delete it to revoke every token
   --unsafe-no-fsync   accept a database that does not sync commits (throwaway data only)
@@ -58,16 +60,19 @@ export const command: Command = {
   async run(argv) {
     const { values } = parse(argv, {
       port: { type: "string" }, host: { type: "string" }, db: { type: "string" }, "secret-file": { type: "string" }, help: { type: "boolean" },
-      "unsafe-no-fsync": { type: "boolean" },
+      "unsafe-no-fsync": { type: "boolean" }, create: { type: "boolean" },
     });
     if (values.help) { console.log(HELP); return EXIT_OK; }
     const port = intFlag("port", values.port, 8080, 65_535);
     const dbDir = values.db ?? DEFAULT_DB_DIR;
+    needDataDir(dbDir, values.create === true); // before the API secret is written into it
     const secretFile = values["secret-file"] ?? `${dbDir}/api-secret`;
     const register = new TokenRegister(registerPath(secretFile));
     const tokens = new TokenAuthority(loadOrCreateSecret(secretFile), register);
     const unsafeNoFsync = values["unsafe-no-fsync"] === true || unsafeFromEnv();
-    const clearing = await Clearing.open({ dataDir: dbDir, unsafeNoFsync });
+    const clearing = await opening(() => Clearing.open({
+      dataDir: dbDir, unsafeNoFsync, create: values.create === true,
+    }));
     const cashout = await openCashoutPort(clearing);
     const running = await startServer({ clearing, ...(cashout === undefined ? {} : { cashout }), tokens, host: values.host ?? DEFAULT_HOST, port });
     console.log(bold(`offtap serve — ${running.url} (${clearing.db.label})`));

@@ -5,7 +5,11 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
 import { parse, intFlag } from "../args.ts";
 import { bold, dim, green, red, yellow } from "../output.ts";
 import { writeFileSync } from "node:fs";
-import { SCENARIOS, findScenario } from "../../sim/scenarios.ts";
+import { randomBytes } from "node:crypto";
+import { SCENARIOS, findScenario, type Scenario } from "../../sim/scenarios.ts";
+import { keptWorldOptions, newIssuerKeyIds, saveState, type KeptReader } from "../../sim/state.ts";
+import type { WorldOptions } from "../../sim/world.ts";
+import { keptBoard, openKept, releaseKept, stateLine } from "./state-flags.ts";
 import { TapeRecorder, type Tape } from "../../sim/tape.ts";
 import { DEFAULT_START_UNIX_S, setSimulatedBoard } from "../../sim/world.ts";
 import { BoardError, loadBoard } from "../../boards/index.ts";
@@ -31,7 +35,8 @@ function receiptLine(rc: Receipt | undefined): string {
   return `seq ${rc.sequence}, counter ${rc.counter}, ${outcome}, record ${toHex(rc.recordHash)}`;
 }
 
-const HELP = `usage: offtap tap [--scenario NAME] [--seed S] [--board ID] [--json] [--record FILE]
+const HELP = `usage: offtap tap [--scenario NAME] [--seed S] [--board ID] [--amount A] [--state DIR]
+                 [--json] [--record FILE]
        offtap tap --nfc pn532:PORT[:BAUD] [--scenario NAME] [--seed S] [--json]
        offtap tap --list
 
@@ -46,6 +51,10 @@ options:
   --seed S         seed for keys, wallets, challenges and the clock (default 1)
   --board ID       simulate board boards/ID.json (partitions, mode, fare, limits);
                    a scenario's own settings (e.g. kiosk mode) still apply
+  --amount A       a kiosk's tap: the amount it asks, in minor units (default: the
+                   scenario's, else 500); a gate charges its fare
+  --state DIR      tap the reader kept in DIR (docs/STATE.md; created on first use, as
+                   'offtap sim --state DIR' does): the tap lands in its real ledger
   --json           print the tap as JSON
   --record FILE    also write the run as a replayable tape (the format of
                    test/vectors/protocol/exchanges.json, one tape)
@@ -58,6 +67,21 @@ options:
 Exit codes: 0 the decision is the one docs/PROTOCOL.md prescribes for the scenario,
 1 it is not (the seed is printed to replay it), 2 usage error.`;
 
+/** The world options of a tap at a kept reader (or at the one this tap creates). */
+function keptTapWorld(scenario: Scenario, kept: KeptReader | undefined, dir: string,
+  seed: number): Partial<WorldOptions> {
+  if (scenario.reconfigures) {
+    throw new UsageError(`scenario ${scenario.name} sets up a reader of its own; ` +
+      "run it without --state");
+  }
+  if (kept === undefined) return { issuerKeyIds: newIssuerKeyIds(String(seed)) };
+  if (scenario.mode !== undefined && scenario.mode !== kept.facts.mode) {
+    throw new UsageError(`scenario ${scenario.name} needs a ${scenario.mode} reader; ` +
+      `${dir} is a ${kept.facts.mode}`);
+  }
+  return { ...keptWorldOptions(kept), mode: kept.facts.mode };
+}
+
 const STEPS: readonly ExchangeStep[] = ["SELECT", "PAY", "RECEIPT"];
 
 function stepOf(x: ExchangeEvent, i: number): ExchangeStep {
@@ -65,6 +89,23 @@ function stepOf(x: ExchangeEvent, i: number): ExchangeStep {
   if (x.tx[1] === 0x50) return "PAY";
   if (x.tx[1] === 0x52) return "RECEIPT";
   return STEPS[Math.min(i, 2)]!;
+}
+
+/** A kiosk has no gate (boards/: "a kiosk board ignores signal kind 0") and charges the
+ *  amount asked: texts written for gates are said the kiosk's way. */
+function kioskText(text: string): string {
+  return text
+    .replace("paid now; gate opens", "paid now; the kiosk shows it paid")
+    .replace("whose gate never opened", "whose acceptance was never shown")
+    .replace("the gate opens once", "shown paid once")
+    .replace("(gate opened now)", "(shown paid now)")
+    .replace("(gate stays shut)", "(not paid again)")
+    .replace("pays the gate fare", "pays the amount asked");
+}
+
+/** The signals a kiosk acts on: its board ignores kind 0, the gate relay it has none of. */
+function shownSignals(signals: SignalEvent[], kiosk: boolean): SignalEvent[] {
+  return kiosk ? signals.filter((s) => s.kind !== 0) : signals;
 }
 
 function signalText(s: SignalEvent): string {
@@ -89,14 +130,17 @@ function exchangeJson(x: ExchangeEvent, i: number): object {
   };
 }
 
-function resultJson(r: TapResult): object {
+function resultJson(r: TapResult, kiosk: boolean): object {
+  const description = reasonInfo(r.decision)?.description ?? "not in docs/PROTOCOL.md";
   return {
     decision: r.decision,
     reason: r.reason,
-    description: reasonInfo(r.decision)?.description ?? "not in docs/PROTOCOL.md",
+    description: kiosk ? kioskText(description) : description,
     accepted: r.accepted,
     exchanges: r.exchanges.map(exchangeJson),
-    signals: r.signals.map((s) => ({ kind: SIGNAL_KIND_NAMES[s.kind] ?? s.kind, value: s.value, text: signalText(s) })),
+    signals: shownSignals(r.signals, kiosk).map((s) => ({
+      kind: SIGNAL_KIND_NAMES[s.kind] ?? s.kind, value: s.value, text: signalText(s),
+    })),
     receipt: r.receiptBytes === undefined || r.receipt === undefined ? null : {
       bytes: toHex(r.receiptBytes),
       outcome: r.receipt.outcome, sequence: r.receipt.sequence, counter: r.receipt.counter, amount: r.receipt.amount,
@@ -107,7 +151,8 @@ function resultJson(r: TapResult): object {
   };
 }
 
-function printTap(r: TapResult, expected: string): void {
+function printTap(r: TapResult, expected: string, kiosk: boolean): void {
+  const say = (t: string): string => (kiosk ? kioskText(t) : t);
   for (const [i, x] of r.exchanges.entries()) {
     const step = stepOf(x, i);
     console.log(`${bold("→")} ${toHex(x.tx)}`);
@@ -124,10 +169,10 @@ function printTap(r: TapResult, expected: string): void {
   console.log("");
   const rows: [string, string][] = [
     ["decision", `${verdict} (${r.decision})`],
-    ["reason", info?.description ?? "not in docs/PROTOCOL.md"],
+    ["reason", say(info?.description ?? "not in docs/PROTOCOL.md")],
     ["expected", r.reason === expected ? green(expected) : yellow(expected)],
-    ["signals", r.signals.map(signalText).join(", ") || "none"],
-    ["receipt", receiptLine(r.receipt)],
+    ["signals", shownSignals(r.signals, kiosk).map(signalText).join(", ") || "none"],
+    ["receipt", say(receiptLine(r.receipt))],
     ["tap time", `${r.simulatedMs} ms simulated (radio), ${(r.hostMicros / 1000).toFixed(2)} ms in the firmware on this host`],
   ];
   for (const [k, v] of rows) console.log(`${bold(k.padEnd(9))} ${v}`);
@@ -140,6 +185,7 @@ export const command: Command = {
     const { values } = parse(argv, {
       scenario: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" }, list: { type: "boolean" }, help: { type: "boolean" },
       record: { type: "string" }, board: { type: "string" }, nfc: { type: "string" },
+      amount: { type: "string" }, state: { type: "string" },
     });
     if (values.help) { console.log(HELP); return EXIT_OK; }
     if (values.list) {
@@ -155,8 +201,31 @@ export const command: Command = {
     const name = values.scenario ?? "accepted";
     const scenario = findScenario(name);
     if (scenario === undefined) throw new UsageError(`unknown scenario '${name}' (see offtap tap --list)`);
-    const seed = intFlag("seed", values.seed, 1, 0xffffffff);
-    try { setSimulatedBoard(values.board === undefined ? undefined : loadBoard(values.board)); } catch (e) { throw new UsageError((e as BoardError).message); }
+    const kept = values.state === undefined ? undefined : openKept(values.state);
+    // A new kept reader gets keys of its own (a random seed, kept) unless --seed is given.
+    const fresh = values.state !== undefined && kept === undefined
+      ? randomBytes(4).readUInt32LE(0) || 1 : 1;
+    const seed = intFlag("seed", values.seed, kept?.facts.seed ?? fresh, 0xffffffff);
+    let board;
+    try {
+      board = values.board === undefined ? undefined : loadBoard(values.board);
+    } catch (e) {
+      throw new UsageError((e as BoardError).message);
+    }
+    if (kept !== undefined) board = keptBoard(kept, values.board, false);
+    setSimulatedBoard(board);
+    const amount = values.amount === undefined
+      ? undefined : intFlag("amount", values.amount, 0, 0xffffffff);
+    if (amount !== undefined && amount < 1) {
+      throw new UsageError("--amount is at least 1 (minor units)");
+    }
+    const mode = kept?.facts.mode ?? scenario.mode ?? board?.mode ?? "gate";
+    if (amount !== undefined && mode !== "kiosk") {
+      throw new UsageError("--amount is for a kiosk; a gate charges its fare " +
+        "(use a kiosk --board)");
+    }
+    const world = values.state === undefined
+      ? undefined : keptTapWorld(scenario, kept, values.state, seed);
     if (values.record !== undefined && !scenario.tape) {
       throw new UsageError(`scenario ${scenario.name} cuts power or fails a program mid-tap, `
         + "which a tape cannot replay (record another scenario)");
@@ -167,8 +236,15 @@ export const command: Command = {
     if (nfc !== undefined && recorder !== undefined) {
       throw new UsageError("--record and --nfc exclude each other");
     }
+    if (world !== undefined && (nfc !== undefined || recorder !== undefined)) {
+      throw new UsageError("--state taps the simulated field: drop --nfc and --record");
+    }
+    const runSeed = kept === undefined ? seed : `${seed}/tap-${kept.run.runs + 1}`;
     const run = nfc === undefined
-      ? scenario.run(seed, { recorder })
+      ? scenario.run(runSeed, {
+        recorder, ...(world === undefined ? {} : { world }),
+        ...(amount === undefined ? {} : { amount }),
+      })
       : runThroughPn532(nfc, scenario, seed);
     if (!("result" in run)) {
       const hint = run instanceof LinkError ? "" : " (check the PN532's wiring and port)";
@@ -185,14 +261,33 @@ export const command: Command = {
       }
     }
     const ok = run.result.reason === scenario.expected;
+    const saved = values.state === undefined ? undefined : saveState(values.state, run.world, {
+      previous: kept, board: board?.id ?? null, seed, taps: run.before.length + 1,
+    });
+    releaseKept(values.state);
+    const kiosk = run.world.config.mode === "kiosk";
     if (values.json) {
-      console.log(JSON.stringify({ scenario: scenario.name, seed, expected: scenario.expected, ok, before: run.before.map((b) => b.reason), ...resultJson(run.result) }));
+      const state = saved === undefined ? {} : { state: {
+        dir: saved.dir, created: kept === undefined, readerId: saved.facts.readerId,
+        runs: saved.run.runs,
+      } };
+      console.log(JSON.stringify({
+        scenario: scenario.name, seed, expected: scenario.expected, ok,
+        before: run.before.map((b) => b.reason), ...resultJson(run.result, kiosk), ...state,
+      }));
     } else {
-      console.log(bold(`offtap tap — scenario ${scenario.name}: ${scenario.description}`));
-      console.log(dim(`seed ${seed}, reader ${toHex(run.world.readerId)}, ${run.world.config.mode} mode, fare ${run.world.config.fare}, currency ${run.world.config.currency}`));
+      if (saved !== undefined) console.log(stateLine(saved, kept));
+      const c = run.world.config;
+      const description = kiosk ? kioskText(scenario.description) : scenario.description;
+      console.log(bold(`offtap tap — scenario ${scenario.name}: ${description}`));
+      const asked = run.result.receipt?.amount ?? amount ?? "per tap";
+      const charge = kiosk ? `amount asked ${asked}` : `fare ${c.fare}`;
+      const reader = `reader ${toHex(run.world.readerId)}`;
+      const currency = `currency ${c.currency}`;
+      console.log(dim(`seed ${seed}, ${reader}, ${c.mode} mode, ${charge}, ${currency}`));
       if (run.before.length > 0) console.log(dim(`taps before: ${run.before.map((b) => b.reason).join(", ")}`));
       console.log("");
-      printTap(run.result, scenario.expected);
+      printTap(run.result, scenario.expected, kiosk);
     }
     if (!ok) console.error(`offtap tap: decision ${run.result.reason} differs from the expected ${scenario.expected}; replay with --scenario ${scenario.name} --seed ${seed}`);
     return ok ? EXIT_OK : EXIT_FAILED;

@@ -9,6 +9,7 @@ import { table } from "../output.ts";
 import { TokenAuthority, TOKEN_TTL_S_MAX } from "../../server/auth.ts";
 import { registerPath, TokenRegister } from "../../server/token-register.ts";
 import { DEFAULT_DB_DIR, loadOrCreateSecret } from "./serve.ts";
+import { needDataDir } from "./db-flags.ts";
 
 const DAY_S = 24 * 3600;
 
@@ -21,7 +22,8 @@ once (it is not stored); it expires after --days (default 30, at most 366). 'rev
 one token at once, also in a running server.
 
 options:
-  --db DIR            the server's data directory (default ${DEFAULT_DB_DIR})
+  --db DIR            the server's data directory (default ${DEFAULT_DB_DIR}); it must
+                      exist ('offtap clear init --db DIR' makes one)
   --secret-file FILE  the token secret (default DIR/api-secret); the register of issued
                       tokens is api-tokens.json beside it
   --json              machine-readable output
@@ -49,6 +51,10 @@ export const command: Command = {
     if (v.help === true) {
       console.log(HELP);
       return EXIT_OK;
+    }
+    // The secret lives in the server's database folder: a mistyped --db is an error.
+    if (v["secret-file"] === undefined && sub !== undefined) {
+      needDataDir(v.db ?? DEFAULT_DB_DIR, false);
     }
     const secretFile = v["secret-file"] ?? join(v.db ?? DEFAULT_DB_DIR, "api-secret");
     const register = new TokenRegister(registerPath(secretFile));
