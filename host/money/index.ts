@@ -7,3 +7,4 @@ export {
   AMOUNT_INTEGER_DIGITS_MAX, formatDecimal, formatMoney, parseAmount, parseAmountMinor,
 } from "./amount.ts";
 export { isoFromUnixSeconds, isoTime, UNIX_SECONDS_U32_MAX } from "./time.ts";
+export { alignRight } from "./columns.ts";

@@ -53,11 +53,24 @@ async function scenario(dbFlag: string[]): Promise<void> {
   // The double-spent copy is issuer risk: held for the operator, not yet in its settlement.
   assert.equal(j.accounts.find((a) => a.id === "operator:metro:978")?.balance, 250);
   assert.equal(j.accounts.find((a) => a.id === "riskhold:metro:978")?.balance, 250);
+  // JSON: minor units and the currency's ISO 4217 alphabetic code, never a bare 978.
+  assert.ok(j.accounts.every((a) => (a as { currency?: unknown }).currency === "EUR"));
+  // People see amounts with decimals, grouping and the code, not `250` and `978`.
+  const text = await run(clear, ["balances", ...dbFlag]);
+  const metro = text.out.split("\n").find((l) => l.startsWith("operator:metro:978"));
+  assert.match(metro ?? "", /\s2\.50 EUR\s+0\.00 EUR\s+2\.50 EUR$/);
+  assert.doesNotMatch(text.out, /\s250\s/);
   const out = path.join(dir, "history.csv");
   assert.equal((await run(history, ["export", "--csv", "--out", out, ...dbFlag])).code, 0);
   const csv = readFileSync(out, "utf8");
-  assert.ok(csv.startsWith("type,id,time,"));
+  assert.ok(csv.startsWith("type,id,time,tap_time,debit_account,credit_account,amount,currency,"
+    + "amount_minor,"));
   assert.equal(csv.split("\r\n").filter((l) => l.startsWith("transfer,")).length, 2);
+  const pay = csv.split("\r\n").find((l) => l.startsWith("payment,"))!.split(",");
+  const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+  assert.match(pay[2]!, iso, "settle time in ISO 8601");
+  assert.match(pay[3]!, iso, "tap time in ISO 8601");
+  assert.deepEqual(pay.slice(6, 9), ["2.50", "EUR", "250"]);
   await assert.rejects(run(clear, ["ingest", path.join(dir, "missing.otb"), ...dbFlag]), /cannot read/);
   assert.equal((await run(clear, ["--help"])).code, 0);
   assert.equal((await run(history, ["--help"])).code, 0);

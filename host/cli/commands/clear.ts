@@ -1,6 +1,9 @@
 // `offtap clear` — the clearing service on the command line (docs/CLEARING.md §9).
 import { readFileSync } from "node:fs";
-import { Clearing, resealAll } from "../../clearing/index.ts";
+import { Clearing, resealAll, type Account } from "../../clearing/index.ts";
+import { currencyLabel, formatMoney } from "../../money/index.ts";
+import { amountFlag, currencyFlag } from "../../money/flags.ts";
+import { alignRight } from "../../money/columns.ts";
 import { addKeyToFile, defaultKeyFile } from "../../clearing/sealed.ts";
 import { readerSpecFromEnrolmentFile } from "../../clearing/enrolment.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from "../command.ts";
@@ -12,6 +15,9 @@ import { readerRisk, risk, type RiskFlags } from "./clear-risk.ts";
 
 export const DEFAULT_DB_DIR = ".offtap/clearing";
 
+/** Per-tap amounts travel as u32 minor units (docs/PROTOCOL.md). */
+const U32_MAX = 0xffff_ffff;
+
 const HELP = `usage: offtap clear <subcommand> [options]
 
 Clearing: verify and settle readers' batches, show balances (docs/CLEARING.md).
@@ -21,7 +27,9 @@ subcommands:
                            or a double spend was caught)
   balances                 every account and whether the balances sum to zero
   reader add               register a reader: --reader HEX --key HEX --operator NAME
-                           [--currency N] [--min N] [--max N] [--drift S] [--deny-max-age S]
+                           [--currency EUR] [--min 0.01] [--max 100.00] [--drift S]
+                           [--deny-max-age S]; --currency takes an ISO 4217 code (EUR
+                           or 978), --min/--max the per-tap limits in major units
   reader import FILE       register a reader from its enrolment file (offtap flash --factory)
                            --operator NAME
   reader suspects          readers whose records prove them dishonest, and why (exit 1 if any)
@@ -122,14 +130,25 @@ async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise
   return problems > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/** Accounts for JSON: amounts stay integer minor units, `currency` becomes the ISO 4217
+ *  alphabetic code (README "Money, currencies and times"). */
+function accountsJson(accts: Account[]): object[] {
+  return accts.map((a) => ({ ...a, currency: currencyLabel(a.currency) }));
+}
+
 async function balances(c: Clearing, json: boolean): Promise<number> {
   const accts = await c.accounts();
   const inv = await c.checkInvariants();
   if (json) {
-    console.log(JSON.stringify({ accounts: accts, balancesSumToZero: inv.ok, invariants: inv }, null, 2));
+    const sums = inv.sums.map((x) => ({ ...x, currency: currencyLabel(x.currency) }));
+    console.log(JSON.stringify({
+      accounts: accountsJson(accts), balancesSumToZero: inv.ok, invariants: { ...inv, sums },
+    }, null, 2));
   } else {
-    console.log(table([["account", "code", "currency", "balance", "pending debits", "available"],
-      ...accts.map((a) => [a.id, a.code, String(a.currency), String(a.balance), String(a.debitsPending), String(a.available)])]));
+    const m = (minor: number, cur: number): string => formatMoney(minor, cur);
+    console.log(table(alignRight([["account", "code", "balance", "pending debits", "available"],
+      ...accts.map((a) => [a.id, a.code, m(a.balance, a.currency),
+        m(a.debitsPending, a.currency), m(a.available, a.currency)])], [2, 3, 4])));
     console.log(inv.ok ? green("balances sum to zero") : red(`invariants broken: ${JSON.stringify(inv)}`));
   }
   return inv.ok ? EXIT_OK : EXIT_FAILED;
@@ -174,9 +193,12 @@ export const command: Command = {
         const decided = await readerRisk(c, rest[0], risky, json);
         if (decided !== undefined) return decided;
         if (rest[0] !== "add") throw new UsageError("usage: clear reader add --reader HEX --key HEX --operator NAME");
+        const cur = currencyFlag("currency", v.currency);
         const r = await c.registerReader({
-          readerId: need(v.reader, "reader"), devicePublicKey: need(v.key, "key"), operatorId: need(v.operator, "operator"),
-          currency: intFlag("currency", v.currency, 978, 65535), amountMin: intFlag("min", v.min, 1), amountMax: intFlag("max", v.max, 10_000),
+          readerId: need(v.reader, "reader"), devicePublicKey: need(v.key, "key"),
+          operatorId: need(v.operator, "operator"), currency: cur.numeric,
+          amountMin: v.min === undefined ? 1 : amountFlag("min", v.min, cur, U32_MAX),
+          amountMax: v.max === undefined ? 10_000 : amountFlag("max", v.max, cur, U32_MAX),
           driftToleranceS: intFlag("drift", v.drift, 300, 3600),
           ...(v["deny-max-age"] === undefined ? {} : { denyMaxAgeS: intFlag("deny-max-age", v["deny-max-age"], 0) }),
         }).catch((e: unknown) => { throw new UsageError(e instanceof Error ? e.message : String(e)); });
