@@ -4,6 +4,7 @@ import type { Clearing, IngestReport } from "../clearing/index.ts";
 import { HttpError, BATCH_BODY_BYTES_MAX, mediaType, readBody, send, sendJson, queryInt } from "./http.ts";
 import { requireOperator, type Principal } from "./auth.ts";
 import type { Router } from "./router.ts";
+import { currencyLabel } from "../money/index.ts";
 import type { ServerContext } from "./context.ts";
 
 /** A dashboard page shows tens of rows; 1,000 bounds one response. */
@@ -38,8 +39,14 @@ export function clearingRoutes(r: Router, s: ServerContext): void {
     const visible = own === undefined ? all : all.filter((a) => own.has(a.id));
     const inv = p.role === "operator" ? await c.checkInvariants() : undefined;
     sendJson(res, 200, {
-      accounts: visible.map((a) => ({ id: a.id, code: a.code, name: a.name, currency: a.currency, balance: a.balance, available: a.available, pending: a.debitsPending })),
-      ...(inv === undefined ? {} : { balancesSumToZero: inv.ok, sums: inv.sums }),
+      accounts: visible.map((a) => ({
+        id: a.id, code: a.code, name: a.name, currency: currencyLabel(a.currency),
+        balance: a.balance, available: a.available, pending: a.debitsPending,
+      })),
+      ...(inv === undefined ? {} : {
+        balancesSumToZero: inv.ok,
+        sums: inv.sums.map((x) => ({ ...x, currency: currencyLabel(x.currency) })),
+      }),
     });
   });
 
@@ -48,7 +55,8 @@ export function clearingRoutes(r: Router, s: ServerContext): void {
     const limit = queryInt(url, "limit", PAYMENTS_LIMIT_DEFAULT, 1, PAYMENTS_LIMIT_MAX);
     const operatorId = p.role === "owner" ? await s.ownerOperatorId(p.ownerId) : undefined;
     if (p.role === "owner" && operatorId === undefined) { sendJson(res, 200, { payments: [] }); return; }
-    sendJson(res, 200, { payments: await c.payments({ limit, ...(operatorId === undefined ? {} : { operatorId }) }) });
+    const list = await c.payments({ limit, ...(operatorId === undefined ? {} : { operatorId }) });
+    sendJson(res, 200, { payments: list.map((x) => ({ ...x, currency: currencyLabel(x.currency) })) });
   });
 
   r.add("GET", "/api/flagged", async ({ req, res }) => { sendJson(res, 200, await flagged(s, s.auth(req))); });

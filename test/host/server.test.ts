@@ -99,6 +99,12 @@ for (const engine of engines()) {
       const operators = r.json.accounts.filter((a: { code: string }) => codes.has(a.code));
       const owed = operators.reduce((s: number, a: { balance: number }) => s + a.balance, 0);
       assert.equal(owed, paid, "every accepted tap is paid or held for its operator");
+      // Amounts are integer minor units beside the ISO 4217 alphabetic code (README "Money").
+      for (const a of r.json.accounts as { currency: unknown; balance: unknown }[]) {
+        assert.equal(a.currency, "EUR");
+        assert.ok(Number.isSafeInteger(a.balance));
+      }
+      assert.deepEqual(r.json.sums.map((x: { currency: string }) => x.currency), ["EUR"]);
     });
 
     it("GET /api/payments honours and validates ?limit", async () => {
@@ -108,6 +114,7 @@ for (const engine of engines()) {
       assert.equal(all.json.payments.length, inst.run.taps.filter((t) => t.accepted).length - 1);
       const two = await call(base, "GET", "/api/payments?limit=2", { token: op });
       assert.equal(two.json.payments.length, 2);
+      assert.equal(two.json.payments[0].currency, "EUR");
       for (const bad of ["0", "-1", "abc", "100000"]) {
         const r = await call(base, "GET", `/api/payments?limit=${bad}`, { token: op });
         assert.equal(r.status, 400, `limit=${bad}`);
