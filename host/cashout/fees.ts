@@ -6,7 +6,8 @@
 //   net         = G − fee, and a cash-out whose net would be < 1 minor unit is refused.
 // Round half up on the fee means a fee of exactly x.5 minor units rounds to x+1, in the
 // operator's favour by at most half a minor unit, and never produces a negative net.
-import { formatMinor, exponentOf, checkMinor, AMOUNT_MINOR_MAX } from "./money.ts";
+import { exponentOf, checkMinor, AMOUNT_MINOR_MAX } from "./money.ts";
+import { formatMoney } from "../money/index.ts";
 
 export interface FeeSchedule {
   readonly currency: string;
@@ -83,9 +84,19 @@ export function computeFee(grossMinor: number, s: FeeSchedule): FeeBreakdown {
   return { percentBps: s.percentBps, percentPartMinor, fixedMinor: s.fixedMinor, unclampedMinor, clampedTo, feeMinor };
 }
 
-/** One line a person reads before confirming, e.g. "1.50 % + 0.25 (min 0.50, max 25.00)". */
+/** One line a person reads before confirming, e.g.
+ *  "1.50 % + 0.25 EUR (fee at least 0.50 EUR, at most 25.00 EUR)". */
 export function describeSchedule(s: FeeSchedule): string {
   const pct = `${Math.floor(s.percentBps / 100)}.${String(s.percentBps % 100).padStart(2, "0")} %`;
-  const f = (v: number): string => formatMinor(v, s.currency);
-  return `${pct} + ${f(s.fixedMinor)} ${s.currency} (fee min ${f(s.feeMinMinor)}, max ${f(s.feeMaxMinor)})`;
+  const f = (v: number): string => formatMoney(v, s.currency);
+  return `${pct} + ${f(s.fixedMinor)} (fee at least ${f(s.feeMinMinor)}, `
+    + `at most ${f(s.feeMaxMinor)})`;
+}
+
+/** Why the fee is not percentage + fixed part: a fee below the schedule's minimum is
+ *  raised to it, one above its maximum is lowered to it (computeFee clamps both ways). */
+export function describeClamp(clampedTo: FeeBreakdown["clampedTo"]): string {
+  if (clampedTo === "min") return "raised to the minimum fee";
+  if (clampedTo === "max") return "lowered to the maximum fee";
+  return "";
 }

@@ -7,6 +7,7 @@ import type { Tx } from "../clearing/index.ts";
 import { applyTransfer, createAccount, getAccount, accountIds } from "../clearing/accounts.ts";
 import { checkSchedule, computeFee, describeSchedule, DEFAULT_FEE_SCHEDULES, type FeeSchedule } from "./fees.ts";
 import { currency as currencyInfo, formatMinor, checkMinor, MoneyError } from "./money.ts";
+import { formatMoney } from "../money/index.ts";
 import { namesMatch } from "./iban.ts";
 import { audit, bankDetail, loadCashout, loadOwnerRow, setState, toSchedule } from "./store.ts";
 import { consumeTotp, TOTP_REFUSAL } from "./owners.ts";
@@ -151,11 +152,15 @@ function parseAmount(grossMinor: number, currency: string): Result<number> {
 }
 
 function toQuote(id: string, ownerId: string, currency: string, grossMinor: number, e: Evaluation, createdAt: string, expiresAt: string): Quote {
-  const f = (v: number): string => formatMinor(v, currency);
+  // `display` is for people: "1,234.50 EUR" (host/money); the amounts beside it are minor units.
+  const f = (v: number): string => formatMoney(v, currency);
   return {
     id, ownerId, currency, grossMinor, fee: e.fee, netMinor: Math.max(0, e.netMinor), availableMinor: e.availableMinor, limits: e.limits,
     schedule: e.schedule, payable: e.refusals.length === 0, refusals: e.refusals, createdAt, expiresAt,
-    display: { gross: f(grossMinor), fee: f(e.fee.feeMinor), net: f(Math.max(0, e.netMinor)), available: f(e.availableMinor), schedule: describeSchedule(e.schedule) },
+    display: {
+      gross: f(grossMinor), fee: f(e.fee.feeMinor), net: f(Math.max(0, e.netMinor)),
+      available: f(e.availableMinor), schedule: describeSchedule(e.schedule),
+    },
   };
 }
 

@@ -4,7 +4,9 @@
 // in the currency's own decimals beside its ISO 4217 code, the same amount in integer minor
 // units for scripts, times in ISO 8601 UTC.
 import type { Db } from "./db.ts";
-import { currencyLabel, findCurrency, formatDecimal, isoFromUnixSeconds, isoTime } from "../money/index.ts";
+import {
+  currencyLabel, findCurrency, formatDecimal, isoFromUnixSeconds, isoTime,
+} from "../money/index.ts";
 
 export interface HistoryOptions {
   /** Only rows touching this account (transfers) or paid to this operator (payments). */
@@ -37,8 +39,10 @@ function money(minor: unknown, code: unknown): string[] {
 export async function historyCsv(db: Db, o: HistoryOptions): Promise<string> {
   let out = csvLine([...CSV_HEADER]);
   const pays = await db.query(
-    `SELECT wallet_id, counter, reader_id, seq, amount, operator_id, currency, status, settled_at, time
-     FROM payments WHERE ($1::text IS NULL OR operator_id = $1) ORDER BY settled_at, reader_id, seq`,
+    `SELECT wallet_id, counter, reader_id, seq, amount, operator_id, currency, status,
+            settled_at, time
+     FROM payments WHERE ($1::text IS NULL OR operator_id = $1)
+     ORDER BY settled_at, reader_id, seq`,
     [o.operatorId ?? null],
   );
   for (const p of pays) {

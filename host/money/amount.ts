@@ -27,7 +27,9 @@ function group(digits: string): string {
   return out;
 }
 
-function split(minor: number | bigint, exponent: number): { neg: boolean; int: string; frac: string } {
+interface Parts { neg: boolean; int: string; frac: string }
+
+function split(minor: number | bigint, exponent: number): Parts {
   const v = toBig(minor);
   const neg = v < 0n;
   const digits = (neg ? -v : v).toString().padStart(exponent + 1, "0");

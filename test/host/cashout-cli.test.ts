@@ -63,6 +63,25 @@ test("cashout CLI: owner → KYC → account → TOTP → quote → request → 
     assert.equal(quote.payable, true);
     const tooMuch = await run(["quote", "--owner", "acme", "--amount", "600.00", ...db]);
     assert.equal(tooMuch.code, 1, "a quote that cannot be paid exits 1");
+    // Text quotes: amounts as people read them, and the fee clamp named the right way round
+    // (EUR schedule: 1.50 % + 0.25, at least 0.50, at most 25.00). --currency takes 978 too.
+    const text = db.filter((a) => a !== "--json");
+    const quoteText = (amount: string, c: string): ReturnType<typeof run> =>
+      run(["quote", "--owner", "acme", "--amount", amount, "--currency", c, ...text]);
+    const small = await quoteText("10", "978");
+    assert.equal(small.code, 0, small.out);
+    assert.match(small.out, /gross +10\.00 EUR/);
+    assert.match(small.out,
+      /fee +0\.50 EUR: 0\.15 EUR \(1\.50 %\) \+ 0\.25 EUR fixed \(raised to the minimum fee\)/);
+    const big = await quoteText("2000", "eur");
+    assert.equal(big.code, 1, "above the balance: not payable");
+    assert.match(big.out, /gross +2,000\.00 EUR/);
+    assert.match(big.out,
+      /fee +25\.00 EUR: 30\.00 EUR \(1\.50 %\) \+ 0\.25 EUR fixed \(lowered to the maximum fee\)/);
+    assert.match(big.out, /available +500\.00 EUR/);
+    assert.match(big.out, /valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+    await assert.rejects(quoteText("1", "EURO"), (e: unknown) => e instanceof UsageError
+      && /--currency: unsupported currency 'EURO'.*EUR \(978\)/.test(e.message));
 
     const r = await run(["request", "--owner", "acme", "--account", added.account.id, "--quote", quote.id, ...db]);
     assert.equal(r.code, 0);
