@@ -33,9 +33,8 @@ test("currencies: the table is consistent (unique codes, ISO shapes)", () => {
 
 test("currencies: unknown codes are refused naming the valid ones", () => {
   for (const bad of ["XYZ", "EU", "EURO", "1000", "", 999, "9 7 8"]) {
-    assert.throws(() => currency(bad), (e: unknown) =>
-      e instanceof MoneyError && /unsupported currency/.test(e.message) && /EUR \(978\)/.test(e.message),
-    String(bad));
+    assert.throws(() => currency(bad), (e: unknown) => e instanceof MoneyError
+      && /unsupported currency/.test(e.message) && /EUR \(978\)/.test(e.message), String(bad));
   }
   assert.equal(findCurrency("XYZ"), undefined);
   assert.equal(currencyLabel(978), "EUR");
@@ -96,7 +95,8 @@ test("parseAmount: refusals (decimals, commas, signs, junk, size)", () => {
   }
   refused("1000000000000000", "JPY", /too large/);
   assert.throws(() => parseAmount("1", "XYZ"), MoneyError);
-  assert.throws(() => parseAmountMinor("100.01", "EUR", 10_000), /exceeds the largest amount, 100.00 EUR/);
+  assert.throws(() => parseAmountMinor("100.01", "EUR", 10_000),
+    /exceeds the largest amount, 100.00 EUR/);
 });
 
 test("times: ISO 8601 UTC to the second", () => {
@@ -118,5 +118,6 @@ test("flags: --currency and --amount errors are usage errors", () => {
     e instanceof UsageError && /^--currency: unsupported currency 'EURO'/.test(e.message));
   assert.equal(amountFlag("amount", "12.50", currency("EUR"), 10_000), 1250);
   assert.throws(() => amountFlag("amount", "12.505", currency("EUR"), 10_000),
-    (e: unknown) => e instanceof UsageError && /^--amount: '12.505' has 3 decimals/.test(e.message));
+    (e: unknown) => e instanceof UsageError
+      && /^--amount: '12.505' has 3 decimals/.test(e.message));
 });

@@ -14,6 +14,7 @@ import { parseNfcSpec, runThroughPn532 } from "../../nfc/session.ts";
 import { LinkError } from "../../nfc/link.ts";
 import type { ExchangeEvent, SignalEvent } from "../../sim/board.ts";
 import { LED_NAMES, SIGNAL_KIND_NAMES, nfcStatusName } from "../../sim/abi.ts";
+import { currencyLabel, formatMoney, isoFromUnixSeconds } from "../../money/index.ts";
 import {
   type ExchangeStep, reasonInfo, reasonName, summarizeCommand, summarizeResponse, toHex, isAcceptance,
   type Receipt,
@@ -28,7 +29,8 @@ const OUTCOMES = [
 function receiptLine(rc: Receipt | undefined): string {
   if (rc === undefined) return "none";
   const outcome = OUTCOMES[rc.outcome] ?? `outcome ${rc.outcome}`;
-  return `seq ${rc.sequence}, counter ${rc.counter}, ${outcome}, record ${toHex(rc.recordHash)}`;
+  return `seq ${rc.sequence}, counter ${rc.counter}, ${formatMoney(rc.amount, rc.currency)} at `
+    + `${isoFromUnixSeconds(rc.readerTime)}, ${outcome}, record ${toHex(rc.recordHash)}`;
 }
 
 const HELP = `usage: offtap tap [--scenario NAME] [--seed S] [--board ID] [--json] [--record FILE]
@@ -99,8 +101,11 @@ function resultJson(r: TapResult): object {
     signals: r.signals.map((s) => ({ kind: SIGNAL_KIND_NAMES[s.kind] ?? s.kind, value: s.value, text: signalText(s) })),
     receipt: r.receiptBytes === undefined || r.receipt === undefined ? null : {
       bytes: toHex(r.receiptBytes),
-      outcome: r.receipt.outcome, sequence: r.receipt.sequence, counter: r.receipt.counter, amount: r.receipt.amount,
-      currency: r.receipt.currency, readerTime: r.receipt.readerTime, recordHash: toHex(r.receipt.recordHash),
+      outcome: r.receipt.outcome, sequence: r.receipt.sequence, counter: r.receipt.counter,
+      amount: r.receipt.amount,
+      currency: currencyLabel(r.receipt.currency), readerTime: r.receipt.readerTime,
+      readerTimeIso: isoFromUnixSeconds(r.receipt.readerTime),
+      recordHash: toHex(r.receipt.recordHash),
     },
     timings: { simulatedMs: r.simulatedMs, firmwareMicros: Math.round(r.hostMicros) },
     logs: r.logs.map((l) => l.text),
@@ -189,7 +194,9 @@ export const command: Command = {
       console.log(JSON.stringify({ scenario: scenario.name, seed, expected: scenario.expected, ok, before: run.before.map((b) => b.reason), ...resultJson(run.result) }));
     } else {
       console.log(bold(`offtap tap — scenario ${scenario.name}: ${scenario.description}`));
-      console.log(dim(`seed ${seed}, reader ${toHex(run.world.readerId)}, ${run.world.config.mode} mode, fare ${run.world.config.fare}, currency ${run.world.config.currency}`));
+      const cfg = run.world.config;
+      console.log(dim(`seed ${seed}, reader ${toHex(run.world.readerId)}, ${cfg.mode} mode, `
+        + `fare ${formatMoney(cfg.fare, cfg.currency)}`));
       if (run.before.length > 0) console.log(dim(`taps before: ${run.before.map((b) => b.reason).join(", ")}`));
       console.log("");
       printTap(run.result, scenario.expected);
