@@ -46,6 +46,8 @@ async function scenario(dbFlag: string[]): Promise<void> {
   const second = await run(clear, ["ingest", files[1]!, "--json", ...dbFlag]);
   assert.equal(second.code, 1, "a caught double spend is a problem found");
   assert.equal((JSON.parse(second.out) as { doubleSpends: unknown[] }).doubleSpends.length, 1);
+  const again = await run(clear, ["ingest", files[0]!, ...dbFlag]);
+  assert.match(again.out, /: 0 settled \(0\.00 EUR\), 0 duplicate/);
   const bal = await run(clear, ["balances", "--json", ...dbFlag]);
   assert.equal(bal.code, 0);
   const j = JSON.parse(bal.out) as { balancesSumToZero: boolean; accounts: { id: string; balance: number }[] };

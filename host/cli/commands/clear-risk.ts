@@ -1,5 +1,8 @@
 // `offtap clear reader suspects|release|reject` and `offtap clear risk holds|release|limit`:
 // the operator's side of the risk model (docs/CLEARING.md §7a).
+import {
+  alignRight, currencyLabel, formatMoney, isoFromUnixSeconds,
+} from "../../money/index.ts";
 import type { Clearing, ReaderDecision } from "../../clearing/index.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
 import { intFlag } from "../args.ts";
@@ -87,20 +90,21 @@ export async function risk(
 ): Promise<number> {
   if (sub === "holds") {
     const holds = await c.riskHolds();
-    if (json) console.log(JSON.stringify({ holds }, null, 2));
+    const shown = holds.map((h) => ({ ...h, currency: currencyLabel(h.currency) }));
+    if (json) console.log(JSON.stringify({ holds: shown }, null, 2));
     else {
       console.log(
-        table([
+        table(alignRight([
           ["transfer", "operator", "reader", "amount", "booked at", "state"],
           ...holds.map((h) => [
             h.transferId,
             h.operatorId,
             h.readerId,
-            String(h.amount),
-            new Date(h.bookedAt * 1000).toISOString(),
+            formatMoney(h.amount, h.currency),
+            isoFromUnixSeconds(h.bookedAt),
             h.state,
           ]),
-        ]),
+        ], [3])),
       );
     }
     return EXIT_OK;

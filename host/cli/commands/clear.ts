@@ -1,6 +1,8 @@
 // `offtap clear` — the clearing service on the command line (docs/CLEARING.md §9).
 import { readFileSync } from "node:fs";
-import { Clearing, resealAll, type Account } from "../../clearing/index.ts";
+import {
+  Clearing, resealAll, type Account, type IngestReport,
+} from "../../clearing/index.ts";
 import { currencyLabel, formatMoney } from "../../money/index.ts";
 import { amountFlag, currencyFlag } from "../../money/flags.ts";
 import { alignRight } from "../../money/columns.ts";
@@ -108,6 +110,18 @@ function need(v: string | undefined, flag: string): string {
   return v;
 }
 
+/** The value an upload settled, in its readers' currency ("12.50 EUR"); in minor units
+ *  only when its batches came from readers of different currencies. */
+async function settledText(c: Clearing, r: IngestReport): Promise<string> {
+  const codes = new Set<number>();
+  for (const id of new Set(r.batches.map((b) => b.readerId))) {
+    const reader = await c.reader(id);
+    if (reader !== undefined) codes.add(reader.currency);
+  }
+  if (codes.size !== 1) return `${r.settledAmount} minor units`;
+  return formatMoney(r.settledAmount, [...codes][0]!);
+}
+
 async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise<number> {
   if (files.length === 0) throw new UsageError("ingest needs at least one batch file");
   let problems = 0;
@@ -120,7 +134,11 @@ async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise
     problems += r.held + r.rejectedRecords.length + r.doubleSpends.length + r.batches.filter((b) => b.status === "rejected").length;
     out.push({ file: f, ...r });
     if (!json) {
-      console.log(`${f}: ${green(`${r.settled} settled`)} (${r.settledAmount} minor units), ${r.duplicates} duplicate, ${r.held > 0 ? yellow(`${r.held} held`) : "0 held"}, ${r.rejectedRecords.length > 0 ? red(`${r.rejectedRecords.length} rejected`) : "0 rejected"}`);
+      const held = r.held > 0 ? yellow(`${r.held} held`) : "0 held";
+      const rejected = r.rejectedRecords.length;
+      console.log(`${f}: ${green(`${r.settled} settled`)} (${await settledText(c, r)}), `
+        + `${r.duplicates} duplicate, ${held}, `
+        + `${rejected > 0 ? red(`${rejected} rejected`) : "0 rejected"}`);
       for (const b of r.batches.filter((x) => x.status !== "accepted")) console.log(`  batch ${b.readerId} ${b.firstSeq}…${b.lastSeq}: ${b.status} ${b.reason}`);
       for (const d of r.doubleSpends) console.log(red(`  double spend: wallet ${d.walletId} counter ${d.counter} (${d.kind}) at ${d.readerId} #${d.seq}, ${d.excess} to issuer ${d.issuerKeyId} offline risk`));
       for (const x of r.rejectedRecords) console.log(red(`  rejected: ${x.readerId} #${x.seq} ${x.reasonName}`));
