@@ -3,9 +3,9 @@
 import {
   alignRight, currencyLabel, formatMoney, isoFromUnixSeconds,
 } from "../../money/index.ts";
+import { amountFlag, currencyFlag } from "../../money/flags.ts";
 import type { Clearing, ReaderDecision } from "../../clearing/index.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
-import { intFlag } from "../args.ts";
 import { green, red, table, yellow } from "../output.ts";
 
 export interface RiskFlags {
@@ -13,6 +13,7 @@ export interface RiskFlags {
   note?: string;
   operator?: string;
   amount?: string;
+  currency?: string;
 }
 
 /** Suspect and rejected readers with their evidence; exit 1 when there are any. */
@@ -122,14 +123,18 @@ export async function risk(
   if (sub === "limit") {
     if (f.operator === undefined)
       throw new UsageError("clear risk limit needs --operator NAME --amount N");
-    const amount = intFlag("amount", f.amount, -1);
-    if (amount < 0) throw new UsageError("clear risk limit needs --amount N (minor units)");
+    if (f.amount === undefined) {
+      throw new UsageError("clear risk limit needs --amount, in major units (e.g. 100.00)");
+    }
+    // Major units like every CLI amount; --currency (default EUR) gives the decimals.
+    const cur = currencyFlag("currency", f.currency);
+    const amount = amountFlag("amount", f.amount, cur, Number.MAX_SAFE_INTEGER);
     if (!(await c.setRiskLimit(f.operator, amount)))
       throw new UsageError(`no operator '${f.operator}'`);
     console.log(
       json
-        ? JSON.stringify({ operatorId: f.operator, riskLimit: amount })
-        : `operator ${f.operator}: risk limit ${amount} minor units`,
+        ? JSON.stringify({ operatorId: f.operator, riskLimit: amount, currency: cur.alpha })
+        : `operator ${f.operator}: risk limit ${formatMoney(amount, cur.alpha)}`,
     );
     return EXIT_OK;
   }

@@ -38,7 +38,8 @@ subcommands:
   reader release|reject    the operator's decision on a suspect reader: --reader HEX [--note TEXT]
                            (release: its held batches are processed; reject: refused for good)
   risk holds|release       issuer-risk money held for operators; release what is due
-  risk limit               --operator NAME --amount N: the most risk money it may receive
+  risk limit               --operator NAME --amount 100.00 [--currency EUR]: the most risk
+                           money it may receive (major units)
   issuer add               register an issuer key: --issuer ID --key HEX
   ack --reader HEX         print the signed acknowledgement (hex) for a reader
   denylist                 print the current signed deny list (hex)
