@@ -56,7 +56,8 @@ export function clearingRoutes(r: Router, s: ServerContext): void {
     const operatorId = p.role === "owner" ? await s.ownerOperatorId(p.ownerId) : undefined;
     if (p.role === "owner" && operatorId === undefined) { sendJson(res, 200, { payments: [] }); return; }
     const list = await c.payments({ limit, ...(operatorId === undefined ? {} : { operatorId }) });
-    sendJson(res, 200, { payments: list.map((x) => ({ ...x, currency: currencyLabel(x.currency) })) });
+    const payments = list.map((x) => ({ ...x, currency: currencyLabel(x.currency) }));
+    sendJson(res, 200, { payments });
   });
 
   r.add("GET", "/api/flagged", async ({ req, res }) => { sendJson(res, 200, await flagged(s, s.auth(req))); });

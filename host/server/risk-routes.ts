@@ -32,6 +32,7 @@ export function riskRoutes(r: Router, s: ServerContext): void {
   r.add("GET", "/api/risk/holds", async ({ req, res }) => {
     requireOperator(s.auth(req));
     const holds = await c.riskHolds();
-    sendJson(res, 200, { holds: holds.map((h) => ({ ...h, currency: currencyLabel(h.currency) })) });
+    const shown = holds.map((h) => ({ ...h, currency: currencyLabel(h.currency) }));
+    sendJson(res, 200, { holds: shown });
   });
 }

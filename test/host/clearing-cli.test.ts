@@ -50,7 +50,8 @@ async function scenario(dbFlag: string[]): Promise<void> {
   assert.match(again.out, /: 0 settled \(0\.00 EUR\), 0 duplicate/);
   const limit = await run(clear, ["risk", "limit", "--operator", "metro", "--amount", "50.00",
     "--json", ...dbFlag]);
-  assert.deepEqual(JSON.parse(limit.out), { operatorId: "metro", riskLimit: 5000, currency: "EUR" });
+  assert.deepEqual(JSON.parse(limit.out),
+    { operatorId: "metro", riskLimit: 5000, currency: "EUR" });
   const bal = await run(clear, ["balances", "--json", ...dbFlag]);
   assert.equal(bal.code, 0);
   const j = JSON.parse(bal.out) as { balancesSumToZero: boolean; accounts: { id: string; balance: number }[] };

@@ -220,7 +220,8 @@ testBoth("history export is RFC 4180 CSV of payments and transfers", async (c0) 
   assert.equal(lines[0], "type,id,time,tap_time,debit_account,credit_account,amount,currency,"
     + "amount_minor,code,reader_id,seq,wallet_id,counter,status,ref");
   const topup = lines.find((l) => l.startsWith('transfer,"t,1",'));
-  assert.match(topup ?? "", /^transfer,"t,1",\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ,,bank:978,.*,0\.05,EUR,5,topup,/);
+  assert.match(topup ?? "",
+    /^transfer,"t,1",\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ,,bank:978,.*,0\.05,EUR,5,topup,/);
   assert.equal(lines.filter((l) => l.startsWith("payment,")).length, 2);
   assert.ok(csv.includes('"t,1"'));
   assert.ok(csv.includes('"wallet:x,""y"":978"'));

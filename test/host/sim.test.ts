@@ -259,7 +259,10 @@ test("CLI: sim --json, tap --json, exit codes, issuer keygen and certify", { ski
       "never overwrites a key file",
     );
     const walletKey = new Ed25519Key(new Uint8Array(32).fill(3));
-    const out = JSON.parse(execFileSync(process.execPath, [bin, "issuer", "certify", "--issuer", keyFile, "--wallet-key", toHex(walletKey.publicKey), "--cap", "50.00", "--currency", "EUR", "--valid-from", "2026-01-01", "--valid-until", "2027-01-01T00:00:00Z", "--json"], { encoding: "utf8" })) as { certificate: string };
+    const out = JSON.parse(execFileSync(process.execPath, [bin, "issuer", "certify",
+      "--issuer", keyFile, "--wallet-key", toHex(walletKey.publicKey), "--cap", "50.00",
+      "--currency", "EUR", "--valid-from", "2026-01-01", "--valid-until", "2027-01-01T00:00:00Z",
+      "--json"], { encoding: "utf8" })) as { certificate: string };
     const cert = fromHex(out.certificate);
     const decoded = decodeCertificate(cert);
     assert.equal(decoded.issuerKeyId, 7);
