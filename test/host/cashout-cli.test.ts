@@ -115,6 +115,18 @@ test("cashout CLI: owner → KYC → account → TOTP → quote → request → 
     assert.ok(trail.some((e) => e.action === "paid" && e.decision === "ok"));
     const fees = JSON.parse((await run(["fees", ...db])).out) as { currency: string }[];
     assert.ok(fees.some((f) => f.currency === "EUR"));
+    // `fees set` takes the numeric code too and stores the alphabetic one; amounts in major
+    // units, the percentage as exact basis points.
+    const set = await run(["fees", "set", "--currency", "978", "--percent", "2.25", "--fixed", "0.30",
+      "--min-fee", "0.50", "--max-fee", "1234.56", "--min", "10", "--max", "10000.00",
+      "--daily", "20000", "--daily-count", "5", ...db]);
+    assert.equal(set.code, 0, set.out);
+    const eur = (JSON.parse((await run(["fees", ...db])).out) as
+      { currency: string; percentBps: number; fixedMinor: number; feeMaxMinor: number }[])
+      .find((f) => f.currency === "EUR")!;
+    assert.deepEqual([eur.percentBps, eur.fixedMinor, eur.feeMaxMinor], [225, 30, 123_456]);
+    const shownFees = await run(["fees", ...db.filter((a) => a !== "--json")]);
+    assert.match(shownFees.out, /EUR +2\.25 % +0\.30 EUR +0\.50 EUR +1,234\.56 EUR/);
   } finally {
     if (saved !== undefined) process.env["DATABASE_URL"] = saved;
   }
