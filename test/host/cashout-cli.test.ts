@@ -117,8 +117,8 @@ test("cashout CLI: owner → KYC → account → TOTP → quote → request → 
     assert.ok(fees.some((f) => f.currency === "EUR"));
     // `fees set` takes the numeric code too and stores the alphabetic one; amounts in major
     // units, the percentage as exact basis points.
-    const set = await run(["fees", "set", "--currency", "978", "--percent", "2.25", "--fixed", "0.30",
-      "--min-fee", "0.50", "--max-fee", "1234.56", "--min", "10", "--max", "10000.00",
+    const set = await run(["fees", "set", "--currency", "978", "--percent", "2.25",
+      "--fixed", "0.30", "--min-fee", "0.50", "--max-fee", "1234.56", "--min", "10", "--max", "10000.00",
       "--daily", "20000", "--daily-count", "5", ...db]);
     assert.equal(set.code, 0, set.out);
     const eur = (JSON.parse((await run(["fees", ...db])).out) as
