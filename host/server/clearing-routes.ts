@@ -5,6 +5,7 @@ import { HttpError, BATCH_BODY_BYTES_MAX, mediaType, readBody, send, sendJson, q
 import { requireOperator, type Principal } from "./auth.ts";
 import type { Router } from "./router.ts";
 import { currencyLabel } from "../money/index.ts";
+import { reportCurrency } from "../clearing/report-currency.ts";
 import type { ServerContext } from "./context.ts";
 
 /** A dashboard page shows tens of rows; 1,000 bounds one response. */
@@ -29,7 +30,8 @@ export function clearingRoutes(r: Router, s: ServerContext): void {
       if (err instanceof RangeError) throw new HttpError(422, `not a batch file: ${err.message}`);
       throw err;
     }
-    sendJson(res, 200, report);
+    const code = await reportCurrency(c, report);
+    sendJson(res, 200, { ...report, currency: code === undefined ? null : currencyLabel(code) });
   });
 
   r.add("GET", "/api/balances", async ({ req, res }) => {

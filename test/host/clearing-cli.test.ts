@@ -42,7 +42,10 @@ async function scenario(dbFlag: string[]): Promise<void> {
   }
   const first = await run(clear, ["ingest", files[0]!, "--json", ...dbFlag]);
   assert.equal(first.code, 0);
-  assert.equal((JSON.parse(first.out) as { settled: number }).settled, 1);
+  const firstJson = JSON.parse(first.out) as
+    { settled: number; settledAmount: number; currency: string };
+  assert.equal(firstJson.settled, 1);
+  assert.deepEqual([firstJson.settledAmount, firstJson.currency], [250, "EUR"]);
   const second = await run(clear, ["ingest", files[1]!, "--json", ...dbFlag]);
   assert.equal(second.code, 1, "a caught double spend is a problem found");
   assert.equal((JSON.parse(second.out) as { doubleSpends: unknown[] }).doubleSpends.length, 1);

@@ -8,6 +8,7 @@ import { amountFlag, currencyFlag } from "../../money/flags.ts";
 import { alignRight } from "../../money/columns.ts";
 import { addKeyToFile, defaultKeyFile } from "../../clearing/sealed.ts";
 import { readerSpecFromEnrolmentFile } from "../../clearing/enrolment.ts";
+import { reportCurrency } from "../../clearing/report-currency.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { green, red, table, yellow } from "../output.ts";
@@ -113,14 +114,9 @@ function need(v: string | undefined, flag: string): string {
 
 /** The value an upload settled, in its readers' currency ("12.50 EUR"); in minor units
  *  only when its batches came from readers of different currencies. */
-async function settledText(c: Clearing, r: IngestReport): Promise<string> {
-  const codes = new Set<number>();
-  for (const id of new Set(r.batches.map((b) => b.readerId))) {
-    const reader = await c.reader(id);
-    if (reader !== undefined) codes.add(reader.currency);
-  }
-  if (codes.size !== 1) return `${r.settledAmount} minor units`;
-  return formatMoney(r.settledAmount, [...codes][0]!);
+function settledText(r: IngestReport, code: number | undefined): string {
+  if (code === undefined) return `${r.settledAmount} minor units`;
+  return formatMoney(r.settledAmount, code);
 }
 
 async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise<number> {
@@ -133,11 +129,13 @@ async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise
     let r;
     try { r = await c.ingest(bytes); } catch (err) { throw new UsageError(`${f}: ${err instanceof Error ? err.message : String(err)}`); }
     problems += r.held + r.rejectedRecords.length + r.doubleSpends.length + r.batches.filter((b) => b.status === "rejected").length;
-    out.push({ file: f, ...r });
+    const code = await reportCurrency(c, r);
+    // JSON: amounts stay minor units, beside the readers' ISO 4217 code (null when mixed).
+    out.push({ file: f, ...r, currency: code === undefined ? null : currencyLabel(code) });
     if (!json) {
       const held = r.held > 0 ? yellow(`${r.held} held`) : "0 held";
       const rejected = r.rejectedRecords.length;
-      console.log(`${f}: ${green(`${r.settled} settled`)} (${await settledText(c, r)}), `
+      console.log(`${f}: ${green(`${r.settled} settled`)} (${settledText(r, code)}), `
         + `${r.duplicates} duplicate, ${held}, `
         + `${rejected > 0 ? red(`${rejected} rejected`) : "0 rejected"}`);
       for (const b of r.batches.filter((x) => x.status !== "accepted")) console.log(`  batch ${b.readerId} ${b.firstSeq}…${b.lastSeq}: ${b.status} ${b.reason}`);
