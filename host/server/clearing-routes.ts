@@ -97,8 +97,14 @@ export function clearingRoutes(r: Router, s: ServerContext): void {
  *  operator; an operator-owner (merchant) sees what concerns its own readers. */
 async function flagged(s: ServerContext, p: Principal): Promise<Record<string, unknown[]>> {
   const c = s.clearing;
-  const [held, doubleSpends, rejectedRecords, deniedWallets, suspects] = await Promise.all(
+  const [held, conflicts, rejectedRecords, deniedWallets, suspects] = await Promise.all(
     [c.heldBatches(), c.conflicts(), c.rejectedRecords(), c.deniedWallets(), c.suspectReaders()]);
+  // A double spend's amounts are in its reader's currency: named by ISO 4217 code.
+  const currencyOf = new Map((await c.readers()).map((x) => [x.readerId, x.currency]));
+  const doubleSpends = conflicts.map((d) => {
+    const code = currencyOf.get(d.readerId);
+    return { ...d, currency: code === undefined ? null : currencyLabel(code) };
+  });
   const suspectReaders = suspects.map((x) => ({ ...x, evidence: x.evidence.slice(0, 10) }));
   if (p.role === "operator") return { held, doubleSpends, rejectedRecords, deniedWallets, suspectReaders };
   const operatorId = await s.ownerOperatorId(p.ownerId);

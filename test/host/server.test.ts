@@ -80,6 +80,7 @@ for (const engine of engines()) {
       assert.equal(b.json.doubleSpends.length, 1);
       assert.equal(b.json.doubleSpends[0].walletId, inst.run.cheater.walletId);
       assert.equal(b.json.doubleSpends[0].counter, inst.run.cheater.counter);
+      assert.equal(b.json.currency, "EUR", "the report names its amounts' currency");
       // The same upload again settles nothing twice.
       const again = await call(base, "POST", "/api/batches", { token: op, body: kiosk!.bytes });
       assert.equal(again.status, 200);
@@ -127,6 +128,7 @@ for (const engine of engines()) {
       assert.ok(r.json.doubleSpends.some((d: { walletId: string; kind: string }) => d.walletId === inst.run.cheater.walletId && d.kind === "counter_reuse"));
       assert.ok(r.json.deniedWallets.some((d: { walletId: string }) => d.walletId === inst.run.cheater.walletId));
       assert.deepEqual(r.json.held, [], "the gap was filled: nothing is held any more");
+      for (const d of r.json.doubleSpends as { currency: unknown }[]) assert.equal(d.currency, "EUR");
     });
 
     it("GET /api/deny-list is signed by the operator key and names the cheater", async () => {
