@@ -10,7 +10,7 @@ import { currency as currencyInfo, checkMinor, MoneyError } from "./money.ts";
 import { formatMoney } from "../money/index.ts";
 import { namesMatch } from "./iban.ts";
 import { audit, bankDetail, loadCashout, loadOwnerRow, setState, toSchedule } from "./store.ts";
-import { consumeTotp, TOTP_REFUSAL } from "./owners.ts";
+import { consumeTotp, TOTP_REFUSAL, totpFormatMessage, triesLeftText } from "./owners.ts";
 import { nowIso, validId, validText, type Ctx } from "./context.ts";
 import { ok, err, type Cashout, type CashoutErrorCode, type Limits, type Quote, type Result } from "./types.ts";
 
@@ -322,9 +322,11 @@ export async function confirm(ctx: Ctx, cashoutId: string, code: string, actor: 
     if (peek === undefined) return err<Cashout>("NOT_FOUND", `no cash-out ${cashoutId}`);
     const owner = (await loadOwnerRow(tx, String(peek["owner_id"]), true))!;
     const c = (await loadCashout(tx, cashoutId, true))!;
-    const refuse = async (code2: CashoutErrorCode, message: string): Promise<Result<Cashout>> => {
+    const refuse = async (
+      code2: CashoutErrorCode, message: string, triesLeft?: number,
+    ): Promise<Result<Cashout>> => {
       await audit(tx, at, { actor, action: "confirm", decision: "refused", ownerId: c.ownerId, cashoutId, reason: code2 });
-      return err(code2, message);
+      return err(code2, message, triesLeft === undefined ? {} : { triesLeft });
     };
     if (c.state !== "requested") return refuse("STATE_INVALID", `cash-out ${cashoutId} is ${c.state}, not requested`);
     if (new Date(c.expiresAt).getTime() <= ctx.now()) {
@@ -335,18 +337,26 @@ export async function confirm(ctx: Ctx, cashoutId: string, code: string, actor: 
     if (await hasSuspectReader(tx, owner)) return refuse("READER_SUSPECT", MESSAGES.READER_SUSPECT!);
     const acct = (await tx.query("SELECT state FROM cashout_bank_accounts WHERE id = $1", [c.bankAccountId]))[0];
     if (acct?.["state"] !== "verified") return refuse("ACCOUNT_NOT_VERIFIED", "the bank account is no longer verified");
-    const v = owner["totp_active"] === true ? await consumeTotp(tx, ctx, owner, code) : "not_enrolled";
-    if (v === "not_enrolled") return refuse("TOTP_NOT_ACTIVE", "the owner has no active second factor");
+    const noFactor = "the owner has no active second factor";
+    if (owner["totp_active"] !== true) return refuse("TOTP_NOT_ACTIVE", noFactor);
+    const check = await consumeTotp(tx, ctx, owner, code);
+    const v = check.verdict;
+    if (v === "not_enrolled") return refuse("TOTP_NOT_ACTIVE", noFactor);
+    // A slip of the keyboard (not the code's length) is not a guess: nothing is counted.
+    if (v === "format") return err<Cashout>("TOTP_FORMAT", totpFormatMessage(check.digits));
     if (v !== "ok") {
       const attempts = c.confirmAttempts + 1;
       await tx.query("UPDATE cashouts SET confirm_attempts = $2 WHERE id = $1", [cashoutId, attempts]);
       if (attempts >= ctx.config.confirmAttemptsMax) {
         await resolveHolds(tx, c, "void");
         await setState(tx, cashoutId, "cancelled", "system:second-factor", at, "too many wrong second-factor codes");
-        return refuse("TOO_MANY_ATTEMPTS", "too many wrong codes: the cash-out is cancelled and its money released");
+        const text = "too many wrong codes: the cash-out is cancelled and its money released";
+        return refuse("TOO_MANY_ATTEMPTS", text, 0);
       }
-      if (v === "blocked") return refuse("TOTP_BLOCKED", TOTP_REFUSAL.blocked);
-      return refuse("TOTP_INVALID", TOTP_REFUSAL.invalid);
+      if (v === "blocked") return refuse("TOTP_BLOCKED", TOTP_REFUSAL.blocked, 0);
+      // Whichever runs out first: this cash-out's tries or the owner's second factor.
+      const left = Math.min(ctx.config.confirmAttemptsMax - attempts, check.triesLeft);
+      return refuse("TOTP_INVALID", `${TOTP_REFUSAL.invalid} (${triesLeftText(left)})`, left);
     }
     await resolveHolds(tx, c, "post");
     await setState(tx, cashoutId, "confirmed", actor, at, "second factor accepted");

@@ -37,6 +37,9 @@ export interface CashoutOptions {
 export class CashoutService {
   private constructor(private readonly ctx: Ctx) {}
 
+  /** The limits in force (attempt counts, expiry, …), for views that show them. */
+  get config(): Ctx["config"] { return this.ctx.config; }
+
   /** Applies cash-out's migrations to clearing's database and seeds the default fee schedules. */
   static async open(
     clearing: Clearing | { db: Db; sealer?: Sealer }, o: CashoutOptions = {},

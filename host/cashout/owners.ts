@@ -202,33 +202,74 @@ export async function enrollTotp(ctx: Ctx, ownerId: string, actor: string): Prom
 /** A wrong code and a code already used answer the same ("invalid"): a guesser must not
  *  learn which of its guesses were real codes. Each counts toward the owner's lockout,
  *  across all its cash-outs; while blocked, no code is even checked. The caller's
- *  transaction must commit on refusal (refusals are values), so the count persists. */
+ *  transaction must commit on refusal (refusals are values), so the count persists.
+ *  A code that is not the owner's number of digits is a typing slip, not a guess: it is
+ *  refused as "format" before anything is checked or counted (spaces are ignored, as
+ *  authenticator apps show "123 456"). */
 /** One message per outcome, the same for a wrong code and a used one. */
 export const TOTP_REFUSAL = {
   invalid: "wrong or already used code; wait for the next code",
   blocked: "too many wrong codes: the second factor is blocked for a while or until the operator unblocks it",
 } as const;
 
+export type TotpVerdict = "ok" | "invalid" | "blocked" | "not_enrolled" | "format";
+
+export interface TotpCheck {
+  verdict: TotpVerdict;
+  /** Codes the owner may still get wrong before the second factor is blocked. */
+  triesLeft: number;
+  /** The owner's code length (for the "format" message). */
+  digits: number;
+}
+
+/** The code as typed, without the spaces authenticator apps put in the middle. */
+export function normaliseTotpCode(code: string): string {
+  return code.replace(/\s+/g, "");
+}
+
+/** "the code is 6 digits; this one is not (not counted as a try)". */
+export function totpFormatMessage(digits: number): string {
+  return `the code is ${digits} digits; this one is not (not counted as a try)`;
+}
+
+/** "wrong or already used code; … (4 tries left)". */
+export function triesLeftText(n: number): string {
+  return `${n} ${n === 1 ? "try" : "tries"} left`;
+}
+
 export async function consumeTotp(
-  tx: Tx, ctx: Ctx, row: Record<string, unknown>, code: string,
-): Promise<"ok" | "invalid" | "blocked" | "not_enrolled"> {
-  if (row["totp_secret"] === null || row["totp_secret"] === undefined) return "not_enrolled";
+  tx: Tx, ctx: Ctx, row: Record<string, unknown>, typed: string,
+): Promise<TotpCheck> {
+  const max = ctx.config.totpFailuresMax;
+  const params = totpParamsOf(row);
+  const digits = params.digits;
+  if (row["totp_secret"] === null || row["totp_secret"] === undefined) {
+    return { verdict: "not_enrolled", triesLeft: max, digits };
+  }
+  const code = normaliseTotpCode(typed);
   const id = row["id"] as string;
   const blockedUntil = row["totp_blocked_until"] === null ? null : Number(row["totp_blocked_until"]);
   const now = ctx.now();
-  if (blockedUntil !== null && now < blockedUntil) return "blocked";
+  if (blockedUntil !== null && now < blockedUntil) {
+    return { verdict: "blocked", triesLeft: 0, digits };
+  }
   const failures = blockedUntil === null ? Number(row["totp_failures"]) : 0; // a block served resets
+  if (!new RegExp(`^\\d{${digits}}$`).test(code)) {
+    return { verdict: "format", triesLeft: Math.max(0, max - failures), digits };
+  }
   const secret = ctx.sealer.open(String(row["totp_secret"]), "cashout_owners", "totp_secret", id);
-  const step = matchTotp(base32Decode(secret), code, Math.floor(now / 1000), totpParamsOf(row));
+  const step = matchTotp(base32Decode(secret), code, Math.floor(now / 1000), params);
   const used = step === null ? [] : await tx.query(
     `UPDATE cashout_owners SET totp_last_step = $2, totp_failures = 0, totp_blocked_until = NULL
      WHERE id = $1 AND totp_last_step < $2 RETURNING id`, [id, step]);
-  if (used.length === 1) return "ok";
+  if (used.length === 1) return { verdict: "ok", triesLeft: max, digits };
   const next = failures + 1;
-  const block = next >= ctx.config.totpFailuresMax ? now + ctx.config.totpBlockS * 1000 : null;
+  const block = next >= max ? now + ctx.config.totpBlockS * 1000 : null;
   await tx.query("UPDATE cashout_owners SET totp_failures = $2, totp_blocked_until = $3 WHERE id = $1",
     [id, block === null ? next : 0, block]);
-  return block === null ? "invalid" : "blocked";
+  return block === null
+    ? { verdict: "invalid", triesLeft: max - next, digits }
+    : { verdict: "blocked", triesLeft: 0, digits };
 }
 
 /** The operator lifts a second-factor block before its time (after checking with the owner). */
@@ -249,11 +290,16 @@ export async function activateTotp(ctx: Ctx, ownerId: string, code: string, acto
     const at = nowIso(ctx);
     const row = await loadOwnerRow(tx, ownerId, true);
     if (row === undefined) return err<Owner>("NOT_FOUND", `no owner ${ownerId}`);
-    const v = await consumeTotp(tx, ctx, row, code);
+    const check = await consumeTotp(tx, ctx, row, code);
+    const v = check.verdict;
+    if (v === "format") return err<Owner>("TOTP_FORMAT", totpFormatMessage(check.digits));
     if (v !== "ok") {
       const code2 = v === "not_enrolled" ? "TOTP_NOT_ACTIVE" : v === "blocked" ? "TOTP_BLOCKED" : "TOTP_INVALID";
       await audit(tx, at, { actor, action: "totp.activate", decision: "refused", ownerId, reason: code2 });
-      return err<Owner>(code2, v === "not_enrolled" ? "enrol a second factor first" : TOTP_REFUSAL[v]);
+      if (v === "not_enrolled") return err<Owner>(code2, "enrol a second factor first");
+      const text = v === "invalid"
+        ? `${TOTP_REFUSAL.invalid} (${triesLeftText(check.triesLeft)})` : TOTP_REFUSAL.blocked;
+      return err<Owner>(code2, text, { triesLeft: check.triesLeft });
     }
     const rows = await tx.query("UPDATE cashout_owners SET totp_active = true WHERE id = $1 RETURNING *", [ownerId]);
     await audit(tx, at, { actor, action: "totp.activate", decision: "ok", ownerId });

@@ -117,13 +117,22 @@ export type CashoutErrorCode =
   | "INPUT_INVALID" | "NOT_FOUND" | "OWNER_EXISTS" | "OWNER_NOT_VERIFIED" | "KYC_SELF_VERIFICATION"
   | "ACCOUNT_NOT_VERIFIED" | "ACCOUNT_DISABLED" | "NAME_MISMATCH" | "CURRENCY_MISMATCH" | "IBAN_INVALID" | "BIC_INVALID"
   | "CODE_INVALID" | "TOO_MANY_ATTEMPTS" | "TOTP_NOT_ACTIVE" | "TOTP_INVALID" | "TOTP_BLOCKED"
+  | "TOTP_FORMAT"
   | "READER_SUSPECT"
   | "AMOUNT_BELOW_MIN" | "AMOUNT_ABOVE_MAX" | "DAILY_LIMIT" | "DAILY_COUNT" | "INSUFFICIENT_BALANCE" | "FEE_EXCEEDS_AMOUNT"
   | "NO_FEE_SCHEDULE" | "QUOTE_EXPIRED" | "QUOTE_MISMATCH" | "QUOTE_USED" | "QUOTE_NOT_PAYABLE"
   | "STATE_INVALID" | "EXPIRED" | "REQUEST_ID_REUSED" | "NOTHING_TO_EXPORT" | "DEBTOR_NOT_CONFIGURED" | "TRANSFER_REFUSED";
 
+/** What a refusal may add to its code and message: after a wrong second-factor code, how
+ *  many codes may still be tried before the cash-out is cancelled or the factor blocked. */
+export interface RefusalDetail { triesLeft?: number }
+
 /** Expected failures are values (house style): `ok: false` with a code, never a throw. */
-export type Result<T> = { ok: true; value: T } | { ok: false; error: CashoutErrorCode; message: string };
+export type Result<T> =
+  | { ok: true; value: T }
+  | ({ ok: false; error: CashoutErrorCode; message: string } & RefusalDetail);
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const err = <T = never>(error: CashoutErrorCode, message: string): Result<T> => ({ ok: false, error, message });
+export const err = <T = never>(
+  error: CashoutErrorCode, message: string, detail: RefusalDetail = {},
+): Result<T> => ({ ok: false, error, message, ...detail });

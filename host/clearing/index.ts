@@ -206,7 +206,12 @@ export class Clearing {
   checkInvariants(): Promise<InvariantReport> { return ledger.checkInvariants(this.db); }
 
   // ---- views ------------------------------------------------------------------------
-  payments(o: { limit?: number; operatorId?: string; walletId?: string } = {}): Promise<Payment[]> { return queries.payments(this.db, o); }
+  payments(o: queries.PaymentFilter = {}): Promise<Payment[]> {
+    return queries.payments(this.db, o);
+  }
+  paymentCount(o: queries.PaymentFilter = {}): Promise<number> {
+    return queries.paymentCount(this.db, o);
+  }
   heldBatches(): Promise<HeldBatch[]> { return queries.heldBatches(this.db); }
   conflicts(): Promise<Conflict[]> { return queries.conflicts(this.db); }
   rejectedRecords(): Promise<{ readerId: string; seq: number; reason: number; reasonName: string }[]> { return queries.rejectedRecords(this.db); }

@@ -16,13 +16,37 @@ export function toPayment(r: Row): Payment {
   };
 }
 
-export async function payments(db: Db, o: { limit?: number; operatorId?: string; walletId?: string }): Promise<Payment[]> {
+export interface PaymentFilter {
+  limit?: number;
+  /** Rows skipped before the first one returned (paging): 0…VIEW_OFFSET_MAX. */
+  offset?: number;
+  operatorId?: string;
+  walletId?: string;
+}
+
+/** Paging deeper than this is what the CSV history is for. */
+export const VIEW_OFFSET_MAX = 10_000_000;
+const PAYMENT_FILTER =
+  "($1::text IS NULL OR operator_id = $1) AND ($2::text IS NULL OR wallet_id = $2)";
+
+/** Newest settled first; (reader, seq) is unique, so pages never overlap or skip a row. */
+export async function payments(db: Db, o: PaymentFilter): Promise<Payment[]> {
+  const offset = Math.min(Math.max(0, o.offset ?? 0), VIEW_OFFSET_MAX);
   const rows = await db.query(
-    `SELECT * FROM payments WHERE ($1::text IS NULL OR operator_id = $1) AND ($2::text IS NULL OR wallet_id = $2)
-     ORDER BY settled_at DESC, reader_id, seq DESC LIMIT $3`,
-    [o.operatorId ?? null, o.walletId ?? null, limitOf(o.limit)],
+    `SELECT * FROM payments WHERE ${PAYMENT_FILTER}
+     ORDER BY settled_at DESC, reader_id, seq DESC LIMIT $3 OFFSET $4`,
+    [o.operatorId ?? null, o.walletId ?? null, limitOf(o.limit), offset],
   );
   return rows.map(toPayment);
+}
+
+/** How many payments the same filter selects (for "page 2 of 7"). */
+export async function paymentCount(db: Db, o: PaymentFilter): Promise<number> {
+  const rows = await db.query(
+    `SELECT count(*) AS n FROM payments WHERE ${PAYMENT_FILTER}`,
+    [o.operatorId ?? null, o.walletId ?? null],
+  );
+  return num(rows[0]!["n"]);
 }
 
 export async function heldBatches(db: Db): Promise<HeldBatch[]> {

@@ -60,18 +60,30 @@ function toReader(r: Row): Reader {
   };
 }
 
-/** Registers a reader (or checks an existing registration has the same device key). */
+/** Reader names are labels for people (dashboards, reports): one line, bounded. */
+export const READER_NAME_CHARS_MAX = 80;
+const READER_NAME = new RegExp(`^[^\\u0000-\\u001f\\u007f]{0,${READER_NAME_CHARS_MAX}}$`, "u");
+
+/** Registers a reader (or checks an existing registration has the same device key). A
+ *  registration again with the same key and a name gives the reader that name. */
 export async function registerReaderTx(tx: Tx, s: ReaderSpec): Promise<Reader> {
   const id = readerIdHex(s.readerId);
   const key = keyHex(s.devicePublicKey, "device public key");
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(s.operatorId)) throw new RangeError(`operator id '${s.operatorId}' must be 1…64 of A-Z a-z 0-9 . _ -`);
   const currency = s.currency ?? 978;
+  const name = s.name ?? "";
+  if (!READER_NAME.test(name)) {
+    const max = READER_NAME_CHARS_MAX;
+    throw new RangeError(`reader name must be at most ${max} printable characters`);
+  }
   await tx.query("INSERT INTO operators (operator_id) VALUES ($1) ON CONFLICT DO NOTHING", [s.operatorId]);
   await tx.query(
     `INSERT INTO readers (reader_id, device_key, operator_id, name, currency, amount_min, amount_max,
        drift_tolerance, deny_max_age_s)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (reader_id) DO NOTHING`,
-    [id, key, s.operatorId, s.name ?? "", currency, s.amountMin ?? 1, s.amountMax ?? 10_000,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (reader_id) DO UPDATE SET name = EXCLUDED.name
+       WHERE EXCLUDED.name <> '' AND readers.device_key = EXCLUDED.device_key`,
+    [id, key, s.operatorId, name, currency, s.amountMin ?? 1, s.amountMax ?? 10_000,
       s.driftToleranceS ?? 300, s.denyMaxAgeS ?? null],
   );
   const r = toReader((await tx.query("SELECT * FROM readers WHERE reader_id = $1", [id]))[0]!);

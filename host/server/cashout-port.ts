@@ -16,6 +16,7 @@ const STATUS: Record<CashoutErrorCode, CashoutRefused["status"]> = {
   ACCOUNT_NOT_VERIFIED: 403, ACCOUNT_DISABLED: 403, NAME_MISMATCH: 403, CURRENCY_MISMATCH: 422, IBAN_INVALID: 400, BIC_INVALID: 400,
   READER_SUSPECT: 403,
   CODE_INVALID: 422, TOO_MANY_ATTEMPTS: 429, TOTP_NOT_ACTIVE: 403, TOTP_INVALID: 422, TOTP_BLOCKED: 429,
+  TOTP_FORMAT: 400,
   AMOUNT_BELOW_MIN: 422, AMOUNT_ABOVE_MAX: 422, DAILY_LIMIT: 422, DAILY_COUNT: 422, INSUFFICIENT_BALANCE: 422, FEE_EXCEEDS_AMOUNT: 422,
   NO_FEE_SCHEDULE: 422, QUOTE_EXPIRED: 409, QUOTE_MISMATCH: 409, QUOTE_USED: 409, QUOTE_NOT_PAYABLE: 422,
   STATE_INVALID: 409, EXPIRED: 409, REQUEST_ID_REUSED: 409, NOTHING_TO_EXPORT: 409, DEBTOR_NOT_CONFIGURED: 409, TRANSFER_REFUSED: 409,
@@ -36,7 +37,9 @@ const REFUSAL_TEXT: Partial<Record<CashoutErrorCode, string>> = {
 
 function unwrap<T>(r: Result<T>): T {
   if (r.ok) return r.value;
-  throw new CashoutRefused(STATUS[r.error] ?? 422, r.message, r.error.toLowerCase());
+  const detail: Record<string, number> =
+    r.triesLeft === undefined ? {} : { triesLeft: r.triesLeft };
+  throw new CashoutRefused(STATUS[r.error] ?? 422, r.message, r.error.toLowerCase(), detail);
 }
 
 function ownerView(o: Owner, accounts: BankAccount[]): OwnerView {
@@ -69,15 +72,21 @@ function quoteView(q: Quote): QuoteView {
   };
 }
 
-function cashoutView(c: Cashout): CashoutView {
+function cashoutView(c: Cashout, attemptsMax: number): CashoutView {
   return {
     id: c.id, ownerId: c.ownerId, bankAccountId: c.bankAccountId, currency: c.currency, gross: c.grossMinor, fee: c.feeMinor, net: c.netMinor,
     status: c.state, timeline: c.timeline.map((t) => ({ status: t.state, at: t.at, note: t.detail })),
+    // Wrong codes this cash-out still takes before it is cancelled (requested ones only).
+    confirmTriesLeft: c.state === "requested" ? Math.max(0, attemptsMax - c.confirmAttempts) : null,
   };
 }
 
 export class ServiceCashoutPort implements CashoutPort {
   constructor(readonly service: CashoutService) {}
+
+  private view(c: Cashout): CashoutView {
+    return cashoutView(c, this.service.config.confirmAttemptsMax);
+  }
 
   async owner(ownerId: string): Promise<OwnerView | undefined> {
     const o = await this.service.owner(ownerId);
@@ -106,7 +115,8 @@ export class ServiceCashoutPort implements CashoutPort {
     // Without an explicit account: the owner's one verified account in its currency.
     const account = bankAccountId ?? o.bankAccounts.find((a) => a.verified)?.id;
     if (account === undefined) throw new CashoutRefused(403, "the owner has no verified bank account to pay out to", "account_not_verified");
-    return cashoutView(unwrap(await this.service.request({ ownerId, bankAccountId: account, grossMinor: gross, currency: o.currency }, `owner:${ownerId}`)));
+    const spec = { ownerId, bankAccountId: account, grossMinor: gross, currency: o.currency };
+    return this.view(unwrap(await this.service.request(spec, `owner:${ownerId}`)));
   }
 
   private async own(ownerId: string, cashoutId: string): Promise<void> {
@@ -116,21 +126,23 @@ export class ServiceCashoutPort implements CashoutPort {
 
   async confirm(ownerId: string, cashoutId: string, code: string): Promise<CashoutView> {
     await this.own(ownerId, cashoutId);
-    return cashoutView(unwrap(await this.service.confirm(cashoutId, code, `owner:${ownerId}`)));
+    return this.view(unwrap(await this.service.confirm(cashoutId, code, `owner:${ownerId}`)));
   }
 
   async cancel(ownerId: string, cashoutId: string): Promise<CashoutView> {
     await this.own(ownerId, cashoutId);
-    return cashoutView(unwrap(await this.service.cancel(cashoutId, `owner:${ownerId}`, "cancelled by the owner")));
+    const actor = `owner:${ownerId}`;
+    return this.view(unwrap(await this.service.cancel(cashoutId, actor, "cancelled by the owner")));
   }
 
   async get(cashoutId: string): Promise<CashoutView | undefined> {
     const c = await this.service.cashout(cashoutId);
-    return c === undefined ? undefined : cashoutView(c);
+    return c === undefined ? undefined : this.view(c);
   }
 
   async list(ownerId: string | undefined, limit: number): Promise<CashoutView[]> {
-    return (await this.service.cashouts({ ...(ownerId === undefined ? {} : { ownerId }), limit })).map(cashoutView);
+    const filter = { ...(ownerId === undefined ? {} : { ownerId }), limit };
+    return (await this.service.cashouts(filter)).map((c) => this.view(c));
   }
 }
 

@@ -7,7 +7,9 @@ import type { Principal } from "./auth.ts";
 import type { Router } from "./router.ts";
 import type { CashoutPort, ServerContext } from "./context.ts";
 
-const TOTP_CODE = /^\d{6,8}$/;
+/** Digits and spaces ("123 456", as authenticator apps show a code). */
+const TOTP_CODE = /^[\d ]+$/;
+const TOTP_CODE_CHARS_MAX = 16;
 const OWNER_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** The dashboard lists recent cash-outs; 200 bounds one response. */
 export const CASHOUTS_LIMIT_MAX = 200;
@@ -20,14 +22,15 @@ export function cashoutRoutes(r: Router, s: ServerContext): void {
 
   r.add("GET", "/api/me", async ({ req, res }) => {
     const p = s.auth(req);
+    const clock = { name: s.clock.name, now: new Date(s.clock.now()).toISOString() };
     if (p.role === "operator") {
       const owners = s.cashout === undefined ? [] : await s.cashout.owners();
-      sendJson(res, 200, { role: "operator", owners });
+      sendJson(res, 200, { role: "operator", owners, clock });
       return;
     }
     const owner = await port().owner(p.ownerId);
     if (owner === undefined) throw new HttpError(404, `owner ${p.ownerId} is not registered`);
-    sendJson(res, 200, { role: "owner", owner });
+    sendJson(res, 200, { role: "owner", owner, clock });
   });
 
   r.add("POST", "/api/cashouts/quote", async ({ req, res }) => {
@@ -65,7 +68,9 @@ export function cashoutRoutes(r: Router, s: ServerContext): void {
   r.add("POST", "/api/cashouts/:id/confirm", async ({ req, res, params }) => {
     const ownerId = ownerOnly(s.auth(req));
     const body = await readJson(req);
-    const code = requireString(body, "code", TOTP_CODE, 8);
+    // Any short text reaches cash-out, which tells a mistyped code (wrong length: not
+    // counted) from a wrong one (counted, with the tries left).
+    const code = requireString(body, "code", TOTP_CODE, TOTP_CODE_CHARS_MAX);
     sendJson(res, 200, await port().confirm(ownerId, params["id"]!, code));
   });
 

@@ -1,6 +1,7 @@
 // Clearing endpoints: batch upload, balances, payments, flagged items, deny list,
 // acknowledgements and the CSV history (docs/SERVER.md).
 import type { Clearing, IngestReport } from "../clearing/index.ts";
+import { VIEW_OFFSET_MAX } from "../clearing/queries.ts";
 import { HttpError, BATCH_BODY_BYTES_MAX, mediaType, readBody, send, sendJson, queryInt } from "./http.ts";
 import { requireOperator, type Principal } from "./auth.ts";
 import type { Router } from "./router.ts";
@@ -55,11 +56,34 @@ export function clearingRoutes(r: Router, s: ServerContext): void {
   r.add("GET", "/api/payments", async ({ req, res, url }) => {
     const p = s.auth(req);
     const limit = queryInt(url, "limit", PAYMENTS_LIMIT_DEFAULT, 1, PAYMENTS_LIMIT_MAX);
+    const offset = queryInt(url, "offset", 0, 0, VIEW_OFFSET_MAX);
     const operatorId = p.role === "owner" ? await s.ownerOperatorId(p.ownerId) : undefined;
-    if (p.role === "owner" && operatorId === undefined) { sendJson(res, 200, { payments: [] }); return; }
-    const list = await c.payments({ limit, ...(operatorId === undefined ? {} : { operatorId }) });
-    const payments = list.map((x) => ({ ...x, currency: currencyLabel(x.currency) }));
-    sendJson(res, 200, { payments });
+    if (p.role === "owner" && operatorId === undefined) {
+      sendJson(res, 200, { payments: [], total: 0, limit, offset });
+      return;
+    }
+    const filter = { limit, offset, ...(operatorId === undefined ? {} : { operatorId }) };
+    const [rows, total, names] = await Promise.all(
+      [c.payments(filter), c.paymentCount(filter), readerNames(c)]);
+    // The tap time is the reader's clock, from the signed record; settledAt is clearing's.
+    const payments = rows.map((x) => ({
+      ...x, currency: currencyLabel(x.currency), tapAt: new Date(x.time * 1000).toISOString(),
+      readerName: names.get(x.readerId) ?? "",
+    }));
+    sendJson(res, 200, { payments, total, limit, offset });
+  });
+
+  // Reader names for the dashboard: every reader for the operator, a merchant's own.
+  r.add("GET", "/api/readers", async ({ req, res }) => {
+    const p = s.auth(req);
+    const operatorId = p.role === "owner" ? await s.ownerOperatorId(p.ownerId) : undefined;
+    const all = p.role === "owner" && operatorId === undefined ? [] : await c.readers();
+    const visible = operatorId === undefined ? all : all.filter((x) => x.operatorId === operatorId);
+    sendJson(res, 200, {
+      readers: visible.map((x) => ({
+        readerId: x.readerId, name: x.name, operatorId: x.operatorId, status: x.status,
+      })),
+    });
   });
 
   r.add("GET", "/api/flagged", async ({ req, res }) => { sendJson(res, 200, await flagged(s, s.auth(req))); });
@@ -86,9 +110,20 @@ export function clearingRoutes(r: Router, s: ServerContext): void {
     sendJson(res, 200, { readerId, ackedSeq: v.getUint32(24, true), ack: Buffer.from(ack).toString("hex") });
   });
 
+  // The operator gets everything; a merchant its own readers' payments and the transfers
+  // of its own account (the same rows its balance and payments views show).
   r.add("GET", "/api/history.csv", async ({ req, res }) => {
-    requireOperator(s.auth(req));
-    const csv = await c.historyCsv();
+    const p = s.auth(req);
+    let scope = {};
+    if (p.role === "owner") {
+      const operatorId = await s.ownerOperatorId(p.ownerId);
+      const [account] = await s.ownerAccountIds(p.ownerId);
+      if (operatorId === undefined || account === undefined) {
+        throw new HttpError(403, "the history is for operators and merchants");
+      }
+      scope = { operatorId, account };
+    }
+    const csv = await c.historyCsv(scope);
     send(res, 200, csv, "text/csv; charset=utf-8", { "content-disposition": 'attachment; filename="offtap-history.csv"' });
   });
 }
@@ -117,6 +152,11 @@ async function flagged(s: ServerContext, p: Principal): Promise<Record<string, u
     deniedWallets: [],
     suspectReaders: suspectReaders.filter((r) => mine.has(r.readerId)),
   };
+}
+
+/** Reader id → the name the operator registered it under ("" when none). */
+async function readerNames(c: Clearing): Promise<Map<string, string>> {
+  return new Map((await c.readers()).map((x) => [x.readerId, x.name]));
 }
 
 function wantsBinary(accept: string | undefined): boolean {

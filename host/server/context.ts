@@ -54,11 +54,17 @@ export interface CashoutView {
   net: number;
   status: string;
   timeline: { status: string; at: string; note: string }[];
+  /** Wrong second-factor codes left before a requested cash-out is cancelled; else null. */
+  confirmTriesLeft: number | null;
 }
 
 /** An expected refusal from cash-out (limits, wrong code, unverified owner): answered as 4xx. */
 export class CashoutRefused extends Error {
-  constructor(readonly status: 400 | 403 | 404 | 409 | 422 | 429, message: string, readonly code: string) { super(message); }
+  constructor(
+    readonly status: 400 | 403 | 404 | 409 | 422 | 429, message: string, readonly code: string,
+    /** Extra fields of the error object (`triesLeft` after a wrong second-factor code). */
+    readonly detail: Record<string, number> = {},
+  ) { super(message); }
 }
 
 export interface CashoutPort {
@@ -72,8 +78,16 @@ export interface CashoutPort {
   list(ownerId: string | undefined, limit: number): Promise<CashoutView[]>;
 }
 
+/** The clock the server's own times (cash-out timelines, expiry) follow, and its name, so
+ *  the dashboard can say which clock a time is on: "wall" for a real installation,
+ *  "demo" when `offtap demo --serve` continues the demo's simulated time. */
+export interface ServerClock { name: "wall" | "demo"; now(): number }
+
+export const WALL_CLOCK: ServerClock = { name: "wall", now: () => Date.now() };
+
 export interface ServerContext {
   clearing: Clearing;
+  clock: ServerClock;
   cashout: CashoutPort | undefined;
   auth(req: IncomingMessage): Principal;
   ownerAccountIds(ownerId: string): Promise<Set<string>>;

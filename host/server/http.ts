@@ -10,7 +10,11 @@ export const BATCH_BODY_BYTES_MAX = 8 * 1024 * 1024;
 export const JSON_BODY_BYTES_MAX = 64 * 1024;
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly code = codeFor(status)) {
+  constructor(
+    readonly status: number, message: string, readonly code = codeFor(status),
+    /** Extra fields of the error object, beside status, code and message. */
+    readonly detail: Record<string, number | string> = {},
+  ) {
     super(message);
   }
 }
@@ -92,7 +96,8 @@ export function jsonReplacer(_key: string, v: unknown): unknown {
 }
 
 export function sendError(res: ServerResponse, err: HttpError): void {
-  sendJson(res, err.status, { error: { status: err.status, code: err.code, message: err.message } });
+  const error = { ...err.detail, status: err.status, code: err.code, message: err.message };
+  sendJson(res, err.status, { error });
 }
 
 // ---- input validation helpers: each names the field and what it must be ----

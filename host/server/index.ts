@@ -14,16 +14,20 @@ import { Router, MethodNotAllowed } from "./router.ts";
 import { clearingRoutes } from "./clearing-routes.ts";
 import { cashoutRoutes } from "./cashout-routes.ts";
 import { riskRoutes } from "./risk-routes.ts";
-import { CashoutRefused, type CashoutPort, type ServerContext } from "./context.ts";
+import {
+  CashoutRefused, WALL_CLOCK, type CashoutPort, type ServerClock, type ServerContext,
+} from "./context.ts";
 import { CONTENT_SECURITY_POLICY, loadStaticFiles } from "./static.ts";
 
 export { TokenAuthority, type Principal } from "./auth.ts";
-export type { CashoutPort, OwnerView, QuoteView, CashoutView } from "./context.ts";
+export type { CashoutPort, OwnerView, QuoteView, CashoutView, ServerClock } from "./context.ts";
 
 export interface ServerOptions {
   clearing: Clearing;
   cashout?: CashoutPort;
   tokens: TokenAuthority;
+  /** Default: the wall clock. The demo passes its simulated clock (docs/SERVER.md). */
+  clock?: ServerClock;
   /** Default 127.0.0.1: the API is for this machine unless an operator opens it on purpose. */
   host?: string;
   /** Default 0: an ephemeral port (tests). */
@@ -50,6 +54,7 @@ export function buildHandler(
   const cashout = o.cashout;
   const ctx: ServerContext = {
     clearing: o.clearing,
+    clock: o.clock ?? WALL_CLOCK,
     cashout,
     auth: (req) => o.tokens.authenticate(req),
     ownerAccountIds: async (ownerId) => {
@@ -146,7 +151,7 @@ function answerFailure(
     return;
   }
   if (err instanceof CashoutRefused) {
-    sendError(res, new HttpError(err.status, err.message, err.code));
+    sendError(res, new HttpError(err.status, err.message, err.code, err.detail));
     return;
   }
   onError(err);

@@ -380,3 +380,31 @@ testBoth("cash-out: one owner per clearing account — a merchant cannot claim a
     "INSERT INTO cashout_owners (id, kind, subject, legal_name, created_at) VALUES ('x', 'merchant', 'acme', 'X', now())"));
   assert.ok((await c.account(clearingAccount)) !== undefined);
 });
+
+testBoth("cash-out: a code of the wrong length is a format error, never a counted try; "
+  + "wrong codes say how many tries are left", async (c) => {
+  const { svc, ownerId, accountId, nextCode } = await install(c);
+  const actor = `owner:${ownerId}`;
+  const spec = { ownerId, bankAccountId: accountId, grossMinor: 10_000, currency: "EUR" };
+  const co = must(await svc.request(spec, actor));
+  // Seven slips of the keyboard: more than the five tries, none of them counts.
+  for (const slip of ["12345", "1234567", "12345678", "", "abcdef", "12a456", "1 2 3 4 5"]) {
+    const r = await svc.confirm(co.id, slip, actor);
+    assert.equal(r.ok ? "ok" : r.error, "TOTP_FORMAT", slip);
+    assert.match(r.ok ? "" : r.message, /6 digits.*not counted/);
+  }
+  assert.equal((await svc.cashout(co.id))!.state, "requested", "slips cancel nothing");
+  const wrong = (): string => (nextCode() === "000000" ? "111111" : "000000");
+  const left: (number | undefined)[] = [];
+  for (let i = 0; i < 2; i++) {
+    const r = await svc.confirm(co.id, wrong(), actor);
+    assert.equal(r.ok ? "ok" : r.error, "TOTP_INVALID");
+    left.push(r.ok ? undefined : r.triesLeft);
+    assert.match(r.ok ? "" : r.message, new RegExp(`\\(${5 - i - 1} tries left\\)$`));
+  }
+  assert.deepEqual(left, [4, 3]);
+  // The code as an authenticator app shows it, "123 456", is accepted.
+  const right = nextCode();
+  const done = must(await svc.confirm(co.id, `${right.slice(0, 3)} ${right.slice(3)}`, actor));
+  assert.equal(done.state, "confirmed");
+});

@@ -79,7 +79,10 @@ export async function installation(engine: Engine, o: { seed?: number; ingest?: 
   const cashout = await openCashoutPort(clearing, clock.now);
   const owner = await enrolDemoOwner(cashout.service, clock.now, clock.advance);
   const tokens = new TokenAuthority();
-  const server = await startServer({ clearing, cashout, tokens, onError: (err) => { console.error("# server error:", err); } });
+  const server = await startServer({
+    clearing, cashout, tokens, clock: { name: "demo", now: clock.now },
+    onError: (err) => { console.error("# server error:", err); },
+  });
   return {
     clearing, cashout, run, server, tokens, clock, owner,
     operatorToken: tokens.issue({ role: "operator" }), ownerToken: tokens.issue({ role: "owner", ownerId: owner.ownerId }),

@@ -122,6 +122,36 @@ for (const engine of engines()) {
       }
     });
 
+    it("GET /api/payments pages with ?offset, counts the total, names readers, has the tap time",
+      async () => {
+      const all = (await call(base, "GET", "/api/payments?limit=100", { token: op })).json;
+      assert.equal(all.total, all.payments.length);
+      const key = (x: { readerId: string; seq: number }): string => `${x.readerId}/${x.seq}`;
+      const paged: string[] = [];
+      for (let offset = 0; offset < all.total; offset += 3) {
+        const path = `/api/payments?limit=3&offset=${offset}`;
+        const page = (await call(base, "GET", path, { token: op })).json;
+        assert.equal(page.total, all.total);
+        assert.equal(page.offset, offset);
+        paged.push(...page.payments.map(key));
+      }
+      assert.deepEqual(paged, all.payments.map(key), "pages neither overlap nor skip a row");
+      const past = await call(base, "GET", `/api/payments?offset=${all.total}`, { token: op });
+      assert.deepEqual(past.json.payments, []);
+      assert.equal((await call(base, "GET", "/api/payments?offset=-1", { token: op })).status, 400);
+      const names = new Map(
+        inst.run.readerSpecs.map((r) => [Buffer.from(r.readerId).toString("hex"), r.name]));
+      for (const x of all.payments) {
+        // The tap time is the reader's clock from the signed record, not clearing's.
+        assert.equal(x.tapAt, new Date(x.time * 1000).toISOString());
+        assert.match(x.readerName, /^(north|south) gate /);
+        assert.equal(x.readerName, names.get(x.readerId.slice(0, 16)) ?? names.get(x.readerId));
+      }
+      const readers = (await call(base, "GET", "/api/readers", { token: op })).json.readers;
+      const shown = readers.map((r: { name: string }) => r.name).sort();
+      assert.deepEqual(shown, [...names.values()].sort());
+    });
+
     it("GET /api/flagged lists the double spend and the denied wallet", async () => {
       const r = await call(base, "GET", "/api/flagged", { token: op });
       assert.equal(r.status, 200);
@@ -178,6 +208,9 @@ for (const engine of engines()) {
       assert.ok(!JSON.stringify(me.json).includes("DE89370400440532013000"), "the full IBAN is not sent to the page");
       const op2 = await call(base, "GET", "/api/me", { token: op });
       assert.equal(op2.json.role, "operator");
+      // The installation runs on a simulated clock, and says so.
+      const now = new Date(inst.clock.now()).toISOString();
+      assert.deepEqual(me.json.clock, { name: "demo", now });
       assert.deepEqual(op2.json.owners.map((o: { id: string }) => o.id), [inst.owner.ownerId]);
     });
 
@@ -189,9 +222,21 @@ for (const engine of engines()) {
       const f = await call(base, "GET", "/api/flagged", { token: inst.ownerToken });
       assert.equal(f.status, 200);
       assert.equal(f.json.doubleSpends.length, 1, "the double spend happened at the metro's own gate");
-      for (const path of ["/api/deny-list", "/api/history.csv", `/api/acks/${"00".repeat(16)}`]) {
+      for (const path of ["/api/deny-list", `/api/acks/${"00".repeat(16)}`]) {
         assert.equal((await call(base, "GET", path, { token: inst.ownerToken })).status, 403, path);
       }
+      // The merchant's history: its own readers' payments and its own account's transfers.
+      const csv = await call(base, "GET", "/api/history.csv", { token: inst.ownerToken });
+      assert.equal(csv.status, 200);
+      const [head, ...rows] = csv.text.trim().split("\r\n").map((l) => l.split(","));
+      const debit = head!.indexOf("debit_account"), credit = head!.indexOf("credit_account");
+      assert.ok(rows.some((r) => r[0] === "payment"));
+      for (const r of rows.filter((x) => x[0] === "transfer")) {
+        const own = "operator:metro:978";
+        assert.ok(r[debit] === own || r[credit] === own, r.join(","));
+      }
+      const stranger = inst.tokens.issue({ role: "owner", ownerId: "stranger" });
+      assert.equal((await call(base, "GET", "/api/history.csv", { token: stranger })).status, 403);
       assert.equal((await call(base, "POST", "/api/batches", { token: inst.ownerToken, body: new Uint8Array(10) })).status, 403);
     });
 
@@ -270,8 +315,20 @@ for (const engine of engines()) {
       inst.clock.advance(30_000);
       const right = rfc6238(inst.owner.totpSecret, inst.clock.now());
       const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, "0");
+      // A code of the wrong length is a format error (400) that costs no try.
+      for (const slip of ["12345", "1234567"]) {
+        const r = await call(base, "POST", `/api/cashouts/${id}/confirm`,
+          { token: inst.ownerToken, json: { code: slip } });
+        assert.equal(r.status, 400, slip);
+        assert.equal(r.json.error.code, "totp_format");
+        assert.match(r.json.error.message, /not counted/);
+      }
       const bad = await call(base, "POST", `/api/cashouts/${id}/confirm`, { token: inst.ownerToken, json: { code: wrong } });
       assert.equal(bad.status, 422);
+      assert.equal(bad.json.error.triesLeft, 4, "the slips were not counted");
+      assert.match(bad.json.error.message, /4 tries left/);
+      const held = await call(base, "GET", `/api/cashouts/${id}`, { token: inst.ownerToken });
+      assert.equal(held.json.confirmTriesLeft, 4);
       const good = await call(base, "POST", `/api/cashouts/${id}/confirm`, { token: inst.ownerToken, json: { code: right } });
       assert.equal(good.status, 200, good.text);
       assert.equal(good.json.status, "confirmed");

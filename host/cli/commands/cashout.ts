@@ -133,6 +133,7 @@ type Values = ReturnType<typeof parse<typeof OPTIONS>>["values"];
 /** Refusals caused by what was typed (exit 2) rather than by a rule (exit 1). */
 const INPUT_ERRORS = new Set<CashoutErrorCode>([
   "INPUT_INVALID", "NOT_FOUND", "IBAN_INVALID", "BIC_INVALID", "NO_FEE_SCHEDULE",
+  "TOTP_FORMAT",
 ]);
 
 function need(v: string | undefined, flag: string): string {

@@ -33,6 +33,7 @@ subcommands:
                            [--currency EUR] [--min 0.01] [--max 100.00] [--drift S]
                            [--deny-max-age S]; --currency takes an ISO 4217 code (EUR
                            or 978), --min/--max the per-tap limits in major units
+                           [--name TEXT] (the name dashboards show; again: renames it)
   reader import FILE       register a reader from its enrolment file (offtap flash --factory)
                            --operator NAME
   reader suspects          readers whose records prove them dishonest, and why (exit 1 if any)
@@ -66,7 +67,7 @@ const OPTIONS = {
   reader: { type: "string" }, key: { type: "string" }, operator: { type: "string" }, issuer: { type: "string" },
   currency: { type: "string" }, min: { type: "string" }, max: { type: "string" }, drift: { type: "string" },
   "deny-max-age": { type: "string" }, note: { type: "string" }, amount: { type: "string" },
-  "add-key": { type: "boolean" },
+  "add-key": { type: "boolean" }, name: { type: "string" },
 } as const;
 
 /** `reader import FILE --operator NAME`: registers a reader from its enrolment file. */
@@ -218,6 +219,7 @@ export const command: Command = {
           amountMax: v.max === undefined ? 10_000 : amountFlag("max", v.max, cur, U32_MAX),
           driftToleranceS: intFlag("drift", v.drift, 300, 3600),
           ...(v["deny-max-age"] === undefined ? {} : { denyMaxAgeS: intFlag("deny-max-age", v["deny-max-age"], 0) }),
+          ...(v.name === undefined ? {} : { name: v.name }),
         }).catch((e: unknown) => { throw new UsageError(e instanceof Error ? e.message : String(e)); });
         console.log(json ? JSON.stringify(r, null, 2) : `reader ${r.readerId} registered for operator ${r.operatorId}`);
         return EXIT_OK;

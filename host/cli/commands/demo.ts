@@ -196,7 +196,10 @@ async function serveDemo(clearing: Parameters<typeof startServer>[0]["clearing"]
   const clock = (): number => simNowMs + 30_000 + (Date.now() - realStartMs);
   const svc = await CashoutService.open(clearing, { now: clock });
   const tokens = new TokenAuthority();
-  const running = await startServer({ clearing, cashout: new ServiceCashoutPort(svc), tokens, port });
+  const cashout = new ServiceCashoutPort(svc);
+  const running = await startServer({
+    clearing, cashout, tokens, port, clock: { name: "demo", now: clock },
+  });
   const op = tokens.issue({ role: "operator" });
   const ownerToken = tokens.issue({ role: "owner", ownerId: owner.ownerId });
   console.log("");
