@@ -7,7 +7,7 @@
 // Round half up on the fee means a fee of exactly x.5 minor units rounds to x+1, in the
 // operator's favour by at most half a minor unit, and never produces a negative net.
 import { exponentOf, checkMinor, AMOUNT_MINOR_MAX } from "./money.ts";
-import { formatMoney } from "../money/index.ts";
+import { formatBasisPoints, formatMoney } from "../money/index.ts";
 
 export interface FeeSchedule {
   readonly currency: string;
@@ -118,7 +118,7 @@ export function computeFee(grossMinor: number, s: FeeSchedule): FeeBreakdown {
 /** One line a person reads before confirming, e.g.
  *  "1.50 % + 0.25 EUR (fee at least 0.50 EUR, at most 25.00 EUR)". */
 export function describeSchedule(s: FeeSchedule): string {
-  const pct = `${Math.floor(s.percentBps / 100)}.${String(s.percentBps % 100).padStart(2, "0")} %`;
+  const pct = formatBasisPoints(s.percentBps);
   const f = (v: number): string => formatMoney(v, s.currency);
   return `${pct} + ${f(s.fixedMinor)} (fee at least ${f(s.feeMinMinor)}, `
     + `at most ${f(s.feeMaxMinor)})`;

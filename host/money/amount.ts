@@ -90,3 +90,11 @@ export function parseAmountMinor(text: string, code: string | number, maxMinor: 
   }
   return Number(v);
 }
+
+/** Basis points as a percentage for people, in integers only: 150 → "1.50 %". */
+export function formatBasisPoints(bps: number): string {
+  if (!Number.isSafeInteger(bps) || bps < 0) {
+    throw new TypeError(`basis points must be a non-negative integer, got ${bps}`);
+  }
+  return `${Math.floor(bps / 100)}.${String(bps % 100).padStart(2, "0")} %`;
+}

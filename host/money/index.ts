@@ -4,7 +4,8 @@
 export { CURRENCIES, DEFAULT_CURRENCY, type Currency } from "./currencies.ts";
 export { currency, currencyLabel, findCurrency, MoneyError, supportedCodes } from "./currency.ts";
 export {
-  AMOUNT_INTEGER_DIGITS_MAX, formatDecimal, formatMoney, parseAmount, parseAmountMinor,
+  AMOUNT_INTEGER_DIGITS_MAX, formatBasisPoints, formatDecimal, formatMoney, parseAmount,
+  parseAmountMinor,
 } from "./amount.ts";
 export { isoFromUnixSeconds, isoTime, UNIX_SECONDS_U32_MAX } from "./time.ts";
 export { alignRight } from "./columns.ts";

@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CURRENCIES, currency, currencyLabel, findCurrency, formatDecimal, formatMoney, isoFromUnixSeconds,
+  CURRENCIES, currency, currencyLabel, findCurrency, formatBasisPoints, formatDecimal, formatMoney,
+  isoFromUnixSeconds,
   isoTime, MoneyError, parseAmount, parseAmountMinor,
 } from "../../host/money/index.ts";
 import { amountFlag, currencyFlag } from "../../host/money/flags.ts";
@@ -97,6 +98,13 @@ test("parseAmount: refusals (decimals, commas, signs, junk, size)", () => {
   assert.throws(() => parseAmount("1", "XYZ"), MoneyError);
   assert.throws(() => parseAmountMinor("100.01", "EUR", 10_000),
     /exceeds the largest amount, 100.00 EUR/);
+});
+
+test("formatBasisPoints: integer percentages", () => {
+  assert.equal(formatBasisPoints(150), "1.50 %");
+  assert.equal(formatBasisPoints(5), "0.05 %");
+  assert.equal(formatBasisPoints(10_000), "100.00 %");
+  assert.throws(() => formatBasisPoints(1.5), TypeError);
 });
 
 test("times: ISO 8601 UTC to the second", () => {

@@ -14,7 +14,7 @@ import { DEFAULT_DB_DIR, openFromFlags } from "./clear.ts";
 import type { Db } from "../../clearing/index.ts";
 import type { PayoutFile } from "../../cashout/types.ts";
 import { deliver, ensureDeliveries, pendingFiles, type Delivered } from "../../cashout/delivery.ts";
-import { alignRight, formatMoney, isoTime } from "../../money/index.ts";
+import { alignRight, formatBasisPoints, formatMoney, isoTime } from "../../money/index.ts";
 import { CURRENCY_FLAG_HELP, currencyFlag } from "../../money/flags.ts";
 
 const COMMON = `options for every subcommand:
@@ -170,7 +170,7 @@ function report<T>(r: Result<T>, json: boolean, text: (v: T) => string): number 
 function quoteText(q: Quote): string {
   const f = (n: number): string => formatMoney(n, q.currency);
   const clamp = q.fee.clampedTo === null ? "" : ` (${describeClamp(q.fee.clampedTo)})`;
-  const pct = `${(q.fee.percentBps / 100).toFixed(2)} %`;
+  const pct = formatBasisPoints(q.fee.percentBps);
   const l = q.limits;
   const countLeft = l.dailyCountMax - l.dailyCount;
   const lines = [
@@ -442,7 +442,7 @@ const setup: Record<string, Handler> = {
     }
     const row = (s: (typeof list)[number]): string[] => {
       const f = (x: number): string => formatMoney(x, s.currency);
-      return [s.currency, `${(s.percentBps / 100).toFixed(2)} %`, f(s.fixedMinor), f(s.feeMinMinor),
+      return [s.currency, formatBasisPoints(s.percentBps), f(s.fixedMinor), f(s.feeMinMinor),
         f(s.feeMaxMinor), f(s.amountMinMinor), f(s.amountMaxMinor), f(s.dailyLimitMinor),
         String(s.dailyCountMax)];
     };
