@@ -6,7 +6,8 @@ import { randomBytes } from "node:crypto";
 import type { Tx } from "../clearing/index.ts";
 import { applyTransfer, createAccount, getAccount, accountIds } from "../clearing/accounts.ts";
 import { checkSchedule, computeFee, describeSchedule, DEFAULT_FEE_SCHEDULES, type FeeSchedule } from "./fees.ts";
-import { currency as currencyInfo, formatMinor, checkMinor, MoneyError } from "./money.ts";
+import { currency as currencyInfo, checkMinor, MoneyError } from "./money.ts";
+import { formatMoney } from "../money/index.ts";
 import { namesMatch } from "./iban.ts";
 import { audit, bankDetail, loadCashout, loadOwnerRow, setState, toSchedule } from "./store.ts";
 import { consumeTotp, TOTP_REFUSAL, totpFormatMessage, triesLeftText } from "./owners.ts";
@@ -151,11 +152,15 @@ function parseAmount(grossMinor: number, currency: string): Result<number> {
 }
 
 function toQuote(id: string, ownerId: string, currency: string, grossMinor: number, e: Evaluation, createdAt: string, expiresAt: string): Quote {
-  const f = (v: number): string => formatMinor(v, currency);
+  // `display` is for people: "1,234.50 EUR" (host/money); the amounts beside it are minor units.
+  const f = (v: number): string => formatMoney(v, currency);
   return {
     id, ownerId, currency, grossMinor, fee: e.fee, netMinor: Math.max(0, e.netMinor), availableMinor: e.availableMinor, limits: e.limits,
     schedule: e.schedule, payable: e.refusals.length === 0, refusals: e.refusals, createdAt, expiresAt,
-    display: { gross: f(grossMinor), fee: f(e.fee.feeMinor), net: f(Math.max(0, e.netMinor)), available: f(e.availableMinor), schedule: describeSchedule(e.schedule) },
+    display: {
+      gross: f(grossMinor), fee: f(e.fee.feeMinor), net: f(Math.max(0, e.netMinor)),
+      available: f(e.availableMinor), schedule: describeSchedule(e.schedule),
+    },
   };
 }
 
@@ -264,7 +269,9 @@ async function requestTx(tx: Tx, ctx: Ctx, spec: RequestSpec, id: string, actor:
   if (quotedFee !== undefined && quotedFee !== e.fee.feeMinor) return refuse("QUOTE_MISMATCH", "the fee schedule changed since the quote; ask for a new one");
   await hold(tx, ctx, id, owner, spec, e, grossMinor, currency, at);
   if (spec.quoteId !== undefined) await tx.query("UPDATE cashout_quotes SET used_by = $2 WHERE id = $1", [spec.quoteId, id]);
-  await setState(tx, id, "requested", actor, at, `gross ${formatMinor(grossMinor, currency)} fee ${formatMinor(e.fee.feeMinor, currency)} net ${formatMinor(e.netMinor, currency)} ${currency}`);
+  const m = (minor: number): string => formatMoney(minor, currency);
+  await setState(tx, id, "requested", actor, at,
+    `gross ${m(grossMinor)}, fee ${m(e.fee.feeMinor)}, net ${m(e.netMinor)}`);
   await audit(tx, at, { actor, action: "request", decision: "ok", ownerId: spec.ownerId, cashoutId: id, detail: { ...decision, quoteId: spec.quoteId ?? null } });
   return ok((await loadCashout(tx, id))!);
 }

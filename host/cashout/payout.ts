@@ -12,6 +12,7 @@ import { isCalendarDate } from "./sepa.ts";
 import { currency as currencyInfo, formatMinor } from "./money.ts";
 import { validateBic, validateIban } from "./iban.ts";
 import { audit, bankDetail, iso, loadCashout, n, setState } from "./store.ts";
+import { isoTime } from "../money/index.ts";
 import { transferIds } from "./flow.ts";
 import { nowIso, validText, type Ctx } from "./context.ts";
 import { ok, err, type Cashout, type PayoutFile, type Result } from "./types.ts";
@@ -106,10 +107,14 @@ export async function exportPayouts(ctx: Ctx, actor: string, o: ExportOptions = 
     const xml = renderPain001({ msgId, createdAt: new Date(ctx.now()), executionDate, debtor, lines });
     const csv = toCsv(CSV_HEADER, rows.map((r, i) => {
       const cur = String(r["currency"]);
+      // Like the history CSV (README "Money, currencies and times"): decimals in the
+      // currency's own minor unit beside its ISO 4217 code, times ISO 8601 UTC to the second.
+      const at = (v: unknown): string => (v === null ? "" : isoTime(iso(v)));
       return [
-        String(r["id"]), lines[i]!.endToEndId, String(r["owner_id"]), String(r["holder_name"]), String(r["iban"]), String(r["bic"]), cur,
-        formatMinor(n(r["gross_minor"]), cur), formatMinor(n(r["fee_minor"]), cur), formatMinor(n(r["net_minor"]), cur),
-        iso(r["created_at"]), r["confirmed_at"] === null ? "" : iso(r["confirmed_at"]), lines[i]!.remittance,
+        String(r["id"]), lines[i]!.endToEndId, String(r["owner_id"]), String(r["holder_name"]),
+        String(r["iban"]), String(r["bic"]), cur, formatMinor(n(r["gross_minor"]), cur),
+        formatMinor(n(r["fee_minor"]), cur), formatMinor(n(r["net_minor"]), cur),
+        at(r["created_at"]), at(r["confirmed_at"]), lines[i]!.remittance,
       ];
     }));
     const ctrlSum = decimalSum(lines);

@@ -6,6 +6,7 @@ import { statusWordName, SW } from "./constants.ts";
 import { decodeCertificate } from "./certificate.ts";
 import { decodeAuthorization } from "./authorization.ts";
 import { AUTHORIZATION_BYTES, REPRESENTATION_BYTES } from "./constants.ts";
+import { formatMoney, isoFromUnixSeconds } from "../money/index.ts";
 
 const OUTCOME_NAMES = ["accepted", "already accepted", "already used"];
 
@@ -21,13 +22,14 @@ export function summarizeCommand(bytes: Uint8Array): string {
       case "PAY": {
         const p = c.payment;
         const challenge = toHex(p.challenge).slice(0, 8);
-        return `PAY amount ${p.amount} cur ${p.currency} reader ${toHex(p.readerId)} `
-          + `time ${p.readerTime} challenge ${challenge}…`;
+        return `PAY amount ${formatMoney(p.amount, p.currency)} reader ${toHex(p.readerId)} `
+          + `time ${isoFromUnixSeconds(p.readerTime)} challenge ${challenge}…`;
       }
       case "RECEIPT": {
         const r = c.receipt;
         const outcome = OUTCOME_NAMES[r.outcome] ?? `outcome ${r.outcome}`;
-        return `RECEIPT ${outcome} seq ${r.sequence} counter ${r.counter} amount ${r.amount}`;
+        return `RECEIPT ${outcome} seq ${r.sequence} counter ${r.counter} `
+          + `amount ${formatMoney(r.amount, r.currency)}`;
       }
     }
   } catch (err) {
@@ -47,7 +49,8 @@ export function summarizeResponse(step: ExchangeStep, bytes: Uint8Array): string
       const c = decodeCertificate(r.data, { strictVersion: false, strictWindow: false });
       const wallet = toHex(c.walletId).slice(0, 8);
       return `certificate v${c.version} wallet ${wallet}… issuer ${c.issuerKeyId} `
-        + `cap ${c.offlineCap} cur ${c.currency} valid ${c.validFrom}…${c.validUntil}`;
+        + `cap ${formatMoney(c.offlineCap, c.currency)} `
+        + `valid ${isoFromUnixSeconds(c.validFrom)}…${isoFromUnixSeconds(c.validUntil)}`;
     }
     if (step === "PAY") {
       const again = r.data.length === REPRESENTATION_BYTES;
@@ -55,8 +58,9 @@ export function summarizeResponse(step: ExchangeStep, bytes: Uint8Array): string
       const a = decodeAuthorization(data, { strictVersion: false });
       const what = again ? "re-presented authorization (with possession proof)" : "authorization";
       const challenge = toHex(a.challenge).slice(0, 8);
-      return `${what} v${a.version} amount ${a.amount} counter ${a.counter} `
-        + `cumulative ${a.cumulative} challenge ${challenge}…`;
+      return `${what} v${a.version} amount ${formatMoney(a.amount, a.currency)} `
+        + `counter ${a.counter} cumulative ${formatMoney(a.cumulative, a.currency)} `
+        + `challenge ${challenge}…`;
     }
     return r.data.length === 0 ? "OK" : `OK with ${r.data.length} unexpected data bytes`;
   } catch (err) {

@@ -5,6 +5,8 @@ import { VIEW_OFFSET_MAX } from "../clearing/queries.ts";
 import { HttpError, BATCH_BODY_BYTES_MAX, mediaType, readBody, send, sendJson, queryInt } from "./http.ts";
 import { requireOperator, type Principal } from "./auth.ts";
 import type { Router } from "./router.ts";
+import { currencyLabel } from "../money/index.ts";
+import { reportCurrency } from "../clearing/report-currency.ts";
 import type { ServerContext } from "./context.ts";
 
 /** A dashboard page shows tens of rows; 1,000 bounds one response. */
@@ -29,7 +31,8 @@ export function clearingRoutes(r: Router, s: ServerContext): void {
       if (err instanceof RangeError) throw new HttpError(422, `not a batch file: ${err.message}`);
       throw err;
     }
-    sendJson(res, 200, report);
+    const code = await reportCurrency(c, report);
+    sendJson(res, 200, { ...report, currency: code === undefined ? null : currencyLabel(code) });
   });
 
   r.add("GET", "/api/balances", async ({ req, res }) => {
@@ -39,8 +42,14 @@ export function clearingRoutes(r: Router, s: ServerContext): void {
     const visible = own === undefined ? all : all.filter((a) => own.has(a.id));
     const inv = p.role === "operator" ? await c.checkInvariants() : undefined;
     sendJson(res, 200, {
-      accounts: visible.map((a) => ({ id: a.id, code: a.code, name: a.name, currency: a.currency, balance: a.balance, available: a.available, pending: a.debitsPending })),
-      ...(inv === undefined ? {} : { balancesSumToZero: inv.ok, sums: inv.sums }),
+      accounts: visible.map((a) => ({
+        id: a.id, code: a.code, name: a.name, currency: currencyLabel(a.currency),
+        balance: a.balance, available: a.available, pending: a.debitsPending,
+      })),
+      ...(inv === undefined ? {} : {
+        balancesSumToZero: inv.ok,
+        sums: inv.sums.map((x) => ({ ...x, currency: currencyLabel(x.currency) })),
+      }),
     });
   });
 
@@ -58,7 +67,8 @@ export function clearingRoutes(r: Router, s: ServerContext): void {
       [c.payments(filter), c.paymentCount(filter), readerNames(c)]);
     // The tap time is the reader's clock, from the signed record; settledAt is clearing's.
     const payments = rows.map((x) => ({
-      ...x, tapAt: new Date(x.time * 1000).toISOString(), readerName: names.get(x.readerId) ?? "",
+      ...x, currency: currencyLabel(x.currency), tapAt: new Date(x.time * 1000).toISOString(),
+      readerName: names.get(x.readerId) ?? "",
     }));
     sendJson(res, 200, { payments, total, limit, offset });
   });
@@ -122,8 +132,14 @@ export function clearingRoutes(r: Router, s: ServerContext): void {
  *  operator; an operator-owner (merchant) sees what concerns its own readers. */
 async function flagged(s: ServerContext, p: Principal): Promise<Record<string, unknown[]>> {
   const c = s.clearing;
-  const [held, doubleSpends, rejectedRecords, deniedWallets, suspects] = await Promise.all(
+  const [held, conflicts, rejectedRecords, deniedWallets, suspects] = await Promise.all(
     [c.heldBatches(), c.conflicts(), c.rejectedRecords(), c.deniedWallets(), c.suspectReaders()]);
+  // A double spend's amounts are in its reader's currency: named by ISO 4217 code.
+  const currencyOf = new Map((await c.readers()).map((x) => [x.readerId, x.currency]));
+  const doubleSpends = conflicts.map((d) => {
+    const code = currencyOf.get(d.readerId);
+    return { ...d, currency: code === undefined ? null : currencyLabel(code) };
+  });
   const suspectReaders = suspects.map((x) => ({ ...x, evidence: x.evidence.slice(0, 10) }));
   if (p.role === "operator") return { held, doubleSpends, rejectedRecords, deniedWallets, suspectReaders };
   const operatorId = await s.ownerOperatorId(p.ownerId);

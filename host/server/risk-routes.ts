@@ -3,6 +3,7 @@
 import { HttpError, optionalString, readJson, requireString, sendJson } from "./http.ts";
 import { requireOperator } from "./auth.ts";
 import type { Router } from "./router.ts";
+import { currencyLabel } from "../money/index.ts";
 import type { ServerContext } from "./context.ts";
 
 const READER_ID = /^[0-9a-f]{16}$|^[0-9a-f]{32}$/;
@@ -30,6 +31,8 @@ export function riskRoutes(r: Router, s: ServerContext): void {
 
   r.add("GET", "/api/risk/holds", async ({ req, res }) => {
     requireOperator(s.auth(req));
-    sendJson(res, 200, { holds: await c.riskHolds() });
+    const holds = await c.riskHolds();
+    const shown = holds.map((h) => ({ ...h, currency: currencyLabel(h.currency) }));
+    sendJson(res, 200, { holds: shown });
   });
 }

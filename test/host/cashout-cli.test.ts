@@ -63,6 +63,25 @@ test("cashout CLI: owner → KYC → account → TOTP → quote → request → 
     assert.equal(quote.payable, true);
     const tooMuch = await run(["quote", "--owner", "acme", "--amount", "600.00", ...db]);
     assert.equal(tooMuch.code, 1, "a quote that cannot be paid exits 1");
+    // Text quotes: amounts as people read them, and the fee clamp named the right way round
+    // (EUR schedule: 1.50 % + 0.25, at least 0.50, at most 25.00). --currency takes 978 too.
+    const text = db.filter((a) => a !== "--json");
+    const quoteText = (amount: string, c: string): ReturnType<typeof run> =>
+      run(["quote", "--owner", "acme", "--amount", amount, "--currency", c, ...text]);
+    const small = await quoteText("10", "978");
+    assert.equal(small.code, 0, small.out);
+    assert.match(small.out, /gross +10\.00 EUR/);
+    assert.match(small.out,
+      /fee +0\.50 EUR: 0\.15 EUR \(1\.50 %\) \+ 0\.25 EUR fixed \(raised to the minimum fee\)/);
+    const big = await quoteText("2000", "eur");
+    assert.equal(big.code, 1, "above the balance: not payable");
+    assert.match(big.out, /gross +2,000\.00 EUR/);
+    assert.match(big.out,
+      /fee +25\.00 EUR: 30\.00 EUR \(1\.50 %\) \+ 0\.25 EUR fixed \(lowered to the maximum fee\)/);
+    assert.match(big.out, /available +500\.00 EUR/);
+    assert.match(big.out, /valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+    await assert.rejects(quoteText("1", "EURO"), (e: unknown) => e instanceof UsageError
+      && /--currency: unsupported currency 'EURO'.*EUR \(978\)/.test(e.message));
 
     const r = await run(["request", "--owner", "acme", "--account", added.account.id, "--quote", quote.id, ...db]);
     assert.equal(r.code, 0);
@@ -96,6 +115,18 @@ test("cashout CLI: owner → KYC → account → TOTP → quote → request → 
     assert.ok(trail.some((e) => e.action === "paid" && e.decision === "ok"));
     const fees = JSON.parse((await run(["fees", ...db])).out) as { currency: string }[];
     assert.ok(fees.some((f) => f.currency === "EUR"));
+    // `fees set` takes the numeric code too and stores the alphabetic one; amounts in major
+    // units, the percentage as exact basis points.
+    const set = await run(["fees", "set", "--currency", "978", "--percent", "2.25",
+      "--fixed", "0.30", "--min-fee", "0.50", "--max-fee", "1234.56", "--min", "10", "--max", "10000.00",
+      "--daily", "20000", "--daily-count", "5", ...db]);
+    assert.equal(set.code, 0, set.out);
+    const eur = (JSON.parse((await run(["fees", ...db])).out) as
+      { currency: string; percentBps: number; fixedMinor: number; feeMaxMinor: number }[])
+      .find((f) => f.currency === "EUR")!;
+    assert.deepEqual([eur.percentBps, eur.fixedMinor, eur.feeMaxMinor], [225, 30, 123_456]);
+    const shownFees = await run(["fees", ...db.filter((a) => a !== "--json")]);
+    assert.match(shownFees.out, /EUR +2\.25 % +0\.30 EUR +0\.50 EUR +1,234\.56 EUR/);
   } finally {
     if (saved !== undefined) process.env["DATABASE_URL"] = saved;
   }

@@ -8,6 +8,7 @@ import { validateIban, validateBic, namesMatch, formatIban, IBAN_LENGTH } from "
 import { hotp, totp, matchTotp, base32Encode, base32Decode, otpauthUri, TOTP_DEFAULT, type TotpAlgorithm } from "../../host/cashout/totp.ts";
 import { formatMinor, parseMajor, MoneyError } from "../../host/cashout/money.ts";
 import { computeFee, checkSchedule, divRoundHalfUp, DEFAULT_FEE_SCHEDULES, type FeeSchedule } from "../../host/cashout/fees.ts";
+import { describeClamp, describeSchedule } from "../../host/cashout/fees.ts";
 import { el, serialize, parseXml, escapeXml, XmlError } from "../../host/cashout/xml.ts";
 import { toCsv, parseCsv } from "../../host/cashout/csv.ts";
 import { buildPain001, renderPain001, checkStructure, summarizePain001, PAIN001_V09_NAMESPACE, type PayoutLine } from "../../host/cashout/pain001.ts";
@@ -188,6 +189,12 @@ test("fees: worked examples of the documented rule (1.5 % + 0.25, min 0.50, max 
   const big = computeFee(500_000, S);
   assert.equal(big.feeMinor, 2500);
   assert.equal(big.clampedTo, "max");
+  // The quote's words follow the direction: a minimum raises the fee, a maximum lowers it.
+  assert.equal(big.unclampedMinor > big.feeMinor, true);
+  assert.equal(describeClamp(small.clampedTo), "raised to the minimum fee");
+  assert.equal(describeClamp(big.clampedTo), "lowered to the maximum fee");
+  assert.equal(describeClamp(computeFee(100_000, S).clampedTo), "");
+  assert.equal(describeSchedule(S), "1.50 % + 0.25 EUR (fee at least 0.50 EUR, at most 25.00 EUR)");
   // Half up: 1.5 % of 10.10 = 0.1515 → 0.15; of 10.30 = 0.1545 → 0.15; 1.5 % of 0.30 = 0.0045 → 0.00;
   // 1.5 % of 1.00 = 0.015 → 0.02 (exactly half rounds up)
   assert.equal(computeFee(100, { ...S, feeMinMinor: 0 }).percentPartMinor, 2);

@@ -18,7 +18,7 @@ testBoth("cash-out: quote → request holds → confirm posts → export → pai
   assert.equal(q.netMinor, 98_475);
   assert.equal(q.availableMinor, 500_000);
   assert.equal(q.payable, true);
-  assert.equal(q.display.net, "984.75");
+  assert.equal(q.display.net, "984.75 EUR");
   assert.ok(Date.parse(q.expiresAt) > Date.parse(q.createdAt));
   const co = must(await svc.request({ ownerId, bankAccountId: accountId, quoteId: q.id }, `owner:${ownerId}`));
   assert.equal(co.state, "requested");

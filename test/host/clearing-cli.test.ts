@@ -42,10 +42,19 @@ async function scenario(dbFlag: string[]): Promise<void> {
   }
   const first = await run(clear, ["ingest", files[0]!, "--json", ...dbFlag]);
   assert.equal(first.code, 0);
-  assert.equal((JSON.parse(first.out) as { settled: number }).settled, 1);
+  const firstJson = JSON.parse(first.out) as
+    { settled: number; settledAmount: number; currency: string };
+  assert.equal(firstJson.settled, 1);
+  assert.deepEqual([firstJson.settledAmount, firstJson.currency], [250, "EUR"]);
   const second = await run(clear, ["ingest", files[1]!, "--json", ...dbFlag]);
   assert.equal(second.code, 1, "a caught double spend is a problem found");
   assert.equal((JSON.parse(second.out) as { doubleSpends: unknown[] }).doubleSpends.length, 1);
+  const again = await run(clear, ["ingest", files[0]!, ...dbFlag]);
+  assert.match(again.out, /: 0 settled \(0\.00 EUR\), 0 duplicate/);
+  const limit = await run(clear, ["risk", "limit", "--operator", "metro", "--amount", "50.00",
+    "--json", ...dbFlag]);
+  assert.deepEqual(JSON.parse(limit.out),
+    { operatorId: "metro", riskLimit: 5000, currency: "EUR" });
   const bal = await run(clear, ["balances", "--json", ...dbFlag]);
   assert.equal(bal.code, 0);
   const j = JSON.parse(bal.out) as { balancesSumToZero: boolean; accounts: { id: string; balance: number }[] };
@@ -53,11 +62,24 @@ async function scenario(dbFlag: string[]): Promise<void> {
   // The double-spent copy is issuer risk: held for the operator, not yet in its settlement.
   assert.equal(j.accounts.find((a) => a.id === "operator:metro:978")?.balance, 250);
   assert.equal(j.accounts.find((a) => a.id === "riskhold:metro:978")?.balance, 250);
+  // JSON: minor units and the currency's ISO 4217 alphabetic code, never a bare 978.
+  assert.ok(j.accounts.every((a) => (a as { currency?: unknown }).currency === "EUR"));
+  // People see amounts with decimals, grouping and the code, not `250` and `978`.
+  const text = await run(clear, ["balances", ...dbFlag]);
+  const metro = text.out.split("\n").find((l) => l.startsWith("operator:metro:978"));
+  assert.match(metro ?? "", /\s2\.50 EUR\s+0\.00 EUR\s+2\.50 EUR$/);
+  assert.doesNotMatch(text.out, /\s250\s/);
   const out = path.join(dir, "history.csv");
   assert.equal((await run(history, ["export", "--csv", "--out", out, ...dbFlag])).code, 0);
   const csv = readFileSync(out, "utf8");
-  assert.ok(csv.startsWith("type,id,time,"));
+  assert.ok(csv.startsWith("type,id,time,tap_time,debit_account,credit_account,amount,currency,"
+    + "amount_minor,"));
   assert.equal(csv.split("\r\n").filter((l) => l.startsWith("transfer,")).length, 2);
+  const pay = csv.split("\r\n").find((l) => l.startsWith("payment,"))!.split(",");
+  const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+  assert.match(pay[2]!, iso, "settle time in ISO 8601");
+  assert.match(pay[3]!, iso, "tap time in ISO 8601");
+  assert.deepEqual(pay.slice(6, 9), ["2.50", "EUR", "250"]);
   await assert.rejects(run(clear, ["ingest", path.join(dir, "missing.otb"), ...dbFlag]), /cannot read/);
   assert.equal((await run(clear, ["--help"])).code, 0);
   assert.equal((await run(history, ["--help"])).code, 0);

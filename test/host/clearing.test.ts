@@ -217,7 +217,11 @@ testBoth("history export is RFC 4180 CSV of payments and transfers", async (c0) 
   await c.createTransfer({ id: "t,1", debitAccount: "bank:978", creditAccount: "wallet:x,\"y\":978", amount: 5, code: "topup", ref: "line1\nline2" });
   const csv = await c.historyCsv();
   const lines = csv.split("\r\n");
-  assert.equal(lines[0], "type,id,time,debit_account,credit_account,amount,code,reader_id,seq,wallet_id,counter,status,ref");
+  assert.equal(lines[0], "type,id,time,tap_time,debit_account,credit_account,amount,currency,"
+    + "amount_minor,code,reader_id,seq,wallet_id,counter,status,ref");
+  const topup = lines.find((l) => l.startsWith('transfer,"t,1",'));
+  assert.match(topup ?? "",
+    /^transfer,"t,1",\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ,,bank:978,.*,0\.05,EUR,5,topup,/);
   assert.equal(lines.filter((l) => l.startsWith("payment,")).length, 2);
   assert.ok(csv.includes('"t,1"'));
   assert.ok(csv.includes('"wallet:x,""y"":978"'));

@@ -172,17 +172,17 @@ test("databases are opened on purpose: a missing, file or foreign --db is an err
 });
 
 test("a kiosk tap charges the amount asked and has no gate", async () => {
-  const r = await cli(["tap", "--board", "esp32s3-kiosk-pn532", "--amount", "1234"]);
+  const r = await cli(["tap", "--board", "esp32s3-kiosk-pn532", "--amount", "12.34"]);
   assert.equal(r.code, 0, r.err);
   assert.doesNotMatch(r.out, /fare 0/);
   assert.doesNotMatch(r.out, /gate/i);
-  assert.match(r.out, /kiosk mode, amount asked 1234/);
+  assert.match(r.out, /kiosk mode, amount asked 12\.34 EUR/);
   const j = await cli(["tap", "--board", "esp32s3-kiosk-pn532", "--json"]);
   const t = JSON.parse(j.out) as { description: string; signals: { kind: unknown }[] };
   assert.doesNotMatch(t.description, /gate/);
   assert.ok(t.signals.length > 0 && t.signals.every((s) => s.kind !== "gate"),
     JSON.stringify(t.signals));
-  const gate = await cli(["tap", "--amount", "100"]);
+  const gate = await cli(["tap", "--amount", "1.00"]);
   assert.equal(gate.code, 2, "a gate charges its fare");
 });
 

@@ -80,6 +80,7 @@ for (const engine of engines()) {
       assert.equal(b.json.doubleSpends.length, 1);
       assert.equal(b.json.doubleSpends[0].walletId, inst.run.cheater.walletId);
       assert.equal(b.json.doubleSpends[0].counter, inst.run.cheater.counter);
+      assert.equal(b.json.currency, "EUR", "the report names its amounts' currency");
       // The same upload again settles nothing twice.
       const again = await call(base, "POST", "/api/batches", { token: op, body: kiosk!.bytes });
       assert.equal(again.status, 200);
@@ -99,6 +100,12 @@ for (const engine of engines()) {
       const operators = r.json.accounts.filter((a: { code: string }) => codes.has(a.code));
       const owed = operators.reduce((s: number, a: { balance: number }) => s + a.balance, 0);
       assert.equal(owed, paid, "every accepted tap is paid or held for its operator");
+      // Amounts are integer minor units beside the ISO 4217 alphabetic code (README "Money").
+      for (const a of r.json.accounts as { currency: unknown; balance: unknown }[]) {
+        assert.equal(a.currency, "EUR");
+        assert.ok(Number.isSafeInteger(a.balance));
+      }
+      assert.deepEqual(r.json.sums.map((x: { currency: string }) => x.currency), ["EUR"]);
     });
 
     it("GET /api/payments honours and validates ?limit", async () => {
@@ -108,6 +115,7 @@ for (const engine of engines()) {
       assert.equal(all.json.payments.length, inst.run.taps.filter((t) => t.accepted).length - 1);
       const two = await call(base, "GET", "/api/payments?limit=2", { token: op });
       assert.equal(two.json.payments.length, 2);
+      assert.equal(two.json.payments[0].currency, "EUR");
       for (const bad of ["0", "-1", "abc", "100000"]) {
         const r = await call(base, "GET", `/api/payments?limit=${bad}`, { token: op });
         assert.equal(r.status, 400, `limit=${bad}`);
@@ -150,6 +158,7 @@ for (const engine of engines()) {
       assert.ok(r.json.doubleSpends.some((d: { walletId: string; kind: string }) => d.walletId === inst.run.cheater.walletId && d.kind === "counter_reuse"));
       assert.ok(r.json.deniedWallets.some((d: { walletId: string }) => d.walletId === inst.run.cheater.walletId));
       assert.deepEqual(r.json.held, [], "the gap was filled: nothing is held any more");
+      for (const d of r.json.doubleSpends as { currency: unknown }[]) assert.equal(d.currency, "EUR");
     });
 
     it("GET /api/deny-list is signed by the operator key and names the cheater", async () => {
@@ -219,10 +228,12 @@ for (const engine of engines()) {
       // The merchant's history: its own readers' payments and its own account's transfers.
       const csv = await call(base, "GET", "/api/history.csv", { token: inst.ownerToken });
       assert.equal(csv.status, 200);
-      const rows = csv.text.trim().split("\r\n").slice(1).map((l) => l.split(","));
+      const [head, ...rows] = csv.text.trim().split("\r\n").map((l) => l.split(","));
+      const debit = head!.indexOf("debit_account"), credit = head!.indexOf("credit_account");
       assert.ok(rows.some((r) => r[0] === "payment"));
       for (const r of rows.filter((x) => x[0] === "transfer")) {
-        assert.ok(r[3] === "operator:metro:978" || r[4] === "operator:metro:978", r.join(","));
+        const own = "operator:metro:978";
+        assert.ok(r[debit] === own || r[credit] === own, r.join(","));
       }
       const stranger = inst.tokens.issue({ role: "owner", ownerId: "stranger" });
       assert.equal((await call(base, "GET", "/api/history.csv", { token: stranger })).status, 403);

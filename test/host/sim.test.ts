@@ -259,11 +259,16 @@ test("CLI: sim --json, tap --json, exit codes, issuer keygen and certify", { ski
       "never overwrites a key file",
     );
     const walletKey = new Ed25519Key(new Uint8Array(32).fill(3));
-    const out = JSON.parse(execFileSync(process.execPath, [bin, "issuer", "certify", "--issuer", keyFile, "--wallet-key", toHex(walletKey.publicKey), "--cap", "5000", "--currency", "978", "--valid-from", "2026-01-01", "--valid-until", "2027-01-01T00:00:00Z", "--json"], { encoding: "utf8" })) as { certificate: string };
+    const out = JSON.parse(execFileSync(process.execPath, [bin, "issuer", "certify",
+      "--issuer", keyFile, "--wallet-key", toHex(walletKey.publicKey), "--cap", "50.00",
+      "--currency", "EUR", "--valid-from", "2026-01-01", "--valid-until", "2027-01-01T00:00:00Z",
+      "--json"], { encoding: "utf8" })) as { certificate: string };
     const cert = fromHex(out.certificate);
     const decoded = decodeCertificate(cert);
     assert.equal(decoded.issuerKeyId, 7);
     assert.equal(decoded.validFrom, Date.UTC(2026, 0, 1) / 1000);
+    assert.equal(decoded.offlineCap, 5000, "--cap is in major units: 50.00 EUR");
+    assert.equal(decoded.currency, 978, "--currency EUR is written as ISO 4217 numeric 978");
     assert.ok(ed.verify(decoded.issuerSignature, Uint8Array.from([...new TextEncoder().encode("offtap/cert/v1"), ...cert.subarray(0, 67)]), fromHex(made.publicKey)));
     assert.equal(spawnSync(process.execPath, [bin, "issuer", "certify", "--issuer", keyFile, "--wallet-key", "00", "--cap", "1", "--currency", "978", "--valid-from", "1", "--valid-until", "2"]).status, 2);
   } finally {

@@ -1,8 +1,11 @@
 // `offtap clear reader suspects|release|reject` and `offtap clear risk holds|release|limit`:
 // the operator's side of the risk model (docs/CLEARING.md §7a).
+import {
+  alignRight, currencyLabel, formatMoney, isoFromUnixSeconds,
+} from "../../money/index.ts";
+import { amountFlag, currencyFlag } from "../../money/flags.ts";
 import type { Clearing, ReaderDecision } from "../../clearing/index.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
-import { intFlag } from "../args.ts";
 import { green, red, table, yellow } from "../output.ts";
 
 export interface RiskFlags {
@@ -10,6 +13,7 @@ export interface RiskFlags {
   note?: string;
   operator?: string;
   amount?: string;
+  currency?: string;
 }
 
 /** Suspect and rejected readers with their evidence; exit 1 when there are any. */
@@ -87,20 +91,21 @@ export async function risk(
 ): Promise<number> {
   if (sub === "holds") {
     const holds = await c.riskHolds();
-    if (json) console.log(JSON.stringify({ holds }, null, 2));
+    const shown = holds.map((h) => ({ ...h, currency: currencyLabel(h.currency) }));
+    if (json) console.log(JSON.stringify({ holds: shown }, null, 2));
     else {
       console.log(
-        table([
+        table(alignRight([
           ["transfer", "operator", "reader", "amount", "booked at", "state"],
           ...holds.map((h) => [
             h.transferId,
             h.operatorId,
             h.readerId,
-            String(h.amount),
-            new Date(h.bookedAt * 1000).toISOString(),
+            formatMoney(h.amount, h.currency),
+            isoFromUnixSeconds(h.bookedAt),
             h.state,
           ]),
-        ]),
+        ], [3])),
       );
     }
     return EXIT_OK;
@@ -118,14 +123,18 @@ export async function risk(
   if (sub === "limit") {
     if (f.operator === undefined)
       throw new UsageError("clear risk limit needs --operator NAME --amount N");
-    const amount = intFlag("amount", f.amount, -1);
-    if (amount < 0) throw new UsageError("clear risk limit needs --amount N (minor units)");
+    if (f.amount === undefined) {
+      throw new UsageError("clear risk limit needs --amount, in major units (e.g. 100.00)");
+    }
+    // Major units like every CLI amount; --currency (default EUR) gives the decimals.
+    const cur = currencyFlag("currency", f.currency);
+    const amount = amountFlag("amount", f.amount, cur, Number.MAX_SAFE_INTEGER);
     if (!(await c.setRiskLimit(f.operator, amount)))
       throw new UsageError(`no operator '${f.operator}'`);
     console.log(
       json
-        ? JSON.stringify({ operatorId: f.operator, riskLimit: amount })
-        : `operator ${f.operator}: risk limit ${amount} minor units`,
+        ? JSON.stringify({ operatorId: f.operator, riskLimit: amount, currency: cur.alpha })
+        : `operator ${f.operator}: risk limit ${formatMoney(amount, cur.alpha)}`,
     );
     return EXIT_OK;
   }

@@ -1,8 +1,14 @@
 // `offtap clear` — the clearing service on the command line (docs/CLEARING.md §9).
 import { readFileSync } from "node:fs";
-import { Clearing, isDataDir, resealAll } from "../../clearing/index.ts";
+import {
+  Clearing, isDataDir, resealAll, type Account, type IngestReport,
+} from "../../clearing/index.ts";
+import { currencyLabel, formatMoney } from "../../money/index.ts";
+import { amountFlag, currencyFlag } from "../../money/flags.ts";
+import { alignRight } from "../../money/columns.ts";
 import { addKeyToFile, defaultKeyFile } from "../../clearing/sealed.ts";
 import { readerSpecFromEnrolmentFile } from "../../clearing/enrolment.ts";
+import { reportCurrency } from "../../clearing/report-currency.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { green, red, table, yellow } from "../output.ts";
@@ -15,6 +21,9 @@ import type { KeptReader } from "../../sim/state.ts";
 
 export const DEFAULT_DB_DIR = ".offtap/clearing";
 
+/** Per-tap amounts travel as u32 minor units (docs/PROTOCOL.md). */
+const U32_MAX = 0xffff_ffff;
+
 const HELP = `usage: offtap clear <subcommand> [options]
 
 Clearing: verify and settle readers' batches, show balances (docs/CLEARING.md).
@@ -26,7 +35,9 @@ subcommands:
                            or a double spend was caught)
   balances                 every account and whether the balances sum to zero
   reader add               register a reader: --reader HEX --key HEX --operator NAME
-                           [--currency N] [--min N] [--max N] [--drift S] [--deny-max-age S]
+                           [--currency EUR] [--min 0.01] [--max 100.00] [--drift S]
+                           [--deny-max-age S]; --currency takes an ISO 4217 code (EUR
+                           or 978), --min/--max the per-tap limits in major units
                            [--name TEXT] (the name dashboards show; again: renames it)
                            or --state DIR --operator NAME: the reader kept by 'offtap sim
                            --state DIR' (its id, key, currency and limits) and the issuer
@@ -37,7 +48,8 @@ subcommands:
   reader release|reject    the operator's decision on a suspect reader: --reader HEX [--note TEXT]
                            (release: its held batches are processed; reject: refused for good)
   risk holds|release       issuer-risk money held for operators; release what is due
-  risk limit               --operator NAME --amount N: the most risk money it may receive
+  risk limit               --operator NAME --amount 100.00 [--currency EUR]: the most risk
+                           money it may receive (major units)
   issuer add               register an issuer key: --issuer ID --key HEX
   ack --reader HEX         print the signed acknowledgement (hex) for a reader
   denylist                 print the current signed deny list (hex)
@@ -160,6 +172,13 @@ function need(v: string | undefined, flag: string): string {
   return v;
 }
 
+/** The value an upload settled, in its readers' currency ("12.50 EUR"); in minor units
+ *  only when its batches came from readers of different currencies. */
+function settledText(r: IngestReport, code: number | undefined): string {
+  if (code === undefined) return `${r.settledAmount} minor units`;
+  return formatMoney(r.settledAmount, code);
+}
+
 async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise<number> {
   if (files.length === 0) throw new UsageError("ingest needs at least one batch file");
   let problems = 0;
@@ -170,9 +189,15 @@ async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise
     let r;
     try { r = await c.ingest(bytes); } catch (err) { throw new UsageError(`${f}: ${err instanceof Error ? err.message : String(err)}`); }
     problems += r.held + r.rejectedRecords.length + r.doubleSpends.length + r.batches.filter((b) => b.status === "rejected").length;
-    out.push({ file: f, ...r });
+    const code = await reportCurrency(c, r);
+    // JSON: amounts stay minor units, beside the readers' ISO 4217 code (null when mixed).
+    out.push({ file: f, ...r, currency: code === undefined ? null : currencyLabel(code) });
     if (!json) {
-      console.log(`${f}: ${green(`${r.settled} settled`)} (${r.settledAmount} minor units), ${r.duplicates} duplicate, ${r.held > 0 ? yellow(`${r.held} held`) : "0 held"}, ${r.rejectedRecords.length > 0 ? red(`${r.rejectedRecords.length} rejected`) : "0 rejected"}`);
+      const held = r.held > 0 ? yellow(`${r.held} held`) : "0 held";
+      const rejected = r.rejectedRecords.length;
+      console.log(`${f}: ${green(`${r.settled} settled`)} (${settledText(r, code)}), `
+        + `${r.duplicates} duplicate, ${held}, `
+        + `${rejected > 0 ? red(`${rejected} rejected`) : "0 rejected"}`);
       for (const b of r.batches.filter((x) => x.status !== "accepted")) console.log(`  batch ${b.readerId} ${b.firstSeq}…${b.lastSeq}: ${b.status} ${b.reason}`);
       for (const d of r.doubleSpends) console.log(red(`  double spend: wallet ${d.walletId} counter ${d.counter} (${d.kind}) at ${d.readerId} #${d.seq}, ${d.excess} to issuer ${d.issuerKeyId} offline risk`));
       for (const x of r.rejectedRecords) console.log(red(`  rejected: ${x.readerId} #${x.seq} ${x.reasonName}`));
@@ -182,14 +207,25 @@ async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise
   return problems > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/** Accounts for JSON: amounts stay integer minor units, `currency` becomes the ISO 4217
+ *  alphabetic code (README "Money, currencies and times"). */
+function accountsJson(accts: Account[]): object[] {
+  return accts.map((a) => ({ ...a, currency: currencyLabel(a.currency) }));
+}
+
 async function balances(c: Clearing, json: boolean): Promise<number> {
   const accts = await c.accounts();
   const inv = await c.checkInvariants();
   if (json) {
-    console.log(JSON.stringify({ accounts: accts, balancesSumToZero: inv.ok, invariants: inv }, null, 2));
+    const sums = inv.sums.map((x) => ({ ...x, currency: currencyLabel(x.currency) }));
+    console.log(JSON.stringify({
+      accounts: accountsJson(accts), balancesSumToZero: inv.ok, invariants: { ...inv, sums },
+    }, null, 2));
   } else {
-    console.log(table([["account", "code", "currency", "balance", "pending debits", "available"],
-      ...accts.map((a) => [a.id, a.code, String(a.currency), String(a.balance), String(a.debitsPending), String(a.available)])]));
+    const m = (minor: number, cur: number): string => formatMoney(minor, cur);
+    console.log(table(alignRight([["account", "code", "balance", "pending debits", "available"],
+      ...accts.map((a) => [a.id, a.code, m(a.balance, a.currency),
+        m(a.debitsPending, a.currency), m(a.available, a.currency)])], [2, 3, 4])));
     console.log(inv.ok ? green("balances sum to zero") : red(`invariants broken: ${JSON.stringify(inv)}`));
   }
   return inv.ok ? EXIT_OK : EXIT_FAILED;
@@ -244,9 +280,12 @@ export const command: Command = {
             json, v.name);
         }
         if (rest[0] !== "add") throw new UsageError("usage: clear reader add --reader HEX --key HEX --operator NAME");
+        const cur = currencyFlag("currency", v.currency);
         const r = await c.registerReader({
-          readerId: need(v.reader, "reader"), devicePublicKey: need(v.key, "key"), operatorId: need(v.operator, "operator"),
-          currency: intFlag("currency", v.currency, 978, 65535), amountMin: intFlag("min", v.min, 1), amountMax: intFlag("max", v.max, 10_000),
+          readerId: need(v.reader, "reader"), devicePublicKey: need(v.key, "key"),
+          operatorId: need(v.operator, "operator"), currency: cur.numeric,
+          amountMin: v.min === undefined ? 1 : amountFlag("min", v.min, cur, U32_MAX),
+          amountMax: v.max === undefined ? 10_000 : amountFlag("max", v.max, cur, U32_MAX),
           driftToleranceS: intFlag("drift", v.drift, 300, 3600),
           ...(v["deny-max-age"] === undefined ? {} : { denyMaxAgeS: intFlag("deny-max-age", v["deny-max-age"], 0) }),
           ...(v.name === undefined ? {} : { name: v.name }),

@@ -15,6 +15,9 @@ import { FirmwareCrypto } from "../../firmware/crypto.ts";
 import { runGateScenario, type ScenarioResult } from "../../sim/gate.ts";
 import { CashoutService } from "../../cashout/index.ts";
 import { green, red, bold, dim, table } from "../output.ts";
+import {
+  alignRight, currencyLabel, formatMoney, isoTime, parseAmount,
+} from "../../money/index.ts";
 import { runTwoReaders } from "../../demo/readers.ts";
 import {
   DemoDbInUse, checkDemoDb, openDemoClearing, clearTwoReaders, type ClearingAct,
@@ -70,11 +73,13 @@ function deviceSignatureMatchesNode(seedNumber: number): boolean {
 }
 
 const verdict = (ok: boolean): string => (ok ? green("ok") : red("FAILED"));
-const eur = (minor: number): string => `${minor < 0 ? "-" : ""}${Math.floor(Math.abs(minor) / 100)}.${String(Math.abs(minor) % 100).padStart(2, "0")}`;
+/** Every amount of the demo is in euros (its readers, issuers and owner use EUR, 978). */
+const eur = (minor: number): string => formatMoney(minor, "EUR");
 const short = (hex: string): string => `${hex.slice(0, 8)}…`;
 
 function printGate(r: ScenarioResult, signatureOk: boolean): void {
-  console.log(bold(`offtap demo — gate reader ${r.readerId}, fare ${r.fare} (currency ${r.currency}), seed ${r.seed}`));
+  console.log(bold(`offtap demo — gate reader ${r.readerId}, `
+    + `fare ${formatMoney(r.fare, r.currency)}, seed ${r.seed}`));
   console.log(dim("every tap below ran through build/offtap.wasm on the simulated board\n"));
   const rows = r.taps.map((t) => [
     String(t.step), t.rider, t.what, t.ok ? green(t.reason) : red(`${t.reason} (expected ${t.expected})`),
@@ -105,12 +110,14 @@ function printClearing(a: ClearingAct, where: string): void {
   ])]));
   for (const d of a.doubleSpends) {
     console.log(red(`double spend caught: wallet ${short(d.walletId)} counter ${d.counter} (${d.kind.replace(/_/g, " ")}) at reader ${short(d.readerId)} #${d.seq}; `) +
-      `${eur(d.excess)} EUR booked to issuer ${d.issuerKeyId}'s offline risk, the gate's operator is paid in full`);
+      `${eur(d.excess)} booked to issuer ${d.issuerKeyId}'s offline risk, `
+      + "the gate's operator is paid in full");
   }
   console.log(`the same files uploaded again: ${a.reupload.settled} settled, ${a.reupload.doubleSpends} double spends ${verdict(a.reupload.settled === 0 && a.reupload.doubleSpends === 0)}`);
   console.log(`deny list v${a.denyList.version} (${a.denyList.walletIds.length} wallet(s)) signed and installed by both readers: ${verdict(a.denyList.readerStatus.every((s) => s >= 0))}`);
   console.log("");
-  console.log(table([["account", "kind", "balance EUR"], ...a.balances.map((b) => [b.name || b.id, b.code, eur(b.balance)])]));
+  const accounts = a.balances.map((b) => [b.name || b.id, b.code, eur(b.balance)]);
+  console.log(table(alignRight([["account", "kind", "balance"], ...accounts], [2])));
   console.log(`balances sum to zero: ${verdict(a.balancesSumToZero)}`);
 }
 
@@ -118,14 +125,19 @@ function printCashout(c: CashoutAct, balanceAfter: number): void {
   console.log("");
   console.log(bold("cash-out: Metro Transit Ltd to its verified bank account"));
   const q = c.quote;
-  console.log(`quote ${q.id}: ${q.display.gross} EUR, fee ${q.display.fee} EUR (${q.display.schedule}), you receive ${q.display.net} EUR; available ${q.display.available} EUR`);
-  console.log(`request ${c.requested.id}: ${c.requested.state} — held: ${eur(c.requested.netMinor)} to payouts in transit, ${eur(c.requested.feeMinor)} fee`);
+  console.log(`quote ${q.id}: ${q.display.gross}, fee ${q.display.fee} at ${q.display.schedule}, `
+    + `you receive ${q.display.net}; available ${q.display.available}`);
+  console.log(`request ${c.requested.id}: ${c.requested.state} — held: `
+    + `${eur(c.requested.netMinor)} to payouts in transit, ${eur(c.requested.feeMinor)} fee`);
   console.log(`second factor: TOTP ${c.totpCode} (RFC 6238, as the owner's authenticator shows it) → ${c.confirmed.state}`);
-  console.log(`payout file ${c.payout.msgId}: ${c.payout.nbOfTxs} transfer(s), ${c.payout.ctrlSum} EUR → ${c.exported.state}`);
-  console.log(table([["status", "at", "by", "detail"], ...c.exported.timeline.map((t) => [t.state, t.at, t.actor, t.detail])]));
+  const ctrlSum = eur(Number(parseAmount(c.payout.ctrlSum, "EUR")));
+  console.log(`payout file ${c.payout.msgId}: ${c.payout.nbOfTxs} transfer(s), ${ctrlSum} `
+    + `→ ${c.exported.state}`);
+  const steps = c.exported.timeline.map((t) => [t.state, isoTime(t.at), t.actor, t.detail]);
+  console.log(table([["status", "at", "by", "detail"], ...steps]));
   console.log(`pain.001: ${c.files.pain001}`);
   console.log(`CSV:      ${c.files.csv}`);
-  console.log(`operator balance after the cash-out: ${eur(balanceAfter)} EUR`);
+  console.log(`operator balance after the cash-out: ${eur(balanceAfter)}`);
 }
 
 interface FullResult { ok: boolean; json: Record<string, unknown> }
@@ -160,11 +172,16 @@ async function runAll(seed: number, outDir: string, json: boolean,
     const result: Record<string, unknown> = {
       accepted: act.accepted, settled: act.settled, doubleSpendsCaught: act.doubleSpends.length, cashouts: cashoutOk ? 1 : 0,
       balancesSumToZero: inv.ok, ok, seed,
-      gate: { ...gate, signatureMatchesNode: signatureOk },
+      gate: {
+        ...gate, currency: currencyLabel(gate.currency), signatureMatchesNode: signatureOk,
+      },
       readers: act.uploads, doubleSpends: act.doubleSpends, reupload: act.reupload, denyList: act.denyList,
-      balances: (await demo.clearing.accounts()).map((a) => ({ id: a.id, code: a.code, balance: a.balance })),
+      balances: (await demo.clearing.accounts()).map((a) => ({
+        id: a.id, code: a.code, currency: currencyLabel(a.currency), balance: a.balance,
+      })),
       cashout: {
-        id: co.exported.id, state: co.exported.state, gross: co.exported.grossMinor, fee: co.exported.feeMinor, net: co.exported.netMinor,
+        id: co.exported.id, state: co.exported.state, currency: co.exported.currency,
+        gross: co.exported.grossMinor, fee: co.exported.feeMinor, net: co.exported.netMinor,
         timeline: co.exported.timeline.map((t) => t.state), payoutFile: co.payout.msgId, files: co.files,
       },
     };

@@ -9,6 +9,11 @@ const HELP = `usage: offtap history export --csv [--out FILE] [--account ID] [--
 Exports settled payments and every transfer as CSV (RFC 4180: CRLF line ends, fields with a
 comma, quote or line break quoted, quotes doubled).
 
+columns: type (payment|transfer), id, time (settled or booked, ISO 8601 UTC), tap_time (the
+reader's time of a payment, ISO 8601 UTC), debit_account, credit_account, amount (decimal,
+e.g. 1234.50), currency (ISO 4217, e.g. EUR), amount_minor (the same amount in integer minor
+units, e.g. 123450), code, reader_id, seq, wallet_id, counter, status, ref
+
 options:
   --csv            CSV output (the only format; required so other formats can come later)
   --out FILE       write to FILE instead of standard output

@@ -1,4 +1,5 @@
 // `offtap image` — signed reader images (docs/IMAGE.md): keygen, build, inspect.
+import { currencyLabel, formatMoney, isoFromUnixSeconds } from "../../money/index.ts";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import process from "node:process";
@@ -147,15 +148,19 @@ function printInspection(file: string, r: ImageInspection): void {
     const rows: string[][] = [["field", "value"],
       ["format", `${img.formatVersion}`], ["board", img.boardId], ["ABI version", `${img.abiVersion}`],
       ["size", `${img.totalBytes} bytes (firmware ${img.firmware.length}, provisioning ${img.provisioning.length})`],
-      ["built", new Date(img.buildUnixSeconds * 1000).toISOString()],
+      ["built", isoFromUnixSeconds(img.buildUnixSeconds)],
       ["device seed", img.keyReference === undefined ? yellow("inline (development image)") : `${img.keyReference.store}: ${img.keyReference.namespace}/${img.keyReference.key}`],
       ["firmware SHA-256", toHex(img.firmwareSha256)], ["provisioning SHA-256", toHex(img.provisioningSha256)],
       ["release key id", toHex(img.releaseKeyId)]];
     if (r.partition) rows.push(["partition", `wasm at 0x${r.partition.offset.toString(16)}, ${r.partition.size} bytes`]);
     const p = r.provisioning;
     if (p !== undefined) {
-      rows.push(["reader id", p.readerId], ["mode", String(p.mode)], ["currency", `${p.currency}`], ["fare", `${p.fare}`],
-        ["per-tap limits", `${p.amountMin} … ${p.amountMax}`], ["NFC timeout", `${p.nfcTimeoutMs} ms`], ["drift tolerance", `${p.driftToleranceS} s`],
+      const m = (minor: number): string => formatMoney(minor, p.currency);
+      rows.push(["reader id", p.readerId], ["mode", String(p.mode)],
+        ["currency", `${currencyLabel(p.currency)} (${p.currency})`],
+        ["fare", p.mode === "kiosk" ? "none (each sale brings its amount)" : m(p.fare)],
+        ["per-tap limits", `${m(p.amountMin)} … ${m(p.amountMax)}`],
+        ["NFC timeout", `${p.nfcTimeoutMs} ms`], ["drift tolerance", `${p.driftToleranceS} s`],
         ["issuer keys", p.issuerKeys.map((k) => `${k.keyId}:${k.publicKey.slice(0, 16)}…`).join(", ")],
         ["ledger", `${p.ledger.ledgerBytes} bytes, deny list ${p.ledger.denyBytes}, sector ${p.ledger.sectorBytes}, page ${p.ledger.pageBytes}, deny max age ${p.ledger.denyMaxAgeS} s`],
         ["device public key", p.devicePublicKey], ["operator key", p.operatorPublicKey], ["clearing key", p.clearingPublicKey]);

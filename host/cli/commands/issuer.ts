@@ -4,11 +4,13 @@ import type { Command } from "../command.ts";
 import { EXIT_OK, UsageError } from "../command.ts";
 import { parse, intFlag } from "../args.ts";
 import { bold, table } from "../output.ts";
+import { currencyLabel, formatMoney, isoFromUnixSeconds } from "../../money/index.ts";
+import { amountFlag, CURRENCY_FLAG_HELP, currencyFlag } from "../../money/flags.ts";
 import { Issuer, issuerToKeyFile, readIssuerKeyFile, writeIssuerKeyFile } from "../../issuer/issuer.ts";
 import { certHash, fromHex, toHex, ProtocolError } from "../../protocol/index.ts";
 
 const HELP = `usage: offtap issuer keygen [--key-id N] [--out FILE] [--json]
-       offtap issuer certify --issuer KEYFILE --wallet-key HEX --cap N --currency N
+       offtap issuer certify --issuer KEYFILE --wallet-key HEX --cap 50.00 [--currency EUR]
                              --valid-from T --valid-until T [--wallet-id HEX] [--json]
 
 keygen   creates an Ed25519 issuer key. With --out it writes the key file (mode 0600,
@@ -23,12 +25,18 @@ options:
   --issuer KEYFILE  issuer key file (certify)
   --wallet-key HEX  the wallet's Ed25519 public key, 32 bytes
   --wallet-id HEX   16-byte wallet id (default: random)
-  --cap N           offline spending cap, minor units
-  --currency N      ISO 4217 numeric currency (978 EUR, 840 USD, 392 JPY)
+  --cap AMOUNT      offline spending cap in major units of --currency (50.00 EUR;
+                    JPY has no decimals), at most 2^32 - 1 minor units
+  --currency C      ${CURRENCY_FLAG_HELP}; default EUR
+                    (the certificate carries the numeric code, 978)
   --valid-from T    start of validity: Unix seconds or an ISO 8601 date/time
   --valid-until T   end of validity, after --valid-from
-  --json            machine-readable output
+  --json            machine-readable output (offlineCap in minor units beside the
+                    currency's ISO 4217 code, times as Unix seconds and ISO 8601)
   --help            show this help`;
+
+/** The certificate's cap is a u32 of minor units (docs/PROTOCOL.md). */
+const CAP_MINOR_MAX = 0xffff_ffff;
 
 /** Unix seconds or an ISO 8601 date, as a u32. */
 function timeFlag(name: string, value: string | undefined): number {
@@ -87,9 +95,9 @@ async function certify(argv: string[]): Promise<number> {
   }
   const walletPublicKey = hexFlag("wallet-key", values["wallet-key"], 32);
   const walletId = values["wallet-id"] === undefined ? Uint8Array.from(randomBytes(16)) : hexFlag("wallet-id", values["wallet-id"], 16);
-  const offlineCap = intFlag("cap", required("cap", values.cap), 0, 0xffffffff);
-  const currency = intFlag("currency", required("currency", values.currency), 0, 999);
-  if (currency < 1) throw new UsageError("--currency must be an ISO 4217 numeric code, 1 … 999");
+  const cur = currencyFlag("currency", values.currency);
+  const offlineCap = amountFlag("cap", required("cap", values.cap), cur, CAP_MINOR_MAX);
+  const currency = cur.numeric;
   const validFrom = timeFlag("valid-from", values["valid-from"]);
   const validUntil = timeFlag("valid-until", values["valid-until"]);
   if (validUntil <= validFrom) throw new UsageError("--valid-until must be after --valid-from");
@@ -102,9 +110,12 @@ async function certify(argv: string[]): Promise<number> {
   }
   const c = out.certificate;
   const fields = {
-    certificate: toHex(out.bytes), certHash: toHex(certHash(out.bytes)), version: c.version, issuerKeyId: c.issuerKeyId,
-    walletId: toHex(c.walletId), walletPublicKey: toHex(c.walletPublicKey), currency: c.currency, offlineCap: c.offlineCap,
+    certificate: toHex(out.bytes), certHash: toHex(certHash(out.bytes)), version: c.version,
+    issuerKeyId: c.issuerKeyId, walletId: toHex(c.walletId),
+    walletPublicKey: toHex(c.walletPublicKey),
+    currency: currencyLabel(c.currency), offlineCap: c.offlineCap,
     validFrom: c.validFrom, validUntil: c.validUntil,
+    validFromIso: isoFromUnixSeconds(c.validFrom), validUntilIso: isoFromUnixSeconds(c.validUntil),
   };
   if (values.json) { console.log(JSON.stringify(fields)); return EXIT_OK; }
   console.log(bold("wallet certificate (131 bytes)"));
@@ -113,9 +124,9 @@ async function certify(argv: string[]): Promise<number> {
   console.log(table([
     ["field", "value"],
     ["certHash", fields.certHash], ["issuer key id", String(c.issuerKeyId)], ["wallet id", fields.walletId],
-    ["wallet key", fields.walletPublicKey], ["currency", String(c.currency)], ["offline cap", String(c.offlineCap)],
-    ["valid from", `${c.validFrom} (${new Date(c.validFrom * 1000).toISOString()})`],
-    ["valid until", `${c.validUntil} (${new Date(c.validUntil * 1000).toISOString()})`],
+    ["wallet key", fields.walletPublicKey], ["currency", `${fields.currency} (${c.currency})`],
+    ["offline cap", formatMoney(c.offlineCap, c.currency)],
+    ["valid from", fields.validFromIso], ["valid until", fields.validUntilIso],
   ]));
   return EXIT_OK;
 }

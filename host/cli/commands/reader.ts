@@ -6,6 +6,8 @@ import type { Command } from "../command.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { bold, dim, green, red } from "../output.ts";
+import { currency } from "../../money/index.ts";
+import { amountFlag } from "../../money/flags.ts";
 import { BoardError, loadBoard } from "../../boards/index.ts";
 import { SimWorld, setSimulatedBoard } from "../../sim/world.ts";
 import { isAcceptance, reasonInfo, toHex } from "../../protocol/index.ts";
@@ -32,7 +34,8 @@ options:
   --board ID        board profile boards/ID.json (mode, fare, limits, flash)
   --seed S          seed of the installation: issuers, reader keys (default 1)
   --taps N          stop after N taps (default: run until interrupted)
-  --amount A        kiosk mode: the amount each tap requests
+  --amount A        kiosk mode: the amount each tap requests, in major units of the
+                    reader's currency (12.50 for 12.50 EUR)
   --wait-ms MS      stop when no card came for MS ms (default: wait for ever)
   --json            one JSON object per tap
   --help            show this help
@@ -110,7 +113,9 @@ export const command: Command = {
     });
     const kiosk = world.config.mode === "kiosk";
     if (kiosk && values.amount === undefined) throw new UsageError("a kiosk reader needs --amount");
-    const amount = kiosk ? intFlag("amount", values.amount, 0) : 0;
+    // --amount is in major units of the reader's currency (12.50 EUR), like every CLI amount.
+    const cur = currency(world.config.currency);
+    const amount = kiosk ? amountFlag("amount", values.amount!, cur, 0xffff_ffff) : 0;
     const taps = values.taps === undefined ? Infinity : intFlag("taps", values.taps, 1);
     const waitMs =
       values["wait-ms"] === undefined ? Infinity : intFlag("wait-ms", values["wait-ms"], 0);

@@ -18,6 +18,8 @@ import { parseNfcSpec, runThroughPn532 } from "../../nfc/session.ts";
 import { LinkError } from "../../nfc/link.ts";
 import type { ExchangeEvent, SignalEvent } from "../../sim/board.ts";
 import { LED_NAMES, SIGNAL_KIND_NAMES, nfcStatusName } from "../../sim/abi.ts";
+import { currencyLabel, formatMoney, isoFromUnixSeconds } from "../../money/index.ts";
+import { amountFlag, currencyFlag } from "../../money/flags.ts";
 import {
   type ExchangeStep, reasonInfo, reasonName, summarizeCommand, summarizeResponse, toHex, isAcceptance,
   type Receipt,
@@ -32,7 +34,8 @@ const OUTCOMES = [
 function receiptLine(rc: Receipt | undefined): string {
   if (rc === undefined) return "none";
   const outcome = OUTCOMES[rc.outcome] ?? `outcome ${rc.outcome}`;
-  return `seq ${rc.sequence}, counter ${rc.counter}, ${outcome}, record ${toHex(rc.recordHash)}`;
+  return `seq ${rc.sequence}, counter ${rc.counter}, ${formatMoney(rc.amount, rc.currency)} at `
+    + `${isoFromUnixSeconds(rc.readerTime)}, ${outcome}, record ${toHex(rc.recordHash)}`;
 }
 
 const HELP = `usage: offtap tap [--scenario NAME] [--seed S] [--board ID] [--amount A] [--state DIR]
@@ -51,8 +54,8 @@ options:
   --seed S         seed for keys, wallets, challenges and the clock (default 1)
   --board ID       simulate board boards/ID.json (partitions, mode, fare, limits);
                    a scenario's own settings (e.g. kiosk mode) still apply
-  --amount A       a kiosk's tap: the amount it asks, in minor units (default: the
-                   scenario's, else 500); a gate charges its fare
+  --amount A       a kiosk's tap: the amount it asks, in major units (12.34; default:
+                   the scenario's, else 5.00); a gate charges its fare
   --state DIR      tap the reader kept in DIR (docs/STATE.md; created on first use, as
                    'offtap sim --state DIR' does): the tap lands in its real ledger
   --json           print the tap as JSON
@@ -143,8 +146,11 @@ function resultJson(r: TapResult, kiosk: boolean): object {
     })),
     receipt: r.receiptBytes === undefined || r.receipt === undefined ? null : {
       bytes: toHex(r.receiptBytes),
-      outcome: r.receipt.outcome, sequence: r.receipt.sequence, counter: r.receipt.counter, amount: r.receipt.amount,
-      currency: r.receipt.currency, readerTime: r.receipt.readerTime, recordHash: toHex(r.receipt.recordHash),
+      outcome: r.receipt.outcome, sequence: r.receipt.sequence, counter: r.receipt.counter,
+      amount: r.receipt.amount,
+      currency: currencyLabel(r.receipt.currency), readerTime: r.receipt.readerTime,
+      readerTimeIso: isoFromUnixSeconds(r.receipt.readerTime),
+      recordHash: toHex(r.receipt.recordHash),
     },
     timings: { simulatedMs: r.simulatedMs, firmwareMicros: Math.round(r.hostMicros) },
     logs: r.logs.map((l) => l.text),
@@ -214,10 +220,12 @@ export const command: Command = {
     }
     if (kept !== undefined) board = keptBoard(kept, values.board, false);
     setSimulatedBoard(board);
+    const tapCurrency = currencyFlag("currency",
+      String(kept?.facts.currency ?? board?.defaults.currency ?? 978));
     const amount = values.amount === undefined
-      ? undefined : intFlag("amount", values.amount, 0, 0xffffffff);
+      ? undefined : amountFlag("amount", values.amount, tapCurrency, 0xffffffff);
     if (amount !== undefined && amount < 1) {
-      throw new UsageError("--amount is at least 1 (minor units)");
+      throw new UsageError(`--amount is at least ${formatMoney(1, tapCurrency.numeric)}`);
     }
     const mode = kept?.facts.mode ?? scenario.mode ?? board?.mode ?? "gate";
     if (amount !== undefined && mode !== "kiosk") {
@@ -280,11 +288,11 @@ export const command: Command = {
       const c = run.world.config;
       const description = kiosk ? kioskText(scenario.description) : scenario.description;
       console.log(bold(`offtap tap — scenario ${scenario.name}: ${description}`));
-      const asked = run.result.receipt?.amount ?? amount ?? "per tap";
-      const charge = kiosk ? `amount asked ${asked}` : `fare ${c.fare}`;
-      const reader = `reader ${toHex(run.world.readerId)}`;
-      const currency = `currency ${c.currency}`;
-      console.log(dim(`seed ${seed}, ${reader}, ${c.mode} mode, ${charge}, ${currency}`));
+      const asked = run.result.receipt?.amount ?? amount;
+      const charge = kiosk
+        ? `amount asked ${asked === undefined ? "per tap" : formatMoney(asked, c.currency)}`
+        : `fare ${formatMoney(c.fare, c.currency)}`;
+      console.log(dim(`seed ${seed}, reader ${toHex(run.world.readerId)}, ${c.mode} mode, ${charge}`));
       if (run.before.length > 0) console.log(dim(`taps before: ${run.before.map((b) => b.reason).join(", ")}`));
       console.log("");
       printTap(run.result, scenario.expected, kiosk);
