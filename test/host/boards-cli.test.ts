@@ -25,12 +25,13 @@ test("tap --board runs the board's mode and fare (a kiosk board makes a kiosk)",
   assert.equal(j.ok, true);
   assert.equal(j.reason, "ACCEPTED");
   const human = await offtap(["tap", "--board", "esp32-gate-pn532"]);
-  assert.match(human.out, new RegExp(`gate mode, fare ${gateFare},`));
+  const fare = `${Math.floor(gateFare / 100)}\\.${String(gateFare % 100).padStart(2, "0")} EUR`;
+  assert.match(human.out, new RegExp(`gate mode, fare ${fare}`));
   // Without --board the simulator is a gate; the kiosk board makes the same scenario a kiosk tap.
   const kiosk = await offtap(["tap", "--board", "esp32s3-kiosk-pn532"]);
   assert.equal(kiosk.code, 0, kiosk.err);
   // A kiosk has no fare: it charges the amount asked (issue 15).
-  assert.match(kiosk.out, /kiosk mode, amount asked 500,/);
+  assert.match(kiosk.out, /kiosk mode, amount asked 5\.00 EUR/);
 });
 
 test("sim --board on a kiosk runs kiosk taps; unknown boards and contradictions exit 2", async () => {

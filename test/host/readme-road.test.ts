@@ -44,7 +44,7 @@ test("the README's road from taps to a cash-out runs as written", () => {
       "else echo \"npx $1 is not offtap\" >&2; return 127; fi; }\n";
     const r = run(dir, prelude + block);
     assert.equal(r.status, 0, r.out);
-    const settledLine = /gate\.batch: (\d+) settled \((\d+) minor units\), 0 duplicate, 0 held, /;
+    const settledLine = /gate\.batch: (\d+) settled \(([\d,.]+) EUR\), 0 duplicate, 0 held, /;
     const ingest = new RegExp(`${settledLine.source}0 rejected`).exec(r.out);
     assert.ok(ingest !== null, `clear ingest settled the gate's batches:\n${r.out}`);
     assert.ok(Number(ingest[1]) > 200, "most of the day's 300 taps were paid and settled");
