@@ -208,6 +208,6 @@ async function run(argv: string[]): Promise<number> {
 
 export const command: Command = {
   name: "vectors",
-  summary: "run crypto and tap test-vector files on the firmware (V8, WASI/WASM3, or a device in test mode)",
+  summary: "run crypto and tap vector files on the firmware (V8, WASI/WASM3, or a board)",
   run,
 };
