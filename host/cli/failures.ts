@@ -74,6 +74,10 @@ function nodeFailure(err: unknown): Failure | undefined {
   const port = err.port === undefined ? "" : `:${err.port}`;
   switch (code) {
     case "ENOENT":
+      // The firmware and its test builds are made by `make build`, not named by the user.
+      if (/(^|\/)build\/[^/]+\.wasm$/.test(file)) {
+        return usage(`no firmware build at ${file}`, "run `make build` first");
+      }
       return usage(`no such file or folder: ${file}`, "check the path");
     case "EISDIR":
       return usage(`${file} is a folder, not a file`, "give a file name");
@@ -104,4 +108,11 @@ function nodeFailure(err: unknown): Failure | undefined {
     default:
       return undefined;
   }
+}
+
+/** The error for a file that is not a batch file (truncated, wrong format): exit 2 in every
+ *  command that reads batches ('ledger verify', 'clear ingest'). */
+export function malformedBatch(file: string, e: Error): UsageError {
+  return new UsageError(`${file} is not a batch file: ${e.message}`,
+    "export it again from the reader; a truncated copy cannot be read");
 }

@@ -1,17 +1,39 @@
 // Terminal output helpers: colour and progress only when a person is watching.
 import process from "node:process";
 
-const useColour = (stream: NodeJS.WriteStream): boolean =>
-  stream.isTTY === true && process.env["NO_COLOR"] === undefined && process.env["TERM"] !== "dumb";
+/** The part of a stream the colour decision looks at. */
+export interface StreamLike { readonly isTTY?: boolean }
 
-const paint = (code: number) => (text: string): string =>
-  useColour(process.stdout) ? `\u001b[${code}m${text}\u001b[0m` : text;
+/** Colour on a stream only when that stream is a terminal, NO_COLOR is unset or empty
+ *  (no-color.org: any non-empty value turns colour off) and TERM is not `dumb`. Each stream
+ *  decides for itself: `offtap … 2> err.log` on a terminal colours stdout, not the file. */
+export function colourFor(stream: StreamLike, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (stream.isTTY !== true) return false;
+  const noColour = env["NO_COLOR"];
+  if (noColour !== undefined && noColour !== "") return false;
+  return env["TERM"] !== "dumb";
+}
 
-export const green = paint(32);
-export const red = paint(31);
-export const yellow = paint(33);
-export const bold = paint(1);
-export const dim = paint(2);
+type Paint = (text: string) => string;
+
+const painter = (stream: StreamLike, code: number): Paint => (text: string): string =>
+  colourFor(stream) ? `\u001b[${code}m${text}\u001b[0m` : text;
+
+/** Painters for standard output (what console.log writes). */
+export const green = painter(process.stdout, 32);
+export const red = painter(process.stdout, 31);
+export const yellow = painter(process.stdout, 33);
+export const bold = painter(process.stdout, 1);
+export const dim = painter(process.stdout, 2);
+
+/** Painters for standard error (what console.error writes), decided by stderr itself. */
+export const stderrPaint = {
+  green: painter(process.stderr, 32),
+  red: painter(process.stderr, 31),
+  yellow: painter(process.stderr, 33),
+  bold: painter(process.stderr, 1),
+  dim: painter(process.stderr, 2),
+} as const;
 
 /** A one-line progress bar on stderr, drawn only on a TTY; silent in CI and pipes. */
 export class Progress {

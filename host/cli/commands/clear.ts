@@ -5,6 +5,7 @@ import { addKeyToFile, defaultKeyFile } from "../../clearing/sealed.ts";
 import { readerSpecFromEnrolmentFile } from "../../clearing/enrolment.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
+import { malformedBatch } from "../failures.ts";
 import { green, red, table, yellow } from "../output.ts";
 import { unsafeFromEnv } from "../../clearing/durability.ts";
 import { doctor } from "./clear-doctor.ts";
@@ -100,15 +101,31 @@ function need(v: string | undefined, flag: string): string {
   return v;
 }
 
+/** A batch file's bytes; a missing file or a folder is an input error naming it. */
+function readBatchFile(f: string): Uint8Array {
+  try {
+    return readFileSync(f);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const what = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder" : code;
+    throw new UsageError(`cannot read ${f}: ${what}`, "give the batch file 'ledger export' wrote");
+  }
+}
+
 async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise<number> {
   if (files.length === 0) throw new UsageError("ingest needs at least one batch file");
   let problems = 0;
   const out = [];
   for (const f of files) {
     let bytes: Uint8Array;
-    try { bytes = readFileSync(f); } catch { throw new UsageError(`cannot read ${f}`); }
+    bytes = readBatchFile(f);
     let r;
-    try { r = await c.ingest(bytes); } catch (err) { throw new UsageError(`${f}: ${err instanceof Error ? err.message : String(err)}`); }
+    try {
+      r = await c.ingest(bytes);
+    } catch (err) {
+      if (err instanceof RangeError) throw malformedBatch(f, err);
+      throw new UsageError(`${f}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     problems += r.held + r.rejectedRecords.length + r.doubleSpends.length + r.batches.filter((b) => b.status === "rejected").length;
     out.push({ file: f, ...r });
     if (!json) {

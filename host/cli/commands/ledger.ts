@@ -1,10 +1,12 @@
 // `offtap ledger …`: the reader's ledger from the command line — power-loss suite,
 // image inspection, batch export and batch verification (docs/LEDGER.md).
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, statSync } from "node:fs";
 import type { Command } from "../command.ts";
 import { EXIT_OK, EXIT_FAILED, EXIT_USAGE, UsageError } from "../command.ts";
 import { parse, intFlag } from "../args.ts";
 import { table, green, red } from "../output.ts";
+import { checkOutput, writeOutput } from "../files.ts";
+import { malformedBatch } from "../failures.ts";
 import { powercut, POWERCUT_HELP } from "./ledger-powercut.ts";
 import { decodeImage } from "../../ledger/image.ts";
 import { verifyBatchFile } from "../../ledger/batch.ts";
@@ -28,17 +30,19 @@ Each subcommand takes --help and --json. Exit codes: 0 ok, 1 a check failed, 2 u
 Decodes the raw bytes of a ledger partition with the recovery rules: sector headers,
 erase counts, acknowledgement marks, committed and torn slots, and verifies the hash
 chain of the records on it. Exit 1 when the chain or the sequence is broken.`,
-  export: `usage: offtap ledger export --out FILE [--taps N] [--seed S] [--image FILE] [--json]
+  export: `usage: offtap ledger export --out FILE [--taps N] [--seed S] [--image FILE] [--force]
+                            [--json]
 
 Runs a seeded simulated reader (real firmware, default 256 KiB partition) for N taps
 (default 25) and writes every unacknowledged record as signed batches, back to back,
 to FILE; FILE.json records the reader id and public key. --image also writes the
-ledger partition image for 'inspect'.`,
+ledger partition image for 'inspect'. Existing files are not replaced without --force.`,
   verify: `usage: offtap ledger verify BATCH [--key HEX] [--json]
 
 Checks every batch in the file: the reader's Ed25519 signature (key from --key or from
 BATCH.json written by 'export'), the hash chain from 'head before' to 'head after'
-across batches, and gap-free sequence numbers. Exit 1 if any check fails.`,
+across batches, and gap-free sequence numbers. Exit 1 if any check fails; exit 2 when
+BATCH is missing or is not a batch file at all (truncated, wrong format).`,
 } as const;
 
 function wantsHelp(argv: string[]): boolean {
@@ -46,8 +50,28 @@ function wantsHelp(argv: string[]): boolean {
 }
 
 function readInput(path: string): Uint8Array {
-  if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
+  if (!existsSync(path)) throw new UsageError(`no such file: ${path}`, "check the path");
+  if (statSync(path).isDirectory()) throw new UsageError(`${path} is a folder`, "give a file");
   return new Uint8Array(readFileSync(path));
+}
+
+/** The reader's public key recorded in BATCH.json by 'export', if that file is there. */
+function keyFromMeta(metaFile: string): string | undefined {
+  if (!existsSync(metaFile)) return undefined;
+  let meta: unknown;
+  try {
+    meta = JSON.parse(readFileSync(metaFile, "utf8"));
+  } catch (e) {
+    throw new UsageError(`${metaFile} is not valid JSON: ${(e as Error).message}`,
+      "restore it from 'ledger export', or give the reader key with --key HEX");
+  }
+  const key = typeof meta === "object" && meta !== null
+    ? (meta as { readerPublicKey?: unknown }).readerPublicKey : undefined;
+  if (typeof key !== "string") {
+    throw new UsageError(`${metaFile} has no readerPublicKey`,
+      "restore it from 'ledger export', or give the reader key with --key HEX");
+  }
+  return key;
 }
 
 async function inspect(argv: string[]): Promise<number> {
@@ -83,17 +107,26 @@ async function inspect(argv: string[]): Promise<number> {
 }
 
 async function exportCmd(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { out: { type: "string" }, taps: { type: "string" }, seed: { type: "string" }, image: { type: "string" }, json: { type: "boolean" } });
+  const { values } = parse(argv, {
+    out: { type: "string" }, taps: { type: "string" }, seed: { type: "string" },
+    image: { type: "string" }, json: { type: "boolean" }, force: { type: "boolean" },
+  });
   if (!values.out) throw new UsageError("--out FILE is required");
   const taps = intFlag("taps", values.taps, 25, 100_000);
   const seed = intFlag("seed", values.seed, 1, 0xffffffff);
+  const force = { force: values.force === true };
+  checkOutput(values.out, force);
+  checkOutput(`${values.out}.json`, force);
+  if (values.image) checkOutput(values.image, { ...force, flag: "--image" });
   const reader = newSimReader(seed);
   const accepted = runTaps(reader, new SyntheticTaps(seed), 0, taps);
   const { file, lastSeq, head } = exportAll(reader);
-  writeFileSync(values.out, file);
+  writeOutput(values.out, file, force);
   const meta = { readerId: hex(reader.id.readerId), readerPublicKey: hex(reader.id.device.publicKey), lastSeq, chainHead: hex(head) };
-  writeFileSync(`${values.out}.json`, JSON.stringify(meta, null, 2) + "\n");
-  if (values.image) writeFileSync(values.image, reader.flash.partition(0).bytes);
+  writeOutput(`${values.out}.json`, JSON.stringify(meta, null, 2) + "\n", force);
+  if (values.image) {
+    writeOutput(values.image, reader.flash.partition(0).bytes, { ...force, flag: "--image" });
+  }
   const result = { file: values.out, bytes: file.length, taps, accepted, ...meta, image: values.image ?? null };
   if (values.json) console.log(JSON.stringify(result));
   else console.log(`wrote ${file.length} bytes (${accepted} records, sequence 1…${lastSeq}) to ${values.out}; reader key ${meta.readerPublicKey}`);
@@ -104,24 +137,19 @@ async function verifyCmd(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { key: { type: "string" }, json: { type: "boolean" } }, true);
   if (positionals.length !== 1) throw new UsageError("give exactly one BATCH file");
   const path = positionals[0]!;
-  let keyHex = values.key;
-  if (keyHex === undefined && existsSync(`${path}.json`)) {
-    const meta: unknown = JSON.parse(readFileSync(`${path}.json`, "utf8"));
-    if (typeof meta === "object" && meta !== null && typeof (meta as { readerPublicKey?: unknown }).readerPublicKey === "string") {
-      keyHex = (meta as { readerPublicKey: string }).readerPublicKey;
-    }
+  const bytes = readInput(path);
+  const keyHex = values.key ?? keyFromMeta(`${path}.json`);
+  if (keyHex === undefined) {
+    throw new UsageError(`no reader key for ${path}`,
+      `give --key HEX, or keep ${path}.json from 'ledger export' next to it`);
   }
-  if (keyHex === undefined) throw new UsageError("no reader key: give --key HEX (or keep BATCH.json next to the file)");
   if (!/^[0-9a-fA-F]{64}$/.test(keyHex)) throw new UsageError("--key must be 64 hex digits (an Ed25519 public key)");
   let check;
   try {
-    check = verifyBatchFile(readInput(path), new Uint8Array(Buffer.from(keyHex, "hex")));
+    check = verifyBatchFile(bytes, new Uint8Array(Buffer.from(keyHex, "hex")));
   } catch (e) {
-    if (e instanceof RangeError) {
-      if (values.json) console.log(JSON.stringify({ ok: false, problems: [e.message] }));
-      else console.log(red(`malformed batch file: ${e.message}`));
-      return EXIT_FAILED;
-    }
+    // Not a batch file at all: an input error, as in 'clear ingest'.
+    if (e instanceof RangeError) throw malformedBatch(path, e);
     throw e;
   }
   const ok = check.signatureOk && check.chainOk && check.sequenceOk && check.problems.length === 0;
@@ -140,6 +168,7 @@ const SUB: Record<string, (argv: string[]) => Promise<number>> = { powercut, ins
 export const command: Command = {
   name: "ledger",
   summary: "the reader's ledger: power-cut suite, inspect images, export and verify batches",
+  help: { "": HELP.ledger, ...HELP },
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
