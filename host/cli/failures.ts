@@ -87,6 +87,9 @@ function nodeFailure(err: unknown): Failure | undefined {
     case "EPERM":
       return usage(`permission denied: ${file}`, "check the file's and its folder's permissions");
     case "EEXIST":
+      if (err.syscall === "mkdir") {
+        return usage(`${file} is a file, not a folder`, "give a folder path");
+      }
       return usage(`${file} already exists`, "choose another name, or add --force to replace it");
     case "EROFS":
       return usage(`${file} is on a read-only file system`, "write somewhere else");
@@ -94,14 +97,14 @@ function nodeFailure(err: unknown): Failure | undefined {
       return failed(`no space left on the device writing ${file}`, "free some space");
     case "EADDRINUSE":
       return usage(`address ${err.address ?? ""}${port} is already in use`,
-        "stop the other server or choose another --port (0 picks a free one)");
+        "stop the other server or choose another --port; 0 picks a free one");
     case "EADDRNOTAVAIL":
       return usage(`cannot listen on ${err.address ?? "that address"}: not an address of ` +
         "this machine", "give one of its addresses with --host, e.g. 127.0.0.1");
     case "ENOTFOUND":
     case "EAI_AGAIN":
-      return usage(`no such host: ${err.hostname ?? ""}`, "check the host name or give an IP " +
-        "address, e.g. 127.0.0.1");
+      return usage(`no such host: ${err.hostname ?? ""}`, "check the host name (--host, " +
+        "DATABASE_URL) or give an IP address such as 127.0.0.1");
     case "ECONNREFUSED":
       return failed(`connection refused by ${err.address ?? ""}${port}`,
         "is the server running? check DATABASE_URL or the address");

@@ -68,7 +68,7 @@ export function outputFolder(dir: string, flag = "--out"): string {
   const kind = kindOf(dir);
   if (kind !== undefined && kind !== "folder") {
     throw new UsageError(`${flag} ${dir} is a file, not a folder`,
-      "give a folder for the output files (it is created if missing)");
+      "give a folder for the output files; it is created if missing");
   }
   try {
     mkdirSync(dir, { recursive: true });

@@ -7,6 +7,7 @@
 //     acknowledgements and the new deny list verified and installed by the firmware;
 //  3. the operator cashes out: fee quote first, request, TOTP second factor, pain.001.
 import { createHash, createPrivateKey, sign as nodeSign } from "node:crypto";
+import { join } from "node:path";
 import type { Command } from "../command.ts";
 import { EXIT_FAILED, EXIT_OK } from "../command.ts";
 import { parse, intFlag } from "../args.ts";
@@ -16,12 +17,16 @@ import { CashoutService } from "../../cashout/index.ts";
 import { green, red, bold, dim, table } from "../output.ts";
 import { runTwoReaders } from "../../demo/readers.ts";
 import { openDemoClearing, clearTwoReaders, type ClearingAct } from "../../demo/clearing.ts";
-import { enrolDemoOwner, cashOut, type CashoutAct, type EnrolledOwner } from "../../demo/cashout.ts";
+import {
+  enrolDemoOwner, cashOut, DEMO_PAYOUT_FILES, type CashoutAct, type EnrolledOwner,
+} from "../../demo/cashout.ts";
+import { checkOutput, outputFolder } from "../files.ts";
+import { checkPortFree } from "../ports.ts";
 import { totp } from "../../cashout/totp.ts";
-import { startServer, TokenAuthority } from "../../server/index.ts";
+import { startServer, TokenAuthority, DEFAULT_HOST } from "../../server/index.ts";
 import { ServiceCashoutPort } from "../../server/cashout-port.ts";
 
-const HELP = `usage: offtap demo [--seed N] [--json] [--out DIR] [--serve [--port N]]
+const HELP = `usage: offtap demo [--seed N] [--json] [--out DIR [--force]] [--serve [--port N]]
 
 Runs build/offtap.wasm as a transit-gate reader on the desktop simulator: a scripted
 rush of riders taps (accepted taps, a torn exchange and its re-tap, an expired
@@ -38,10 +43,12 @@ factor) and the payout file is written as ISO 20022 pain.001 and CSV.
 options:
   --seed N    seed for keys, wallets, clock and randomness (default 1)
   --json      print the result as JSON
-  --out DIR   where the payout files go (default build)
+  --out DIR   where the payout files go (default build, whose demo files are replaced);
+              a folder, created if missing; its payout files are not replaced without --force
+  --force     replace the payout files in --out DIR
   --serve     afterwards, serve the API and dashboard on the demo's data until Ctrl-C
   --port N    port for --serve (default 8080)
-  --help      show this help
+  -h, --help  show this help
 
 Exit code 0 when every decision is the one docs/PROTOCOL.md prescribes, the exported
 ledgers verify, clearing settled each payment once and caught the double spend, the
@@ -207,10 +214,19 @@ export const command: Command = {
   async run(argv) {
     const { values } = parse(argv, {
       seed: { type: "string" }, json: { type: "boolean" }, out: { type: "string" }, serve: { type: "boolean" }, port: { type: "string" }, help: { type: "boolean" },
+      force: { type: "boolean" },
     });
     if (values.help) { console.log(HELP); return EXIT_OK; }
     const seed = intFlag("seed", values.seed, 1, 0xffffffff);
     const port = intFlag("port", values.port, 8080, 65_535);
+    // Checked before the demo runs: a busy port or an unusable --out must not cost the whole demo.
+    if (values.serve === true) await checkPortFree(DEFAULT_HOST, port);
+    if (values.out !== undefined) {
+      outputFolder(values.out);
+      for (const f of Object.values(DEMO_PAYOUT_FILES)) {
+        checkOutput(join(values.out, f), { force: values.force === true });
+      }
+    }
     const r = await runAll(seed, values.out ?? "build", values.json === true, values.serve === true ? { port } : undefined);
     if (values.json) console.log(JSON.stringify(r.json));
     return r.ok ? EXIT_OK : EXIT_FAILED;

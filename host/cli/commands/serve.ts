@@ -69,7 +69,14 @@ export const command: Command = {
     const unsafeNoFsync = values["unsafe-no-fsync"] === true || unsafeFromEnv();
     const clearing = await Clearing.open({ dataDir: dbDir, unsafeNoFsync });
     const cashout = await openCashoutPort(clearing);
-    const running = await startServer({ clearing, ...(cashout === undefined ? {} : { cashout }), tokens, host: values.host ?? DEFAULT_HOST, port });
+    const host = values.host ?? DEFAULT_HOST;
+    const served = { clearing, ...(cashout === undefined ? {} : { cashout }), tokens, host, port };
+    // A busy port or a bad --host ends the command: the database is closed (and its lock
+    // released) before the one-line error, or the process would stay up holding it.
+    const running = await startServer(served).catch(async (e: unknown) => {
+      await clearing.close();
+      throw e;
+    });
     console.log(bold(`offtap serve — ${running.url} (${clearing.db.label})`));
     console.log(`durability: ${durabilityLine(await clearing.db.durability())}`);
     console.log(`secrets at rest: AES-256-GCM under data key ${clearing.sealer.newestId} ` +
