@@ -74,7 +74,8 @@ test("build refuses a wrong ABI version and inconsistent provisioning with exit 
   assert.deepEqual((JSON.parse(abi.out) as { refused: string }).refused, "abi");
   const kiosk = await offtap(["image", "build", "--board", "esp32s3-kiosk-pn532", "--provision", path.join(vectors, "provision-gate.json"), "--wasm", tiny1, ...common.slice(0, -1)]);
   assert.equal(kiosk.code, 1);
-  assert.match(kiosk.err, /refused \[provisioning\] provisioning: fare: board esp32s3-kiosk-pn532 is a kiosk/);
+  assert.match(kiosk.err, /^offtap image build: provisioning: fare: board esp32s3-kiosk-pn532 is a kiosk/m);
+  assert.match(kiosk.err, /\(the provisioning check refused the image; nothing was written\)\n$/);
 });
 
 test("inspect exits 1 for another board and for a bad signature", async () => {

@@ -3,9 +3,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import process from "node:process";
 import type { Command } from "../command.ts";
-import { EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
+import { CommandFailure, EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
 import { parse } from "../args.ts";
-import { bold, dim, green, red, table, yellow } from "../output.ts";
+import { bold, dim, green, red, table, yellow, stderrPaint } from "../output.ts";
+import { checkOutput, writeOutput } from "../files.ts";
 import { firmwarePath } from "../../firmware/paths.ts";
 import { Ed25519Key } from "../../issuer/ed25519.ts";
 import { fromHex, toHex } from "../../protocol/index.ts";
@@ -23,7 +24,7 @@ const HELP = `usage: offtap image keygen [--out FILE] [--json]
                           [--wasm FILE] [--out FILE] [--json]
        offtap image inspect IMAGE [--board ID] [--release-pubkey HEX | --release-key FILE | --dev-key] [--json]
        offtap image boards [--json]
-       offtap image partitions --board ID [--format csv|bin] [--out FILE]
+       offtap image partitions --board ID [--format csv|bin] [--out FILE] [--json]
 
 keygen   creates an Ed25519 release key. With --out it writes the key file (mode 0600,
          never overwriting); without, it prints the key file JSON.
@@ -45,11 +46,63 @@ options:
   --release-pubkey HEX  release public key, 32 bytes (inspect)
   --dev-key             the board's public development key (simulation only)
   --wasm FILE           firmware to package (default build/offtap.wasm)
-  --out FILE            output file (build: default build/<board>.img)
+  --out FILE            output file (build: default build/<board>.img); checked before the
+                        work starts, an existing file is not replaced without --force
+  --force               replace an existing --out file (build, partitions)
   --build-time T        build time in Unix seconds (default now; fixed for reproducible images)
   --format csv|bin      partition table form (partitions; default csv)
   --json                machine-readable output
   --help                show this help`;
+
+/** Each subcommand's own help (`offtap image build --help`). */
+const SUB_HELP: Record<string, string> = {
+  keygen: `usage: offtap image keygen [--out FILE] [--json]
+
+Creates an Ed25519 release key. With --out it writes the key file (mode 0600, never
+overwriting an existing file); without, it prints the key file JSON.`,
+  build: `usage: offtap image build --board ID --provision FILE.json (--release-key FILE | --dev-key)
+                          [--wasm FILE] [--out FILE [--force]] [--build-time T] [--json]
+
+Validates the board profile and the provisioning file, checks the firmware against the
+device profile and the board's ABI version, and writes a signed image for the board's wasm
+partition (docs/IMAGE.md). Says what it is doing on stderr (quiet with --json).
+
+options:
+  --board ID            board profile boards/ID.json
+  --provision FILE      provisioning JSON (docs/IMAGE.md)
+  --release-key FILE    release key file that signs the image
+  --dev-key             the board's public development key (simulation only)
+  --wasm FILE           firmware to package (default build/offtap.wasm)
+  --out FILE            output file (default build/<board>.img); checked before the work
+                        starts; an existing file is not replaced without --force
+  --force               replace an existing --out file
+  --build-time T        build time in Unix seconds (default now; fixed for reproducible images)
+  --json                machine-readable result
+
+Exit 1 when a check refuses the image (nothing is written), 2 for usage or input errors.`,
+  inspect: `usage: offtap image inspect IMAGE [--board ID]
+                            [--release-pubkey HEX | --release-key FILE | --dev-key] [--json]
+
+Decodes an image, shows every field and the partition it goes to, and re-checks it as a
+reader does at boot: board, ABI, signature, hashes, provisioning. Exit 1 when a check fails.
+
+options:
+  --board ID            the board the image must be for
+  --release-pubkey HEX  release public key, 32 bytes
+  --release-key FILE    release key file (its public key verifies)
+  --dev-key             the board's public development key (simulation only)
+  --json                machine-readable output`,
+  boards: `usage: offtap image boards [--json]
+
+Validates every board profile in boards/ and lists them (exit 1 on a finding).`,
+  partitions: `usage: offtap image partitions --board ID [--format csv|bin] [--out FILE [--force]]
+                               [--json]
+
+Writes a board's ESP-IDF partition table: CSV for an ESP-IDF build
+(PARTITION_TABLE_CUSTOM_FILENAME), or the 0xC00-byte binary to flash at 0x8000 (needs --out).
+An existing --out file is not replaced without --force. --json prints the board's
+partitions (and the file written) as JSON.`,
+};
 
 function readJson(file: string, what: string): unknown {
   let text: string;
@@ -69,9 +122,13 @@ function board(id: string): BoardProfile {
   }
 }
 
+/** A refused build: with --json the result object on stdout, else one error line. */
 function refuse(json: boolean, rule: string, message: string): number {
-  if (json) console.log(JSON.stringify({ ok: false, refused: rule, message }));
-  else console.error(`${red("refused")} [${rule}] ${message}`);
+  if (!json) {
+    throw new CommandFailure(message, `the ${rule} check refused the image; nothing was written`,
+      rule);
+  }
+  console.log(JSON.stringify({ ok: false, refused: rule, message }));
   return EXIT_FAILED;
 }
 
@@ -96,6 +153,7 @@ async function build(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     board: { type: "string" }, provision: { type: "string" }, "release-key": { type: "string" }, "dev-key": { type: "boolean" },
     wasm: { type: "string" }, out: { type: "string" }, "build-time": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" },
+    force: { type: "boolean" },
   });
   if (values.help) { console.log(HELP); return EXIT_OK; }
   if (values.board === undefined) throw new UsageError("--board is required");
@@ -109,15 +167,22 @@ async function build(argv: string[]): Promise<number> {
   let releaseKey: Ed25519Key;
   try { releaseKey = values["dev-key"] ? devReleaseKey(b.id) : readReleaseKeyFile(values["release-key"]!); } catch (e) { throw new UsageError((e as Error).message); }
   const out = values.out ?? `build/${b.id}.img`;
+  const force = { force: values.force === true };
+  checkOutput(out, force);
+  const json = values.json === true;
+  const onStep = (what: string): void => {
+    if (!json) console.error(stderrPaint.dim(`image build: ${what}…`));
+  };
   try {
-    const r = await buildImage({ board: b, provisioningJson, firmware, releaseKey, buildUnixSeconds: buildTime(values["build-time"]) });
-    writeFileSync(out, r.image);
+    const buildUnixSeconds = buildTime(values["build-time"]);
+    const r = await buildImage({ board: b, provisioningJson, firmware, releaseKey, buildUnixSeconds, onStep });
+    writeOutput(out, r.image, force);
     if (values.json) {
       console.log(JSON.stringify({ ok: true, file: out, bytes: r.image.length, board: b.id, partition: r.partition, releaseKeyId: toHex(releaseKeyId(releaseKey.publicKey)), devKey: values["dev-key"] === true, warnings: r.warnings }));
     } else {
       console.log(`${green("built")} ${out}: ${r.image.length} bytes for ${bold(b.id)}, partition wasm at 0x${r.partition.offset.toString(16)} (${r.partition.size} bytes)`);
       console.log(dim(`signed by release key id ${toHex(releaseKeyId(releaseKey.publicKey))}${values["dev-key"] ? " (development key)" : ""}`));
-      for (const w of r.warnings) console.error(yellow(`warning: ${w}`));
+      for (const w of r.warnings) console.error(stderrPaint.yellow(`warning: ${w}`));
     }
     return EXIT_OK;
   } catch (e) {
@@ -225,33 +290,42 @@ async function boards(argv: string[]): Promise<number> {
     }
     console.log(table(rows));
     for (const r of results) {
-      for (const e of r.errors) console.error(`${red("error")} boards/${r.id}.json: ${e.path}: ${e.message}`);
-      for (const w of r.warnings) console.error(`${yellow("warning")} boards/${r.id}.json: ${w.path}: ${w.message}`);
+      const { red: redErr, yellow: yellowErr } = stderrPaint;
+      for (const e of r.errors) console.error(`${redErr("error")} boards/${r.id}.json: ${e.path}: ${e.message}`);
+      for (const w of r.warnings) console.error(`${yellowErr("warning")} boards/${r.id}.json: ${w.path}: ${w.message}`);
     }
   }
   return results.every((r) => r.ok) ? EXIT_OK : EXIT_FAILED;
 }
 
 async function partitions(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { board: { type: "string" }, format: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } });
+  const { values } = parse(argv, {
+    board: { type: "string" }, format: { type: "string" }, out: { type: "string" }, help: { type: "boolean" },
+    json: { type: "boolean" }, force: { type: "boolean" },
+  });
   if (values.help) { console.log(HELP); return EXIT_OK; }
   if (values.board === undefined) throw new UsageError("--board is required");
   const format = values.format ?? "csv";
   if (format !== "csv" && format !== "bin") throw new UsageError(`--format is csv or bin, got '${format}'`);
   if (format === "bin" && values.out === undefined) throw new UsageError("--format bin needs --out FILE (binary output)");
   const b = board(values.board);
+  const force = { force: values.force === true };
+  if (values.out !== undefined) checkOutput(values.out, force);
   const data = format === "csv" ? partitionTableCsv(b) : partitionTableBinary(b);
-  if (values.out === undefined) process.stdout.write(data as string);
-  else {
-    try { writeFileSync(values.out, data); } catch (e) { throw new UsageError(`cannot write ${values.out}: ${(e as Error).message}`); }
-    console.log(`${b.id}: partition table (${format}) written to ${values.out}; flash the binary at 0x${b.flash.partitionTableOffset.toString(16)}`);
-  }
+  const offset = `0x${b.flash.partitionTableOffset.toString(16)}`;
+  if (values.out !== undefined) writeOutput(values.out, data, force);
+  if (values.json) {
+    const partitions = b.partitions.map((p) => ({ ...p }));
+    console.log(JSON.stringify({ board: b.id, format, file: values.out ?? null, tableOffset: offset, partitions }));
+  } else if (values.out === undefined) process.stdout.write(data as string);
+  else console.log(`${b.id}: partition table (${format}) written to ${values.out}; flash the binary at ${offset}`);
   return EXIT_OK;
 }
 
 export const command: Command = {
   name: "image",
   summary: "build, sign and inspect reader images for a board",
+  help: { "": HELP, ...SUB_HELP },
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === "--help" || sub === "-h") { console.log(HELP); return sub === undefined ? 2 : EXIT_OK; }
