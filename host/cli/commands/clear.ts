@@ -6,6 +6,7 @@ import { readerSpecFromEnrolmentFile } from "../../clearing/enrolment.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { malformedBatch } from "../failures.ts";
+import { helpTable } from "../help.ts";
 import { green, red, table, yellow } from "../output.ts";
 import { unsafeFromEnv } from "../../clearing/durability.ts";
 import { doctor } from "./clear-doctor.ts";
@@ -155,6 +156,8 @@ async function balances(c: Clearing, json: boolean): Promise<number> {
 export const command: Command = {
   name: "clear",
   summary: "clearing: ingest batches, balances, readers, acknowledgements, deny lists",
+  help: helpTable(HELP, "clear", ["ingest", "balances", "reader", "issuer", "ack", "denylist",
+    "doctor", "risk", "rekey"]),
   async run(argv) {
     const { values: v, positionals } = parse(argv, OPTIONS, true);
     const [sub, ...rest] = positionals;

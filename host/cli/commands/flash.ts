@@ -2,9 +2,9 @@
 // bootloader over USB serial (docs/FLASHING.md).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "../command.ts";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
+import { CommandFailure, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
-import { Progress, green, red, table } from "../output.ts";
+import { Progress, green, table } from "../output.ts";
 import { BoardError, loadBoard } from "../../boards/index.ts";
 import { PlanError, planFlash, planJson, type FlashPlan } from "../../flash/plan.ts";
 import {
@@ -218,8 +218,9 @@ export function failure(err: unknown, json: boolean): number {
     code = EXIT_FAILED;
   } else throw err;
   const message = (err as Error).message;
-  if (json) console.log(JSON.stringify({ ok: false, error: kind, message }, null, 2));
-  else console.error(`${red("error")}: ${message}`);
+  if (!json && code === EXIT_USAGE) throw new UsageError(message, "check --port");
+  if (!json) throw new CommandFailure(message, undefined, kind);
+  console.log(JSON.stringify({ ok: false, error: kind, message }, null, 2));
   return code;
 }
 
