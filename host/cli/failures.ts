@@ -103,8 +103,8 @@ function nodeFailure(err: unknown): Failure | undefined {
         "this machine", "give one of its addresses with --host, e.g. 127.0.0.1");
     case "ENOTFOUND":
     case "EAI_AGAIN":
-      return usage(`no such host: ${err.hostname ?? ""}`, "check the host name (--host, " +
-        "DATABASE_URL) or give an IP address such as 127.0.0.1");
+      return usage(`no such host: ${err.hostname ?? ""}`, "check the host name given with " +
+        "--host or in DATABASE_URL, or give an IP address such as 127.0.0.1");
     case "ECONNREFUSED":
       return failed(`connection refused by ${err.address ?? ""}${port}`,
         "is the server running? check DATABASE_URL or the address");

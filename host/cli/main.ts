@@ -45,8 +45,13 @@ function subcommandOf(info: CommandInfo, argv: readonly string[]): string | unde
   return first !== undefined && info.subcommands.includes(first) ? first : undefined;
 }
 
+/** Line breaks inside a message (a JSON parser's excerpt, a validator's report) as spaces. */
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim();
+
 /** Prints a failure as one line (or, with --json, one JSON object) on stderr. */
-export function reportFailure(label: string, f: Failure, json: boolean): number {
+export function reportFailure(label: string, failure: Failure, json: boolean): number {
+  const f = { ...failure, message: oneLine(failure.message),
+    hint: failure.hint === undefined ? undefined : oneLine(failure.hint) };
   if (json) {
     const error = { command: label, message: f.message, hint: f.hint ?? null, exit: f.exit,
       code: f.code ?? null };

@@ -6,6 +6,7 @@ import type { Command } from "../command.ts";
 import { EXIT_OK, UsageError } from "../command.ts";
 import { parse, intFlag } from "../args.ts";
 import { bold, dim } from "../output.ts";
+import { checkPortFree } from "../ports.ts";
 import { Clearing } from "../../clearing/index.ts";
 import { startServer, TokenAuthority, DEFAULT_HOST } from "../../server/index.ts";
 import { TOKEN_SECRET_BYTES_MIN } from "../../server/auth.ts";
@@ -62,6 +63,8 @@ export const command: Command = {
     });
     if (values.help) { console.log(HELP); return EXIT_OK; }
     const port = intFlag("port", values.port, 8080, 65_535);
+    // A busy port or a bad --host is reported before the database is opened.
+    await checkPortFree(values.host ?? DEFAULT_HOST, port);
     const dbDir = values.db ?? DEFAULT_DB_DIR;
     const secretFile = values["secret-file"] ?? `${dbDir}/api-secret`;
     const register = new TokenRegister(registerPath(secretFile));
