@@ -52,7 +52,8 @@ export class Progress {
     const widthChars = 30;
     const filled = Math.round((done / this.total) * widthChars);
     const pct = ((done / this.total) * 100).toFixed(0).padStart(3);
-    process.stderr.write(`\r${this.label} [${"#".repeat(filled)}${"-".repeat(widthChars - filled)}] ${pct}% ${done}/${this.total}`);
+    const bar = `${"#".repeat(filled)}${"-".repeat(widthChars - filled)}`;
+    process.stderr.write(`\r${this.label} [${bar}] ${pct}% ${done}/${this.total}`);
   }
 
   finish(): void {
@@ -60,20 +61,25 @@ export class Progress {
   }
 }
 
-/** Numbers (with an optional unit or marker) align right; text aligns left. */
+/** Numbers (with an optional unit, marker or ISO currency code: `1,234.00 EUR`) align right;
+ *  text aligns left. */
 function isNumeric(cell: string): boolean {
   // eslint-disable-next-line no-control-regex
   const plain = cell.replace(/\u001b\[[0-9;]*m/g, "");
-  return /^[#~≈+-]?[\d.,]+\s*(%|ms|µs|s|×|x|\/s|B|KiB|MB\/s)?$/.test(plain);
+  return /^[#~≈+-]?[\d.,]+\s*(%|ms|µs|s|×|x|\/s|B|KiB|MB\/s|[A-Z]{3})?$/.test(plain);
 }
 
 /** Renders rows as an aligned text table (first row = header). */
 export function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
+  for (const row of rows) {
+    row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
+  }
+  const pad = (cell: string, i: number): string =>
+    (isNumeric(cell) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!));
   return rows
     .map((row, r) => {
-      const line = row.map((cell, i) => (isNumeric(cell) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ");
+      const line = row.map(pad).join("  ");
       return r === 0 ? bold(line) : line;
     })
     .join("\n");

@@ -77,7 +77,8 @@ test("--help and -h on every command and subcommand: exit 0, each its own text",
     for (const sub of c.subcommands) {
       const r = await offtap([c.name, sub, "-h"]);
       assert.equal(r.code, 0, `${c.name} ${sub} -h: ${r.err}`);
-      assert.match(r.out, new RegExp(`offtap ${c.name} ${sub}\\b`), `${c.name} ${sub} -h:\n${r.out}`);
+      const own = new RegExp(`offtap ${c.name} ${sub}\\b`);
+      assert.match(r.out, own, `${c.name} ${sub} -h:\n${r.out}`);
       assert.equal((await offtap([c.name, sub, "--help"])).out, r.out, `${c.name} ${sub}`);
       assert.equal((await offtap(["help", c.name, sub])).out, r.out, `help ${c.name} ${sub}`);
       if (c.subcommands.length > 1 && c.name !== "tokens") {
@@ -99,7 +100,7 @@ test("the table's summaries are the commands' own", async () => {
   }
 });
 
-test("outputs: a missing folder, a folder for a file, an existing file without --force", async () => {
+test("outputs: a missing folder, a folder for a file, an existing file, no --force", async () => {
   const existing = path.join(work, "existing.batch");
   writeFileSync(existing, "keep me");
   assertOneLine(await offtap(["ledger", "export", "--out", "/nonexistent/x"]), 2,

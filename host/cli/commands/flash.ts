@@ -2,7 +2,7 @@
 // bootloader over USB serial (docs/FLASHING.md).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "../command.ts";
-import { CommandFailure, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { Progress, green, table } from "../output.ts";
 import { BoardError, loadBoard } from "../../boards/index.ts";
@@ -218,9 +218,9 @@ export function failure(err: unknown, json: boolean): number {
     code = EXIT_FAILED;
   } else throw err;
   const message = (err as Error).message;
-  if (!json && code === EXIT_USAGE) throw new UsageError(message, "check --port");
-  if (!json) throw new CommandFailure(message, undefined, kind);
-  console.log(JSON.stringify({ ok: false, error: kind, message }, null, 2));
+  // One line in the CLI's error style; the messages carry their own advice after a dash.
+  if (json) console.log(JSON.stringify({ ok: false, error: kind, message }, null, 2));
+  else console.error(`offtap flash: ${message}`);
   return code;
 }
 
