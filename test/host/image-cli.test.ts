@@ -89,6 +89,14 @@ test("inspect exits 1 for another board and for a bad signature", async () => {
   const wrongKey = await offtap(["image", "inspect", img, "--release-pubkey", "11".repeat(32)]);
   assert.equal(wrongKey.code, 1);
   assert.match(wrongKey.out, /FAIL signature\s+bad signature/);
+  // Another valid key: a sentence for people, the status code in --json.
+  const devKey = await offtap(["image", "inspect", img, "--dev-key"]);
+  assert.equal(devKey.code, 1);
+  assert.match(devKey.out, /bad signature: the signature does not match: signed by another key/);
+  assert.doesNotMatch(devKey.out, /EquationMismatch/);
+  const devJson = await offtap(["image", "inspect", img, "--dev-key", "--json"]);
+  const checks = (JSON.parse(devJson.out) as { checks: { check: string; status?: string }[] }).checks;
+  assert.equal(checks.find((c) => c.check === "signature")!.status, "EquationMismatch");
 });
 
 test("usage errors exit 2", async () => {

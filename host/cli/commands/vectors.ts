@@ -173,7 +173,7 @@ function printText(results: readonly FileResult[], engine: Engine): void {
   const many = results.length > 1;
   for (const f of results) {
     const where = many ? `${f.file} ` : "";
-    if (f.error !== undefined) console.log(`${red("ERROR")} ${f.file}: ${f.error}`);
+    if (f.error !== undefined) console.log(`${red("NOT RUN")} ${f.file}: ${f.error}`);
     for (const c of f.cases.filter((x) => !x.passed)) {
       if (f.kind === "crypto") console.log(`${red("FAIL")} ${where}tcId ${c.id}: ${c.message ?? "failed"}${c.comment ? ` — ${c.comment}` : ""}`);
       else console.log(`${red("FAIL")} ${where}tape ${c.id}: ${(c.got ?? c.message ?? "failed").slice(0, 400)}`);
