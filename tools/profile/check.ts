@@ -13,12 +13,14 @@ export type { Finding, ProfileReport, Validator } from "./rules.ts";
 function binaryenValidate(bytes: Uint8Array, allowed: readonly Feature[]): string | null {
   // binaryen.js 132 takes the feature set as readBinary's optional second argument (its
   // typings still name a separate readBinaryWithFeatures that the build does not export).
-  const readBinary = binaryen.readBinary as (data: Uint8Array, features?: binaryen.Features) => binaryen.Module;
+  type ReadBinary = (data: Uint8Array, features?: binaryen.Features) => binaryen.Module;
+  const readBinary = binaryen.readBinary as ReadBinary;
   const module = readBinary(bytes, binaryen.Features.All);
   const captured: string[] = [];
   const out = process.stdout.write;
   const err = process.stderr.write;
-  // binaryen prints validation errors through console.log/console.error; collect them for the report.
+  // binaryen prints validation errors through console.log/console.error; collect them for the
+  // report.
   const capture = (chunk: string | Uint8Array): boolean => {
     captured.push(typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk));
     return true;
@@ -40,6 +42,8 @@ function binaryenValidate(bytes: Uint8Array, allowed: readonly Feature[]): strin
 export const binaryenValidator: Validator = { name: "binaryen", validate: binaryenValidate };
 
 /** Checks `bytes` against `profile` for a binary of the given kind. Never throws on bad input. */
-export function checkModule(bytes: Uint8Array, profile: DeviceProfile, kind: BinaryKind): ProfileReport {
+export function checkModule(
+  bytes: Uint8Array, profile: DeviceProfile, kind: BinaryKind,
+): ProfileReport {
   return checkModuleWith(bytes, profile, kind, binaryenValidator);
 }

@@ -10,7 +10,8 @@ import { scanModule, type ModuleFacts } from "./module-scan.ts";
 import type { BinaryKind, DeviceProfile } from "./profile.ts";
 
 export interface Finding {
-  /** Stable rule id: size, memory, memory.grow, feature, import, global, table, data, validate, malformed. */
+  /** Stable rule id: size, memory, memory.grow, feature, import, global, table, data, validate,
+   *  malformed. */
   rule: string;
   message: string;
 }
@@ -47,11 +48,18 @@ function checkFeatures(facts: ModuleFacts, profile: DeviceProfile, findings: Fin
   for (const [feature, names] of byFeature) {
     if (profile.featuresAllowed.includes(feature)) continue;
     const list = [...names.entries()];
-    const shown = list.slice(0, EXAMPLES_MAX).map(([n, s]) => `${n} ×${s.count} (first at byte ${hex(s.first)})`);
+    const example = ([n, s]: [string, { count: number; first: number }]): string =>
+      `${n} ×${s.count} (first at byte ${hex(s.first)})`;
+    const shown = list.slice(0, EXAMPLES_MAX).map(example);
     const more = list.length > EXAMPLES_MAX ? `, and ${list.length - EXAMPLES_MAX} more` : "";
-    findings.push({ rule: "feature", message: `uses ${feature}, which the device does not support: ${shown.join(", ")}${more}` });
+    findings.push({
+      rule: "feature",
+      message: `uses ${feature}, which the device does not support: ${shown.join(", ")}${more}`,
+    });
   }
-  for (const u of facts.undecoded) findings.push({ rule: "feature", message: `could not check the rest of ${u}` });
+  for (const u of facts.undecoded) {
+    findings.push({ rule: "feature", message: `could not check the rest of ${u}` });
+  }
   const used = new Set<Feature>(["mvp", ...byFeature.keys()]);
   return [...used];
 }
@@ -59,49 +67,102 @@ function checkFeatures(facts: ModuleFacts, profile: DeviceProfile, findings: Fin
 function checkMemory(facts: ModuleFacts, profile: DeviceProfile, findings: Finding[]): void {
   const rules = profile.memory;
   if (facts.memories.length !== 1) {
-    findings.push({ rule: "memory", message: `declares ${facts.memories.length} memories; exactly 1 is required` });
+    findings.push({
+      rule: "memory",
+      message: `declares ${facts.memories.length} memories; exactly 1 is required`,
+    });
   }
   const m = facts.memories[0];
   if (m) {
-    if (m.maxPages === null && rules.maxRequired) findings.push({ rule: "memory", message: `memory has no maximum; the device needs a declared maximum ≤ ${rules.pagesMax} pages` });
-    if (m.minPages > rules.pagesMax) findings.push({ rule: "memory", message: `memory initial size ${m.minPages} pages exceeds the device limit of ${rules.pagesMax} pages` });
-    if (m.maxPages !== null && m.maxPages > rules.pagesMax) findings.push({ rule: "memory", message: `memory maximum ${m.maxPages} pages exceeds the device limit of ${rules.pagesMax} pages` });
+    if (m.maxPages === null && rules.maxRequired) {
+      findings.push({
+        rule: "memory",
+        message: "memory has no maximum; the device needs a declared maximum ≤ " +
+          `${rules.pagesMax} pages`,
+      });
+    }
+    if (m.minPages > rules.pagesMax) {
+      findings.push({
+        rule: "memory",
+        message: `memory initial size ${m.minPages} pages exceeds the device limit of ` +
+          `${rules.pagesMax} pages`,
+      });
+    }
+    if (m.maxPages !== null && m.maxPages > rules.pagesMax) {
+      findings.push({
+        rule: "memory",
+        message: `memory maximum ${m.maxPages} pages exceeds the device limit of ` +
+          `${rules.pagesMax} pages`,
+      });
+    }
     if (m.maxPages !== null && rules.initialEqualsMax && m.minPages !== m.maxPages) {
-      findings.push({ rule: "memory", message: `memory initial (${m.minPages}) and maximum (${m.maxPages}) pages differ; the device profile fixes memory at start-up` });
+      findings.push({
+        rule: "memory",
+        message: `memory initial (${m.minPages}) and maximum (${m.maxPages}) pages differ; the ` +
+          `device profile fixes memory at start-up`,
+      });
     }
     for (const d of facts.data) {
       if (d.offset !== null && (d.offset >>> 0) + d.lengthBytes > m.minPages * PAGE_BYTES) {
-        findings.push({ rule: "data", message: `data segment at ${hex(d.offset >>> 0)} (${d.lengthBytes} bytes) lies outside the initial memory` });
+        findings.push({
+          rule: "data",
+          message: `data segment at ${hex(d.offset >>> 0)} (${d.lengthBytes} bytes) lies outside ` +
+            `the initial memory`,
+        });
       }
     }
   }
   const grows = facts.uses.filter((u) => u.name === "memory.grow");
   if (grows.length > 0 && !rules.growAllowed) {
-    findings.push({ rule: "memory.grow", message: `memory.grow appears ${grows.length}× (first at byte ${hex(grows[0]!.offset)}); the device profile allows no memory growth` });
+    findings.push({
+      rule: "memory.grow",
+      message: `memory.grow appears ${grows.length}× (first at byte ${hex(grows[0]!.offset)}); ` +
+        `the device profile allows no memory growth`,
+    });
   }
 }
 
-function checkImportsExports(facts: ModuleFacts, profile: DeviceProfile, kind: BinaryKind, findings: Finding[]): void {
+function checkImportsExports(
+  facts: ModuleFacts, profile: DeviceProfile, kind: BinaryKind, findings: Finding[],
+): void {
   const rules = profile.kinds[kind];
   for (const imp of facts.imports) {
     const what = `import ${imp.module}.${imp.field} (${imp.kind})`;
     if (!rules.importModules.includes(imp.module)) {
-      findings.push({ rule: "import", message: `${what}: module "${imp.module}" is not allowed for ${kind} (allowed: ${rules.importModules.join(", ")})` });
+      findings.push({
+        rule: "import",
+        message: `${what}: module "${imp.module}" is not allowed for ${kind} (allowed: ` +
+          `${rules.importModules.join(", ")})`,
+      });
     }
     if (!rules.importKinds.includes(imp.kind)) {
-      findings.push({ rule: "import", message: `${what}: importing a ${imp.kind} is not allowed for ${kind} (allowed: ${rules.importKinds.join(", ")})` });
+      findings.push({
+        rule: "import",
+        message: `${what}: importing a ${imp.kind} is not allowed for ${kind} (allowed: ` +
+          `${rules.importKinds.join(", ")})`,
+      });
     }
     if (imp.kind === "global" && imp.mutable && !profile.globals.importMutable) {
-      findings.push({ rule: "global", message: `${what}: imported mutable globals are not allowed` });
+      findings.push({
+        rule: "global",
+        message: `${what}: imported mutable globals are not allowed`,
+      });
     }
   }
   for (const exp of facts.exports) {
-    if (exp.kind === "global" && facts.globals[exp.index]?.mutable && !profile.globals.exportMutable) {
-      findings.push({ rule: "global", message: `export "${exp.name}" is a mutable global, which the profile does not allow` });
+    const mutable = facts.globals[exp.index]?.mutable === true;
+    if (exp.kind === "global" && mutable && !profile.globals.exportMutable) {
+      findings.push({
+        rule: "global",
+        message: `export "${exp.name}" is a mutable global, which the profile does not allow`,
+      });
     }
   }
   if (facts.tables.length > profile.tablesMax) {
-    findings.push({ rule: "table", message: `declares ${facts.tables.length} tables; the device allows ${profile.tablesMax}` });
+    findings.push({
+      rule: "table",
+      message: `declares ${facts.tables.length} tables; the device allows ${profile.tablesMax}`,
+    });
   }
 }
 
@@ -133,10 +194,16 @@ export function checkModuleWith(
   bytes: Uint8Array, profile: DeviceProfile, kind: BinaryKind, validator: Validator,
 ): ProfileReport {
   const findings: Finding[] = [];
-  const report: ProfileReport = { profile: profile.name, kind, ok: false, sizeBytes: bytes.length, sizeBytesMax: profile.wasmBytesMax,
+  const report: ProfileReport = {
+    profile: profile.name, kind, ok: false, sizeBytes: bytes.length,
+    sizeBytesMax: profile.wasmBytesMax,
     memoryPages: null, featuresUsed: [], imports: [], findings };
   if (bytes.length > profile.wasmBytesMax) {
-    findings.push({ rule: "size", message: `binary is ${bytes.length} bytes; the device limit is ${profile.wasmBytesMax} bytes (${bytes.length - profile.wasmBytesMax} over)` });
+    findings.push({
+      rule: "size",
+      message: `binary is ${bytes.length} bytes; the device limit is ${profile.wasmBytesMax} ` +
+        `bytes (${bytes.length - profile.wasmBytesMax} over)`,
+    });
   }
   let facts: ModuleFacts;
   try {
@@ -156,10 +223,15 @@ export function checkModuleWith(
   try {
     invalid = validator.validate(bytes, profile.featuresAllowed);
   } catch (e) {
-    invalid = `${validator.name} could not read the module: ${e instanceof Error ? e.message : String(e)}`;
+    const why = e instanceof Error ? e.message : String(e);
+    invalid = `${validator.name} could not read the module: ${why}`;
   }
   if (invalid !== null) {
-    findings.push({ rule: "validate", message: `${validator.name} rejects the module with only the profile's features enabled:\n${invalid}` });
+    findings.push({
+      rule: "validate",
+      message: `${validator.name} rejects the module with only the profile's features ` +
+        `enabled:\n${invalid}`,
+    });
   }
   report.ok = findings.length === 0;
   return report;
@@ -172,9 +244,12 @@ export function formatReport(file: string, r: ProfileReport): string {
   lines.push(`${r.ok ? "PASS" : "FAIL"} ${file} (${r.kind}) against device profile ${r.profile}`);
   lines.push(`  size      ${r.sizeBytes} bytes of ${r.sizeBytesMax} (${pct} %)`);
   const mem = r.memoryPages;
-  lines.push(`  memory    ${mem ? `${mem.initial} pages initial, ${mem.max === null ? "no" : mem.max} max` : "none"}`);
+  const maxPages = mem?.max === null ? "no" : String(mem?.max);
+  lines.push(`  memory    ${mem ? `${mem.initial} pages initial, ${maxPages} max` : "none"}`);
   lines.push(`  features  ${r.featuresUsed.join(", ") || "(not read)"}`);
   lines.push(`  imports   ${r.imports.join(", ") || "none"}`);
-  for (const f of r.findings) lines.push(`  ✗ [${f.rule}] ${f.message.replace(/\n/g, "\n      ")}`);
+  for (const f of r.findings) {
+    lines.push(`  ✗ [${f.rule}] ${f.message.replace(/\n/g, "\n      ")}`);
+  }
   return lines.join("\n");
 }
