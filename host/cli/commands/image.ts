@@ -1,5 +1,5 @@
 // `offtap image` — signed reader images (docs/IMAGE.md): keygen, build, inspect.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import process from "node:process";
 import type { Command } from "../command.ts";

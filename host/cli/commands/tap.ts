@@ -4,7 +4,7 @@ import type { Command } from "../command.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
 import { parse, intFlag } from "../args.ts";
 import { bold, dim, green, red, yellow } from "../output.ts";
-import { writeFileSync } from "node:fs";
+import { checkOutput, writeOutput } from "../files.ts";
 import { SCENARIOS, findScenario } from "../../sim/scenarios.ts";
 import { TapeRecorder, type Tape } from "../../sim/tape.ts";
 import { DEFAULT_START_UNIX_S, setSimulatedBoard } from "../../sim/world.ts";
@@ -48,7 +48,9 @@ options:
                    a scenario's own settings (e.g. kiosk mode) still apply
   --json           print the tap as JSON
   --record FILE    also write the run as a replayable tape (the format of
-                   test/vectors/protocol/exchanges.json, one tape)
+                   test/vectors/protocol/exchanges.json, one tape); an existing
+                   FILE is not replaced without --force
+  --force          replace an existing --record FILE
   --nfc pn532:PORT the tap of interest through a PN532 on PORT (a breakout, or
                    \`offtap nfc emulate --scenario NAME --seed S\`) instead of the
                    simulated field; the taps before it are replayed from the seed
@@ -140,6 +142,7 @@ export const command: Command = {
     const { values } = parse(argv, {
       scenario: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" }, list: { type: "boolean" }, help: { type: "boolean" },
       record: { type: "string" }, board: { type: "string" }, nfc: { type: "string" },
+      force: { type: "boolean" },
     });
     if (values.help) { console.log(HELP); return EXIT_OK; }
     if (values.list) {
@@ -161,6 +164,8 @@ export const command: Command = {
       throw new UsageError(`scenario ${scenario.name} cuts power or fails a program mid-tap, `
         + "which a tape cannot replay (record another scenario)");
     }
+    const force = { force: values.force === true, flag: "--record" };
+    if (values.record !== undefined) checkOutput(values.record, force);
     const recorder = values.record === undefined ? undefined : new TapeRecorder();
     const nfc = values.nfc === undefined ? undefined : parseNfcSpec(values.nfc);
     if (typeof nfc === "string") throw new UsageError(nfc);
@@ -180,9 +185,7 @@ export const command: Command = {
         id: scenario.name, comment: `${scenario.description}; last tap expected ${scenario.expected}`, rngSeed: seed,
         geometry: run.world.config.geometry, startUnixSeconds: DEFAULT_START_UNIX_S, steps: recorder.steps,
       };
-      try { writeFileSync(values.record, JSON.stringify({ tapes: [tape] }, null, 1) + "\n"); } catch (err) {
-        throw new UsageError(`cannot write ${values.record}: ${(err as Error).message}`);
-      }
+      writeOutput(values.record, JSON.stringify({ tapes: [tape] }, null, 1) + "\n", force);
     }
     const ok = run.result.reason === scenario.expected;
     if (values.json) {
