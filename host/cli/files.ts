@@ -78,3 +78,16 @@ export function outputFolder(dir: string, flag = "--out"): string {
   }
   return dir;
 }
+
+/** The error for a key file that could not be created: keys are never replaced, not even
+ *  with --force (a lost key cannot be made again). */
+export function keyFileError(file: string, e: unknown): UsageError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "EEXIST") {
+    return new UsageError(`${file} already exists`, "a key file is never replaced: choose " +
+      "another name, or move the old key away first");
+  }
+  if (code === "ENOENT") return new UsageError(`cannot create ${file}: no such folder`,
+    "create the folder first or choose another path");
+  return new UsageError(`cannot create ${file}: ${(e as Error).message}`, "check the path");
+}

@@ -38,7 +38,7 @@ test("keygen writes a 0600 key file and refuses to overwrite it", async () => {
   assert.equal(j.keyId, createHash("sha256").update(Buffer.from(j.publicKey, "hex")).digest("hex").slice(0, 16));
   const again = await offtap(["image", "keygen", "--out", key]);
   assert.equal(again.code, 2);
-  assert.match(again.err, /cannot create/);
+  assert.match(again.err, /already exists \(a key file is never replaced/);
 });
 
 test("build → inspect round trip with --json; inspect re-checks the signature with the key", async () => {

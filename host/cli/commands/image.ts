@@ -6,7 +6,7 @@ import type { Command } from "../command.ts";
 import { CommandFailure, EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
 import { parse } from "../args.ts";
 import { bold, dim, green, red, table, yellow, stderrPaint } from "../output.ts";
-import { checkOutput, writeOutput } from "../files.ts";
+import { checkOutput, keyFileError, writeOutput } from "../files.ts";
 import { firmwarePath } from "../../firmware/paths.ts";
 import { Ed25519Key } from "../../issuer/ed25519.ts";
 import { fromHex, toHex } from "../../protocol/index.ts";
@@ -137,7 +137,7 @@ async function keygen(argv: string[]): Promise<number> {
   if (values.help) { console.log(HELP); return EXIT_OK; }
   const key = Ed25519Key.random();
   if (values.out === undefined) { console.log(JSON.stringify(releaseKeyToFile(key), null, 2)); return EXIT_OK; }
-  try { writeReleaseKeyFile(values.out, key); } catch (e) { throw new UsageError(`cannot create ${values.out}: ${(e as Error).message}`); }
+  try { writeReleaseKeyFile(values.out, key); } catch (e) { throw keyFileError(values.out, e); }
   if (values.json) console.log(JSON.stringify({ publicKey: toHex(key.publicKey), keyId: toHex(releaseKeyId(key.publicKey)), file: values.out }));
   else console.log(`release key written to ${values.out} (keep it secret)\npublic key ${toHex(key.publicKey)}\nkey id     ${toHex(releaseKeyId(key.publicKey))}`);
   return EXIT_OK;

@@ -5,6 +5,7 @@ import { EXIT_OK, UsageError } from "../command.ts";
 import { parse, intFlag } from "../args.ts";
 import { bold, table } from "../output.ts";
 import { Issuer, issuerToKeyFile, readIssuerKeyFile, writeIssuerKeyFile } from "../../issuer/issuer.ts";
+import { keyFileError } from "../files.ts";
 import { certHash, fromHex, toHex, ProtocolError } from "../../protocol/index.ts";
 
 const HELP = `usage: offtap issuer keygen [--key-id N] [--out FILE] [--json]
@@ -96,7 +97,7 @@ async function keygen(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   try { writeIssuerKeyFile(values.out, issuer); } catch (err) {
-    throw new UsageError(`cannot create ${values.out}: ${(err as Error).message}`);
+    throw keyFileError(values.out, err);
   }
   if (values.json) console.log(JSON.stringify({ keyId, publicKey: toHex(issuer.publicKey), file: values.out }));
   else console.log(`issuer key ${keyId} written to ${values.out} (keep it secret)\npublic key ${toHex(issuer.publicKey)}`);
