@@ -20,9 +20,10 @@ export interface Failure {
  *  help, the default hint of a usage error. */
 export function knownFailure(err: unknown, help: string): Failure | undefined {
   if (err instanceof UsageError) {
-    const hinted = /\([^()]*\)$/.test(err.message);
-    const hint = err.hint ?? (hinted ? undefined : `see ${help}`);
-    return { message: err.message, hint, exit: EXIT_USAGE, code: "usage" };
+    // A message that ends in its own "(what to do)" gives the hint.
+    const own = err.hint === undefined ? /^(.*\S)\s*\(([^()]*)\)$/s.exec(err.message) : null;
+    if (own !== null) return { message: own[1]!, hint: own[2]!, exit: EXIT_USAGE, code: "usage" };
+    return { message: err.message, hint: err.hint ?? `see ${help}`, exit: EXIT_USAGE, code: "usage" };
   }
   if (err instanceof CommandFailure) {
     return { message: err.message, hint: err.hint, exit: EXIT_FAILED, code: err.code };

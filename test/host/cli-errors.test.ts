@@ -91,6 +91,15 @@ test("--help and -h on every command and subcommand: exit 0, each its own text",
   for (const c of COMMANDS) assert.match(top.out, new RegExp(`^  ${c.name} `, "m"));
 });
 
+test("an unknown flag on every command and subcommand: one line, exit 2", async () => {
+  for (const c of COMMANDS) {
+    for (const words of [[c.name], ...c.subcommands.map((s) => [c.name, s])]) {
+      const r = await offtap([...words, "--no-such-flag"]);
+      assertOneLine(r, 2, `offtap ${words.join(" ")}`, /--no-such-flag/);
+    }
+  }
+});
+
 test("the table's summaries are the commands' own", async () => {
   const { LOADERS } = await import("../../host/cli/main.ts");
   for (const c of COMMANDS) {

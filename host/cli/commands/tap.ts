@@ -1,7 +1,7 @@
 // `offtap tap` — one tap through the real firmware on the simulated board, shown APDU by
 // APDU with the decision, its reason and timings.
 import type { Command } from "../command.ts";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
+import { CommandFailure, EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
 import { parse, intFlag } from "../args.ts";
 import { bold, dim, green, red, yellow } from "../output.ts";
 import { checkOutput, writeOutput } from "../files.ts";
@@ -176,9 +176,8 @@ export const command: Command = {
       ? scenario.run(seed, { recorder })
       : runThroughPn532(nfc, scenario, seed);
     if (!("result" in run)) {
-      const hint = run instanceof LinkError ? "" : " (check the PN532's wiring and port)";
-      console.error(`offtap tap: ${run.message}${hint}`);
-      return run instanceof LinkError ? EXIT_USAGE : EXIT_FAILED;
+      if (run instanceof LinkError) throw new UsageError(run.message);
+      throw new CommandFailure(run.message, "check the PN532's wiring and port");
     }
     if (recorder !== undefined && values.record !== undefined) {
       const tape: Tape = {
