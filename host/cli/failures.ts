@@ -23,7 +23,8 @@ export function knownFailure(err: unknown, help: string): Failure | undefined {
     // A message that ends in its own "(what to do)" gives the hint.
     const own = err.hint === undefined ? /^(.*\S)\s*\(([^()]*)\)$/s.exec(err.message) : null;
     if (own !== null) return { message: own[1]!, hint: own[2]!, exit: EXIT_USAGE, code: "usage" };
-    return { message: err.message, hint: err.hint ?? `see ${help}`, exit: EXIT_USAGE, code: "usage" };
+    const hint = err.hint ?? `see ${help}`;
+    return { message: err.message, hint, exit: EXIT_USAGE, code: "usage" };
   }
   if (err instanceof CommandFailure) {
     return { message: err.message, hint: err.hint, exit: EXIT_FAILED, code: err.code };

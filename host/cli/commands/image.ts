@@ -60,8 +60,9 @@ const SUB_HELP: Record<string, string> = {
 
 Creates an Ed25519 release key. With --out it writes the key file (mode 0600, never
 overwriting an existing file); without, it prints the key file JSON.`,
-  build: `usage: offtap image build --board ID --provision FILE.json (--release-key FILE | --dev-key)
-                          [--wasm FILE] [--out FILE [--force]] [--build-time T] [--json]
+  build: `usage: offtap image build --board ID --provision FILE.json
+                          (--release-key FILE | --dev-key) [--wasm FILE]
+                          [--out FILE [--force]] [--build-time T] [--json]
 
 Validates the board profile and the provisioning file, checks the firmware against the
 device profile and the board's ABI version, and writes a signed image for the board's wasm
@@ -175,7 +176,9 @@ async function build(argv: string[]): Promise<number> {
   };
   try {
     const buildUnixSeconds = buildTime(values["build-time"]);
-    const r = await buildImage({ board: b, provisioningJson, firmware, releaseKey, buildUnixSeconds, onStep });
+    const r = await buildImage({
+      board: b, provisioningJson, firmware, releaseKey, buildUnixSeconds, onStep,
+    });
     writeOutput(out, r.image, force);
     if (values.json) {
       console.log(JSON.stringify({ ok: true, file: out, bytes: r.image.length, board: b.id, partition: r.partition, releaseKeyId: toHex(releaseKeyId(releaseKey.publicKey)), devKey: values["dev-key"] === true, warnings: r.warnings }));
@@ -291,8 +294,13 @@ async function boards(argv: string[]): Promise<number> {
     console.log(table(rows));
     for (const r of results) {
       const { red: redErr, yellow: yellowErr } = stderrPaint;
-      for (const e of r.errors) console.error(`${redErr("error")} boards/${r.id}.json: ${e.path}: ${e.message}`);
-      for (const w of r.warnings) console.error(`${yellowErr("warning")} boards/${r.id}.json: ${w.path}: ${w.message}`);
+      const where = `boards/${r.id}.json`;
+      for (const e of r.errors) {
+        console.error(`${redErr("error")} ${where}: ${e.path}: ${e.message}`);
+      }
+      for (const w of r.warnings) {
+        console.error(`${yellowErr("warning")} ${where}: ${w.path}: ${w.message}`);
+      }
     }
   }
   return results.every((r) => r.ok) ? EXIT_OK : EXIT_FAILED;
@@ -300,8 +308,8 @@ async function boards(argv: string[]): Promise<number> {
 
 async function partitions(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    board: { type: "string" }, format: { type: "string" }, out: { type: "string" }, help: { type: "boolean" },
-    json: { type: "boolean" }, force: { type: "boolean" },
+    board: { type: "string" }, format: { type: "string" }, out: { type: "string" },
+    help: { type: "boolean" }, json: { type: "boolean" }, force: { type: "boolean" },
   });
   if (values.help) { console.log(HELP); return EXIT_OK; }
   if (values.board === undefined) throw new UsageError("--board is required");
@@ -316,9 +324,13 @@ async function partitions(argv: string[]): Promise<number> {
   if (values.out !== undefined) writeOutput(values.out, data, force);
   if (values.json) {
     const partitions = b.partitions.map((p) => ({ ...p }));
-    console.log(JSON.stringify({ board: b.id, format, file: values.out ?? null, tableOffset: offset, partitions }));
+    const file = values.out ?? null;
+    console.log(JSON.stringify({ board: b.id, format, file, tableOffset: offset, partitions }));
   } else if (values.out === undefined) process.stdout.write(data as string);
-  else console.log(`${b.id}: partition table (${format}) written to ${values.out}; flash the binary at ${offset}`);
+  else {
+    console.log(`${b.id}: partition table (${format}) written to ${values.out}; ` +
+      `flash the binary at ${offset}`);
+  }
   return EXIT_OK;
 }
 
