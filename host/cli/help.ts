@@ -23,9 +23,25 @@ export function subcommandHelp(help: string, command: string, sub: string): stri
   return [`usage: offtap ${command} ${sub} [options]`, "", ...picked, ...options].join("\n");
 }
 
-/** A help table for Command.help: "" is the whole text, then one entry per subcommand. */
-export function helpTable(help: string, command: string, subs: readonly string[]):
-  Record<string, string> {
+const SUBCOMMANDS_HEADING = "subcommands:";
+
+/** The subcommands a help text lists: the first word of each line under "subcommands:". */
+export function listedSubcommands(help: string): string[] {
+  const lines = help.split("\n");
+  const at = lines.indexOf(SUBCOMMANDS_HEADING);
+  const names: string[] = [];
+  for (const line of at < 0 ? [] : lines.slice(at + 1)) {
+    if (line === "" || line === OPTIONS_HEADING) break;
+    const name = /^ {2}([a-z][\w-]*)\b/.exec(line)?.[1];
+    if (name !== undefined && !names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+/** A help table for Command.help: "" is the whole text, then one entry per subcommand (by
+ *  default every subcommand the text lists). */
+export function helpTable(help: string, command: string,
+  subs: readonly string[] = listedSubcommands(help)): Record<string, string> {
   const table: Record<string, string> = { "": help };
   for (const sub of subs) {
     const text = subcommandHelp(help, command, sub);

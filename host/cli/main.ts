@@ -39,10 +39,17 @@ function flagsOf(argv: readonly string[]): readonly string[] {
 const wantsHelp = (argv: readonly string[]): boolean =>
   flagsOf(argv).some((a) => a === "-h" || a === "--help");
 
+/** A command's subcommands: the table's and every one its help table names. */
+export function subcommandsOf(info: CommandInfo, command: Command): string[] {
+  const helped = Object.keys(command.help ?? {}).filter((k) => k !== "");
+  return [...new Set([...info.subcommands, ...helped])];
+}
+
 /** The subcommand named by argv (its first word), if the command has one by that name. */
-function subcommandOf(info: CommandInfo, argv: readonly string[]): string | undefined {
+function subcommandOf(info: CommandInfo, command: Command, argv: readonly string[]):
+  string | undefined {
   const first = argv[0];
-  return first !== undefined && info.subcommands.includes(first) ? first : undefined;
+  return first !== undefined && subcommandsOf(info, command).includes(first) ? first : undefined;
 }
 
 /** Line breaks inside a message (a JSON parser's excerpt, a validator's report) as spaces. */
@@ -89,9 +96,9 @@ export async function main(argv: string[]): Promise<number> {
       exit: EXIT_USAGE, code: "usage" };
     return reportFailure("offtap", f, json);
   }
-  const sub = subcommandOf(info, rest);
-  const label = sub === undefined ? `offtap ${info.name}` : `offtap ${info.name} ${sub}`;
   const { command } = await LOADERS[info.name]();
+  const sub = subcommandOf(info, command, rest);
+  const label = sub === undefined ? `offtap ${info.name}` : `offtap ${info.name} ${sub}`;
   try {
     if (wantsHelp(rest)) {
       const text = command.help?.[sub ?? ""];

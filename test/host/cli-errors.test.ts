@@ -11,7 +11,8 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { format } from "node:util";
-import { COMMANDS, main } from "../../host/cli/main.ts";
+import { COMMANDS, LOADERS, main, subcommandsOf } from "../../host/cli/main.ts";
+import type { CommandInfo } from "../../host/cli/commands.mjs";
 import { colourFor } from "../../host/cli/output.ts";
 import { repoRoot } from "../../host/firmware/paths.ts";
 
@@ -23,6 +24,11 @@ const provision = path.join(repoRoot, "test", "vectors", "image", "provision-gat
 const releaseKey = path.join(repoRoot, "test", "vectors", "image", "release-key.json");
 
 interface Run { code: number; out: string; err: string }
+
+/** Every subcommand of a command: the table's and those its module's help names. */
+async function subsOf(c: CommandInfo): Promise<string[]> {
+  return subcommandsOf(c, (await LOADERS[c.name]()).command);
+}
 
 /** Runs `offtap ARGV` in this process with console and standard streams captured. */
 async function offtap(argv: string[]): Promise<Run> {
@@ -74,14 +80,15 @@ test("--help and -h on every command and subcommand: exit 0, each its own text",
     assert.equal(short.code, 0, `${c.name} -h: ${short.err}`);
     assert.equal(short.out, long.out, `${c.name}: -h and --help differ`);
     assert.equal((await offtap(["help", c.name])).out, long.out, `offtap help ${c.name}`);
-    for (const sub of c.subcommands) {
+    const subs = await subsOf(c);
+    for (const sub of subs) {
       const r = await offtap([c.name, sub, "-h"]);
       assert.equal(r.code, 0, `${c.name} ${sub} -h: ${r.err}`);
       const own = new RegExp(`offtap ${c.name} ${sub}\\b`);
       assert.match(r.out, own, `${c.name} ${sub} -h:\n${r.out}`);
       assert.equal((await offtap([c.name, sub, "--help"])).out, r.out, `${c.name} ${sub}`);
       assert.equal((await offtap(["help", c.name, sub])).out, r.out, `help ${c.name} ${sub}`);
-      if (c.subcommands.length > 1 && c.name !== "tokens") {
+      if (subs.length > 1 && c.name !== "tokens") {
         assert.notEqual(r.out, long.out, `${c.name} ${sub} prints its parent's help`);
       }
     }
@@ -93,7 +100,7 @@ test("--help and -h on every command and subcommand: exit 0, each its own text",
 
 test("an unknown flag on every command and subcommand: one line, exit 2", async () => {
   for (const c of COMMANDS) {
-    for (const words of [[c.name], ...c.subcommands.map((s) => [c.name, s])]) {
+    for (const words of [[c.name], ...(await subsOf(c)).map((s) => [c.name, s])]) {
       const r = await offtap([...words, "--no-such-flag"]);
       assertOneLine(r, 2, `offtap ${words.join(" ")}`, /--no-such-flag/);
     }
@@ -101,7 +108,6 @@ test("an unknown flag on every command and subcommand: one line, exit 2", async 
 });
 
 test("the table's summaries are the commands' own", async () => {
-  const { LOADERS } = await import("../../host/cli/main.ts");
   for (const c of COMMANDS) {
     const { command } = await LOADERS[c.name]();
     assert.equal(command.name, c.name);

@@ -156,8 +156,7 @@ async function balances(c: Clearing, json: boolean): Promise<number> {
 export const command: Command = {
   name: "clear",
   summary: "clearing: ingest batches, balances, readers, acknowledgements, deny lists",
-  help: helpTable(HELP, "clear", ["ingest", "balances", "reader", "issuer", "ack", "denylist",
-    "doctor", "risk", "rekey"]),
+  help: helpTable(HELP, "clear"),
   async run(argv) {
     const { values: v, positionals } = parse(argv, OPTIONS, true);
     const [sub, ...rest] = positionals;

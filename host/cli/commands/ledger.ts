@@ -163,12 +163,17 @@ async function verifyCmd(argv: string[]): Promise<number> {
   return ok ? EXIT_OK : EXIT_FAILED;
 }
 
+/** The help table: the ledger's own text, then one per subcommand. */
+function helpOf({ ledger, ...subs }: Record<string, string>): Record<string, string> {
+  return { "": ledger ?? "", ...subs };
+}
+
 const SUB: Record<string, (argv: string[]) => Promise<number>> = { powercut, inspect, export: exportCmd, verify: verifyCmd };
 
 export const command: Command = {
   name: "ledger",
   summary: "the reader's ledger: power-cut suite, inspect images, export and verify batches",
-  help: { "": HELP.ledger, ...HELP },
+  help: helpOf(HELP),
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
