@@ -49,3 +49,45 @@ export function helpTable(help: string, command: string,
   }
   return table;
 }
+
+/** A subcommand's help cut from a help text laid out as usage lines, then one paragraph per
+ *  subcommand starting with its name ("build    validates …", continuation lines indented),
+ *  then "options:". Its usage lines, its paragraph and the options; undefined when the text
+ *  has no paragraph for `sub`. */
+export function paragraphHelp(help: string, command: string, sub: string): string | undefined {
+  const lines = help.split("\n");
+  const blank = lines.indexOf("");
+  const usage: string[] = [];
+  let inUsage = false;
+  for (const line of lines.slice(0, blank < 0 ? 0 : blank)) {
+    const named = `offtap ${command} ${sub}`;
+    const opens = line.includes(`${named} `) || line.endsWith(named);
+    const lead = usage.length === 0 ? "usage: " : "       ";
+    if (opens) usage.push(line.replace(/^(usage:)?\s*/, lead));
+    else if (inUsage && /^ {8,}\S/.test(line)) usage.push(line);
+    inUsage = opens || (inUsage && /^ {8,}\S/.test(line));
+  }
+  const body: string[] = [];
+  let inside = false;
+  for (const line of lines.slice(blank + 1)) {
+    if (line === OPTIONS_HEADING) break;
+    const opens = line === sub || line.startsWith(`${sub} `);
+    inside = opens || (inside && /^ +\S/.test(line));
+    if (inside) body.push(line);
+  }
+  if (body.length === 0) return undefined;
+  const at = lines.indexOf(OPTIONS_HEADING);
+  const options = at < 0 ? [] : ["", ...lines.slice(at)];
+  return [...usage, "", ...body, ...options].join("\n");
+}
+
+/** A help table from a paragraph-per-subcommand help text (see paragraphHelp). */
+export function paragraphTable(help: string, command: string, subs: readonly string[]):
+  Record<string, string> {
+  const table: Record<string, string> = { "": help };
+  for (const sub of subs) {
+    const text = paragraphHelp(help, command, sub);
+    if (text !== undefined) table[sub] = text;
+  }
+  return table;
+}

@@ -7,6 +7,7 @@ import { CommandFailure, EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts"
 import { parse } from "../args.ts";
 import { bold, dim, green, red, table, yellow, stderrPaint } from "../output.ts";
 import { checkOutput, keyFileError, writeOutput } from "../files.ts";
+import { paragraphTable } from "../help.ts";
 import { firmwarePath } from "../../firmware/paths.ts";
 import { Ed25519Key } from "../../issuer/ed25519.ts";
 import { fromHex, toHex } from "../../protocol/index.ts";
@@ -21,16 +22,18 @@ import {
 
 const HELP = `usage: offtap image keygen [--out FILE] [--json]
        offtap image build --board ID --provision FILE.json (--release-key FILE | --dev-key)
-                          [--wasm FILE] [--out FILE] [--json]
+                          [--wasm FILE] [--out FILE [--force]] [--json]
        offtap image inspect IMAGE [--board ID] [--release-pubkey HEX | --release-key FILE | --dev-key] [--json]
        offtap image boards [--json]
-       offtap image partitions --board ID [--format csv|bin] [--out FILE] [--json]
+       offtap image partitions --board ID [--format csv|bin] [--out FILE [--force]] [--json]
 
 keygen   creates an Ed25519 release key. With --out it writes the key file (mode 0600,
          never overwriting); without, it prints the key file JSON.
 build    validates the board profile and the provisioning file, checks the firmware
          against the device profile and the board's ABI version, and writes a signed
-         image for the board's wasm partition (docs/IMAGE.md).
+         image for the board's wasm partition (docs/IMAGE.md). --out is checked before
+         the work; what it is doing goes to stderr (not with --json). Exit 1 when a
+         check refuses the image (nothing is written).
 inspect  decodes an image, shows every field and the partition it goes to, and
          re-checks it as a reader does at boot: board, ABI, signature, hashes,
          provisioning. Exit 1 when a check fails.
@@ -53,57 +56,6 @@ options:
   --format csv|bin      partition table form (partitions; default csv)
   --json                machine-readable output
   --help                show this help`;
-
-/** Each subcommand's own help (`offtap image build --help`). */
-const SUB_HELP: Record<string, string> = {
-  keygen: `usage: offtap image keygen [--out FILE] [--json]
-
-Creates an Ed25519 release key. With --out it writes the key file (mode 0600, never
-overwriting an existing file); without, it prints the key file JSON.`,
-  build: `usage: offtap image build --board ID --provision FILE.json
-                          (--release-key FILE | --dev-key) [--wasm FILE]
-                          [--out FILE [--force]] [--build-time T] [--json]
-
-Validates the board profile and the provisioning file, checks the firmware against the
-device profile and the board's ABI version, and writes a signed image for the board's wasm
-partition (docs/IMAGE.md). Says what it is doing on stderr (quiet with --json).
-
-options:
-  --board ID            board profile boards/ID.json
-  --provision FILE      provisioning JSON (docs/IMAGE.md)
-  --release-key FILE    release key file that signs the image
-  --dev-key             the board's public development key (simulation only)
-  --wasm FILE           firmware to package (default build/offtap.wasm)
-  --out FILE            output file (default build/<board>.img); checked before the work
-                        starts; an existing file is not replaced without --force
-  --force               replace an existing --out file
-  --build-time T        build time in Unix seconds (default now; fixed for reproducible images)
-  --json                machine-readable result
-
-Exit 1 when a check refuses the image (nothing is written), 2 for usage or input errors.`,
-  inspect: `usage: offtap image inspect IMAGE [--board ID]
-                            [--release-pubkey HEX | --release-key FILE | --dev-key] [--json]
-
-Decodes an image, shows every field and the partition it goes to, and re-checks it as a
-reader does at boot: board, ABI, signature, hashes, provisioning. Exit 1 when a check fails.
-
-options:
-  --board ID            the board the image must be for
-  --release-pubkey HEX  release public key, 32 bytes
-  --release-key FILE    release key file (its public key verifies)
-  --dev-key             the board's public development key (simulation only)
-  --json                machine-readable output`,
-  boards: `usage: offtap image boards [--json]
-
-Validates every board profile in boards/ and lists them (exit 1 on a finding).`,
-  partitions: `usage: offtap image partitions --board ID [--format csv|bin] [--out FILE [--force]]
-                               [--json]
-
-Writes a board's ESP-IDF partition table: CSV for an ESP-IDF build
-(PARTITION_TABLE_CUSTOM_FILENAME), or the 0xC00-byte binary to flash at 0x8000 (needs --out).
-An existing --out file is not replaced without --force. --json prints the board's
-partitions (and the file written) as JSON.`,
-};
 
 function readJson(file: string, what: string): unknown {
   let text: string;
@@ -337,7 +289,7 @@ async function partitions(argv: string[]): Promise<number> {
 export const command: Command = {
   name: "image",
   summary: "build, sign and inspect reader images for a board",
-  help: { "": HELP, ...SUB_HELP },
+  help: paragraphTable(HELP, "image", ["keygen", "build", "inspect", "boards", "partitions"]),
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === "--help" || sub === "-h") { console.log(HELP); return sub === undefined ? 2 : EXIT_OK; }

@@ -6,6 +6,7 @@ import { parse, intFlag } from "../args.ts";
 import { bold, table } from "../output.ts";
 import { Issuer, issuerToKeyFile, readIssuerKeyFile, writeIssuerKeyFile } from "../../issuer/issuer.ts";
 import { keyFileError } from "../files.ts";
+import { paragraphTable } from "../help.ts";
 import { certHash, fromHex, toHex, ProtocolError } from "../../protocol/index.ts";
 
 const HELP = `usage: offtap issuer keygen [--key-id N] [--out FILE] [--json]
@@ -30,35 +31,6 @@ options:
   --valid-until T   end of validity, after --valid-from
   --json            machine-readable output
   --help            show this help`;
-
-/** Each subcommand's own help (`offtap issuer certify --help`). */
-const SUB_HELP: Record<string, string> = {
-  keygen: `usage: offtap issuer keygen [--key-id N] [--out FILE] [--json]
-
-Creates an Ed25519 issuer key. With --out it writes the key file (mode 0600, never
-overwriting) and prints the public key and key id readers are provisioned with; without
---out it prints the key file JSON to stdout.
-
-options:
-  --key-id N        issuer key id, 0 … 4294967295 (default 1)
-  --out FILE        key file to create
-  --json            machine-readable output`,
-  certify: `usage: offtap issuer certify --issuer KEYFILE --wallet-key HEX --cap N --currency N
-                             --valid-from T --valid-until T [--wallet-id HEX] [--json]
-
-Signs a wallet certificate (131 bytes, docs/PROTOCOL.md) with an issuer key file and
-prints it in hex with its certHash and decoded fields.
-
-options:
-  --issuer KEYFILE  issuer key file (from 'offtap issuer keygen --out')
-  --wallet-key HEX  the wallet's Ed25519 public key, 32 bytes
-  --wallet-id HEX   16-byte wallet id (default: random)
-  --cap N           offline spending cap, minor units
-  --currency N      ISO 4217 numeric currency (978 EUR, 840 USD, 392 JPY)
-  --valid-from T    start of validity: Unix seconds or an ISO 8601 date/time
-  --valid-until T   end of validity, after --valid-from
-  --json            machine-readable output`,
-};
 
 /** Unix seconds or an ISO 8601 date, as a u32. */
 function timeFlag(name: string, value: string | undefined): number {
@@ -153,7 +125,7 @@ async function certify(argv: string[]): Promise<number> {
 export const command: Command = {
   name: "issuer",
   summary: "create issuer keys and certify wallets",
-  help: { "": HELP, ...SUB_HELP },
+  help: paragraphTable(HELP, "issuer", ["keygen", "certify"]),
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === "--help" || sub === "-h") { console.log(HELP); return sub === undefined ? 2 : EXIT_OK; }
