@@ -15,7 +15,9 @@ export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(
 }
 
 /** Parses a non-negative integer flag value with a clear error. */
-export function intFlag(name: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+export function intFlag(
+  name: string, value: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value)) throw new UsageError(`--${name} takes a whole number, got '${value}'`);
   const n = Number(value);

@@ -1,73 +1,120 @@
-// `offtap` — the host's front door. Each command lives in host/cli/commands/ and is
-// registered in the table below.
+// `offtap` — the host's front door. The command table (names, summaries, subcommands) is
+// host/cli/commands.mjs; each command's module in host/cli/commands/ is imported only when
+// that command runs, so `offtap --help` and a mistyped name load none of them.
 import type { Command } from "./command.ts";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "./command.ts";
-import { knownFailure } from "./failures.ts";
-import { command as demo } from "./commands/demo.ts";
-import { command as vectors } from "./commands/vectors.ts";
-import { command as tap } from "./commands/tap.ts";
-import { command as sim } from "./commands/sim.ts";
-import { command as issuer } from "./commands/issuer.ts";
-import { command as ledger } from "./commands/ledger.ts";
-import { command as clear } from "./commands/clear.ts";
-import { command as history } from "./commands/history.ts";
-import { command as serve } from "./commands/serve.ts";
-import { command as image } from "./commands/image.ts";
-import { command as cashout } from "./commands/cashout.ts";
-import { command as flash } from "./commands/flash.ts";
-import { command as nfc } from "./commands/nfc.ts";
-import { command as wallet } from "./commands/wallet.ts";
-import { command as reader } from "./commands/reader.ts";
-import { command as tokens } from "./commands/tokens.ts";
+import { EXIT_OK, EXIT_USAGE } from "./command.ts";
+import { COMMANDS, VERSION, usage, type CommandInfo, type CommandName } from "./commands.mjs";
+import { knownFailure, type Failure } from "./failures.ts";
 
-const commands: readonly Command[] = [
-  demo, tap, sim, issuer, ledger, vectors, serve, tokens, image, clear, history, cashout, flash,
-  nfc, reader, wallet,
-];
+type Loader = () => Promise<{ command: Command }>;
 
-function usage(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return [
-    "usage: offtap <command> [options]",
-    "",
-    "Firmware and tooling for offline NFC micropayment readers.",
-    "",
-    "commands:",
-    ...lines,
-    "",
-    "Run `offtap <command> --help` for a command's options.",
-    "Exit codes: 0 success, 1 the work found a problem, 2 usage or input error.",
-  ].join("\n");
+/** Each command's module, imported on first use. */
+export const LOADERS: Readonly<Record<CommandName, Loader>> = {
+  demo: () => import("./commands/demo.ts"),
+  tap: () => import("./commands/tap.ts"),
+  sim: () => import("./commands/sim.ts"),
+  issuer: () => import("./commands/issuer.ts"),
+  ledger: () => import("./commands/ledger.ts"),
+  vectors: () => import("./commands/vectors.ts"),
+  serve: () => import("./commands/serve.ts"),
+  tokens: () => import("./commands/tokens.ts"),
+  image: () => import("./commands/image.ts"),
+  clear: () => import("./commands/clear.ts"),
+  history: () => import("./commands/history.ts"),
+  cashout: () => import("./commands/cashout.ts"),
+  flash: () => import("./commands/flash.ts"),
+  nfc: () => import("./commands/nfc.ts"),
+  reader: () => import("./commands/reader.ts"),
+  wallet: () => import("./commands/wallet.ts"),
+};
+
+export { COMMANDS };
+
+/** The arguments before a `--` (after it, everything is an operand). */
+function flagsOf(argv: readonly string[]): readonly string[] {
+  const end = argv.indexOf("--");
+  return end < 0 ? argv : argv.slice(0, end);
+}
+
+const wantsHelp = (argv: readonly string[]): boolean =>
+  flagsOf(argv).some((a) => a === "-h" || a === "--help");
+
+/** A command's subcommands: the table's and every one its help table names. */
+export function subcommandsOf(info: CommandInfo, command: Command): string[] {
+  const helped = Object.keys(command.help ?? {}).filter((k) => k !== "");
+  return [...new Set([...info.subcommands, ...helped])];
+}
+
+/** The subcommand named by argv (its first word), if the command has one by that name. */
+function subcommandOf(info: CommandInfo, command: Command, argv: readonly string[]):
+  string | undefined {
+  const first = argv[0];
+  return first !== undefined && subcommandsOf(info, command).includes(first) ? first : undefined;
+}
+
+/** Line breaks inside a message (a JSON parser's excerpt, a validator's report) as spaces. */
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim();
+
+/** Prints a failure as one line (or, with --json, one JSON object) on stderr. */
+export function reportFailure(label: string, failure: Failure, json: boolean): number {
+  const f = { ...failure, message: oneLine(failure.message),
+    hint: failure.hint === undefined ? undefined : oneLine(failure.hint) };
+  if (json) {
+    const error = { command: label, message: f.message, hint: f.hint ?? null, exit: f.exit,
+      code: f.code ?? null };
+    console.error(JSON.stringify({ error }));
+  } else {
+    console.error(`${label}: ${f.message}${f.hint === undefined ? "" : ` (${f.hint})`}`);
+  }
+  return f.exit;
+}
+
+/** Close names for a mistyped command: same first letters, or one letter off. */
+function suggestion(name: string): string {
+  const close = COMMANDS.filter((c) => c.name.startsWith(name.slice(0, 3)) ||
+    name.startsWith(c.name.slice(0, 3)));
+  return close.length === 0 ? "run offtap --help for the list"
+    : `did you mean ${close.map((c) => c.name).join(" or ")}? offtap --help lists them`;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "--help" || first === "-h") {
     console.log(usage());
-    return name === undefined ? EXIT_USAGE : EXIT_OK;
+    return first === undefined ? EXIT_USAGE : EXIT_OK;
   }
-  if (name === "--version") {
-    console.log("offtap 0.1.0");
+  if (first === "--version") {
+    console.log(`offtap ${VERSION}`);
     return EXIT_OK;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (cmd === undefined) {
-    console.error(`offtap: unknown command '${name}'\n\n${usage()}`);
-    return EXIT_USAGE;
+  // `offtap help CMD [SUB]` is `offtap CMD [SUB] --help`.
+  if (first === "help") return rest.length === 0 ? main(["--help"]) : main([...rest, "--help"]);
+  const info = COMMANDS.find((c) => c.name === first);
+  const json = flagsOf(rest).includes("--json");
+  if (info === undefined) {
+    const f: Failure = { message: `unknown command '${first}'`, hint: suggestion(first),
+      exit: EXIT_USAGE, code: "usage" };
+    return reportFailure("offtap", f, json);
   }
+  const { command } = await LOADERS[info.name]();
+  const sub = subcommandOf(info, command, rest);
+  const label = sub === undefined ? `offtap ${info.name}` : `offtap ${info.name} ${sub}`;
   try {
-    return await cmd.run(rest);
+    if (wantsHelp(rest)) {
+      const text = command.help?.[sub ?? ""];
+      if (text !== undefined) {
+        console.log(text);
+        return EXIT_OK;
+      }
+      // The command prints its own help; `-h` means `--help` everywhere.
+      const end = rest.indexOf("--");
+      const flags = flagsOf(rest).map((a) => (a === "-h" ? "--help" : a));
+      return await command.run(end < 0 ? flags : [...flags, ...rest.slice(end)]);
+    }
+    return await command.run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`offtap ${name}: ${err.message}\nRun \`offtap ${name} --help\` for usage.`);
-      return EXIT_USAGE;
-    }
-    const failure = knownFailure(err);
-    if (failure !== undefined) {
-      console.error(`offtap ${name}: ${failure}`);
-      return EXIT_FAILED;
-    }
-    throw err;
+    const f = knownFailure(err, `${label} --help`);
+    if (f === undefined) throw err;
+    return reportFailure(label, f, json);
   }
 }

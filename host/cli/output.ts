@@ -1,17 +1,39 @@
 // Terminal output helpers: colour and progress only when a person is watching.
 import process from "node:process";
 
-const useColour = (stream: NodeJS.WriteStream): boolean =>
-  stream.isTTY === true && process.env["NO_COLOR"] === undefined && process.env["TERM"] !== "dumb";
+/** The part of a stream the colour decision looks at. */
+export interface StreamLike { readonly isTTY?: boolean }
 
-const paint = (code: number) => (text: string): string =>
-  useColour(process.stdout) ? `\u001b[${code}m${text}\u001b[0m` : text;
+/** Colour on a stream only when that stream is a terminal, NO_COLOR is unset or empty
+ *  (no-color.org: any non-empty value turns colour off) and TERM is not `dumb`. Each stream
+ *  decides for itself: `offtap … 2> err.log` on a terminal colours stdout, not the file. */
+export function colourFor(stream: StreamLike, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (stream.isTTY !== true) return false;
+  const noColour = env["NO_COLOR"];
+  if (noColour !== undefined && noColour !== "") return false;
+  return env["TERM"] !== "dumb";
+}
 
-export const green = paint(32);
-export const red = paint(31);
-export const yellow = paint(33);
-export const bold = paint(1);
-export const dim = paint(2);
+type Paint = (text: string) => string;
+
+const painter = (stream: StreamLike, code: number): Paint => (text: string): string =>
+  colourFor(stream) ? `\u001b[${code}m${text}\u001b[0m` : text;
+
+/** Painters for standard output (what console.log writes). */
+export const green = painter(process.stdout, 32);
+export const red = painter(process.stdout, 31);
+export const yellow = painter(process.stdout, 33);
+export const bold = painter(process.stdout, 1);
+export const dim = painter(process.stdout, 2);
+
+/** Painters for standard error (what console.error writes), decided by stderr itself. */
+export const stderrPaint = {
+  green: painter(process.stderr, 32),
+  red: painter(process.stderr, 31),
+  yellow: painter(process.stderr, 33),
+  bold: painter(process.stderr, 1),
+  dim: painter(process.stderr, 2),
+} as const;
 
 /** A one-line progress bar on stderr, drawn only on a TTY; silent in CI and pipes. */
 export class Progress {
@@ -30,7 +52,8 @@ export class Progress {
     const widthChars = 30;
     const filled = Math.round((done / this.total) * widthChars);
     const pct = ((done / this.total) * 100).toFixed(0).padStart(3);
-    process.stderr.write(`\r${this.label} [${"#".repeat(filled)}${"-".repeat(widthChars - filled)}] ${pct}% ${done}/${this.total}`);
+    const bar = `${"#".repeat(filled)}${"-".repeat(widthChars - filled)}`;
+    process.stderr.write(`\r${this.label} [${bar}] ${pct}% ${done}/${this.total}`);
   }
 
   finish(): void {
@@ -38,20 +61,25 @@ export class Progress {
   }
 }
 
-/** Numbers (with an optional unit or marker) align right; text aligns left. */
+/** Numbers (with an optional unit, marker or ISO currency code: `1,234.00 EUR`) align right;
+ *  text aligns left. */
 function isNumeric(cell: string): boolean {
   // eslint-disable-next-line no-control-regex
   const plain = cell.replace(/\u001b\[[0-9;]*m/g, "");
-  return /^[#~≈+-]?[\d.,]+\s*(%|ms|µs|s|×|x|\/s|B|KiB|MB\/s)?$/.test(plain);
+  return /^[#~≈+-]?[\d.,]+\s*(%|ms|µs|s|×|x|\/s|B|KiB|MB\/s|[A-Z]{3})?$/.test(plain);
 }
 
 /** Renders rows as an aligned text table (first row = header). */
 export function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
+  for (const row of rows) {
+    row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
+  }
+  const pad = (cell: string, i: number): string =>
+    (isNumeric(cell) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!));
   return rows
     .map((row, r) => {
-      const line = row.map((cell, i) => (isNumeric(cell) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ");
+      const line = row.map(pad).join("  ");
       return r === 0 ? bold(line) : line;
     })
     .join("\n");

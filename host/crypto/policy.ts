@@ -45,6 +45,27 @@ export function isVerifyStatus(n: number): n is VerifyStatus {
   return Number.isInteger(n) && n >= VerifyStatus.Valid && n <= VerifyStatus.KeySlotEmpty;
 }
 
+/** What each status means to a person reading a report (the name stays the machine code). */
+const STATUS_SENTENCE: Readonly<Record<VerifyStatus, string>> = {
+  [VerifyStatus.Valid]: "the signature is valid",
+  [VerifyStatus.SNotCanonical]: "the signature is malformed (its S part is not below the " +
+    "group order)",
+  [VerifyStatus.PublicKeyNotCanonical]: "the public key is not validly encoded",
+  [VerifyStatus.PublicKeyNotOnCurve]: "the public key is not a point on the curve",
+  [VerifyStatus.PublicKeySmallOrder]: "the public key is a weak (small-order) key",
+  [VerifyStatus.RNotCanonical]: "the signature is malformed (its R part is not validly encoded)",
+  [VerifyStatus.RSmallOrder]: "the signature is malformed (its R part is a small-order point)",
+  [VerifyStatus.EquationMismatch]: "the signature does not match: signed by another key, or " +
+    "the signed data was changed",
+  [VerifyStatus.KeySlotInvalid]: "no such key slot",
+  [VerifyStatus.KeySlotEmpty]: "no key registered in that slot",
+};
+
+/** A sentence for a status, for people; statusName gives the code for machines. */
+export function statusSentence(n: number): string {
+  return isVerifyStatus(n) ? STATUS_SENTENCE[n] : `unknown verification status ${n}`;
+}
+
 /** Name of a status code; unknown numbers are shown as `Unknown(n)` rather than hidden. */
 export function statusName(n: number): string {
   return isVerifyStatus(n) ? VerifyStatus[n] : `Unknown(${n})`;

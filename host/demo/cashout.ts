@@ -51,6 +51,11 @@ export interface CashoutAct {
   files: { pain001: string; csv: string };
 }
 
+/** The payout files the demo writes into its output folder. */
+export const DEMO_PAYOUT_FILES = {
+  pain001: "demo-payout.pain001.xml", csv: "demo-payout.csv",
+} as const;
+
 /** Quote, request, confirm with the owner's TOTP, export the payout file into `outDir`. */
 export async function cashOut(svc: CashoutService, owner: EnrolledOwner, grossMinor: number, now: () => number, advance: (ms: number) => void, outDir: string): Promise<CashoutAct> {
   const actor = `owner:${owner.ownerId}`;
@@ -63,7 +68,9 @@ export async function cashOut(svc: CashoutService, owner: EnrolledOwner, grossMi
   const payout = must(await svc.export("operator:treasury"), "export payouts");
   const exported = (await svc.cashout(requested.id))!;
   mkdirSync(outDir, { recursive: true });
-  const files = { pain001: join(outDir, "demo-payout.pain001.xml"), csv: join(outDir, "demo-payout.csv") };
+  const files = {
+    pain001: join(outDir, DEMO_PAYOUT_FILES.pain001), csv: join(outDir, DEMO_PAYOUT_FILES.csv),
+  };
   writeFileSync(files.pain001, payout.xml);
   writeFileSync(files.csv, payout.csv);
   return { quote, requested, confirmed, exported, payout, totpCode, files };

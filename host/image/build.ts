@@ -19,6 +19,8 @@ export interface BuildInput {
   firmware: Uint8Array;
   releaseKey: Ed25519Key;
   buildUnixSeconds: number;
+  /** Told what the build is doing, step by step (the CLI prints it on stderr). */
+  onStep?: (what: string) => void;
 }
 
 export interface BuildResult {
@@ -30,12 +32,15 @@ export interface BuildResult {
 
 export async function buildImage(input: BuildInput): Promise<BuildResult> {
   const { board } = input;
+  const step = input.onStep ?? ((): void => undefined);
+  step("checking the provisioning file against the board");
   let provisioning: Provisioning;
   try {
     provisioning = provisionFromJson(input.provisioningJson, board);
   } catch (e) {
     throw new ImageRefusal("provisioning", `provisioning: ${(e as Error).message}`);
   }
+  step("checking the firmware against the device profile");
   const profile = await checkFirmwareProfile(input.firmware);
   if (!profile.ok) {
     throw new ImageRefusal("profile", `firmware violates the device profile ${profile.profile}: ${profile.findings.map((f) => `[${f.rule}] ${f.message}`).join("; ")}`);
@@ -43,6 +48,7 @@ export async function buildImage(input: BuildInput): Promise<BuildResult> {
   const abi = firmwareAbiVersion(input.firmware);
   if (typeof abi === "string") throw new ImageRefusal("abi", `firmware ABI: ${abi}`);
   if (abi !== board.abiVersion) throw new ImageRefusal("abi", `firmware speaks ABI version ${abi}; board ${board.id} implements ABI version ${board.abiVersion}`);
+  step("signing the image");
   const unsigned = encodeUnsignedImage({
     abiVersion: abi, boardId: board.id, buildUnixSeconds: input.buildUnixSeconds, firmware: input.firmware,
     provisioning: encodeProvisioning(provisioning), keyReference: provisioning.keyReference,

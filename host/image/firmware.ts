@@ -1,6 +1,6 @@
 // What the image builder and inspector need to know about a firmware binary: the ABI
 // version it exports, and whether it fits the device profile. The profile check is the
-// one every build runs (tools/profile/); it loads binaryen, so it is imported on demand.
+// one every build runs (tools/profile/), imported on demand.
 import { repoRoot } from "../firmware/paths.ts";
 import path from "node:path";
 
@@ -34,10 +34,13 @@ export function firmwareAbiVersion(bytes: Uint8Array): number | string {
   }
 }
 
-/** The device-profile check of tools/profile/ against boards/wasm3-profile.json. */
+/** The device-profile check of tools/profile/ against boards/wasm3-profile.json, with V8 as
+ *  the validator (tools/profile/rules.ts says why that is enough): loading binaryen cost
+ *  ~20 s per image under the TypeScript loader, the build (make build) runs the binaryen check. */
 export async function checkFirmwareProfile(bytes: Uint8Array): Promise<FirmwareProfileResult> {
   const { loadProfile } = await import("../../tools/profile/profile.ts");
-  const { checkModule } = await import("../../tools/profile/check.ts");
-  const r = checkModule(bytes, loadProfile(path.join(repoRoot, "boards", "wasm3-profile.json")), "firmware");
+  const { checkModuleWith, v8Validator } = await import("../../tools/profile/rules.ts");
+  const profile = loadProfile(path.join(repoRoot, "boards", "wasm3-profile.json"));
+  const r = checkModuleWith(bytes, profile, "firmware", v8Validator);
   return { ok: r.ok, profile: r.profile, sizeBytes: r.sizeBytes, findings: r.findings };
 }

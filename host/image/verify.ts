@@ -1,7 +1,7 @@
 // Checking an image as a reader does at boot (docs/IMAGE.md, steps 1–7), for
 // `image inspect` and for the flasher, which re-checks before it writes.
 import { verifyReference } from "../crypto/reference.ts";
-import { VerifyStatus, statusName } from "../crypto/policy.ts";
+import { VerifyStatus, statusName, statusSentence } from "../crypto/policy.ts";
 import { toHex } from "../protocol/index.ts";
 import { BoardError, loadBoard, wasmPartition, type BoardProfile } from "../boards/index.ts";
 import { decodeImage, releaseKeyId, type DecodedImage, type KeyReference } from "./format.ts";
@@ -10,7 +10,13 @@ import { decodeProvisioning, provisioningBoardFindings, type DecodedProvisioning
 import { ImageRefusal } from "./build.ts";
 
 export type CheckName = "format" | "board" | "size" | "abi" | "signature" | "hashes" | "provisioning";
-export interface ImageCheck { check: CheckName; ok: boolean | null; message: string }
+/** `status`: the verification status name (e.g. EquationMismatch) of a failed signature. */
+export interface ImageCheck {
+  check: CheckName;
+  ok: boolean | null;
+  message: string;
+  status?: string;
+}
 
 export interface ImageInspection {
   ok: boolean;
@@ -98,7 +104,8 @@ function checkSignature(img: DecodedImage, key: Uint8Array | undefined, checks: 
     return;
   }
   const hint = toHex(releaseKeyId(key)) === signer ? "" : ` (the image names release key id ${signer}, the given key is ${toHex(releaseKeyId(key))})`;
-  checks.push({ check: "signature", ok: false, message: `bad signature: ${statusName(status)}${hint}` });
+  const message = `bad signature: ${statusSentence(status)}${hint}`;
+  checks.push({ check: "signature", ok: false, message, status: statusName(status) });
 }
 
 /** Throws ImageRefusal (rule = the first failing check) unless the image passes every

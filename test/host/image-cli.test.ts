@@ -38,7 +38,7 @@ test("keygen writes a 0600 key file and refuses to overwrite it", async () => {
   assert.equal(j.keyId, createHash("sha256").update(Buffer.from(j.publicKey, "hex")).digest("hex").slice(0, 16));
   const again = await offtap(["image", "keygen", "--out", key]);
   assert.equal(again.code, 2);
-  assert.match(again.err, /cannot create/);
+  assert.match(again.err, /already exists \(a key file is never replaced/);
 });
 
 test("build → inspect round trip with --json; inspect re-checks the signature with the key", async () => {
@@ -74,7 +74,10 @@ test("build refuses a wrong ABI version and inconsistent provisioning with exit 
   assert.deepEqual((JSON.parse(abi.out) as { refused: string }).refused, "abi");
   const kiosk = await offtap(["image", "build", "--board", "esp32s3-kiosk-pn532", "--provision", path.join(vectors, "provision-gate.json"), "--wasm", tiny1, ...common.slice(0, -1)]);
   assert.equal(kiosk.code, 1);
-  assert.match(kiosk.err, /refused \[provisioning\] provisioning: fare: board esp32s3-kiosk-pn532 is a kiosk/);
+  const kiosk1 = "^offtap image build: provisioning: fare: board esp32s3-kiosk-pn532 is a kiosk";
+  const kioskLine = new RegExp(kiosk1, "m");
+  assert.match(kiosk.err, kioskLine);
+  assert.match(kiosk.err, /\(the provisioning check refused the image; nothing was written\)\n$/);
 });
 
 test("inspect exits 1 for another board and for a bad signature", async () => {
@@ -88,6 +91,15 @@ test("inspect exits 1 for another board and for a bad signature", async () => {
   const wrongKey = await offtap(["image", "inspect", img, "--release-pubkey", "11".repeat(32)]);
   assert.equal(wrongKey.code, 1);
   assert.match(wrongKey.out, /FAIL signature\s+bad signature/);
+  // Another valid key: a sentence for people, the status code in --json.
+  const devKey = await offtap(["image", "inspect", img, "--dev-key"]);
+  assert.equal(devKey.code, 1);
+  assert.match(devKey.out, /bad signature: the signature does not match: signed by another key/);
+  assert.doesNotMatch(devKey.out, /EquationMismatch/);
+  const devJson = await offtap(["image", "inspect", img, "--dev-key", "--json"]);
+  type Checks = { checks: { check: string; status?: string }[] };
+  const checks = (JSON.parse(devJson.out) as Checks).checks;
+  assert.equal(checks.find((c) => c.check === "signature")!.status, "EquationMismatch");
 });
 
 test("usage errors exit 2", async () => {

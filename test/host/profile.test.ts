@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import binaryen from "binaryen";
 import { repoRoot, firmwarePath, selftestPath } from "../../host/firmware/paths.ts";
-import { checkModule, type ProfileReport } from "../../tools/profile/check.ts";
+import {
+  checkModule, checkModuleWith, v8Validator, type ProfileReport,
+} from "../../tools/profile/check.ts";
 import { loadProfile, parseProfile, type BinaryKind } from "../../tools/profile/profile.ts";
 
 const profile = loadProfile();
@@ -35,8 +37,12 @@ function wat(text: string, features: binaryen.Features = PROFILE_FEATURES): Uint
   }
 }
 
+/** The binaryen check; `offtap image build`'s V8 check (no binaryen) reaches the same verdict. */
 function check(bytes: Uint8Array, kind: BinaryKind = "firmware"): ProfileReport {
-  return checkModule(bytes, profile, kind);
+  const r = checkModule(bytes, profile, kind);
+  const v8 = checkModuleWith(bytes, profile, kind, v8Validator);
+  assert.equal(v8.ok, r.ok, `the V8 check disagrees:\n${describe(r)}\n--- V8:\n${describe(v8)}`);
+  return r;
 }
 
 function describe(r: ProfileReport): string {

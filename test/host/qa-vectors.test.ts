@@ -95,12 +95,18 @@ test("--runtime CMD runs every module through the external runtime", () => {
   assert.equal((JSON.parse(bad.stdout) as JsonReport).failed, 2);
 });
 
-test("a runtime that cannot run is a failed file, not a pass", () => {
-  const r = cli(["run", RFC, "--engine", "wasi", "--runtime", path.join(tmp, "no-such-runtime"), "--json"]);
+test("a runtime that is not there is an input error; one that fails is a failed file", () => {
+  const missing = path.join(tmp, "no-such-runtime");
+  const none = cli(["run", RFC, "--engine", "wasi", "--runtime", missing, "--json"]);
+  assert.equal(none.code, 2, none.stdout + none.stderr);
+  assert.equal(none.stdout, "");
+  const error = (JSON.parse(none.stderr) as { error: { message: string } }).error;
+  assert.match(error.message, /no such program/);
+  const r = cli(["run", RFC, "--engine", "wasi", "--runtime", "false", "--json"]);
   assert.equal(r.code, 1, r.stdout + r.stderr);
   const report = JSON.parse(r.stdout) as JsonReport;
   assert.equal(report.passed, 0);
-  assert.match(report.failures[0]?.got ?? "", /could not run/);
+  assert.match(report.failures[0]?.got ?? "", /exited with 1/);
 });
 
 test("--junit writes well-formed JUnit XML: a suite per file, a case per vector, failures with messages", () => {

@@ -127,7 +127,7 @@ test("databases are opened on purpose: a missing, file or foreign --db is an err
       const h = await cli(["history", "export", "--csv", "--db", typo]);
       assert.equal(h.code, 2);
       assert.equal(h.out, "", "no CSV header for a database that does not exist");
-      assert.match(h.err, new RegExp(`^offtap history: no clearing database at ${typo} ` +
+      assert.match(h.err, new RegExp(`^offtap history export: no clearing database at ${typo} ` +
         `\\(create one with 'offtap clear init --db ${typo}' or pass --create\\)`));
       assert.equal(existsSync(typo), false, "nothing created");
       for (const argv of [["clear", "balances"], ["cashout", "list"], ["tokens", "issue",

@@ -20,6 +20,7 @@ import { reportDurability } from "./durability.ts";
 import { measureWasm3, type Wasm3Result } from "./wasm3.ts";
 import { measureWasm3Tap, type Wasm3TapResult } from "./wasm3-tap.ts";
 import { nfcBenchSection } from "./nfc.ts";
+import { startupBenchSection } from "./startup.ts";
 
 const USAGE = `Usage: node --import tsx tools/bench/main.ts [options]   (or: make bench)
 
@@ -28,7 +29,8 @@ node:crypto, libsodium-wrappers, @noble/ed25519 and tweetnacl in one process, wi
 interleaved rounds; reports medians and offtap's ratio to each peer. With a WASM3 runtime
 it also measures ms per operation under the interpreter via build/selftest.wasm, and
 whole taps (and recovery of a full small ledger) via build/taprunner.wasm. Then
-whole taps through the simulator and the flash ledger's figures (real firmware).
+whole taps through the simulator and the flash ledger's figures (real firmware), and the
+start-up time of \`offtap --help\` beside a bare \`node -e 0\` (tools/bench/startup.ts).
 
 Options:
   --wasm3 PATH   WASM3 command-line runtime (default: $OFFTAP_WASM3; unset = not measured)
@@ -185,6 +187,7 @@ async function main(): Promise<void> {
   process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n\nwrote ${path.relative(process.cwd(), out) || out}\n`);
   if (!simulator.ok || !ledger.ok || (w3tap !== null && !w3tap.ok)) process.exitCode = 1;
   if (!(await nfcBenchSection(o.quick, o.json))) process.exitCode = 1;
+  if (!startupBenchSection(o.quick, o.json)) process.exitCode = 1;
   await reportDurability(o.quick);
 }
 

@@ -7,7 +7,7 @@ import {
 } from "../../cashout/index.ts";
 import { describeClamp } from "../../cashout/fees.ts";
 import { formatIban } from "../../cashout/iban.ts";
-import { EXIT_FAILED, EXIT_OK, UsageError, type Command } from "../command.ts";
+import { CommandFailure, EXIT_FAILED, EXIT_OK, UsageError, type Command } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { bold, green, red, table, yellow } from "../output.ts";
 import { DEFAULT_DB_DIR, openFromFlags } from "./clear.ts";
@@ -179,7 +179,7 @@ function report<T>(r: Result<T>, json: boolean, text: (v: T) => string): number 
   if (!r.ok) {
     if (INPUT_ERRORS.has(r.error)) throw new UsageError(`${r.error}: ${r.message}`);
     if (json) console.log(JSON.stringify({ ok: false, error: r.error, message: r.message }));
-    else console.error(red(`refused (${r.error}): ${r.message}`));
+    else throw new CommandFailure(r.message, `refused: ${r.error}`, r.error);
     return EXIT_FAILED;
   }
   console.log(json ? JSON.stringify(r.value, null, 2) : text(r.value));

@@ -11,6 +11,8 @@ import { readerSpecFromEnrolmentFile } from "../../clearing/enrolment.ts";
 import { reportCurrency } from "../../clearing/report-currency.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
+import { malformedBatch } from "../failures.ts";
+import { helpTable } from "../help.ts";
 import { green, red, table, yellow } from "../output.ts";
 import { unsafeFromEnv } from "../../clearing/durability.ts";
 import { doctor } from "./clear-doctor.ts";
@@ -172,6 +174,17 @@ function need(v: string | undefined, flag: string): string {
   return v;
 }
 
+/** A batch file's bytes; a missing file or a folder is an input error naming it. */
+function readBatchFile(f: string): Uint8Array {
+  try {
+    return readFileSync(f);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const what = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder" : code;
+    throw new UsageError(`cannot read ${f}: ${what}`, "give the batch file 'ledger export' wrote");
+  }
+}
+
 /** The value an upload settled, in its readers' currency ("12.50 EUR"); in minor units
  *  only when its batches came from readers of different currencies. */
 function settledText(r: IngestReport, code: number | undefined): string {
@@ -185,9 +198,14 @@ async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise
   const out = [];
   for (const f of files) {
     let bytes: Uint8Array;
-    try { bytes = readFileSync(f); } catch { throw new UsageError(`cannot read ${f}`); }
+    bytes = readBatchFile(f);
     let r;
-    try { r = await c.ingest(bytes); } catch (err) { throw new UsageError(`${f}: ${err instanceof Error ? err.message : String(err)}`); }
+    try {
+      r = await c.ingest(bytes);
+    } catch (err) {
+      if (err instanceof RangeError) throw malformedBatch(f, err);
+      throw new UsageError(`${f}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     problems += r.held + r.rejectedRecords.length + r.doubleSpends.length + r.batches.filter((b) => b.status === "rejected").length;
     const code = await reportCurrency(c, r);
     // JSON: amounts stay minor units, beside the readers' ISO 4217 code (null when mixed).
@@ -234,6 +252,7 @@ async function balances(c: Clearing, json: boolean): Promise<number> {
 export const command: Command = {
   name: "clear",
   summary: "clearing: ingest batches, balances, readers, acknowledgements, deny lists",
+  help: helpTable(HELP, "clear"),
   async run(argv) {
     const { values: v, positionals } = parse(argv, OPTIONS, true);
     const [sub, ...rest] = positionals;

@@ -7,6 +7,7 @@
 //     acknowledgements and the new deny list verified and installed by the firmware;
 //  3. the operator cashes out: fee quote first, request, TOTP second factor, pain.001.
 import { createHash, createPrivateKey, sign as nodeSign } from "node:crypto";
+import { join } from "node:path";
 import type { Command } from "../command.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
 import { needDataDir, opening } from "./db-flags.ts";
@@ -22,12 +23,16 @@ import { runTwoReaders } from "../../demo/readers.ts";
 import {
   DemoDbInUse, checkDemoDb, openDemoClearing, clearTwoReaders, type ClearingAct,
 } from "../../demo/clearing.ts";
-import { enrolDemoOwner, cashOut, type CashoutAct, type EnrolledOwner } from "../../demo/cashout.ts";
+import {
+  enrolDemoOwner, cashOut, DEMO_PAYOUT_FILES, type CashoutAct, type EnrolledOwner,
+} from "../../demo/cashout.ts";
+import { checkOutput, outputFolder } from "../files.ts";
+import { checkPortFree } from "../ports.ts";
 import { totp } from "../../cashout/totp.ts";
-import { startServer, TokenAuthority } from "../../server/index.ts";
+import { startServer, TokenAuthority, DEFAULT_HOST } from "../../server/index.ts";
 import { ServiceCashoutPort } from "../../server/cashout-port.ts";
 
-const HELP = `usage: offtap demo [--seed N] [--json] [--out DIR] [--db DIR [--create]]
+const HELP = `usage: offtap demo [--seed N] [--json] [--out DIR [--force]] [--db DIR [--create]]
                   [--serve [--port N]]
 
 Runs build/offtap.wasm as a transit-gate reader on the desktop simulator: a scripted
@@ -45,7 +50,9 @@ factor) and the payout file is written as ISO 20022 pain.001 and CSV.
 options:
   --seed N    seed for keys, wallets, clock and randomness (default 1)
   --json      print the result as JSON
-  --out DIR   where the payout files go (default build)
+  --out DIR   where the payout files go (default build, whose demo files are replaced);
+              a folder, created if missing; its payout files are not replaced without --force
+  --force     replace the payout files in --out DIR
   --db DIR    keep the demo's clearing database in DIR (a new one: --create, or made by
               'offtap clear init'; it must hold no clearing data yet): afterwards 'offtap
               clear balances --db DIR', 'offtap cashout … --db DIR' and 'offtap serve --db
@@ -53,7 +60,7 @@ options:
   --create    create DIR when it does not exist
   --serve     afterwards, serve the API and dashboard on the demo's data until Ctrl-C
   --port N    port for --serve (default 8080)
-  --help      show this help
+  -h, --help  show this help
 
 Exit code 0 when every decision is the one docs/PROTOCOL.md prescribes, the exported
 ledgers verify, clearing settled each payment once and caught the double spend, the
@@ -242,11 +249,19 @@ export const command: Command = {
   async run(argv) {
     const { values } = parse(argv, {
       seed: { type: "string" }, json: { type: "boolean" }, out: { type: "string" }, serve: { type: "boolean" }, port: { type: "string" }, help: { type: "boolean" },
-      db: { type: "string" }, create: { type: "boolean" },
+      force: { type: "boolean" }, db: { type: "string" }, create: { type: "boolean" },
     });
     if (values.help) { console.log(HELP); return EXIT_OK; }
     const seed = intFlag("seed", values.seed, 1, 0xffffffff);
     const port = intFlag("port", values.port, 8080, 65_535);
+    // Checked before the demo runs: a busy port or an unusable --out must not cost the whole demo.
+    if (values.serve === true) await checkPortFree(DEFAULT_HOST, port);
+    if (values.out !== undefined) {
+      outputFolder(values.out);
+      for (const f of Object.values(DEMO_PAYOUT_FILES)) {
+        checkOutput(join(values.out, f), { force: values.force === true });
+      }
+    }
     const keep = values.db === undefined
       ? undefined : { dir: values.db, create: values.create === true };
     if (keep !== undefined) {

@@ -4,7 +4,8 @@
 // SHA-256 (and, for a 32-byte blob, the Ed25519 public key it derives, to compare with an
 // enrolment file).
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { checkOutput, writeOutput } from "../files.ts";
 import { EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { red, table } from "../output.ts";
@@ -15,13 +16,14 @@ import { Ed25519Key } from "../../issuer/ed25519.ts";
 import { NvsError, decodeNvsKeys, decodeNvsPartition, type NvsValue } from "../../nvs/index.ts";
 import { failure, isUsbJtagSerial } from "./flash.ts";
 
-export const READ_HELP = `usage: offtap flash read --board B --port PORT --out FILE
+export const READ_HELP = `usage: offtap flash read --board B --port PORT --out FILE [--force]
                         (--partition NAME | --offset N --size N)
                         [--baud N] [--before MODE] [--after MODE] [--json]
 
 Reads flash back from the board's ROM loader (READ_FLASH_SLOW, 64 bytes a command: about
 2 KiB/s at 115200 baud, so read partitions, not the whole chip) and writes it to FILE.
---after defaults to no-reset here (the board stays in the loader).`;
+--after defaults to no-reset here (the board stays in the loader). An existing FILE is
+checked before the read and not replaced without --force.`;
 
 export const NVS_HELP = `usage: offtap flash nvs FILE [--nvs-keys FILE] [--json]
 
@@ -49,10 +51,14 @@ export async function runRead(argv: string[]): Promise<number> {
     before: { type: "string" },
     after: { type: "string" },
     json: { type: "boolean" },
+    force: { type: "boolean" },
   });
   if (values.board === undefined || values.port === undefined || values.out === undefined) {
     throw new UsageError("flash read needs --board, --port and --out");
   }
+  // Checked before a read that takes minutes; an existing file is kept unless --force.
+  const force = { force: values.force === true };
+  checkOutput(values.out, force);
   const board = boardOf(values.board);
   const region = regionOf(board, values.partition, values.offset, values.size);
   const before = (values.before ?? "default-reset") as BeforeMode;
@@ -89,7 +95,7 @@ export async function runRead(argv: string[]): Promise<number> {
         note: (m) => console.error(`note: ${m}`),
       },
     );
-    writeFileSync(values.out, r.data);
+    writeOutput(values.out, r.data, force);
     const { data, ...rest } = r;
     const sha256 = createHash("sha256").update(data).digest("hex");
     if (json)

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "../command.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
-import { Progress, green, red, table } from "../output.ts";
+import { Progress, green, table } from "../output.ts";
 import { BoardError, loadBoard } from "../../boards/index.ts";
 import { PlanError, planFlash, planJson, type FlashPlan } from "../../flash/plan.ts";
 import {
@@ -218,8 +218,9 @@ export function failure(err: unknown, json: boolean): number {
     code = EXIT_FAILED;
   } else throw err;
   const message = (err as Error).message;
+  // One line in the CLI's error style; the messages carry their own advice after a dash.
   if (json) console.log(JSON.stringify({ ok: false, error: kind, message }, null, 2));
-  else console.error(`${red("error")}: ${message}`);
+  else console.error(`offtap flash: ${message}`);
   return code;
 }
 

@@ -1,12 +1,14 @@
 // `offtap image` — signed reader images (docs/IMAGE.md): keygen, build, inspect.
 import { currencyLabel, formatMoney, isoFromUnixSeconds } from "../../money/index.ts";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import process from "node:process";
 import type { Command } from "../command.ts";
-import { EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
+import { CommandFailure, EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
 import { parse } from "../args.ts";
-import { bold, dim, green, red, table, yellow } from "../output.ts";
+import { bold, dim, green, red, table, yellow, stderrPaint } from "../output.ts";
+import { checkOutput, keyFileError, writeOutput } from "../files.ts";
+import { paragraphTable } from "../help.ts";
 import { firmwarePath } from "../../firmware/paths.ts";
 import { Ed25519Key } from "../../issuer/ed25519.ts";
 import { fromHex, toHex } from "../../protocol/index.ts";
@@ -21,16 +23,18 @@ import {
 
 const HELP = `usage: offtap image keygen [--out FILE] [--json]
        offtap image build --board ID --provision FILE.json (--release-key FILE | --dev-key)
-                          [--wasm FILE] [--out FILE] [--json]
+                          [--wasm FILE] [--out FILE [--force]] [--json]
        offtap image inspect IMAGE [--board ID] [--release-pubkey HEX | --release-key FILE | --dev-key] [--json]
        offtap image boards [--json]
-       offtap image partitions --board ID [--format csv|bin] [--out FILE]
+       offtap image partitions --board ID [--format csv|bin] [--out FILE [--force]] [--json]
 
 keygen   creates an Ed25519 release key. With --out it writes the key file (mode 0600,
          never overwriting); without, it prints the key file JSON.
 build    validates the board profile and the provisioning file, checks the firmware
          against the device profile and the board's ABI version, and writes a signed
-         image for the board's wasm partition (docs/IMAGE.md).
+         image for the board's wasm partition (docs/IMAGE.md). --out is checked before
+         the work; what it is doing goes to stderr (not with --json). Exit 1 when a
+         check refuses the image (nothing is written).
 inspect  decodes an image, shows every field and the partition it goes to, and
          re-checks it as a reader does at boot: board, ABI, signature, hashes,
          provisioning. Exit 1 when a check fails.
@@ -46,7 +50,9 @@ options:
   --release-pubkey HEX  release public key, 32 bytes (inspect)
   --dev-key             the board's public development key (simulation only)
   --wasm FILE           firmware to package (default build/offtap.wasm)
-  --out FILE            output file (build: default build/<board>.img)
+  --out FILE            output file (build: default build/<board>.img); checked before the
+                        work starts, an existing file is not replaced without --force
+  --force               replace an existing --out file (build, partitions)
   --build-time T        build time in Unix seconds (default now; fixed for reproducible images)
   --format csv|bin      partition table form (partitions; default csv)
   --json                machine-readable output
@@ -70,9 +76,13 @@ function board(id: string): BoardProfile {
   }
 }
 
+/** A refused build: with --json the result object on stdout, else one error line. */
 function refuse(json: boolean, rule: string, message: string): number {
-  if (json) console.log(JSON.stringify({ ok: false, refused: rule, message }));
-  else console.error(`${red("refused")} [${rule}] ${message}`);
+  if (!json) {
+    throw new CommandFailure(message, `the ${rule} check refused the image; nothing was written`,
+      rule);
+  }
+  console.log(JSON.stringify({ ok: false, refused: rule, message }));
   return EXIT_FAILED;
 }
 
@@ -81,7 +91,7 @@ async function keygen(argv: string[]): Promise<number> {
   if (values.help) { console.log(HELP); return EXIT_OK; }
   const key = Ed25519Key.random();
   if (values.out === undefined) { console.log(JSON.stringify(releaseKeyToFile(key), null, 2)); return EXIT_OK; }
-  try { writeReleaseKeyFile(values.out, key); } catch (e) { throw new UsageError(`cannot create ${values.out}: ${(e as Error).message}`); }
+  try { writeReleaseKeyFile(values.out, key); } catch (e) { throw keyFileError(values.out, e); }
   if (values.json) console.log(JSON.stringify({ publicKey: toHex(key.publicKey), keyId: toHex(releaseKeyId(key.publicKey)), file: values.out }));
   else console.log(`release key written to ${values.out} (keep it secret)\npublic key ${toHex(key.publicKey)}\nkey id     ${toHex(releaseKeyId(key.publicKey))}`);
   return EXIT_OK;
@@ -97,6 +107,7 @@ async function build(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     board: { type: "string" }, provision: { type: "string" }, "release-key": { type: "string" }, "dev-key": { type: "boolean" },
     wasm: { type: "string" }, out: { type: "string" }, "build-time": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" },
+    force: { type: "boolean" },
   });
   if (values.help) { console.log(HELP); return EXIT_OK; }
   if (values.board === undefined) throw new UsageError("--board is required");
@@ -110,15 +121,24 @@ async function build(argv: string[]): Promise<number> {
   let releaseKey: Ed25519Key;
   try { releaseKey = values["dev-key"] ? devReleaseKey(b.id) : readReleaseKeyFile(values["release-key"]!); } catch (e) { throw new UsageError((e as Error).message); }
   const out = values.out ?? `build/${b.id}.img`;
+  const force = { force: values.force === true };
+  checkOutput(out, force);
+  const json = values.json === true;
+  const onStep = (what: string): void => {
+    if (!json) console.error(stderrPaint.dim(`image build: ${what}…`));
+  };
   try {
-    const r = await buildImage({ board: b, provisioningJson, firmware, releaseKey, buildUnixSeconds: buildTime(values["build-time"]) });
-    writeFileSync(out, r.image);
+    const buildUnixSeconds = buildTime(values["build-time"]);
+    const r = await buildImage({
+      board: b, provisioningJson, firmware, releaseKey, buildUnixSeconds, onStep,
+    });
+    writeOutput(out, r.image, force);
     if (values.json) {
       console.log(JSON.stringify({ ok: true, file: out, bytes: r.image.length, board: b.id, partition: r.partition, releaseKeyId: toHex(releaseKeyId(releaseKey.publicKey)), devKey: values["dev-key"] === true, warnings: r.warnings }));
     } else {
       console.log(`${green("built")} ${out}: ${r.image.length} bytes for ${bold(b.id)}, partition wasm at 0x${r.partition.offset.toString(16)} (${r.partition.size} bytes)`);
       console.log(dim(`signed by release key id ${toHex(releaseKeyId(releaseKey.publicKey))}${values["dev-key"] ? " (development key)" : ""}`));
-      for (const w of r.warnings) console.error(yellow(`warning: ${w}`));
+      for (const w of r.warnings) console.error(stderrPaint.yellow(`warning: ${w}`));
     }
     return EXIT_OK;
   } catch (e) {
@@ -230,26 +250,43 @@ async function boards(argv: string[]): Promise<number> {
     }
     console.log(table(rows));
     for (const r of results) {
-      for (const e of r.errors) console.error(`${red("error")} boards/${r.id}.json: ${e.path}: ${e.message}`);
-      for (const w of r.warnings) console.error(`${yellow("warning")} boards/${r.id}.json: ${w.path}: ${w.message}`);
+      const { red: redErr, yellow: yellowErr } = stderrPaint;
+      const where = `boards/${r.id}.json`;
+      for (const e of r.errors) {
+        console.error(`${redErr("error")} ${where}: ${e.path}: ${e.message}`);
+      }
+      for (const w of r.warnings) {
+        console.error(`${yellowErr("warning")} ${where}: ${w.path}: ${w.message}`);
+      }
     }
   }
   return results.every((r) => r.ok) ? EXIT_OK : EXIT_FAILED;
 }
 
 async function partitions(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { board: { type: "string" }, format: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } });
+  const { values } = parse(argv, {
+    board: { type: "string" }, format: { type: "string" }, out: { type: "string" },
+    help: { type: "boolean" }, json: { type: "boolean" }, force: { type: "boolean" },
+  });
   if (values.help) { console.log(HELP); return EXIT_OK; }
   if (values.board === undefined) throw new UsageError("--board is required");
   const format = values.format ?? "csv";
   if (format !== "csv" && format !== "bin") throw new UsageError(`--format is csv or bin, got '${format}'`);
   if (format === "bin" && values.out === undefined) throw new UsageError("--format bin needs --out FILE (binary output)");
   const b = board(values.board);
+  const force = { force: values.force === true };
+  if (values.out !== undefined) checkOutput(values.out, force);
   const data = format === "csv" ? partitionTableCsv(b) : partitionTableBinary(b);
-  if (values.out === undefined) process.stdout.write(data as string);
+  const offset = `0x${b.flash.partitionTableOffset.toString(16)}`;
+  if (values.out !== undefined) writeOutput(values.out, data, force);
+  if (values.json) {
+    const partitions = b.partitions.map((p) => ({ ...p }));
+    const file = values.out ?? null;
+    console.log(JSON.stringify({ board: b.id, format, file, tableOffset: offset, partitions }));
+  } else if (values.out === undefined) process.stdout.write(data as string);
   else {
-    try { writeFileSync(values.out, data); } catch (e) { throw new UsageError(`cannot write ${values.out}: ${(e as Error).message}`); }
-    console.log(`${b.id}: partition table (${format}) written to ${values.out}; flash the binary at 0x${b.flash.partitionTableOffset.toString(16)}`);
+    console.log(`${b.id}: partition table (${format}) written to ${values.out}; ` +
+      `flash the binary at ${offset}`);
   }
   return EXIT_OK;
 }
@@ -257,6 +294,7 @@ async function partitions(argv: string[]): Promise<number> {
 export const command: Command = {
   name: "image",
   summary: "build, sign and inspect reader images for a board",
+  help: paragraphTable(HELP, "image", ["keygen", "build", "inspect", "boards", "partitions"]),
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === "--help" || sub === "-h") { console.log(HELP); return sub === undefined ? 2 : EXIT_OK; }

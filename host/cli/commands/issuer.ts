@@ -7,6 +7,8 @@ import { bold, table } from "../output.ts";
 import { currencyLabel, formatMoney, isoFromUnixSeconds } from "../../money/index.ts";
 import { amountFlag, CURRENCY_FLAG_HELP, currencyFlag } from "../../money/flags.ts";
 import { Issuer, issuerToKeyFile, readIssuerKeyFile, writeIssuerKeyFile } from "../../issuer/issuer.ts";
+import { keyFileError } from "../files.ts";
+import { paragraphTable } from "../help.ts";
 import { certHash, fromHex, toHex, ProtocolError } from "../../protocol/index.ts";
 
 const HELP = `usage: offtap issuer keygen [--key-id N] [--out FILE] [--json]
@@ -75,7 +77,7 @@ async function keygen(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   try { writeIssuerKeyFile(values.out, issuer); } catch (err) {
-    throw new UsageError(`cannot create ${values.out}: ${(err as Error).message}`);
+    throw keyFileError(values.out, err);
   }
   if (values.json) console.log(JSON.stringify({ keyId, publicKey: toHex(issuer.publicKey), file: values.out }));
   else console.log(`issuer key ${keyId} written to ${values.out} (keep it secret)\npublic key ${toHex(issuer.publicKey)}`);
@@ -134,6 +136,7 @@ async function certify(argv: string[]): Promise<number> {
 export const command: Command = {
   name: "issuer",
   summary: "create issuer keys and certify wallets",
+  help: paragraphTable(HELP, "issuer", ["keygen", "certify"]),
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === "--help" || sub === "-h") { console.log(HELP); return sub === undefined ? 2 : EXIT_OK; }

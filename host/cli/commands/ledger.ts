@@ -1,10 +1,12 @@
 // `offtap ledger …`: the reader's ledger from the command line — power-loss suite,
 // image inspection, batch export and batch verification (docs/LEDGER.md).
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, statSync } from "node:fs";
 import type { Command } from "../command.ts";
 import { EXIT_OK, EXIT_FAILED, EXIT_USAGE, UsageError } from "../command.ts";
 import { parse, intFlag } from "../args.ts";
 import { table, green, red } from "../output.ts";
+import { checkOutput, writeOutput } from "../files.ts";
+import { malformedBatch } from "../failures.ts";
 import { powercut, POWERCUT_HELP } from "./ledger-powercut.ts";
 import { decodeImage } from "../../ledger/image.ts";
 import { splitBatches, verifyBatchFile } from "../../ledger/batch.ts";
@@ -35,8 +37,8 @@ erase counts, acknowledgement marks, committed and torn slots, and verifies the 
 chain of the records on it. Consecutive sectors that read alike share one row
 ("1–63  free"); --all lists every sector. A kept reader's partition is DIR/ledger.bin
 (docs/STATE.md). Exit 1 when the chain or the sequence is broken.`,
-  export: `usage: offtap ledger export --state DIR [--out FILE] [--json]
-       offtap ledger export --out FILE [--taps N] [--seed S] [--image FILE] [--json]
+  export: `usage: offtap ledger export --state DIR [--out FILE] [--force] [--json]
+       offtap ledger export --out FILE [--taps N] [--seed S] [--image FILE] [--force] [--json]
 
 With --state: the reader kept in DIR by 'offtap sim|tap --state DIR' (docs/STATE.md)
 boots on its kept flash and writes every record its ledger holds and no clearing has
@@ -49,7 +51,7 @@ synthetic payments (default 25) and writes every unacknowledged record as signed
 back to back, to FILE; FILE.json records the reader id and public key. --image also
 writes the ledger partition image for 'inspect'. Its records carry no wallet
 authorization: they test the ledger and batch format, and clearing refuses them (use
---state for batches clearing settles).`,
+--state for batches clearing settles). Existing files are not replaced without --force.`,
   ack: `usage: offtap ledger ack --state DIR [--db DB] [--json]
 
 What a reader's maintenance channel does after an upload: the reader kept in DIR takes
@@ -62,7 +64,8 @@ clear reader add --state DIR') and its batches ingested. Exit 1 if the firmware 
 
 Checks every batch in the file: the reader's Ed25519 signature (key from --key or from
 BATCH.json written by 'export'), the hash chain from 'head before' to 'head after'
-across batches, and gap-free sequence numbers. Exit 1 if any check fails.`,
+across batches, and gap-free sequence numbers. Exit 1 if any check fails; exit 2 when
+BATCH is missing or is not a batch file at all (truncated, wrong format).`,
 } as const;
 
 function wantsHelp(argv: string[]): boolean {
@@ -70,8 +73,28 @@ function wantsHelp(argv: string[]): boolean {
 }
 
 function readInput(path: string): Uint8Array {
-  if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
+  if (!existsSync(path)) throw new UsageError(`no such file: ${path}`, "check the path");
+  if (statSync(path).isDirectory()) throw new UsageError(`${path} is a folder`, "give a file");
   return new Uint8Array(readFileSync(path));
+}
+
+/** The reader's public key recorded in BATCH.json by 'export', if that file is there. */
+function keyFromMeta(metaFile: string): string | undefined {
+  if (!existsSync(metaFile)) return undefined;
+  let meta: unknown;
+  try {
+    meta = JSON.parse(readFileSync(metaFile, "utf8"));
+  } catch (e) {
+    throw new UsageError(`${metaFile} is not valid JSON: ${(e as Error).message}`,
+      "restore it from 'ledger export', or give the reader key with --key HEX");
+  }
+  const key = typeof meta === "object" && meta !== null
+    ? (meta as { readerPublicKey?: unknown }).readerPublicKey : undefined;
+  if (typeof key !== "string") {
+    throw new UsageError(`${metaFile} has no readerPublicKey`,
+      "restore it from 'ledger export', or give the reader key with --key HEX");
+  }
+  return key;
 }
 
 /** Consecutive sectors that read alike (every column but the index) become one row,
@@ -133,24 +156,32 @@ async function exportCmd(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     out: { type: "string" }, taps: { type: "string" }, seed: { type: "string" },
     image: { type: "string" }, json: { type: "boolean" }, state: { type: "string" },
+    force: { type: "boolean" },
   });
   if (values.state !== undefined) {
     if (values.taps !== undefined || values.seed !== undefined || values.image !== undefined) {
       throw new UsageError("--state exports the kept reader as it is: " +
         "drop --taps, --seed and --image");
     }
-    return exportState(values.state, values.out, values.json === true);
+    return exportState(values.state, values.out, values.json === true,
+      { force: values.force === true });
   }
   if (!values.out) throw new UsageError("--out FILE is required (or --state DIR)");
   const taps = intFlag("taps", values.taps, 25, 100_000);
   const seed = intFlag("seed", values.seed, 1, 0xffffffff);
+  const force = { force: values.force === true };
+  checkOutput(values.out, force);
+  checkOutput(`${values.out}.json`, force);
+  if (values.image) checkOutput(values.image, { ...force, flag: "--image" });
   const reader = newSimReader(seed);
   const accepted = runTaps(reader, new SyntheticTaps(seed), 0, taps);
   const { file, lastSeq, head } = exportAll(reader);
-  writeFileSync(values.out, file);
+  writeOutput(values.out, file, force);
   const meta = { readerId: hex(reader.id.readerId), readerPublicKey: hex(reader.id.device.publicKey), lastSeq, chainHead: hex(head) };
-  writeFileSync(`${values.out}.json`, JSON.stringify(meta, null, 2) + "\n");
-  if (values.image) writeFileSync(values.image, reader.flash.partition(0).bytes);
+  writeOutput(`${values.out}.json`, JSON.stringify(meta, null, 2) + "\n", force);
+  if (values.image) {
+    writeOutput(values.image, reader.flash.partition(0).bytes, { ...force, flag: "--image" });
+  }
   const result = { file: values.out, bytes: file.length, taps, accepted, ...meta, image: values.image ?? null };
   if (values.json) console.log(JSON.stringify(result));
   else console.log(`wrote ${file.length} bytes (${accepted} records, sequence 1…${lastSeq}) to ${values.out}; reader key ${meta.readerPublicKey}`);
@@ -158,7 +189,9 @@ async function exportCmd(argv: string[]): Promise<number> {
 }
 
 /** `export --state DIR`: the kept reader's real signed batches. */
-async function exportState(dir: string, out: string | undefined, json: boolean): Promise<number> {
+async function exportState(
+  dir: string, out: string | undefined, json: boolean, force: { force: boolean },
+): Promise<number> {
   const kept = needKept(dir);
   const world = bootKept(kept, keptBoard(kept, undefined, false));
   const x = exportKept(world);
@@ -171,16 +204,15 @@ async function exportState(dir: string, out: string | undefined, json: boolean):
     return EXIT_FAILED;
   }
   const file = out ?? join(dir, `export-${x.firstSeq}-${x.lastSeq}.batch`);
+  // After "nothing to export" (the more useful answer), before anything is written.
+  checkOutput(file, force);
+  checkOutput(`${file}.json`, force);
   const meta = {
     readerId: kept.facts.readerId, readerPublicKey: kept.facts.devicePublicKey,
     lastSeq: x.lastSeq, chainHead: hex(chainHeadOf(x.file)),
   };
-  try {
-    writeFileSync(file, x.file);
-    writeFileSync(`${file}.json`, JSON.stringify(meta, null, 2) + "\n");
-  } catch (e) {
-    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
-  }
+  writeOutput(file, x.file, force);
+  writeOutput(`${file}.json`, JSON.stringify(meta, null, 2) + "\n", force);
   const records = x.lastSeq - x.firstSeq + 1;
   const result = {
     file, bytes: x.file.length, batches: x.batches, records, firstSeq: x.firstSeq, ...meta,
@@ -256,24 +288,19 @@ async function verifyCmd(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { key: { type: "string" }, json: { type: "boolean" } }, true);
   if (positionals.length !== 1) throw new UsageError("give exactly one BATCH file");
   const path = positionals[0]!;
-  let keyHex = values.key;
-  if (keyHex === undefined && existsSync(`${path}.json`)) {
-    const meta: unknown = JSON.parse(readFileSync(`${path}.json`, "utf8"));
-    if (typeof meta === "object" && meta !== null && typeof (meta as { readerPublicKey?: unknown }).readerPublicKey === "string") {
-      keyHex = (meta as { readerPublicKey: string }).readerPublicKey;
-    }
+  const bytes = readInput(path);
+  const keyHex = values.key ?? keyFromMeta(`${path}.json`);
+  if (keyHex === undefined) {
+    throw new UsageError(`no reader key for ${path}`,
+      `give --key HEX, or keep ${path}.json from 'ledger export' next to it`);
   }
-  if (keyHex === undefined) throw new UsageError("no reader key: give --key HEX (or keep BATCH.json next to the file)");
   if (!/^[0-9a-fA-F]{64}$/.test(keyHex)) throw new UsageError("--key must be 64 hex digits (an Ed25519 public key)");
   let check;
   try {
-    check = verifyBatchFile(readInput(path), new Uint8Array(Buffer.from(keyHex, "hex")));
+    check = verifyBatchFile(bytes, new Uint8Array(Buffer.from(keyHex, "hex")));
   } catch (e) {
-    if (e instanceof RangeError) {
-      if (values.json) console.log(JSON.stringify({ ok: false, problems: [e.message] }));
-      else console.log(red(`malformed batch file: ${e.message}`));
-      return EXIT_FAILED;
-    }
+    // Not a batch file at all: an input error, as in 'clear ingest'.
+    if (e instanceof RangeError) throw malformedBatch(path, e);
     throw e;
   }
   const ok = check.signatureOk && check.chainOk && check.sequenceOk && check.problems.length === 0;
@@ -287,6 +314,11 @@ async function verifyCmd(argv: string[]): Promise<number> {
   return ok ? EXIT_OK : EXIT_FAILED;
 }
 
+/** The help table: the ledger's own text, then one per subcommand. */
+function helpOf({ ledger, ...subs }: Record<string, string>): Record<string, string> {
+  return { "": ledger ?? "", ...subs };
+}
+
 const SUB: Record<string, (argv: string[]) => Promise<number>> = {
   powercut, inspect, export: exportCmd, ack: ackCmd, verify: verifyCmd,
 };
@@ -294,6 +326,7 @@ const SUB: Record<string, (argv: string[]) => Promise<number>> = {
 export const command: Command = {
   name: "ledger",
   summary: "the reader's ledger: power-cut suite, inspect images, export and verify batches",
+  help: helpOf(HELP),
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {

@@ -6,6 +6,7 @@ import type { Command } from "../command.ts";
 import { EXIT_OK, UsageError } from "../command.ts";
 import { parse, intFlag } from "../args.ts";
 import { bold, dim } from "../output.ts";
+import { checkPortFree } from "../ports.ts";
 import { Clearing } from "../../clearing/index.ts";
 import { startServer, TokenAuthority, DEFAULT_HOST } from "../../server/index.ts";
 import { TOKEN_SECRET_BYTES_MIN } from "../../server/auth.ts";
@@ -64,6 +65,8 @@ export const command: Command = {
     });
     if (values.help) { console.log(HELP); return EXIT_OK; }
     const port = intFlag("port", values.port, 8080, 65_535);
+    // A busy port or a bad --host is reported before the database is opened.
+    await checkPortFree(values.host ?? DEFAULT_HOST, port);
     const dbDir = values.db ?? DEFAULT_DB_DIR;
     needDataDir(dbDir, values.create === true); // before the API secret is written into it
     const secretFile = values["secret-file"] ?? `${dbDir}/api-secret`;
@@ -74,7 +77,14 @@ export const command: Command = {
       dataDir: dbDir, unsafeNoFsync, create: values.create === true,
     }));
     const cashout = await openCashoutPort(clearing);
-    const running = await startServer({ clearing, ...(cashout === undefined ? {} : { cashout }), tokens, host: values.host ?? DEFAULT_HOST, port });
+    const host = values.host ?? DEFAULT_HOST;
+    const served = { clearing, ...(cashout === undefined ? {} : { cashout }), tokens, host, port };
+    // A busy port or a bad --host ends the command: the database is closed (and its lock
+    // released) before the one-line error, or the process would stay up holding it.
+    const running = await startServer(served).catch(async (e: unknown) => {
+      await clearing.close();
+      throw e;
+    });
     console.log(bold(`offtap serve — ${running.url} (${clearing.db.label})`));
     console.log(`durability: ${durabilityLine(await clearing.db.durability())}`);
     console.log(`secrets at rest: AES-256-GCM under data key ${clearing.sealer.newestId} ` +

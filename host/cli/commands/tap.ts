@@ -1,10 +1,10 @@
 // `offtap tap` — one tap through the real firmware on the simulated board, shown APDU by
 // APDU with the decision, its reason and timings.
 import type { Command } from "../command.ts";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
+import { CommandFailure, EXIT_FAILED, EXIT_OK, UsageError } from "../command.ts";
 import { parse, intFlag } from "../args.ts";
 import { bold, dim, green, red, yellow } from "../output.ts";
-import { writeFileSync } from "node:fs";
+import { checkOutput, writeOutput } from "../files.ts";
 import { randomBytes } from "node:crypto";
 import { SCENARIOS, findScenario, type Scenario } from "../../sim/scenarios.ts";
 import { keptWorldOptions, newIssuerKeyIds, saveState, type KeptReader } from "../../sim/state.ts";
@@ -60,7 +60,9 @@ options:
                    'offtap sim --state DIR' does): the tap lands in its real ledger
   --json           print the tap as JSON
   --record FILE    also write the run as a replayable tape (the format of
-                   test/vectors/protocol/exchanges.json, one tape)
+                   test/vectors/protocol/exchanges.json, one tape); an existing
+                   FILE is not replaced without --force
+  --force          replace an existing --record FILE
   --nfc pn532:PORT the tap of interest through a PN532 on PORT (a breakout, or
                    \`offtap nfc emulate --scenario NAME --seed S\`) instead of the
                    simulated field; the taps before it are replayed from the seed
@@ -191,7 +193,7 @@ export const command: Command = {
     const { values } = parse(argv, {
       scenario: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" }, list: { type: "boolean" }, help: { type: "boolean" },
       record: { type: "string" }, board: { type: "string" }, nfc: { type: "string" },
-      amount: { type: "string" }, state: { type: "string" },
+      force: { type: "boolean" }, amount: { type: "string" }, state: { type: "string" },
     });
     if (values.help) { console.log(HELP); return EXIT_OK; }
     if (values.list) {
@@ -238,6 +240,8 @@ export const command: Command = {
       throw new UsageError(`scenario ${scenario.name} cuts power or fails a program mid-tap, `
         + "which a tape cannot replay (record another scenario)");
     }
+    const force = { force: values.force === true, flag: "--record" };
+    if (values.record !== undefined) checkOutput(values.record, force);
     const recorder = values.record === undefined ? undefined : new TapeRecorder();
     const nfc = values.nfc === undefined ? undefined : parseNfcSpec(values.nfc);
     if (typeof nfc === "string") throw new UsageError(nfc);
@@ -255,18 +259,15 @@ export const command: Command = {
       })
       : runThroughPn532(nfc, scenario, seed);
     if (!("result" in run)) {
-      const hint = run instanceof LinkError ? "" : " (check the PN532's wiring and port)";
-      console.error(`offtap tap: ${run.message}${hint}`);
-      return run instanceof LinkError ? EXIT_USAGE : EXIT_FAILED;
+      if (run instanceof LinkError) throw new UsageError(run.message);
+      throw new CommandFailure(run.message, "check the PN532's wiring and port");
     }
     if (recorder !== undefined && values.record !== undefined) {
       const tape: Tape = {
         id: scenario.name, comment: `${scenario.description}; last tap expected ${scenario.expected}`, rngSeed: seed,
         geometry: run.world.config.geometry, startUnixSeconds: DEFAULT_START_UNIX_S, steps: recorder.steps,
       };
-      try { writeFileSync(values.record, JSON.stringify({ tapes: [tape] }, null, 1) + "\n"); } catch (err) {
-        throw new UsageError(`cannot write ${values.record}: ${(err as Error).message}`);
-      }
+      writeOutput(values.record, JSON.stringify({ tapes: [tape] }, null, 1) + "\n", force);
     }
     const ok = run.result.reason === scenario.expected;
     const saved = values.state === undefined ? undefined : saveState(values.state, run.world, {

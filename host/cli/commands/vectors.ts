@@ -4,11 +4,12 @@
 // modules (node:wasi or an external runtime such as WASM3), or on a board in test mode
 // over a serial port — and reports every disagreement, optionally as JUnit XML.
 // Exit codes: 0 every vector agrees, 1 at least one disagreement, 2 usage or file error.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { type Command, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
-import { Progress, green, red, yellow } from "../output.ts";
+import { Progress, green, red, stderrPaint } from "../output.ts";
+import { checkOutput, writeOutput } from "../files.ts";
 import { firmwarePath } from "../../firmware/paths.ts";
 import { ENGINES, type Engine, type EngineName, V8Engine, WasiEngine, selftestWasm, taprunnerWasm } from "../../vectors/engine.ts";
 import { DeviceEngine } from "../../vectors/device-engine.ts";
@@ -17,6 +18,7 @@ import { type FileResult, totals } from "../../vectors/results.ts";
 import { junitXml } from "../../vectors/junit.ts";
 import { VectorFileError } from "../../vectors/wycheproof.ts";
 import { DEFAULT_BAUD } from "../../device/protocol.ts";
+import { runtimeCommand } from "../../vectors/wasi.ts";
 
 const HELP = `Usage: offtap vectors run FILE.json [FILE.json…] [options]
 
@@ -48,13 +50,19 @@ Options:
                  (e.g. --runtime /opt/wasm3/wasm3); default node:wasi
   --port P       device only: serial port (e.g. /dev/ttyUSB0)
   --baud N       device only: baud rate (default ${DEFAULT_BAUD})
-  --junit FILE   also write a JUnit XML report (a testsuite per file, a testcase per vector)
+  --junit FILE   also write a JUnit XML report (a testsuite per file, a testcase per vector);
+                 an existing FILE is not replaced without --force
+  --force        replace the --junit FILE
   --json         print {"total","passed","failed","failures":[{"tcId"|"id","expected","got","comment"}]}
   -h, --help     show this help
 
 Exit codes: 0 all vectors agree, 1 some vector disagrees, 2 usage or file error.
-Committed vector files: test/vectors/ed25519/*.json (see PROVENANCE.md there) and
-test/vectors/protocol/exchanges.json (see README.md there).
+Committed vector files: test/vectors/ed25519/{rfc8032,speccheck,wycheproof-ed25519_test,
+lattice-fallback}.json (verify vectors; see PROVENANCE.md there: rfc8032-sign.json and
+speccheck-cases.json there are inputs of other tests, not verify files) and
+test/vectors/protocol/exchanges.json (see README.md there). For example:
+  offtap vectors run test/vectors/ed25519/{rfc8032,speccheck,wycheproof-ed25519_test}.json \\
+    test/vectors/protocol/exchanges.json --junit build/vectors.xml
 `;
 
 interface Options {
@@ -66,17 +74,40 @@ interface Options {
   junit: string | null;
   json: boolean;
   help: boolean;
+  force: boolean;
+}
+
+/** An external runtime that is not there is an input error before any vector runs. */
+function checkRuntime(runtime: string): void {
+  const program = runtimeCommand(runtime)[0]!;
+  const dirs = program.includes("/") ? [""] : (process.env["PATH"] ?? "").split(path.delimiter);
+  const found = dirs.some((d) => {
+    try {
+      accessSync(d === "" ? program : path.join(d, program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!found) {
+    throw new UsageError(`--runtime ${program}: no such program`,
+      "give the path of a WASI runtime such as WASM3's wasm3");
+  }
 }
 
 function parseOptions(argv: string[]): Options {
   const [sub, ...rest] = argv;
-  const none: Options = { files: [], engine: "v8", runtime: null, port: null, baud: DEFAULT_BAUD, junit: null, json: false, help: true };
+  const none: Options = {
+    files: [], engine: "v8", runtime: null, port: null, baud: DEFAULT_BAUD, junit: null,
+    json: false, help: true, force: false,
+  };
   if (sub === "-h" || sub === "--help" || sub === "help") return none;
   if (sub === undefined) throw new UsageError("missing subcommand: offtap vectors run FILE.json…");
   if (sub !== "run") throw new UsageError(`unknown subcommand '${sub}' (expected 'run')`);
   const { values, positionals } = parse(rest, {
     engine: { type: "string" }, runtime: { type: "string" }, port: { type: "string" }, baud: { type: "string" },
     junit: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+    force: { type: "boolean" },
   }, true);
   if (values.help === true) return none;
   const engine = values.engine ?? "v8";
@@ -87,9 +118,15 @@ function parseOptions(argv: string[]): Options {
   if (engine === "device" && values.port === undefined) throw new UsageError("--engine device needs --port (e.g. --port /dev/ttyUSB0)");
   if (values.junit !== undefined && values.junit.trim() === "") throw new UsageError("--junit needs a file name");
   if (positionals.length === 0) throw new UsageError("no vector file given");
+  if (values.runtime !== undefined) checkRuntime(values.runtime);
+  if (values.junit !== undefined) {
+    mkdirSync(path.dirname(path.resolve(values.junit)), { recursive: true });
+    checkOutput(values.junit, { force: values.force === true, flag: "--junit" });
+  }
   return {
     files: positionals, engine: engine as EngineName, runtime: values.runtime ?? null, port: values.port ?? null,
     baud: intFlag("baud", values.baud, DEFAULT_BAUD, 4_000_000), junit: values.junit ?? null, json: values.json === true, help: false,
+    force: values.force === true,
   };
 }
 
@@ -136,7 +173,7 @@ function printText(results: readonly FileResult[], engine: Engine): void {
   const many = results.length > 1;
   for (const f of results) {
     const where = many ? `${f.file} ` : "";
-    if (f.error !== undefined) console.log(`${red("ERROR")} ${f.file}: ${f.error}`);
+    if (f.error !== undefined) console.log(`${red("NOT RUN")} ${f.file}: ${f.error}`);
     for (const c of f.cases.filter((x) => !x.passed)) {
       if (f.kind === "crypto") console.log(`${red("FAIL")} ${where}tcId ${c.id}: ${c.message ?? "failed"}${c.comment ? ` — ${c.comment}` : ""}`);
       else console.log(`${red("FAIL")} ${where}tape ${c.id}: ${(c.got ?? c.message ?? "failed").slice(0, 400)}`);
@@ -170,22 +207,20 @@ async function run(argv: string[]): Promise<number> {
     files = o.files.map(loadVectorFile);
   } catch (e) {
     if (!(e instanceof VectorFileError)) throw e;
-    console.error(`offtap vectors: ${e.message}`);
-    return EXIT_USAGE;
+    throw new UsageError(e.message);
   }
   const missing = missingBuild(o, files);
-  if (missing !== null) {
-    console.error(`offtap vectors: ${missing}`);
-    return EXIT_USAGE;
-  }
+  if (missing !== null) throw new UsageError(missing);
   let engine: Engine;
   try {
     engine = await openEngine(o);
   } catch (e) {
-    console.error(`offtap vectors: cannot start the ${o.engine} engine: ${e instanceof Error ? e.message : String(e)}`);
-    return EXIT_USAGE;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new UsageError(`cannot start the ${o.engine} engine: ${why}`);
   }
-  if (engine instanceof DeviceEngine && engine.firmwareNote !== null && !o.json) console.error(yellow(`note: ${engine.firmwareNote}`));
+  if (engine instanceof DeviceEngine && engine.firmwareNote !== null && !o.json) {
+    console.error(stderrPaint.yellow(`note: ${engine.firmwareNote}`));
+  }
   const total = files.reduce((n, f) => n + (f.kind === "crypto" ? f.file.cases.length : f.file.tapes.length), 0);
   const progress = new Progress(`vectors (${o.engine})`, total);
   const results: FileResult[] = [];
@@ -196,10 +231,7 @@ async function run(argv: string[]): Promise<number> {
     progress.finish();
     await engine.close();
   }
-  if (o.junit !== null) {
-    mkdirSync(path.dirname(path.resolve(o.junit)), { recursive: true });
-    writeFileSync(o.junit, junitXml(results));
-  }
+  if (o.junit !== null) writeOutput(o.junit, junitXml(results), { force: o.force });
   if (o.json) printJson(results);
   else printText(results, engine);
   const t = totals(results);
@@ -208,6 +240,6 @@ async function run(argv: string[]): Promise<number> {
 
 export const command: Command = {
   name: "vectors",
-  summary: "run crypto and tap test-vector files on the firmware (V8, WASI/WASM3, or a device in test mode)",
+  summary: "run crypto and tap vector files on the firmware (V8, WASI/WASM3, or a board)",
   run,
 };
