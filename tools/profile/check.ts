@@ -134,10 +134,13 @@ function checkImportsExports(facts: ModuleFacts, profile: DeviceProfile, kind: B
 /** Checks `bytes` against `profile` for a binary of the given kind. Never throws on bad input. */
 export function checkModule(bytes: Uint8Array, profile: DeviceProfile, kind: BinaryKind): ProfileReport {
   const findings: Finding[] = [];
-  const report: ProfileReport = { profile: profile.name, kind, ok: false, sizeBytes: bytes.length, sizeBytesMax: profile.wasmBytesMax,
+  const sizeMax = profile.kinds[kind].wasmBytesMax ?? profile.wasmBytesMax;
+  const report: ProfileReport = { profile: profile.name, kind, ok: false, sizeBytes: bytes.length, sizeBytesMax: sizeMax,
     memoryPages: null, featuresUsed: [], imports: [], findings };
-  if (bytes.length > profile.wasmBytesMax) {
-    findings.push({ rule: "size", message: `binary is ${bytes.length} bytes; the device limit is ${profile.wasmBytesMax} bytes (${bytes.length - profile.wasmBytesMax} over)` });
+  if (bytes.length > sizeMax) {
+    const over = bytes.length - sizeMax;
+    const limit = profile.kinds[kind].wasmBytesMax === undefined ? "the device limit" : `the ${kind} limit`;
+    findings.push({ rule: "size", message: `binary is ${bytes.length} bytes; ${limit} is ${sizeMax} bytes (${over} over)` });
   }
   let facts: ModuleFacts;
   try {
