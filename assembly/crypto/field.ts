@@ -125,6 +125,32 @@ export function feAddSub(s: usize, d: usize, f: usize, g: usize): void {
   a = load<i32>(f, 36); b = load<i32>(g, 36); store<i32>(s, a + b, 36); store<i32>(d, a - b, 36);
 }
 
+/** s = 2f + g and d = 2f - g in one pass (no carry): the addition formulas' D ± C with
+ *  D = 2·Z1·Z2. Same aliasing rule as feAddSub. */
+export function feAddSub2(s: usize, d: usize, f: usize, g: usize): void {
+  let a: i32, b: i32;
+  a = load<i32>(f, 0) << 1; b = load<i32>(g, 0);
+  store<i32>(s, a + b, 0); store<i32>(d, a - b, 0);
+  a = load<i32>(f, 4) << 1; b = load<i32>(g, 4);
+  store<i32>(s, a + b, 4); store<i32>(d, a - b, 4);
+  a = load<i32>(f, 8) << 1; b = load<i32>(g, 8);
+  store<i32>(s, a + b, 8); store<i32>(d, a - b, 8);
+  a = load<i32>(f, 12) << 1; b = load<i32>(g, 12);
+  store<i32>(s, a + b, 12); store<i32>(d, a - b, 12);
+  a = load<i32>(f, 16) << 1; b = load<i32>(g, 16);
+  store<i32>(s, a + b, 16); store<i32>(d, a - b, 16);
+  a = load<i32>(f, 20) << 1; b = load<i32>(g, 20);
+  store<i32>(s, a + b, 20); store<i32>(d, a - b, 20);
+  a = load<i32>(f, 24) << 1; b = load<i32>(g, 24);
+  store<i32>(s, a + b, 24); store<i32>(d, a - b, 24);
+  a = load<i32>(f, 28) << 1; b = load<i32>(g, 28);
+  store<i32>(s, a + b, 28); store<i32>(d, a - b, 28);
+  a = load<i32>(f, 32) << 1; b = load<i32>(g, 32);
+  store<i32>(s, a + b, 32); store<i32>(d, a - b, 32);
+  a = load<i32>(f, 36) << 1; b = load<i32>(g, 36);
+  store<i32>(s, a + b, 36); store<i32>(d, a - b, 36);
+}
+
 /** h = -f (no carry). */
 export function feNeg(h: usize, f: usize): void {
   store<i32>(h, -load<i32>(f, 0), 0);
@@ -337,6 +363,111 @@ export function feSq2(h: usize, f: usize): void {
   let h9 = f0_2 * f9 + f1_2 * f8 + f2_2 * f7 + f3_2 * f6 + f4_2 * f5;
   h0 <<= 1; h1 <<= 1; h2 <<= 1; h3 <<= 1; h4 <<= 1;
   h5 <<= 1; h6 <<= 1; h7 <<= 1; h8 <<= 1; h9 <<= 1;
+  let c: i64;
+  c = h0 >> 26; h1 += c; h0 &= M26;
+  c = h4 >> 26; h5 += c; h4 &= M26;
+  c = h1 >> 25; h2 += c; h1 &= M25;
+  c = h5 >> 25; h6 += c; h5 &= M25;
+  c = h2 >> 26; h3 += c; h2 &= M26;
+  c = h6 >> 26; h7 += c; h6 &= M26;
+  c = h3 >> 25; h4 += c; h3 &= M25;
+  c = h7 >> 25; h8 += c; h7 &= M25;
+  c = h4 >> 26; h5 += c; h4 &= M26;
+  c = h8 >> 26; h9 += c; h8 &= M26;
+  c = h9 >> 25; h0 += c * 19; h9 &= M25;
+  c = h0 >> 26; h1 += c; h0 &= M26;
+  i64.store32(h, h0, 0); i64.store32(h, h1, 4); i64.store32(h, h2, 8); i64.store32(h, h3, 12);
+  i64.store32(h, h4, 16); i64.store32(h, h5, 20); i64.store32(h, h6, 24); i64.store32(h, h7, 28);
+  i64.store32(h, h8, 32); i64.store32(h, h9, 36);
+}
+
+/**
+ * h = (f + g)² - k, carried: the doubling's 2XY = (X+Y)² - (YY+XX) in one call, instead
+ * of an add pass, a squaring and a subtract pass (k is subtracted from the column sums
+ * before the carry). f and g must be reduced; k at most a sum or difference of two
+ * reduced values (its limbs are tiny beside the columns). h may alias any input.
+ */
+export function feSqSumSub(h: usize, f: usize, g: usize, k: usize): void {
+  const f0 = i64.load32_s(f, 0) + i64.load32_s(g, 0);
+  const f1 = i64.load32_s(f, 4) + i64.load32_s(g, 4);
+  const f2 = i64.load32_s(f, 8) + i64.load32_s(g, 8);
+  const f3 = i64.load32_s(f, 12) + i64.load32_s(g, 12);
+  const f4 = i64.load32_s(f, 16) + i64.load32_s(g, 16);
+  const f5 = i64.load32_s(f, 20) + i64.load32_s(g, 20);
+  const f6 = i64.load32_s(f, 24) + i64.load32_s(g, 24);
+  const f7 = i64.load32_s(f, 28) + i64.load32_s(g, 28);
+  const f8 = i64.load32_s(f, 32) + i64.load32_s(g, 32);
+  const f9 = i64.load32_s(f, 36) + i64.load32_s(g, 36);
+  const f0_2 = f0 << 1, f1_2 = f1 << 1, f2_2 = f2 << 1, f3_2 = f3 << 1;
+  const f4_2 = f4 << 1, f5_2 = f5 << 1, f6_2 = f6 << 1, f7_2 = f7 << 1;
+  const f5_38 = f5 * 38, f6_19 = f6 * 19, f7_38 = f7 * 38, f8_19 = f8 * 19, f9_38 = f9 * 38;
+  let h0 = f0 * f0 + f1_2 * f9_38 + f2_2 * f8_19 + f3_2 * f7_38 + f4_2 * f6_19 + f5 * f5_38;
+  let h1 = f0_2 * f1 + f2 * f9_38 + f3_2 * f8_19 + f4 * f7_38 + f5_2 * f6_19;
+  let h2 = f0_2 * f2 + f1_2 * f1 + f3_2 * f9_38 + f4_2 * f8_19 + f5_2 * f7_38 + f6 * f6_19;
+  let h3 = f0_2 * f3 + f1_2 * f2 + f4 * f9_38 + f5_2 * f8_19 + f6 * f7_38;
+  let h4 = f0_2 * f4 + f1_2 * f3_2 + f2 * f2 + f5_2 * f9_38 + f6_2 * f8_19 + f7 * f7_38;
+  let h5 = f0_2 * f5 + f1_2 * f4 + f2_2 * f3 + f6 * f9_38 + f7_2 * f8_19;
+  let h6 = f0_2 * f6 + f1_2 * f5_2 + f2_2 * f4 + f3_2 * f3 + f7_2 * f9_38 + f8 * f8_19;
+  let h7 = f0_2 * f7 + f1_2 * f6 + f2_2 * f5 + f3_2 * f4 + f8 * f9_38;
+  let h8 = f0_2 * f8 + f1_2 * f7_2 + f2_2 * f6 + f3_2 * f5_2 + f4 * f4 + f9 * f9_38;
+  let h9 = f0_2 * f9 + f1_2 * f8 + f2_2 * f7 + f3_2 * f6 + f4_2 * f5;
+  h0 -= i64.load32_s(k, 0);
+  h1 -= i64.load32_s(k, 4);
+  h2 -= i64.load32_s(k, 8);
+  h3 -= i64.load32_s(k, 12);
+  h4 -= i64.load32_s(k, 16);
+  h5 -= i64.load32_s(k, 20);
+  h6 -= i64.load32_s(k, 24);
+  h7 -= i64.load32_s(k, 28);
+  h8 -= i64.load32_s(k, 32);
+  h9 -= i64.load32_s(k, 36);
+  let c: i64;
+  c = h0 >> 26; h1 += c; h0 &= M26;
+  c = h4 >> 26; h5 += c; h4 &= M26;
+  c = h1 >> 25; h2 += c; h1 &= M25;
+  c = h5 >> 25; h6 += c; h5 &= M25;
+  c = h2 >> 26; h3 += c; h2 &= M26;
+  c = h6 >> 26; h7 += c; h6 &= M26;
+  c = h3 >> 25; h4 += c; h3 &= M25;
+  c = h7 >> 25; h8 += c; h7 &= M25;
+  c = h4 >> 26; h5 += c; h4 &= M26;
+  c = h8 >> 26; h9 += c; h8 &= M26;
+  c = h9 >> 25; h0 += c * 19; h9 &= M25;
+  c = h0 >> 26; h1 += c; h0 &= M26;
+  i64.store32(h, h0, 0); i64.store32(h, h1, 4); i64.store32(h, h2, 8); i64.store32(h, h3, 12);
+  i64.store32(h, h4, 16); i64.store32(h, h5, 20); i64.store32(h, h6, 24); i64.store32(h, h7, 28);
+  i64.store32(h, h8, 32); i64.store32(h, h9, 36);
+}
+
+/** h = 2f² - k, carried: the doubling's 2ZZ - (YY-XX) in one call (bounds as feSqSumSub). */
+export function feSq2Sub(h: usize, f: usize, k: usize): void {
+  const f0 = i64.load32_s(f, 0), f1 = i64.load32_s(f, 4), f2 = i64.load32_s(f, 8);
+  const f3 = i64.load32_s(f, 12), f4 = i64.load32_s(f, 16), f5 = i64.load32_s(f, 20);
+  const f6 = i64.load32_s(f, 24), f7 = i64.load32_s(f, 28), f8 = i64.load32_s(f, 32);
+  const f9 = i64.load32_s(f, 36);
+  const f0_2 = f0 << 1, f1_2 = f1 << 1, f2_2 = f2 << 1, f3_2 = f3 << 1;
+  const f4_2 = f4 << 1, f5_2 = f5 << 1, f6_2 = f6 << 1, f7_2 = f7 << 1;
+  const f5_38 = f5 * 38, f6_19 = f6 * 19, f7_38 = f7 * 38, f8_19 = f8 * 19, f9_38 = f9 * 38;
+  let h0 = f0 * f0 + f1_2 * f9_38 + f2_2 * f8_19 + f3_2 * f7_38 + f4_2 * f6_19 + f5 * f5_38;
+  let h1 = f0_2 * f1 + f2 * f9_38 + f3_2 * f8_19 + f4 * f7_38 + f5_2 * f6_19;
+  let h2 = f0_2 * f2 + f1_2 * f1 + f3_2 * f9_38 + f4_2 * f8_19 + f5_2 * f7_38 + f6 * f6_19;
+  let h3 = f0_2 * f3 + f1_2 * f2 + f4 * f9_38 + f5_2 * f8_19 + f6 * f7_38;
+  let h4 = f0_2 * f4 + f1_2 * f3_2 + f2 * f2 + f5_2 * f9_38 + f6_2 * f8_19 + f7 * f7_38;
+  let h5 = f0_2 * f5 + f1_2 * f4 + f2_2 * f3 + f6 * f9_38 + f7_2 * f8_19;
+  let h6 = f0_2 * f6 + f1_2 * f5_2 + f2_2 * f4 + f3_2 * f3 + f7_2 * f9_38 + f8 * f8_19;
+  let h7 = f0_2 * f7 + f1_2 * f6 + f2_2 * f5 + f3_2 * f4 + f8 * f9_38;
+  let h8 = f0_2 * f8 + f1_2 * f7_2 + f2_2 * f6 + f3_2 * f5_2 + f4 * f4 + f9 * f9_38;
+  let h9 = f0_2 * f9 + f1_2 * f8 + f2_2 * f7 + f3_2 * f6 + f4_2 * f5;
+  h0 = (h0 << 1) - i64.load32_s(k, 0);
+  h1 = (h1 << 1) - i64.load32_s(k, 4);
+  h2 = (h2 << 1) - i64.load32_s(k, 8);
+  h3 = (h3 << 1) - i64.load32_s(k, 12);
+  h4 = (h4 << 1) - i64.load32_s(k, 16);
+  h5 = (h5 << 1) - i64.load32_s(k, 20);
+  h6 = (h6 << 1) - i64.load32_s(k, 24);
+  h7 = (h7 << 1) - i64.load32_s(k, 28);
+  h8 = (h8 << 1) - i64.load32_s(k, 32);
+  h9 = (h9 << 1) - i64.load32_s(k, 36);
   let c: i64;
   c = h0 >> 26; h1 += c; h0 &= M26;
   c = h4 >> 26; h5 += c; h4 &= M26;

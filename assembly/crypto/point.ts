@@ -14,7 +14,8 @@
 // few temporaries are static, so these functions are not re-entrant.
 import {
   FE_BYTES, FE_D, FE_D2, FE_SQRTM1,
-  feAdd, feSub, feAddSub, feMul, feSq, feSq2, feNeg, feOne, feZero, feCopy, feCarry, feCmov,
+  feAdd, feSub, feAddSub, feAddSub2, feMul, feSq, feSqSumSub, feSq2Sub,
+  feNeg, feOne, feZero, feCopy, feCarry, feCmov,
   feInvert, fePow22523, feFromBytes, feToBytes, feIsNegative, feIsZero, feBytesAreCanonical,
 } from "./field";
 
@@ -120,14 +121,11 @@ export function nielsCneg(t: usize, b: i32): void {
 
 /** r (P1P1) = 2·p (P2, or the P2 prefix of a P3). */
 export function p2Dbl(r: usize, p: usize): void {
-  feSq(r + F0, p + F0);            // XX
-  feSq(r + F2, p + F1);            // YY
-  feSq2(r + F3, p + F2);           // 2ZZ
-  feAdd(r + F1, p + F0, p + F1);   // X+Y
-  feSq(tmp0, r + F1);              // (X+Y)²
+  feSq(r + F0, p + F0);                       // XX
+  feSq(r + F2, p + F1);                       // YY
   feAddSub(r + F1, r + F2, r + F2, r + F0);   // YY+XX, YY-XX
-  feSub(r + F0, tmp0, r + F1);     // 2XY
-  feSub(r + F3, r + F3, r + F2);   // 2ZZ-(YY-XX)
+  feSqSumSub(r + F0, p + F0, p + F1, r + F1); // (X+Y)² - (YY+XX) = 2XY
+  feSq2Sub(r + F3, p + F2, r + F2);           // 2ZZ - (YY-XX)
 }
 
 /** r (P1P1) = 2·p (P3). */
@@ -141,10 +139,9 @@ export function geAdd(r: usize, p: usize, q: usize): void {
   feMul(r + F2, r + F0, q + F0);
   feMul(r + F1, r + F1, q + F1);
   feMul(r + F3, q + F3, p + F3);
-  feMul(r + F0, p + F2, q + F2);
-  feAdd(tmp0, r + F0, r + F0);
+  feMul(tmp0, p + F2, q + F2);
   feAddSub(r + F1, r + F0, r + F2, r + F1);
-  feAddSub(r + F2, r + F3, tmp0, r + F3);
+  feAddSub2(r + F2, r + F3, tmp0, r + F3);
 }
 
 /** r (P1P1) = p (P3) - q (CACHED). */
@@ -153,10 +150,9 @@ export function geSub(r: usize, p: usize, q: usize): void {
   feMul(r + F2, r + F0, q + F1);
   feMul(r + F1, r + F1, q + F0);
   feMul(r + F3, q + F3, p + F3);
-  feMul(r + F0, p + F2, q + F2);
-  feAdd(tmp0, r + F0, r + F0);
+  feMul(tmp0, p + F2, q + F2);
   feAddSub(r + F1, r + F0, r + F2, r + F1);
-  feAddSub(r + F3, r + F2, tmp0, r + F3);
+  feAddSub2(r + F3, r + F2, tmp0, r + F3);
 }
 
 /** r (P1P1) = p (P3) + q (NIELS). */
@@ -165,9 +161,8 @@ export function geMadd(r: usize, p: usize, q: usize): void {
   feMul(r + F2, r + F0, q + F0);
   feMul(r + F1, r + F1, q + F1);
   feMul(r + F3, q + F2, p + F3);
-  feAdd(tmp0, p + F2, p + F2);
   feAddSub(r + F1, r + F0, r + F2, r + F1);
-  feAddSub(r + F2, r + F3, tmp0, r + F3);
+  feAddSub2(r + F2, r + F3, p + F2, r + F3);
 }
 
 /** r (P1P1) = p (P3) - q (NIELS). */
@@ -176,9 +171,8 @@ export function geMsub(r: usize, p: usize, q: usize): void {
   feMul(r + F2, r + F0, q + F1);
   feMul(r + F1, r + F1, q + F0);
   feMul(r + F3, q + F2, p + F3);
-  feAdd(tmp0, p + F2, p + F2);
   feAddSub(r + F1, r + F0, r + F2, r + F1);
-  feAddSub(r + F3, r + F2, tmp0, r + F3);
+  feAddSub2(r + F3, r + F2, p + F2, r + F3);
 }
 
 // ---- encoding ------------------------------------------------------------------------
