@@ -29,6 +29,7 @@ import {
   p2Identity, p2Dbl, p3Dbl, p1p1ToP2, p1p1ToP3, p3ToCached, p3Copy, p3Neg,
   geAdd, geSub, geMadd, geMsub, nielsFromAffine,
 } from "./point";
+import { bitLength } from "./verify-lattice";
 
 const BASE_ENTRIES: i32 = 1 << (VERIFY_BASE_WNAF_BITS - 2);
 const KEY_ENTRIES: i32 = 1 << (VERIFY_KEY_WNAF_BITS - 2);
@@ -110,7 +111,10 @@ export function wnaf(naf: usize, s: usize, w: i32): void {
   const mask: u64 = width - 1;
   let carry: u64 = 0;
   let pos: i32 = 0;
-  while (pos < 256) {
+  // Above the scalar's top bit every window is the carry alone: once it is 0 no digit is
+  // left, so the scan stops there (plain verify's scalars are ~128 bits: half the scan).
+  const top = bitLength(nafWords);
+  while (pos < 256 && (pos < top || carry != 0)) {
     const word = nafWords + (<usize>(pos >>> 6) << 3);
     const bit = <u64>(pos & 63);
     let buf = load<u64>(word) >> bit;
