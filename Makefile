@@ -42,7 +42,7 @@ build/selftest.wasm: $(INSTALLED) asconfig.json $(ASSEMBLY_SOURCES) boards/wasm3
 # (docs/TAPRUNNER.md). Same import rules as the selftest: WASI functions only.
 build/taprunner.wasm: $(INSTALLED) asconfig.json $(ASSEMBLY_SOURCES) boards/wasm3-profile.json tools/check-profile.ts $(wildcard tools/profile/*.ts)
 	npx asc assembly/taprunner.ts --target taprunner
-	@node --import tsx tools/check-profile.ts build/taprunner.wasm --kind selftest \
+	@node --import tsx tools/check-profile.ts build/taprunner.wasm --kind taprunner \
 	  || { mv -f build/taprunner.wasm build/taprunner.rejected.wasm; exit 1; }
 
 build: build/offtap.wasm build/selftest.wasm build/taprunner.wasm

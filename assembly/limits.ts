@@ -16,10 +16,10 @@ export const ISSUER_KEYS_MAX: i32 = 4;
 
 /** Registered-key slots reserved for returning wallets' keys (reader/walletkeys.ts), on
  *  top of the issuer slots; slots a provisioning leaves without an issuer key serve
- *  wallets too. Each slot is 3,840 B of tables: two keep the verify tables at 40,000 B
- *  of their 40 KiB budget (VERIFY_TABLES_BYTES_MAX) and fit build/taprunner.wasm, which
- *  shares the firmware's layout and has ~10 KiB of its 2 pages left. */
-export const WALLET_KEY_SLOTS_MIN: i32 = 2;
+ *  wallets too. Each slot is 3,840 B of tables: with the width-7 base tables
+ *  (VERIFY_BASE_WNAF_BITS) one more slot is what the 40 KiB budget
+ *  (VERIFY_TABLES_BYTES_MAX) holds; build/taprunner.wasm shares the firmware's layout. */
+export const WALLET_KEY_SLOTS_MIN: i32 = 1;
 
 /** Key slots with precomputed verify tables (crypto/verify.ts): issuer keys, then
  *  wallet keys. */
@@ -115,11 +115,13 @@ export const CLOCK_DRIFT_TOLERANCE_S_MAX: i32 = 3600;
  *  (at most 512 bytes reserved for it) and the CRC-32 trailer. */
 export const READER_CONFIG_BYTES_MAX: i32 = 48 + ISSUER_KEYS_MAX * 36 + 512 + 4;
 
-/** Width of the NAF for the low half of [u]B in plain verify: B's odd multiples 1..127
- *  are computed at start-up (64 affine entries × 120 B = 7.5 KiB, ~1.5 ms under WASM3).
- *  Width 8 spends ~14 mixed additions on 128 bits against ~16 for width 7 (3.75 KiB less);
- *  one addition is ~3.5 µs under WASM3 on a desktop core. */
-export const VERIFY_BASE_WNAF_BITS: i32 = 8;
+/** Width of the NAF for both halves of [u]B in plain verify: odd multiples 1..63 of B
+ *  and of 2^128·B are computed at start-up (2 × 32 affine entries × 120 B = 7.5 KiB).
+ *  The same memory once held width 8 for the low half (64 entries) and width 5 for the
+ *  high half (the registered path's 8-entry part table): ~14 + ~21 mixed additions per
+ *  verify against ~16 + ~16 now, counted on the device core as 0.3 M fewer instructions
+ *  per verify (tools/xtensa/crypto-quick.ts). */
+export const VERIFY_BASE_WNAF_BITS: i32 = 7;
 
 /** Width of the NAF for the per-signature points of plain verify (A and R): their odd
  *  multiples are built per signature, 2^(w-2) additions each; 5 (8 entries) balances

@@ -12,7 +12,7 @@ Checks a WebAssembly binary against the reader's device profile: allowed feature
 binary size, memory limits, no memory.grow, and the import modules its kind may use.
 
 Options:
-  --kind firmware|selftest  which import rules apply (default: firmware)
+  --kind firmware|selftest|taprunner  which import and size rules apply (default: firmware)
   --profile PATH            device profile JSON (default: boards/wasm3-profile.json)
   --json                    print the report as JSON
   -h, --help                show this help

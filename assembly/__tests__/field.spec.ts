@@ -4,6 +4,7 @@
 import {
   FE_BYTES, FE_D, FE_SQRTM1,
   feAdd, feSub, feNeg, feMul, feSq, feSq2, feSqN, feInvert, fePow22523, feCarry, feCmov, feCneg,
+  feAddSub, feAddSub2, feSqSumSub, feSq2Sub,
   feFromBytes, feToBytes, feBytesAreCanonical, feIsZero, feIsNegative, feEqual, feOne, feZero, feCopy,
 } from "../crypto/field";
 
@@ -11,6 +12,7 @@ const a: usize = memory.data(64, 16);
 const b: usize = memory.data(64, 16);
 const c: usize = memory.data(64, 16);
 const d: usize = memory.data(64, 16);
+const e: usize = memory.data(64, 16);
 const bytes: usize = memory.data(64, 16);
 
 function putHex(dst: usize, hex: string): void {
@@ -58,6 +60,33 @@ describe("field: products and exponents (BigInt vectors)", () => {
       feInvert(c, a); expect(hexOf(c)).toBe(v[5], "1/a" + id);
       fePow22523(c, a); expect(hexOf(c)).toBe(v[6], "a^((p-5)/8)" + id);
     }
+  });
+  it("fused sums, differences and squares equal their composition", () => {
+    for (let i = 0; i < VECTORS.length; i++) {
+      const v = VECTORS[i];
+      const id = " (vector " + i.toString() + ")";
+      fe(a, v[0]); fe(b, v[1]);
+      feAddSub(c, d, a, b);
+      feAdd(e, a, b); expect(hexOf(c)).toBe(hexOf(e), "a+b" + id);
+      feSub(e, a, b); expect(hexOf(d)).toBe(hexOf(e), "a-b" + id);
+      feAddSub2(c, d, a, b);
+      feAdd(e, a, a); feAdd(e, e, b); expect(hexOf(c)).toBe(hexOf(e), "2a+b" + id);
+      feAdd(e, a, a); feSub(e, e, b); expect(hexOf(d)).toBe(hexOf(e), "2a-b" + id);
+      // k is a difference of two reduced values, as in the doubling.
+      feSub(d, b, a);
+      feSqSumSub(c, a, b, d);
+      feAdd(e, a, b); feSq(e, e); feSub(e, e, d);
+      expect(hexOf(c)).toBe(hexOf(e), "(a+b)²-k" + id);
+      feSq2Sub(c, a, d);
+      feSq2(e, a); feSub(e, e, d); expect(hexOf(c)).toBe(hexOf(e), "2a²-k" + id);
+    }
+  });
+  it("fused sums and differences let outputs alias inputs", () => {
+    const v = VECTORS[10];
+    fe(a, v[0]); fe(b, v[1]);
+    feAdd(c, a, b); feSub(d, a, b);
+    feAddSub(b, a, a, b);
+    expect(hexOf(b)).toBe(hexOf(c)); expect(hexOf(a)).toBe(hexOf(d));
   });
   it("lets outputs alias inputs", () => {
     const v = VECTORS[9];

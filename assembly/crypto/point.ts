@@ -14,7 +14,8 @@
 // few temporaries are static, so these functions are not re-entrant.
 import {
   FE_BYTES, FE_D, FE_D2, FE_SQRTM1,
-  feAdd, feSub, feMul, feSq, feSq2, feNeg, feOne, feZero, feCopy, feCarry, feCmov,
+  feAdd, feSub, feAddSub, feAddSub2, feMul, feSq, feSqSumSub, feSq2Sub,
+  feNeg, feOne, feZero, feCopy, feCarry, feCmov,
   feInvert, fePow22523, feFromBytes, feToBytes, feIsNegative, feIsZero, feBytesAreCanonical,
 } from "./field";
 
@@ -84,8 +85,7 @@ export function p1p1ToP3(r: usize, p: usize): void {
 
 /** r (CACHED) = p (P3). */
 export function p3ToCached(r: usize, p: usize): void {
-  feAdd(r + F0, p + F1, p + F0);
-  feSub(r + F1, p + F1, p + F0);
+  feAddSub(r + F0, r + F1, p + F1, p + F0);
   feCopy(r + F2, p + F2);
   feMul(r + F3, p + F3, FE_D2);
 }
@@ -121,15 +121,11 @@ export function nielsCneg(t: usize, b: i32): void {
 
 /** r (P1P1) = 2·p (P2, or the P2 prefix of a P3). */
 export function p2Dbl(r: usize, p: usize): void {
-  feSq(r + F0, p + F0);            // XX
-  feSq(r + F2, p + F1);            // YY
-  feSq2(r + F3, p + F2);           // 2ZZ
-  feAdd(r + F1, p + F0, p + F1);   // X+Y
-  feSq(tmp0, r + F1);              // (X+Y)²
-  feAdd(r + F1, r + F2, r + F0);   // YY+XX
-  feSub(r + F2, r + F2, r + F0);   // YY-XX
-  feSub(r + F0, tmp0, r + F1);     // 2XY
-  feSub(r + F3, r + F3, r + F2);   // 2ZZ-(YY-XX)
+  feSq(r + F0, p + F0);                       // XX
+  feSq(r + F2, p + F1);                       // YY
+  feAddSub(r + F1, r + F2, r + F2, r + F0);   // YY+XX, YY-XX
+  feSqSumSub(r + F0, p + F0, p + F1, r + F1); // (X+Y)² - (YY+XX) = 2XY
+  feSq2Sub(r + F3, p + F2, r + F2);           // 2ZZ - (YY-XX)
 }
 
 /** r (P1P1) = 2·p (P3). */
@@ -139,60 +135,44 @@ export function p3Dbl(r: usize, p: usize): void {
 
 /** r (P1P1) = p (P3) + q (CACHED). */
 export function geAdd(r: usize, p: usize, q: usize): void {
-  feAdd(r + F0, p + F1, p + F0);
-  feSub(r + F1, p + F1, p + F0);
+  feAddSub(r + F0, r + F1, p + F1, p + F0);
   feMul(r + F2, r + F0, q + F0);
   feMul(r + F1, r + F1, q + F1);
   feMul(r + F3, q + F3, p + F3);
-  feMul(r + F0, p + F2, q + F2);
-  feAdd(tmp0, r + F0, r + F0);
-  feSub(r + F0, r + F2, r + F1);
-  feAdd(r + F1, r + F2, r + F1);
-  feAdd(r + F2, tmp0, r + F3);
-  feSub(r + F3, tmp0, r + F3);
+  feMul(tmp0, p + F2, q + F2);
+  feAddSub(r + F1, r + F0, r + F2, r + F1);
+  feAddSub2(r + F2, r + F3, tmp0, r + F3);
 }
 
 /** r (P1P1) = p (P3) - q (CACHED). */
 export function geSub(r: usize, p: usize, q: usize): void {
-  feAdd(r + F0, p + F1, p + F0);
-  feSub(r + F1, p + F1, p + F0);
+  feAddSub(r + F0, r + F1, p + F1, p + F0);
   feMul(r + F2, r + F0, q + F1);
   feMul(r + F1, r + F1, q + F0);
   feMul(r + F3, q + F3, p + F3);
-  feMul(r + F0, p + F2, q + F2);
-  feAdd(tmp0, r + F0, r + F0);
-  feSub(r + F0, r + F2, r + F1);
-  feAdd(r + F1, r + F2, r + F1);
-  feSub(r + F2, tmp0, r + F3);
-  feAdd(r + F3, tmp0, r + F3);
+  feMul(tmp0, p + F2, q + F2);
+  feAddSub(r + F1, r + F0, r + F2, r + F1);
+  feAddSub2(r + F3, r + F2, tmp0, r + F3);
 }
 
 /** r (P1P1) = p (P3) + q (NIELS). */
 export function geMadd(r: usize, p: usize, q: usize): void {
-  feAdd(r + F0, p + F1, p + F0);
-  feSub(r + F1, p + F1, p + F0);
+  feAddSub(r + F0, r + F1, p + F1, p + F0);
   feMul(r + F2, r + F0, q + F0);
   feMul(r + F1, r + F1, q + F1);
   feMul(r + F3, q + F2, p + F3);
-  feAdd(tmp0, p + F2, p + F2);
-  feSub(r + F0, r + F2, r + F1);
-  feAdd(r + F1, r + F2, r + F1);
-  feAdd(r + F2, tmp0, r + F3);
-  feSub(r + F3, tmp0, r + F3);
+  feAddSub(r + F1, r + F0, r + F2, r + F1);
+  feAddSub2(r + F2, r + F3, p + F2, r + F3);
 }
 
 /** r (P1P1) = p (P3) - q (NIELS). */
 export function geMsub(r: usize, p: usize, q: usize): void {
-  feAdd(r + F0, p + F1, p + F0);
-  feSub(r + F1, p + F1, p + F0);
+  feAddSub(r + F0, r + F1, p + F1, p + F0);
   feMul(r + F2, r + F0, q + F1);
   feMul(r + F1, r + F1, q + F0);
   feMul(r + F3, q + F2, p + F3);
-  feAdd(tmp0, p + F2, p + F2);
-  feSub(r + F0, r + F2, r + F1);
-  feAdd(r + F1, r + F2, r + F1);
-  feSub(r + F2, tmp0, r + F3);
-  feAdd(r + F3, tmp0, r + F3);
+  feAddSub(r + F1, r + F0, r + F2, r + F1);
+  feAddSub2(r + F3, r + F2, p + F2, r + F3);
 }
 
 // ---- encoding ------------------------------------------------------------------------
@@ -222,7 +202,8 @@ export function encodingIsCanonical(s: usize): bool {
   const w0 = load<u64>(s, 0), w1 = load<u64>(s, 8), w2 = load<u64>(s, 16);
   const w3 = load<u64>(s, 24) & 0x7fffffffffffffff;
   const isOne = w0 == 1 && (w1 | w2 | w3) == 0;
-  const isMinusOne = w0 == 0xffffffffffffffec && (w1 & w2) == 0xffffffffffffffff && w3 == 0x7fffffffffffffff;
+  const isMinusOne = w0 == 0xffffffffffffffec && (w1 & w2) == 0xffffffffffffffff
+    && w3 == 0x7fffffffffffffff;
   return !(isOne || isMinusOne);
 }
 

@@ -2,6 +2,8 @@
 // recoding and static tables:
 //   - the base table: odd multiples of B (width VERIFY_BASE_WNAF_BITS), built at start-up;
 //   - base part tables: odd multiples of 2^(i·PART_BITS)·B for i = 1 … PARTS-1;
+//   - the base-128 table: odd multiples of 2^128·B (width VERIFY_BASE_WNAF_BITS) for the
+//     high half of plain verify's [u]B;
 //   - registered key slots: odd multiples of -2^(i·PART_BITS)·A for i = 0 … PARTS-1, so a
 //     registered verify splits both scalars into PARTS parts and doubles PART_BITS times;
 //   - per-signature CACHED tables of A and R for plain verify (see verify-lattice.ts for
@@ -13,8 +15,10 @@
 // Memory (all static; widths and sizes are set and justified in limits.ts):
 //   base table        2^(BASE-2) NIELS entries
 //   base parts        (PARTS-1) × 2^(BPW-2) NIELS entries (part 0 is the base table)
+//   base-128 table    2^(BASE-2) NIELS entries
 //   key slots         REGISTERED_KEYS_MAX × PARTS × 2^(KPW-2) NIELS entries
-//   normalize scratch 2^(BASE-2) field elements (batch inversion at build time)
+//   normalize scratch one field element per base entry (the three base tables are one
+//                     block, normalized with one inversion at start-up)
 import {
   VERIFY_BASE_WNAF_BITS, VERIFY_KEY_WNAF_BITS, VERIFY_REGISTERED_PARTS,
   VERIFY_REGISTERED_KEY_WNAF_BITS, VERIFY_BASE_PART_WNAF_BITS, REGISTERED_KEYS_MAX,
@@ -25,6 +29,7 @@ import {
   p2Identity, p2Dbl, p3Dbl, p1p1ToP2, p1p1ToP3, p3ToCached, p3Copy, p3Neg,
   geAdd, geSub, geMadd, geMsub, nielsFromAffine,
 } from "./point";
+import { bitLength } from "./verify-lattice";
 
 const BASE_ENTRIES: i32 = 1 << (VERIFY_BASE_WNAF_BITS - 2);
 const KEY_ENTRIES: i32 = 1 << (VERIFY_KEY_WNAF_BITS - 2);
@@ -37,18 +42,25 @@ const KEY_PART_TABLE_BYTES: i32 = KEY_PART_ENTRIES * NIELS_BYTES;
 /** Bytes of one registered key's tables. */
 export const KEY_SLOT_TABLE_BYTES: i32 = PARTS * KEY_PART_TABLE_BYTES;
 
+/** Entries of the three base tables, one block: base table, part tables, base-128 table. */
+const BASE_BLOCK_ENTRIES: i32 = 2 * BASE_ENTRIES + (PARTS - 1) * BASE_PART_ENTRIES;
+/** The most entries one normalizeTable call converts (the base block; a key slot has fewer). */
+const NORMALIZE_ENTRIES_MAX: i32 = BASE_BLOCK_ENTRIES;
+const baseBlock: usize = memory.data(BASE_BLOCK_ENTRIES * NIELS_BYTES, 16);
 /** NIELS odd multiples of B for plain verify. */
-const baseTable: usize = memory.data(BASE_ENTRIES * NIELS_BYTES, 16);
+const baseTable: usize = baseBlock;
 /** NIELS odd multiples of 2^(i·PART_BITS)·B, i = 1 … PARTS-1 (part 0 is the base table). */
-const basePartTables: usize = memory.data((PARTS - 1) * BASE_PART_TABLE_BYTES, 16);
+const basePartTables: usize = baseBlock + <usize>(BASE_ENTRIES * NIELS_BYTES);
+/** NIELS odd multiples of 2^128·B: the high half of plain verify's [u]B. */
+const base128Table: usize = basePartTables + <usize>((PARTS - 1) * BASE_PART_TABLE_BYTES);
 /** Registered keys: NIELS odd multiples of -2^(i·PART_BITS)·A, i = 0 … PARTS-1, per slot. */
 const keySlotTables: usize = memory.data(REGISTERED_KEYS_MAX * KEY_SLOT_TABLE_BYTES, 16);
 /** Prefix products for the batch inversion that normalizes tables to affine. */
-const normalizeScratch: usize = memory.data(BASE_ENTRIES * FE_BYTES, 16);
+const normalizeScratch: usize = memory.data(NORMALIZE_ENTRIES_MAX * FE_BYTES, 16);
 
 /** Bytes of static table memory used by verification (checked against the budget). */
-export const VERIFY_TABLE_BYTES: i32 = BASE_ENTRIES * NIELS_BYTES + (PARTS - 1) * BASE_PART_TABLE_BYTES
-  + REGISTERED_KEYS_MAX * KEY_SLOT_TABLE_BYTES + BASE_ENTRIES * FE_BYTES;
+export const VERIFY_TABLE_BYTES: i32 = BASE_BLOCK_ENTRIES * NIELS_BYTES
+  + REGISTERED_KEYS_MAX * KEY_SLOT_TABLE_BYTES + NORMALIZE_ENTRIES_MAX * FE_BYTES;
 
 // Working memory of one multiplication.
 const keyTable: usize = memory.data(KEY_ENTRIES * CACHED_BYTES, 16);
@@ -99,7 +111,10 @@ export function wnaf(naf: usize, s: usize, w: i32): void {
   const mask: u64 = width - 1;
   let carry: u64 = 0;
   let pos: i32 = 0;
-  while (pos < 256) {
+  // Above the scalar's top bit every window is the carry alone: once it is 0 no digit is
+  // left, so the scan stops there (plain verify's scalars are ~128 bits: half the scan).
+  const top = bitLength(nafWords);
+  while (pos < 256 && (pos < top || carry != 0)) {
     const word = nafWords + (<usize>(pos >>> 6) << 3);
     const bit = <u64>(pos & 63);
     let buf = load<u64>(word) >> bit;
@@ -139,9 +154,10 @@ function oddMultiplesProjective(table: usize, p: usize, n: i32): void {
   }
 }
 
-/** Converts n ≤ BASE_ENTRIES projective entries in place to NIELS with one inversion. */
+/** Converts n ≤ NORMALIZE_ENTRIES_MAX projective entries in place to NIELS with one
+ *  inversion. */
 function normalizeTable(table: usize, n: i32): void {
-  assert(n <= BASE_ENTRIES, "normalize scratch too small");
+  assert(n <= NORMALIZE_ENTRIES_MAX, "normalize scratch too small");
   feOne(invAcc);
   for (let i = 0; i < n; i++) {
     const e = table + <usize>(i * NIELS_BYTES);
@@ -185,20 +201,30 @@ function buildPartTables(tables: usize, p: usize, first: i32, entries: i32): voi
   normalizeTable(tables, (PARTS - first) * entries);
 }
 
-/** Builds the base tables. Runs once at start-up. */
+// The base-128 table is built on the way through the parts: 128 must be a part boundary.
+assert(128 % PART_BITS == 0, "2^128·B is not a part");
+
+/** Builds the base tables (one block, one inversion). Runs once at start-up. */
 export function buildBaseTables(): void {
-  feCopy(buildP3, BASE_X); feCopy(buildP3 + FE, BASE_Y); feOne(buildP3 + 2 * FE); feCopy(buildP3 + 3 * FE, BASE_T);
-  p3Copy(accP3, buildP3);
-  oddMultiplesProjective(baseTable, accP3, BASE_ENTRIES);
-  normalizeTable(baseTable, BASE_ENTRIES);
-  feCopy(buildP3, BASE_X); feCopy(buildP3 + FE, BASE_Y); feOne(buildP3 + 2 * FE); feCopy(buildP3 + 3 * FE, BASE_T);
-  buildPartTables(basePartTables, buildP3, 1, BASE_PART_ENTRIES);
+  feCopy(accP3, BASE_X); feCopy(accP3 + FE, BASE_Y); feOne(accP3 + 2 * FE);
+  feCopy(accP3 + 3 * FE, BASE_T);
+  p3Copy(keyTable, accP3);                   // keyTable is free scratch here
+  oddMultiplesProjective(baseTable, keyTable, BASE_ENTRIES);
+  for (let i = 1; i < PARTS; i++) {
+    timesPart(accP3, accP3);                 // 2^(i·PART_BITS)·B
+    p3Copy(keyTable, accP3);
+    oddMultiplesProjective(basePartTables + <usize>((i - 1) * BASE_PART_TABLE_BYTES), keyTable,
+      BASE_PART_ENTRIES);
+    if (i * PART_BITS == 128) oddMultiplesProjective(base128Table, keyTable, BASE_ENTRIES);
+  }
+  normalizeTable(baseBlock, BASE_BLOCK_ENTRIES);
 }
 
 /** Builds the tables of registered slot `slot` for -A (A is a validated P3 point). */
 export function buildKeySlotTables(slot: i32, a: usize): void {
   p3Neg(buildP3, a);
-  buildPartTables(keySlotTables + <usize>(slot * KEY_SLOT_TABLE_BYTES), buildP3, 0, KEY_PART_ENTRIES);
+  const tables = keySlotTables + <usize>(slot * KEY_SLOT_TABLE_BYTES);
+  buildPartTables(tables, buildP3, 0, KEY_PART_ENTRIES);
 }
 
 // ---- multiplication ------------------------------------------------------------------
@@ -272,7 +298,10 @@ export function doubleScalarMulRegistered(out: usize, s: usize, k: usize, slot: 
       if ((dk | ds) == 0) continue;
       if (!started) { p2Dbl(accP1P1, out); started = true; }
       if (dk != 0) addNiels(dk, keyTables + <usize>(q * KEY_PART_TABLE_BYTES));
-      if (ds != 0) addNiels(ds, q == 0 ? baseTable : basePartTables + <usize>((q - 1) * BASE_PART_TABLE_BYTES));
+      if (ds != 0) {
+        const part = basePartTables + <usize>((q - 1) * BASE_PART_TABLE_BYTES);
+        addNiels(ds, q == 0 ? baseTable : part);
+      }
     }
     if (started) p1p1ToP2(out, accP1P1);
   }
@@ -283,20 +312,26 @@ export function doubleScalarMulRegistered(out: usize, s: usize, k: usize, slot: 
  * split into two 128-bit halves (tables for B and 2^128·B), r and m are short. The A term
  * is subtracted when subtractA, added otherwise. Variable time.
  */
-export function tripleScalarMulShort(out: usize, u: usize, r: usize, m: usize, a: usize, subtractA: bool, rPoint: usize): void {
+export function tripleScalarMulShort(
+  out: usize, u: usize, r: usize, m: usize, a: usize, subtractA: bool, rPoint: usize,
+): void {
   cachedOddMultiples(keyTable, a, subtractA);
   cachedOddMultiples(rTable, rPoint, true);
   store<u64>(halfScalar, load<u64>(u, 0), 0); store<u64>(halfScalar, load<u64>(u, 8), 8);
   store<u64>(halfScalar, 0, 16); store<u64>(halfScalar, 0, 24);
   wnaf(nafS, halfScalar, VERIFY_BASE_WNAF_BITS);
   store<u64>(halfScalar, load<u64>(u, 16), 0); store<u64>(halfScalar, load<u64>(u, 24), 8);
-  wnaf(nafU, halfScalar, VERIFY_BASE_PART_WNAF_BITS);
+  wnaf(nafU, halfScalar, VERIFY_BASE_WNAF_BITS);
   wnaf(nafK, r, VERIFY_KEY_WNAF_BITS);
   wnaf(nafM, m, VERIFY_KEY_WNAF_BITS);
-  // Base part PARTS/2 holds odd multiples of 2^128·B (part 0 is the base table itself).
-  const base128 = basePartTables + <usize>((PARTS / 2 - 1) * BASE_PART_TABLE_BYTES);
   let i = 255;
-  while (i >= 0 && (load<i8>(nafS + <usize>i) | load<i8>(nafU + <usize>i) | load<i8>(nafK + <usize>i) | load<i8>(nafM + <usize>i)) == 0) i--;
+  while (i >= 0) {
+    const at = <usize>i;
+    const any = load<i8>(nafS + at) | load<i8>(nafU + at) | load<i8>(nafK + at)
+      | load<i8>(nafM + at);
+    if (any != 0) break;
+    i--;
+  }
   p2Identity(out);
   for (; i >= 0; i--) {
     p2Dbl(accP1P1, out);
@@ -307,7 +342,7 @@ export function tripleScalarMulShort(out: usize, u: usize, r: usize, m: usize, a
     const ds = <i32>load<i8>(nafS + <usize>i);
     if (ds != 0) addNiels(ds, baseTable);
     const du = <i32>load<i8>(nafU + <usize>i);
-    if (du != 0) addNiels(du, base128);
+    if (du != 0) addNiels(du, base128Table);
     p1p1ToP2(out, accP1P1);
   }
 }

@@ -163,6 +163,15 @@ test("a binary over the size limit is rejected", () => {
   assertRejected(check(bytes), "size", new RegExp(`binary is ${bytes.length} bytes; the device limit is 49152 bytes`));
 });
 
+test("the taprunner kind has its own size limit; firmware and selftest keep the device's", () => {
+  const bytes = wat(`(module (memory 2 2) (data (i32.const 0) "${"a".repeat(50_000)}"))`);
+  assert.ok(bytes.length > 49152 && bytes.length < 57344);
+  assert.equal(check(bytes, "taprunner").ok, true);
+  assertRejected(check(bytes, "selftest"), "size", /the device limit is 49152 bytes/);
+  const big = wat(`(module (memory 2 2) (data (i32.const 0) "${"a".repeat(58_000)}"))`);
+  assertRejected(check(big, "taprunner"), "size", /the taprunner limit is 57344 bytes/);
+});
+
 test("a truncated binary is reported as malformed, not passed", () => {
   const good = wat(`(module ${FIXED_MEMORY} (func (export "f") (result i32) (i32.const 1)))`);
   assertRejected(check(good.subarray(0, good.length - 3)), "malformed", /unexpected end/);

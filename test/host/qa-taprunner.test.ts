@@ -21,7 +21,7 @@ const runScript = (text: string) => runWasi(taprunnerWasm, text, null);
 
 test("taprunner.wasm fits the device profile and imports only WASI", () => {
   const bytes = readFileSync(taprunnerWasm);
-  const r = checkModule(bytes, loadProfile(), "selftest");
+  const r = checkModule(bytes, loadProfile(), "taprunner");
   assert.equal(r.ok, true, r.findings.map((f) => f.message).join("\n"));
   assert.deepEqual(r.memoryPages, { initial: 2, max: 2 });
   const m = new WebAssembly.Module(bytes);

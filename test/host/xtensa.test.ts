@@ -144,3 +144,14 @@ test("with a WASM3 checkout, the harness runs fib(24) on the emulated lx106 core
   assert.equal(instructions(again, again.calls[1]!.ccount), warm);
   assert.ok(warm > 1e6, `fib(24) took ${warm} instructions`);
 });
+
+test("crypto-quick and verify-v8 answer --help with 0 and bad usage with 2", () => {
+  const run = (script: string, args: string[]): number | null => spawnSync(
+    process.execPath, ["--import", "tsx", path.join(repoRoot, script), ...args],
+    { encoding: "utf8", env: { ...process.env, WASM3_SRC: "" } }).status;
+  assert.equal(run("tools/xtensa/crypto-quick.ts", ["--help"]), 0);
+  assert.equal(run("tools/xtensa/crypto-quick.ts", []), 2, "no WASM3 checkout named");
+  assert.equal(run("tools/xtensa/crypto-quick.ts", ["--wasm3-src", "/nonexistent"]), 2);
+  assert.equal(run("tools/bench/verify-v8.ts", ["--help"]), 0);
+  assert.equal(run("tools/bench/verify-v8.ts", ["--rounds", "0"]), 2);
+});

@@ -6,12 +6,14 @@ import { fileURLToPath } from "node:url";
 import { isFeature, type Feature } from "./features.ts";
 import type { ExternKind } from "./module-scan.ts";
 
-export const BINARY_KINDS = ["firmware", "selftest"] as const;
+export const BINARY_KINDS = ["firmware", "selftest", "taprunner"] as const;
 export type BinaryKind = (typeof BINARY_KINDS)[number];
 
 export interface KindRules {
   importModules: readonly string[];
   importKinds: readonly ExternKind[];
+  /** This kind's own binary size limit, when it differs from the profile's wasmBytesMax. */
+  wasmBytesMax?: number;
 }
 
 export interface DeviceProfile {
@@ -53,7 +55,14 @@ function kindRules(v: unknown, field: string): KindRules {
   const importKinds = strings(o["importKinds"], `${field}.importKinds`);
   const bad = importKinds.find((k) => !EXTERN_KIND_NAMES.includes(k));
   if (bad !== undefined) throw new ProfileError(`${field}.importKinds: unknown kind "${bad}" (known: ${EXTERN_KIND_NAMES.join(", ")})`);
-  return { importModules: strings(o["importModules"], `${field}.importModules`), importKinds: importKinds as ExternKind[] };
+  const rules: KindRules = {
+    importModules: strings(o["importModules"], `${field}.importModules`),
+    importKinds: importKinds as ExternKind[],
+  };
+  if (o["wasmBytesMax"] !== undefined) {
+    rules.wasmBytesMax = count(o["wasmBytesMax"], `${field}.wasmBytesMax`);
+  }
+  return rules;
 }
 
 /** Validates parsed JSON as a DeviceProfile; throws an Error naming the bad field. */
@@ -83,7 +92,11 @@ export function parseProfile(json: unknown): DeviceProfile {
       importMutable: bool(globals["importMutable"], "globals.importMutable"),
       exportMutable: bool(globals["exportMutable"], "globals.exportMutable"),
     },
-    kinds: { firmware: kindRules(kinds["firmware"], "kinds.firmware"), selftest: kindRules(kinds["selftest"], "kinds.selftest") },
+    kinds: {
+      firmware: kindRules(kinds["firmware"], "kinds.firmware"),
+      selftest: kindRules(kinds["selftest"], "kinds.selftest"),
+      taprunner: kindRules(kinds["taprunner"], "kinds.taprunner"),
+    },
   };
 }
 

@@ -194,15 +194,18 @@ export function checkModuleWith(
   bytes: Uint8Array, profile: DeviceProfile, kind: BinaryKind, validator: Validator,
 ): ProfileReport {
   const findings: Finding[] = [];
+  const own = profile.kinds[kind].wasmBytesMax;
+  const sizeMax = own ?? profile.wasmBytesMax;
   const report: ProfileReport = {
     profile: profile.name, kind, ok: false, sizeBytes: bytes.length,
-    sizeBytesMax: profile.wasmBytesMax,
+    sizeBytesMax: sizeMax,
     memoryPages: null, featuresUsed: [], imports: [], findings };
-  if (bytes.length > profile.wasmBytesMax) {
+  if (bytes.length > sizeMax) {
+    const limit = own === undefined ? "the device limit" : `the ${kind} limit`;
     findings.push({
       rule: "size",
-      message: `binary is ${bytes.length} bytes; the device limit is ${profile.wasmBytesMax} ` +
-        `bytes (${bytes.length - profile.wasmBytesMax} over)`,
+      message: `binary is ${bytes.length} bytes; ${limit} is ${sizeMax} ` +
+        `bytes (${bytes.length - sizeMax} over)`,
     });
   }
   let facts: ModuleFacts;
