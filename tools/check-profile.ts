@@ -3,7 +3,12 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { checkModule, formatReport } from "./profile/check.ts";
-import { BINARY_KINDS, defaultProfilePath, loadProfile, type BinaryKind } from "./profile/profile.ts";
+import {
+  BINARY_KINDS,
+  defaultProfilePath,
+  loadProfile,
+  type BinaryKind,
+} from "./profile/profile.ts";
 
 const USAGE = `Usage: node --import tsx tools/check-profile.ts FILE.wasm [options]
 
@@ -47,7 +52,8 @@ function main(argv: string[]): number {
   }
   if (positionals.length !== 1) fail(`expected exactly one FILE.wasm\n${USAGE}`);
   const kind = values.kind;
-  if (!(BINARY_KINDS as readonly string[]).includes(kind)) fail(`--kind must be one of ${BINARY_KINDS.join(", ")}, not "${kind}"`);
+  if (!(BINARY_KINDS as readonly string[]).includes(kind))
+    fail(`--kind must be one of ${BINARY_KINDS.join(", ")}, not "${kind}"`);
   const file = positionals[0]!;
   let bytes: Uint8Array;
   try {
@@ -62,7 +68,11 @@ function main(argv: string[]): number {
     fail((e as Error).message);
   }
   const report = checkModule(bytes, profile, kind as BinaryKind);
-  process.stdout.write(values.json ? `${JSON.stringify({ file, ...report }, null, 2)}\n` : `${formatReport(file, report)}\n`);
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify({ file, ...report }, null, 2)}\n`
+      : `${formatReport(file, report)}\n`,
+  );
   return report.ok ? 0 : 1;
 }
 

@@ -5,7 +5,8 @@ import type { FeeBreakdown, FeeSchedule } from "./fees.ts";
 export type OwnerKind = "operator" | "merchant" | "wallet_holder";
 export type KycState = "unverified" | "pending" | "verified";
 export type BankAccountState = "unverified" | "verified" | "disabled";
-export type CashoutState = "requested" | "confirmed" | "exported" | "paid" | "failed" | "cancelled" | "expired";
+export type CashoutState =
+  "requested" | "confirmed" | "exported" | "paid" | "failed" | "cancelled" | "expired";
 
 export interface Owner {
   id: string;
@@ -13,7 +14,12 @@ export interface Owner {
   /** operator/merchant: clearing's operator id; wallet_holder: the wallet id (hex). */
   subject: string;
   legalName: string;
-  kyc: { state: KycState; reference: string | null; verifiedBy: string | null; verifiedAt: string | null };
+  kyc: {
+    state: KycState;
+    reference: string | null;
+    verifiedBy: string | null;
+    verifiedAt: string | null;
+  };
   totpActive: boolean;
   createdAt: string;
 }
@@ -64,7 +70,12 @@ export interface Quote {
   expiresAt: string;
 }
 
-export interface TimelineEntry { state: CashoutState; at: string; actor: string; detail: string }
+export interface TimelineEntry {
+  state: CashoutState;
+  at: string;
+  actor: string;
+  detail: string;
+}
 
 export interface Cashout {
   id: string;
@@ -114,18 +125,47 @@ export interface AuditEntry {
 }
 
 export type CashoutErrorCode =
-  | "INPUT_INVALID" | "NOT_FOUND" | "OWNER_EXISTS" | "OWNER_NOT_VERIFIED" | "KYC_SELF_VERIFICATION"
-  | "ACCOUNT_NOT_VERIFIED" | "ACCOUNT_DISABLED" | "NAME_MISMATCH" | "CURRENCY_MISMATCH" | "IBAN_INVALID" | "BIC_INVALID"
-  | "CODE_INVALID" | "TOO_MANY_ATTEMPTS" | "TOTP_NOT_ACTIVE" | "TOTP_INVALID" | "TOTP_BLOCKED"
+  | "INPUT_INVALID"
+  | "NOT_FOUND"
+  | "OWNER_EXISTS"
+  | "OWNER_NOT_VERIFIED"
+  | "KYC_SELF_VERIFICATION"
+  | "ACCOUNT_NOT_VERIFIED"
+  | "ACCOUNT_DISABLED"
+  | "NAME_MISMATCH"
+  | "CURRENCY_MISMATCH"
+  | "IBAN_INVALID"
+  | "BIC_INVALID"
+  | "CODE_INVALID"
+  | "TOO_MANY_ATTEMPTS"
+  | "TOTP_NOT_ACTIVE"
+  | "TOTP_INVALID"
+  | "TOTP_BLOCKED"
   | "TOTP_FORMAT"
   | "READER_SUSPECT"
-  | "AMOUNT_BELOW_MIN" | "AMOUNT_ABOVE_MAX" | "DAILY_LIMIT" | "DAILY_COUNT" | "INSUFFICIENT_BALANCE" | "FEE_EXCEEDS_AMOUNT"
-  | "NO_FEE_SCHEDULE" | "QUOTE_EXPIRED" | "QUOTE_MISMATCH" | "QUOTE_USED" | "QUOTE_NOT_PAYABLE"
-  | "STATE_INVALID" | "EXPIRED" | "REQUEST_ID_REUSED" | "NOTHING_TO_EXPORT" | "DEBTOR_NOT_CONFIGURED" | "TRANSFER_REFUSED";
+  | "AMOUNT_BELOW_MIN"
+  | "AMOUNT_ABOVE_MAX"
+  | "DAILY_LIMIT"
+  | "DAILY_COUNT"
+  | "INSUFFICIENT_BALANCE"
+  | "FEE_EXCEEDS_AMOUNT"
+  | "NO_FEE_SCHEDULE"
+  | "QUOTE_EXPIRED"
+  | "QUOTE_MISMATCH"
+  | "QUOTE_USED"
+  | "QUOTE_NOT_PAYABLE"
+  | "STATE_INVALID"
+  | "EXPIRED"
+  | "REQUEST_ID_REUSED"
+  | "NOTHING_TO_EXPORT"
+  | "DEBTOR_NOT_CONFIGURED"
+  | "TRANSFER_REFUSED";
 
 /** What a refusal may add to its code and message: after a wrong second-factor code, how
  *  many codes may still be tried before the cash-out is cancelled or the factor blocked. */
-export interface RefusalDetail { triesLeft?: number }
+export interface RefusalDetail {
+  triesLeft?: number;
+}
 
 /** Expected failures are values (house style): `ok: false` with a code, never a throw. */
 export type Result<T> =
@@ -134,5 +174,7 @@ export type Result<T> =
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 export const err = <T = never>(
-  error: CashoutErrorCode, message: string, detail: RefusalDetail = {},
+  error: CashoutErrorCode,
+  message: string,
+  detail: RefusalDetail = {},
 ): Result<T> => ({ ok: false, error, message, ...detail });

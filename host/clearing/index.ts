@@ -11,22 +11,43 @@ import { VerifyPool, verifyWorkersDefault } from "./verify-pool.ts";
 import * as ledger from "./accounts.ts";
 import * as registry from "./registry.ts";
 import * as queries from "./queries.ts";
-import { decideReader, ingest, POOL_RECORDS_MIN, type DecisionResult, type ReaderDecision } from "./ingest.ts";
 import {
-  releaseRiskHolds, riskHolds, setRiskLimit, RISK_HOLD_S_DEFAULT,
-  type RiskHold, type RiskPolicy, type RiskRelease,
+  decideReader,
+  ingest,
+  POOL_RECORDS_MIN,
+  type DecisionResult,
+  type ReaderDecision,
+} from "./ingest.ts";
+import {
+  releaseRiskHolds,
+  riskHolds,
+  setRiskLimit,
+  RISK_HOLD_S_DEFAULT,
+  type RiskHold,
+  type RiskPolicy,
+  type RiskRelease,
 } from "./risk-holds.ts";
 import type { SuspectReader } from "./queries.ts";
 import { acknowledgement, denyList } from "./outputs.ts";
 import { RecordVerifier } from "./verify.ts";
 import { historyCsv, type HistoryOptions } from "./history.ts";
 import { serviceKeys } from "./keys.ts";
-import {
-  bindSealer, holdsSealed, loadSealer, resealAll, sealerOf, type Sealer,
-} from "./sealed.ts";
+import { bindSealer, holdsSealed, loadSealer, resealAll, sealerOf, type Sealer } from "./sealed.ts";
 import type {
-  Account, AccountSpec, Conflict, DenyListImage, HeldBatch, IngestOptions, IngestReport, InvariantReport, Payment,
-  Reader, ReaderSpec, Transfer, TransferResult, TransferSpec,
+  Account,
+  AccountSpec,
+  Conflict,
+  DenyListImage,
+  HeldBatch,
+  IngestOptions,
+  IngestReport,
+  InvariantReport,
+  Payment,
+  Reader,
+  ReaderSpec,
+  Transfer,
+  TransferResult,
+  TransferSpec,
 } from "./types.ts";
 
 export * from "./types.ts";
@@ -80,8 +101,10 @@ export class Clearing {
   static async open(o: ClearingOptions = {}): Promise<Clearing> {
     // The data directory and every file the database writes in it are private (§1).
     const url = o.databaseUrl === null ? undefined : (o.databaseUrl ?? process.env["DATABASE_URL"]);
-    const privateDir = o.db === undefined && o.dataDir !== undefined && (url === undefined || url === "")
-      ? o.dataDir : undefined;
+    const privateDir =
+      o.db === undefined && o.dataDir !== undefined && (url === undefined || url === "")
+        ? o.dataDir
+        : undefined;
     if (privateDir !== undefined) {
       // Before anything creates the directory: a mistyped --db is an error (./db-path.ts).
       if (o.create !== undefined) checkDataDir(privateDir, o.create);
@@ -94,10 +117,20 @@ export class Clearing {
     let sealer: Sealer;
     try {
       // After opening, so a server that is not durable is refused for that first.
-      sealer = o.sealer ?? sealerOf(db) ?? loadSealer(o.db !== undefined
-        ? (o.db.label === "PGlite (memory)" ? { memory: true } : {})
-        : !embedded ? {} : o.dataDir === undefined ? { memory: true }
-        : { dataDir: o.dataDir, sealedData: await holdsSealed(db) });
+      sealer =
+        o.sealer ??
+        sealerOf(db) ??
+        loadSealer(
+          o.db !== undefined
+            ? o.db.label === "PGlite (memory)"
+              ? { memory: true }
+              : {}
+            : !embedded
+              ? {}
+              : o.dataDir === undefined
+                ? { memory: true }
+                : { dataDir: o.dataDir, sealedData: await holdsSealed(db) },
+        );
       bindSealer(db, sealer);
       await migrate(db);
       await resealAll(db, sealer, false); // clear-text seeds from before sealing
@@ -112,8 +145,15 @@ export class Clearing {
     // PGlite creates its files 0666 whatever the umask; the directory is 0700 from the
     // start, so nobody else can reach them, and sweeps bring them to 0600 (§1).
     if (privateDir !== undefined) makePrivate(privateDir);
-    const c = new Clearing(db, keys.clearing, keys.operator, sealer, new RecordVerifier(o.crypto),
-      now, risk);
+    const c = new Clearing(
+      db,
+      keys.clearing,
+      keys.operator,
+      sealer,
+      new RecordVerifier(o.crypto),
+      now,
+      risk,
+    );
     c.privateDir = privateDir;
     c.verifyWorkers = o.verifyWorkers ?? verifyWorkersDefault();
     c.poolRecordsMin = o.verifyPoolRecordsMin ?? POOL_RECORDS_MIN;
@@ -133,7 +173,9 @@ export class Clearing {
   private privateSweptMs = Date.now();
 
   /** Signatures checked in worker threads since open (§9). */
-  get signaturesCheckedInWorkers(): number { return this.verifyPool?.checked ?? 0; }
+  get signaturesCheckedInWorkers(): number {
+    return this.verifyPool?.checked ?? 0;
+  }
 
   async close(): Promise<void> {
     await this.verifyPool?.close();
@@ -143,71 +185,149 @@ export class Clearing {
 
   /** Re-applies 0700/0600 to the embedded database's files, at most every PRIVATE_SWEEP_MS. */
   private sweepPrivate(): void {
-    if (this.privateDir === undefined || Date.now() - this.privateSweptMs < PRIVATE_SWEEP_MS) return;
+    if (this.privateDir === undefined || Date.now() - this.privateSweptMs < PRIVATE_SWEEP_MS)
+      return;
     this.privateSweptMs = Date.now();
     makePrivate(this.privateDir);
   }
 
   // ---- registry -------------------------------------------------------------------
-  registerIssuerKey(keyId: number, publicKey: Uint8Array | string): Promise<void> { return registry.registerIssuerKey(this.db, keyId, publicKey); }
+  registerIssuerKey(keyId: number, publicKey: Uint8Array | string): Promise<void> {
+    return registry.registerIssuerKey(this.db, keyId, publicKey);
+  }
   /** From `atUnix` on (reader time), payments under this key are refused; it goes on the deny list. */
-  revokeIssuerKey(keyId: number, atUnix: number): Promise<void> { return registry.revokeIssuerKey(this.db, keyId, atUnix); }
-  registerReader(spec: ReaderSpec): Promise<Reader> { return registry.registerReader(this.db, spec); }
-  reader(readerId: Uint8Array | string): Promise<Reader | undefined> { return registry.getReader(this.db, readerId); }
-  readers(): Promise<Reader[]> { return registry.listReaders(this.db); }
+  revokeIssuerKey(keyId: number, atUnix: number): Promise<void> {
+    return registry.revokeIssuerKey(this.db, keyId, atUnix);
+  }
+  registerReader(spec: ReaderSpec): Promise<Reader> {
+    return registry.registerReader(this.db, spec);
+  }
+  reader(readerId: Uint8Array | string): Promise<Reader | undefined> {
+    return registry.getReader(this.db, readerId);
+  }
+  readers(): Promise<Reader[]> {
+    return registry.listReaders(this.db);
+  }
 
   // ---- ingest and outputs -----------------------------------------------------------
   /** One or more batches back to back (a batch file). Idempotent. Throws only on undecodable bytes. */
   async ingest(bytes: Uint8Array, o: IngestOptions = {}): Promise<IngestReport> {
-    const report = await ingest(this.db, this.verifier, bytes, o, this.now, this.risk,
-      this.verifyWorkers > 0 ? this.pool : undefined, this.poolRecordsMin);
+    const report = await ingest(
+      this.db,
+      this.verifier,
+      bytes,
+      o,
+      this.now,
+      this.risk,
+      this.verifyWorkers > 0 ? this.pool : undefined,
+      this.poolRecordsMin,
+    );
     this.sweepPrivate();
     return report;
   }
 
   // ---- risk model (docs/CLEARING.md §7a) -----------------------------------------------
   /** Readers that are suspect or rejected, with the evidence against each. */
-  suspectReaders(): Promise<SuspectReader[]> { return queries.suspectReaders(this.db); }
+  suspectReaders(): Promise<SuspectReader[]> {
+    return queries.suspectReaders(this.db);
+  }
   /** The operator's decision on a suspect reader: release (process its held batches) or reject. */
-  decideReader(readerId: Uint8Array | string, decision: ReaderDecision, note = ""): Promise<DecisionResult> {
-    return decideReader(this.db, this.verifier, registry.readerIdHex(readerId), decision, note, this.now());
+  decideReader(
+    readerId: Uint8Array | string,
+    decision: ReaderDecision,
+    note = "",
+  ): Promise<DecisionResult> {
+    return decideReader(
+      this.db,
+      this.verifier,
+      registry.readerIdHex(readerId),
+      decision,
+      note,
+      this.now(),
+    );
   }
   /** Moves due issuer-risk holds to their operators, within each operator's limit. */
-  releaseRiskHolds(): Promise<RiskRelease> { return releaseRiskHolds(this.db, this.now(), this.risk); }
-  riskHolds(): Promise<RiskHold[]> { return riskHolds(this.db); }
+  releaseRiskHolds(): Promise<RiskRelease> {
+    return releaseRiskHolds(this.db, this.now(), this.risk);
+  }
+  riskHolds(): Promise<RiskHold[]> {
+    return riskHolds(this.db);
+  }
   /** The most issuer-risk money an operator may ever receive (minor units); false if unknown. */
   setRiskLimit(operatorId: string, limitMinor: number): Promise<boolean> {
     return setRiskLimit(this.db, operatorId, limitMinor);
   }
   /** The signed 124-byte OTK1 acknowledgement of everything processed; undefined when nothing is. */
-  acknowledgement(readerId: Uint8Array | string): Promise<Uint8Array | undefined> { return acknowledgement(this.db, this.clearingKey, readerId); }
+  acknowledgement(readerId: Uint8Array | string): Promise<Uint8Array | undefined> {
+    return acknowledgement(this.db, this.clearingKey, readerId);
+  }
   /** The current signed deny list; a new version only when its content changed (or is below minVersion). */
-  denyList(o: { minVersion?: number } = {}): Promise<DenyListImage> { return denyList(this.db, this.operatorKey, this.now, o.minVersion); }
+  denyList(o: { minVersion?: number } = {}): Promise<DenyListImage> {
+    return denyList(this.db, this.operatorKey, this.now, o.minVersion);
+  }
   /** Puts a wallet on the deny list by hand (lost phone, fraud report). */
-  denyWallet(walletId: Uint8Array | string, reason: string): Promise<void> { return registry.denyWallet(this.db, walletId, reason); }
+  denyWallet(walletId: Uint8Array | string, reason: string): Promise<void> {
+    return registry.denyWallet(this.db, walletId, reason);
+  }
 
   // ---- accounts (docs/CLEARING.md §3) ---------------------------------------------
   /** Creates the account, or checks an existing one has the same code, currency and flags. */
-  createAccount(spec: AccountSpec): Promise<Account> { return ledger.createAccount(this.db, spec); }
-  account(id: string): Promise<Account | undefined> { return ledger.getAccount(this.db, id); }
-  accounts(filter: { code?: string; currency?: number } = {}): Promise<Account[]> { return ledger.listAccounts(this.db, filter); }
-  createTransfer(t: TransferSpec): Promise<TransferResult> { return ledger.createTransfer(this.db, t); }
+  createAccount(spec: AccountSpec): Promise<Account> {
+    return ledger.createAccount(this.db, spec);
+  }
+  account(id: string): Promise<Account | undefined> {
+    return ledger.getAccount(this.db, id);
+  }
+  accounts(filter: { code?: string; currency?: number } = {}): Promise<Account[]> {
+    return ledger.listAccounts(this.db, filter);
+  }
+  createTransfer(t: TransferSpec): Promise<TransferResult> {
+    return ledger.createTransfer(this.db, t);
+  }
   /** Each in its own transaction, in order (a failed one does not stop the others). */
-  createTransfers(ts: TransferSpec[]): Promise<TransferResult[]> { return ledger.createTransfers(this.db, ts); }
+  createTransfers(ts: TransferSpec[]): Promise<TransferResult[]> {
+    return ledger.createTransfers(this.db, ts);
+  }
   postPending(id: string, pendingId: string, amount?: number): Promise<TransferResult> {
-    return ledger.createTransfer(this.db, { id, pendingId, kind: "post_pending", debitAccount: "", creditAccount: "", code: "", ...(amount === undefined ? {} : { amount }) });
+    return ledger.createTransfer(this.db, {
+      id,
+      pendingId,
+      kind: "post_pending",
+      debitAccount: "",
+      creditAccount: "",
+      code: "",
+      ...(amount === undefined ? {} : { amount }),
+    });
   }
   voidPending(id: string, pendingId: string): Promise<TransferResult> {
-    return ledger.createTransfer(this.db, { id, pendingId, kind: "void_pending", debitAccount: "", creditAccount: "", code: "" });
+    return ledger.createTransfer(this.db, {
+      id,
+      pendingId,
+      kind: "void_pending",
+      debitAccount: "",
+      creditAccount: "",
+      code: "",
+    });
   }
-  transfer(id: string): Promise<Transfer | undefined> { return ledger.getTransfer(this.db, id); }
-  transfers(filter: { account?: string; code?: string; limit?: number } = {}): Promise<Transfer[]> { return ledger.listTransfers(this.db, filter); }
+  transfer(id: string): Promise<Transfer | undefined> {
+    return ledger.getTransfer(this.db, id);
+  }
+  transfers(filter: { account?: string; code?: string; limit?: number } = {}): Promise<Transfer[]> {
+    return ledger.listTransfers(this.db, filter);
+  }
   /** The issuer deposits float at clearing: bank → issuer float. */
-  fundIssuer(transferId: string, issuerKeyId: number, currency: number, amount: number): Promise<TransferResult> {
+  fundIssuer(
+    transferId: string,
+    issuerKeyId: number,
+    currency: number,
+    amount: number,
+  ): Promise<TransferResult> {
     return ledger.fundIssuer(this.db, transferId, issuerKeyId, currency, amount);
   }
   /** Recomputes every balance from the transfers; sums must be zero. */
-  checkInvariants(): Promise<InvariantReport> { return ledger.checkInvariants(this.db); }
+  checkInvariants(): Promise<InvariantReport> {
+    return ledger.checkInvariants(this.db);
+  }
 
   // ---- views ------------------------------------------------------------------------
   payments(o: queries.PaymentFilter = {}): Promise<Payment[]> {
@@ -216,10 +336,22 @@ export class Clearing {
   paymentCount(o: queries.PaymentFilter = {}): Promise<number> {
     return queries.paymentCount(this.db, o);
   }
-  heldBatches(): Promise<HeldBatch[]> { return queries.heldBatches(this.db); }
-  conflicts(): Promise<Conflict[]> { return queries.conflicts(this.db); }
-  rejectedRecords(): Promise<{ readerId: string; seq: number; reason: number; reasonName: string }[]> { return queries.rejectedRecords(this.db); }
-  deniedWallets(): Promise<{ walletId: string; reason: string; since: string }[]> { return queries.deniedWallets(this.db); }
+  heldBatches(): Promise<HeldBatch[]> {
+    return queries.heldBatches(this.db);
+  }
+  conflicts(): Promise<Conflict[]> {
+    return queries.conflicts(this.db);
+  }
+  rejectedRecords(): Promise<
+    { readerId: string; seq: number; reason: number; reasonName: string }[]
+  > {
+    return queries.rejectedRecords(this.db);
+  }
+  deniedWallets(): Promise<{ walletId: string; reason: string; since: string }[]> {
+    return queries.deniedWallets(this.db);
+  }
   /** RFC 4180 CSV of settled payments and every transfer. */
-  historyCsv(o: HistoryOptions = {}): Promise<string> { return historyCsv(this.db, o); }
+  historyCsv(o: HistoryOptions = {}): Promise<string> {
+    return historyCsv(this.db, o);
+  }
 }

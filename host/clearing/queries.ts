@@ -9,10 +9,19 @@ const limitOf = (n: number | undefined): number => Math.min(Math.max(1, n ?? 100
 
 export function toPayment(r: Row): Payment {
   return {
-    walletId: String(r["wallet_id"]), counter: num(r["counter"]), readerId: String(r["reader_id"]), seq: num(r["seq"]),
-    amount: num(r["amount"]), excess: num(r["excess"]), time: num(r["time"]), certHash: String(r["cert_hash"]),
-    issuerKeyId: num(r["issuer_key_id"]), currency: num(r["currency"]), operatorId: String(r["operator_id"]),
-    status: String(r["status"]) as Payment["status"], settledAt: iso(r["settled_at"]),
+    walletId: String(r["wallet_id"]),
+    counter: num(r["counter"]),
+    readerId: String(r["reader_id"]),
+    seq: num(r["seq"]),
+    amount: num(r["amount"]),
+    excess: num(r["excess"]),
+    time: num(r["time"]),
+    certHash: String(r["cert_hash"]),
+    issuerKeyId: num(r["issuer_key_id"]),
+    currency: num(r["currency"]),
+    operatorId: String(r["operator_id"]),
+    status: String(r["status"]) as Payment["status"],
+    settledAt: iso(r["settled_at"]),
   };
 }
 
@@ -42,34 +51,63 @@ export async function payments(db: Db, o: PaymentFilter): Promise<Payment[]> {
 
 /** How many payments the same filter selects (for "page 2 of 7"). */
 export async function paymentCount(db: Db, o: PaymentFilter): Promise<number> {
-  const rows = await db.query(
-    `SELECT count(*) AS n FROM payments WHERE ${PAYMENT_FILTER}`,
-    [o.operatorId ?? null, o.walletId ?? null],
-  );
+  const rows = await db.query(`SELECT count(*) AS n FROM payments WHERE ${PAYMENT_FILTER}`, [
+    o.operatorId ?? null,
+    o.walletId ?? null,
+  ]);
   return num(rows[0]!["n"]);
 }
 
 export async function heldBatches(db: Db): Promise<HeldBatch[]> {
-  const rows = await db.query("SELECT reader_id, first_seq, last_seq, reason, received_at FROM held_batches ORDER BY reader_id, first_seq");
-  return rows.map((r) => ({ readerId: String(r["reader_id"]), firstSeq: num(r["first_seq"]), lastSeq: num(r["last_seq"]), reason: String(r["reason"]), receivedAt: iso(r["received_at"]) }));
+  const rows = await db.query(
+    "SELECT reader_id, first_seq, last_seq, reason, received_at FROM held_batches ORDER BY reader_id, first_seq",
+  );
+  return rows.map((r) => ({
+    readerId: String(r["reader_id"]),
+    firstSeq: num(r["first_seq"]),
+    lastSeq: num(r["last_seq"]),
+    reason: String(r["reason"]),
+    receivedAt: iso(r["received_at"]),
+  }));
 }
 
 export async function conflicts(db: Db): Promise<Conflict[]> {
   const rows = await db.query("SELECT * FROM payment_conflicts ORDER BY id");
   return rows.map((r) => ({
-    walletId: String(r["wallet_id"]), counter: num(r["counter"]), kind: String(r["kind"]) as Conflict["kind"], readerId: String(r["reader_id"]),
-    seq: num(r["seq"]), amount: num(r["amount"]), excess: num(r["excess"]), detectedAt: iso(r["detected_at"]),
+    walletId: String(r["wallet_id"]),
+    counter: num(r["counter"]),
+    kind: String(r["kind"]) as Conflict["kind"],
+    readerId: String(r["reader_id"]),
+    seq: num(r["seq"]),
+    amount: num(r["amount"]),
+    excess: num(r["excess"]),
+    detectedAt: iso(r["detected_at"]),
   }));
 }
 
-export async function rejectedRecords(db: Db): Promise<{ readerId: string; seq: number; reason: number; reasonName: string }[]> {
-  const rows = await db.query("SELECT reader_id, seq, reason FROM rejected_records ORDER BY reader_id, seq");
-  return rows.map((r) => ({ readerId: String(r["reader_id"]), seq: num(r["seq"]), reason: num(r["reason"]), reasonName: recordReasonName(num(r["reason"])) }));
+export async function rejectedRecords(
+  db: Db,
+): Promise<{ readerId: string; seq: number; reason: number; reasonName: string }[]> {
+  const rows = await db.query(
+    "SELECT reader_id, seq, reason FROM rejected_records ORDER BY reader_id, seq",
+  );
+  return rows.map((r) => ({
+    readerId: String(r["reader_id"]),
+    seq: num(r["seq"]),
+    reason: num(r["reason"]),
+    reasonName: recordReasonName(num(r["reason"])),
+  }));
 }
 
-export async function deniedWallets(db: Db): Promise<{ walletId: string; reason: string; since: string }[]> {
+export async function deniedWallets(
+  db: Db,
+): Promise<{ walletId: string; reason: string; since: string }[]> {
   const rows = await db.query("SELECT * FROM deny_wallets ORDER BY since, wallet_id");
-  return rows.map((r) => ({ walletId: String(r["wallet_id"]), reason: String(r["reason"]), since: iso(r["since"]) }));
+  return rows.map((r) => ({
+    walletId: String(r["wallet_id"]),
+    reason: String(r["reason"]),
+    since: iso(r["since"]),
+  }));
 }
 
 /** Evidence rows shown per reader: enough to judge; the total says how many there are. */
@@ -92,20 +130,31 @@ export async function suspectReaders(db: Db): Promise<SuspectReader[]> {
     `SELECT r.reader_id, r.operator_id, r.name, r.status, r.status_reason,
        (SELECT count(*) FROM held_batches h WHERE h.reader_id = r.reader_id) AS held,
        (SELECT count(*) FROM reader_evidence e WHERE e.reader_id = r.reader_id) AS evidence
-     FROM readers r WHERE r.status <> 'active' ORDER BY r.reader_id`);
+     FROM readers r WHERE r.status <> 'active' ORDER BY r.reader_id`,
+  );
   const out: SuspectReader[] = [];
   for (const r of readers) {
     const id = String(r["reader_id"]);
     const ev = await db.query(
       `SELECT seq, kind, wallet_id, counter, amount::text AS amount, detail FROM reader_evidence
-       WHERE reader_id = $1 ORDER BY seq, kind LIMIT $2`, [id, EVIDENCE_SHOWN_MAX]);
+       WHERE reader_id = $1 ORDER BY seq, kind LIMIT $2`,
+      [id, EVIDENCE_SHOWN_MAX],
+    );
     out.push({
-      readerId: id, operatorId: String(r["operator_id"]), name: String(r["name"]),
-      status: String(r["status"]) as SuspectReader["status"], reason: String(r["status_reason"]),
-      heldBatches: num(r["held"]), evidenceCount: num(r["evidence"]),
+      readerId: id,
+      operatorId: String(r["operator_id"]),
+      name: String(r["name"]),
+      status: String(r["status"]) as SuspectReader["status"],
+      reason: String(r["status_reason"]),
+      heldBatches: num(r["held"]),
+      evidenceCount: num(r["evidence"]),
       evidence: ev.map((e) => ({
-        readerId: id, seq: num(e["seq"]), kind: String(e["kind"]) as ReaderEvidence["kind"],
-        walletId: String(e["wallet_id"]), counter: num(e["counter"]), amount: String(e["amount"]),
+        readerId: id,
+        seq: num(e["seq"]),
+        kind: String(e["kind"]) as ReaderEvidence["kind"],
+        walletId: String(e["wallet_id"]),
+        counter: num(e["counter"]),
+        amount: String(e["amount"]),
         detail: String(e["detail"]),
       })),
     });

@@ -48,15 +48,15 @@ export function isVerifyStatus(n: number): n is VerifyStatus {
 /** What each status means to a person reading a report (the name stays the machine code). */
 const STATUS_SENTENCE: Readonly<Record<VerifyStatus, string>> = {
   [VerifyStatus.Valid]: "the signature is valid",
-  [VerifyStatus.SNotCanonical]: "the signature is malformed (its S part is not below the " +
-    "group order)",
+  [VerifyStatus.SNotCanonical]:
+    "the signature is malformed (its S part is not below the " + "group order)",
   [VerifyStatus.PublicKeyNotCanonical]: "the public key is not validly encoded",
   [VerifyStatus.PublicKeyNotOnCurve]: "the public key is not a point on the curve",
   [VerifyStatus.PublicKeySmallOrder]: "the public key is a weak (small-order) key",
   [VerifyStatus.RNotCanonical]: "the signature is malformed (its R part is not validly encoded)",
   [VerifyStatus.RSmallOrder]: "the signature is malformed (its R part is a small-order point)",
-  [VerifyStatus.EquationMismatch]: "the signature does not match: signed by another key, or " +
-    "the signed data was changed",
+  [VerifyStatus.EquationMismatch]:
+    "the signature does not match: signed by another key, or " + "the signed data was changed",
   [VerifyStatus.KeySlotInvalid]: "no such key slot",
   [VerifyStatus.KeySlotEmpty]: "no key registered in that slot",
 };

@@ -8,13 +8,26 @@ import type { CashoutService, Cashout, Quote, PayoutFile, Result } from "../cash
 import { base32Decode, totp } from "../cashout/totp.ts";
 
 export const DEMO_OWNER = {
-  id: "metro", kind: "operator" as const, subject: "metro", legalName: "Metro Transit Ltd",
+  id: "metro",
+  kind: "operator" as const,
+  subject: "metro",
+  legalName: "Metro Transit Ltd",
   // The ISO 13616 example IBAN and a matching BIC: valid check digits, no real account.
-  iban: "DE89370400440532013000", bic: "COBADEFFXXX", currency: "EUR",
+  iban: "DE89370400440532013000",
+  bic: "COBADEFFXXX",
+  currency: "EUR",
 };
-export const DEMO_DEBTOR = { name: "offtap Clearing Services", iban: "DE02120300000000202051", bic: "BYLADEM1001" };
+export const DEMO_DEBTOR = {
+  name: "offtap Clearing Services",
+  iban: "DE02120300000000202051",
+  bic: "BYLADEM1001",
+};
 
-export interface EnrolledOwner { ownerId: string; bankAccountId: string; totpSecret: Uint8Array }
+export interface EnrolledOwner {
+  ownerId: string;
+  bankAccountId: string;
+  totpSecret: Uint8Array;
+}
 
 function must<T>(r: Result<T>, what: string): T {
   if (!r.ok) throw new Error(`${what}: ${r.error} ${r.message}`);
@@ -25,15 +38,41 @@ function must<T>(r: Result<T>, what: string): T {
  *  one-time code, TOTP enrolled and activated. `now` is the service's clock (ms), which
  *  `advance` moves on: a TOTP time step is accepted once, so activation and the first
  *  confirmation must lie in different 30-second steps. */
-export async function enrolDemoOwner(svc: CashoutService, now: () => number, advance: (ms: number) => void): Promise<EnrolledOwner> {
+export async function enrolDemoOwner(
+  svc: CashoutService,
+  now: () => number,
+  advance: (ms: number) => void,
+): Promise<EnrolledOwner> {
   const o = DEMO_OWNER;
-  must(await svc.addOwner({ id: o.id, kind: o.kind, subject: o.subject, legalName: o.legalName }, "operator:onboarding"), "add owner");
-  must(await svc.setKyc(o.id, "verified", "operator:compliance", "KYC-2026-0042"), "verify identity");
-  const added = must(await svc.addBankAccount(o.id, { iban: o.iban, bic: o.bic, holderName: o.legalName, currency: o.currency }, `owner:${o.id}`), "add bank account");
-  must(await svc.verifyBankAccount(added.account.id, added.confirmationCode, `owner:${o.id}`), "verify bank account");
+  must(
+    await svc.addOwner(
+      { id: o.id, kind: o.kind, subject: o.subject, legalName: o.legalName },
+      "operator:onboarding",
+    ),
+    "add owner",
+  );
+  must(
+    await svc.setKyc(o.id, "verified", "operator:compliance", "KYC-2026-0042"),
+    "verify identity",
+  );
+  const added = must(
+    await svc.addBankAccount(
+      o.id,
+      { iban: o.iban, bic: o.bic, holderName: o.legalName, currency: o.currency },
+      `owner:${o.id}`,
+    ),
+    "add bank account",
+  );
+  must(
+    await svc.verifyBankAccount(added.account.id, added.confirmationCode, `owner:${o.id}`),
+    "verify bank account",
+  );
   const enrolled = must(await svc.enrollTotp(o.id, `owner:${o.id}`), "enrol TOTP");
   const secret = base32Decode(enrolled.secret);
-  must(await svc.activateTotp(o.id, totp(secret, Math.floor(now() / 1000)), `owner:${o.id}`), "activate TOTP");
+  must(
+    await svc.activateTotp(o.id, totp(secret, Math.floor(now() / 1000)), `owner:${o.id}`),
+    "activate TOTP",
+  );
   advance(30_000);
   must(await svc.setDebtor(DEMO_DEBTOR, "operator:treasury"), "set debtor");
   return { ownerId: o.id, bankAccountId: added.account.id, totpSecret: secret };
@@ -53,15 +92,32 @@ export interface CashoutAct {
 
 /** The payout files the demo writes into its output folder. */
 export const DEMO_PAYOUT_FILES = {
-  pain001: "demo-payout.pain001.xml", csv: "demo-payout.csv",
+  pain001: "demo-payout.pain001.xml",
+  csv: "demo-payout.csv",
 } as const;
 
 /** Quote, request, confirm with the owner's TOTP, export the payout file into `outDir`. */
-export async function cashOut(svc: CashoutService, owner: EnrolledOwner, grossMinor: number, now: () => number, advance: (ms: number) => void, outDir: string): Promise<CashoutAct> {
+export async function cashOut(
+  svc: CashoutService,
+  owner: EnrolledOwner,
+  grossMinor: number,
+  now: () => number,
+  advance: (ms: number) => void,
+  outDir: string,
+): Promise<CashoutAct> {
   const actor = `owner:${owner.ownerId}`;
-  const quote = must(await svc.quote(owner.ownerId, grossMinor, DEMO_OWNER.currency, actor), "quote");
+  const quote = must(
+    await svc.quote(owner.ownerId, grossMinor, DEMO_OWNER.currency, actor),
+    "quote",
+  );
   if (!quote.payable) throw new Error(`quote refused: ${quote.refusals.join(", ")}`);
-  const requested = must(await svc.request({ ownerId: owner.ownerId, bankAccountId: owner.bankAccountId, quoteId: quote.id }, actor), "request");
+  const requested = must(
+    await svc.request(
+      { ownerId: owner.ownerId, bankAccountId: owner.bankAccountId, quoteId: quote.id },
+      actor,
+    ),
+    "request",
+  );
   advance(5_000); // the owner reads the code off the authenticator
   const totpCode = totp(owner.totpSecret, Math.floor(now() / 1000));
   const confirmed = must(await svc.confirm(requested.id, totpCode, actor), "confirm");
@@ -69,7 +125,8 @@ export async function cashOut(svc: CashoutService, owner: EnrolledOwner, grossMi
   const exported = (await svc.cashout(requested.id))!;
   mkdirSync(outDir, { recursive: true });
   const files = {
-    pain001: join(outDir, DEMO_PAYOUT_FILES.pain001), csv: join(outDir, DEMO_PAYOUT_FILES.csv),
+    pain001: join(outDir, DEMO_PAYOUT_FILES.pain001),
+    csv: join(outDir, DEMO_PAYOUT_FILES.csv),
   };
   writeFileSync(files.pain001, payout.xml);
   writeFileSync(files.csv, payout.csv);

@@ -8,7 +8,10 @@ import { encodeProvisioning, provisionFromJson, type Provisioning } from "./prov
 
 /** A refusal: `rule` is stable (board, provisioning, profile, abi, size) for scripts and tests. */
 export class ImageRefusal extends Error {
-  constructor(readonly rule: string, message: string) {
+  constructor(
+    readonly rule: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -43,21 +46,42 @@ export async function buildImage(input: BuildInput): Promise<BuildResult> {
   step("checking the firmware against the device profile");
   const profile = await checkFirmwareProfile(input.firmware);
   if (!profile.ok) {
-    throw new ImageRefusal("profile", `firmware violates the device profile ${profile.profile}: ${profile.findings.map((f) => `[${f.rule}] ${f.message}`).join("; ")}`);
+    throw new ImageRefusal(
+      "profile",
+      `firmware violates the device profile ${profile.profile}: ${profile.findings.map((f) => `[${f.rule}] ${f.message}`).join("; ")}`,
+    );
   }
   const abi = firmwareAbiVersion(input.firmware);
   if (typeof abi === "string") throw new ImageRefusal("abi", `firmware ABI: ${abi}`);
-  if (abi !== board.abiVersion) throw new ImageRefusal("abi", `firmware speaks ABI version ${abi}; board ${board.id} implements ABI version ${board.abiVersion}`);
+  if (abi !== board.abiVersion)
+    throw new ImageRefusal(
+      "abi",
+      `firmware speaks ABI version ${abi}; board ${board.id} implements ABI version ${board.abiVersion}`,
+    );
   step("signing the image");
-  const unsigned = encodeUnsignedImage({
-    abiVersion: abi, boardId: board.id, buildUnixSeconds: input.buildUnixSeconds, firmware: input.firmware,
-    provisioning: encodeProvisioning(provisioning), keyReference: provisioning.keyReference,
-  }, input.releaseKey.publicKey);
+  const unsigned = encodeUnsignedImage(
+    {
+      abiVersion: abi,
+      boardId: board.id,
+      buildUnixSeconds: input.buildUnixSeconds,
+      firmware: input.firmware,
+      provisioning: encodeProvisioning(provisioning),
+      keyReference: provisioning.keyReference,
+    },
+    input.releaseKey.publicKey,
+  );
   const image = appendSignature(unsigned, input.releaseKey.sign(unsigned));
   const part = wasmPartition(board);
-  if (image.length > part.size) throw new ImageRefusal("size", `image of ${image.length} bytes does not fit board ${board.id}'s wasm partition (${part.size} bytes)`);
-  const warnings = provisioning.keyReference === undefined
-    ? ["development image: the device key seed is inside the image; a production image references secure storage (docs/IMAGE.md)"]
-    : [];
+  if (image.length > part.size)
+    throw new ImageRefusal(
+      "size",
+      `image of ${image.length} bytes does not fit board ${board.id}'s wasm partition (${part.size} bytes)`,
+    );
+  const warnings =
+    provisioning.keyReference === undefined
+      ? [
+          "development image: the device key seed is inside the image; a production image references secure storage (docs/IMAGE.md)",
+        ]
+      : [];
   return { image, provisioning, partition: { name: "wasm", ...part }, warnings };
 }

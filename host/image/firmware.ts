@@ -15,14 +15,20 @@ export interface FirmwareProfileResult {
  *  Returns a message instead of a number when the module has no such export or cannot start. */
 export function firmwareAbiVersion(bytes: Uint8Array): number | string {
   let module: WebAssembly.Module;
-  try { module = new WebAssembly.Module(Uint8Array.from(bytes)); } catch (e) { return `not a WebAssembly module: ${(e as Error).message}`; }
+  try {
+    module = new WebAssembly.Module(Uint8Array.from(bytes));
+  } catch (e) {
+    return `not a WebAssembly module: ${(e as Error).message}`;
+  }
   const exp = WebAssembly.Module.exports(module).find((e) => e.name === "abiVersion");
-  if (exp === undefined || exp.kind !== "function") return "the firmware exports no abiVersion() function";
+  if (exp === undefined || exp.kind !== "function")
+    return "the firmware exports no abiVersion() function";
   // Every import answers 0 / does nothing: abiVersion() reads a constant, and a start
   // function that needs the board would fail here as it would on the device.
   const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
   for (const imp of WebAssembly.Module.imports(module)) {
-    if (imp.kind !== "function") return `import ${imp.module}.${imp.name} is a ${imp.kind}, which the board ABI does not provide`;
+    if (imp.kind !== "function")
+      return `import ${imp.module}.${imp.name} is a ${imp.kind}, which the board ABI does not provide`;
     (imports[imp.module] ??= {})[imp.name] = () => 0;
   }
   try {

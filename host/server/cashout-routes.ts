@@ -2,7 +2,15 @@
 // committed, a request that holds the amount, a TOTP confirmation that releases it, a
 // cancel that voids the hold, and each cash-out's status timeline. Moving money is for
 // the owner's own token only: the operator may look, not act for an owner.
-import { HttpError, readJson, requireAmount, requireString, optionalString, sendJson, queryInt } from "./http.ts";
+import {
+  HttpError,
+  readJson,
+  requireAmount,
+  requireString,
+  optionalString,
+  sendJson,
+  queryInt,
+} from "./http.ts";
 import type { Principal } from "./auth.ts";
 import type { Router } from "./router.ts";
 import type { CashoutPort, ServerContext } from "./context.ts";
@@ -16,7 +24,8 @@ export const CASHOUTS_LIMIT_MAX = 200;
 
 export function cashoutRoutes(r: Router, s: ServerContext): void {
   const port = (): CashoutPort => {
-    if (s.cashout === undefined) throw new HttpError(503, "cash-out is not configured on this server", "unavailable");
+    if (s.cashout === undefined)
+      throw new HttpError(503, "cash-out is not configured on this server", "unavailable");
     return s.cashout;
   };
 
@@ -54,14 +63,17 @@ export function cashoutRoutes(r: Router, s: ServerContext): void {
   r.add("GET", "/api/cashouts", async ({ req, res, url }) => {
     const p = s.auth(req);
     const limit = queryInt(url, "limit", 20, 1, CASHOUTS_LIMIT_MAX);
-    sendJson(res, 200, { cashouts: await port().list(p.role === "owner" ? p.ownerId : undefined, limit) });
+    sendJson(res, 200, {
+      cashouts: await port().list(p.role === "owner" ? p.ownerId : undefined, limit),
+    });
   });
 
   r.add("GET", "/api/cashouts/:id", async ({ req, res, params }) => {
     const p = s.auth(req);
     const c = await port().get(params["id"]!);
     // Someone else's cash-out answers exactly like a missing one: ids are not an oracle.
-    if (c === undefined || (p.role === "owner" && c.ownerId !== p.ownerId)) throw new HttpError(404, `no cash-out ${params["id"]!}`);
+    if (c === undefined || (p.role === "owner" && c.ownerId !== p.ownerId))
+      throw new HttpError(404, `no cash-out ${params["id"]!}`);
     sendJson(res, 200, c);
   });
 
@@ -82,6 +94,7 @@ export function cashoutRoutes(r: Router, s: ServerContext): void {
 }
 
 function ownerOnly(p: Principal): string {
-  if (p.role !== "owner") throw new HttpError(403, "cash-outs are requested and confirmed with the owner's own token");
+  if (p.role !== "owner")
+    throw new HttpError(403, "cash-outs are requested and confirmed with the owner's own token");
   return p.ownerId;
 }

@@ -6,7 +6,12 @@ import type { IncomingMessage } from "node:http";
 import type { Clearing } from "../clearing/index.ts";
 import type { Principal } from "./auth.ts";
 
-export interface BankAccountView { id: string; holder: string; iban: string; verified: boolean }
+export interface BankAccountView {
+  id: string;
+  holder: string;
+  iban: string;
+  verified: boolean;
+}
 
 export interface OwnerView {
   id: string;
@@ -61,10 +66,14 @@ export interface CashoutView {
 /** An expected refusal from cash-out (limits, wrong code, unverified owner): answered as 4xx. */
 export class CashoutRefused extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 409 | 422 | 429, message: string, readonly code: string,
+    readonly status: 400 | 403 | 404 | 409 | 422 | 429,
+    message: string,
+    readonly code: string,
     /** Extra fields of the error object (`triesLeft` after a wrong second-factor code). */
     readonly detail: Record<string, number> = {},
-  ) { super(message); }
+  ) {
+    super(message);
+  }
 }
 
 export interface CashoutPort {
@@ -81,7 +90,10 @@ export interface CashoutPort {
 /** The clock the server's own times (cash-out timelines, expiry) follow, and its name, so
  *  the dashboard can say which clock a time is on: "wall" for a real installation,
  *  "demo" when `offtap demo --serve` continues the demo's simulated time. */
-export interface ServerClock { name: "wall" | "demo"; now(): number }
+export interface ServerClock {
+  name: "wall" | "demo";
+  now(): number;
+}
 
 export const WALL_CLOCK: ServerClock = { name: "wall", now: () => Date.now() };
 

@@ -11,7 +11,9 @@ export const JSON_BODY_BYTES_MAX = 64 * 1024;
 
 export class HttpError extends Error {
   constructor(
-    readonly status: number, message: string, readonly code = codeFor(status),
+    readonly status: number,
+    message: string,
+    readonly code = codeFor(status),
     /** Extra fields of the error object, beside status, code and message. */
     readonly detail: Record<string, number | string> = {},
   ) {
@@ -21,16 +23,26 @@ export class HttpError extends Error {
 
 function codeFor(status: number): string {
   switch (status) {
-    case 400: return "bad_request";
-    case 401: return "unauthorized";
-    case 403: return "forbidden";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 409: return "conflict";
-    case 413: return "too_large";
-    case 415: return "unsupported_media_type";
-    case 422: return "unprocessable";
-    default: return status >= 500 ? "internal" : "error";
+    case 400:
+      return "bad_request";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 409:
+      return "conflict";
+    case 413:
+      return "too_large";
+    case 415:
+      return "unsupported_media_type";
+    case 422:
+      return "unprocessable";
+    default:
+      return status >= 500 ? "internal" : "error";
   }
 }
 
@@ -42,13 +54,15 @@ export function mediaType(req: IncomingMessage): string {
 /** Reads the whole body, refusing more than `maxBytes` (413) before buffering it. */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(req.headers["content-length"] ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) throw new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${maxBytes}`);
+  if (Number.isFinite(declared) && declared > maxBytes)
+    throw new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${maxBytes}`);
   const parts: Buffer[] = [];
   let total = 0;
   for await (const chunk of req) {
     const b = chunk as Buffer;
     total += b.length;
-    if (total > maxBytes) throw new HttpError(413, `request body exceeds the limit of ${maxBytes} bytes`);
+    if (total > maxBytes)
+      throw new HttpError(413, `request body exceeds the limit of ${maxBytes} bytes`);
     parts.push(b);
   }
   return new Uint8Array(Buffer.concat(parts));
@@ -58,15 +72,22 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
  *  cannot send that cross-origin without a CORS preflight, which this server never
  *  grants, so a forged form post from another site is refused here (CSRF). */
 export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  if (mediaType(req) !== "application/json") throw new HttpError(415, "send the request body as Content-Type: application/json");
+  if (mediaType(req) !== "application/json")
+    throw new HttpError(415, "send the request body as Content-Type: application/json");
   const bytes = await readBody(req, JSON_BODY_BYTES_MAX);
   const text = new TextDecoder().decode(bytes).trim();
   if (text === "") return {};
   let value: unknown;
-  try { value = JSON.parse(text); } catch (err) {
-    throw new HttpError(400, `request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(
+      400,
+      `request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new HttpError(400, "request body must be a JSON object");
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new HttpError(400, "request body must be a JSON object");
   return value as Record<string, unknown>;
 }
 
@@ -77,9 +98,23 @@ const SECURITY_HEADERS: Record<string, string> = {
   "cache-control": "no-store",
 };
 
-export function send(res: ServerResponse, status: number, body: string | Uint8Array, contentType: string, extra: Record<string, string> = {}): void {
-  const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  res.writeHead(status, { ...SECURITY_HEADERS, "content-type": contentType, "content-length": String(bytes.length), ...extra });
+export function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Uint8Array,
+  contentType: string,
+  extra: Record<string, string> = {},
+): void {
+  const bytes =
+    typeof body === "string"
+      ? Buffer.from(body, "utf8")
+      : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    "content-type": contentType,
+    "content-length": String(bytes.length),
+    ...extra,
+  });
   res.end(bytes);
 }
 
@@ -102,15 +137,26 @@ export function sendError(res: ServerResponse, err: HttpError): void {
 
 // ---- input validation helpers: each names the field and what it must be ----
 
-export function requireString(body: Record<string, unknown>, field: string, pattern?: RegExp, maxChars = 200): string {
+export function requireString(
+  body: Record<string, unknown>,
+  field: string,
+  pattern?: RegExp,
+  maxChars = 200,
+): string {
   const v = body[field];
-  if (typeof v !== "string" || v.length === 0) throw new HttpError(400, `'${field}' is required and must be a non-empty string`);
+  if (typeof v !== "string" || v.length === 0)
+    throw new HttpError(400, `'${field}' is required and must be a non-empty string`);
   if (v.length > maxChars) throw new HttpError(400, `'${field}' is at most ${maxChars} characters`);
-  if (pattern !== undefined && !pattern.test(v)) throw new HttpError(400, `'${field}' has the wrong format (expected ${pattern.source})`);
+  if (pattern !== undefined && !pattern.test(v))
+    throw new HttpError(400, `'${field}' has the wrong format (expected ${pattern.source})`);
   return v;
 }
 
-export function optionalString(body: Record<string, unknown>, field: string, maxChars = 200): string | undefined {
+export function optionalString(
+  body: Record<string, unknown>,
+  field: string,
+  maxChars = 200,
+): string | undefined {
   if (body[field] === undefined || body[field] === null) return undefined;
   return requireString(body, field, undefined, maxChars);
 }
@@ -120,16 +166,30 @@ export function requireAmount(body: Record<string, unknown>, field: string): num
   const v = body[field];
   const n = typeof v === "string" && /^\d{1,15}$/.test(v) ? Number(v) : v;
   if (typeof n !== "number" || !Number.isSafeInteger(n) || n <= 0) {
-    throw new HttpError(400, `'${field}' must be a positive whole number of minor units (e.g. cents), got ${JSON.stringify(v)}`);
+    throw new HttpError(
+      400,
+      `'${field}' must be a positive whole number of minor units (e.g. cents), got ${JSON.stringify(v)}`,
+    );
   }
   return n;
 }
 
-export function queryInt(url: URL, name: string, fallback: number, min: number, max: number): number {
+export function queryInt(
+  url: URL,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = url.searchParams.get(name);
   if (raw === null) return fallback;
-  if (!/^\d{1,9}$/.test(raw)) throw new HttpError(400, `query parameter '${name}' must be a whole number, got '${raw}'`);
+  if (!/^\d{1,9}$/.test(raw))
+    throw new HttpError(400, `query parameter '${name}' must be a whole number, got '${raw}'`);
   const n = Number(raw);
-  if (n < min || n > max) throw new HttpError(400, `query parameter '${name}' must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max)
+    throw new HttpError(
+      400,
+      `query parameter '${name}' must be between ${min} and ${max}, got ${n}`,
+    );
   return n;
 }

@@ -24,8 +24,17 @@ export interface SimOptions {
   boardIdle?: boolean;
   onProgress?: (done: number) => void;
   /** A kept reader (`--state DIR`): its keys, flash and deny list. */
-  world?: Pick<WorldOptions, "identity" | "restoreFlash" | "denyState" | "installDenyList"
-    | "startUnixSeconds" | "board" | "issuerKeyIds" | "clearingKeys">;
+  world?: Pick<
+    WorldOptions,
+    | "identity"
+    | "restoreFlash"
+    | "denyState"
+    | "installDenyList"
+    | "startUnixSeconds"
+    | "board"
+    | "issuerKeyIds"
+    | "clearingKeys"
+  >;
   /** Mixed into the seed of the wallets and the taps, so each run of a kept reader sees a
    *  new day's riders (wallet counters only grow). */
   runLabel?: string;
@@ -65,17 +74,34 @@ export interface SimSummary {
 }
 
 const CERT_FAULTS: readonly CertKind[] = [
-  "cert-expired", "cert-not-yet-valid", "issuer-revoked", "issuer-unknown", "cert-bad-signature", "cert-version",
-  "wrong-currency", "denied",
+  "cert-expired",
+  "cert-not-yet-valid",
+  "issuer-revoked",
+  "issuer-unknown",
+  "cert-bad-signature",
+  "cert-version",
+  "wrong-currency",
+  "denied",
 ];
 /** Per-tap misbehaviours a dishonest wallet picks from (all but the torn receipt, which honest phones do too). */
-const TAP_FAULTS: readonly Misbehaviour[] = MISBEHAVIOURS.filter((m) => m !== "vanish-before-receipt");
+const TAP_FAULTS: readonly Misbehaviour[] = MISBEHAVIOURS.filter(
+  (m) => m !== "vanish-before-receipt",
+);
 const DAY_MS = 86_400_000;
 const ACK_WHEN_REUSABLE_BELOW = 2; // sectors; acknowledge before the ledger can fill
 
-interface Member { wallet: SimWallet; dishonest: boolean }
+interface Member {
+  wallet: SimWallet;
+  dishonest: boolean;
+}
 
-function buildPopulation(world: SimWorld, rng: Rng, n: number, share: number, fare: number): Member[] {
+function buildPopulation(
+  world: SimWorld,
+  rng: Rng,
+  n: number,
+  share: number,
+  fare: number,
+): Member[] {
   const members: Member[] = [];
   for (let i = 0; i < n; i++) {
     const dishonest = rng.chance(share);
@@ -109,21 +135,35 @@ class Tally {
     if (r.simulatedMs > this.simMsMax) this.simMsMax = r.simulatedMs;
     if (r.decision !== Reason.ACCEPTED) return;
     const pay = r.exchanges[1];
-    const fresh = pay?.rx !== undefined && toHex(pay.tx.subarray(5, 21)) === toHex(pay.rx.subarray(1, 17));
+    const fresh =
+      pay?.rx !== undefined && toHex(pay.tx.subarray(5, 21)) === toHex(pay.rx.subarray(1, 17));
     if (!fresh) this.staleAccepted++;
     const counter = r.receipt?.counter ?? 0;
     if (counter <= (this.lastCounter.get(walletIdHex) ?? 0)) this.counterReusesAccepted++;
     this.lastCounter.set(walletIdHex, Math.max(counter, this.lastCounter.get(walletIdHex) ?? 0));
   }
 
-  get(code: number): number { return this.counts.get(code) ?? 0; }
+  get(code: number): number {
+    return this.counts.get(code) ?? 0;
+  }
 }
 
 /** Chooses what the next tap's wallet does; returns the kiosk amount (0 in gate mode). */
-function prepareTap(world: SimWorld, m: Member, rng: Rng, o: SimOptions, fare: number): { amount: number; recertified: boolean } {
+function prepareTap(
+  world: SimWorld,
+  m: Member,
+  rng: Rng,
+  o: SimOptions,
+  fare: number,
+): { amount: number; recertified: boolean } {
   let recertified = false;
   // An honest wallet near its cap goes online now and then and is certified afresh.
-  if (!m.dishonest && m.wallet.spent + fare > m.wallet.offlineCap && m.wallet.pending.length === 0 && rng.chance(0.5)) {
+  if (
+    !m.dishonest &&
+    m.wallet.spent + fare > m.wallet.offlineCap &&
+    m.wallet.pending.length === 0 &&
+    rng.chance(0.5)
+  ) {
     world.recertify(m.wallet, fare * rng.between(20, 400));
     recertified = true;
   }
@@ -136,7 +176,10 @@ function prepareTap(world: SimWorld, m: Member, rng: Rng, o: SimOptions, fare: n
 class Upkeep {
   acks = 0;
   private lastDenyMs: number;
-  constructor(private readonly world: SimWorld, private readonly acknowledge: boolean) {
+  constructor(
+    private readonly world: SimWorld,
+    private readonly acknowledge: boolean,
+  ) {
     this.lastDenyMs = world.board.clock.millisExact();
   }
 
@@ -145,7 +188,8 @@ class Upkeep {
     const low = w.reader.exports.ledgerReusableSectors() < ACK_WHEN_REUSABLE_BELOW;
     if (this.acknowledge && low) {
       const st = w.acknowledgeAll();
-      if (st !== 0) throw new Error(`clearing acknowledgement refused: status ${st} (seed ${String(w.seed)})`);
+      if (st !== 0)
+        throw new Error(`clearing acknowledgement refused: status ${st} (seed ${String(w.seed)})`);
       this.acks++;
     }
     // A reader provisioned for a real clearing takes deny lists from it only.
@@ -158,17 +202,29 @@ class Upkeep {
 }
 
 export async function runSim(o: SimOptions): Promise<SimSummary> {
-  if (!Number.isInteger(o.taps) || o.taps < 1) throw new RangeError("taps must be a positive integer");
-  if (!Number.isInteger(o.wallets) || o.wallets < 1) throw new RangeError("wallets must be a positive integer");
+  if (!Number.isInteger(o.taps) || o.taps < 1)
+    throw new RangeError("taps must be a positive integer");
+  if (!Number.isInteger(o.wallets) || o.wallets < 1)
+    throw new RangeError("wallets must be a positive integer");
   const seed = o.runLabel === undefined ? o.seed : `${o.seed}/${o.runLabel}`;
   const world = new SimWorld({
-    seed, mode: o.mode ?? "gate", captureLogs: false, wasmPath: o.wasmPath,
-    frameErrorRate: o.frameErrorRate ?? 0.001, ...o.world,
+    seed,
+    mode: o.mode ?? "gate",
+    captureLogs: false,
+    wasmPath: o.wasmPath,
+    frameErrorRate: o.frameErrorRate ?? 0.001,
+    ...o.world,
   });
   const firstSeq = world.reader.exports.ledgerNextSeq();
   const rng = Rng.from(seed, "population");
   const fare = world.config.mode === "gate" ? world.config.fare : 500;
-  const members = buildPopulation(world, rng.derive("members"), o.wallets, o.misbehavingShare ?? 0.1, fare);
+  const members = buildPopulation(
+    world,
+    rng.derive("members"),
+    o.wallets,
+    o.misbehavingShare ?? 0.1,
+    fare,
+  );
   const tapRng = rng.derive("taps");
   const tally = new Tally();
   const upkeep = new Upkeep(world, o.acknowledge ?? true);
@@ -191,11 +247,19 @@ export async function runSim(o: SimOptions): Promise<SimSummary> {
   o.onProgress?.(o.taps);
   o.afterRun?.(world);
   const misbehaving = members.filter((m) => m.dishonest).length;
-  return summarize(o, world, firstSeq, tally,
-    { elapsedSeconds, acks: upkeep.acks, recertified, misbehaving });
+  return summarize(o, world, firstSeq, tally, {
+    elapsedSeconds,
+    acks: upkeep.acks,
+    recertified,
+    misbehaving,
+  });
 }
 
-function summarize(o: SimOptions, world: SimWorld, firstSeq: number, t: Tally,
+function summarize(
+  o: SimOptions,
+  world: SimWorld,
+  firstSeq: number,
+  t: Tally,
   x: { elapsedSeconds: number; acks: number; recertified: number; misbehaving: number },
 ): SimSummary {
   const byDecision: Record<string, number> = {};
@@ -209,9 +273,14 @@ function summarize(o: SimOptions, world: SimWorld, firstSeq: number, t: Tally,
   // Records this run appended (a kept reader's ledger holds earlier runs' too).
   const ledgerRecords = world.reader.exports.ledgerNextSeq() - firstSeq;
   return {
-    taps: o.taps, accepted, declined, byDecision,
+    taps: o.taps,
+    accepted,
+    declined,
+    byDecision,
     tapsPerSecond: o.taps / x.elapsedSeconds,
-    seed: o.seed, wallets: o.wallets, misbehavingWallets: x.misbehaving,
+    seed: o.seed,
+    wallets: o.wallets,
+    misbehavingWallets: x.misbehaving,
     elapsedSeconds: x.elapsedSeconds,
     firmwareMicrosPerTap: t.fwMicros / o.taps,
     simulatedMsPerTap: t.simMs / o.taps,

@@ -33,9 +33,16 @@ function tapLines(step: Extract<TapeStep, { op: "tap" }>): string[] {
   if (step.randomFails) out.push("fail-random");
   for (const r of step.random) out.push(`random ${r}`);
   for (const x of step.exchanges) {
-    out.push(x.response === null ? `nfc-error ${x.command} ${x.status} ${x.elapsedMs}` : `rapdu ${x.command} ${x.response} ${x.elapsedMs}`);
+    out.push(
+      x.response === null
+        ? `nfc-error ${x.command} ${x.status} ${x.elapsedMs}`
+        : `rapdu ${x.command} ${x.response} ${x.elapsedMs}`,
+    );
   }
-  out.push(`tap ${step.amount}`, `expect ${step.decision} ${step.receipt ?? "-"} ${signalsText(step.signals)}`);
+  out.push(
+    `tap ${step.amount}`,
+    `expect ${step.decision} ${step.receipt ?? "-"} ${signalsText(step.signals)}`,
+  );
   return out;
 }
 
@@ -43,10 +50,16 @@ function tapLines(step: Extract<TapeStep, { op: "tap" }>): string[] {
  *  the simulator installs them. */
 export function tapeToScript(tape: Tape): TapScript {
   const g = tape.geometry;
-  const lines = [`# tape ${tape.id}: ${tape.comment.replace(/[\r\n]+/g, " ")}`,
-    `partition ${PARTITION_LEDGER} ${g.ledgerBytes} ${g.sectorBytes} ${g.pageBytes}`];
-  if (g.denyBytes > 0) lines.push(`partition ${PARTITION_DENY} ${g.denyBytes} ${g.sectorBytes} ${g.pageBytes}`);
-  lines.push(`partition ${PARTITION_CONFIG} ${g.configBytes} ${g.sectorBytes} ${g.pageBytes}`, `time ${tape.startUnixSeconds}`);
+  const lines = [
+    `# tape ${tape.id}: ${tape.comment.replace(/[\r\n]+/g, " ")}`,
+    `partition ${PARTITION_LEDGER} ${g.ledgerBytes} ${g.sectorBytes} ${g.pageBytes}`,
+  ];
+  if (g.denyBytes > 0)
+    lines.push(`partition ${PARTITION_DENY} ${g.denyBytes} ${g.sectorBytes} ${g.pageBytes}`);
+  lines.push(
+    `partition ${PARTITION_CONFIG} ${g.configBytes} ${g.sectorBytes} ${g.pageBytes}`,
+    `time ${tape.startUnixSeconds}`,
+  );
   const expects: ExpectedResult[] = [];
   let taps = 0;
   tape.steps.forEach((step, i) => {
@@ -56,7 +69,8 @@ export function tapeToScript(tape: Tape): TapScript {
     } else if (step.op === "denyList") {
       const chunkHex = g.pageBytes * 2;
       lines.push(`deny-begin ${step.image.length / 2}`);
-      for (let at = 0; at < step.image.length; at += chunkHex) lines.push(`deny-data ${step.image.slice(at, at + chunkHex)}`);
+      for (let at = 0; at < step.image.length; at += chunkHex)
+        lines.push(`deny-data ${step.image.slice(at, at + chunkHex)}`);
       lines.push("deny-commit", `expect ${step.expect}`);
       expects.push({ step: i, label: "deny list" });
     } else if (step.op === "idle") {
@@ -79,7 +93,11 @@ export interface TapeVerdict {
 
 /** Judges a runner's output for a script: every expect must print `pass`, no `mismatch`
  *  or `error` line may appear, the summary must be there and the exit code must be 0. */
-export function judgeTapOutput(script: TapScript, lines: readonly string[], exitCode: number): TapeVerdict {
+export function judgeTapOutput(
+  script: TapScript,
+  lines: readonly string[],
+  exitCode: number,
+): TapeVerdict {
   const problems: string[] = [];
   let e = 0;
   let last = "";
@@ -92,7 +110,8 @@ export function judgeTapOutput(script: TapScript, lines: readonly string[], exit
       last = `${line.split(" receipt")[0]} (${reasonName(code)})`;
     } else if (line === "pass" || line.startsWith("fail")) {
       const what = script.expects[e]?.label ?? `expect ${e + 1}`;
-      if (line !== "pass") problems.push(`${what}: ${line}${last ? ` — runner printed ${last}` : ""}`);
+      if (line !== "pass")
+        problems.push(`${what}: ${line}${last ? ` — runner printed ${last}` : ""}`);
       e++;
     } else if (line.startsWith("mismatch ")) {
       problems.push(`${script.expects[e]?.label ?? "tap"}: ${line}`);
@@ -102,8 +121,10 @@ export function judgeTapOutput(script: TapScript, lines: readonly string[], exit
       last = line;
     }
   }
-  if (e !== script.expects.length) problems.push(`runner answered ${e} of ${script.expects.length} expectations`);
-  if (!lines.some((l) => l.startsWith("done "))) problems.push("runner printed no summary line (it stopped early)");
+  if (e !== script.expects.length)
+    problems.push(`runner answered ${e} of ${script.expects.length} expectations`);
+  if (!lines.some((l) => l.startsWith("done ")))
+    problems.push("runner printed no summary line (it stopped early)");
   if (exitCode !== 0 && problems.length === 0) problems.push(`runner exited with ${exitCode}`);
   return { passed: problems.length === 0 && exitCode === 0, problems, taps };
 }

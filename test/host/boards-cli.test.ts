@@ -10,16 +10,36 @@ const bin = path.join(repoRoot, "bin", "offtap.mjs");
 
 function offtap(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, out: stdout, err: stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" } },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error === null ? 0 : typeof error.code === "number" ? error.code : -1,
+          out: stdout,
+          err: stderr,
+        });
+      },
+    );
   });
 }
 
-const gateFare = (JSON.parse(readFileSync(path.join(repoRoot, "boards", "esp32-gate-pn532.json"), "utf8")) as { defaults: { fare: number } }).defaults.fare;
+const gateFare = (
+  JSON.parse(readFileSync(path.join(repoRoot, "boards", "esp32-gate-pn532.json"), "utf8")) as {
+    defaults: { fare: number };
+  }
+).defaults.fare;
 
 test("tap --board runs the board's mode and fare (a kiosk board makes a kiosk)", async () => {
-  const r = await offtap(["tap", "--board", "esp32-gate-pn532", "--scenario", "accepted", "--json"]);
+  const r = await offtap([
+    "tap",
+    "--board",
+    "esp32-gate-pn532",
+    "--scenario",
+    "accepted",
+    "--json",
+  ]);
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out) as { ok: boolean; reason: string };
   assert.equal(j.ok, true);
@@ -37,7 +57,11 @@ test("tap --board runs the board's mode and fare (a kiosk board makes a kiosk)",
 test("sim --board on a kiosk runs kiosk taps; unknown boards and contradictions exit 2", async () => {
   const r = await offtap(["sim", "--board", "esp32s3-kiosk-pn532", "--taps", "200", "--json"]);
   assert.equal(r.code, 0, r.err);
-  const j = JSON.parse(r.out) as { taps: number; chargedOnce: boolean; byDecision: Record<string, number> };
+  const j = JSON.parse(r.out) as {
+    taps: number;
+    chargedOnce: boolean;
+    byDecision: Record<string, number>;
+  };
   assert.equal(j.taps, 200);
   assert.equal(j.chargedOnce, true);
   assert.ok((j.byDecision["ACCEPTED"] ?? 0) > 0);

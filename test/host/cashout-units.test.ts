@@ -4,23 +4,65 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { validateIban, validateBic, namesMatch, formatIban, IBAN_LENGTH } from "../../host/cashout/iban.ts";
-import { hotp, totp, matchTotp, base32Encode, base32Decode, otpauthUri, TOTP_DEFAULT, type TotpAlgorithm } from "../../host/cashout/totp.ts";
+import {
+  validateIban,
+  validateBic,
+  namesMatch,
+  formatIban,
+  IBAN_LENGTH,
+} from "../../host/cashout/iban.ts";
+import {
+  hotp,
+  totp,
+  matchTotp,
+  base32Encode,
+  base32Decode,
+  otpauthUri,
+  TOTP_DEFAULT,
+  type TotpAlgorithm,
+} from "../../host/cashout/totp.ts";
 import { formatMinor, parseMajor, MoneyError } from "../../host/cashout/money.ts";
-import { computeFee, checkSchedule, divRoundHalfUp, DEFAULT_FEE_SCHEDULES, type FeeSchedule } from "../../host/cashout/fees.ts";
+import {
+  computeFee,
+  checkSchedule,
+  divRoundHalfUp,
+  DEFAULT_FEE_SCHEDULES,
+  type FeeSchedule,
+} from "../../host/cashout/fees.ts";
 import { describeClamp, describeSchedule } from "../../host/cashout/fees.ts";
 import { el, serialize, parseXml, escapeXml, XmlError } from "../../host/cashout/xml.ts";
 import { toCsv, parseCsv } from "../../host/cashout/csv.ts";
-import { buildPain001, renderPain001, checkStructure, summarizePain001, PAIN001_V09_NAMESPACE, type PayoutLine } from "../../host/cashout/pain001.ts";
+import {
+  buildPain001,
+  renderPain001,
+  checkStructure,
+  summarizePain001,
+  PAIN001_V09_NAMESPACE,
+  type PayoutLine,
+} from "../../host/cashout/pain001.ts";
 
 // ---- IBAN / BIC -----------------------------------------------------------------------
 
 // Example IBANs published in the SWIFT IBAN Registry (one per country's entry).
 const REGISTRY_EXAMPLES = [
-  "DE89370400440532013000", "GB29NWBK60161331926819", "FR1420041010050500013M02606", "NL91ABNA0417164300",
-  "BE68539007547034", "CH9300762011623852957", "NO9386011117947", "AT611904300234573201", "ES9121000418450200051332",
-  "IT60X0542811101000000123456", "MT84MALT011000012345MTLCAST001S", "SE4550000000058398257466", "PL61109010140000071219812874",
-  "IE29AIBK93115212345678", "DK5000400440116243", "FI2112345600000785", "LU280019400644750000", "PT50000201231234567890154",
+  "DE89370400440532013000",
+  "GB29NWBK60161331926819",
+  "FR1420041010050500013M02606",
+  "NL91ABNA0417164300",
+  "BE68539007547034",
+  "CH9300762011623852957",
+  "NO9386011117947",
+  "AT611904300234573201",
+  "ES9121000418450200051332",
+  "IT60X0542811101000000123456",
+  "MT84MALT011000012345MTLCAST001S",
+  "SE4550000000058398257466",
+  "PL61109010140000071219812874",
+  "IE29AIBK93115212345678",
+  "DK5000400440116243",
+  "FI2112345600000785",
+  "LU280019400644750000",
+  "PT50000201231234567890154",
 ];
 
 test("IBAN: every SWIFT registry example validates and has its country's registered length", () => {
@@ -51,8 +93,13 @@ test("IBAN: every digit-for-digit and letter-for-letter substitution fails the c
 
 test("IBAN: wrong length, unknown country, bad characters and bad checksum are refused with a reason", () => {
   const cases: [string, string][] = [
-    ["DE8937040044053201300", "length"], ["DE893704004405320130000", "length"], ["XX89370400440532013000", "country"],
-    ["DE89-3704-0044", "format"], ["", "format"], ["DE00370400440532013000", "checksum"], ["GB28NWBK60161331926819", "checksum"],
+    ["DE8937040044053201300", "length"],
+    ["DE893704004405320130000", "length"],
+    ["XX89370400440532013000", "country"],
+    ["DE89-3704-0044", "format"],
+    ["", "format"],
+    ["DE00370400440532013000", "checksum"],
+    ["GB28NWBK60161331926819", "checksum"],
   ];
   for (const [iban, reason] of cases) {
     const r = validateIban(iban);
@@ -62,8 +109,10 @@ test("IBAN: wrong length, unknown country, bad characters and bad checksum are r
 });
 
 test("BIC: ISO 9362 shapes; test BICs and malformed codes refused", () => {
-  for (const ok of ["DEUTDEFF", "DEUTDEFF500", "NWBKGB2L", "BNPAFRPP", "ABNANL2A", "1234DEFFXXX"]) assert.ok(validateBic(ok).ok, ok);
-  for (const bad of ["DEUTDEF", "DEUTDEFF5", "DEUT1EFF", "DEUTDE00", "DEUTDEFF50", "DEUTDEFF50_"]) assert.equal(validateBic(bad).ok, false, bad);
+  for (const ok of ["DEUTDEFF", "DEUTDEFF500", "NWBKGB2L", "BNPAFRPP", "ABNANL2A", "1234DEFFXXX"])
+    assert.ok(validateBic(ok).ok, ok);
+  for (const bad of ["DEUTDEF", "DEUTDEFF5", "DEUT1EFF", "DEUTDE00", "DEUTDEFF50", "DEUTDEFF50_"])
+    assert.equal(validateBic(bad).ok, false, bad);
 });
 
 test("account holder names match regardless of case, accents, punctuation and word order — and only then", () => {
@@ -81,27 +130,56 @@ test("account holder names match regardless of case, accents, punctuation and wo
 const SEEDS: Record<TotpAlgorithm, Uint8Array> = {
   sha1: new TextEncoder().encode("12345678901234567890"),
   sha256: new TextEncoder().encode("12345678901234567890123456789012"),
-  sha512: new TextEncoder().encode("1234567890123456789012345678901234567890123456789012345678901234"),
+  sha512: new TextEncoder().encode(
+    "1234567890123456789012345678901234567890123456789012345678901234",
+  ),
 };
 
 // RFC 6238 Appendix B: time, mode, 8-digit TOTP.
 const RFC6238: [number, TotpAlgorithm, string][] = [
-  [59, "sha1", "94287082"], [59, "sha256", "46119246"], [59, "sha512", "90693936"],
-  [1111111109, "sha1", "07081804"], [1111111109, "sha256", "68084774"], [1111111109, "sha512", "25091201"],
-  [1111111111, "sha1", "14050471"], [1111111111, "sha256", "67062674"], [1111111111, "sha512", "99943326"],
-  [1234567890, "sha1", "89005924"], [1234567890, "sha256", "91819424"], [1234567890, "sha512", "93441116"],
-  [2000000000, "sha1", "69279037"], [2000000000, "sha256", "90698825"], [2000000000, "sha512", "38618901"],
-  [20000000000, "sha1", "65353130"], [20000000000, "sha256", "77737706"], [20000000000, "sha512", "47863826"],
+  [59, "sha1", "94287082"],
+  [59, "sha256", "46119246"],
+  [59, "sha512", "90693936"],
+  [1111111109, "sha1", "07081804"],
+  [1111111109, "sha256", "68084774"],
+  [1111111109, "sha512", "25091201"],
+  [1111111111, "sha1", "14050471"],
+  [1111111111, "sha256", "67062674"],
+  [1111111111, "sha512", "99943326"],
+  [1234567890, "sha1", "89005924"],
+  [1234567890, "sha256", "91819424"],
+  [1234567890, "sha512", "93441116"],
+  [2000000000, "sha1", "69279037"],
+  [2000000000, "sha256", "90698825"],
+  [2000000000, "sha512", "38618901"],
+  [20000000000, "sha1", "65353130"],
+  [20000000000, "sha256", "77737706"],
+  [20000000000, "sha512", "47863826"],
 ];
 
 test("TOTP: RFC 6238 Appendix B vectors (SHA-1, SHA-256, SHA-512; 8 digits; 30 s)", () => {
   for (const [t, alg, want] of RFC6238) {
-    assert.equal(totp(SEEDS[alg], t, { algorithm: alg, digits: 8, stepSeconds: 30, windowSteps: 1 }), want, `T=${t} ${alg}`);
+    assert.equal(
+      totp(SEEDS[alg], t, { algorithm: alg, digits: 8, stepSeconds: 30, windowSteps: 1 }),
+      want,
+      `T=${t} ${alg}`,
+    );
   }
 });
 
 test("HOTP: RFC 4226 Appendix D vectors (counters 0..9, 6 digits)", () => {
-  const want = ["755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"];
+  const want = [
+    "755224",
+    "287082",
+    "359152",
+    "969429",
+    "338314",
+    "254676",
+    "287922",
+    "162583",
+    "399871",
+    "520489",
+  ];
   want.forEach((w, i) => assert.equal(hotp(SEEDS.sha1, BigInt(i), 6), w, `counter ${i}`));
 });
 
@@ -132,12 +210,24 @@ test("HOTP truncation agrees with an independent computation over node:crypto fo
 });
 
 test("base32: RFC 4648 §10 vectors (unpadded) and round trips", () => {
-  const vectors: [string, string][] = [["", ""], ["f", "MY"], ["fo", "MZXQ"], ["foo", "MZXW6"], ["foob", "MZXW6YQ"], ["fooba", "MZXW6YTB"], ["foobar", "MZXW6YTBOI"]];
+  const vectors: [string, string][] = [
+    ["", ""],
+    ["f", "MY"],
+    ["fo", "MZXQ"],
+    ["foo", "MZXW6"],
+    ["foob", "MZXW6YQ"],
+    ["fooba", "MZXW6YTB"],
+    ["foobar", "MZXW6YTBOI"],
+  ];
   for (const [plain, enc] of vectors) {
     assert.equal(base32Encode(new TextEncoder().encode(plain)), enc);
     assert.equal(new TextDecoder().decode(base32Decode(enc)), plain);
   }
-  assert.equal(new TextDecoder().decode(base32Decode("MZXW6YTBOI======")), "foobar", "padding accepted");
+  assert.equal(
+    new TextDecoder().decode(base32Decode("MZXW6YTBOI======")),
+    "foobar",
+    "padding accepted",
+  );
   assert.throws(() => base32Decode("MZXW1"), RangeError);
 });
 
@@ -164,17 +254,29 @@ test("money: minor units ↔ decimals by ISO 4217 exponent, no rounding of typed
   assert.equal(parseMajor("123.4", "EUR"), 12340);
   assert.equal(parseMajor("123", "EUR"), 12300);
   assert.equal(parseMajor("7", "JPY"), 7);
-  for (const bad of ["1.234", "-1", "1e3", "1,000.00", " ", "0x10", "1."]) assert.throws(() => parseMajor(bad, "EUR"), MoneyError, bad);
+  for (const bad of ["1.234", "-1", "1e3", "1,000.00", " ", "0x10", "1."])
+    assert.throws(() => parseMajor(bad, "EUR"), MoneyError, bad);
   assert.throws(() => parseMajor("1.5", "JPY"), MoneyError);
   assert.throws(() => formatMinor(1, "XYZ"), MoneyError);
 });
 
-const S: FeeSchedule = { currency: "EUR", percentBps: 150, fixedMinor: 25, feeMinMinor: 50, feeMaxMinor: 2500, amountMinMinor: 1000, amountMaxMinor: 1_000_000, dailyLimitMinor: 2_000_000, dailyCountMax: 5 };
+const S: FeeSchedule = {
+  currency: "EUR",
+  percentBps: 150,
+  fixedMinor: 25,
+  feeMinMinor: 50,
+  feeMaxMinor: 2500,
+  amountMinMinor: 1000,
+  amountMaxMinor: 1_000_000,
+  dailyLimitMinor: 2_000_000,
+  dailyCountMax: 5,
+};
 
 /** The documented rule computed a second way: exact rational a/b with the half compared in integers. */
 function independentFee(gross: number, s: FeeSchedule): number {
   const num = gross * s.percentBps; // < 2^53 for the amounts used here
-  const q = Math.floor(num / 10_000), r = num - q * 10_000;
+  const q = Math.floor(num / 10_000),
+    r = num - q * 10_000;
   const pct = r * 2 >= 10_000 ? q + 1 : q;
   return Math.min(s.feeMaxMinor, Math.max(s.feeMinMinor, pct + s.fixedMinor));
 }
@@ -205,7 +307,11 @@ test("fees: worked examples of the documented rule (1.5 % + 0.25, min 0.50, max 
 });
 
 test("fees: the calculator equals an independent computation of the rule for 20 000 amounts", () => {
-  for (const s of [S, { ...S, percentBps: 1000, fixedMinor: 0, feeMinMinor: 0 }, { ...S, percentBps: 333, fixedMinor: 7 }]) {
+  for (const s of [
+    S,
+    { ...S, percentBps: 1000, fixedMinor: 0, feeMinMinor: 0 },
+    { ...S, percentBps: 333, fixedMinor: 7 },
+  ]) {
     for (let g = 1; g <= 2_000_000; g += 97) {
       const f = computeFee(g, s);
       assert.equal(f.feeMinor, independentFee(g, s), `gross ${g} bps ${s.percentBps}`);
@@ -234,7 +340,15 @@ test("XML: every special character is escaped and parses back to the same text",
   assert.equal(back.children[0]!.text, nasty);
   assert.equal(back.children[0]!.attrs["a"], nasty);
   assert.throws(() => escapeXml("bell\u0007"), XmlError);
-  for (const bad of ["<a><b></a></b>", "<a>", "<a></a><b></b>", "<a>x &foo; y</a>", "<a>x & y</a>", "<a b='1' b='2'></a>", "text"]) {
+  for (const bad of [
+    "<a><b></a></b>",
+    "<a>",
+    "<a></a><b></b>",
+    "<a>x &foo; y</a>",
+    "<a>x & y</a>",
+    "<a b='1' b='2'></a>",
+    "text",
+  ]) {
     assert.throws(() => parseXml(bad), XmlError, bad);
   }
 });
@@ -251,26 +365,75 @@ test("CSV: RFC 4180 quoting (comma, quote, CR, LF) round-trips; lines end with C
 
 // ---- pain.001 -------------------------------------------------------------------------
 
-const DEBTOR = { name: "Offtap Clearing & Co <Ops>", iban: "DE89370400440532013000", bic: "COBADEFFXXX" };
+const DEBTOR = {
+  name: "Offtap Clearing & Co <Ops>",
+  iban: "DE89370400440532013000",
+  bic: "COBADEFFXXX",
+};
 
 function lines(): PayoutLine[] {
   return [
-    { endToEndId: "co_1", amountMinor: 98_475, currency: "EUR", creditorName: "ACME Transit \"Nord\" & Söhne", creditorIban: "FR1420041010050500013M02606", creditorBic: "BNPAFRPP", remittance: "cash-out co_1 <first>" },
-    { endToEndId: "co_2", amountMinor: 1, currency: "EUR", creditorName: "Jane Doe", creditorIban: "NL91ABNA0417164300", creditorBic: "ABNANL2A", remittance: "cash-out co_2" },
-    { endToEndId: "co_3", amountMinor: 123_456, currency: "GBP", creditorName: "Kiosk Ltd", creditorIban: "GB29NWBK60161331926819", creditorBic: "NWBKGB2L", remittance: "cash-out co_3" },
-    { endToEndId: "co_4", amountMinor: 5, currency: "KWD", creditorName: "Gate Co", creditorIban: "KW81CBKU0000000000001234560101", creditorBic: "CBKUKWKW", remittance: "cash-out co_4" },
+    {
+      endToEndId: "co_1",
+      amountMinor: 98_475,
+      currency: "EUR",
+      creditorName: 'ACME Transit "Nord" & Söhne',
+      creditorIban: "FR1420041010050500013M02606",
+      creditorBic: "BNPAFRPP",
+      remittance: "cash-out co_1 <first>",
+    },
+    {
+      endToEndId: "co_2",
+      amountMinor: 1,
+      currency: "EUR",
+      creditorName: "Jane Doe",
+      creditorIban: "NL91ABNA0417164300",
+      creditorBic: "ABNANL2A",
+      remittance: "cash-out co_2",
+    },
+    {
+      endToEndId: "co_3",
+      amountMinor: 123_456,
+      currency: "GBP",
+      creditorName: "Kiosk Ltd",
+      creditorIban: "GB29NWBK60161331926819",
+      creditorBic: "NWBKGB2L",
+      remittance: "cash-out co_3",
+    },
+    {
+      endToEndId: "co_4",
+      amountMinor: 5,
+      currency: "KWD",
+      creditorName: "Gate Co",
+      creditorIban: "KW81CBKU0000000000001234560101",
+      creditorBic: "CBKUKWKW",
+      remittance: "cash-out co_4",
+    },
   ];
 }
 
 test("pain.001.001.09: well-formed, namespace, counts and control sums computed independently", () => {
   const eurLines = lines().filter((l) => l.currency === "EUR");
-  const xml = renderPain001({ msgId: "MSG-1", createdAt: new Date("2026-11-21T06:40:00.123Z"), executionDate: "2026-11-23", debtor: DEBTOR, lines: eurLines });
+  const xml = renderPain001({
+    msgId: "MSG-1",
+    createdAt: new Date("2026-11-21T06:40:00.123Z"),
+    executionDate: "2026-11-23",
+    debtor: DEBTOR,
+    lines: eurLines,
+  });
   assert.ok(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>'));
   assert.ok(xml.includes(`<Document xmlns="${PAIN001_V09_NAMESPACE}">`));
   // Independent reading with regular expressions, not our parser.
-  const amounts = [...xml.matchAll(/<InstdAmt Ccy="([A-Z]{3})">([0-9.]+)<\/InstdAmt>/g)].map((m) => ({ ccy: m[1]!, v: m[2]! }));
-  assert.deepEqual(amounts, [{ ccy: "EUR", v: "984.75" }, { ccy: "EUR", v: "0.01" }]);
-  const grp = /<GrpHdr>[\s\S]*?<NbOfTxs>(\d+)<\/NbOfTxs>\s*<CtrlSum>([0-9.]+)<\/CtrlSum>/.exec(xml)!;
+  const amounts = [...xml.matchAll(/<InstdAmt Ccy="([A-Z]{3})">([0-9.]+)<\/InstdAmt>/g)].map(
+    (m) => ({ ccy: m[1]!, v: m[2]! }),
+  );
+  assert.deepEqual(amounts, [
+    { ccy: "EUR", v: "984.75" },
+    { ccy: "EUR", v: "0.01" },
+  ]);
+  const grp = /<GrpHdr>[\s\S]*?<NbOfTxs>(\d+)<\/NbOfTxs>\s*<CtrlSum>([0-9.]+)<\/CtrlSum>/.exec(
+    xml,
+  )!;
   assert.equal(grp[1], "2");
   assert.equal(grp[2], "984.76", "one currency per file: its own two decimals");
   const pmtInfs = [...xml.matchAll(/<PmtInf>([\s\S]*?)<\/PmtInf>/g)].map((m) => m[1]!);
@@ -293,46 +456,112 @@ test("pain.001.001.09: well-formed, namespace, counts and control sums computed 
 });
 
 test("pain.001.001.09: the structure check catches wrong order, missing and unknown elements", () => {
-  const good = buildPain001({ msgId: "M", createdAt: new Date(0), executionDate: "2026-01-01", debtor: DEBTOR, lines: lines().slice(0, 1) });
+  const good = buildPain001({
+    msgId: "M",
+    createdAt: new Date(0),
+    executionDate: "2026-01-01",
+    debtor: DEBTOR,
+    lines: lines().slice(0, 1),
+  });
   assert.deepEqual(checkStructure(good), []);
   const init = good.children[0]!;
   const hdr = init.children[0]!;
-  const swapped = { ...good, children: [{ ...init, children: [{ ...hdr, children: [hdr.children[1]!, hdr.children[0]!, ...hdr.children.slice(2)] }, ...init.children.slice(1)] }] };
-  assert.ok(checkStructure(swapped).some((p) => p.includes("out of order")), "MsgId/CreDtTm swapped");
-  const missing = { ...good, children: [{ ...init, children: [{ ...hdr, children: hdr.children.filter((c) => c.name !== "NbOfTxs") }, ...init.children.slice(1)] }] };
+  const swapped = {
+    ...good,
+    children: [
+      {
+        ...init,
+        children: [
+          { ...hdr, children: [hdr.children[1]!, hdr.children[0]!, ...hdr.children.slice(2)] },
+          ...init.children.slice(1),
+        ],
+      },
+    ],
+  };
+  assert.ok(
+    checkStructure(swapped).some((p) => p.includes("out of order")),
+    "MsgId/CreDtTm swapped",
+  );
+  const missing = {
+    ...good,
+    children: [
+      {
+        ...init,
+        children: [
+          { ...hdr, children: hdr.children.filter((c) => c.name !== "NbOfTxs") },
+          ...init.children.slice(1),
+        ],
+      },
+    ],
+  };
   assert.ok(checkStructure(missing).some((p) => p.includes("requires <NbOfTxs>")));
-  const unknown = { ...good, children: [{ ...init, children: [...init.children, el("Bogus", "x")] }] };
+  const unknown = {
+    ...good,
+    children: [{ ...init, children: [...init.children, el("Bogus", "x")] }],
+  };
   assert.ok(checkStructure(unknown).some((p) => p.includes("<Bogus>")));
   const pmt = init.children[1]!;
-  const txFirst = { ...good, children: [{ ...init, children: [hdr, { ...pmt, children: [...pmt.children].reverse() }] }] };
+  const txFirst = {
+    ...good,
+    children: [{ ...init, children: [hdr, { ...pmt, children: [...pmt.children].reverse() }] }],
+  };
   assert.ok(checkStructure(txFirst).length > 0, "reversed PmtInf");
 });
 
 test("pain.001: bad IBAN/BIC, over-long ids, duplicate end-to-end ids and empty files are refused", () => {
   const base = { msgId: "M", createdAt: new Date(0), executionDate: "2026-01-01", debtor: DEBTOR };
   assert.throws(() => renderPain001({ ...base, lines: [] }));
-  assert.throws(() => renderPain001({ ...base, lines: [{ ...lines()[0]!, creditorIban: "FR1420041010050500013M02607" }] }));
+  assert.throws(() =>
+    renderPain001({
+      ...base,
+      lines: [{ ...lines()[0]!, creditorIban: "FR1420041010050500013M02607" }],
+    }),
+  );
   assert.throws(() => renderPain001({ ...base, lines: [{ ...lines()[0]!, creditorBic: "BNPA" }] }));
-  assert.throws(() => renderPain001({ ...base, lines: [{ ...lines()[0]!, endToEndId: "x".repeat(36) }] }));
+  assert.throws(() =>
+    renderPain001({ ...base, lines: [{ ...lines()[0]!, endToEndId: "x".repeat(36) }] }),
+  );
   assert.throws(() => renderPain001({ ...base, lines: [lines()[0]!, lines()[0]!] }));
   assert.throws(() => renderPain001({ ...base, lines: [{ ...lines()[0]!, amountMinor: 0 }] }));
 });
 
 test("payout files: one currency per file, real dates, EPC profile only for SEPA, no CSV formulas", () => {
-  const base = { msgId: "M2", createdAt: new Date("2026-11-21T06:40:00Z"), executionDate: "2026-11-23", debtor: DEBTOR };
+  const base = {
+    msgId: "M2",
+    createdAt: new Date("2026-11-21T06:40:00Z"),
+    executionDate: "2026-11-23",
+    debtor: DEBTOR,
+  };
   assert.throws(() => renderPain001({ ...base, lines: lines() }), /one currency/);
-  assert.throws(() => renderPain001({ ...base, executionDate: "2026-02-31", lines: lines().slice(0, 1) }), /calendar/);
-  assert.throws(() => renderPain001({ ...base, executionDate: "2026-11-20", lines: lines().slice(0, 1) }), /before/);
+  assert.throws(
+    () => renderPain001({ ...base, executionDate: "2026-02-31", lines: lines().slice(0, 1) }),
+    /calendar/,
+  );
+  assert.throws(
+    () => renderPain001({ ...base, executionDate: "2026-11-20", lines: lines().slice(0, 1) }),
+    /before/,
+  );
   const kwd = renderPain001({ ...base, lines: lines().filter((l) => l.currency === "KWD") });
   assert.match(kwd, /<GrpHdr>[\s\S]*?<CtrlSum>0.005<\/CtrlSum>/, "KWD has three decimals");
   assert.match(kwd, /<ChrgBr>SHAR<\/ChrgBr>/);
   // EUR to a SEPA and to a non-SEPA country: two blocks, SLEV only for the SEPA one.
-  const long = "Zoë Åström-Øvergaard Ærøskøbing Handelsgesellschaft mit beschränkter Haftung & Co KG";
-  const mixed = renderPain001({ ...base, lines: [
-    { ...lines()[0]!, creditorName: long },
-    { endToEndId: "co_9", amountMinor: 700, currency: "EUR", creditorName: "İstanbul Gişe A.Ş.",
-      creditorIban: "TR330006100519786457841326", creditorBic: "TGBATRISXXX", remittance: "cash-out co_9" },
-  ] });
+  const long =
+    "Zoë Åström-Øvergaard Ærøskøbing Handelsgesellschaft mit beschränkter Haftung & Co KG";
+  const mixed = renderPain001({
+    ...base,
+    lines: [
+      { ...lines()[0]!, creditorName: long },
+      {
+        endToEndId: "co_9",
+        amountMinor: 700,
+        currency: "EUR",
+        creditorName: "İstanbul Gişe A.Ş.",
+        creditorIban: "TR330006100519786457841326",
+        creditorBic: "TGBATRISXXX",
+        remittance: "cash-out co_9",
+      },
+    ],
+  });
   const blocks = [...mixed.matchAll(/<PmtInf>([\s\S]*?)<\/PmtInf>/g)].map((m) => m[1]!);
   assert.equal(blocks.length, 2);
   assert.match(blocks[0]!, /<PmtInfId>M2-EUR<\/PmtInfId>[\s\S]*<ChrgBr>SLEV<\/ChrgBr>/);
@@ -343,8 +572,12 @@ test("payout files: one currency per file, real dates, EPC profile only for SEPA
   assert.ok(sepaName.startsWith("Zoe Astrom-Overgaard AEroskobing"), sepaName);
   assert.ok(blocks[1]!.includes("İstanbul Gişe A.Ş."), "outside SEPA the name is kept");
   // CSV: formula-looking cells are neutralized, numbers are not.
-  const csv = toCsv(["name", "amount", "note"], [["=HYPERLINK(\"http://x\",\"y\")", "-12.50", "@SUM(A1)"]]);
+  const csv = toCsv(
+    ["name", "amount", "note"],
+    [['=HYPERLINK("http://x","y")', "-12.50", "@SUM(A1)"]],
+  );
   const row = parseCsv(csv)[1]!;
-  assert.deepEqual(row, ["'=HYPERLINK(\"http://x\",\"y\")", "-12.50", "'@SUM(A1)"]);
-  for (const v of ["+1+1", "-1-1", "\tx", "\rx"]) assert.ok(parseCsv(toCsv(["v"], [[v]]))[1]![0]!.startsWith("'"), v);
+  assert.deepEqual(row, ['\'=HYPERLINK("http://x","y")', "-12.50", "'@SUM(A1)"]);
+  for (const v of ["+1+1", "-1-1", "\tx", "\rx"])
+    assert.ok(parseCsv(toCsv(["v"], [[v]]))[1]![0]!.startsWith("'"), v);
 });

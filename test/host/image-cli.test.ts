@@ -15,9 +15,18 @@ const work = mkdtempSync(path.join(tmpdir(), "offtap-image-"));
 
 function offtap(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, out: stdout, err: stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" } },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error === null ? 0 : typeof error.code === "number" ? error.code : -1,
+          out: stdout,
+          err: stderr,
+        });
+      },
+    );
   });
 }
 
@@ -35,7 +44,10 @@ test("keygen writes a 0600 key file and refuses to overwrite it", async () => {
   assert.equal(file.format, "offtap-release-key");
   assert.equal(statSync(key).mode & 0o777, 0o600);
   assert.equal(file.publicKey, j.publicKey);
-  assert.equal(j.keyId, createHash("sha256").update(Buffer.from(j.publicKey, "hex")).digest("hex").slice(0, 16));
+  assert.equal(
+    j.keyId,
+    createHash("sha256").update(Buffer.from(j.publicKey, "hex")).digest("hex").slice(0, 16),
+  );
   const again = await offtap(["image", "keygen", "--out", key]);
   assert.equal(again.code, 2);
   assert.match(again.err, /already exists \(a key file is never replaced/);
@@ -44,10 +56,29 @@ test("keygen writes a 0600 key file and refuses to overwrite it", async () => {
 test("build → inspect round trip with --json; inspect re-checks the signature with the key", async () => {
   const out = path.join(work, "gate.img");
   const key = path.join(vectors, "release-key.json");
-  const b = await offtap(["image", "build", "--board", "esp32-gate-pn532", "--provision", path.join(vectors, "provision-gate.json"),
-    "--release-key", key, "--wasm", tiny1, "--out", out, "--build-time", "1795305600", "--json"]);
+  const b = await offtap([
+    "image",
+    "build",
+    "--board",
+    "esp32-gate-pn532",
+    "--provision",
+    path.join(vectors, "provision-gate.json"),
+    "--release-key",
+    key,
+    "--wasm",
+    tiny1,
+    "--out",
+    out,
+    "--build-time",
+    "1795305600",
+    "--json",
+  ]);
   assert.equal(b.code, 0, b.err);
-  const built = JSON.parse(b.out) as { ok: boolean; bytes: number; partition: { name: string; offset: number } };
+  const built = JSON.parse(b.out) as {
+    ok: boolean;
+    bytes: number;
+    partition: { name: string; offset: number };
+  };
   assert.equal(built.ok, true);
   assert.equal(built.partition.name, "wasm");
   assert.equal(built.partition.offset, 0x190000);
@@ -55,12 +86,28 @@ test("build → inspect round trip with --json; inspect re-checks the signature 
   assert.deepEqual(readFileSync(out), readFileSync(path.join(vectors, "gate-referenced.img")));
   const i = await offtap(["image", "inspect", out, "--release-key", key, "--json"]);
   assert.equal(i.code, 0, i.err);
-  const j = JSON.parse(i.out) as { ok: boolean; image: { boardId: string; seedInline: boolean }; checks: { check: string; ok: boolean | null }[]; provisioning: { fare: number } };
+  const j = JSON.parse(i.out) as {
+    ok: boolean;
+    image: { boardId: string; seedInline: boolean };
+    checks: { check: string; ok: boolean | null }[];
+    provisioning: { fare: number };
+  };
   assert.equal(j.ok, true);
   assert.equal(j.image.boardId, "esp32-gate-pn532");
   assert.equal(j.image.seedInline, false);
   assert.equal(j.provisioning.fare, 270);
-  assert.deepEqual(j.checks.map((c) => [c.check, c.ok]), [["format", true], ["board", true], ["size", true], ["abi", true], ["signature", true], ["hashes", true], ["provisioning", true]]);
+  assert.deepEqual(
+    j.checks.map((c) => [c.check, c.ok]),
+    [
+      ["format", true],
+      ["board", true],
+      ["size", true],
+      ["abi", true],
+      ["signature", true],
+      ["hashes", true],
+      ["provisioning", true],
+    ],
+  );
   const human = await offtap(["image", "inspect", out, "--release-key", key]);
   assert.equal(human.code, 0);
   assert.match(human.out, /partition\s+wasm at 0x190000/);
@@ -68,11 +115,37 @@ test("build → inspect round trip with --json; inspect re-checks the signature 
 });
 
 test("build refuses a wrong ABI version and inconsistent provisioning with exit 1 and a reason", async () => {
-  const common = ["--release-key", path.join(vectors, "release-key.json"), "--out", path.join(work, "x.img"), "--json"];
-  const abi = await offtap(["image", "build", "--board", "esp32-gate-pn532", "--provision", path.join(vectors, "provision-gate.json"), "--wasm", tiny2, ...common]);
+  const common = [
+    "--release-key",
+    path.join(vectors, "release-key.json"),
+    "--out",
+    path.join(work, "x.img"),
+    "--json",
+  ];
+  const abi = await offtap([
+    "image",
+    "build",
+    "--board",
+    "esp32-gate-pn532",
+    "--provision",
+    path.join(vectors, "provision-gate.json"),
+    "--wasm",
+    tiny2,
+    ...common,
+  ]);
   assert.equal(abi.code, 1);
   assert.deepEqual((JSON.parse(abi.out) as { refused: string }).refused, "abi");
-  const kiosk = await offtap(["image", "build", "--board", "esp32s3-kiosk-pn532", "--provision", path.join(vectors, "provision-gate.json"), "--wasm", tiny1, ...common.slice(0, -1)]);
+  const kiosk = await offtap([
+    "image",
+    "build",
+    "--board",
+    "esp32s3-kiosk-pn532",
+    "--provision",
+    path.join(vectors, "provision-gate.json"),
+    "--wasm",
+    tiny1,
+    ...common.slice(0, -1),
+  ]);
   assert.equal(kiosk.code, 1);
   const kiosk1 = "^offtap image build: provisioning: fare: board esp32s3-kiosk-pn532 is a kiosk";
   const kioskLine = new RegExp(kiosk1, "m");
@@ -83,11 +156,26 @@ test("build refuses a wrong ABI version and inconsistent provisioning with exit 
 test("inspect exits 1 for another board and for a bad signature", async () => {
   const img = path.join(vectors, "gate-referenced.img");
   const key = path.join(vectors, "release-key.json");
-  const other = await offtap(["image", "inspect", img, "--board", "esp32s3-kiosk-pn532", "--release-key", key, "--json"]);
+  const other = await offtap([
+    "image",
+    "inspect",
+    img,
+    "--board",
+    "esp32s3-kiosk-pn532",
+    "--release-key",
+    key,
+    "--json",
+  ]);
   assert.equal(other.code, 1);
-  const j = JSON.parse(other.out) as { ok: boolean; checks: { check: string; ok: boolean | null; message: string }[] };
+  const j = JSON.parse(other.out) as {
+    ok: boolean;
+    checks: { check: string; ok: boolean | null; message: string }[];
+  };
   assert.equal(j.ok, false);
-  assert.match(j.checks.find((c) => c.check === "board")!.message, /image is for board esp32-gate-pn532, not esp32s3-kiosk-pn532/);
+  assert.match(
+    j.checks.find((c) => c.check === "board")!.message,
+    /image is for board esp32-gate-pn532, not esp32s3-kiosk-pn532/,
+  );
   const wrongKey = await offtap(["image", "inspect", img, "--release-pubkey", "11".repeat(32)]);
   assert.equal(wrongKey.code, 1);
   assert.match(wrongKey.out, /FAIL signature\s+bad signature/);
@@ -105,8 +193,23 @@ test("inspect exits 1 for another board and for a bad signature", async () => {
 test("usage errors exit 2", async () => {
   for (const args of [
     ["image", "build", "--provision", "p.json", "--dev-key"],
-    ["image", "build", "--board", "no-such-board", "--provision", path.join(vectors, "provision-gate.json"), "--dev-key"],
-    ["image", "build", "--board", "esp32-gate-pn532", "--provision", path.join(vectors, "provision-gate.json")],
+    [
+      "image",
+      "build",
+      "--board",
+      "no-such-board",
+      "--provision",
+      path.join(vectors, "provision-gate.json"),
+      "--dev-key",
+    ],
+    [
+      "image",
+      "build",
+      "--board",
+      "esp32-gate-pn532",
+      "--provision",
+      path.join(vectors, "provision-gate.json"),
+    ],
     ["image", "inspect"],
     ["image", "inspect", path.join(vectors, "gate-referenced.img"), "--release-pubkey", "abcd"],
     ["image", "frobnicate"],
@@ -120,11 +223,32 @@ test("image boards validates every profile; image partitions writes ESP-IDF's by
   const b = await offtap(["image", "boards", "--json"]);
   assert.equal(b.code, 0, b.err);
   const list = JSON.parse(b.out) as { id: string; ok: boolean; mode: string }[];
-  assert.deepEqual(list.filter((x) => x.id.startsWith("esp32")).map((x) => [x.id, x.ok, x.mode]), [["esp32-gate-pn532", true, "gate"], ["esp32s3-kiosk-pn532", true, "kiosk"]]);
+  assert.deepEqual(
+    list.filter((x) => x.id.startsWith("esp32")).map((x) => [x.id, x.ok, x.mode]),
+    [
+      ["esp32-gate-pn532", true, "gate"],
+      ["esp32s3-kiosk-pn532", true, "kiosk"],
+    ],
+  );
   const out = path.join(work, "pt.bin");
-  const p = await offtap(["image", "partitions", "--board", "esp32s3-kiosk-pn532", "--format", "bin", "--out", out]);
+  const p = await offtap([
+    "image",
+    "partitions",
+    "--board",
+    "esp32s3-kiosk-pn532",
+    "--format",
+    "bin",
+    "--out",
+    out,
+  ]);
   assert.equal(p.code, 0, p.err);
-  assert.deepEqual(readFileSync(out), readFileSync(path.join(vectors, "partitions", "esp32s3-kiosk-pn532.bin")));
+  assert.deepEqual(
+    readFileSync(out),
+    readFileSync(path.join(vectors, "partitions", "esp32s3-kiosk-pn532.bin")),
+  );
   const csv = await offtap(["image", "partitions", "--board", "esp32-gate-pn532"]);
-  assert.equal(csv.out, readFileSync(path.join(vectors, "partitions", "esp32-gate-pn532.csv"), "utf8"));
+  assert.equal(
+    csv.out,
+    readFileSync(path.join(vectors, "partitions", "esp32-gate-pn532.csv"), "utf8"),
+  );
 });

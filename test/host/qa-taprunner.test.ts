@@ -15,7 +15,11 @@ import { taprunnerWasm } from "../../host/vectors/engine.ts";
 import { checkModule } from "../../tools/profile/check.ts";
 import { loadProfile } from "../../tools/profile/profile.ts";
 
-const tapes = (JSON.parse(readFileSync(path.join(repoRoot, "test/vectors/protocol/exchanges.json"), "utf8")) as { tapes: Tape[] }).tapes;
+const tapes = (
+  JSON.parse(readFileSync(path.join(repoRoot, "test/vectors/protocol/exchanges.json"), "utf8")) as {
+    tapes: Tape[];
+  }
+).tapes;
 const tape = (id: string): Tape => structuredClone(tapes.find((t) => t.id === id)!);
 const runScript = (text: string) => runWasi(taprunnerWasm, text, null);
 
@@ -25,8 +29,16 @@ test("taprunner.wasm fits the device profile and imports only WASI", () => {
   assert.equal(r.ok, true, r.findings.map((f) => f.message).join("\n"));
   assert.deepEqual(r.memoryPages, { initial: 2, max: 2 });
   const m = new WebAssembly.Module(bytes);
-  assert.ok(WebAssembly.Module.imports(m).every((i) => i.module === "wasi_snapshot_preview1"), "no env imports");
-  assert.deepEqual(WebAssembly.Module.exports(m).map((e) => e.name).sort(), ["_start", "memory"]);
+  assert.ok(
+    WebAssembly.Module.imports(m).every((i) => i.module === "wasi_snapshot_preview1"),
+    "no env imports",
+  );
+  assert.deepEqual(
+    WebAssembly.Module.exports(m)
+      .map((e) => e.name)
+      .sort(),
+    ["_start", "memory"],
+  );
 });
 
 for (const t of tapes) {
@@ -41,8 +53,11 @@ for (const t of tapes) {
     const printed = r.lines.filter((l) => l.startsWith("tap "));
     assert.equal(printed.length, taps.length);
     taps.forEach((s, i) => {
-      assert.equal(printed[i], `tap ${s.decision} exchanges ${s.exchanges.length} receipt ${s.receipt ?? "-"} signals ${signalsText(s.signals)}`,
-        `tap ${i + 1} (${reasonName(s.decision)})`);
+      assert.equal(
+        printed[i],
+        `tap ${s.decision} exchanges ${s.exchanges.length} receipt ${s.receipt ?? "-"} signals ${signalsText(s.signals)}`,
+        `tap ${i + 1} (${reasonName(s.decision)})`,
+      );
     });
   });
 }
@@ -59,7 +74,10 @@ test("a flipped bit in the wallet's signature changes the decision, and expect s
   assert.equal(r.exitCode, 1);
   const tapLine = r.lines.find((l) => l.startsWith("tap "))!;
   assert.equal(reasonName(Number(tapLine.split(" ")[1])), "AUTH_SIGNATURE_INVALID");
-  assert.ok(r.lines.some((l) => /^fail decision receipt signals/.test(l)), r.lines.join("\n"));
+  assert.ok(
+    r.lines.some((l) => /^fail decision receipt signals/.test(l)),
+    r.lines.join("\n"),
+  );
   assert.equal(judgeTapOutput(script, r.lines, r.exitCode).passed, false);
 });
 
@@ -106,8 +124,13 @@ test("invalid script lines stop the run with exit 65 and the line number", () =>
 });
 
 test("a tap before init declines NOT_CONFIGURED without any exchange; CRLF scripts work", () => {
-  const r = runScript("partition 0 16384 4096 256\r\npartition 2 4096 4096 256\r\ntap 0\r\nexpect 39 - 1:2,2:2,3:39\r\n");
+  const r = runScript(
+    "partition 0 16384 4096 256\r\npartition 2 4096 4096 256\r\ntap 0\r\nexpect 39 - 1:2,2:2,3:39\r\n",
+  );
   assert.equal(r.exitCode, 0, r.lines.join("\n"));
-  assert.deepEqual(r.lines.slice(0, 2), ["tap 39 exchanges 0 receipt - signals 1:2,2:2,3:39", "pass"]);
+  assert.deepEqual(r.lines.slice(0, 2), [
+    "tap 39 exchanges 0 receipt - signals 1:2,2:2,3:39",
+    "pass",
+  ]);
   assert.match(r.lines[2]!, /^done taps 1 expects 1 failed 0 mismatches 0 flash-blocks 0$/);
 });

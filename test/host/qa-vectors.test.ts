@@ -20,19 +20,35 @@ const WYCHEPROOF = path.join(repoRoot, "test/vectors/ed25519/wycheproof-ed25519_
 const RUNTIME = `${process.execPath} ${path.join(repoRoot, "test/host/qa-runtime.mjs")}`;
 const tapeDoc = JSON.parse(readFileSync(TAPES, "utf8")) as { tapes: Tape[] };
 const cryptoCount = (file: string): number =>
-  (JSON.parse(readFileSync(file, "utf8")) as { testGroups: { tests: unknown[] }[] }).testGroups.reduce((n, g) => n + g.tests.length, 0);
+  (
+    JSON.parse(readFileSync(file, "utf8")) as { testGroups: { tests: unknown[] }[] }
+  ).testGroups.reduce((n, g) => n + g.tests.length, 0);
 
 const tmp = mkdtempSync(path.join(tmpdir(), "offtap-qa-"));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function cli(args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "bin/offtap.mjs"), "vectors", ...args], {
-    encoding: "utf8", env: { ...process.env, NO_COLOR: "1", ...env }, maxBuffer: 32 << 20,
-  });
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, "bin/offtap.mjs"), "vectors", ...args],
+    {
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1", ...env },
+      maxBuffer: 32 << 20,
+    },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-interface JsonReport { total: number; passed: number; failed: number; failures: { id?: string; tcId?: number; file?: string; expected?: string; got?: string }[] }
+interface JsonReport {
+  total: number;
+  passed: number;
+  failed: number;
+  failures: { id?: string; tcId?: number; file?: string; expected?: string; got?: string }[];
+}
 
 function alteredTapes(): string {
   const doc = structuredClone(tapeDoc);
@@ -72,24 +88,39 @@ for (const engine of ["v8", "wasi"] as const) {
 }
 
 test("--engine wasi flips a Wycheproof expectation into a failure naming the tcId", () => {
-  const doc = JSON.parse(readFileSync(RFC, "utf8")) as { testGroups: { tests: { tcId: number; result: string }[] }[] };
+  const doc = JSON.parse(readFileSync(RFC, "utf8")) as {
+    testGroups: { tests: { tcId: number; result: string }[] }[];
+  };
   doc.testGroups[0]!.tests[0]!.result = "invalid";
   const p = path.join(tmp, "rfc-flipped.json");
   writeFileSync(p, JSON.stringify(doc));
   const r = cli(["run", p, "--engine", "wasi", "--json"]);
   assert.equal(r.code, 1);
   const report = JSON.parse(r.stdout) as JsonReport;
-  assert.deepEqual(report.failures.map((f) => [f.tcId, f.expected, f.got]), [[doc.testGroups[0]!.tests[0]!.tcId, "invalid", "Valid"]]);
+  assert.deepEqual(
+    report.failures.map((f) => [f.tcId, f.expected, f.got]),
+    [[doc.testGroups[0]!.tests[0]!.tcId, "invalid", "Valid"]],
+  );
 });
 
 test("--runtime CMD runs every module through the external runtime", () => {
   const mark = path.join(tmp, "runtime-runs.txt");
-  const r = cli(["run", TAPES, RFC, "--engine", "wasi", "--runtime", RUNTIME, "--json"], { QA_RUNTIME_MARK: mark });
+  const r = cli(["run", TAPES, RFC, "--engine", "wasi", "--runtime", RUNTIME, "--json"], {
+    QA_RUNTIME_MARK: mark,
+  });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal((JSON.parse(r.stdout) as JsonReport).total, tapeDoc.tapes.length + cryptoCount(RFC));
   const runs = readFileSync(mark, "utf8").trim().split("\n");
-  assert.equal(runs.filter((m) => m.endsWith("taprunner.wasm")).length, tapeDoc.tapes.length, "one runtime process per tape");
-  assert.equal(runs.filter((m) => m.endsWith("selftest.wasm")).length, 1, "one runtime process per crypto file");
+  assert.equal(
+    runs.filter((m) => m.endsWith("taprunner.wasm")).length,
+    tapeDoc.tapes.length,
+    "one runtime process per tape",
+  );
+  assert.equal(
+    runs.filter((m) => m.endsWith("selftest.wasm")).length,
+    1,
+    "one runtime process per crypto file",
+  );
   const bad = cli(["run", alteredTapes(), "--engine", "wasi", "--runtime", RUNTIME, "--json"]);
   assert.equal(bad.code, 1);
   assert.equal((JSON.parse(bad.stdout) as JsonReport).failed, 2);
@@ -130,7 +161,10 @@ test("--junit writes well-formed JUnit XML: a suite per file, a case per vector,
     assert.ok(Number.isFinite(Number(c.attrs.time)) && Number(c.attrs.time) >= 0);
   }
   const failed = cases.filter((c) => c.children.some((f) => f.name === "failure"));
-  assert.deepEqual(failed.map((c) => c.attrs.name!.split(":")[0]).sort(), ["tape accepted", "tape kiosk"]);
+  assert.deepEqual(failed.map((c) => c.attrs.name!.split(":")[0]).sort(), [
+    "tape accepted",
+    "tape kiosk",
+  ]);
   const failure = failed[0]!.children[0]!;
   assert.ok(failure.attrs.message && failure.attrs.message.length > 0);
   assert.ok(failure.text.length > 0);
@@ -138,10 +172,26 @@ test("--junit writes well-formed JUnit XML: a suite per file, a case per vector,
 
 test("JUnit escaping survives markup, quotes, control characters and lone surrogates", () => {
   const nasty = `a<b>&"c"'d'\u0001\u001f\ud800 é\n\ttab`;
-  const files: FileResult[] = [{ file: "x&y.json", kind: "crypto", engine: "wasi", seconds: 0.5, cases: [
-    { id: "1", name: nasty, passed: false, message: nasty, detail: nasty, seconds: 0.25 },
-    { id: "2", name: "ok", passed: true, seconds: 0 },
-  ] }, { file: "broken.json", kind: "tap", engine: "wasi", seconds: 0, cases: [], error: "runtime <gone>" }];
+  const files: FileResult[] = [
+    {
+      file: "x&y.json",
+      kind: "crypto",
+      engine: "wasi",
+      seconds: 0.5,
+      cases: [
+        { id: "1", name: nasty, passed: false, message: nasty, detail: nasty, seconds: 0.25 },
+        { id: "2", name: "ok", passed: true, seconds: 0 },
+      ],
+    },
+    {
+      file: "broken.json",
+      kind: "tap",
+      engine: "wasi",
+      seconds: 0,
+      cases: [],
+      error: "runtime <gone>",
+    },
+  ];
   const root = parseXml(junitXml(files));
   assert.equal(root.attrs.tests, "2");
   assert.equal(root.attrs.failures, "1");
@@ -161,7 +211,10 @@ test("usage and input errors exit 2", () => {
     [["run", RFC, "--runtime", "wasm3"], /--runtime applies to --engine wasi only/],
     [["run", RFC, "--engine", "device"], /--engine device needs --port/],
     [["run", RFC, "--port", "/dev/null"], /--port and --baud apply to --engine device only/],
-    [["run", RFC, "--engine", "device", "--port", path.join(tmp, "no-such-tty")], /cannot start the device engine: serial port .* does not exist/],
+    [
+      ["run", RFC, "--engine", "device", "--port", path.join(tmp, "no-such-tty")],
+      /cannot start the device engine: serial port .* does not exist/,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = cli(args);
@@ -174,7 +227,10 @@ test("usage and input errors exit 2", () => {
   writeFileSync(p, JSON.stringify(bad));
   const r = cli(["run", p]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /tapes\[3\] \(vanish-before-receipt\), steps\[0\]: "op" must be init, denyList, tap or idle/);
+  assert.match(
+    r.stderr,
+    /tapes\[3\] \(vanish-before-receipt\), steps\[0\]: "op" must be init, denyList, tap or idle/,
+  );
   const help = cli(["run", "--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--engine E/);

@@ -10,12 +10,22 @@ import { engines, installation, call, rfc6238, type Installation } from "./serve
 
 const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 /** Independent check of a clearing signature: node:crypto, not our own verifier. */
-function ed25519Verifies(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: "der", type: "spki" });
+function ed25519Verifies(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  const key = createPublicKey({
+    key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]),
+    format: "der",
+    type: "spki",
+  });
   return nodeVerify(null, message, key, signature);
 }
 
-const skip = firmwareHasReader() ? false : "build/offtap.wasm has no reader exports (run make build)";
+const skip = firmwareHasReader()
+  ? false
+  : "build/offtap.wasm has no reader exports (run make build)";
 
 for (const engine of engines()) {
   describe(`HTTP API on ${engine.name}`, { skip }, () => {
@@ -27,7 +37,9 @@ for (const engine of engines()) {
       base = inst.server.url;
       op = inst.operatorToken;
     });
-    after(async () => { await inst?.dispose(); });
+    after(async () => {
+      await inst?.dispose();
+    });
 
     it("listens on 127.0.0.1 by default", () => {
       assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -37,21 +49,34 @@ for (const engine of engines()) {
       const none = await call(base, "GET", "/api/balances");
       assert.equal(none.status, 401);
       assert.equal(none.json.error.code, "unauthorized");
-      const forged = await call(base, "GET", "/api/balances", { token: op.slice(0, -2) + (op.endsWith("A") ? "BB" : "AA") });
+      const forged = await call(base, "GET", "/api/balances", {
+        token: op.slice(0, -2) + (op.endsWith("A") ? "BB" : "AA"),
+      });
       assert.equal(forged.status, 401);
-      const otherServer = await call(base, "GET", "/api/balances", { token: "otk1.b3BlcmF0b3I.AAAA" });
+      const otherServer = await call(base, "GET", "/api/balances", {
+        token: "otk1.b3BlcmF0b3I.AAAA",
+      });
       assert.equal(otherServer.status, 401);
     });
 
     it("POST /api/batches validates the upload (415, 400, 422, 413)", async () => {
       const asJson = await call(base, "POST", "/api/batches", { token: op, json: { batch: "x" } });
       assert.equal(asJson.status, 415);
-      const empty = await call(base, "POST", "/api/batches", { token: op, body: new Uint8Array(0) });
+      const empty = await call(base, "POST", "/api/batches", {
+        token: op,
+        body: new Uint8Array(0),
+      });
       assert.equal(empty.status, 400);
-      const garbage = await call(base, "POST", "/api/batches", { token: op, body: new Uint8Array(200).fill(7) });
+      const garbage = await call(base, "POST", "/api/batches", {
+        token: op,
+        body: new Uint8Array(200).fill(7),
+      });
       assert.equal(garbage.status, 422);
       assert.match(garbage.json.error.message, /batch/);
-      const huge = await call(base, "POST", "/api/batches", { token: op, body: new Uint8Array(8 * 1024 * 1024 + 1) });
+      const huge = await call(base, "POST", "/api/batches", {
+        token: op,
+        body: new Uint8Array(8 * 1024 * 1024 + 1),
+      });
       assert.equal(huge.status, 413);
     });
 
@@ -72,7 +97,9 @@ for (const engine of engines()) {
       const [gate, kiosk] = inst.run.batches;
       const a = await call(base, "POST", "/api/batches", { token: op, body: gate!.bytes });
       assert.equal(a.status, 200, a.text);
-      const gateRecords = inst.run.taps.filter((t) => t.reader === "north gate" && t.accepted).length;
+      const gateRecords = inst.run.taps.filter(
+        (t) => t.reader === "north gate" && t.accepted,
+      ).length;
       assert.equal(a.json.settled, gateRecords);
       assert.equal(a.json.doubleSpends.length, 0);
       const b = await call(base, "POST", "/api/batches", { token: op, body: kiosk!.bytes });
@@ -105,7 +132,10 @@ for (const engine of engines()) {
         assert.equal(a.currency, "EUR");
         assert.ok(Number.isSafeInteger(a.balance));
       }
-      assert.deepEqual(r.json.sums.map((x: { currency: string }) => x.currency), ["EUR"]);
+      assert.deepEqual(
+        r.json.sums.map((x: { currency: string }) => x.currency),
+        ["EUR"],
+      );
     });
 
     it("GET /api/payments honours and validates ?limit", async () => {
@@ -122,8 +152,7 @@ for (const engine of engines()) {
       }
     });
 
-    it("GET /api/payments pages with ?offset, counts the total, names readers, has the tap time",
-      async () => {
+    it("GET /api/payments pages with ?offset, counts the total, names readers, has the tap time", async () => {
       const all = (await call(base, "GET", "/api/payments?limit=100", { token: op })).json;
       assert.equal(all.total, all.payments.length);
       const key = (x: { readerId: string; seq: number }): string => `${x.readerId}/${x.seq}`;
@@ -140,7 +169,8 @@ for (const engine of engines()) {
       assert.deepEqual(past.json.payments, []);
       assert.equal((await call(base, "GET", "/api/payments?offset=-1", { token: op })).status, 400);
       const names = new Map(
-        inst.run.readerSpecs.map((r) => [Buffer.from(r.readerId).toString("hex"), r.name]));
+        inst.run.readerSpecs.map((r) => [Buffer.from(r.readerId).toString("hex"), r.name]),
+      );
       for (const x of all.payments) {
         // The tap time is the reader's clock from the signed record, not clearing's.
         assert.equal(x.tapAt, new Date(x.time * 1000).toISOString());
@@ -155,10 +185,20 @@ for (const engine of engines()) {
     it("GET /api/flagged lists the double spend and the denied wallet", async () => {
       const r = await call(base, "GET", "/api/flagged", { token: op });
       assert.equal(r.status, 200);
-      assert.ok(r.json.doubleSpends.some((d: { walletId: string; kind: string }) => d.walletId === inst.run.cheater.walletId && d.kind === "counter_reuse"));
-      assert.ok(r.json.deniedWallets.some((d: { walletId: string }) => d.walletId === inst.run.cheater.walletId));
+      assert.ok(
+        r.json.doubleSpends.some(
+          (d: { walletId: string; kind: string }) =>
+            d.walletId === inst.run.cheater.walletId && d.kind === "counter_reuse",
+        ),
+      );
+      assert.ok(
+        r.json.deniedWallets.some(
+          (d: { walletId: string }) => d.walletId === inst.run.cheater.walletId,
+        ),
+      );
       assert.deepEqual(r.json.held, [], "the gap was filled: nothing is held any more");
-      for (const d of r.json.doubleSpends as { currency: unknown }[]) assert.equal(d.currency, "EUR");
+      for (const d of r.json.doubleSpends as { currency: unknown }[])
+        assert.equal(d.currency, "EUR");
     });
 
     it("GET /api/deny-list is signed by the operator key and names the cheater", async () => {
@@ -167,8 +207,17 @@ for (const engine of engines()) {
       assert.ok(r.json.version >= 1);
       assert.ok(r.json.walletIds.includes(inst.run.cheater.walletId));
       const image = Buffer.from(r.json.image, "hex");
-      assert.ok(ed25519Verifies(inst.clearing.operatorKey.publicKey, image.subarray(0, image.length - 64), image.subarray(image.length - 64)));
-      const bin = await call(base, "GET", "/api/deny-list", { token: op, accept: "application/octet-stream" });
+      assert.ok(
+        ed25519Verifies(
+          inst.clearing.operatorKey.publicKey,
+          image.subarray(0, image.length - 64),
+          image.subarray(image.length - 64),
+        ),
+      );
+      const bin = await call(base, "GET", "/api/deny-list", {
+        token: op,
+        accept: "application/octet-stream",
+      });
       assert.equal(bin.headers.get("content-type"), "application/octet-stream");
       assert.deepEqual(Buffer.from(bin.bytes), image);
     });
@@ -182,10 +231,18 @@ for (const engine of engines()) {
       assert.equal(ack.length, 124);
       const last = splitBatches(gate.bytes).at(-1)!.lastSeq;
       assert.equal(r.json.ackedSeq, last);
-      assert.ok(ed25519Verifies(inst.clearing.clearingKey.publicKey, ack.subarray(0, 60), ack.subarray(60)));
+      assert.ok(
+        ed25519Verifies(inst.clearing.clearingKey.publicKey, ack.subarray(0, 60), ack.subarray(60)),
+      );
       assert.equal((await call(base, "GET", "/api/acks/zz", { token: op })).status, 400);
-      assert.equal((await call(base, "GET", `/api/acks/${"ab".repeat(8)}`, { token: op })).status, 404);
-      assert.equal((await call(base, "GET", `/api/acks/${"abc".repeat(3)}`, { token: op })).status, 400);
+      assert.equal(
+        (await call(base, "GET", `/api/acks/${"ab".repeat(8)}`, { token: op })).status,
+        404,
+      );
+      assert.equal(
+        (await call(base, "GET", `/api/acks/${"abc".repeat(3)}`, { token: op })).status,
+        400,
+      );
     });
 
     it("GET /api/history.csv is RFC 4180 CSV with every settled payment", async () => {
@@ -205,31 +262,48 @@ for (const engine of engines()) {
       assert.equal(me.json.owner.verified, true);
       assert.equal(me.json.owner.totpEnrolled, true);
       assert.equal(me.json.owner.accountId, "operator:metro:978");
-      assert.ok(!JSON.stringify(me.json).includes("DE89370400440532013000"), "the full IBAN is not sent to the page");
+      assert.ok(
+        !JSON.stringify(me.json).includes("DE89370400440532013000"),
+        "the full IBAN is not sent to the page",
+      );
       const op2 = await call(base, "GET", "/api/me", { token: op });
       assert.equal(op2.json.role, "operator");
       // The installation runs on a simulated clock, and says so.
       const now = new Date(inst.clock.now()).toISOString();
       assert.deepEqual(me.json.clock, { name: "demo", now });
-      assert.deepEqual(op2.json.owners.map((o: { id: string }) => o.id), [inst.owner.ownerId]);
+      assert.deepEqual(
+        op2.json.owners.map((o: { id: string }) => o.id),
+        [inst.owner.ownerId],
+      );
     });
 
     it("an owner sees only its own account and its own readers' flagged items", async () => {
       const b = await call(base, "GET", "/api/balances", { token: inst.ownerToken });
       assert.equal(b.status, 200);
-      assert.deepEqual(b.json.accounts.map((a: { id: string }) => a.id), ["operator:metro:978"]);
+      assert.deepEqual(
+        b.json.accounts.map((a: { id: string }) => a.id),
+        ["operator:metro:978"],
+      );
       assert.equal(b.json.balancesSumToZero, undefined);
       const f = await call(base, "GET", "/api/flagged", { token: inst.ownerToken });
       assert.equal(f.status, 200);
-      assert.equal(f.json.doubleSpends.length, 1, "the double spend happened at the metro's own gate");
+      assert.equal(
+        f.json.doubleSpends.length,
+        1,
+        "the double spend happened at the metro's own gate",
+      );
       for (const path of ["/api/deny-list", `/api/acks/${"00".repeat(16)}`]) {
         assert.equal((await call(base, "GET", path, { token: inst.ownerToken })).status, 403, path);
       }
       // The merchant's history: its own readers' payments and its own account's transfers.
       const csv = await call(base, "GET", "/api/history.csv", { token: inst.ownerToken });
       assert.equal(csv.status, 200);
-      const [head, ...rows] = csv.text.trim().split("\r\n").map((l) => l.split(","));
-      const debit = head!.indexOf("debit_account"), credit = head!.indexOf("credit_account");
+      const [head, ...rows] = csv.text
+        .trim()
+        .split("\r\n")
+        .map((l) => l.split(","));
+      const debit = head!.indexOf("debit_account"),
+        credit = head!.indexOf("credit_account");
       assert.ok(rows.some((r) => r[0] === "payment"));
       for (const r of rows.filter((x) => x[0] === "transfer")) {
         const own = "operator:metro:978";
@@ -237,12 +311,23 @@ for (const engine of engines()) {
       }
       const stranger = inst.tokens.issue({ role: "owner", ownerId: "stranger" });
       assert.equal((await call(base, "GET", "/api/history.csv", { token: stranger })).status, 403);
-      assert.equal((await call(base, "POST", "/api/batches", { token: inst.ownerToken, body: new Uint8Array(10) })).status, 403);
+      assert.equal(
+        (
+          await call(base, "POST", "/api/batches", {
+            token: inst.ownerToken,
+            body: new Uint8Array(10),
+          })
+        ).status,
+        403,
+      );
     });
 
     it("POST /api/cashouts/quote shows the fee by the schedule's rule before anything is committed", async () => {
       const gross = 1_500;
-      const r = await call(base, "POST", "/api/cashouts/quote", { token: inst.ownerToken, json: { amount: gross } });
+      const r = await call(base, "POST", "/api/cashouts/quote", {
+        token: inst.ownerToken,
+        json: { amount: gross },
+      });
       assert.equal(r.status, 200, r.text);
       const q = r.json;
       // docs/CASHOUT.md: fee = clamp(round_half_up(G × bps / 10 000) + fixed, min, max)
@@ -252,7 +337,10 @@ for (const engine of engines()) {
       assert.equal(q.net, gross - expected);
       assert.equal(q.available, 1_750, "seven fares; the double-spent copy is held");
       assert.equal(q.refusal, null);
-      const tooMuch = await call(base, "POST", "/api/cashouts/quote", { token: inst.ownerToken, json: { amount: 5_000 } });
+      const tooMuch = await call(base, "POST", "/api/cashouts/quote", {
+        token: inst.ownerToken,
+        json: { amount: 5_000 },
+      });
       assert.equal(tooMuch.status, 200);
       assert.match(tooMuch.json.refusal, /balance/);
       const balance = await call(base, "GET", "/api/balances", { token: inst.ownerToken });
@@ -261,90 +349,217 @@ for (const engine of engines()) {
 
     it("POST /api/cashouts/quote validates its input", async () => {
       for (const amount of [0, -5, 1.5, "abc", null, 1e20]) {
-        const r = await call(base, "POST", "/api/cashouts/quote", { token: inst.ownerToken, json: { amount } });
+        const r = await call(base, "POST", "/api/cashouts/quote", {
+          token: inst.ownerToken,
+          json: { amount },
+        });
         assert.equal(r.status, 400, `amount ${JSON.stringify(amount)}`);
         assert.match(r.json.error.message, /amount/);
       }
-      assert.equal((await call(base, "POST", "/api/cashouts/quote", { token: op, json: { amount: 1_500 } })).status, 400, "the operator names the owner");
-      assert.equal((await call(base, "POST", "/api/cashouts/quote", { token: op, json: { amount: 1_500, ownerId: "metro" } })).status, 200);
-      assert.equal((await call(base, "POST", "/api/cashouts/quote", { token: inst.ownerToken, json: { amount: 1_500, ownerId: "other" } })).status, 403);
+      assert.equal(
+        (await call(base, "POST", "/api/cashouts/quote", { token: op, json: { amount: 1_500 } }))
+          .status,
+        400,
+        "the operator names the owner",
+      );
+      assert.equal(
+        (
+          await call(base, "POST", "/api/cashouts/quote", {
+            token: op,
+            json: { amount: 1_500, ownerId: "metro" },
+          })
+        ).status,
+        200,
+      );
+      assert.equal(
+        (
+          await call(base, "POST", "/api/cashouts/quote", {
+            token: inst.ownerToken,
+            json: { amount: 1_500, ownerId: "other" },
+          })
+        ).status,
+        403,
+      );
     });
 
     it("cash-outs are requested and confirmed with the owner's own token only", async () => {
-      const asOperator = await call(base, "POST", "/api/cashouts", { token: op, json: { amount: 1_000 } });
+      const asOperator = await call(base, "POST", "/api/cashouts", {
+        token: op,
+        json: { amount: 1_000 },
+      });
       assert.equal(asOperator.status, 403);
       const stranger = inst.tokens.issue({ role: "owner", ownerId: "stranger" });
-      assert.equal((await call(base, "POST", "/api/cashouts", { token: stranger, json: { amount: 1_000 } })).status, 404);
+      assert.equal(
+        (await call(base, "POST", "/api/cashouts", { token: stranger, json: { amount: 1_000 } }))
+          .status,
+        404,
+      );
     });
 
     it("POST /api/cashouts/:id/cancel voids the hold and releases the balance", async () => {
-      const req = await call(base, "POST", "/api/cashouts", { token: inst.ownerToken, json: { amount: 1_000 } });
+      const req = await call(base, "POST", "/api/cashouts", {
+        token: inst.ownerToken,
+        json: { amount: 1_000 },
+      });
       assert.equal(req.status, 201, req.text);
       assert.equal(req.json.status, "requested");
       const held = await call(base, "GET", "/api/balances", { token: inst.ownerToken });
       assert.equal(held.json.accounts[0].available, 750);
       const stranger = inst.tokens.issue({ role: "owner", ownerId: "stranger" });
-      assert.equal((await call(base, "POST", `/api/cashouts/${req.json.id}/cancel`, { token: stranger, json: {} })).status, 404);
-      assert.equal((await call(base, "POST", `/api/cashouts/${req.json.id}/cancel`, { token: inst.ownerToken })).status, 415, "JSON content type required");
-      const c = await call(base, "POST", `/api/cashouts/${req.json.id}/cancel`, { token: inst.ownerToken, json: {} });
+      assert.equal(
+        (
+          await call(base, "POST", `/api/cashouts/${req.json.id}/cancel`, {
+            token: stranger,
+            json: {},
+          })
+        ).status,
+        404,
+      );
+      assert.equal(
+        (
+          await call(base, "POST", `/api/cashouts/${req.json.id}/cancel`, {
+            token: inst.ownerToken,
+          })
+        ).status,
+        415,
+        "JSON content type required",
+      );
+      const c = await call(base, "POST", `/api/cashouts/${req.json.id}/cancel`, {
+        token: inst.ownerToken,
+        json: {},
+      });
       assert.equal(c.status, 200, c.text);
       assert.equal(c.json.status, "cancelled");
       const after = await call(base, "GET", "/api/balances", { token: inst.ownerToken });
       assert.equal(after.json.accounts[0].available, 1_750);
-      assert.equal((await call(base, "POST", `/api/cashouts/${req.json.id}/cancel`, { token: inst.ownerToken, json: {} })).status, 409);
+      assert.equal(
+        (
+          await call(base, "POST", `/api/cashouts/${req.json.id}/cancel`, {
+            token: inst.ownerToken,
+            json: {},
+          })
+        ).status,
+        409,
+      );
     });
 
     it("concurrent requests never overdraw the owner's balance", async () => {
-      const results = await Promise.all(Array.from({ length: 6 }, () =>
-        call(base, "POST", "/api/cashouts", { token: inst.ownerToken, json: { amount: 1_000 } })));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          call(base, "POST", "/api/cashouts", { token: inst.ownerToken, json: { amount: 1_000 } }),
+        ),
+      );
       const created = results.filter((r) => r.status === 201);
-      assert.equal(created.length, 1, results.map((r) => `${r.status} ${r.json?.error?.message ?? ""}`).join("; "));
+      assert.equal(
+        created.length,
+        1,
+        results.map((r) => `${r.status} ${r.json?.error?.message ?? ""}`).join("; "),
+      );
       for (const r of results.filter((x) => x.status !== 201)) assert.equal(r.status, 422);
       const b = await call(base, "GET", "/api/balances", { token: inst.ownerToken });
       assert.equal(b.json.accounts[0].available, 750);
-      for (const r of created) assert.equal((await call(base, "POST", `/api/cashouts/${r.json.id}/cancel`, { token: inst.ownerToken, json: {} })).status, 200);
+      for (const r of created)
+        assert.equal(
+          (
+            await call(base, "POST", `/api/cashouts/${r.json.id}/cancel`, {
+              token: inst.ownerToken,
+              json: {},
+            })
+          ).status,
+          200,
+        );
       assert.equal((await inst.clearing.checkInvariants()).ok, true);
     });
 
     it("POST /api/cashouts/:id/confirm takes the TOTP second factor; GET shows the timeline", async () => {
-      const req = await call(base, "POST", "/api/cashouts", { token: inst.ownerToken, json: { amount: 1_500 } });
+      const req = await call(base, "POST", "/api/cashouts", {
+        token: inst.ownerToken,
+        json: { amount: 1_500 },
+      });
       assert.equal(req.status, 201, req.text);
       const id = req.json.id;
-      assert.equal((await call(base, "POST", `/api/cashouts/${id}/confirm`, { token: inst.ownerToken, json: { code: "12ab56" } })).status, 400);
-      assert.equal((await call(base, "POST", `/api/cashouts/${id}/confirm`, { token: op, json: { code: "123456" } })).status, 403);
+      assert.equal(
+        (
+          await call(base, "POST", `/api/cashouts/${id}/confirm`, {
+            token: inst.ownerToken,
+            json: { code: "12ab56" },
+          })
+        ).status,
+        400,
+      );
+      assert.equal(
+        (
+          await call(base, "POST", `/api/cashouts/${id}/confirm`, {
+            token: op,
+            json: { code: "123456" },
+          })
+        ).status,
+        403,
+      );
       inst.clock.advance(30_000);
       const right = rfc6238(inst.owner.totpSecret, inst.clock.now());
       const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, "0");
       // A code of the wrong length is a format error (400) that costs no try.
       for (const slip of ["12345", "1234567"]) {
-        const r = await call(base, "POST", `/api/cashouts/${id}/confirm`,
-          { token: inst.ownerToken, json: { code: slip } });
+        const r = await call(base, "POST", `/api/cashouts/${id}/confirm`, {
+          token: inst.ownerToken,
+          json: { code: slip },
+        });
         assert.equal(r.status, 400, slip);
         assert.equal(r.json.error.code, "totp_format");
         assert.match(r.json.error.message, /not counted/);
       }
-      const bad = await call(base, "POST", `/api/cashouts/${id}/confirm`, { token: inst.ownerToken, json: { code: wrong } });
+      const bad = await call(base, "POST", `/api/cashouts/${id}/confirm`, {
+        token: inst.ownerToken,
+        json: { code: wrong },
+      });
       assert.equal(bad.status, 422);
       assert.equal(bad.json.error.triesLeft, 4, "the slips were not counted");
       assert.match(bad.json.error.message, /4 tries left/);
       const held = await call(base, "GET", `/api/cashouts/${id}`, { token: inst.ownerToken });
       assert.equal(held.json.confirmTriesLeft, 4);
-      const good = await call(base, "POST", `/api/cashouts/${id}/confirm`, { token: inst.ownerToken, json: { code: right } });
+      const good = await call(base, "POST", `/api/cashouts/${id}/confirm`, {
+        token: inst.ownerToken,
+        json: { code: right },
+      });
       assert.equal(good.status, 200, good.text);
       assert.equal(good.json.status, "confirmed");
-      const again = await call(base, "POST", `/api/cashouts/${id}/confirm`, { token: inst.ownerToken, json: { code: right } });
+      const again = await call(base, "POST", `/api/cashouts/${id}/confirm`, {
+        token: inst.ownerToken,
+        json: { code: right },
+      });
       assert.equal(again.status, 409, "a confirmed cash-out is not confirmed twice");
       const status = await call(base, "GET", `/api/cashouts/${id}`, { token: inst.ownerToken });
       assert.equal(status.status, 200);
-      assert.deepEqual(status.json.timeline.map((t: { status: string }) => t.status), ["requested", "confirmed"]);
-      assert.equal((await call(base, "GET", `/api/cashouts/${id}`, { token: op })).status, 200, "the operator may look");
+      assert.deepEqual(
+        status.json.timeline.map((t: { status: string }) => t.status),
+        ["requested", "confirmed"],
+      );
+      assert.equal(
+        (await call(base, "GET", `/api/cashouts/${id}`, { token: op })).status,
+        200,
+        "the operator may look",
+      );
       const stranger = inst.tokens.issue({ role: "owner", ownerId: "stranger" });
-      assert.equal((await call(base, "GET", `/api/cashouts/${id}`, { token: stranger })).status, 404);
-      assert.equal((await call(base, "GET", "/api/cashouts/co_nope", { token: inst.ownerToken })).status, 404);
+      assert.equal(
+        (await call(base, "GET", `/api/cashouts/${id}`, { token: stranger })).status,
+        404,
+      );
+      assert.equal(
+        (await call(base, "GET", "/api/cashouts/co_nope", { token: inst.ownerToken })).status,
+        404,
+      );
       const list = await call(base, "GET", "/api/cashouts?limit=10", { token: inst.ownerToken });
-      assert.ok(list.json.cashouts.some((c: { id: string; status: string }) => c.id === id && c.status === "confirmed"));
+      assert.ok(
+        list.json.cashouts.some(
+          (c: { id: string; status: string }) => c.id === id && c.status === "confirmed",
+        ),
+      );
       const b = await call(base, "GET", "/api/balances", { token: op });
-      assert.equal(b.json.accounts.find((a: { id: string }) => a.id === "operator:metro:978").balance, 250);
+      assert.equal(
+        b.json.accounts.find((a: { id: string }) => a.id === "operator:metro:978").balance,
+        250,
+      );
       assert.equal(b.json.balancesSumToZero, true);
     });
 
@@ -361,16 +576,29 @@ for (const engine of engines()) {
       assert.equal(page.status, 200);
       assert.match(page.text, /<title>offtap clearing<\/title>/);
       assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'none'/);
-      for (const f of ["/app.js", "/style.css"]) assert.equal((await call(base, "GET", f)).status, 200, f);
+      for (const f of ["/app.js", "/style.css"])
+        assert.equal((await call(base, "GET", f)).status, 200, f);
       assert.equal((await call(base, "GET", "/../package.json")).status, 404);
     });
 
     it("JSON endpoints refuse other content types (CSRF) and malformed JSON", async () => {
-      const form = await call(base, "POST", "/api/cashouts/quote", { token: op, body: "amount=100", contentType: "application/x-www-form-urlencoded" });
+      const form = await call(base, "POST", "/api/cashouts/quote", {
+        token: op,
+        body: "amount=100",
+        contentType: "application/x-www-form-urlencoded",
+      });
       assert.equal(form.status, 415);
-      const text = await call(base, "POST", "/api/cashouts/quote", { token: op, body: "{\"amount\":100}", contentType: "text/plain" });
+      const text = await call(base, "POST", "/api/cashouts/quote", {
+        token: op,
+        body: '{"amount":100}',
+        contentType: "text/plain",
+      });
       assert.equal(text.status, 415);
-      const broken = await call(base, "POST", "/api/cashouts/quote", { token: op, body: "{amount", contentType: "application/json" });
+      const broken = await call(base, "POST", "/api/cashouts/quote", {
+        token: op,
+        body: "{amount",
+        contentType: "application/json",
+      });
       assert.equal(broken.status, 400);
     });
   });

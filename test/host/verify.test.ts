@@ -7,7 +7,14 @@
 // OFFTAP_VERIFY_SEED=<seed>.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type KeyObject,
+} from "node:crypto";
 import path from "node:path";
 import { repoRoot } from "../../host/firmware/paths.ts";
 import { FirmwareCrypto } from "../../host/firmware/crypto.ts";
@@ -45,7 +52,11 @@ const PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "he
 const SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
 function signerFromSeed(seedBytes: Uint8Array): Signer {
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seedBytes]), format: "der", type: "pkcs8" });
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, seedBytes]),
+    format: "der",
+    type: "pkcs8",
+  });
   const publicKeyObject = createPublicKey(privateKey);
   const spki = publicKeyObject.export({ format: "der", type: "spki" });
   return {
@@ -57,7 +68,11 @@ function signerFromSeed(seedBytes: Uint8Array): Signer {
 
 function nodeAccepts(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   try {
-    const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: "der", type: "spki" });
+    const key = createPublicKey({
+      key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]),
+      format: "der",
+      type: "spki",
+    });
     return nodeVerify(null, message, key, signature);
   } catch {
     return false; // node:crypto refuses to import some invalid keys at all
@@ -77,7 +92,12 @@ function registeredSlots(): number {
 const SLOTS = registeredSlots();
 
 /** Streams message in pieces cut at the given offsets; returns the firmware status. */
-function verifyStreamed(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, cuts: number[]): number {
+function verifyStreamed(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+  cuts: number[],
+): number {
   const e = fw.exports;
   const io = e.ioBufferPtr();
   const mem = (): Uint8Array => new Uint8Array(e.memory.buffer);
@@ -103,11 +123,16 @@ function verifyStreamed(publicKey: Uint8Array, message: Uint8Array, signature: U
 test("RFC 8032 §7.1 vectors verify on every path (one-shot, streamed, registered)", () => {
   const { cases } = loadEddsaVerifyFile(path.join(repoRoot, "test/vectors/ed25519/rfc8032.json"));
   const comments = cases.map((c) => c.comment);
-  for (const name of ["TEST 1", "TEST 2", "TEST 3", "TEST SHA(abc)"]) assert.ok(comments.includes(name), name);
+  for (const name of ["TEST 1", "TEST 2", "TEST 3", "TEST SHA(abc)"])
+    assert.ok(comments.includes(name), name);
   for (const c of cases) {
     assert.equal(fw.verify(c.publicKey, c.message, c.signature), VerifyStatus.Valid, c.comment);
     const mid = c.message.length >> 1;
-    assert.equal(verifyStreamed(c.publicKey, c.message, c.signature, [mid]), VerifyStatus.Valid, c.comment);
+    assert.equal(
+      verifyStreamed(c.publicKey, c.message, c.signature, [mid]),
+      VerifyStatus.Valid,
+      c.comment,
+    );
     assert.equal(fw.registerKey(0, c.publicKey), VerifyStatus.Valid, c.comment);
     assert.equal(fw.verifyRegistered(0, c.message, c.signature), VerifyStatus.Valid, c.comment);
   }
@@ -119,7 +144,11 @@ test("random keys and messages signed by node:crypto verify Valid", () => {
     const signer = signerFromSeed(rnd(32));
     const message = rnd(i % 160);
     const signature = signer.sign(message);
-    assert.equal(fw.verify(signer.publicKey, message, signature), VerifyStatus.Valid, `case ${i} pk ${toHex(signer.publicKey)}`);
+    assert.equal(
+      fw.verify(signer.publicKey, message, signature),
+      VerifyStatus.Valid,
+      `case ${i} pk ${toHex(signer.publicKey)}`,
+    );
   }
 });
 
@@ -130,7 +159,11 @@ test("every single-bit flip of signature, key and message is rejected as node:cr
     const message = rnd(12 + n * 10);
     const signature = signer.sign(message);
     assert.equal(fw.verify(signer.publicKey, message, signature), VerifyStatus.Valid);
-    const parts = [["sig", signature], ["pk", signer.publicKey], ["msg", message]] as const;
+    const parts = [
+      ["sig", signature],
+      ["pk", signer.publicKey],
+      ["msg", message],
+    ] as const;
     for (const [name, original] of parts) {
       for (let bit = 0; bit < original.length * 8; bit++) {
         const flipped = original.slice();
@@ -161,11 +194,17 @@ test("streaming equals one-shot for messages split at many offsets", () => {
     const oneShot = fw.verify(signer.publicKey, message, signature);
     const cutsList: number[][] = [[], [0], [len], [len >> 1], [1, 2, 3].filter((c) => c < len)];
     for (let c = 0; c < 6; c++) {
-      const cuts = [...new Set(Array.from(rnd(4), (b) => Math.floor((b / 256) * (len + 1))))].sort((a, b) => a - b);
+      const cuts = [...new Set(Array.from(rnd(4), (b) => Math.floor((b / 256) * (len + 1))))].sort(
+        (a, b) => a - b,
+      );
       cutsList.push(cuts);
     }
     for (const cuts of cutsList) {
-      assert.equal(verifyStreamed(signer.publicKey, message, signature, cuts), oneShot, `case ${i} len ${len} cuts ${cuts.join(",")}`);
+      assert.equal(
+        verifyStreamed(signer.publicKey, message, signature, cuts),
+        oneShot,
+        `case ${i} len ${len} cuts ${cuts.join(",")}`,
+      );
     }
     if (i % 2 === 0) assert.equal(oneShot, VerifyStatus.Valid, `case ${i}`);
   }
@@ -199,9 +238,13 @@ test("registering validates the key by the policy and a signature verifies only 
   const rnd = makeRandom("slots");
   assert.equal(fw.registerKey(-1, new Uint8Array(32)), VerifyStatus.KeySlotInvalid);
   assert.equal(fw.registerKey(SLOTS, new Uint8Array(32)), VerifyStatus.KeySlotInvalid);
-  const identity = new Uint8Array(32); identity[0] = 1;
+  const identity = new Uint8Array(32);
+  identity[0] = 1;
   assert.equal(fw.registerKey(1, identity), VerifyStatus.PublicKeySmallOrder);
-  assert.equal(fw.verifyRegistered(1, new Uint8Array(0), new Uint8Array(64)), VerifyStatus.KeySlotEmpty);
+  assert.equal(
+    fw.verifyRegistered(1, new Uint8Array(0), new Uint8Array(64)),
+    VerifyStatus.KeySlotEmpty,
+  );
   const signers = Array.from({ length: SLOTS }, () => signerFromSeed(rnd(32)));
   signers.forEach((s, slot) => assert.equal(fw.registerKey(slot, s.publicKey), VerifyStatus.Valid));
   for (let i = 0; i < SLOTS; i++) {
@@ -222,7 +265,8 @@ test("mixed-order keys and R: the cofactorless equation decides exactly, on ever
   const rnd = makeRandom("mixed-order");
   const torsion = torsionPoints();
   const scalar = (): bigint => bytesToNumberLE(rnd(64)) % GROUP_L;
-  let valid = 0, mismatched = 0;
+  let valid = 0,
+    mismatched = 0;
   for (let i = 0; i < 200; i++) {
     const a = scalar();
     const t = torsion[1 + (i % 7)]!;

@@ -25,14 +25,21 @@ export interface SimBenchResult {
   goalTapsPerSecond: number;
 }
 
-export interface SimBenchOptions { taps?: number; wallets?: number; seed?: number }
+export interface SimBenchOptions {
+  taps?: number;
+  wallets?: number;
+  seed?: number;
+}
 
 function signMicros(samples: number): number {
   const key = new Ed25519Key(new Uint8Array(32).fill(1));
   const msg = new Uint8Array(73);
   for (let i = 0; i < 200; i++) key.sign(msg); // warm up
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < samples; i++) { msg[0] = i & 0xff; key.sign(msg); }
+  for (let i = 0; i < samples; i++) {
+    msg[0] = i & 0xff;
+    key.sign(msg);
+  }
   return Number(process.hrtime.bigint() - t0) / 1000 / samples;
 }
 
@@ -48,7 +55,9 @@ export async function benchSim(o: SimBenchOptions = {}): Promise<SimBenchResult>
   const walletSignMicros = signMicros(2_000);
   const perTapMicros = 1e6 / s.tapsPerSecond;
   return {
-    taps, wallets, seed,
+    taps,
+    wallets,
+    seed,
     tapsPerSecond: s.tapsPerSecond,
     tapCallMicros: s.firmwareMicrosPerTap,
     walletSignMicros,
@@ -61,6 +70,10 @@ export async function benchSim(o: SimBenchOptions = {}): Promise<SimBenchResult>
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = await benchSim();
-  console.log(`simulator: ${r.tapsPerSecond.toFixed(0)} taps/s (goal ≥ ${r.goalTapsPerSecond}) over ${r.taps} taps, ${r.wallets} wallets, seed ${r.seed}`);
-  console.log(`  per tap: ${r.tapCallMicros.toFixed(1)} µs in tap() = ${r.readerFirmwareMicros.toFixed(1)} µs reader firmware + ${r.walletSignMicros.toFixed(1)} µs simulated phone signature; ${r.simulatorOverheadMicros.toFixed(1)} µs simulator around it`);
+  console.log(
+    `simulator: ${r.tapsPerSecond.toFixed(0)} taps/s (goal ≥ ${r.goalTapsPerSecond}) over ${r.taps} taps, ${r.wallets} wallets, seed ${r.seed}`,
+  );
+  console.log(
+    `  per tap: ${r.tapCallMicros.toFixed(1)} µs in tap() = ${r.readerFirmwareMicros.toFixed(1)} µs reader firmware + ${r.walletSignMicros.toFixed(1)} µs simulated phone signature; ${r.simulatorOverheadMicros.toFixed(1)} µs simulator around it`,
+  );
 }

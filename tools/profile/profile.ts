@@ -20,7 +20,12 @@ export interface DeviceProfile {
   name: string;
   featuresAllowed: readonly Feature[];
   wasmBytesMax: number;
-  memory: { pagesMax: number; maxRequired: boolean; initialEqualsMax: boolean; growAllowed: boolean };
+  memory: {
+    pagesMax: number;
+    maxRequired: boolean;
+    initialEqualsMax: boolean;
+    growAllowed: boolean;
+  };
   tablesMax: number;
   globals: { importMutable: boolean; exportMutable: boolean };
   kinds: Record<BinaryKind, KindRules>;
@@ -34,7 +39,8 @@ const EXTERN_KIND_NAMES: readonly string[] = ["func", "table", "memory", "global
 class ProfileError extends Error {}
 
 function obj(v: unknown, field: string): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ProfileError(`${field} must be an object`);
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new ProfileError(`${field} must be an object`);
   return v as Record<string, unknown>;
 }
 function bool(v: unknown, field: string): boolean {
@@ -42,11 +48,13 @@ function bool(v: unknown, field: string): boolean {
   return v;
 }
 function count(v: unknown, field: string): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new ProfileError(`${field} must be a non-negative integer`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+    throw new ProfileError(`${field} must be a non-negative integer`);
   return v;
 }
 function strings(v: unknown, field: string): string[] {
-  if (!Array.isArray(v) || !v.every((s): s is string => typeof s === "string")) throw new ProfileError(`${field} must be an array of strings`);
+  if (!Array.isArray(v) || !v.every((s): s is string => typeof s === "string"))
+    throw new ProfileError(`${field} must be an array of strings`);
   return v;
 }
 
@@ -54,7 +62,10 @@ function kindRules(v: unknown, field: string): KindRules {
   const o = obj(v, field);
   const importKinds = strings(o["importKinds"], `${field}.importKinds`);
   const bad = importKinds.find((k) => !EXTERN_KIND_NAMES.includes(k));
-  if (bad !== undefined) throw new ProfileError(`${field}.importKinds: unknown kind "${bad}" (known: ${EXTERN_KIND_NAMES.join(", ")})`);
+  if (bad !== undefined)
+    throw new ProfileError(
+      `${field}.importKinds: unknown kind "${bad}" (known: ${EXTERN_KIND_NAMES.join(", ")})`,
+    );
   const rules: KindRules = {
     importModules: strings(o["importModules"], `${field}.importModules`),
     importKinds: importKinds as ExternKind[],
@@ -71,7 +82,8 @@ export function parseProfile(json: unknown): DeviceProfile {
   const features = obj(o["features"], "features");
   const allowed = strings(features["allowed"], "features.allowed");
   const unknown = allowed.find((f) => !isFeature(f));
-  if (unknown !== undefined) throw new ProfileError(`features.allowed: unknown feature "${unknown}"`);
+  if (unknown !== undefined)
+    throw new ProfileError(`features.allowed: unknown feature "${unknown}"`);
   if (!allowed.includes("mvp")) throw new ProfileError(`features.allowed must include "mvp"`);
   const memory = obj(o["memory"], "memory");
   const globals = obj(o["globals"], "globals");

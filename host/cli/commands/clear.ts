@@ -1,7 +1,11 @@
 // `offtap clear` — the clearing service on the command line (docs/CLEARING.md §9).
 import { readFileSync } from "node:fs";
 import {
-  Clearing, isDataDir, resealAll, type Account, type IngestReport,
+  Clearing,
+  isDataDir,
+  resealAll,
+  type Account,
+  type IngestReport,
 } from "../../clearing/index.ts";
 import { currencyLabel, formatMoney } from "../../money/index.ts";
 import { amountFlag, currencyFlag } from "../../money/flags.ts";
@@ -73,18 +77,34 @@ options:
   -h, --help   this help`;
 
 const OPTIONS = {
-  db: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
+  db: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
   "unsafe-no-fsync": { type: "boolean" },
-  reader: { type: "string" }, key: { type: "string" }, operator: { type: "string" }, issuer: { type: "string" },
-  currency: { type: "string" }, min: { type: "string" }, max: { type: "string" }, drift: { type: "string" },
-  "deny-max-age": { type: "string" }, note: { type: "string" }, amount: { type: "string" },
-  "add-key": { type: "boolean" }, name: { type: "string" }, create: { type: "boolean" },
+  reader: { type: "string" },
+  key: { type: "string" },
+  operator: { type: "string" },
+  issuer: { type: "string" },
+  currency: { type: "string" },
+  min: { type: "string" },
+  max: { type: "string" },
+  drift: { type: "string" },
+  "deny-max-age": { type: "string" },
+  note: { type: "string" },
+  amount: { type: "string" },
+  "add-key": { type: "boolean" },
+  name: { type: "string" },
+  create: { type: "boolean" },
   state: { type: "string" },
 } as const;
 
 /** `reader import FILE --operator NAME`: registers a reader from its enrolment file. */
-async function importReader(c: Clearing, file: string | undefined, operator: string | undefined,
-  json: boolean): Promise<number> {
+async function importReader(
+  c: Clearing,
+  file: string | undefined,
+  operator: string | undefined,
+  json: boolean,
+): Promise<number> {
   if (file === undefined) throw new UsageError("reader import needs the enrolment FILE");
   const fail = (e: unknown): never => {
     throw new UsageError(e instanceof Error ? e.message : String(e));
@@ -103,8 +123,11 @@ async function importReader(c: Clearing, file: string | undefined, operator: str
 
 /** `unsafeNoFsync` absent: OFFTAP_UNSAFE_NO_FSYNC decides (docs/CLEARING.md "Durability").
  *  The database must exist unless `create` (docs/CLEARING.md "Opening a database"). */
-export function openFromFlags(db: string | undefined, unsafeNoFsync?: boolean,
-  create = false): Promise<Clearing> {
+export function openFromFlags(
+  db: string | undefined,
+  unsafeNoFsync?: boolean,
+  create = false,
+): Promise<Clearing> {
   const dataDir = db ?? DEFAULT_DB_DIR;
   needDataDir(dataDir, create);
   const o = { dataDir, create };
@@ -116,8 +139,10 @@ function addKey(db: string | undefined): string {
   const file = process.env["OFFTAP_DATA_KEY_FILE"];
   if (file === undefined || file === "") {
     if (process.env["OFFTAP_DATA_KEY"] || process.env["DATABASE_URL"]) {
-      throw new UsageError("--add-key needs a key file (OFFTAP_DATA_KEY_FILE); with " +
-        "OFFTAP_DATA_KEY, append a new key to the variable yourself");
+      throw new UsageError(
+        "--add-key needs a key file (OFFTAP_DATA_KEY_FILE); with " +
+          "OFFTAP_DATA_KEY, append a new key to the variable yourself",
+      );
     }
     return addKeyToFile(defaultKeyFile(db ?? DEFAULT_DB_DIR));
   }
@@ -136,8 +161,11 @@ async function init(db: string | undefined, unsafe: boolean, json: boolean): Pro
     const keyId = c.sealer.newestId;
     if (json) console.log(JSON.stringify({ database: where, created: !existed, keyId }));
     else if (existed) console.log(`${where} is already a clearing database; nothing to do`);
-    else console.log(`created the clearing database at ${where} (data key ${c.sealer.newestId}, ` +
-      `${c.sealer.source})`);
+    else
+      console.log(
+        `created the clearing database at ${where} (data key ${c.sealer.newestId}, ` +
+          `${c.sealer.source})`,
+      );
     return EXIT_OK;
   } finally {
     await c.close();
@@ -145,8 +173,13 @@ async function init(db: string | undefined, unsafe: boolean, json: boolean): Pro
 }
 
 /** `reader add --state DIR`: the kept reader and the issuer keys it trusts, registered. */
-async function addKeptReader(c: Clearing, k: KeptReader, operator: string, json: boolean,
-  name: string | undefined): Promise<number> {
+async function addKeptReader(
+  c: Clearing,
+  k: KeptReader,
+  operator: string,
+  json: boolean,
+  name: string | undefined,
+): Promise<number> {
   const f = k.facts;
   const fail = (e: unknown): never => {
     throw new UsageError(e instanceof Error ? e.message : String(e));
@@ -156,16 +189,26 @@ async function addKeptReader(c: Clearing, k: KeptReader, operator: string, json:
     // The reader's own deny list revokes it from the start: clearing refuses it as well.
     if (i.revoked) await c.revokeIssuerKey(i.keyId, 0).catch(fail);
   }
-  const r = await c.registerReader({
-    readerId: f.readerId, devicePublicKey: f.devicePublicKey, operatorId: operator,
-    currency: f.currency, amountMin: f.amountMin, amountMax: f.amountMax,
-    driftToleranceS: f.driftToleranceS, name: name ?? `${f.mode} ${f.readerId.slice(0, 8)}`,
-    ...(f.geometry.denyBytes > 0 ? { denyMaxAgeS: f.denyMaxAgeS } : {}),
-  }).catch(fail);
+  const r = await c
+    .registerReader({
+      readerId: f.readerId,
+      devicePublicKey: f.devicePublicKey,
+      operatorId: operator,
+      currency: f.currency,
+      amountMin: f.amountMin,
+      amountMax: f.amountMax,
+      driftToleranceS: f.driftToleranceS,
+      name: name ?? `${f.mode} ${f.readerId.slice(0, 8)}`,
+      ...(f.geometry.denyBytes > 0 ? { denyMaxAgeS: f.denyMaxAgeS } : {}),
+    })
+    .catch(fail);
   const keys = f.issuerKeys.map((i) => `${i.keyId}${i.revoked ? " (revoked)" : ""}`).join(", ");
   if (json) console.log(JSON.stringify({ ...r, issuerKeys: f.issuerKeys }, null, 2));
-  else console.log(`reader ${r.readerId} registered for operator ${r.operatorId} from ${k.dir}; ` +
-    `issuer keys ${keys}`);
+  else
+    console.log(
+      `reader ${r.readerId} registered for operator ${r.operatorId} from ${k.dir}; ` +
+        `issuer keys ${keys}`,
+    );
   return EXIT_OK;
 }
 
@@ -206,19 +249,32 @@ async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise
       if (err instanceof RangeError) throw malformedBatch(f, err);
       throw new UsageError(`${f}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    problems += r.held + r.rejectedRecords.length + r.doubleSpends.length + r.batches.filter((b) => b.status === "rejected").length;
+    problems +=
+      r.held +
+      r.rejectedRecords.length +
+      r.doubleSpends.length +
+      r.batches.filter((b) => b.status === "rejected").length;
     const code = await reportCurrency(c, r);
     // JSON: amounts stay minor units, beside the readers' ISO 4217 code (null when mixed).
     out.push({ file: f, ...r, currency: code === undefined ? null : currencyLabel(code) });
     if (!json) {
       const held = r.held > 0 ? yellow(`${r.held} held`) : "0 held";
       const rejected = r.rejectedRecords.length;
-      console.log(`${f}: ${green(`${r.settled} settled`)} (${settledText(r, code)}), `
-        + `${r.duplicates} duplicate, ${held}, `
-        + `${rejected > 0 ? red(`${rejected} rejected`) : "0 rejected"}`);
-      for (const b of r.batches.filter((x) => x.status !== "accepted")) console.log(`  batch ${b.readerId} ${b.firstSeq}…${b.lastSeq}: ${b.status} ${b.reason}`);
-      for (const d of r.doubleSpends) console.log(red(`  double spend: wallet ${d.walletId} counter ${d.counter} (${d.kind}) at ${d.readerId} #${d.seq}, ${d.excess} to issuer ${d.issuerKeyId} offline risk`));
-      for (const x of r.rejectedRecords) console.log(red(`  rejected: ${x.readerId} #${x.seq} ${x.reasonName}`));
+      console.log(
+        `${f}: ${green(`${r.settled} settled`)} (${settledText(r, code)}), ` +
+          `${r.duplicates} duplicate, ${held}, ` +
+          `${rejected > 0 ? red(`${rejected} rejected`) : "0 rejected"}`,
+      );
+      for (const b of r.batches.filter((x) => x.status !== "accepted"))
+        console.log(`  batch ${b.readerId} ${b.firstSeq}…${b.lastSeq}: ${b.status} ${b.reason}`);
+      for (const d of r.doubleSpends)
+        console.log(
+          red(
+            `  double spend: wallet ${d.walletId} counter ${d.counter} (${d.kind}) at ${d.readerId} #${d.seq}, ${d.excess} to issuer ${d.issuerKeyId} offline risk`,
+          ),
+        );
+      for (const x of r.rejectedRecords)
+        console.log(red(`  rejected: ${x.readerId} #${x.seq} ${x.reasonName}`));
     }
   }
   if (json) console.log(JSON.stringify(out.length === 1 ? out[0] : out, null, 2));
@@ -236,15 +292,39 @@ async function balances(c: Clearing, json: boolean): Promise<number> {
   const inv = await c.checkInvariants();
   if (json) {
     const sums = inv.sums.map((x) => ({ ...x, currency: currencyLabel(x.currency) }));
-    console.log(JSON.stringify({
-      accounts: accountsJson(accts), balancesSumToZero: inv.ok, invariants: { ...inv, sums },
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          accounts: accountsJson(accts),
+          balancesSumToZero: inv.ok,
+          invariants: { ...inv, sums },
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     const m = (minor: number, cur: number): string => formatMoney(minor, cur);
-    console.log(table(alignRight([["account", "code", "balance", "pending debits", "available"],
-      ...accts.map((a) => [a.id, a.code, m(a.balance, a.currency),
-        m(a.debitsPending, a.currency), m(a.available, a.currency)])], [2, 3, 4])));
-    console.log(inv.ok ? green("balances sum to zero") : red(`invariants broken: ${JSON.stringify(inv)}`));
+    console.log(
+      table(
+        alignRight(
+          [
+            ["account", "code", "balance", "pending debits", "available"],
+            ...accts.map((a) => [
+              a.id,
+              a.code,
+              m(a.balance, a.currency),
+              m(a.debitsPending, a.currency),
+              m(a.available, a.currency),
+            ]),
+          ],
+          [2, 3, 4],
+        ),
+      ),
+    );
+    console.log(
+      inv.ok ? green("balances sum to zero") : red(`invariants broken: ${JSON.stringify(inv)}`),
+    );
   }
   return inv.ok ? EXIT_OK : EXIT_FAILED;
 }
@@ -256,9 +336,20 @@ export const command: Command = {
   async run(argv) {
     const { values: v, positionals } = parse(argv, OPTIONS, true);
     const [sub, ...rest] = positionals;
-    if (v.help || sub === undefined) { console.log(HELP); return sub === undefined && !v.help ? EXIT_USAGE : EXIT_OK; }
+    if (v.help || sub === undefined) {
+      console.log(HELP);
+      return sub === undefined && !v.help ? EXIT_USAGE : EXIT_OK;
+    }
     const known = [
-      "init", "ingest", "balances", "reader", "issuer", "ack", "denylist", "doctor", "risk",
+      "init",
+      "ingest",
+      "balances",
+      "reader",
+      "issuer",
+      "ack",
+      "denylist",
+      "doctor",
+      "risk",
       "rekey",
     ];
     if (!known.includes(sub)) throw new UsageError(`unknown subcommand '${sub}'`);
@@ -281,9 +372,12 @@ export const command: Command = {
       if (sub === "rekey") {
         const n = await resealAll(c.db, c.sealer, true);
         const k = c.sealer.newestId;
-        console.log(json ? JSON.stringify({ resealed: n, keyId: k, keyIds: c.sealer.keyIds })
-          : `${added === undefined ? "" : `data key ${added} added to the key file\n`}` +
-            `${n} secret(s) re-encrypted under data key ${k}; older keys may now be removed`);
+        console.log(
+          json
+            ? JSON.stringify({ resealed: n, keyId: k, keyIds: c.sealer.keyIds })
+            : `${added === undefined ? "" : `data key ${added} added to the key file\n`}` +
+                `${n} secret(s) re-encrypted under data key ${k}; older keys may now be removed`,
+        );
         return EXIT_OK;
       }
       const risky: RiskFlags = { ...v };
@@ -295,37 +389,70 @@ export const command: Command = {
         const decided = await readerRisk(c, rest[0], risky, json);
         if (decided !== undefined) return decided;
         if (rest[0] === "add" && v.state !== undefined) {
-          return await addKeptReader(c, needKept(v.state, false), need(v.operator, "operator"),
-            json, v.name);
+          return await addKeptReader(
+            c,
+            needKept(v.state, false),
+            need(v.operator, "operator"),
+            json,
+            v.name,
+          );
         }
-        if (rest[0] !== "add") throw new UsageError("usage: clear reader add --reader HEX --key HEX --operator NAME");
+        if (rest[0] !== "add")
+          throw new UsageError("usage: clear reader add --reader HEX --key HEX --operator NAME");
         const cur = currencyFlag("currency", v.currency);
-        const r = await c.registerReader({
-          readerId: need(v.reader, "reader"), devicePublicKey: need(v.key, "key"),
-          operatorId: need(v.operator, "operator"), currency: cur.numeric,
-          amountMin: v.min === undefined ? 1 : amountFlag("min", v.min, cur, U32_MAX),
-          amountMax: v.max === undefined ? 10_000 : amountFlag("max", v.max, cur, U32_MAX),
-          driftToleranceS: intFlag("drift", v.drift, 300, 3600),
-          ...(v["deny-max-age"] === undefined ? {} : { denyMaxAgeS: intFlag("deny-max-age", v["deny-max-age"], 0) }),
-          ...(v.name === undefined ? {} : { name: v.name }),
-        }).catch((e: unknown) => { throw new UsageError(e instanceof Error ? e.message : String(e)); });
-        console.log(json ? JSON.stringify(r, null, 2) : `reader ${r.readerId} registered for operator ${r.operatorId}`);
+        const r = await c
+          .registerReader({
+            readerId: need(v.reader, "reader"),
+            devicePublicKey: need(v.key, "key"),
+            operatorId: need(v.operator, "operator"),
+            currency: cur.numeric,
+            amountMin: v.min === undefined ? 1 : amountFlag("min", v.min, cur, U32_MAX),
+            amountMax: v.max === undefined ? 10_000 : amountFlag("max", v.max, cur, U32_MAX),
+            driftToleranceS: intFlag("drift", v.drift, 300, 3600),
+            ...(v["deny-max-age"] === undefined
+              ? {}
+              : { denyMaxAgeS: intFlag("deny-max-age", v["deny-max-age"], 0) }),
+            ...(v.name === undefined ? {} : { name: v.name }),
+          })
+          .catch((e: unknown) => {
+            throw new UsageError(e instanceof Error ? e.message : String(e));
+          });
+        console.log(
+          json
+            ? JSON.stringify(r, null, 2)
+            : `reader ${r.readerId} registered for operator ${r.operatorId}`,
+        );
         return EXIT_OK;
       }
       if (sub === "issuer") {
-        if (rest[0] !== "add") throw new UsageError("usage: clear issuer add --issuer ID --key HEX");
+        if (rest[0] !== "add")
+          throw new UsageError("usage: clear issuer add --issuer ID --key HEX");
         const id = intFlag("issuer", need(v.issuer, "issuer"), 0, 0xffffffff);
-        await c.registerIssuerKey(id, need(v.key, "key")).catch((e: unknown) => { throw new UsageError(e instanceof Error ? e.message : String(e)); });
+        await c.registerIssuerKey(id, need(v.key, "key")).catch((e: unknown) => {
+          throw new UsageError(e instanceof Error ? e.message : String(e));
+        });
         console.log(json ? JSON.stringify({ issuerKeyId: id }) : `issuer key ${id} registered`);
         return EXIT_OK;
       }
       if (sub === "ack") {
-        const ack = await c.acknowledgement(need(v.reader, "reader")).catch((e: unknown) => { throw new UsageError(e instanceof Error ? e.message : String(e)); });
-        console.log(json ? JSON.stringify({ ack: ack ? Buffer.from(ack).toString("hex") : null }) : ack ? Buffer.from(ack).toString("hex") : "nothing to acknowledge");
+        const ack = await c.acknowledgement(need(v.reader, "reader")).catch((e: unknown) => {
+          throw new UsageError(e instanceof Error ? e.message : String(e));
+        });
+        console.log(
+          json
+            ? JSON.stringify({ ack: ack ? Buffer.from(ack).toString("hex") : null })
+            : ack
+              ? Buffer.from(ack).toString("hex")
+              : "nothing to acknowledge",
+        );
         return EXIT_OK;
       }
       const dl = await c.denyList();
-      console.log(json ? JSON.stringify({ ...dl, image: Buffer.from(dl.image).toString("hex") }, null, 2) : Buffer.from(dl.image).toString("hex"));
+      console.log(
+        json
+          ? JSON.stringify({ ...dl, image: Buffer.from(dl.image).toString("hex") }, null, 2)
+          : Buffer.from(dl.image).toString("hex"),
+      );
       return EXIT_OK;
     } finally {
       await c.close();

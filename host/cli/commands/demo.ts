@@ -16,15 +16,21 @@ import { FirmwareCrypto } from "../../firmware/crypto.ts";
 import { runGateScenario, type ScenarioResult } from "../../sim/gate.ts";
 import { CashoutService } from "../../cashout/index.ts";
 import { green, red, bold, dim, table } from "../output.ts";
-import {
-  alignRight, currencyLabel, formatMoney, isoTime, parseAmount,
-} from "../../money/index.ts";
+import { alignRight, currencyLabel, formatMoney, isoTime, parseAmount } from "../../money/index.ts";
 import { runTwoReaders } from "../../demo/readers.ts";
 import {
-  DemoDbInUse, checkDemoDb, openDemoClearing, clearTwoReaders, type ClearingAct,
+  DemoDbInUse,
+  checkDemoDb,
+  openDemoClearing,
+  clearTwoReaders,
+  type ClearingAct,
 } from "../../demo/clearing.ts";
 import {
-  enrolDemoOwner, cashOut, DEMO_PAYOUT_FILES, type CashoutAct, type EnrolledOwner,
+  enrolDemoOwner,
+  cashOut,
+  DEMO_PAYOUT_FILES,
+  type CashoutAct,
+  type EnrolledOwner,
 } from "../../demo/cashout.ts";
 import { checkOutput, outputFolder } from "../files.ts";
 import { checkPortFree } from "../ports.ts";
@@ -75,7 +81,11 @@ function deviceSignatureMatchesNode(seedNumber: number): boolean {
   const pk = fw.publicKey(seed);
   const msg = new TextEncoder().encode(`offtap demo ${seedNumber}`);
   const sig = fw.sign(new Uint8Array([...seed, ...pk]), msg);
-  const nodeKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: "der", type: "pkcs8" });
+  const nodeKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
+    format: "der",
+    type: "pkcs8",
+  });
   return Buffer.from(sig).equals(nodeSign(null, msg, nodeKey)) && fw.verify(pk, msg, sig) === 0;
 }
 
@@ -85,43 +95,98 @@ const eur = (minor: number): string => formatMoney(minor, "EUR");
 const short = (hex: string): string => `${hex.slice(0, 8)}…`;
 
 function printGate(r: ScenarioResult, signatureOk: boolean): void {
-  console.log(bold(`offtap demo — gate reader ${r.readerId}, `
-    + `fare ${formatMoney(r.fare, r.currency)}, seed ${r.seed}`));
+  console.log(
+    bold(
+      `offtap demo — gate reader ${r.readerId}, ` +
+        `fare ${formatMoney(r.fare, r.currency)}, seed ${r.seed}`,
+    ),
+  );
   console.log(dim("every tap below ran through build/offtap.wasm on the simulated board\n"));
   const rows = r.taps.map((t) => [
-    String(t.step), t.rider, t.what, t.ok ? green(t.reason) : red(`${t.reason} (expected ${t.expected})`),
-    t.receipt ? `#${t.receipt.sequence}` : "", `${t.simulatedMs.toFixed(0)} ms`,
+    String(t.step),
+    t.rider,
+    t.what,
+    t.ok ? green(t.reason) : red(`${t.reason} (expected ${t.expected})`),
+    t.receipt ? `#${t.receipt.sequence}` : "",
+    `${t.simulatedMs.toFixed(0)} ms`,
   ]);
   console.log(table([["#", "rider", "what happens", "decision", "receipt", "radio"], ...rows]));
   const c = r.export.check;
   console.log("");
-  console.log(`ledger: ${r.ledgerRecords} records; exported as ${c.batches} signed batch(es), ${r.export.bytes} bytes`);
-  console.log(`  device signature ${verdict(c.signatureOk)}, hash chain ${verdict(c.chainOk)}, sequence ${c.firstSeq}…${c.lastSeq} gap-free ${verdict(c.sequenceOk)}`);
+  console.log(
+    `ledger: ${r.ledgerRecords} records; exported as ${c.batches} signed batch(es), ${r.export.bytes} bytes`,
+  );
+  console.log(
+    `  device signature ${verdict(c.signatureOk)}, hash chain ${verdict(c.chainOk)}, sequence ${c.firstSeq}…${c.lastSeq} gap-free ${verdict(c.sequenceOk)}`,
+  );
   for (const p of c.problems) console.log(red(`  ${p}`));
   console.log(`firmware Ed25519 signatures identical to node:crypto: ${verdict(signatureOk)}`);
   console.log("");
-  console.log(r.ok && signatureOk ? green("every decision as docs/PROTOCOL.md prescribes; nothing charged twice") : red("the run did not go as prescribed"));
+  console.log(
+    r.ok && signatureOk
+      ? green("every decision as docs/PROTOCOL.md prescribes; nothing charged twice")
+      : red("the run did not go as prescribed"),
+  );
 }
 
 function printClearing(a: ClearingAct, where: string): void {
   console.log("");
   console.log(bold("two gates, one metro line — and a wallet that spends one counter twice"));
-  console.log(table([["gate", "rider", "what happens", "decision", "counter"], ...a.taps.map((t) => [
-    t.reader, t.rider, t.what, t.accepted ? green(t.reason) : red(t.reason), t.counter === undefined ? "" : String(t.counter),
-  ])]));
-  console.log(dim("each gate accepted what it could check offline; only clearing sees both ledgers\n"));
+  console.log(
+    table([
+      ["gate", "rider", "what happens", "decision", "counter"],
+      ...a.taps.map((t) => [
+        t.reader,
+        t.rider,
+        t.what,
+        t.accepted ? green(t.reason) : red(t.reason),
+        t.counter === undefined ? "" : String(t.counter),
+      ]),
+    ]),
+  );
+  console.log(
+    dim("each gate accepted what it could check offline; only clearing sees both ledgers\n"),
+  );
   console.log(bold(`clearing (embedded PostgreSQL: PGlite in ${where})`));
-  console.log(table([["reader", "batches", "records", "signed+chained", "settled", "double spends", "ack installed", "flash freed to"], ...a.uploads.map((u) => [
-    `${u.name} ${short(u.readerId)}`, String(u.batches), String(u.records), verdict(u.verified), String(u.report.settled),
-    u.report.doubleSpends > 0 ? red(String(u.report.doubleSpends)) : "0", u.ackStatus >= 0 ? green("yes") : red(`status ${u.ackStatus}`), `#${u.ackedSeq}`,
-  ])]));
+  console.log(
+    table([
+      [
+        "reader",
+        "batches",
+        "records",
+        "signed+chained",
+        "settled",
+        "double spends",
+        "ack installed",
+        "flash freed to",
+      ],
+      ...a.uploads.map((u) => [
+        `${u.name} ${short(u.readerId)}`,
+        String(u.batches),
+        String(u.records),
+        verdict(u.verified),
+        String(u.report.settled),
+        u.report.doubleSpends > 0 ? red(String(u.report.doubleSpends)) : "0",
+        u.ackStatus >= 0 ? green("yes") : red(`status ${u.ackStatus}`),
+        `#${u.ackedSeq}`,
+      ]),
+    ]),
+  );
   for (const d of a.doubleSpends) {
-    console.log(red(`double spend caught: wallet ${short(d.walletId)} counter ${d.counter} (${d.kind.replace(/_/g, " ")}) at reader ${short(d.readerId)} #${d.seq}; `) +
-      `${eur(d.excess)} booked to issuer ${d.issuerKeyId}'s offline risk, `
-      + "the gate's operator is paid in full");
+    console.log(
+      red(
+        `double spend caught: wallet ${short(d.walletId)} counter ${d.counter} (${d.kind.replace(/_/g, " ")}) at reader ${short(d.readerId)} #${d.seq}; `,
+      ) +
+        `${eur(d.excess)} booked to issuer ${d.issuerKeyId}'s offline risk, ` +
+        "the gate's operator is paid in full",
+    );
   }
-  console.log(`the same files uploaded again: ${a.reupload.settled} settled, ${a.reupload.doubleSpends} double spends ${verdict(a.reupload.settled === 0 && a.reupload.doubleSpends === 0)}`);
-  console.log(`deny list v${a.denyList.version} (${a.denyList.walletIds.length} wallet(s)) signed and installed by both readers: ${verdict(a.denyList.readerStatus.every((s) => s >= 0))}`);
+  console.log(
+    `the same files uploaded again: ${a.reupload.settled} settled, ${a.reupload.doubleSpends} double spends ${verdict(a.reupload.settled === 0 && a.reupload.doubleSpends === 0)}`,
+  );
+  console.log(
+    `deny list v${a.denyList.version} (${a.denyList.walletIds.length} wallet(s)) signed and installed by both readers: ${verdict(a.denyList.readerStatus.every((s) => s >= 0))}`,
+  );
   console.log("");
   const accounts = a.balances.map((b) => [b.name || b.id, b.code, eur(b.balance)]);
   console.log(table(alignRight([["account", "kind", "balance"], ...accounts], [2])));
@@ -132,14 +197,22 @@ function printCashout(c: CashoutAct, balanceAfter: number): void {
   console.log("");
   console.log(bold("cash-out: Metro Transit Ltd to its verified bank account"));
   const q = c.quote;
-  console.log(`quote ${q.id}: ${q.display.gross}, fee ${q.display.fee} at ${q.display.schedule}, `
-    + `you receive ${q.display.net}; available ${q.display.available}`);
-  console.log(`request ${c.requested.id}: ${c.requested.state} — held: `
-    + `${eur(c.requested.netMinor)} to payouts in transit, ${eur(c.requested.feeMinor)} fee`);
-  console.log(`second factor: TOTP ${c.totpCode} (RFC 6238, as the owner's authenticator shows it) → ${c.confirmed.state}`);
+  console.log(
+    `quote ${q.id}: ${q.display.gross}, fee ${q.display.fee} at ${q.display.schedule}, ` +
+      `you receive ${q.display.net}; available ${q.display.available}`,
+  );
+  console.log(
+    `request ${c.requested.id}: ${c.requested.state} — held: ` +
+      `${eur(c.requested.netMinor)} to payouts in transit, ${eur(c.requested.feeMinor)} fee`,
+  );
+  console.log(
+    `second factor: TOTP ${c.totpCode} (RFC 6238, as the owner's authenticator shows it) → ${c.confirmed.state}`,
+  );
   const ctrlSum = eur(Number(parseAmount(c.payout.ctrlSum, "EUR")));
-  console.log(`payout file ${c.payout.msgId}: ${c.payout.nbOfTxs} transfer(s), ${ctrlSum} `
-    + `→ ${c.exported.state}`);
+  console.log(
+    `payout file ${c.payout.msgId}: ${c.payout.nbOfTxs} transfer(s), ${ctrlSum} ` +
+      `→ ${c.exported.state}`,
+  );
   const steps = c.exported.timeline.map((t) => [t.state, isoTime(t.at), t.actor, t.detail]);
   console.log(table([["status", "at", "by", "detail"], ...steps]));
   console.log(`pain.001: ${c.files.pain001}`);
@@ -147,10 +220,17 @@ function printCashout(c: CashoutAct, balanceAfter: number): void {
   console.log(`operator balance after the cash-out: ${eur(balanceAfter)}`);
 }
 
-interface FullResult { ok: boolean; json: Record<string, unknown> }
+interface FullResult {
+  ok: boolean;
+  json: Record<string, unknown>;
+}
 
-async function runAll(seed: number, outDir: string, json: boolean,
-  serve: { port: number } | undefined, keep?: { dir: string; create: boolean },
+async function runAll(
+  seed: number,
+  outDir: string,
+  json: boolean,
+  serve: { port: number } | undefined,
+  keep?: { dir: string; create: boolean },
 ): Promise<FullResult> {
   const gate = await runGateScenario(seed);
   const signatureOk = deviceSignatureMatchesNode(seed);
@@ -173,34 +253,66 @@ async function runAll(seed: number, outDir: string, json: boolean,
     const after = (await demo.clearing.account("operator:metro:978"))!;
     const inv = await demo.clearing.checkInvariants();
     if (!json) printCashout(co, after.balance);
-    const cashoutOk = co.confirmed.state === "confirmed" && co.exported.state === "exported" && co.payout.nbOfTxs === 1
-      && after.balance === operatorAccount.balance - gross;
+    const cashoutOk =
+      co.confirmed.state === "confirmed" &&
+      co.exported.state === "exported" &&
+      co.payout.nbOfTxs === 1 &&
+      after.balance === operatorAccount.balance - gross;
     const ok = gate.ok && signatureOk && act.ok && cashoutOk && inv.ok;
     const result: Record<string, unknown> = {
-      accepted: act.accepted, settled: act.settled, doubleSpendsCaught: act.doubleSpends.length, cashouts: cashoutOk ? 1 : 0,
-      balancesSumToZero: inv.ok, ok, seed,
+      accepted: act.accepted,
+      settled: act.settled,
+      doubleSpendsCaught: act.doubleSpends.length,
+      cashouts: cashoutOk ? 1 : 0,
+      balancesSumToZero: inv.ok,
+      ok,
+      seed,
       gate: {
-        ...gate, currency: currencyLabel(gate.currency), signatureMatchesNode: signatureOk,
+        ...gate,
+        currency: currencyLabel(gate.currency),
+        signatureMatchesNode: signatureOk,
       },
-      readers: act.uploads, doubleSpends: act.doubleSpends, reupload: act.reupload, denyList: act.denyList,
+      readers: act.uploads,
+      doubleSpends: act.doubleSpends,
+      reupload: act.reupload,
+      denyList: act.denyList,
       balances: (await demo.clearing.accounts()).map((a) => ({
-        id: a.id, code: a.code, currency: currencyLabel(a.currency), balance: a.balance,
+        id: a.id,
+        code: a.code,
+        currency: currencyLabel(a.currency),
+        balance: a.balance,
       })),
       cashout: {
-        id: co.exported.id, state: co.exported.state, currency: co.exported.currency,
-        gross: co.exported.grossMinor, fee: co.exported.feeMinor, net: co.exported.netMinor,
-        timeline: co.exported.timeline.map((t) => t.state), payoutFile: co.payout.msgId, files: co.files,
+        id: co.exported.id,
+        state: co.exported.state,
+        currency: co.exported.currency,
+        gross: co.exported.grossMinor,
+        fee: co.exported.feeMinor,
+        net: co.exported.netMinor,
+        timeline: co.exported.timeline.map((t) => t.state),
+        payoutFile: co.payout.msgId,
+        files: co.files,
       },
     };
     if (!json) {
       console.log("");
-      console.log(ok ? green("clearing settled every payment once, caught the double spend, balances sum to zero, cash-out exported")
-        : red("the clearing or cash-out run did not go as it must"));
+      console.log(
+        ok
+          ? green(
+              "clearing settled every payment once, caught the double spend, balances sum to zero, cash-out exported",
+            )
+          : red("the clearing or cash-out run did not go as it must"),
+      );
       if (keep !== undefined) {
-        console.log(dim(`the demo's clearing is kept in ${keep.dir}: ` +
-          `offtap clear balances --db ${keep.dir}`));
+        console.log(
+          dim(
+            `the demo's clearing is kept in ${keep.dir}: ` +
+              `offtap clear balances --db ${keep.dir}`,
+          ),
+        );
       }
-      if (serve === undefined) console.log(dim("see it in the dashboard, with API tokens: npx offtap demo --serve"));
+      if (serve === undefined)
+        console.log(dim("see it in the dashboard, with API tokens: npx offtap demo --serve"));
     }
     if (serve !== undefined) await serveDemo(demo.clearing, owner, now(), serve.port);
     return { ok, json: result };
@@ -212,7 +324,12 @@ async function runAll(seed: number, outDir: string, json: boolean,
 /** Keeps the demo's database up behind the API and dashboard until Ctrl-C. Cash-out's
  *  clock continues from the demo's simulated time at real pace, so the owner's TOTP codes
  *  (printed at each new 30-second step, as an authenticator app would show them) follow it. */
-async function serveDemo(clearing: Parameters<typeof startServer>[0]["clearing"], owner: EnrolledOwner, simNowMs: number, port: number): Promise<void> {
+async function serveDemo(
+  clearing: Parameters<typeof startServer>[0]["clearing"],
+  owner: EnrolledOwner,
+  simNowMs: number,
+  port: number,
+): Promise<void> {
   const realStartMs = Date.now();
   // From the next 30-second step on: the demo's own confirmation used the current one.
   const clock = (): number => simNowMs + 30_000 + (Date.now() - realStartMs);
@@ -220,7 +337,11 @@ async function serveDemo(clearing: Parameters<typeof startServer>[0]["clearing"]
   const tokens = new TokenAuthority();
   const cashout = new ServiceCashoutPort(svc);
   const running = await startServer({
-    clearing, cashout, tokens, port, clock: { name: "demo", now: clock },
+    clearing,
+    cashout,
+    tokens,
+    port,
+    clock: { name: "demo", now: clock },
   });
   const op = tokens.issue({ role: "operator" });
   const ownerToken = tokens.issue({ role: "owner", ownerId: owner.ownerId });
@@ -228,17 +349,26 @@ async function serveDemo(clearing: Parameters<typeof startServer>[0]["clearing"]
   console.log(bold(`dashboard on the demo's data: ${running.url}`));
   console.log(`  operator:     ${running.url}/#token=${op}`);
   console.log(`  owner ${owner.ownerId}:  ${running.url}/#token=${ownerToken}`);
-  console.log(dim("  the owner's authenticator codes follow the demo's clock and are printed below. Ctrl-C stops."));
+  console.log(
+    dim(
+      "  the owner's authenticator codes follow the demo's clock and are printed below. Ctrl-C stops.",
+    ),
+  );
   let lastStep = -1;
   const showCode = (): void => {
     const step = Math.floor(clock() / 30_000);
     if (step === lastStep) return;
     lastStep = step;
-    console.log(`  TOTP code for ${owner.ownerId} now: ${totp(owner.totpSecret, Math.floor(clock() / 1000))}`);
+    console.log(
+      `  TOTP code for ${owner.ownerId} now: ${totp(owner.totpSecret, Math.floor(clock() / 1000))}`,
+    );
   };
   showCode();
   const timer = setInterval(showCode, 1_000);
-  await new Promise<void>((resolve) => { process.once("SIGINT", () => resolve()); process.once("SIGTERM", () => resolve()); });
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
   clearInterval(timer);
   await running.close();
 }
@@ -248,10 +378,20 @@ export const command: Command = {
   summary: "run the firmware at gates, clear their ledgers, catch a double spend, cash out",
   async run(argv) {
     const { values } = parse(argv, {
-      seed: { type: "string" }, json: { type: "boolean" }, out: { type: "string" }, serve: { type: "boolean" }, port: { type: "string" }, help: { type: "boolean" },
-      force: { type: "boolean" }, db: { type: "string" }, create: { type: "boolean" },
+      seed: { type: "string" },
+      json: { type: "boolean" },
+      out: { type: "string" },
+      serve: { type: "boolean" },
+      port: { type: "string" },
+      help: { type: "boolean" },
+      force: { type: "boolean" },
+      db: { type: "string" },
+      create: { type: "boolean" },
     });
-    if (values.help) { console.log(HELP); return EXIT_OK; }
+    if (values.help) {
+      console.log(HELP);
+      return EXIT_OK;
+    }
     const seed = intFlag("seed", values.seed, 1, 0xffffffff);
     const port = intFlag("port", values.port, 8080, 65_535);
     // Checked before the demo runs: a busy port or an unusable --out must not cost the whole demo.
@@ -262,8 +402,8 @@ export const command: Command = {
         checkOutput(join(values.out, f), { force: values.force === true });
       }
     }
-    const keep = values.db === undefined
-      ? undefined : { dir: values.db, create: values.create === true };
+    const keep =
+      values.db === undefined ? undefined : { dir: values.db, create: values.create === true };
     if (keep !== undefined) {
       needDataDir(keep.dir, keep.create);
       await opening(() => checkDemoDb(keep.dir, keep.create)).catch((e: unknown) => {

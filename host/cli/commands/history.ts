@@ -38,13 +38,29 @@ export const command: Command = {
   name: "history",
   summary: "export settled payments and transfers as CSV",
   async run(argv) {
-    const { values: v, positionals } = parse(argv, {
-      csv: { type: "boolean" }, out: { type: "string" }, account: { type: "string" }, operator: { type: "string" },
-      db: { type: "string" }, help: { type: "boolean", short: "h" }, create: { type: "boolean" },
-      json: { type: "boolean" }, force: { type: "boolean" },
-    } as const, true);
-    if (v.help) { console.log(HELP); return EXIT_OK; }
-    if (positionals[0] !== "export") { console.log(HELP); return EXIT_USAGE; }
+    const { values: v, positionals } = parse(
+      argv,
+      {
+        csv: { type: "boolean" },
+        out: { type: "string" },
+        account: { type: "string" },
+        operator: { type: "string" },
+        db: { type: "string" },
+        help: { type: "boolean", short: "h" },
+        create: { type: "boolean" },
+        json: { type: "boolean" },
+        force: { type: "boolean" },
+      } as const,
+      true,
+    );
+    if (v.help) {
+      console.log(HELP);
+      return EXIT_OK;
+    }
+    if (positionals[0] !== "export") {
+      console.log(HELP);
+      return EXIT_USAGE;
+    }
     if ((v.csv === true) === (v.json === true)) {
       throw new UsageError("history export needs one of --csv and --json");
     }
@@ -52,9 +68,13 @@ export const command: Command = {
     if (v.out) checkOutput(v.out, force);
     const c = await openFromFlags(v.db, undefined, v.create === true);
     try {
-      const csv = await c.historyCsv({ ...(v.account ? { account: v.account } : {}), ...(v.operator ? { operatorId: v.operator } : {}) });
+      const csv = await c.historyCsv({
+        ...(v.account ? { account: v.account } : {}),
+        ...(v.operator ? { operatorId: v.operator } : {}),
+      });
       const text = v.json === true ? `${JSON.stringify({ rows: csvObjects(csv) })}\n` : csv;
-      if (v.out) writeOutput(v.out, text, force); else process.stdout.write(text);
+      if (v.out) writeOutput(v.out, text, force);
+      else process.stdout.write(text);
       return EXIT_OK;
     } finally {
       await c.close();

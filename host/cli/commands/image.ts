@@ -13,11 +13,25 @@ import { firmwarePath } from "../../firmware/paths.ts";
 import { Ed25519Key } from "../../issuer/ed25519.ts";
 import { fromHex, toHex } from "../../protocol/index.ts";
 import {
-  BoardError, boardsDir, checkBoard, listBoards, loadBoard, partitionTableBinary, partitionTableCsv, type BoardProfile,
+  BoardError,
+  boardsDir,
+  checkBoard,
+  listBoards,
+  loadBoard,
+  partitionTableBinary,
+  partitionTableCsv,
+  type BoardProfile,
 } from "../../boards/index.ts";
 import type { Json } from "../../boards/schema.ts";
 import {
-  ImageRefusal, buildImage, devReleaseKey, inspectImage, readReleaseKeyFile, releaseKeyId, releaseKeyToFile, writeReleaseKeyFile,
+  ImageRefusal,
+  buildImage,
+  devReleaseKey,
+  inspectImage,
+  readReleaseKeyFile,
+  releaseKeyId,
+  releaseKeyToFile,
+  writeReleaseKeyFile,
   type ImageInspection,
 } from "../../image/index.ts";
 
@@ -60,17 +74,31 @@ options:
 
 function readJson(file: string, what: string): unknown {
   let text: string;
-  try { text = readFileSync(file, "utf8"); } catch (e) { throw new UsageError(`cannot read ${what} ${file}: ${(e as Error).message}`); }
-  try { return JSON.parse(text); } catch (e) { throw new UsageError(`${what} ${file} is not valid JSON: ${(e as Error).message}`); }
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${what} ${file} is not valid JSON: ${(e as Error).message}`);
+  }
 }
 
 function readBytes(file: string, what: string): Uint8Array {
-  try { return new Uint8Array(readFileSync(file)); } catch (e) { throw new UsageError(`cannot read ${what} ${file}: ${(e as Error).message}`); }
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(e as Error).message}`);
+  }
 }
 
 /** Loads a board; a bad or unknown profile is an input error naming every finding. */
 function board(id: string): BoardProfile {
-  try { return loadBoard(id); } catch (e) {
+  try {
+    return loadBoard(id);
+  } catch (e) {
     if (e instanceof BoardError) throw new UsageError(e.message);
     throw e;
   }
@@ -79,47 +107,93 @@ function board(id: string): BoardProfile {
 /** A refused build: with --json the result object on stdout, else one error line. */
 function refuse(json: boolean, rule: string, message: string): number {
   if (!json) {
-    throw new CommandFailure(message, `the ${rule} check refused the image; nothing was written`,
-      rule);
+    throw new CommandFailure(
+      message,
+      `the ${rule} check refused the image; nothing was written`,
+      rule,
+    );
   }
   console.log(JSON.stringify({ ok: false, refused: rule, message }));
   return EXIT_FAILED;
 }
 
 async function keygen(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { out: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } });
-  if (values.help) { console.log(HELP); return EXIT_OK; }
+  const { values } = parse(argv, {
+    out: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean" },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return EXIT_OK;
+  }
   const key = Ed25519Key.random();
-  if (values.out === undefined) { console.log(JSON.stringify(releaseKeyToFile(key), null, 2)); return EXIT_OK; }
-  try { writeReleaseKeyFile(values.out, key); } catch (e) { throw keyFileError(values.out, e); }
-  if (values.json) console.log(JSON.stringify({ publicKey: toHex(key.publicKey), keyId: toHex(releaseKeyId(key.publicKey)), file: values.out }));
-  else console.log(`release key written to ${values.out} (keep it secret)\npublic key ${toHex(key.publicKey)}\nkey id     ${toHex(releaseKeyId(key.publicKey))}`);
+  if (values.out === undefined) {
+    console.log(JSON.stringify(releaseKeyToFile(key), null, 2));
+    return EXIT_OK;
+  }
+  try {
+    writeReleaseKeyFile(values.out, key);
+  } catch (e) {
+    throw keyFileError(values.out, e);
+  }
+  if (values.json)
+    console.log(
+      JSON.stringify({
+        publicKey: toHex(key.publicKey),
+        keyId: toHex(releaseKeyId(key.publicKey)),
+        file: values.out,
+      }),
+    );
+  else
+    console.log(
+      `release key written to ${values.out} (keep it secret)\npublic key ${toHex(key.publicKey)}\nkey id     ${toHex(releaseKeyId(key.publicKey))}`,
+    );
   return EXIT_OK;
 }
 
 function buildTime(value: string | undefined): number {
   if (value === undefined) return Math.floor(Date.now() / 1000);
-  if (!/^\d+$/.test(value) || Number(value) > 0xffff_ffff) throw new UsageError(`--build-time takes Unix seconds (u32), got '${value}'`);
+  if (!/^\d+$/.test(value) || Number(value) > 0xffff_ffff)
+    throw new UsageError(`--build-time takes Unix seconds (u32), got '${value}'`);
   return Number(value);
 }
 
 async function build(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    board: { type: "string" }, provision: { type: "string" }, "release-key": { type: "string" }, "dev-key": { type: "boolean" },
-    wasm: { type: "string" }, out: { type: "string" }, "build-time": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" },
+    board: { type: "string" },
+    provision: { type: "string" },
+    "release-key": { type: "string" },
+    "dev-key": { type: "boolean" },
+    wasm: { type: "string" },
+    out: { type: "string" },
+    "build-time": { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean" },
     force: { type: "boolean" },
   });
-  if (values.help) { console.log(HELP); return EXIT_OK; }
+  if (values.help) {
+    console.log(HELP);
+    return EXIT_OK;
+  }
   if (values.board === undefined) throw new UsageError("--board is required");
   if (values.provision === undefined) throw new UsageError("--provision is required");
-  if ((values["release-key"] === undefined) === (values["dev-key"] !== true)) throw new UsageError("give exactly one of --release-key FILE and --dev-key");
+  if ((values["release-key"] === undefined) === (values["dev-key"] !== true))
+    throw new UsageError("give exactly one of --release-key FILE and --dev-key");
   const b = board(values.board);
   const provisioningJson = readJson(values.provision, "provisioning file");
   const wasmFile = values.wasm ?? firmwarePath;
-  if (!existsSync(wasmFile)) throw new UsageError(`no firmware at ${wasmFile} (run \`make build\` or give --wasm)`);
+  if (!existsSync(wasmFile))
+    throw new UsageError(`no firmware at ${wasmFile} (run \`make build\` or give --wasm)`);
   const firmware = readBytes(wasmFile, "firmware");
   let releaseKey: Ed25519Key;
-  try { releaseKey = values["dev-key"] ? devReleaseKey(b.id) : readReleaseKeyFile(values["release-key"]!); } catch (e) { throw new UsageError((e as Error).message); }
+  try {
+    releaseKey = values["dev-key"]
+      ? devReleaseKey(b.id)
+      : readReleaseKeyFile(values["release-key"]!);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const out = values.out ?? `build/${b.id}.img`;
   const force = { force: values.force === true };
   checkOutput(out, force);
@@ -130,14 +204,36 @@ async function build(argv: string[]): Promise<number> {
   try {
     const buildUnixSeconds = buildTime(values["build-time"]);
     const r = await buildImage({
-      board: b, provisioningJson, firmware, releaseKey, buildUnixSeconds, onStep,
+      board: b,
+      provisioningJson,
+      firmware,
+      releaseKey,
+      buildUnixSeconds,
+      onStep,
     });
     writeOutput(out, r.image, force);
     if (values.json) {
-      console.log(JSON.stringify({ ok: true, file: out, bytes: r.image.length, board: b.id, partition: r.partition, releaseKeyId: toHex(releaseKeyId(releaseKey.publicKey)), devKey: values["dev-key"] === true, warnings: r.warnings }));
+      console.log(
+        JSON.stringify({
+          ok: true,
+          file: out,
+          bytes: r.image.length,
+          board: b.id,
+          partition: r.partition,
+          releaseKeyId: toHex(releaseKeyId(releaseKey.publicKey)),
+          devKey: values["dev-key"] === true,
+          warnings: r.warnings,
+        }),
+      );
     } else {
-      console.log(`${green("built")} ${out}: ${r.image.length} bytes for ${bold(b.id)}, partition wasm at 0x${r.partition.offset.toString(16)} (${r.partition.size} bytes)`);
-      console.log(dim(`signed by release key id ${toHex(releaseKeyId(releaseKey.publicKey))}${values["dev-key"] ? " (development key)" : ""}`));
+      console.log(
+        `${green("built")} ${out}: ${r.image.length} bytes for ${bold(b.id)}, partition wasm at 0x${r.partition.offset.toString(16)} (${r.partition.size} bytes)`,
+      );
+      console.log(
+        dim(
+          `signed by release key id ${toHex(releaseKeyId(releaseKey.publicKey))}${values["dev-key"] ? " (development key)" : ""}`,
+        ),
+      );
       for (const w of r.warnings) console.error(stderrPaint.yellow(`warning: ${w}`));
     }
     return EXIT_OK;
@@ -150,14 +246,27 @@ async function build(argv: string[]): Promise<number> {
 function inspectionJson(r: ImageInspection): unknown {
   const img = r.image;
   return {
-    ok: r.ok, checks: r.checks,
+    ok: r.ok,
+    checks: r.checks,
     image: img && {
-      formatVersion: img.formatVersion, abiVersion: img.abiVersion, boardId: img.boardId, flags: img.flags, seedInline: img.keyReference === undefined,
-      totalBytes: img.totalBytes, firmwareBytes: img.firmware.length, provisioningBytes: img.provisioning.length, buildUnixSeconds: img.buildUnixSeconds,
-      firmwareSha256: toHex(img.firmwareSha256), provisioningSha256: toHex(img.provisioningSha256), releaseKeyId: toHex(img.releaseKeyId),
-      headerCrc: img.headerCrc, signature: toHex(img.signature),
+      formatVersion: img.formatVersion,
+      abiVersion: img.abiVersion,
+      boardId: img.boardId,
+      flags: img.flags,
+      seedInline: img.keyReference === undefined,
+      totalBytes: img.totalBytes,
+      firmwareBytes: img.firmware.length,
+      provisioningBytes: img.provisioning.length,
+      buildUnixSeconds: img.buildUnixSeconds,
+      firmwareSha256: toHex(img.firmwareSha256),
+      provisioningSha256: toHex(img.provisioningSha256),
+      releaseKeyId: toHex(img.releaseKeyId),
+      headerCrc: img.headerCrc,
+      signature: toHex(img.signature),
     },
-    keyReference: r.keyReference ?? null, provisioning: r.provisioning ?? null, partition: r.partition ?? null,
+    keyReference: r.keyReference ?? null,
+    provisioning: r.provisioning ?? null,
+    partition: r.partition ?? null,
   };
 }
 
@@ -165,25 +274,54 @@ function printInspection(file: string, r: ImageInspection): void {
   const img = r.image;
   console.log(bold(file));
   if (img !== undefined) {
-    const rows: string[][] = [["field", "value"],
-      ["format", `${img.formatVersion}`], ["board", img.boardId], ["ABI version", `${img.abiVersion}`],
-      ["size", `${img.totalBytes} bytes (firmware ${img.firmware.length}, provisioning ${img.provisioning.length})`],
+    const rows: string[][] = [
+      ["field", "value"],
+      ["format", `${img.formatVersion}`],
+      ["board", img.boardId],
+      ["ABI version", `${img.abiVersion}`],
+      [
+        "size",
+        `${img.totalBytes} bytes (firmware ${img.firmware.length}, provisioning ${img.provisioning.length})`,
+      ],
       ["built", isoFromUnixSeconds(img.buildUnixSeconds)],
-      ["device seed", img.keyReference === undefined ? yellow("inline (development image)") : `${img.keyReference.store}: ${img.keyReference.namespace}/${img.keyReference.key}`],
-      ["firmware SHA-256", toHex(img.firmwareSha256)], ["provisioning SHA-256", toHex(img.provisioningSha256)],
-      ["release key id", toHex(img.releaseKeyId)]];
-    if (r.partition) rows.push(["partition", `wasm at 0x${r.partition.offset.toString(16)}, ${r.partition.size} bytes`]);
+      [
+        "device seed",
+        img.keyReference === undefined
+          ? yellow("inline (development image)")
+          : `${img.keyReference.store}: ${img.keyReference.namespace}/${img.keyReference.key}`,
+      ],
+      ["firmware SHA-256", toHex(img.firmwareSha256)],
+      ["provisioning SHA-256", toHex(img.provisioningSha256)],
+      ["release key id", toHex(img.releaseKeyId)],
+    ];
+    if (r.partition)
+      rows.push([
+        "partition",
+        `wasm at 0x${r.partition.offset.toString(16)}, ${r.partition.size} bytes`,
+      ]);
     const p = r.provisioning;
     if (p !== undefined) {
       const m = (minor: number): string => formatMoney(minor, p.currency);
-      rows.push(["reader id", p.readerId], ["mode", String(p.mode)],
+      rows.push(
+        ["reader id", p.readerId],
+        ["mode", String(p.mode)],
         ["currency", `${currencyLabel(p.currency)} (${p.currency})`],
         ["fare", p.mode === "kiosk" ? "none (each sale brings its amount)" : m(p.fare)],
         ["per-tap limits", `${m(p.amountMin)} … ${m(p.amountMax)}`],
-        ["NFC timeout", `${p.nfcTimeoutMs} ms`], ["drift tolerance", `${p.driftToleranceS} s`],
-        ["issuer keys", p.issuerKeys.map((k) => `${k.keyId}:${k.publicKey.slice(0, 16)}…`).join(", ")],
-        ["ledger", `${p.ledger.ledgerBytes} bytes, deny list ${p.ledger.denyBytes}, sector ${p.ledger.sectorBytes}, page ${p.ledger.pageBytes}, deny max age ${p.ledger.denyMaxAgeS} s`],
-        ["device public key", p.devicePublicKey], ["operator key", p.operatorPublicKey], ["clearing key", p.clearingPublicKey]);
+        ["NFC timeout", `${p.nfcTimeoutMs} ms`],
+        ["drift tolerance", `${p.driftToleranceS} s`],
+        [
+          "issuer keys",
+          p.issuerKeys.map((k) => `${k.keyId}:${k.publicKey.slice(0, 16)}…`).join(", "),
+        ],
+        [
+          "ledger",
+          `${p.ledger.ledgerBytes} bytes, deny list ${p.ledger.denyBytes}, sector ${p.ledger.sectorBytes}, page ${p.ledger.pageBytes}, deny max age ${p.ledger.denyMaxAgeS} s`,
+        ],
+        ["device public key", p.devicePublicKey],
+        ["operator key", p.operatorPublicKey],
+        ["clearing key", p.clearingPublicKey],
+      );
     }
     console.log(table(rows));
   }
@@ -194,28 +332,54 @@ function printInspection(file: string, r: ImageInspection): void {
   }
 }
 
-function releasePublicKey(v: { "release-pubkey"?: string; "release-key"?: string; "dev-key"?: boolean }, boardId: string | undefined): Uint8Array | undefined {
-  const given = [v["release-pubkey"], v["release-key"], v["dev-key"] ? "x" : undefined].filter((x) => x !== undefined).length;
-  if (given > 1) throw new UsageError("give at most one of --release-pubkey, --release-key and --dev-key");
+function releasePublicKey(
+  v: { "release-pubkey"?: string; "release-key"?: string; "dev-key"?: boolean },
+  boardId: string | undefined,
+): Uint8Array | undefined {
+  const given = [v["release-pubkey"], v["release-key"], v["dev-key"] ? "x" : undefined].filter(
+    (x) => x !== undefined,
+  ).length;
+  if (given > 1)
+    throw new UsageError("give at most one of --release-pubkey, --release-key and --dev-key");
   if (v["release-pubkey"] !== undefined) {
     let k: Uint8Array;
-    try { k = fromHex(v["release-pubkey"], "release-pubkey"); } catch (e) { throw new UsageError((e as Error).message); }
-    if (k.length !== 32) throw new UsageError(`--release-pubkey must be 32 bytes (64 hex digits), got ${k.length}`);
+    try {
+      k = fromHex(v["release-pubkey"], "release-pubkey");
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (k.length !== 32)
+      throw new UsageError(`--release-pubkey must be 32 bytes (64 hex digits), got ${k.length}`);
     return k;
   }
   if (v["release-key"] !== undefined) {
-    try { return readReleaseKeyFile(v["release-key"]).publicKey; } catch (e) { throw new UsageError((e as Error).message); }
+    try {
+      return readReleaseKeyFile(v["release-key"]).publicKey;
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
   }
   if (v["dev-key"] && boardId !== undefined) return devReleaseKey(boardId).publicKey;
   return undefined;
 }
 
 async function inspect(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    board: { type: "string" }, "release-pubkey": { type: "string" }, "release-key": { type: "string" }, "dev-key": { type: "boolean" },
-    json: { type: "boolean" }, help: { type: "boolean" },
-  }, true);
-  if (values.help) { console.log(HELP); return EXIT_OK; }
+  const { values, positionals } = parse(
+    argv,
+    {
+      board: { type: "string" },
+      "release-pubkey": { type: "string" },
+      "release-key": { type: "string" },
+      "dev-key": { type: "boolean" },
+      json: { type: "boolean" },
+      help: { type: "boolean" },
+    },
+    true,
+  );
+  if (values.help) {
+    console.log(HELP);
+    return EXIT_OK;
+  }
   if (positionals.length !== 1) throw new UsageError("give exactly one IMAGE file");
   const file = positionals[0]!;
   const bytes = readBytes(file, "image");
@@ -230,23 +394,59 @@ async function inspect(argv: string[]): Promise<number> {
 
 async function boards(argv: string[]): Promise<number> {
   const { values } = parse(argv, { json: { type: "boolean" }, help: { type: "boolean" } });
-  if (values.help) { console.log(HELP); return EXIT_OK; }
+  if (values.help) {
+    console.log(HELP);
+    return EXIT_OK;
+  }
   const results = listBoards().map((id) => {
     const file = path.join(boardsDir, `${id}.json`);
     let parsed: Json;
-    try { parsed = JSON.parse(readFileSync(file, "utf8")) as Json; } catch (e) {
-      return { id, ok: false, errors: [{ path: "(file)", message: (e as Error).message }], warnings: [], board: undefined };
+    try {
+      parsed = JSON.parse(readFileSync(file, "utf8")) as Json;
+    } catch (e) {
+      return {
+        id,
+        ok: false,
+        errors: [{ path: "(file)", message: (e as Error).message }],
+        warnings: [],
+        board: undefined,
+      };
     }
     const r = checkBoard(parsed, `boards/${id}.json`);
-    return { id, ok: r.errors.length === 0, errors: r.errors, warnings: r.warnings, board: r.board };
+    return {
+      id,
+      ok: r.errors.length === 0,
+      errors: r.errors,
+      warnings: r.warnings,
+      board: r.board,
+    };
   });
   if (values.json) {
-    console.log(JSON.stringify(results.map((r) => ({ id: r.id, ok: r.ok, mode: r.board?.mode, chip: r.board?.chip.module, nfc: r.board?.nfc.chip, errors: r.errors, warnings: r.warnings }))));
+    console.log(
+      JSON.stringify(
+        results.map((r) => ({
+          id: r.id,
+          ok: r.ok,
+          mode: r.board?.mode,
+          chip: r.board?.chip.module,
+          nfc: r.board?.nfc.chip,
+          errors: r.errors,
+          warnings: r.warnings,
+        })),
+      ),
+    );
   } else {
     const rows = [["board", "mode", "chip", "NFC", "flash", "status"]];
     for (const r of results) {
       const b = r.board;
-      rows.push([r.id, b?.mode ?? "", b?.chip.module ?? "", b ? `${b.nfc.chip} (${b.nfc.bus})` : "", b ? `${b.flash.sizeBytes / 1048576} MiB` : "", r.ok ? green("ok") : red(`${r.errors.length} errors`)]);
+      rows.push([
+        r.id,
+        b?.mode ?? "",
+        b?.chip.module ?? "",
+        b ? `${b.nfc.chip} (${b.nfc.bus})` : "",
+        b ? `${b.flash.sizeBytes / 1048576} MiB` : "",
+        r.ok ? green("ok") : red(`${r.errors.length} errors`),
+      ]);
     }
     console.log(table(rows));
     for (const r of results) {
@@ -265,14 +465,23 @@ async function boards(argv: string[]): Promise<number> {
 
 async function partitions(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    board: { type: "string" }, format: { type: "string" }, out: { type: "string" },
-    help: { type: "boolean" }, json: { type: "boolean" }, force: { type: "boolean" },
+    board: { type: "string" },
+    format: { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean" },
+    json: { type: "boolean" },
+    force: { type: "boolean" },
   });
-  if (values.help) { console.log(HELP); return EXIT_OK; }
+  if (values.help) {
+    console.log(HELP);
+    return EXIT_OK;
+  }
   if (values.board === undefined) throw new UsageError("--board is required");
   const format = values.format ?? "csv";
-  if (format !== "csv" && format !== "bin") throw new UsageError(`--format is csv or bin, got '${format}'`);
-  if (format === "bin" && values.out === undefined) throw new UsageError("--format bin needs --out FILE (binary output)");
+  if (format !== "csv" && format !== "bin")
+    throw new UsageError(`--format is csv or bin, got '${format}'`);
+  if (format === "bin" && values.out === undefined)
+    throw new UsageError("--format bin needs --out FILE (binary output)");
   const b = board(values.board);
   const force = { force: values.force === true };
   if (values.out !== undefined) checkOutput(values.out, force);
@@ -285,8 +494,10 @@ async function partitions(argv: string[]): Promise<number> {
     console.log(JSON.stringify({ board: b.id, format, file, tableOffset: offset, partitions }));
   } else if (values.out === undefined) process.stdout.write(data as string);
   else {
-    console.log(`${b.id}: partition table (${format}) written to ${values.out}; ` +
-      `flash the binary at ${offset}`);
+    console.log(
+      `${b.id}: partition table (${format}) written to ${values.out}; ` +
+        `flash the binary at ${offset}`,
+    );
   }
   return EXIT_OK;
 }
@@ -297,12 +508,17 @@ export const command: Command = {
   help: paragraphTable(HELP, "image", ["keygen", "build", "inspect", "boards", "partitions"]),
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
-    if (sub === undefined || sub === "--help" || sub === "-h") { console.log(HELP); return sub === undefined ? 2 : EXIT_OK; }
+    if (sub === undefined || sub === "--help" || sub === "-h") {
+      console.log(HELP);
+      return sub === undefined ? 2 : EXIT_OK;
+    }
     if (sub === "keygen") return keygen(rest);
     if (sub === "build") return build(rest);
     if (sub === "inspect") return inspect(rest);
     if (sub === "boards") return boards(rest);
     if (sub === "partitions") return partitions(rest);
-    throw new UsageError(`unknown subcommand '${sub}' (keygen, build, inspect, boards, partitions)`);
+    throw new UsageError(
+      `unknown subcommand '${sub}' (keygen, build, inspect, boards, partitions)`,
+    );
   },
 };

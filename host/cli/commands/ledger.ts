@@ -85,14 +85,20 @@ function keyFromMeta(metaFile: string): string | undefined {
   try {
     meta = JSON.parse(readFileSync(metaFile, "utf8"));
   } catch (e) {
-    throw new UsageError(`${metaFile} is not valid JSON: ${(e as Error).message}`,
-      "restore it from 'ledger export', or give the reader key with --key HEX");
+    throw new UsageError(
+      `${metaFile} is not valid JSON: ${(e as Error).message}`,
+      "restore it from 'ledger export', or give the reader key with --key HEX",
+    );
   }
-  const key = typeof meta === "object" && meta !== null
-    ? (meta as { readerPublicKey?: unknown }).readerPublicKey : undefined;
+  const key =
+    typeof meta === "object" && meta !== null
+      ? (meta as { readerPublicKey?: unknown }).readerPublicKey
+      : undefined;
   if (typeof key !== "string") {
-    throw new UsageError(`${metaFile} has no readerPublicKey`,
-      "restore it from 'ledger export', or give the reader key with --key HEX");
+    throw new UsageError(
+      `${metaFile} has no readerPublicKey`,
+      "restore it from 'ledger export', or give the reader key with --key HEX",
+    );
   }
   return key;
 }
@@ -114,57 +120,112 @@ export function collapseRuns(rows: string[][]): string[][] {
 }
 
 async function inspect(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    "sector-bytes": { type: "string" }, json: { type: "boolean" }, all: { type: "boolean" },
-  }, true);
+  const { values, positionals } = parse(
+    argv,
+    {
+      "sector-bytes": { type: "string" },
+      json: { type: "boolean" },
+      all: { type: "boolean" },
+    },
+    true,
+  );
   if (positionals.length !== 1) throw new UsageError("give exactly one IMAGE file");
   const sectorBytes = intFlag("sector-bytes", values["sector-bytes"], 4096, 65536);
   const image = readInput(positionals[0]!);
   if (sectorBytes === 0 || image.length === 0 || image.length % sectorBytes !== 0) {
-    throw new UsageError(`image of ${image.length} bytes is not a whole number of ${sectorBytes}-byte sectors`);
+    throw new UsageError(
+      `image of ${image.length} bytes is not a whole number of ${sectorBytes}-byte sectors`,
+    );
   }
   const rep = decodeImage(image, sectorBytes);
   const wear = rep.sectors.filter((s) => s.valid).map((s) => s.eraseCount!);
   const summary = {
-    sectors: rep.sectors.length, validSectors: wear.length, records: rep.records.length,
-    firstSeq: rep.records[0]?.seq ?? 0, lastSeq: rep.nextSeq - 1, ackedSeq: rep.ackedSeq,
-    chainOk: rep.chainOk, gapFree: rep.gapFree,
-    eraseCountMin: wear.length ? Math.min(...wear) : 0, eraseCountMax: wear.length ? Math.max(...wear) : 0,
-    tornSlots: rep.sectors.reduce((n, s) => n + s.tornSlots, 0), problems: rep.problems,
+    sectors: rep.sectors.length,
+    validSectors: wear.length,
+    records: rep.records.length,
+    firstSeq: rep.records[0]?.seq ?? 0,
+    lastSeq: rep.nextSeq - 1,
+    ackedSeq: rep.ackedSeq,
+    chainOk: rep.chainOk,
+    gapFree: rep.gapFree,
+    eraseCountMin: wear.length ? Math.min(...wear) : 0,
+    eraseCountMax: wear.length ? Math.max(...wear) : 0,
+    tornSlots: rep.sectors.reduce((n, s) => n + s.tornSlots, 0),
+    problems: rep.problems,
   };
   if (values.json) {
-    console.log(JSON.stringify({
-      ...summary,
-      sectorTable: rep.sectors.map((s) => ({ index: s.index, valid: s.valid, generation: s.generation, firstSeq: s.firstSeq, eraseCount: s.eraseCount, records: s.records, tornSlots: s.tornSlots, marks: s.marks })),
-      recordList: rep.records.map((r) => ({ seq: r.seq, walletId: hex(r.walletId), counter: r.counter, amount: r.amount.toString(), time: r.time, bodyBytes: r.body.length, link: hex(r.link) })),
-    }));
+    console.log(
+      JSON.stringify({
+        ...summary,
+        sectorTable: rep.sectors.map((s) => ({
+          index: s.index,
+          valid: s.valid,
+          generation: s.generation,
+          firstSeq: s.firstSeq,
+          eraseCount: s.eraseCount,
+          records: s.records,
+          tornSlots: s.tornSlots,
+          marks: s.marks,
+        })),
+        recordList: rep.records.map((r) => ({
+          seq: r.seq,
+          walletId: hex(r.walletId),
+          counter: r.counter,
+          amount: r.amount.toString(),
+          time: r.time,
+          bodyBytes: r.body.length,
+          link: hex(r.link),
+        })),
+      }),
+    );
   } else {
     const rows = rep.sectors.map((s) => [
-      String(s.index), s.valid ? "yes" : "free", String(s.generation ?? "-"),
-      String(s.firstSeq ?? "-"), String(s.records), String(s.tornSlots),
-      String(s.eraseCount ?? "?"), s.marks.join(","),
+      String(s.index),
+      s.valid ? "yes" : "free",
+      String(s.generation ?? "-"),
+      String(s.firstSeq ?? "-"),
+      String(s.records),
+      String(s.tornSlots),
+      String(s.eraseCount ?? "?"),
+      s.marks.join(","),
     ]);
-    console.log(table([["sector", "valid", "gen", "first seq", "records", "torn", "erases", "ack marks"],
-      ...(values.all ? rows : collapseRuns(rows))]));
-    console.log(`\n${summary.records} records (${summary.firstSeq}…${summary.lastSeq}), acknowledged through ${summary.ackedSeq}; wear ${summary.eraseCountMin}…${summary.eraseCountMax} erases`);
-    console.log(rep.chainOk && rep.gapFree ? green("chain verifies, no gaps") : red(`problems: ${rep.problems.join("; ")}`));
+    console.log(
+      table([
+        ["sector", "valid", "gen", "first seq", "records", "torn", "erases", "ack marks"],
+        ...(values.all ? rows : collapseRuns(rows)),
+      ]),
+    );
+    console.log(
+      `\n${summary.records} records (${summary.firstSeq}…${summary.lastSeq}), acknowledged through ${summary.ackedSeq}; wear ${summary.eraseCountMin}…${summary.eraseCountMax} erases`,
+    );
+    console.log(
+      rep.chainOk && rep.gapFree
+        ? green("chain verifies, no gaps")
+        : red(`problems: ${rep.problems.join("; ")}`),
+    );
   }
   return rep.chainOk && rep.gapFree ? EXIT_OK : EXIT_FAILED;
 }
 
 async function exportCmd(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    out: { type: "string" }, taps: { type: "string" }, seed: { type: "string" },
-    image: { type: "string" }, json: { type: "boolean" }, state: { type: "string" },
+    out: { type: "string" },
+    taps: { type: "string" },
+    seed: { type: "string" },
+    image: { type: "string" },
+    json: { type: "boolean" },
+    state: { type: "string" },
     force: { type: "boolean" },
   });
   if (values.state !== undefined) {
     if (values.taps !== undefined || values.seed !== undefined || values.image !== undefined) {
-      throw new UsageError("--state exports the kept reader as it is: " +
-        "drop --taps, --seed and --image");
+      throw new UsageError(
+        "--state exports the kept reader as it is: " + "drop --taps, --seed and --image",
+      );
     }
-    return exportState(values.state, values.out, values.json === true,
-      { force: values.force === true });
+    return exportState(values.state, values.out, values.json === true, {
+      force: values.force === true,
+    });
   }
   if (!values.out) throw new UsageError("--out FILE is required (or --state DIR)");
   const taps = intFlag("taps", values.taps, 25, 100_000);
@@ -177,27 +238,46 @@ async function exportCmd(argv: string[]): Promise<number> {
   const accepted = runTaps(reader, new SyntheticTaps(seed), 0, taps);
   const { file, lastSeq, head } = exportAll(reader);
   writeOutput(values.out, file, force);
-  const meta = { readerId: hex(reader.id.readerId), readerPublicKey: hex(reader.id.device.publicKey), lastSeq, chainHead: hex(head) };
+  const meta = {
+    readerId: hex(reader.id.readerId),
+    readerPublicKey: hex(reader.id.device.publicKey),
+    lastSeq,
+    chainHead: hex(head),
+  };
   writeOutput(`${values.out}.json`, JSON.stringify(meta, null, 2) + "\n", force);
   if (values.image) {
     writeOutput(values.image, reader.flash.partition(0).bytes, { ...force, flag: "--image" });
   }
-  const result = { file: values.out, bytes: file.length, taps, accepted, ...meta, image: values.image ?? null };
+  const result = {
+    file: values.out,
+    bytes: file.length,
+    taps,
+    accepted,
+    ...meta,
+    image: values.image ?? null,
+  };
   if (values.json) console.log(JSON.stringify(result));
-  else console.log(`wrote ${file.length} bytes (${accepted} records, sequence 1…${lastSeq}) to ${values.out}; reader key ${meta.readerPublicKey}`);
+  else
+    console.log(
+      `wrote ${file.length} bytes (${accepted} records, sequence 1…${lastSeq}) to ${values.out}; reader key ${meta.readerPublicKey}`,
+    );
   return accepted === taps ? EXIT_OK : EXIT_FAILED;
 }
 
 /** `export --state DIR`: the kept reader's real signed batches. */
 async function exportState(
-  dir: string, out: string | undefined, json: boolean, force: { force: boolean },
+  dir: string,
+  out: string | undefined,
+  json: boolean,
+  force: { force: boolean },
 ): Promise<number> {
   const kept = needKept(dir);
   const world = bootKept(kept, keptBoard(kept, undefined, false));
   const x = exportKept(world);
   releaseKept(dir);
   if (x.batches === 0) {
-    const msg = `offtap ledger export: ${dir} holds no unacknowledged record ` +
+    const msg =
+      `offtap ledger export: ${dir} holds no unacknowledged record ` +
       `(run 'offtap sim --state ${dir}')`;
     if (json) console.log(JSON.stringify({ ok: false, batches: 0, ackedSeq: x.ackedSeq }));
     else console.error(msg);
@@ -208,26 +288,38 @@ async function exportState(
   checkOutput(file, force);
   checkOutput(`${file}.json`, force);
   const meta = {
-    readerId: kept.facts.readerId, readerPublicKey: kept.facts.devicePublicKey,
-    lastSeq: x.lastSeq, chainHead: hex(chainHeadOf(x.file)),
+    readerId: kept.facts.readerId,
+    readerPublicKey: kept.facts.devicePublicKey,
+    lastSeq: x.lastSeq,
+    chainHead: hex(chainHeadOf(x.file)),
   };
   writeOutput(file, x.file, force);
   writeOutput(`${file}.json`, JSON.stringify(meta, null, 2) + "\n", force);
   const records = x.lastSeq - x.firstSeq + 1;
   const result = {
-    file, bytes: x.file.length, batches: x.batches, records, firstSeq: x.firstSeq, ...meta,
+    file,
+    bytes: x.file.length,
+    batches: x.batches,
+    records,
+    firstSeq: x.firstSeq,
+    ...meta,
   };
   if (json) console.log(JSON.stringify(result));
-  else console.log(`wrote ${x.file.length} bytes (${x.batches} signed batches, ` +
-    `${records} records, ` +
-    `sequence ${x.firstSeq}…${x.lastSeq}) of reader ${kept.facts.readerId} to ${file}`);
+  else
+    console.log(
+      `wrote ${x.file.length} bytes (${x.batches} signed batches, ` +
+        `${records} records, ` +
+        `sequence ${x.firstSeq}…${x.lastSeq}) of reader ${kept.facts.readerId} to ${file}`,
+    );
   return EXIT_OK;
 }
 
 /** `ack --state DIR --db DB`: clearing's acknowledgement and deny list into a kept reader. */
 async function ackCmd(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    state: { type: "string" }, db: { type: "string" }, json: { type: "boolean" },
+    state: { type: "string" },
+    db: { type: "string" },
+    json: { type: "boolean" },
   });
   if (values.state === undefined) throw new UsageError("--state DIR is required");
   const dir = values.state;
@@ -236,17 +328,19 @@ async function ackCmd(argv: string[]): Promise<number> {
   const c = await openFromFlags(values.db);
   try {
     const id = kept.facts.readerId;
-    if (await c.reader(id) === undefined) {
-      throw new UsageError(`reader ${id} is not registered with this clearing ` +
-        `(offtap clear reader add --state ${dir} --operator NAME)`);
+    if ((await c.reader(id)) === undefined) {
+      throw new UsageError(
+        `reader ${id} is not registered with this clearing ` +
+          `(offtap clear reader add --state ${dir} --operator NAME)`,
+      );
     }
     const ack = await c.acknowledgement(id);
     const deny = await c.denyList({ minVersion: kept.run.denyVersion + 1 });
     const keys = { clearing: c.clearingKey.publicKey, operator: c.operatorKey.publicKey };
     const world = bootKept(kept, keptBoard(kept, undefined, false), keys);
     const e = world.reader.exports;
-    const ackStatus = ack === undefined
-      ? 0 : e.ledgerAcknowledge(world.reader.put(ack), ack.length);
+    const ackStatus =
+      ack === undefined ? 0 : e.ledgerAcknowledge(world.reader.put(ack), ack.length);
     const denyStatus = installDenyImage(world.reader, deny.image, world.config.geometry.pageBytes);
     if (denyStatus >= 0) {
       const wallets = deny.walletIds.map((w) => new Uint8Array(Buffer.from(w, "hex")));
@@ -257,20 +351,30 @@ async function ackCmd(argv: string[]): Promise<number> {
     if (ok) saveState(dir, world, { previous: kept, board: f.board, seed: f.seed, taps: 0 });
     releaseKept(dir);
     const result = {
-      ok, readerId: id, ackedSeq: e.ledgerAckedSeq(), ackStatus,
+      ok,
+      readerId: id,
+      ackedSeq: e.ledgerAckedSeq(),
+      ackStatus,
       reusableSectors: e.ledgerReusableSectors(),
-      denyListVersion: deny.version, denyStatus,
+      denyListVersion: deny.version,
+      denyStatus,
     };
     if (values.json) console.log(JSON.stringify(result));
     else if (ok) {
-      console.log(`reader ${id}: acknowledged through #${result.ackedSeq} ` +
-        `(${result.reusableSectors} sectors reusable), deny list v${deny.version} installed ` +
-        `(${deny.walletIds.length} wallet(s))`);
+      console.log(
+        `reader ${id}: acknowledged through #${result.ackedSeq} ` +
+          `(${result.reusableSectors} sectors reusable), deny list v${deny.version} installed ` +
+          `(${deny.walletIds.length} wallet(s))`,
+      );
     } else {
-      const what = ackStatus < 0
-        ? `the acknowledgement (status ${ackStatus})` : `the deny list (status ${denyStatus})`;
-      console.error(`offtap ledger ack: the reader's firmware refused ${what}` +
-        " (is the reader registered with this clearing and its batches ingested?)");
+      const what =
+        ackStatus < 0
+          ? `the acknowledgement (status ${ackStatus})`
+          : `the deny list (status ${denyStatus})`;
+      console.error(
+        `offtap ledger ack: the reader's firmware refused ${what}` +
+          " (is the reader registered with this clearing and its batches ingested?)",
+      );
     }
     return ok ? EXIT_OK : EXIT_FAILED;
   } finally {
@@ -285,16 +389,23 @@ function chainHeadOf(file: Uint8Array): Uint8Array {
 }
 
 async function verifyCmd(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { key: { type: "string" }, json: { type: "boolean" } }, true);
+  const { values, positionals } = parse(
+    argv,
+    { key: { type: "string" }, json: { type: "boolean" } },
+    true,
+  );
   if (positionals.length !== 1) throw new UsageError("give exactly one BATCH file");
   const path = positionals[0]!;
   const bytes = readInput(path);
   const keyHex = values.key ?? keyFromMeta(`${path}.json`);
   if (keyHex === undefined) {
-    throw new UsageError(`no reader key for ${path}`,
-      `give --key HEX, or keep ${path}.json from 'ledger export' next to it`);
+    throw new UsageError(
+      `no reader key for ${path}`,
+      `give --key HEX, or keep ${path}.json from 'ledger export' next to it`,
+    );
   }
-  if (!/^[0-9a-fA-F]{64}$/.test(keyHex)) throw new UsageError("--key must be 64 hex digits (an Ed25519 public key)");
+  if (!/^[0-9a-fA-F]{64}$/.test(keyHex))
+    throw new UsageError("--key must be 64 hex digits (an Ed25519 public key)");
   let check;
   try {
     check = verifyBatchFile(bytes, new Uint8Array(Buffer.from(keyHex, "hex")));
@@ -306,8 +417,12 @@ async function verifyCmd(argv: string[]): Promise<number> {
   const ok = check.signatureOk && check.chainOk && check.sequenceOk && check.problems.length === 0;
   if (values.json) console.log(JSON.stringify({ ok, ...check }));
   else {
-    console.log(`${check.batches} batches, ${check.records} records, sequence ${check.firstSeq}…${check.lastSeq}`);
-    console.log(`signature ${check.signatureOk ? "ok" : "BAD"}, chain ${check.chainOk ? "ok" : "BROKEN"}, sequence ${check.sequenceOk ? "ok" : "BAD"}`);
+    console.log(
+      `${check.batches} batches, ${check.records} records, sequence ${check.firstSeq}…${check.lastSeq}`,
+    );
+    console.log(
+      `signature ${check.signatureOk ? "ok" : "BAD"}, chain ${check.chainOk ? "ok" : "BROKEN"}, sequence ${check.sequenceOk ? "ok" : "BAD"}`,
+    );
     for (const p of check.problems) console.log(red(p));
     console.log(ok ? green("batch file verifies") : red("batch file does NOT verify"));
   }
@@ -320,7 +435,11 @@ function helpOf({ ledger, ...subs }: Record<string, string>): Record<string, str
 }
 
 const SUB: Record<string, (argv: string[]) => Promise<number>> = {
-  powercut, inspect, export: exportCmd, ack: ackCmd, verify: verifyCmd,
+  powercut,
+  inspect,
+  export: exportCmd,
+  ack: ackCmd,
+  verify: verifyCmd,
 };
 
 export const command: Command = {

@@ -45,7 +45,10 @@ directory and every file in it are made private to this user (0700/0600).`;
 export function loadOrCreateSecret(path: string): Uint8Array {
   if (existsSync(path)) {
     const hex = readFileSync(path, "utf8").trim();
-    if (!/^[0-9a-f]+$/.test(hex) || hex.length < TOKEN_SECRET_BYTES_MIN * 2) throw new UsageError(`${path} does not hold a hex secret of at least ${TOKEN_SECRET_BYTES_MIN} bytes`);
+    if (!/^[0-9a-f]+$/.test(hex) || hex.length < TOKEN_SECRET_BYTES_MIN * 2)
+      throw new UsageError(
+        `${path} does not hold a hex secret of at least ${TOKEN_SECRET_BYTES_MIN} bytes`,
+      );
     return Uint8Array.from(Buffer.from(hex, "hex"));
   }
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -60,10 +63,18 @@ export const command: Command = {
   summary: "serve the clearing HTTP API and dashboard",
   async run(argv) {
     const { values } = parse(argv, {
-      port: { type: "string" }, host: { type: "string" }, db: { type: "string" }, "secret-file": { type: "string" }, help: { type: "boolean" },
-      "unsafe-no-fsync": { type: "boolean" }, create: { type: "boolean" },
+      port: { type: "string" },
+      host: { type: "string" },
+      db: { type: "string" },
+      "secret-file": { type: "string" },
+      help: { type: "boolean" },
+      "unsafe-no-fsync": { type: "boolean" },
+      create: { type: "boolean" },
     });
-    if (values.help) { console.log(HELP); return EXIT_OK; }
+    if (values.help) {
+      console.log(HELP);
+      return EXIT_OK;
+    }
     const port = intFlag("port", values.port, 8080, 65_535);
     // A busy port or a bad --host is reported before the database is opened.
     await checkPortFree(values.host ?? DEFAULT_HOST, port);
@@ -73,9 +84,13 @@ export const command: Command = {
     const register = new TokenRegister(registerPath(secretFile));
     const tokens = new TokenAuthority(loadOrCreateSecret(secretFile), register);
     const unsafeNoFsync = values["unsafe-no-fsync"] === true || unsafeFromEnv();
-    const clearing = await opening(() => Clearing.open({
-      dataDir: dbDir, unsafeNoFsync, create: values.create === true,
-    }));
+    const clearing = await opening(() =>
+      Clearing.open({
+        dataDir: dbDir,
+        unsafeNoFsync,
+        create: values.create === true,
+      }),
+    );
     const cashout = await openCashoutPort(clearing);
     const host = values.host ?? DEFAULT_HOST;
     const served = { clearing, ...(cashout === undefined ? {} : { cashout }), tokens, host, port };
@@ -87,14 +102,24 @@ export const command: Command = {
     });
     console.log(bold(`offtap serve — ${running.url} (${clearing.db.label})`));
     console.log(`durability: ${durabilityLine(await clearing.db.durability())}`);
-    console.log(`secrets at rest: AES-256-GCM under data key ${clearing.sealer.newestId} ` +
-      `(${clearing.sealer.source}; ${clearing.sealer.keyIds.length} key(s) in the keyring)`);
+    console.log(
+      `secrets at rest: AES-256-GCM under data key ${clearing.sealer.newestId} ` +
+        `(${clearing.sealer.source}; ${clearing.sealer.keyIds.length} key(s) in the keyring)`,
+    );
     console.log(`dashboard: ${running.url}/#token=<token>`);
-    console.log(dim(`tokens: offtap tokens issue --operator|--owner ID --db ${dbDir} (shown once, expire; `
-      + "revoke with offtap tokens revoke ID)"));
-    console.log(dim("API: docs/SERVER.md; send the token as 'Authorization: Bearer <token>'. Ctrl-C stops."));
+    console.log(
+      dim(
+        `tokens: offtap tokens issue --operator|--owner ID --db ${dbDir} (shown once, expire; ` +
+          "revoke with offtap tokens revoke ID)",
+      ),
+    );
+    console.log(
+      dim("API: docs/SERVER.md; send the token as 'Authorization: Bearer <token>'. Ctrl-C stops."),
+    );
     await new Promise<void>((resolve) => {
-      const stop = (): void => { resolve(); };
+      const stop = (): void => {
+        resolve();
+      };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });

@@ -45,8 +45,11 @@ function randomSeed(): number {
 /** What --json says about a kept reader. */
 function stateJson(saved: KeptReader, kept: KeptReader | undefined): object {
   return {
-    dir: saved.dir, created: kept === undefined, readerId: saved.facts.readerId,
-    runs: saved.run.runs, taps: saved.run.taps,
+    dir: saved.dir,
+    created: kept === undefined,
+    readerId: saved.facts.readerId,
+    runs: saved.run.runs,
+    taps: saved.run.taps,
   };
 }
 
@@ -54,10 +57,15 @@ function stateJson(saved: KeptReader, kept: KeptReader | undefined): object {
 function decisionTable(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const right = new Set([1, 2, 3]);
-  return rows.map((r, ri) => {
-    const line = r.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
-    return ri === 0 ? bold(line) : line;
-  }).join("\n");
+  return rows
+    .map((r, ri) => {
+      const line = r
+        .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+        .join("  ")
+        .trimEnd();
+      return ri === 0 ? bold(line) : line;
+    })
+    .join("\n");
 }
 
 export const command: Command = {
@@ -65,11 +73,20 @@ export const command: Command = {
   summary: "simulate many taps over a wallet population and summarise the decisions",
   async run(argv) {
     const { values } = parse(argv, {
-      taps: { type: "string" }, wallets: { type: "string" }, seed: { type: "string" }, misbehaving: { type: "string" },
-      kiosk: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean" }, board: { type: "string" },
+      taps: { type: "string" },
+      wallets: { type: "string" },
+      seed: { type: "string" },
+      misbehaving: { type: "string" },
+      kiosk: { type: "boolean" },
+      json: { type: "boolean" },
+      help: { type: "boolean" },
+      board: { type: "string" },
       state: { type: "string" },
     });
-    if (values.help) { console.log(HELP); return EXIT_OK; }
+    if (values.help) {
+      console.log(HELP);
+      return EXIT_OK;
+    }
     const taps = intFlag("taps", values.taps, 10_000, 100_000_000);
     const wallets = intFlag("wallets", values.wallets, 100, 1_000_000);
     const kept = values.state === undefined ? undefined : openKept(values.state);
@@ -79,24 +96,49 @@ export const command: Command = {
     const pct = intFlag("misbehaving", values.misbehaving, 10, 100);
     if (taps < 1 || wallets < 1) throw new UsageError("--taps and --wallets must be at least 1");
     let board;
-    try { board = values.board === undefined ? undefined : loadBoard(values.board); } catch (e) { throw new UsageError((e as BoardError).message); }
+    try {
+      board = values.board === undefined ? undefined : loadBoard(values.board);
+    } catch (e) {
+      throw new UsageError((e as BoardError).message);
+    }
     if (kept !== undefined) board = keptBoard(kept, values.board, values.kiosk === true);
-    if (board !== undefined && values.kiosk && board.mode !== "kiosk") throw new UsageError(`--kiosk contradicts board ${board.id}, a ${board.mode}`);
+    if (board !== undefined && values.kiosk && board.mode !== "kiosk")
+      throw new UsageError(`--kiosk contradicts board ${board.id}, a ${board.mode}`);
     setSimulatedBoard(board);
-    const mode = kept?.facts.mode ?? (values.kiosk ? "kiosk" : board?.mode ?? "gate");
+    const mode = kept?.facts.mode ?? (values.kiosk ? "kiosk" : (board?.mode ?? "gate"));
     let saved: KeptReader | undefined;
-    const save = values.state === undefined ? undefined : (w: SimWorld): void => {
-      saved = saveState(values.state!, w, { previous: kept, board: board?.id ?? null, seed, taps });
-      releaseKept(values.state);
-    };
+    const save =
+      values.state === undefined
+        ? undefined
+        : (w: SimWorld): void => {
+            saved = saveState(values.state!, w, {
+              previous: kept,
+              board: board?.id ?? null,
+              seed,
+              taps,
+            });
+            releaseKept(values.state);
+          };
     const progress = new Progress("taps", taps);
     const s = await runSim({
-      taps, wallets, seed, misbehavingShare: pct / 100, mode, onProgress: (d) => progress.update(d),
-      ...(kept !== undefined ? { world: keptWorldOptions(kept) }
-        : save === undefined ? {} : { world: { issuerKeyIds: newIssuerKeyIds(String(seed)) } }),
-      ...(save === undefined ? {} : {
-        runLabel: `run-${(kept?.run.runs ?? 0) + 1}`, acknowledge: false, afterRun: save,
-      }),
+      taps,
+      wallets,
+      seed,
+      misbehavingShare: pct / 100,
+      mode,
+      onProgress: (d) => progress.update(d),
+      ...(kept !== undefined
+        ? { world: keptWorldOptions(kept) }
+        : save === undefined
+          ? {}
+          : { world: { issuerKeyIds: newIssuerKeyIds(String(seed)) } }),
+      ...(save === undefined
+        ? {}
+        : {
+            runLabel: `run-${(kept?.run.runs ?? 0) + 1}`,
+            acknowledge: false,
+            afterRun: save,
+          }),
     });
     progress.finish();
     if (values.json) {
@@ -106,23 +148,45 @@ export const command: Command = {
       if (saved !== undefined) console.log(stateLine(saved, kept));
       const rows = Object.entries(s.byDecision).map(([name, n]) => {
         const code = Reason[name as keyof typeof Reason];
-        return [name, String(code ?? "?"), String(n), `${((100 * n) / s.taps).toFixed(2)} %`, reasonInfo(code ?? -1)?.description ?? ""];
+        return [
+          name,
+          String(code ?? "?"),
+          String(n),
+          `${((100 * n) / s.taps).toFixed(2)} %`,
+          reasonInfo(code ?? -1)?.description ?? "",
+        ];
       });
-      console.log(bold(`offtap sim — ${s.taps} taps, ${s.wallets} wallets (${s.misbehavingWallets} misbehaving), seed ${s.seed}`));
+      console.log(
+        bold(
+          `offtap sim — ${s.taps} taps, ${s.wallets} wallets (${s.misbehavingWallets} misbehaving), seed ${s.seed}`,
+        ),
+      );
       console.log("");
       console.log(decisionTable([["decision", "code", "taps", "share", "meaning"], ...rows]));
       console.log("");
-      console.log(`accepted           ${s.accepted} of ${s.taps} (${((100 * s.accepted) / s.taps).toFixed(1)} %)`);
-      console.log(`throughput         ${bold(s.tapsPerSecond.toFixed(0))} taps/s on this host (${s.elapsedSeconds.toFixed(2)} s)`);
+      console.log(
+        `accepted           ${s.accepted} of ${s.taps} (${((100 * s.accepted) / s.taps).toFixed(1)} %)`,
+      );
+      console.log(
+        `throughput         ${bold(s.tapsPerSecond.toFixed(0))} taps/s on this host (${s.elapsedSeconds.toFixed(2)} s)`,
+      );
       console.log(`firmware per tap   ${s.firmwareMicrosPerTap.toFixed(0)} µs (inside tap(), V8)`);
-      console.log(`radio time per tap ${s.simulatedMsPerTap.toFixed(1)} ms simulated mean, ${s.simulatedMsMax} ms max`);
-      console.log(`ledger             ${s.ledgerRecords} records, ${s.acknowledgements} acknowledgements`);
+      console.log(
+        `radio time per tap ${s.simulatedMsPerTap.toFixed(1)} ms simulated mean, ${s.simulatedMsMax} ms max`,
+      );
+      console.log(
+        `ledger             ${s.ledgerRecords} records, ${s.acknowledgements} acknowledgements`,
+      );
       console.log(`recertifications   ${s.recertifications} wallets went online at their cap`);
-      console.log(`counter reuses     ${s.counterReusesAccepted} accepted (double spends only clearing can see)`);
+      console.log(
+        `counter reuses     ${s.counterReusesAccepted} accepted (double spends only clearing can see)`,
+      );
       console.log(`charged once       ${s.chargedOnce ? green("yes") : red("NO")}`);
     }
     if (!s.chargedOnce) {
-      console.error(`offtap sim: invariant broken (a payment charged twice or the ledger disagrees); replay with --seed ${seed} --taps ${taps} --wallets ${wallets}`);
+      console.error(
+        `offtap sim: invariant broken (a payment charged twice or the ledger disagrees); replay with --seed ${seed} --taps ${taps} --wallets ${wallets}`,
+      );
       return EXIT_FAILED;
     }
     return EXIT_OK;

@@ -21,21 +21,31 @@ import { LED_NAMES, SIGNAL_KIND_NAMES, nfcStatusName } from "../../sim/abi.ts";
 import { currencyLabel, formatMoney, isoFromUnixSeconds } from "../../money/index.ts";
 import { amountFlag, currencyFlag } from "../../money/flags.ts";
 import {
-  type ExchangeStep, reasonInfo, reasonName, summarizeCommand, summarizeResponse, toHex, isAcceptance,
+  type ExchangeStep,
+  reasonInfo,
+  reasonName,
+  summarizeCommand,
+  summarizeResponse,
+  toHex,
+  isAcceptance,
   type Receipt,
 } from "../../protocol/index.ts";
 
 /** Receipt outcomes (docs/PROTOCOL.md, "RECEIPT"). */
 const OUTCOMES = [
-  "accepted now", "already accepted (gate opened now)", "already used (gate stays shut)",
+  "accepted now",
+  "already accepted (gate opened now)",
+  "already used (gate stays shut)",
 ];
 
 /** The receipt row of the transcript. */
 function receiptLine(rc: Receipt | undefined): string {
   if (rc === undefined) return "none";
   const outcome = OUTCOMES[rc.outcome] ?? `outcome ${rc.outcome}`;
-  return `seq ${rc.sequence}, counter ${rc.counter}, ${formatMoney(rc.amount, rc.currency)} at `
-    + `${isoFromUnixSeconds(rc.readerTime)}, ${outcome}, record ${toHex(rc.recordHash)}`;
+  return (
+    `seq ${rc.sequence}, counter ${rc.counter}, ${formatMoney(rc.amount, rc.currency)} at ` +
+    `${isoFromUnixSeconds(rc.readerTime)}, ${outcome}, record ${toHex(rc.recordHash)}`
+  );
 }
 
 const HELP = `usage: offtap tap [--scenario NAME] [--seed S] [--board ID] [--amount A] [--state DIR]
@@ -73,16 +83,23 @@ Exit codes: 0 the decision is the one docs/PROTOCOL.md prescribes for the scenar
 1 it is not (the seed is printed to replay it), 2 usage error.`;
 
 /** The world options of a tap at a kept reader (or at the one this tap creates). */
-function keptTapWorld(scenario: Scenario, kept: KeptReader | undefined, dir: string,
-  seed: number): Partial<WorldOptions> {
+function keptTapWorld(
+  scenario: Scenario,
+  kept: KeptReader | undefined,
+  dir: string,
+  seed: number,
+): Partial<WorldOptions> {
   if (scenario.reconfigures) {
-    throw new UsageError(`scenario ${scenario.name} sets up a reader of its own; ` +
-      "run it without --state");
+    throw new UsageError(
+      `scenario ${scenario.name} sets up a reader of its own; ` + "run it without --state",
+    );
   }
   if (kept === undefined) return { issuerKeyIds: newIssuerKeyIds(String(seed)) };
   if (scenario.mode !== undefined && scenario.mode !== kept.facts.mode) {
-    throw new UsageError(`scenario ${scenario.name} needs a ${scenario.mode} reader; ` +
-      `${dir} is a ${kept.facts.mode}`);
+    throw new UsageError(
+      `scenario ${scenario.name} needs a ${scenario.mode} reader; ` +
+        `${dir} is a ${kept.facts.mode}`,
+    );
   }
   return { ...keptWorldOptions(kept), mode: kept.facts.mode };
 }
@@ -116,7 +133,8 @@ function shownSignals(signals: SignalEvent[], kiosk: boolean): SignalEvent[] {
 function signalText(s: SignalEvent): string {
   const kind = SIGNAL_KIND_NAMES[s.kind] ?? `kind ${s.kind}`;
   if (s.kind === 1) return `led ${LED_NAMES[s.value] ?? s.value}`;
-  if (s.kind === 2) return `buzzer ${s.value === 1 ? "accept" : s.value === 2 ? "decline" : s.value}`;
+  if (s.kind === 2)
+    return `buzzer ${s.value === 1 ? "accept" : s.value === 2 ? "decline" : s.value}`;
   if (s.kind === 3) return `display ${reasonName(s.value)}`;
   if (s.kind === 0) return `gate ${s.value === 1 ? "open" : s.value}`;
   return `${kind} ${s.value}`;
@@ -144,16 +162,24 @@ function resultJson(r: TapResult, kiosk: boolean): object {
     accepted: r.accepted,
     exchanges: r.exchanges.map(exchangeJson),
     signals: shownSignals(r.signals, kiosk).map((s) => ({
-      kind: SIGNAL_KIND_NAMES[s.kind] ?? s.kind, value: s.value, text: signalText(s),
+      kind: SIGNAL_KIND_NAMES[s.kind] ?? s.kind,
+      value: s.value,
+      text: signalText(s),
     })),
-    receipt: r.receiptBytes === undefined || r.receipt === undefined ? null : {
-      bytes: toHex(r.receiptBytes),
-      outcome: r.receipt.outcome, sequence: r.receipt.sequence, counter: r.receipt.counter,
-      amount: r.receipt.amount,
-      currency: currencyLabel(r.receipt.currency), readerTime: r.receipt.readerTime,
-      readerTimeIso: isoFromUnixSeconds(r.receipt.readerTime),
-      recordHash: toHex(r.receipt.recordHash),
-    },
+    receipt:
+      r.receiptBytes === undefined || r.receipt === undefined
+        ? null
+        : {
+            bytes: toHex(r.receiptBytes),
+            outcome: r.receipt.outcome,
+            sequence: r.receipt.sequence,
+            counter: r.receipt.counter,
+            amount: r.receipt.amount,
+            currency: currencyLabel(r.receipt.currency),
+            readerTime: r.receipt.readerTime,
+            readerTimeIso: isoFromUnixSeconds(r.receipt.readerTime),
+            recordHash: toHex(r.receipt.recordHash),
+          },
     timings: { simulatedMs: r.simulatedMs, firmwareMicros: Math.round(r.hostMicros) },
     logs: r.logs.map((l) => l.text),
   };
@@ -165,7 +191,8 @@ function printTap(r: TapResult, expected: string, kiosk: boolean): void {
     const step = stepOf(x, i);
     console.log(`${bold("→")} ${toHex(x.tx)}`);
     console.log(`  ${dim(summarizeCommand(x.tx))}`);
-    if (x.rx === undefined) console.log(`${bold("←")} ${red(nfcStatusName(x.status))} ${dim(`after ${x.elapsedMs} ms`)}`);
+    if (x.rx === undefined)
+      console.log(`${bold("←")} ${red(nfcStatusName(x.status))} ${dim(`after ${x.elapsedMs} ms`)}`);
     else {
       console.log(`${bold("←")} ${toHex(x.rx)}`);
       console.log(`  ${dim(summarizeResponse(step, x.rx))} ${dim(`(${x.elapsedMs} ms)`)}`);
@@ -181,7 +208,10 @@ function printTap(r: TapResult, expected: string, kiosk: boolean): void {
     ["expected", r.reason === expected ? green(expected) : yellow(expected)],
     ["signals", shownSignals(r.signals, kiosk).map(signalText).join(", ") || "none"],
     ["receipt", say(receiptLine(r.receipt))],
-    ["tap time", `${r.simulatedMs} ms simulated (radio), ${(r.hostMicros / 1000).toFixed(2)} ms in the firmware on this host`],
+    [
+      "tap time",
+      `${r.simulatedMs} ms simulated (radio), ${(r.hostMicros / 1000).toFixed(2)} ms in the firmware on this host`,
+    ],
   ];
   for (const [k, v] of rows) console.log(`${bold(k.padEnd(9))} ${v}`);
 }
@@ -191,28 +221,50 @@ export const command: Command = {
   summary: "run one simulated tap through the firmware and show every APDU",
   async run(argv) {
     const { values } = parse(argv, {
-      scenario: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" }, list: { type: "boolean" }, help: { type: "boolean" },
-      record: { type: "string" }, board: { type: "string" }, nfc: { type: "string" },
-      force: { type: "boolean" }, amount: { type: "string" }, state: { type: "string" },
+      scenario: { type: "string" },
+      seed: { type: "string" },
+      json: { type: "boolean" },
+      list: { type: "boolean" },
+      help: { type: "boolean" },
+      record: { type: "string" },
+      board: { type: "string" },
+      nfc: { type: "string" },
+      force: { type: "boolean" },
+      amount: { type: "string" },
+      state: { type: "string" },
     });
-    if (values.help) { console.log(HELP); return EXIT_OK; }
+    if (values.help) {
+      console.log(HELP);
+      return EXIT_OK;
+    }
     if (values.list) {
-      if (values.json) console.log(JSON.stringify(SCENARIOS.map((s) => ({ name: s.name, expected: s.expected, description: s.description }))));
+      if (values.json)
+        console.log(
+          JSON.stringify(
+            SCENARIOS.map((s) => ({
+              name: s.name,
+              expected: s.expected,
+              description: s.description,
+            })),
+          ),
+        );
       else {
         const w1 = Math.max(...SCENARIOS.map((s) => s.name.length));
         const w2 = Math.max(...SCENARIOS.map((s) => s.expected.length));
         console.log(bold(`${"scenario".padEnd(w1)}  ${"expected".padEnd(w2)}  what happens`));
-        for (const s of SCENARIOS) console.log(`${s.name.padEnd(w1)}  ${s.expected.padEnd(w2)}  ${s.description}`);
+        for (const s of SCENARIOS)
+          console.log(`${s.name.padEnd(w1)}  ${s.expected.padEnd(w2)}  ${s.description}`);
       }
       return EXIT_OK;
     }
     const name = values.scenario ?? "accepted";
     const scenario = findScenario(name);
-    if (scenario === undefined) throw new UsageError(`unknown scenario '${name}' (see offtap tap --list)`);
+    if (scenario === undefined)
+      throw new UsageError(`unknown scenario '${name}' (see offtap tap --list)`);
     const kept = values.state === undefined ? undefined : openKept(values.state);
     // A new kept reader gets keys of its own (a random seed, kept) unless --seed is given.
-    const fresh = values.state !== undefined && kept === undefined
-      ? randomBytes(4).readUInt32LE(0) || 1 : 1;
+    const fresh =
+      values.state !== undefined && kept === undefined ? randomBytes(4).readUInt32LE(0) || 1 : 1;
     const seed = intFlag("seed", values.seed, kept?.facts.seed ?? fresh, 0xffffffff);
     let board;
     try {
@@ -222,23 +274,30 @@ export const command: Command = {
     }
     if (kept !== undefined) board = keptBoard(kept, values.board, false);
     setSimulatedBoard(board);
-    const tapCurrency = currencyFlag("currency",
-      String(kept?.facts.currency ?? board?.defaults.currency ?? 978));
-    const amount = values.amount === undefined
-      ? undefined : amountFlag("amount", values.amount, tapCurrency, 0xffffffff);
+    const tapCurrency = currencyFlag(
+      "currency",
+      String(kept?.facts.currency ?? board?.defaults.currency ?? 978),
+    );
+    const amount =
+      values.amount === undefined
+        ? undefined
+        : amountFlag("amount", values.amount, tapCurrency, 0xffffffff);
     if (amount !== undefined && amount < 1) {
       throw new UsageError(`--amount is at least ${formatMoney(1, tapCurrency.numeric)}`);
     }
     const mode = kept?.facts.mode ?? scenario.mode ?? board?.mode ?? "gate";
     if (amount !== undefined && mode !== "kiosk") {
-      throw new UsageError("--amount is for a kiosk; a gate charges its fare " +
-        "(use a kiosk --board)");
+      throw new UsageError(
+        "--amount is for a kiosk; a gate charges its fare " + "(use a kiosk --board)",
+      );
     }
-    const world = values.state === undefined
-      ? undefined : keptTapWorld(scenario, kept, values.state, seed);
+    const world =
+      values.state === undefined ? undefined : keptTapWorld(scenario, kept, values.state, seed);
     if (values.record !== undefined && !scenario.tape) {
-      throw new UsageError(`scenario ${scenario.name} cuts power or fails a program mid-tap, `
-        + "which a tape cannot replay (record another scenario)");
+      throw new UsageError(
+        `scenario ${scenario.name} cuts power or fails a program mid-tap, ` +
+          "which a tape cannot replay (record another scenario)",
+      );
     }
     const force = { force: values.force === true, flag: "--record" };
     if (values.record !== undefined) checkOutput(values.record, force);
@@ -252,38 +311,64 @@ export const command: Command = {
       throw new UsageError("--state taps the simulated field: drop --nfc and --record");
     }
     const runSeed = kept === undefined ? seed : `${seed}/tap-${kept.run.runs + 1}`;
-    const run = nfc === undefined
-      ? scenario.run(runSeed, {
-        recorder, ...(world === undefined ? {} : { world }),
-        ...(amount === undefined ? {} : { amount }),
-      })
-      : runThroughPn532(nfc, scenario, seed);
+    const run =
+      nfc === undefined
+        ? scenario.run(runSeed, {
+            recorder,
+            ...(world === undefined ? {} : { world }),
+            ...(amount === undefined ? {} : { amount }),
+          })
+        : runThroughPn532(nfc, scenario, seed);
     if (!("result" in run)) {
       if (run instanceof LinkError) throw new UsageError(run.message);
       throw new CommandFailure(run.message, "check the PN532's wiring and port");
     }
     if (recorder !== undefined && values.record !== undefined) {
       const tape: Tape = {
-        id: scenario.name, comment: `${scenario.description}; last tap expected ${scenario.expected}`, rngSeed: seed,
-        geometry: run.world.config.geometry, startUnixSeconds: DEFAULT_START_UNIX_S, steps: recorder.steps,
+        id: scenario.name,
+        comment: `${scenario.description}; last tap expected ${scenario.expected}`,
+        rngSeed: seed,
+        geometry: run.world.config.geometry,
+        startUnixSeconds: DEFAULT_START_UNIX_S,
+        steps: recorder.steps,
       };
       writeOutput(values.record, JSON.stringify({ tapes: [tape] }, null, 1) + "\n", force);
     }
     const ok = run.result.reason === scenario.expected;
-    const saved = values.state === undefined ? undefined : saveState(values.state, run.world, {
-      previous: kept, board: board?.id ?? null, seed, taps: run.before.length + 1,
-    });
+    const saved =
+      values.state === undefined
+        ? undefined
+        : saveState(values.state, run.world, {
+            previous: kept,
+            board: board?.id ?? null,
+            seed,
+            taps: run.before.length + 1,
+          });
     releaseKept(values.state);
     const kiosk = run.world.config.mode === "kiosk";
     if (values.json) {
-      const state = saved === undefined ? {} : { state: {
-        dir: saved.dir, created: kept === undefined, readerId: saved.facts.readerId,
-        runs: saved.run.runs,
-      } };
-      console.log(JSON.stringify({
-        scenario: scenario.name, seed, expected: scenario.expected, ok,
-        before: run.before.map((b) => b.reason), ...resultJson(run.result, kiosk), ...state,
-      }));
+      const state =
+        saved === undefined
+          ? {}
+          : {
+              state: {
+                dir: saved.dir,
+                created: kept === undefined,
+                readerId: saved.facts.readerId,
+                runs: saved.run.runs,
+              },
+            };
+      console.log(
+        JSON.stringify({
+          scenario: scenario.name,
+          seed,
+          expected: scenario.expected,
+          ok,
+          before: run.before.map((b) => b.reason),
+          ...resultJson(run.result, kiosk),
+          ...state,
+        }),
+      );
     } else {
       if (saved !== undefined) console.log(stateLine(saved, kept));
       const c = run.world.config;
@@ -293,12 +378,18 @@ export const command: Command = {
       const charge = kiosk
         ? `amount asked ${asked === undefined ? "per tap" : formatMoney(asked, c.currency)}`
         : `fare ${formatMoney(c.fare, c.currency)}`;
-      console.log(dim(`seed ${seed}, reader ${toHex(run.world.readerId)}, ${c.mode} mode, ${charge}`));
-      if (run.before.length > 0) console.log(dim(`taps before: ${run.before.map((b) => b.reason).join(", ")}`));
+      console.log(
+        dim(`seed ${seed}, reader ${toHex(run.world.readerId)}, ${c.mode} mode, ${charge}`),
+      );
+      if (run.before.length > 0)
+        console.log(dim(`taps before: ${run.before.map((b) => b.reason).join(", ")}`));
       console.log("");
       printTap(run.result, scenario.expected, kiosk);
     }
-    if (!ok) console.error(`offtap tap: decision ${run.result.reason} differs from the expected ${scenario.expected}; replay with --scenario ${scenario.name} --seed ${seed}`);
+    if (!ok)
+      console.error(
+        `offtap tap: decision ${run.result.reason} differs from the expected ${scenario.expected}; replay with --scenario ${scenario.name} --seed ${seed}`,
+      );
     return ok ? EXIT_OK : EXIT_FAILED;
   },
 };

@@ -11,7 +11,15 @@ import { intFlag, parse } from "../args.ts";
 import { Progress, green, red, stderrPaint } from "../output.ts";
 import { checkOutput, writeOutput } from "../files.ts";
 import { firmwarePath } from "../../firmware/paths.ts";
-import { ENGINES, type Engine, type EngineName, V8Engine, WasiEngine, selftestWasm, taprunnerWasm } from "../../vectors/engine.ts";
+import {
+  ENGINES,
+  type Engine,
+  type EngineName,
+  V8Engine,
+  WasiEngine,
+  selftestWasm,
+  taprunnerWasm,
+} from "../../vectors/engine.ts";
 import { DeviceEngine } from "../../vectors/device-engine.ts";
 import { type VectorFile, loadVectorFile } from "../../vectors/files.ts";
 import { type FileResult, totals } from "../../vectors/results.ts";
@@ -90,33 +98,57 @@ function checkRuntime(runtime: string): void {
     }
   });
   if (!found) {
-    throw new UsageError(`--runtime ${program}: no such program`,
-      "give the path of a WASI runtime such as WASM3's wasm3");
+    throw new UsageError(
+      `--runtime ${program}: no such program`,
+      "give the path of a WASI runtime such as WASM3's wasm3",
+    );
   }
 }
 
 function parseOptions(argv: string[]): Options {
   const [sub, ...rest] = argv;
   const none: Options = {
-    files: [], engine: "v8", runtime: null, port: null, baud: DEFAULT_BAUD, junit: null,
-    json: false, help: true, force: false,
+    files: [],
+    engine: "v8",
+    runtime: null,
+    port: null,
+    baud: DEFAULT_BAUD,
+    junit: null,
+    json: false,
+    help: true,
+    force: false,
   };
   if (sub === "-h" || sub === "--help" || sub === "help") return none;
   if (sub === undefined) throw new UsageError("missing subcommand: offtap vectors run FILE.json…");
   if (sub !== "run") throw new UsageError(`unknown subcommand '${sub}' (expected 'run')`);
-  const { values, positionals } = parse(rest, {
-    engine: { type: "string" }, runtime: { type: "string" }, port: { type: "string" }, baud: { type: "string" },
-    junit: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" },
-    force: { type: "boolean" },
-  }, true);
+  const { values, positionals } = parse(
+    rest,
+    {
+      engine: { type: "string" },
+      runtime: { type: "string" },
+      port: { type: "string" },
+      baud: { type: "string" },
+      junit: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      force: { type: "boolean" },
+    },
+    true,
+  );
   if (values.help === true) return none;
   const engine = values.engine ?? "v8";
-  if (!(ENGINES as readonly string[]).includes(engine)) throw new UsageError(`--engine must be one of ${ENGINES.join(", ")}, not '${engine}'`);
-  if (values.runtime !== undefined && engine !== "wasi") throw new UsageError("--runtime applies to --engine wasi only");
-  if (values.runtime !== undefined && values.runtime.trim() === "") throw new UsageError("--runtime is empty");
-  if ((values.port !== undefined || values.baud !== undefined) && engine !== "device") throw new UsageError("--port and --baud apply to --engine device only");
-  if (engine === "device" && values.port === undefined) throw new UsageError("--engine device needs --port (e.g. --port /dev/ttyUSB0)");
-  if (values.junit !== undefined && values.junit.trim() === "") throw new UsageError("--junit needs a file name");
+  if (!(ENGINES as readonly string[]).includes(engine))
+    throw new UsageError(`--engine must be one of ${ENGINES.join(", ")}, not '${engine}'`);
+  if (values.runtime !== undefined && engine !== "wasi")
+    throw new UsageError("--runtime applies to --engine wasi only");
+  if (values.runtime !== undefined && values.runtime.trim() === "")
+    throw new UsageError("--runtime is empty");
+  if ((values.port !== undefined || values.baud !== undefined) && engine !== "device")
+    throw new UsageError("--port and --baud apply to --engine device only");
+  if (engine === "device" && values.port === undefined)
+    throw new UsageError("--engine device needs --port (e.g. --port /dev/ttyUSB0)");
+  if (values.junit !== undefined && values.junit.trim() === "")
+    throw new UsageError("--junit needs a file name");
   if (positionals.length === 0) throw new UsageError("no vector file given");
   if (values.runtime !== undefined) checkRuntime(values.runtime);
   if (values.junit !== undefined) {
@@ -124,8 +156,14 @@ function parseOptions(argv: string[]): Options {
     checkOutput(values.junit, { force: values.force === true, flag: "--junit" });
   }
   return {
-    files: positionals, engine: engine as EngineName, runtime: values.runtime ?? null, port: values.port ?? null,
-    baud: intFlag("baud", values.baud, DEFAULT_BAUD, 4_000_000), junit: values.junit ?? null, json: values.json === true, help: false,
+    files: positionals,
+    engine: engine as EngineName,
+    runtime: values.runtime ?? null,
+    port: values.port ?? null,
+    baud: intFlag("baud", values.baud, DEFAULT_BAUD, 4_000_000),
+    junit: values.junit ?? null,
+    json: values.json === true,
+    help: false,
     force: values.force === true,
   };
 }
@@ -148,9 +186,20 @@ async function openEngine(o: Options): Promise<Engine> {
   return new V8Engine();
 }
 
-async function runFile(engine: Engine, f: VectorFile, progress: Progress, done: { n: number }): Promise<FileResult> {
+async function runFile(
+  engine: Engine,
+  f: VectorFile,
+  progress: Progress,
+  done: { n: number },
+): Promise<FileResult> {
   const t0 = performance.now();
-  const result: FileResult = { file: f.file.label, kind: f.kind, engine: engine.name, cases: [], seconds: 0 };
+  const result: FileResult = {
+    file: f.file.label,
+    kind: f.kind,
+    engine: engine.name,
+    cases: [],
+    seconds: 0,
+  };
   try {
     if (f.kind === "crypto") {
       result.cases = await engine.runCrypto(f.file);
@@ -175,25 +224,41 @@ function printText(results: readonly FileResult[], engine: Engine): void {
     const where = many ? `${f.file} ` : "";
     if (f.error !== undefined) console.log(`${red("NOT RUN")} ${f.file}: ${f.error}`);
     for (const c of f.cases.filter((x) => !x.passed)) {
-      if (f.kind === "crypto") console.log(`${red("FAIL")} ${where}tcId ${c.id}: ${c.message ?? "failed"}${c.comment ? ` — ${c.comment}` : ""}`);
-      else console.log(`${red("FAIL")} ${where}tape ${c.id}: ${(c.got ?? c.message ?? "failed").slice(0, 400)}`);
+      if (f.kind === "crypto")
+        console.log(
+          `${red("FAIL")} ${where}tcId ${c.id}: ${c.message ?? "failed"}${c.comment ? ` — ${c.comment}` : ""}`,
+        );
+      else
+        console.log(
+          `${red("FAIL")} ${where}tape ${c.id}: ${(c.got ?? c.message ?? "failed").slice(0, 400)}`,
+        );
     }
   }
   const t = totals(results);
   if (engine.name !== "v8") console.log(`engine: ${engine.name}, ${engine.description}`);
   const summary = `${t.total} vectors, ${t.passed} passed, ${t.failed} failed${t.errors > 0 ? `, ${t.errors} file(s) not run` : ""}`;
-  console.log(t.failed === 0 && t.errors === 0 ? green(`ok: ${summary}`) : red(`FAILED: ${summary}`));
+  console.log(
+    t.failed === 0 && t.errors === 0 ? green(`ok: ${summary}`) : red(`FAILED: ${summary}`),
+  );
 }
 
 function printJson(results: readonly FileResult[]): void {
   const t = totals(results);
   const failures = results.flatMap((f) => [
-    ...(f.error === undefined ? [] : [{ file: f.file, id: "(file)", expected: "the file runs", got: f.error, comment: "" }]),
-    ...f.cases.filter((c) => !c.passed).map((c) => (f.kind === "crypto"
-      ? { tcId: c.tcId, expected: c.expected, got: c.got, comment: c.comment ?? "" }
-      : { file: f.file, id: c.id, expected: c.expected, got: c.got, comment: c.name })),
+    ...(f.error === undefined
+      ? []
+      : [{ file: f.file, id: "(file)", expected: "the file runs", got: f.error, comment: "" }]),
+    ...f.cases
+      .filter((c) => !c.passed)
+      .map((c) =>
+        f.kind === "crypto"
+          ? { tcId: c.tcId, expected: c.expected, got: c.got, comment: c.comment ?? "" }
+          : { file: f.file, id: c.id, expected: c.expected, got: c.got, comment: c.name },
+      ),
   ]);
-  console.log(JSON.stringify({ total: t.total, passed: t.passed, failed: t.failed + t.errors, failures }));
+  console.log(
+    JSON.stringify({ total: t.total, passed: t.passed, failed: t.failed + t.errors, failures }),
+  );
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -221,7 +286,10 @@ async function run(argv: string[]): Promise<number> {
   if (engine instanceof DeviceEngine && engine.firmwareNote !== null && !o.json) {
     console.error(stderrPaint.yellow(`note: ${engine.firmwareNote}`));
   }
-  const total = files.reduce((n, f) => n + (f.kind === "crypto" ? f.file.cases.length : f.file.tapes.length), 0);
+  const total = files.reduce(
+    (n, f) => n + (f.kind === "crypto" ? f.file.cases.length : f.file.tapes.length),
+    0,
+  );
   const progress = new Progress(`vectors (${o.engine})`, total);
   const results: FileResult[] = [];
   const done = { n: 0 };
