@@ -2,7 +2,8 @@
 // what the scripted board will answer; `init`, `deny-commit` and `tap` run the firmware
 // and print one result line; `expect` compares the last result and prints pass or fail.
 import { IO_BUFFER_BYTES, REGISTERED_KEYS_MAX, TAPRUNNER_CAPDU_BYTES_MAX, TAPRUNNER_RAPDU_BYTES_MAX,
-  TAPRUNNER_EXCHANGES_MAX, TAPRUNNER_RANDOM_FILLS_MAX, TAPRUNNER_RANDOM_BYTES_MAX, TAPRUNNER_SIGNALS_MAX } from "../limits";
+  TAPRUNNER_EXCHANGES_MAX, TAPRUNNER_RANDOM_FILLS_MAX, TAPRUNNER_RANDOM_BYTES_MAX,
+  TAPRUNNER_SIGNALS_MAX } from "../limits";
 import { ioBuffer } from "../io";
 import { init, tap, idle, lastReceiptPtr, lastReceiptLen } from "../reader/exports";
 import { ledgerDenyBegin, ledgerDenyWrite, ledgerDenyCommit } from "../ledger/exports";
@@ -10,7 +11,9 @@ import { outText, outByte, outDecimal, outHex, outLine } from "../selftest/out";
 import { exitWith } from "../selftest/wasi";
 import * as board from "./board";
 import { declarePartition, setFailPrograms, storedBlocksUsed } from "./flash";
-import { fieldCount, fieldIs, fieldIsDash, fieldPtr, fieldLen, hexField, decimalField, decimalValue, copy } from "./fields";
+import {
+  fieldCount, fieldIs, fieldIsDash, fieldPtr, fieldLen, hexField, decimalField, decimalValue, copy,
+} from "./fields";
 import { lineNumber } from "../selftest/lines";
 
 /** sysexits.h EX_DATAERR: the script itself is wrong; the run stops at that line. */
@@ -146,7 +149,10 @@ function cmdRandom(): void {
 }
 
 function appendSignalText(c: u32): void {
-  if (signalTextLen < SIGNAL_TEXT_BYTES) { store<u8>(signalText + <usize>signalTextLen, <u8>c); signalTextLen++; }
+  if (signalTextLen < SIGNAL_TEXT_BYTES) {
+    store<u8>(signalText + <usize>signalTextLen, <u8>c);
+    signalTextLen++;
+  }
 }
 
 function appendSignalNumber(v: i32): void {
@@ -177,8 +183,12 @@ function cmdTap(): void {
   const amount = <i32>decimal(1, 0, 0x7FFFFFFF);
   board.beginTap();
   const decision = tap(amount);
-  if (board.exchangesUsed < board.exchangesQueued) board.mismatch("exchanges-unsent", board.exchangesQueued - board.exchangesUsed);
-  if (board.randomsUsed < board.randomsQueued) board.mismatch("random-unused", board.randomsQueued - board.randomsUsed);
+  if (board.exchangesUsed < board.exchangesQueued) {
+    board.mismatch("exchanges-unsent", board.exchangesQueued - board.exchangesUsed);
+  }
+  if (board.randomsUsed < board.randomsQueued) {
+    board.mismatch("random-unused", board.randomsQueued - board.randomsUsed);
+  }
   board.endTap();
   taps++;
   resultKind = RESULT_TAP;
@@ -204,13 +214,17 @@ function receiptMatches(i: i32): bool {
   const n = hexField(i);
   if (n < 0) scriptError("bad hex");
   if (n != receiptLen) return false;
-  for (let k = 0; k < n; k++) if (load<u8>(fieldPtr(i) + <usize>k) != load<u8>(receipt + <usize>k)) return false;
+  for (let k = 0; k < n; k++) {
+    if (load<u8>(fieldPtr(i) + <usize>k) != load<u8>(receipt + <usize>k)) return false;
+  }
   return true;
 }
 
 function signalsMatch(i: i32): bool {
   if (fieldLen(i) != signalTextLen) return false;
-  for (let k = 0; k < signalTextLen; k++) if (load<u8>(fieldPtr(i) + <usize>k) != load<u8>(signalText + <usize>k)) return false;
+  for (let k = 0; k < signalTextLen; k++) {
+    if (load<u8>(fieldPtr(i) + <usize>k) != load<u8>(signalText + <usize>k)) return false;
+  }
   return true;
 }
 
