@@ -7,6 +7,7 @@ import { toHex, fromHex, reasonName } from "../protocol/index.ts";
 import { num, type Db, type Tx } from "./db.ts";
 import { registerReaderTx, readerIdHex, getReader } from "./registry.ts";
 import { place, type Placement } from "./sequence.ts";
+import { recordCertHashHex } from "./verify.ts";
 import type { IssuerKeyInfo, PreChecked, RecordVerifier, VerifiedRecord } from "./verify.ts";
 import type { VerifyPool } from "./verify-pool.ts";
 import type { LedgerRecord } from "../ledger/format.ts";
@@ -204,8 +205,22 @@ async function openCtx(tx: Tx, verifier: RecordVerifier, o: IngestOptions, nowS:
   };
 }
 
+/** The reader state every record of the group may be judged against, in three statements
+ *  (docs/CLEARING.md §9); records that turn out not to need it cost a row lookup each. */
+async function preloadStates(c: Ctx, group: Batch[]): Promise<void> {
+  await c.states.loadMany(c.tx, group.map((b) => {
+    const records = b.records.filter((r) => !isGapEntry(r));
+    return {
+      readerId: toHex(b.readerId),
+      walletIds: records.map((r) => toHex(r.walletId)),
+      certHashes: records.flatMap((r) => recordCertHashHex(r) ?? []),
+    };
+  }));
+}
+
 /** Processes the group, then the held gap batches it made continuous, then writes. */
 async function runGroup(c: Ctx, group: Batch[]): Promise<IngestReport> {
+  await preloadStates(c, group);
   for (const b of group) await processBatch(c, b);
   let released = 0;
   for (let more = await releasable(c); more.length > 0 && released < HELD_RELEASE_MAX; more = await releasable(c)) {

@@ -54,6 +54,13 @@ const concat = (...parts: Uint8Array[]): Uint8Array => {
 };
 const h16 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash("sha512").update(b).digest().subarray(0, 16));
 
+/** The certificate hash (hex) a record's body carries, as `check` computes it; undefined for
+ *  a body that is not a payment's. */
+export function recordCertHashHex(r: LedgerRecord): string | undefined {
+  if (r.kind !== 1 || r.body.length !== RECORD_BODY_BYTES) return undefined;
+  return toHex(h16(r.body.subarray(AUTHORIZATION_BYTES)));
+}
+
 export class RecordVerifier {
   private readonly certOk = new Map<string, number>(); // certHash ‖ issuer key → VerifyStatus
   private cryptoInstance: FirmwareCrypto | undefined;
