@@ -214,8 +214,9 @@ async function processBatch(c: Ctx, b: Batch): Promise<void> {
   const fresh = b.records.slice(p.fromIndex);
   for (const r of fresh.filter(isGapEntry)) {
     // a signed gap (docs/LEDGER.md §5.1): shown, never settled
-    c.links.set(`${idHex}:${r.seq}`, toHex(r.link));
-    c.newLinks.push({ reader: idHex, seq: r.seq, link: toHex(r.link) });
+    const link = toHex(r.link);
+    c.links.set(`${idHex}:${r.seq}`, link);
+    c.newLinks.push({ reader: idHex, seq: r.seq, link });
     await recordGap(c.tx, c.report, out, idHex, r);
   }
   const checks = fresh
@@ -235,8 +236,9 @@ async function processBatch(c: Ctx, b: Batch): Promise<void> {
     await markSuspect(c.tx, reader, evidence);
   }
   for (const { r, v } of checks) {
-    c.links.set(`${idHex}:${r.seq}`, toHex(r.link));
-    c.newLinks.push({ reader: idHex, seq: r.seq, link: toHex(r.link) });
+    const link = toHex(r.link);
+    c.links.set(`${idHex}:${r.seq}`, link);
+    c.newLinks.push({ reader: idHex, seq: r.seq, link });
     // Evidence against the reader is never paid (docs/CLEARING.md §7a).
     if (v.ok && proven.has(r.seq)) out.rejectedRecords++;
     else if (v.ok)

@@ -116,18 +116,18 @@ export class ReaderStates {
   judge(reader: Reader, checks: { r: LedgerRecord; v: RecordCheck }[]): ReaderEvidence[] {
     const found: ReaderEvidence[] = [];
     for (const { r, v } of checks) {
-      const base = {
+      // Built only for evidence: most records have none.
+      const base = (): { readerId: string; seq: number; counter: number; amount: string } => ({
         readerId: reader.readerId,
         seq: r.seq,
         counter: r.counter,
         amount: r.amount.toString(),
-      };
-      const wallet = Buffer.from(r.walletId).toString("hex");
+      });
       if (!v.ok) {
         if (READER_CHECKED.has(v.reason)) {
           found.push({
-            ...base,
-            walletId: wallet,
+            ...base(),
+            walletId: Buffer.from(r.walletId).toString("hex"),
             kind: "failed_reader_check",
             detail: `a record failing the reader's own check (reason ${v.reason})`,
           });
@@ -135,7 +135,7 @@ export class ReaderStates {
         continue;
       }
       const e = this.judgeVerified(reader, r, v.walletIdHex, v.certHashHex, v.offlineCap, v.amount);
-      if (e !== undefined) found.push({ ...base, walletId: v.walletIdHex, ...e });
+      if (e !== undefined) found.push({ ...base(), walletId: v.walletIdHex, ...e });
     }
     return found;
   }

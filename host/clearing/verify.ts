@@ -92,11 +92,24 @@ const concat = (...parts: Uint8Array[]): Uint8Array => {
 const h16 = (b: Uint8Array): Uint8Array =>
   new Uint8Array(createHash("sha512").update(b).digest().subarray(0, 16));
 
+/** A record's certificate hash, worked out once per record body: the preload, the pool's
+ *  jobs and `check` all need it. */
+const certHashes = new WeakMap<Uint8Array, { bytes: Uint8Array; hex: string }>();
+function certHashOf(body: Uint8Array): { bytes: Uint8Array; hex: string } {
+  let h = certHashes.get(body);
+  if (h === undefined) {
+    const bytes = h16(body.subarray(AUTHORIZATION_BYTES));
+    h = { bytes, hex: toHex(bytes) };
+    certHashes.set(body, h);
+  }
+  return h;
+}
+
 /** The certificate hash (hex) a record's body carries, as `check` computes it; undefined for
  *  a body that is not a payment's. */
 export function recordCertHashHex(r: LedgerRecord): string | undefined {
   if (r.kind !== 1 || r.body.length !== RECORD_BODY_BYTES) return undefined;
-  return toHex(h16(r.body.subarray(AUTHORIZATION_BYTES)));
+  return certHashOf(r.body).hex;
 }
 
 export class RecordVerifier {
@@ -128,10 +141,10 @@ export class RecordVerifier {
       if (r.kind !== 1 || r.body.length !== RECORD_BODY_BYTES) continue;
       const auth = r.body.subarray(0, AUTHORIZATION_BYTES);
       const cert = r.body.subarray(AUTHORIZATION_BYTES);
-      const certHash = h16(cert);
+      const certHash = certHashOf(r.body);
       const issuer = issuers.get(readU32(cert, 1));
       if (issuer !== undefined) {
-        const key = toHex(certHash) + toHex(issuer.publicKey);
+        const key = certHash.hex + toHex(issuer.publicKey);
         if (!this.certOk.has(key) && !queuedCerts.has(key)) {
           queuedCerts.add(key);
           jobs.push({
@@ -144,7 +157,7 @@ export class RecordVerifier {
       }
       jobs.push({
         publicKey: cert.subarray(21, 53),
-        message: concat(AUTH_LABEL, certHash, auth.subarray(0, AUTHORIZATION_SIGNED_BYTES)),
+        message: concat(AUTH_LABEL, certHash.bytes, auth.subarray(0, AUTHORIZATION_SIGNED_BYTES)),
         signature: auth.subarray(AUTHORIZATION_SIGNED_BYTES),
       });
       slots.push({ r, what: "auth" });
@@ -210,8 +223,7 @@ export class RecordVerifier {
     const issuer = issuers.get(issuerKeyId);
     if (issuer === undefined) return no(Reason.ISSUER_UNKNOWN);
     if (issuer.revokedAt !== null && r.time >= issuer.revokedAt) return no(Reason.ISSUER_REVOKED);
-    const certHash = h16(cert);
-    const certHashHex = toHex(certHash);
+    const { bytes: certHash, hex: certHashHex } = certHashOf(r.body);
     if (this.certificateStatus(cert, certHashHex, issuer.publicKey, pre?.cert) !== 0)
       return no(Reason.CERT_SIGNATURE_INVALID);
     // 4. window, with the reader's drift tolerance
