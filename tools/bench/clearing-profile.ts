@@ -13,7 +13,7 @@ import { splitBatches } from "../../host/ledger/batch.ts";
 import { verifyEd25519 } from "../../host/ledger/keys.ts";
 import { RecordVerifier } from "../../host/clearing/verify.ts";
 import type { SigJob, VerifyPool } from "../../host/clearing/verify-pool.ts";
-import { withBenchDatabase, type Workload } from "./clearing-workload.ts";
+import { registerAll, withBenchDatabase, type Workload } from "./clearing-workload.ts";
 
 export interface Breakdown {
   engine: string;
@@ -119,17 +119,15 @@ async function serverCpuUs(db: Db): Promise<number | undefined> {
 }
 
 async function measure(
-  engine: string, db: Db, w: Workload, vUs: number, cores: number,
+  engine: string, db: Db, w: Workload, warm: Workload, vUs: number, cores: number,
 ): Promise<Breakdown> {
   const n: SqlCount = { statements: 0, ms: 0 };
   const c = await Clearing.open({ db: counted(db, n), verifyWorkers: 0 });
   let wallMs: number, cpu: number, server: number | undefined;
   try {
-    await c.registerIssuerKey(1, w.issuer.publicKey);
-    for (const r of w.readers) {
-      const spec = { readerId: r.id8, devicePublicKey: r.key.publicKey, operatorId: "bench" };
-      await c.registerReader(spec);
-    }
+    await registerAll(c, w);
+    await registerAll(c, warm);
+    for (const f of warm.files) await c.ingest(f); // untimed, as in the bench's runs
     n.statements = 0;
     n.ms = 0;
     const server0 = await serverCpuUs(db);
@@ -157,14 +155,14 @@ async function measure(
 
 /** The breakdown on PGlite (memory) and, with `serverUrl`, on a PostgreSQL server. */
 export async function profileClearing(
-  w: Workload, cores: number, serverUrl?: string,
+  w: Workload, warm: Workload, cores: number, serverUrl?: string,
 ): Promise<Breakdown[]> {
   const vUs = await verifyUs(w);
   const pglite = await openDb({ databaseUrl: null });
-  const rows: Breakdown[] = [await measure("PGlite (memory)", pglite, w, vUs, cores)];
+  const rows: Breakdown[] = [await measure("PGlite (memory)", pglite, w, warm, vUs, cores)];
   if (serverUrl !== undefined && serverUrl !== "") {
     rows.push(await withBenchDatabase(serverUrl, async (u) =>
-      measure("PostgreSQL server", await openDb({ databaseUrl: u }), w, vUs, cores)));
+      measure("PostgreSQL server", await openDb({ databaseUrl: u }), w, warm, vUs, cores)));
   }
   return rows;
 }

@@ -5,6 +5,7 @@ import pg from "pg";
 import { craftBatch, craftPayment, craftWallet } from "../../host/clearing/craft.ts";
 import { Ed25519Key } from "../../host/issuer/ed25519.ts";
 import { Issuer } from "../../host/issuer/issuer.ts";
+import type { Clearing } from "../../host/clearing/index.ts";
 
 const RECORDS_PER_BATCH = 10;
 const READERS = 4;
@@ -19,12 +20,13 @@ export interface Workload {
 }
 
 /** Batch files (one per reader) holding `payments` valid payments: each wallet pays
- *  PAYMENTS_PER_WALLET times, its taps spread round-robin over the readers. */
-export function workload(payments: number): Workload {
+ *  PAYMENTS_PER_WALLET times, its taps spread round-robin over the readers. `readerBase`
+ *  gives other readers (a warm-up upload beside the measured one). */
+export function workload(payments: number, readerBase = 0): Workload {
   const issuer = new Issuer(1, new Ed25519Key(new Uint8Array(32).fill(7)));
   const readers = Array.from({ length: READERS }, (_, i) => ({
-    key: new Ed25519Key(new Uint8Array(32).fill(20 + i)),
-    id8: new Uint8Array(8).fill(i + 1),
+    key: new Ed25519Key(new Uint8Array(32).fill(20 + readerBase + i)),
+    id8: new Uint8Array(8).fill(readerBase + i + 1),
   }));
   const now = 1_795_305_600;
   const perReader: ReturnType<typeof craftPayment>[][] = readers.map(() => []);
@@ -75,5 +77,14 @@ export async function withBenchDatabase<T>(
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
+  }
+}
+
+/** Registers the workload's issuer key and readers. */
+export async function registerAll(c: Clearing, w: Workload): Promise<void> {
+  await c.registerIssuerKey(1, w.issuer.publicKey);
+  for (const r of w.readers) {
+    const spec = { readerId: r.id8, devicePublicKey: r.key.publicKey, operatorId: "bench" };
+    await c.registerReader(spec);
   }
 }
