@@ -7,11 +7,32 @@ import type { VerifiedRecord } from "./verify.ts";
 import { ensureRiskHoldAccount, riskHoldAccount } from "./risk-holds.ts";
 import type { BatchOutcome, DoubleSpend, IngestReport, Reader } from "./types.ts";
 
-export interface Candidate { record: VerifiedRecord; reader: Reader; seq: number; outcome: BatchOutcome }
+export interface Candidate {
+  record: VerifiedRecord;
+  reader: Reader;
+  seq: number;
+  outcome: BatchOutcome;
+}
 
-interface Known { authSha: string }
-interface Cert { cap: number; spent: number; dirty: boolean }
-interface Move { id: string; debit: string; credit: string; amount: number; code: string; ref: string }
+interface Known {
+  authSha: string;
+}
+interface Cert {
+  cap: number;
+  spent: number;
+  dirty: boolean;
+  /** Already a row of `certificates` (else inserted by storeCerts from `record`). */
+  stored: boolean;
+  record: VerifiedRecord;
+}
+interface Move {
+  id: string;
+  debit: string;
+  credit: string;
+  amount: number;
+  code: string;
+  ref: string;
+}
 
 const keyOf = (w: string, c: number): string => `${w}:${c}`;
 
@@ -21,23 +42,68 @@ async function loadKnown(tx: Tx, cs: Candidate[]): Promise<Map<string, Known>> {
      JOIN unnest($1::text[], $2::bigint[]) AS k(w, c) ON p.wallet_id = k.w AND p.counter = k.c`,
     [cs.map((c) => c.record.walletIdHex), cs.map((c) => c.record.counter)],
   );
-  return new Map(rows.map((r) => [keyOf(String(r["wallet_id"]), num(r["counter"])), { authSha: String(r["auth_sha"]) }]));
+  return new Map(
+    rows.map((r) => [
+      keyOf(String(r["wallet_id"]), num(r["counter"])),
+      { authSha: String(r["auth_sha"]) },
+    ]),
+  );
 }
 
+/** The candidates' certificates: stored ones with what was spent under them, new ones at
+ *  0 (written with their totals by storeCerts, before the payments that reference them). */
 async function loadCerts(tx: Tx, cs: Candidate[]): Promise<Map<string, Cert>> {
   const uniq = new Map(cs.map((c) => [c.record.certHashHex, c.record]));
-  const list = [...uniq.values()];
-  await tx.query(
-    `INSERT INTO certificates (cert_hash, wallet_id, issuer_key_id, offline_cap, currency)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::integer[]) ON CONFLICT DO NOTHING`,
-    [list.map((r) => r.certHashHex), list.map((r) => r.walletIdHex), list.map((r) => r.issuerKeyId), list.map((r) => r.offlineCap), list.map((r) => r.currency)],
+  const rows = await tx.query(
+    "SELECT cert_hash, offline_cap, spent FROM certificates WHERE cert_hash = ANY($1::text[])",
+    [[...uniq.keys()]],
   );
-  const rows = await tx.query("SELECT cert_hash, offline_cap, spent FROM certificates WHERE cert_hash = ANY($1::text[])", [list.map((r) => r.certHashHex)]);
-  return new Map(rows.map((r) => [String(r["cert_hash"]), { cap: num(r["offline_cap"]), spent: num(r["spent"]), dirty: false }]));
+  const out = new Map<string, Cert>();
+  for (const r of rows) {
+    const h = String(r["cert_hash"]);
+    const record = uniq.get(h)!;
+    out.set(h, {
+      cap: num(r["offline_cap"]),
+      spent: num(r["spent"]),
+      dirty: false,
+      stored: true,
+      record,
+    });
+  }
+  for (const [h, record] of uniq) {
+    if (!out.has(h))
+      out.set(h, { cap: record.offlineCap, spent: 0, dirty: false, stored: false, record });
+  }
+  return out;
+}
+
+/** One statement: new certificates inserted with their totals, changed totals updated. */
+async function storeCerts(tx: Tx, certs: Map<string, Cert>): Promise<void> {
+  const rows = [...certs.entries()].filter(([, c]) => !c.stored || c.dirty);
+  if (rows.length === 0) return;
+  const rs = rows.map(([, c]) => c.record);
+  await tx.query(
+    `INSERT INTO certificates (cert_hash, wallet_id, issuer_key_id, offline_cap, currency, spent)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::integer[],
+       $6::bigint[])
+     ON CONFLICT (cert_hash) DO UPDATE SET spent = EXCLUDED.spent
+       WHERE certificates.spent <> EXCLUDED.spent`,
+    [
+      rows.map(([h]) => h),
+      rs.map((r) => r.walletIdHex),
+      rs.map((r) => r.issuerKeyId),
+      rows.map(([, c]) => c.cap),
+      rs.map((r) => r.currency),
+      rows.map(([, c]) => c.spent),
+    ],
+  );
 }
 
 async function loadDenied(tx: Tx, cs: Candidate[]): Promise<Set<string>> {
-  const rows = await tx.query("SELECT wallet_id FROM deny_wallets WHERE wallet_id = ANY($1::text[])", [[...new Set(cs.map((c) => c.record.walletIdHex))]]);
+  const rows = await tx.query(
+    "SELECT wallet_id FROM deny_wallets WHERE wallet_id = ANY($1::text[])",
+    [[...new Set(cs.map((c) => c.record.walletIdHex))]],
+  );
   return new Set(rows.map((r) => String(r["wallet_id"])));
 }
 
@@ -50,7 +116,13 @@ interface Plan {
 }
 
 /** Decides every candidate in order; pure except for the maps it updates. */
-function plan(cs: Candidate[], known: Map<string, Known>, certs: Map<string, Cert>, denied: Set<string>, report: IngestReport): Plan {
+function plan(
+  cs: Candidate[],
+  known: Map<string, Known>,
+  certs: Map<string, Cert>,
+  denied: Set<string>,
+  report: IngestReport,
+): Plan {
   const p: Plan = { payments: [], conflicts: [], deny: new Map(), moves: [], holds: [] };
   for (const c of cs) {
     const r = c.record;
@@ -60,11 +132,23 @@ function plan(cs: Candidate[], known: Map<string, Known>, certs: Map<string, Cer
     // Issuer-risk money waits in the operator's risk-hold account (docs/CLEARING.md §7a).
     const riskHold = riskHoldAccount(c.reader.operatorId, cur);
     const prior = known.get(k);
-    if (prior !== undefined && prior.authSha === r.authShaHex) { report.duplicates++; c.outcome.duplicates++; continue; }
+    if (prior !== undefined && prior.authSha === r.authShaHex) {
+      report.duplicates++;
+      c.outcome.duplicates++;
+      continue;
+    }
     if (prior !== undefined) {
-      // The same counter with other content: a double spend. Paid in good faith, all of it from offline risk.
+      // The same counter with other content: a double spend. Paid in good faith, all of it
+      // from offline risk.
       p.conflicts.push({ c, kind: "counter_reuse", excess: r.amount });
-      p.moves.push({ id: `pay:${r.walletIdHex}:${r.counter}:${c.reader.readerId}:${c.seq}`, debit: accountIds.issuerRisk(r.issuerKeyId, cur), credit: riskHold, amount: r.amount, code: "payment_excess", ref: k });
+      p.moves.push({
+        id: `pay:${r.walletIdHex}:${r.counter}:${c.reader.readerId}:${c.seq}`,
+        debit: accountIds.issuerRisk(r.issuerKeyId, cur),
+        credit: riskHold,
+        amount: r.amount,
+        code: "payment_excess",
+        ref: k,
+      });
       p.holds.push({ transferId: p.moves[p.moves.length - 1]!.id, c, amount: r.amount });
       if (!denied.has(r.walletIdHex)) p.deny.set(r.walletIdHex, `counter ${r.counter} spent twice`);
       denied.add(r.walletIdHex);
@@ -76,12 +160,28 @@ function plan(cs: Candidate[], known: Map<string, Known>, certs: Map<string, Cer
       cert.spent += r.amount;
       cert.dirty = true;
       p.payments.push({ c, excess });
-      if (within > 0) p.moves.push({ id: `pay:${r.walletIdHex}:${r.counter}`, debit: accountIds.issuerFloat(r.issuerKeyId, cur), credit: operator, amount: within, code: "payment", ref: k });
+      if (within > 0)
+        p.moves.push({
+          id: `pay:${r.walletIdHex}:${r.counter}`,
+          debit: accountIds.issuerFloat(r.issuerKeyId, cur),
+          credit: operator,
+          amount: within,
+          code: "payment",
+          ref: k,
+        });
       if (excess > 0) {
-        p.moves.push({ id: `pay:${r.walletIdHex}:${r.counter}:excess`, debit: accountIds.issuerRisk(r.issuerKeyId, cur), credit: riskHold, amount: excess, code: "payment_excess", ref: k });
+        p.moves.push({
+          id: `pay:${r.walletIdHex}:${r.counter}:excess`,
+          debit: accountIds.issuerRisk(r.issuerKeyId, cur),
+          credit: riskHold,
+          amount: excess,
+          code: "payment_excess",
+          ref: k,
+        });
         p.holds.push({ transferId: `pay:${r.walletIdHex}:${r.counter}:excess`, c, amount: excess });
         p.conflicts.push({ c, kind: "over_cap", excess });
-        if (!denied.has(r.walletIdHex)) p.deny.set(r.walletIdHex, `spend past the cap of certificate ${r.certHashHex}`);
+        if (!denied.has(r.walletIdHex))
+          p.deny.set(r.walletIdHex, `spend past the cap of certificate ${r.certHashHex}`);
         denied.add(r.walletIdHex);
       } else if (denied.has(r.walletIdHex)) {
         p.conflicts.push({ c, kind: "denied_wallet", excess: 0 });
@@ -96,7 +196,10 @@ function plan(cs: Candidate[], known: Map<string, Known>, certs: Map<string, Cer
 
 async function ensureAccounts(tx: Tx, cs: Candidate[]): Promise<void> {
   const issuers = new Set(cs.map((c) => `${c.record.issuerKeyId}:${c.record.currency}`));
-  for (const s of issuers) { const [k, cur] = s.split(":").map(Number); await ensureIssuerAccounts(tx, k!, cur!); }
+  for (const s of issuers) {
+    const [k, cur] = s.split(":").map(Number);
+    await ensureIssuerAccounts(tx, k!, cur!);
+  }
   const ops = new Set(cs.map((c) => `${c.reader.currency}:${c.reader.operatorId}`));
   for (const s of ops) {
     const i = s.indexOf(":");
@@ -106,45 +209,85 @@ async function ensureAccounts(tx: Tx, cs: Candidate[]): Promise<void> {
 }
 
 async function write(tx: Tx, p: Plan, certs: Map<string, Cert>, nowS: number): Promise<void> {
+  await storeCerts(tx, certs); // before the payments that reference them
   const pays = p.payments;
   if (pays.length > 0) {
     await tx.query(
-      `INSERT INTO payments (wallet_id, counter, reader_id, seq, auth_sha, amount, excess, time, cert_hash, issuer_key_id, currency, operator_id, status)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::integer[], $12::text[], $13::text[])`,
-      [pays.map((x) => x.c.record.walletIdHex), pays.map((x) => x.c.record.counter), pays.map((x) => x.c.reader.readerId), pays.map((x) => x.c.seq),
-        pays.map((x) => x.c.record.authShaHex), pays.map((x) => x.c.record.amount), pays.map((x) => x.excess), pays.map((x) => x.c.record.time),
-        pays.map((x) => x.c.record.certHashHex), pays.map((x) => x.c.record.issuerKeyId), pays.map((x) => x.c.record.currency),
-        pays.map((x) => x.c.reader.operatorId), pays.map((x) => (x.excess > 0 ? "excess" : "settled"))],
+      `INSERT INTO payments (wallet_id, counter, reader_id, seq, auth_sha, amount, excess, time,
+         cert_hash, issuer_key_id, currency, operator_id, status)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[],
+         $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::integer[],
+         $12::text[], $13::text[])`,
+      [
+        pays.map((x) => x.c.record.walletIdHex),
+        pays.map((x) => x.c.record.counter),
+        pays.map((x) => x.c.reader.readerId),
+        pays.map((x) => x.c.seq),
+        pays.map((x) => x.c.record.authShaHex),
+        pays.map((x) => x.c.record.amount),
+        pays.map((x) => x.excess),
+        pays.map((x) => x.c.record.time),
+        pays.map((x) => x.c.record.certHashHex),
+        pays.map((x) => x.c.record.issuerKeyId),
+        pays.map((x) => x.c.record.currency),
+        pays.map((x) => x.c.reader.operatorId),
+        pays.map((x) => (x.excess > 0 ? "excess" : "settled")),
+      ],
     );
   }
   const cf = p.conflicts;
   if (cf.length > 0) {
     await tx.query(
-      `INSERT INTO payment_conflicts (wallet_id, counter, kind, reader_id, seq, auth_sha, amount, excess, issuer_key_id)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[]) ON CONFLICT DO NOTHING`,
-      [cf.map((x) => x.c.record.walletIdHex), cf.map((x) => x.c.record.counter), cf.map((x) => x.kind), cf.map((x) => x.c.reader.readerId), cf.map((x) => x.c.seq),
-        cf.map((x) => x.c.record.authShaHex), cf.map((x) => x.c.record.amount), cf.map((x) => x.excess), cf.map((x) => x.c.record.issuerKeyId)],
+      `INSERT INTO payment_conflicts (wallet_id, counter, kind, reader_id, seq, auth_sha, amount,
+         excess, issuer_key_id)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[],
+         $6::text[], $7::bigint[], $8::bigint[], $9::bigint[]) ON CONFLICT DO NOTHING`,
+      [
+        cf.map((x) => x.c.record.walletIdHex),
+        cf.map((x) => x.c.record.counter),
+        cf.map((x) => x.kind),
+        cf.map((x) => x.c.reader.readerId),
+        cf.map((x) => x.c.seq),
+        cf.map((x) => x.c.record.authShaHex),
+        cf.map((x) => x.c.record.amount),
+        cf.map((x) => x.excess),
+        cf.map((x) => x.c.record.issuerKeyId),
+      ],
     );
   }
   if (p.deny.size > 0) {
-    await tx.query("INSERT INTO deny_wallets (wallet_id, reason) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING", [[...p.deny.keys()], [...p.deny.values()]]);
+    await tx.query(
+      `INSERT INTO deny_wallets (wallet_id, reason)
+       SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+      [[...p.deny.keys()], [...p.deny.values()]],
+    );
   }
-  const dirty = [...certs.entries()].filter(([, c]) => c.dirty);
-  if (dirty.length > 0) {
-    await tx.query("UPDATE certificates c SET spent = u.s FROM unnest($1::text[], $2::bigint[]) AS u(h, s) WHERE c.cert_hash = u.h", [dirty.map(([h]) => h), dirty.map(([, c]) => c.spent)]);
-  }
+
   await postBulk(tx, p.moves);
   const h = p.holds;
   if (h.length > 0) {
     await tx.query(
       `INSERT INTO risk_holds (transfer_id, operator_id, reader_id, currency, amount, booked_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::bigint[], $6::bigint[])`,
-      [h.map((x) => x.transferId), h.map((x) => x.c.reader.operatorId), h.map((x) => x.c.reader.readerId),
-        h.map((x) => x.c.record.currency), h.map((x) => x.amount), h.map(() => nowS)]);
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::bigint[],
+         $6::bigint[])`,
+      [
+        h.map((x) => x.transferId),
+        h.map((x) => x.c.reader.operatorId),
+        h.map((x) => x.c.reader.readerId),
+        h.map((x) => x.c.record.currency),
+        h.map((x) => x.amount),
+        h.map(() => nowS),
+      ],
+    );
   }
 }
 
-export async function settle(tx: Tx, cs: Candidate[], report: IngestReport, nowS: number): Promise<void> {
+export async function settle(
+  tx: Tx,
+  cs: Candidate[],
+  report: IngestReport,
+  nowS: number,
+): Promise<void> {
   if (cs.length === 0) return;
   const known = await loadKnown(tx, cs);
   const certs = await loadCerts(tx, cs);
@@ -155,7 +298,15 @@ export async function settle(tx: Tx, cs: Candidate[], report: IngestReport, nowS
   for (const x of p.conflicts) {
     if (x.kind === "denied_wallet") continue;
     const r = x.c.record;
-    report.doubleSpends.push({ walletId: r.walletIdHex, counter: r.counter, kind: x.kind, readerId: x.c.reader.readerId, seq: x.c.seq, excess: x.excess, issuerKeyId: r.issuerKeyId });
+    report.doubleSpends.push({
+      walletId: r.walletIdHex,
+      counter: r.counter,
+      kind: x.kind,
+      readerId: x.c.reader.readerId,
+      seq: x.c.seq,
+      excess: x.excess,
+      issuerKeyId: r.issuerKeyId,
+    });
   }
   report.newlyDenied.push(...p.deny.keys());
 }

@@ -1,13 +1,24 @@
 // A signature-checking worker thread for ingest (docs/CLEARING.md §9): the firmware's own
-// strict verifier, one instance per thread, answering lists of (key, message, signature).
+// strict verifier (one instance per thread) for records, the host's verifier for batch
+// signatures, answering packed job lists with one status per job, in order (0 = valid).
 import { parentPort } from "node:worker_threads";
 import { FirmwareCrypto } from "../firmware/crypto.ts";
-
-interface Job { id: number; keys: Uint8Array[]; messages: Uint8Array[]; signatures: Uint8Array[] }
+import { verifyEd25519 } from "../ledger/keys.ts";
+import { unpackJobs, type SigJob } from "./verify-jobs.ts";
 
 const crypto = new FirmwareCrypto();
-parentPort!.on("message", (j: Job) => {
-  const statuses = new Int32Array(j.keys.length);
-  for (let i = 0; i < j.keys.length; i++) statuses[i] = crypto.verify(j.keys[i]!, j.messages[i]!, j.signatures[i]!);
-  parentPort!.postMessage({ id: j.id, statuses }, [statuses.buffer]);
+const statusOf = (j: SigJob): number =>
+  j.verifier === "host"
+    ? verifyEd25519(j.publicKey, j.message, j.signature)
+      ? 0
+      : 1
+    : crypto.verify(j.publicKey, j.message, j.signature);
+
+parentPort!.on("message", (m: { id: number; jobs: ArrayBuffer }) => {
+  const jobs = unpackJobs(m.jobs);
+  const statuses = new Int32Array(jobs.length);
+  jobs.forEach((j, i) => {
+    statuses[i] = statusOf(j);
+  });
+  parentPort!.postMessage({ id: m.id, statuses }, [statuses.buffer]);
 });

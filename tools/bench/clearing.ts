@@ -1,122 +1,212 @@
-// Clearing ingest throughput (docs/CLEARING.md): payments per second verified (both
+// Clearing ingest throughput (docs/CLEARING.md §9): payments per second verified (both
 // signatures under the strict policy, through the firmware's verifier) and settled into
-// the accounts, on PGlite and on a PostgreSQL server when DATABASE_URL is set.
-// `node --import tsx tools/bench/clearing.ts` prints the figures alone.
-import { randomBytes } from "node:crypto";
+// the accounts, on PGlite and on a PostgreSQL server when DATABASE_URL is set; one thread,
+// one verify worker and the default pool side by side, in interleaved rounds (medians).
+// `node --import tsx tools/bench/clearing.ts [PAYMENTS] [ROUNDS]` prints the figures alone.
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { Clearing } from "../../host/clearing/index.ts";
-import { craftBatch, craftPayment, craftWallet } from "../../host/clearing/craft.ts";
-import { Ed25519Key } from "../../host/issuer/ed25519.ts";
-import { Issuer } from "../../host/issuer/issuer.ts";
 import { verifyWorkersDefault } from "../../host/clearing/verify-pool.ts";
+import { profileClearing, type Breakdown } from "./clearing-profile.ts";
+import { registerAll, withBenchDatabase, workload, type Workload } from "./clearing-workload.ts";
+
+/** How signatures are checked: `one thread` (verifyWorkers 0: the whole ingest on the main
+ *  thread, one core — the baseline "one worker" of the goal), `1 verify worker` (the
+ *  pipeline with a single verify thread), `pool` (the default: one verify thread per core). */
+export type ClearingConfig = "one thread" | "1 verify worker" | "pool";
 
 export interface ClearingBenchRow {
-  engine: string; workers: number; payments: number; seconds: number; paymentsPerSecond: number;
-  /** This row's rate over the same engine's 1-worker rate (goal ≥ 1.6 with the default pool). */
+  engine: string;
+  config: ClearingConfig;
+  workers: number;
+  payments: number;
+  rounds: number;
+  /** Medians over the rounds. */
+  seconds: number;
+  paymentsPerSecond: number;
+  /** CPU of this process (every thread; a server's own CPU not included), µs per payment. */
+  cpuUsPerPayment: number;
+  /** Median payments/s over the same engine's one-thread median (goal ≥ 1.6 for the pool). */
+  vsOneThread: number;
+  /** … over the same engine's one-verify-worker median. */
   vsOneWorker: number;
 }
-export interface ClearingBenchResult { rows: ClearingBenchRow[]; goalPaymentsPerSecond: number }
-
-const RECORDS_PER_BATCH = 10;
-const READERS = 4;
-const PAYMENTS_PER_WALLET = 5;
-
-/** Batch files (one per reader) holding `payments` valid payments. */
-function workload(payments: number): { issuer: Issuer; readers: { key: Ed25519Key; id8: Uint8Array }[]; files: Uint8Array[] } {
-  const issuer = new Issuer(1, new Ed25519Key(new Uint8Array(32).fill(7)));
-  const readers = Array.from({ length: READERS }, (_, i) => ({ key: new Ed25519Key(new Uint8Array(32).fill(20 + i)), id8: new Uint8Array(8).fill(i + 1) }));
-  const now = 1_795_305_600;
-  const perReader: { p: ReturnType<typeof craftPayment>[] }[] = readers.map(() => ({ p: [] }));
-  for (let n = 0; n < payments;) {
-    const w = craftWallet(issuer, now, 100_000);
-    for (let k = 1; k <= PAYMENTS_PER_WALLET && n < payments; k++, n++) {
-      const r = n % READERS;
-      perReader[r]!.p.push(craftPayment(w, readers[r]!.id8, { counter: k, amount: 250, cumulative: 250 * k, time: now + n }));
-    }
-  }
-  const files = readers.map((r, i) => {
-    const parts: Uint8Array[] = [];
-    let head: Uint8Array = new Uint8Array(32);
-    const ps = perReader[i]!.p;
-    const id16 = new Uint8Array(16); id16.set(r.id8);
-    for (let at = 0; at < ps.length; at += RECORDS_PER_BATCH) {
-      const b = craftBatch(r.key, id16, at + 1, head, ps.slice(at, at + RECORDS_PER_BATCH));
-      parts.push(b.bytes);
-      head = b.head;
-    }
-    return Buffer.concat(parts);
-  });
-  return { issuer, readers, files };
+export interface ClearingBenchResult {
+  rows: ClearingBenchRow[];
+  breakdown: Breakdown[];
+  goalPaymentsPerSecond: number;
+  goalPoolVsOneThread: number;
 }
 
-async function run(engine: string, c: Clearing, w: ReturnType<typeof workload>, payments: number, workers: number): Promise<ClearingBenchRow> {
-  await c.registerIssuerKey(1, w.issuer.publicKey);
-  for (const r of w.readers) await c.registerReader({ readerId: r.id8, devicePublicKey: r.key.publicKey, operatorId: "bench" });
-  const t0 = performance.now();
-  let settled = 0;
-  for (const f of w.files) settled += (await c.ingest(f)).settled;
-  const seconds = (performance.now() - t0) / 1000;
-  if (settled !== payments) throw new Error(`${engine}: settled ${settled} of ${payments}`);
-  if (!(await c.checkInvariants()).ok) throw new Error(`${engine}: balances do not sum to zero`);
-  return { engine, workers, payments, seconds, paymentsPerSecond: payments / seconds, vsOneWorker: 1 };
+export const GOAL_PAYMENTS_PER_S = 5_000;
+/** The untimed warm-up upload before each run, from readers of its own. */
+const WARM_UP_PAYMENTS = 800;
+const WARM_UP_READER_BASE = 10;
+export const GOAL_POOL_VS_ONE_THREAD = 1.6;
+
+interface Engine {
+  name: string;
+  open(workers: number): Promise<{ c: Clearing; done(): Promise<void> }>;
 }
 
-/** The same engine with 1 verify worker and with the default pool, side by side. */
-async function pair(
-  engine: string, open: (workers: number) => Promise<{ c: Clearing; done(): Promise<void> }>,
-  w: ReturnType<typeof workload>, payments: number,
-): Promise<ClearingBenchRow[]> {
-  const rows: ClearingBenchRow[] = [];
-  for (const workers of [1, verifyWorkersDefault()]) {
-    const { c, done } = await open(workers);
-    try {
-      rows.push(await run(`${engine}, ${workers} worker${workers === 1 ? "" : "s"}`, c, w, payments, workers));
-    } finally {
-      await done();
-    }
-  }
-  for (const r of rows) r.vsOneWorker = r.paymentsPerSecond / rows[0]!.paymentsPerSecond;
-  return rows;
-}
+/** Every upload goes to the pool, whatever its size: a configuration means what it says. */
+const poolOptions = (workers: number): { verifyWorkers: number; verifyPoolRecordsMin: number } => ({
+  verifyWorkers: workers,
+  verifyPoolRecordsMin: 1,
+});
 
-export async function benchClearing(o: { payments?: number } = {}): Promise<ClearingBenchResult> {
-  const payments = o.payments ?? 20_000;
-  const w = workload(payments);
-  const rows: ClearingBenchRow[] = [];
-  rows.push(...await pair("PGlite (memory)", async (workers) => {
-    const c = await Clearing.open({ databaseUrl: null, verifyWorkers: workers });
-    return { c, done: () => c.close() };
-  }, w, payments));
-  const url = process.env["DATABASE_URL"];
-  if (url) {
-    rows.push(...await pair("PostgreSQL server", async (workers) => {
-      // A database of its own on that server, dropped afterwards: the bench never touches existing data.
-      const name = `offtap_bench_${randomBytes(6).toString("hex")}`;
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      const u = new URL(url);
-      u.pathname = `/${name}`;
-      const c = await Clearing.open({ databaseUrl: u.toString(), verifyWorkers: workers });
-      return {
-        c,
-        done: async () => {
+function engines(serverUrl: string | undefined): Engine[] {
+  const out: Engine[] = [
+    {
+      name: "PGlite (memory)",
+      open: async (workers) => {
+        const c = await Clearing.open({ databaseUrl: null, ...poolOptions(workers) });
+        return { c, done: () => c.close() };
+      },
+    },
+  ];
+  if (serverUrl === undefined || serverUrl === "") return out;
+  out.push({
+    name: "PostgreSQL server",
+    open: (workers) =>
+      new Promise((resolve, reject) => {
+        // The database lives while the run does: withBenchDatabase drops it once `done` is called.
+        const dropped = withBenchDatabase(serverUrl, async (u) => {
+          const c = await Clearing.open({ databaseUrl: u, ...poolOptions(workers) });
+          await new Promise<void>((finish) =>
+            resolve({
+              c,
+              done: async () => {
+                finish();
+                await dropped;
+              },
+            }),
+          );
           await c.close();
-          await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await admin.end();
-        },
-      };
-    }, w, payments));
+        });
+        dropped.catch(reject);
+      }),
+  });
+  return out;
+}
+
+interface Run {
+  seconds: number;
+  cpuUs: number;
+}
+
+/** One measured run on a fresh database. A warm-up upload from other readers goes first
+ *  and is not timed: the pool's threads are started and their verifier compiled, and the
+ *  main thread's code is warm, as in a service that has been ingesting for a while. */
+async function runOnce(e: Engine, w: Workload, warm: Workload, workers: number): Promise<Run> {
+  const { c, done } = await e.open(workers);
+  try {
+    await registerAll(c, w);
+    await registerAll(c, warm);
+    for (const f of warm.files) await c.ingest(f);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let settled = 0;
+    for (const f of w.files) settled += (await c.ingest(f)).settled;
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    if (settled !== w.payments) throw new Error(`${e.name}: settled ${settled} of ${w.payments}`);
+    if (!(await c.checkInvariants()).ok) throw new Error(`${e.name}: balances do not sum to zero`);
+    return { seconds, cpuUs: cpu.user + cpu.system };
+  } finally {
+    await done();
   }
-  return { rows, goalPaymentsPerSecond: 5_000 };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export async function benchClearing(
+  o: { payments?: number; rounds?: number; onRound?: (round: number, rounds: number) => void } = {},
+): Promise<ClearingBenchResult> {
+  const w = workload(o.payments ?? 20_000);
+  const warm = workload(WARM_UP_PAYMENTS, WARM_UP_READER_BASE);
+  const rounds = o.rounds ?? 3;
+  const pool = verifyWorkersDefault();
+  const configs: [ClearingConfig, number][] = [
+    ["one thread", 0],
+    ["1 verify worker", 1],
+    ["pool", pool],
+  ];
+  const url = process.env["DATABASE_URL"];
+  const es = engines(url);
+  const runs = new Map<string, Run[]>();
+  for (let round = 1; round <= rounds; round++) {
+    o.onRound?.(round, rounds);
+    for (const e of es) {
+      for (const [config, workers] of configs) {
+        const key = `${e.name}|${config}`;
+        runs.set(key, [...(runs.get(key) ?? []), await runOnce(e, w, warm, workers)]);
+      }
+    }
+  }
+  const rows: ClearingBenchRow[] = [];
+  for (const e of es) {
+    const rate = (config: ClearingConfig): number =>
+      w.payments / median(runs.get(`${e.name}|${config}`)!.map((r) => r.seconds));
+    for (const [config, workers] of configs) {
+      const rs = runs.get(`${e.name}|${config}`)!;
+      rows.push({
+        engine: e.name,
+        config,
+        workers,
+        payments: w.payments,
+        rounds,
+        seconds: median(rs.map((r) => r.seconds)),
+        paymentsPerSecond: rate(config),
+        cpuUsPerPayment: median(rs.map((r) => r.cpuUs)) / w.payments,
+        vsOneThread: rate(config) / rate("one thread"),
+        vsOneWorker: rate(config) / rate("1 verify worker"),
+      });
+    }
+  }
+  const breakdown = await profileClearing(w, warm, pool, url);
+  return {
+    rows,
+    breakdown,
+    goalPaymentsPerSecond: GOAL_PAYMENTS_PER_S,
+    goalPoolVsOneThread: GOAL_POOL_VS_ONE_THREAD,
+  };
+}
+
+/** The table's lines (also used by `make bench`'s report). */
+export function clearingTable(r: ClearingBenchResult): string[] {
+  const out = r.rows.map((x) => {
+    const name = `${x.engine}, ${x.config}${x.workers > 1 ? ` (${x.workers})` : ""}`;
+    const rate = String(Math.round(x.paymentsPerSecond)).padStart(6);
+    return `  ${name.padEnd(34)}${rate} payments/s  ×${x.vsOneThread.toFixed(2)} vs one thread`
+      + `  ×${x.vsOneWorker.toFixed(2)} vs 1 verify worker`
+      + `  ${Math.round(x.cpuUsPerPayment)} µs CPU/payment`;
+  });
+  const first = r.rows[0];
+  out.push(`  medians of ${first?.rounds ?? 0} interleaved rounds of ${first?.payments ?? 0}`
+    + " payments;"
+    + ` goals: pool ≥ ${r.goalPaymentsPerSecond}/s on PGlite,`
+    + ` pool ≥ ×${r.goalPoolVsOneThread} vs one thread`);
+  out.push("  where a payment's time goes, ingest on one thread (µs per payment):");
+  for (const b of r.breakdown) {
+    out.push(`  ${b.engine.padEnd(18)} wall ${b.serialWallUs.toFixed(0)}; CPU: signatures`
+      + ` ${b.verifyUs.toFixed(0)} + main thread ${b.mainUs.toFixed(0)}`
+      + ` + server ${b.serverUs.toFixed(0)}; awaiting SQL ${b.sqlWaitUs.toFixed(0)}`
+      + ` (${b.statements.toFixed(3)} statements)`);
+    out.push(`  ${"".padEnd(18)} ideal on ${b.cores} idle cores: pool`
+      + ` ×${b.idealPoolVsOneThread.toFixed(2)} vs one thread,`
+      + ` ×${b.idealPoolVsOneWorker.toFixed(2)} vs 1 verify worker`);
+  }
+  return out;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const r = await benchClearing({ payments: Number(process.argv[2] ?? 20_000) });
-  for (const x of r.rows) {
-    console.log(`${x.engine.padEnd(32)} ${x.payments} payments in ${x.seconds.toFixed(2)} s = `
-      + `${Math.round(x.paymentsPerSecond)} payments/s, ×${x.vsOneWorker.toFixed(2)} vs 1 worker `
-      + `(goals ≥ ${r.goalPaymentsPerSecond}/s, pool ≥ ×1.6)`);
-  }
+  const r = await benchClearing({
+    payments: Number(process.argv[2] ?? 20_000),
+    rounds: Number(process.argv[3] ?? 3),
+  });
+  console.log(clearingTable(r).join("\n"));
 }

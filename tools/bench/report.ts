@@ -4,7 +4,7 @@ import type { Wasm3Result } from "./wasm3.ts";
 import type { Wasm3TapResult } from "./wasm3-tap.ts";
 import type { SimBenchResult } from "./sim.ts";
 import type { LedgerFormatsResult } from "./ledger.ts";
-import type { ClearingBenchResult } from "./clearing.ts";
+import { clearingTable, type ClearingBenchResult } from "./clearing.ts";
 
 /** A sub-benchmark's result, or why it failed (the others still run and are reported). */
 export type Outcome<T> = { ok: true; result: T } | { ok: false; error: string };
@@ -153,12 +153,11 @@ export function ledgerLines(o: Outcome<LedgerFormatsResult>): string[] {
 
 function clearingLines(o: Outcome<ClearingBenchResult>): string[] {
   const head = "Clearing ingest (payments verified under the strict policy and settled into accounts; "
-    + "signature checks in 1 worker thread vs the default pool; wall time)";
+    + "wall time; one thread vs 1 verify worker vs the default pool)";
   if (!o.ok) return [head, `  failed: ${o.error}`];
-  return [head, ...o.result.rows.map((x) => `  ${pad(x.engine, 34)}${lpad(num(x.paymentsPerSecond), 8)} payments/s`
-    + ` ×${x.vsOneWorker.toFixed(2)} vs 1 worker over ${num(x.payments)} payments`
-    + ` (goals ≥ ${num(o.result.goalPaymentsPerSecond)}/s, pool ≥ ×1.6)`),
-    ...(o.result.rows.length < 3 ? ["  PostgreSQL server: not measured (DATABASE_URL unset)"] : [])];
+  return [head, ...clearingTable(o.result),
+    ...(o.result.breakdown.length < 2
+      ? ["  PostgreSQL server: not measured (DATABASE_URL unset)"] : [])];
 }
 
 export function formatReport(r: BenchReport): string {
