@@ -11,12 +11,23 @@ import { scanModule } from "../profile/module-scan.ts";
 import { loadProfile } from "../profile/profile.ts";
 import { FIXTURE_COUNT, MESSAGE_BYTES, makeFixtures, type FixtureSet } from "./fixtures.ts";
 import { measureInterleaved, type Clock, type MeasureOptions } from "./measure.ts";
-import { LIBSODIUM, OFFTAP, OFFTAP_REGISTERED, peersReady, shaSubjects, signSubjects, verifySubjects } from "./peers.ts";
+import {
+  LIBSODIUM,
+  OFFTAP,
+  OFFTAP_REGISTERED,
+  peersReady,
+  shaSubjects,
+  signSubjects,
+  verifySubjects,
+} from "./peers.ts";
 import { formatReport, rows, type BenchReport, type Goal, type Outcome } from "./report.ts";
 import { benchSim, type SimBenchResult } from "./sim.ts";
 import { benchLedgerFormats } from "./ledger.ts";
 import {
-  benchClearing, GOAL_PAYMENTS_PER_S, GOAL_POOL_VS_ONE_THREAD, type ClearingBenchResult,
+  benchClearing,
+  GOAL_PAYMENTS_PER_S,
+  GOAL_POOL_VS_ONE_THREAD,
+  type ClearingBenchResult,
 } from "./clearing.ts";
 import { reportDurability } from "./durability.ts";
 import { measureWasm3, type Wasm3Result } from "./wasm3.ts";
@@ -53,7 +64,13 @@ const GOAL_WASM3_TAP_MS = 2.0;
 /** Taps for the simulator and ledger figures; --quick uses a tenth. */
 const WHOLE_TAPS = 20_000;
 
-interface Options { wasm3: string | null; rounds: number; quick: boolean; json: boolean; clock: Clock }
+interface Options {
+  wasm3: string | null;
+  rounds: number;
+  quick: boolean;
+  json: boolean;
+  clock: Clock;
+}
 
 function usageError(message: string): never {
   process.stderr.write(`bench: ${message}\n\n${USAGE}\n`);
@@ -63,10 +80,17 @@ function usageError(message: string): never {
 function parseOptions(argv: string[]): Options {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, options: {
-      wasm3: { type: "string" }, rounds: { type: "string" }, clock: { type: "string", default: "cpu" }, quick: { type: "boolean", default: false },
-      json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false },
-    } }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        wasm3: { type: "string" },
+        rounds: { type: "string" },
+        clock: { type: "string", default: "cpu" },
+        quick: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
   } catch (e) {
     usageError((e as Error).message);
   }
@@ -76,10 +100,12 @@ function parseOptions(argv: string[]): Options {
   }
   const quick = values.quick;
   const rounds = values.rounds === undefined ? (quick ? 3 : 9) : Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 1000) usageError(`--rounds must be an integer from 1 to 1000, not "${values.rounds}"`);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 1000)
+    usageError(`--rounds must be an integer from 1 to 1000, not "${values.rounds}"`);
   const wasm3 = values.wasm3 ?? (process.env["OFFTAP_WASM3"] || null);
   const clock = values.clock;
-  if (clock !== "cpu" && clock !== "wall") usageError(`--clock must be cpu or wall, not "${clock}"`);
+  if (clock !== "cpu" && clock !== "wall")
+    usageError(`--clock must be cpu or wall, not "${clock}"`);
   return { wasm3, rounds, quick, json: values.json, clock };
 }
 
@@ -90,25 +116,52 @@ function progress(text: string | null): void {
 }
 
 function measureOptions(o: Options, label: string): MeasureOptions {
-  return { rounds: o.rounds, warmupRounds: 1, roundMs: o.quick ? 40 : 200, clock: o.clock, onRound: (r, n) => progress(`bench: ${label} round ${r}/${n}`) };
+  return {
+    rounds: o.rounds,
+    warmupRounds: 1,
+    roundMs: o.quick ? 40 : 200,
+    clock: o.clock,
+    onRound: (r, n) => progress(`bench: ${label} round ${r}/${n}`),
+  };
 }
 
 function clearingGoals(c: Outcome<ClearingBenchResult>): Goal[] {
   const pools = c.ok ? c.result.rows.filter((x) => x.config === "pool") : [];
   if (pools.length === 0) {
-    return [{ goal: "clearing ingest, PGlite, pool ≥ 5,000 payments/s", value: null,
-      unit: "payments/s", target: GOAL_PAYMENTS_PER_S, met: null }];
+    return [
+      {
+        goal: "clearing ingest, PGlite, pool ≥ 5,000 payments/s",
+        value: null,
+        unit: "payments/s",
+        target: GOAL_PAYMENTS_PER_S,
+        met: null,
+      },
+    ];
   }
   return pools.flatMap((x) => [
-    { goal: `clearing ingest, ${x.engine}, pool (${x.workers}) ≥ 5,000 payments/s`,
-      value: x.paymentsPerSecond, unit: "payments/s", target: GOAL_PAYMENTS_PER_S,
-      met: x.paymentsPerSecond >= GOAL_PAYMENTS_PER_S },
-    { goal: `clearing ingest, ${x.engine}, pool ≥ ×1.6 one thread`, value: x.vsOneThread,
-      unit: "×", target: GOAL_POOL_VS_ONE_THREAD, met: x.vsOneThread >= GOAL_POOL_VS_ONE_THREAD },
+    {
+      goal: `clearing ingest, ${x.engine}, pool (${x.workers}) ≥ 5,000 payments/s`,
+      value: x.paymentsPerSecond,
+      unit: "payments/s",
+      target: GOAL_PAYMENTS_PER_S,
+      met: x.paymentsPerSecond >= GOAL_PAYMENTS_PER_S,
+    },
+    {
+      goal: `clearing ingest, ${x.engine}, pool ≥ ×1.6 one thread`,
+      value: x.vsOneThread,
+      unit: "×",
+      target: GOAL_POOL_VS_ONE_THREAD,
+      met: x.vsOneThread >= GOAL_POOL_VS_ONE_THREAD,
+    },
   ]);
 }
 
-function goals(verify: BenchReport["verify"], w: Wasm3Result | null, sim: Outcome<SimBenchResult>, wt: Outcome<Wasm3TapResult> | null): Goal[] {
+function goals(
+  verify: BenchReport["verify"],
+  w: Wasm3Result | null,
+  sim: Outcome<SimBenchResult>,
+  wt: Outcome<Wasm3TapResult> | null,
+): Goal[] {
   const sodium = verify.find((r) => r.name === LIBSODIUM);
   const vsSodium = sodium?.offtapRatio ?? null;
   const ms = (v: number | undefined): number | null => (v === undefined ? null : v);
@@ -116,28 +169,65 @@ function goals(verify: BenchReport["verify"], w: Wasm3Result | null, sim: Outcom
   const wv = ms(w?.verify.msPerOp);
   const wr = ms(w?.verifyRegistered.msPerOp);
   return [
-    { goal: "verify in V8 ≥ 1.0× libsodium-wrappers", value: vsSodium, unit: "×", target: GOAL_VERIFY_VS_LIBSODIUM,
-      met: vsSodium === null ? null : vsSodium >= GOAL_VERIFY_VS_LIBSODIUM },
-    { goal: "verify under WASM3 (desktop core) ≤ 1.5 ms", value: wv, unit: "ms", target: GOAL_WASM3_VERIFY_MS, met: le(wv, GOAL_WASM3_VERIFY_MS) },
-    { goal: "registered verify under WASM3 ≤ 0.7 ms", value: wr, unit: "ms", target: GOAL_WASM3_REGISTERED_MS, met: le(wr, GOAL_WASM3_REGISTERED_MS) },
-    { goal: "whole tap under WASM3 (desktop core) ≤ 2 ms", value: wt?.ok ? wt.result.msPerTap : null, unit: "ms", target: GOAL_WASM3_TAP_MS,
-      met: wt?.ok ? wt.result.msPerTap <= GOAL_WASM3_TAP_MS : null },
-    { goal: "simulator ≥ 5,000 taps/s on one core", value: sim.ok ? sim.result.tapsPerSecond : null, unit: "taps/s",
-      target: GOAL_SIM_TAPS_PER_S, met: sim.ok ? sim.result.tapsPerSecond >= GOAL_SIM_TAPS_PER_S : null },
+    {
+      goal: "verify in V8 ≥ 1.0× libsodium-wrappers",
+      value: vsSodium,
+      unit: "×",
+      target: GOAL_VERIFY_VS_LIBSODIUM,
+      met: vsSodium === null ? null : vsSodium >= GOAL_VERIFY_VS_LIBSODIUM,
+    },
+    {
+      goal: "verify under WASM3 (desktop core) ≤ 1.5 ms",
+      value: wv,
+      unit: "ms",
+      target: GOAL_WASM3_VERIFY_MS,
+      met: le(wv, GOAL_WASM3_VERIFY_MS),
+    },
+    {
+      goal: "registered verify under WASM3 ≤ 0.7 ms",
+      value: wr,
+      unit: "ms",
+      target: GOAL_WASM3_REGISTERED_MS,
+      met: le(wr, GOAL_WASM3_REGISTERED_MS),
+    },
+    {
+      goal: "whole tap under WASM3 (desktop core) ≤ 2 ms",
+      value: wt?.ok ? wt.result.msPerTap : null,
+      unit: "ms",
+      target: GOAL_WASM3_TAP_MS,
+      met: wt?.ok ? wt.result.msPerTap <= GOAL_WASM3_TAP_MS : null,
+    },
+    {
+      goal: "simulator ≥ 5,000 taps/s on one core",
+      value: sim.ok ? sim.result.tapsPerSecond : null,
+      unit: "taps/s",
+      target: GOAL_SIM_TAPS_PER_S,
+      met: sim.ok ? sim.result.tapsPerSecond >= GOAL_SIM_TAPS_PER_S : null,
+    },
   ];
 }
 
 function wasmFacts(): BenchReport["wasm"] {
   const bytes = readFileSync(firmwarePath);
   const mem = scanModule(bytes).memories[0];
-  return { file: path.relative(repoRoot, firmwarePath), sizeBytes: bytes.length, sizeBytesMax: loadProfile().wasmBytesMax,
-    memoryPagesInitial: mem?.minPages ?? null, memoryPagesMax: mem?.maxPages ?? null };
+  return {
+    file: path.relative(repoRoot, firmwarePath),
+    sizeBytes: bytes.length,
+    sizeBytesMax: loadProfile().wasmBytesMax,
+    memoryPagesInitial: mem?.minPages ?? null,
+    memoryPagesMax: mem?.maxPages ?? null,
+  };
 }
 
 function runWasm3(o: Options, fx: FixtureSet): { result: Wasm3Result | null; note: string | null } {
   if (o.wasm3 === null) return { result: null, note: "not measured (no WASM3 runtime given)" };
-  const result = measureWasm3(o.wasm3, selftestPath, fx, { runs: o.quick ? 3 : 7, targetRunMs: o.quick ? 150 : 600 },
-    (label) => progress(`bench: WASM3 ${label}`));
+  const result = measureWasm3(
+    o.wasm3,
+    selftestPath,
+    fx,
+    { runs: o.quick ? 3 : 7, targetRunMs: o.quick ? 150 : 600 },
+    (label) => progress(`bench: WASM3 ${label}`),
+  );
   return { result, note: null };
 }
 
@@ -159,19 +249,32 @@ async function main(): Promise<void> {
   const signSeries = measureInterleaved(signSubjects(fx, fc), measureOptions(o, "sign"));
   const sha = SHA_SIZES_BYTES.map((size) => ({
     messageBytes: size,
-    rows: rows(measureInterleaved(shaSubjects(size, fc), measureOptions(o, `SHA-512 ${size} B`)), "MB/s", size / 1e6, OFFTAP),
+    rows: rows(
+      measureInterleaved(shaSubjects(size, fc), measureOptions(o, `SHA-512 ${size} B`)),
+      "MB/s",
+      size / 1e6,
+      OFFTAP,
+    ),
   }));
   const w3 = runWasm3(o, fx);
-  const w3tap = o.wasm3 === null ? null
-    : await outcome("WASM3 taps", () => measureWasm3Tap(o.wasm3!, { runs: o.quick ? 3 : 11, recoveries: o.quick ? 5 : 20 }, (l) => progress(`bench: WASM3 ${l}`)));
+  const w3tap =
+    o.wasm3 === null
+      ? null
+      : await outcome("WASM3 taps", () =>
+          measureWasm3Tap(o.wasm3!, { runs: o.quick ? 3 : 11, recoveries: o.quick ? 5 : 20 }, (l) =>
+            progress(`bench: WASM3 ${l}`),
+          ),
+        );
   const taps = o.quick ? WHOLE_TAPS / 10 : WHOLE_TAPS;
   const simulator = await outcome("simulator", () => benchSim({ taps }));
-  const ledger = await outcome("ledger",
-    () => benchLedgerFormats({ taps, wasm3Runtime: o.wasm3 }));
-  const clearing = await outcome("clearing", () => benchClearing({
-    payments: o.quick ? 2_000 : 20_000, rounds: o.quick ? 1 : 3,
-    onRound: (r, n) => progress(`bench: clearing ingest round ${r}/${n}`),
-  }));
+  const ledger = await outcome("ledger", () => benchLedgerFormats({ taps, wasm3Runtime: o.wasm3 }));
+  const clearing = await outcome("clearing", () =>
+    benchClearing({
+      payments: o.quick ? 2_000 : 20_000,
+      rounds: o.quick ? 1 : 3,
+      onRound: (r, n) => progress(`bench: clearing ingest round ${r}/${n}`),
+    }),
+  );
   progress(null);
   const verify = rows(verifySeries, "ops/s", 1, OFFTAP, OFFTAP_REGISTERED);
   const report: BenchReport = {
@@ -179,7 +282,13 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     node: process.version,
     cpu: cpus()[0]?.model ?? "unknown CPU",
-    options: { rounds: o.rounds, warmupRounds: 1, roundMs: o.quick ? 40 : 200, clock: o.clock, quick: o.quick },
+    options: {
+      rounds: o.rounds,
+      warmupRounds: 1,
+      roundMs: o.quick ? 40 : 200,
+      clock: o.clock,
+      quick: o.quick,
+    },
     fixtures: { signatures: FIXTURE_COUNT, messageBytes: MESSAGE_BYTES },
     verify,
     sign: rows(signSeries, "ops/s", 1, OFFTAP),
@@ -196,7 +305,11 @@ async function main(): Promise<void> {
   const out = path.join(repoRoot, "build", "bench.json");
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n\nwrote ${path.relative(process.cwd(), out) || out}\n`);
+  process.stdout.write(
+    o.json
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : `${formatReport(report)}\n\nwrote ${path.relative(process.cwd(), out) || out}\n`,
+  );
   if (!simulator.ok || !ledger.ok || (w3tap !== null && !w3tap.ok)) process.exitCode = 1;
   if (!(await nfcBenchSection(o.quick, o.json))) process.exitCode = 1;
   if (!startupBenchSection(o.quick, o.json)) process.exitCode = 1;
