@@ -224,6 +224,18 @@ test("--json: the error is one JSON object on stderr, the exit code unchanged", 
   assert.equal((JSON.parse(unknown.err) as { error: { exit: number } }).error.exit, 2);
 });
 
+test("--json errors from the PN532 commands too (reader, wallet)", async () => {
+  for (const cmd of ["reader", "wallet"]) {
+    const r = await offtap([cmd, "--nfc", `pn532:${path.join(work, "no-such-tty")}`, "--json"]);
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.out, "");
+    const j = JSON.parse(r.err) as { error: { command: string; message: string; exit: number } };
+    assert.equal(j.error.command, `offtap ${cmd}`);
+    assert.match(j.error.message, /no serial device/);
+    assert.equal(j.error.exit, 2);
+  }
+});
+
 test("history and image partitions speak --json", async () => {
   const p = await offtap(["image", "partitions", "--board", "esp32-gate-pn532", "--json"]);
   assert.equal(p.code, 0, p.err);

@@ -104,16 +104,15 @@ async function emulate(argv: string[]): Promise<number> {
   try {
     cards = fieldCards({ seed, wallets, scenario: values.scenario, vanishAt });
   } catch (e) {
-    console.error(`offtap nfc: cannot build the wallets: ${(e as Error).message} (run make build)`);
-    return EXIT_USAGE;
+    throw new UsageError(`cannot build the wallets: ${(e as Error).message}`, "run make build");
   }
   let pty: PtyPair | undefined;
   if (values.pty) {
     try {
       pty = await openPtyPair();
     } catch (e) {
-      console.error(`offtap nfc: ${(e as Error).message}`);
-      return EXIT_USAGE;
+      throw new UsageError((e as Error).message, "socat makes the pseudo-terminal pair: "
+        + "apt-get install socat");
     }
     ports.push(pty.devicePath);
   }
@@ -126,11 +125,8 @@ async function emulate(argv: string[]): Promise<number> {
     });
   } catch (e) {
     await pty?.close();
-    console.error(
-      `offtap nfc: cannot open ${ports.join(", ")}: ${(e as Error).message}` +
-        " (check the device and who holds it)",
-    );
-    return EXIT_USAGE;
+    throw new UsageError(`cannot open ${ports.join(", ")}: ${(e as Error).message}`,
+      "check the device and who holds it");
   }
   console.log(`ready ${pty !== undefined ? pty.hostPath : ports.join(" ")}`);
   await new Promise<void>((resolve) => {

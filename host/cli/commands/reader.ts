@@ -3,7 +3,7 @@
 // waits for the field to empty, and shows each decision with its time split into
 // firmware, PN532 link and RF (docs/NFC.md §4).
 import type { Command } from "../command.ts";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
+import { CommandFailure, EXIT_OK, UsageError } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { bold, dim, green, red } from "../output.ts";
 import { currency } from "../../money/index.ts";
@@ -123,15 +123,11 @@ export const command: Command = {
     try {
       pn = openPn532(spec);
     } catch (e) {
-      if (e instanceof LinkError) {
-        console.error(`offtap reader: ${e.message}`);
-        return EXIT_USAGE;
-      }
+      if (e instanceof LinkError) throw new UsageError(e.message);
       throw e;
     }
     if (!("driver" in pn)) {
-      console.error(`offtap reader: ${pn.message}`);
-      return EXIT_FAILED;
+      throw new CommandFailure(pn.message, "check the PN532's wiring, port and baud rate");
     }
     if (!values.json)
       console.log(
@@ -145,21 +141,15 @@ export const command: Command = {
         let card = waitForCard(pn.driver, 1);
         while (card === undefined && Date.now() < deadline) card = waitForCard(pn.driver, 20);
         if (card === undefined) {
-          console.error("offtap reader: no card came in time");
-          return EXIT_FAILED;
+          throw new CommandFailure("no card came in time", "hold a card to the reader, or raise "
+            + "--wait-ms");
         }
-        if ("kind" in card) {
-          console.error(`offtap reader: ${card.message}`);
-          return EXIT_FAILED;
-        }
+        if ("kind" in card) throw new CommandFailure(card.message);
         printTap(n, tapActivated(pn.front, world, amount, card), values.json === true);
         for (;;) {
           const gone = waitForEmptyField(pn.driver, HELD_NOTICE_POLLS);
           if (typeof gone === "number") break;
-          if (gone !== "held") {
-            console.error(`offtap reader: ${gone.message}`);
-            return EXIT_FAILED;
-          }
+          if (gone !== "held") throw new CommandFailure(gone.message);
           if (!values.json) console.log(dim("  card still in the field: take it away"));
         }
       }

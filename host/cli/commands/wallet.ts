@@ -1,7 +1,7 @@
 // `offtap wallet --nfc pn532:PORT` — a simulated wallet answering through a PN532 in target
 // mode: the card side of a two-PN532 bench (docs/NFC.md §6).
 import type { Command } from "../command.ts";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from "../command.ts";
+import { CommandFailure, EXIT_OK, UsageError } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { SimWorld } from "../../sim/world.ts";
 import { MISBEHAVIOURS, type Misbehaviour } from "../../sim/wallet.ts";
@@ -80,15 +80,11 @@ export const command: Command = {
     try {
       pn = openPn532(spec);
     } catch (e) {
-      if (e instanceof LinkError) {
-        console.error(`offtap wallet: ${e.message}`);
-        return EXIT_USAGE;
-      }
+      if (e instanceof LinkError) throw new UsageError(e.message);
       throw e;
     }
     if (!("driver" in pn)) {
-      console.error(`offtap wallet: ${pn.message}`);
-      return EXIT_FAILED;
+      throw new CommandFailure(pn.message, "check the PN532's wiring, port and baud rate");
     }
     if (!values.json)
       console.log(`wallet ${wallet.name} on ${pn.firmware} at ${spec.path}: waiting for a reader`);
@@ -99,18 +95,14 @@ export const command: Command = {
       while (served < taps) {
         const slice = Math.min(INIT_WAIT_SLICE_MS, waitMs - waited);
         if (slice <= 0) {
-          console.error("offtap wallet: no reader came in time (hold the reader closer)");
-          return EXIT_FAILED;
+          throw new CommandFailure("no reader came in time", "hold the reader closer");
         }
         const s = serveOneSession(pn.driver, wallet, uid3, slice);
         if (s === undefined) {
           waited += slice;
           continue;
         }
-        if ("kind" in s) {
-          console.error(`offtap wallet: ${s.message}`);
-          return EXIT_FAILED;
-        }
+        if ("kind" in s) throw new CommandFailure(s.message);
         served++;
         waited = 0;
         const steps = s.exchanges.map(
