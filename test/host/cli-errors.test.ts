@@ -16,6 +16,9 @@ import type { CommandInfo } from "../../host/cli/commands.mjs";
 import { colourFor } from "../../host/cli/output.ts";
 import { repoRoot } from "../../host/firmware/paths.ts";
 
+// These commands run on an embedded database in a temporary folder: a DATABASE_URL in the
+// environment (make test sets one for the PostgreSQL suites) would select a server instead.
+delete process.env["DATABASE_URL"];
 const work = mkdtempSync(path.join(tmpdir(), "offtap-cli-errors-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 const readme = path.join(repoRoot, "README.md");

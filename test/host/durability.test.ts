@@ -144,7 +144,8 @@ test("a second process on an embedded database is refused, naming the holder", a
         e instanceof DbLockedError && e.holder.pid === holder.pid && e.holder.host === hostname());
       const r = await cli(["clear", "balances", "--db", dir]);
       assert.equal(r.code, 1);
-      assert.match(r.err, new RegExp(`^offtap clear: database .* is in use by pid ${holder.pid} `));
+      assert.match(r.err,
+        new RegExp(`^offtap clear balances: database .* is in use by pid ${holder.pid} `));
       assert.equal(r.err.split("\n").length, 1, "one line");
       // Finding 8: a cash-out command beside a running holder is refused, not forked.
       const co = await cli(["cashout", "list", "--db", dir]);
@@ -221,7 +222,8 @@ test("a PostgreSQL server with fsync=off is refused unless the operator accepts 
     try {
       const serve = await cli(["clear", "balances"]);
       assert.equal(serve.code, 1);
-      assert.match(serve.err, /^offtap clear: the PostgreSQL server is not durable: fsync is off/);
+      assert.match(serve.err,
+        /^offtap clear balances: the PostgreSQL server is not durable: fsync is off/);
       assert.equal((await cli(["clear", "doctor", "--json"])).code, 1);
     } finally {
       process.env["DATABASE_URL"] = saved;

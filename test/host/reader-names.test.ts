@@ -9,6 +9,9 @@ import path from "node:path";
 import { command as clear } from "../../host/cli/commands/clear.ts";
 import { Clearing } from "../../host/clearing/index.ts";
 
+// These commands run on an embedded database in a temporary folder: a DATABASE_URL in the
+// environment (make test sets one for the PostgreSQL suites) would select a server instead.
+delete process.env["DATABASE_URL"];
 const READER = "0102030405060708";
 const KEY = "ab".repeat(32);
 const OTHER_KEY = "cd".repeat(32);
