@@ -270,7 +270,8 @@ async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise
       for (const d of r.doubleSpends)
         console.log(
           red(
-            `  double spend: wallet ${d.walletId} counter ${d.counter} (${d.kind}) at ${d.readerId} #${d.seq}, ${d.excess} to issuer ${d.issuerKeyId} offline risk`,
+            `  double spend: wallet ${d.walletId} counter ${d.counter} (${d.kind}) at ` +
+              `${d.readerId} #${d.seq}, ${d.excess} to issuer ${d.issuerKeyId} offline risk`,
           ),
         );
       for (const x of r.rejectedRecords)

@@ -191,9 +191,10 @@ function printTap(r: TapResult, expected: string, kiosk: boolean): void {
     const step = stepOf(x, i);
     console.log(`${bold("→")} ${toHex(x.tx)}`);
     console.log(`  ${dim(summarizeCommand(x.tx))}`);
-    if (x.rx === undefined)
-      console.log(`${bold("←")} ${red(nfcStatusName(x.status))} ${dim(`after ${x.elapsedMs} ms`)}`);
-    else {
+    if (x.rx === undefined) {
+      const after = dim(`after ${x.elapsedMs} ms`);
+      console.log(`${bold("←")} ${red(nfcStatusName(x.status))} ${after}`);
+    } else {
       console.log(`${bold("←")} ${toHex(x.rx)}`);
       console.log(`  ${dim(summarizeResponse(step, x.rx))} ${dim(`(${x.elapsedMs} ms)`)}`);
     }
@@ -210,7 +211,8 @@ function printTap(r: TapResult, expected: string, kiosk: boolean): void {
     ["receipt", say(receiptLine(r.receipt))],
     [
       "tap time",
-      `${r.simulatedMs} ms simulated (radio), ${(r.hostMicros / 1000).toFixed(2)} ms in the firmware on this host`,
+      `${r.simulatedMs} ms simulated (radio), ` +
+        `${(r.hostMicros / 1000).toFixed(2)} ms in the firmware on this host`,
     ],
   ];
   for (const [k, v] of rows) console.log(`${bold(k.padEnd(9))} ${v}`);
@@ -388,7 +390,8 @@ export const command: Command = {
     }
     if (!ok)
       console.error(
-        `offtap tap: decision ${run.result.reason} differs from the expected ${scenario.expected}; replay with --scenario ${scenario.name} --seed ${seed}`,
+        `offtap tap: decision ${run.result.reason} differs from the expected ` +
+          `${scenario.expected}; replay with --scenario ${scenario.name} --seed ${seed}`,
       );
     return ok ? EXIT_OK : EXIT_FAILED;
   },
