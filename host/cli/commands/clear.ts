@@ -230,9 +230,13 @@ function readBatchFile(f: string): Uint8Array {
 
 /** The value an upload settled, in its readers' currency ("12.50 EUR"); in minor units
  *  only when its batches came from readers of different currencies. */
+/** An amount of this upload: with its currency, or in minor units when readers mix them. */
+function amountText(minor: number, code: number | undefined): string {
+  return code === undefined ? `${minor} minor units` : formatMoney(minor, code);
+}
+
 function settledText(r: IngestReport, code: number | undefined): string {
-  if (code === undefined) return `${r.settledAmount} minor units`;
-  return formatMoney(r.settledAmount, code);
+  return amountText(r.settledAmount, code);
 }
 
 async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise<number> {
@@ -271,7 +275,8 @@ async function ingestFiles(c: Clearing, files: string[], json: boolean): Promise
         console.log(
           red(
             `  double spend: wallet ${d.walletId} counter ${d.counter} (${d.kind}) at ` +
-              `${d.readerId} #${d.seq}, ${d.excess} to issuer ${d.issuerKeyId} offline risk`,
+              `${d.readerId} #${d.seq}, ${amountText(d.excess, code)} to issuer ` +
+              `${d.issuerKeyId} offline risk`,
           ),
         );
       for (const x of r.rejectedRecords)
