@@ -11,8 +11,7 @@ import { amountFlag } from "../../money/flags.ts";
 import { BoardError, loadBoard } from "../../boards/index.ts";
 import { SimWorld, setSimulatedBoard } from "../../sim/world.ts";
 import { isAcceptance, reasonInfo, toHex } from "../../protocol/index.ts";
-import { openPn532, parseNfcSpec } from "../../nfc/session.ts";
-import { LinkError } from "../../nfc/link.ts";
+import { nfcFlag, openPn532Flag } from "./pn532-flags.ts";
 import {
   tapActivated,
   waitForCard,
@@ -99,9 +98,7 @@ export const command: Command = {
       console.log(HELP);
       return EXIT_OK;
     }
-    if (values.nfc === undefined) throw new UsageError("--nfc pn532:PORT is required");
-    const spec = parseNfcSpec(values.nfc);
-    if (typeof spec === "string") throw new UsageError(spec);
+    const spec = nfcFlag(values.nfc);
     try {
       setSimulatedBoard(values.board === undefined ? undefined : loadBoard(values.board));
     } catch (e) {
@@ -119,16 +116,7 @@ export const command: Command = {
     const taps = values.taps === undefined ? Infinity : intFlag("taps", values.taps, 1);
     const waitMs =
       values["wait-ms"] === undefined ? Infinity : intFlag("wait-ms", values["wait-ms"], 0);
-    let pn;
-    try {
-      pn = openPn532(spec);
-    } catch (e) {
-      if (e instanceof LinkError) throw new UsageError(e.message);
-      throw e;
-    }
-    if (!("driver" in pn)) {
-      throw new CommandFailure(pn.message, "check the PN532's wiring, port and baud rate");
-    }
+    const pn = openPn532Flag(spec);
     if (!values.json)
       console.log(
         dim(

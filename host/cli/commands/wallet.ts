@@ -6,9 +6,8 @@ import { intFlag, parse } from "../args.ts";
 import { SimWorld } from "../../sim/world.ts";
 import { MISBEHAVIOURS, type Misbehaviour } from "../../sim/wallet.ts";
 import { toHex } from "../../protocol/index.ts";
-import { openPn532, parseNfcSpec } from "../../nfc/session.ts";
+import { nfcFlag, openPn532Flag } from "./pn532-flags.ts";
 import { serveOneSession } from "../../nfc/card-mode.ts";
-import { LinkError } from "../../nfc/link.ts";
 
 const HELP = `usage: offtap wallet --nfc pn532:PORT[:BAUD] [--seed S] [--index I] [--taps N]
                      [--misbehave M] [--wait-ms MS] [--json]
@@ -60,9 +59,7 @@ export const command: Command = {
       console.log(HELP);
       return EXIT_OK;
     }
-    if (values.nfc === undefined) throw new UsageError("--nfc pn532:PORT is required");
-    const spec = parseNfcSpec(values.nfc);
-    if (typeof spec === "string") throw new UsageError(spec);
+    const spec = nfcFlag(values.nfc);
     const m = values.misbehave;
     if (m !== undefined && !(MISBEHAVIOURS as readonly string[]).includes(m)) {
       throw new UsageError(`unknown misbehaviour '${m}' (one of ${MISBEHAVIOURS.join(", ")})`);
@@ -76,16 +73,7 @@ export const command: Command = {
     let wallet = world.createWallet();
     for (let i = 0; i < index; i++) wallet = world.createWallet();
     if (m !== undefined) wallet.once(m as Misbehaviour);
-    let pn;
-    try {
-      pn = openPn532(spec);
-    } catch (e) {
-      if (e instanceof LinkError) throw new UsageError(e.message);
-      throw e;
-    }
-    if (!("driver" in pn)) {
-      throw new CommandFailure(pn.message, "check the PN532's wiring, port and baud rate");
-    }
+    const pn = openPn532Flag(spec);
     if (!values.json)
       console.log(`wallet ${wallet.name} on ${pn.firmware} at ${spec.path}: waiting for a reader`);
     const uid3 = Uint8Array.from(Buffer.from(wallet.walletIdHex.slice(0, 6), "hex"));
