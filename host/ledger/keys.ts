@@ -14,7 +14,8 @@ export interface Ed25519KeyPair {
 
 function privateKeyOf(seed: Uint8Array): KeyObject {
   if (seed.length !== 32) throw new RangeError("an Ed25519 seed is 32 bytes");
-  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
+  const der = Buffer.concat([PKCS8_PREFIX, seed]);
+  return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
 }
 
 export function keyPairFromSeed(seed: Uint8Array): Ed25519KeyPair {
@@ -30,8 +31,28 @@ export function signEd25519(seed: Uint8Array, message: Uint8Array): Uint8Array {
   return new Uint8Array(sign(null, message, privateKeyOf(seed)));
 }
 
-export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+/** Parsed public keys by their bytes: a reader's device key verifies every batch it uploads,
+ *  and parsing it costs as much as the verify. At most this many are kept (then all go). */
+const PUBLIC_KEYS_CACHED_MAX = 1_024;
+const publicKeys = new Map<string, KeyObject>();
+
+function publicKeyOf(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, 32).toString("hex");
+  let key = publicKeys.get(id);
+  if (key === undefined) {
+    const der = Buffer.concat([SPKI_PREFIX, publicKey]);
+    key = createPublicKey({ key: der, format: "der", type: "spki" });
+    if (publicKeys.size >= PUBLIC_KEYS_CACHED_MAX) publicKeys.clear();
+    publicKeys.set(id, key);
+  }
+  return key;
+}
+
+export function verifyEd25519(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
-  const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: "der", type: "spki" });
-  return verify(null, message, key, signature);
+  return verify(null, message, publicKeyOf(publicKey), signature);
 }
