@@ -43,6 +43,10 @@ const tmpU: usize = memory.data(FE_BYTES, 8);
 const tmpV: usize = memory.data(FE_BYTES, 8);
 const tmpV3: usize = memory.data(FE_BYTES, 8);
 const tmpVxx: usize = memory.data(FE_BYTES, 8);
+// p2ToBytesDecoding: Z², Z⁴ (then β), and t·Z⁸ → w → Z⁻⁴ → 1/Z.
+const tmpZ2: usize = memory.data(FE_BYTES, 8);
+const tmpZ4: usize = memory.data(FE_BYTES, 8);
+const tmpW: usize = memory.data(FE_BYTES, 8);
 const tmpP1P1: usize = memory.data(P1P1_BYTES, 8);
 const smallOrderTmp: usize = memory.data(P2_BYTES, 8);
 
@@ -180,8 +184,13 @@ export function geMsub(r: usize, p: usize, q: usize): void {
 /** s = 32-byte encoding of the P2 (or P3) point p: y with the sign of x in bit 255. */
 export function p2ToBytes(s: usize, p: usize): void {
   feInvert(tmpV, p + F2);
-  feMul(tmpU, p + F0, tmpV);
-  feMul(tmpV, p + F1, tmpV);
+  p2ToBytesInverted(s, p, tmpV);
+}
+
+/** p2ToBytes given zInv = 1/Z of p (zInv may be tmpV: it is read before tmpV is written). */
+function p2ToBytesInverted(s: usize, p: usize, zInv: usize): void {
+  feMul(tmpU, p + F0, zInv);
+  feMul(tmpV, p + F1, zInv);
   feToBytes(s, tmpV);
   store<u8>(s, load<u8>(s, 31) ^ <u8>(feIsNegative(tmpU) << 7), 31);
 }
@@ -214,6 +223,19 @@ export function encodingIsCanonical(s: usize): bool {
  */
 export function p3FromBytes(h: usize, s: usize): i32 {
   if (!encodingIsCanonical(s)) return DECODE_NOT_CANONICAL;
+  decodeRatio(h, s);
+  fePow22523(h + F0, h + F0);     // β = (u·v⁷)^((p-5)/8)
+  return decodeRoot(h, s) == ZETA_NONE ? DECODE_NOT_ON_CURVE : DECODE_OK;
+}
+
+// ζ = v·x²/u for the candidate x = u·v³·β of a decoding (u ≠ 0): a fourth root of unity.
+const ZETA_ONE: i32 = 0;        // x is the root
+const ZETA_MINUS_ONE: i32 = 1;  // x·√-1 is the root
+const ZETA_NONE: i32 = 2;       // ζ = ±√-1: u/v is not a square, no point has this y
+
+/** Decoding's first half: Y = y, Z = 1, tmpU = u = y² - 1, tmpV = v = d·y² + 1,
+ *  tmpV3 = v³, and X = t = u·v⁷ (the value raised to (p-5)/8). */
+function decodeRatio(h: usize, s: usize): void {
   const x = h + F0, y = h + F1, z = h + F2;
   feFromBytes(y, s);
   feOne(z);
@@ -225,22 +247,85 @@ export function p3FromBytes(h: usize, s: usize): i32 {
   feMul(tmpV3, tmpV3, tmpV);      // v³
   feSq(x, tmpV3);
   feMul(x, x, tmpV);
-  feMul(x, x, tmpU);              // u·v⁷
-  fePow22523(x, x);               // (u·v⁷)^((p-5)/8)
+  feMul(x, x, tmpU);              // t = u·v⁷
+}
+
+/** Decoding's second half, from X = β = t^((p-5)/8) and decodeRatio's tmpU, tmpV,
+ *  tmpV3: X = the root with the sign bit of s, T = X·Y. Returns ζ (ZETA_NONE: no root,
+ *  h is then garbage). */
+function decodeRoot(h: usize, s: usize): i32 {
+  const x = h + F0, y = h + F1;
   feMul(x, x, tmpV3);
-  feMul(x, x, tmpU);              // candidate x = u·v³·(u·v⁷)^((p-5)/8)
+  feMul(x, x, tmpU);              // candidate x = u·v³·β
   feSq(tmpVxx, x);
   feMul(tmpVxx, tmpVxx, tmpV);    // v·x²
   feSub(tmp0, tmpVxx, tmpU);
+  let zeta = ZETA_ONE;
   if (!feIsZero(tmp0)) {
     feAdd(tmp0, tmpVxx, tmpU);
-    if (!feIsZero(tmp0)) return DECODE_NOT_ON_CURVE;
+    if (!feIsZero(tmp0)) return ZETA_NONE;
     feMul(x, x, FE_SQRTM1);
+    zeta = ZETA_MINUS_ONE;
   }
   const sign = <i32>(load<u8>(s, 31) >> 7);
   // x = 0 with the sign bit set was rejected above (y = ±1), so a sign flip is never of 0.
   if (feIsNegative(x) != sign) feNeg(x, x);
   feMul(h + F3, x, y);
+  return zeta;
+}
+
+/**
+ * Encodes the P2 point p into sBytes (as p2ToBytes) and decodes sKey into the P3 point h
+ * (as p3FromBytes, same result), sharing one exponentiation between p's inversion and
+ * the key's square root. Returns p3FromBytes's result for sKey.
+ *
+ * The algebra (u = y² - 1, v = d·y² + 1, t = u·v⁷, e = (p-5)/8, Z = p's Z ≠ 0):
+ * p3FromBytes raises t to e: β = t^e, x = u·v³·β, and ζ = v·x²/u = t·β² = t^((p-1)/4)
+ * is a fourth root of unity (u ≠ 0): ζ = 1, x is a root; ζ = -1, x·√-1 is; ζ = ±√-1,
+ * there is none. Here t·Z⁸ is raised to e instead:
+ *   w = (t·Z⁸)^e = β·Z^(8e) = β·Z^(p-5) = β·Z⁻⁴           (Z^(p-1) = 1)
+ * so β = w·Z⁴ and the decoding goes on exactly as p3FromBytes's; and
+ *   w·β·t = β²·t·Z⁻⁴ = ζ·Z⁻⁴,  so  Z⁻⁴ = ζ·w·β·t  (ζ = ±1 is its own inverse),
+ *   1/Z = Z⁻⁴·Z²·Z.
+ * Cost: 3 squarings and 6 multiplications instead of the inversion's exponentiation
+ * (254 squarings, 11 multiplications). Where the shared exponent gives no 1/Z, p is
+ * inverted on its own (feInvert), and the key's result is still p3FromBytes's:
+ *   - sKey not canonical: no decoding at all;
+ *   - t·Z⁸ = 0, i.e. u = 0 (y = ±1, x = 0: the key is a small-order point; v is never 0,
+ *     -1/d not being a square) or Z = 0: decoded by p3FromBytes;
+ *   - ζ = ±√-1: the key is not on the curve.
+ * The x = 0 and sign-bit rules are decodeRoot's, unchanged: x = 0 only for u = 0, which
+ * the canonical check and p3FromBytes handle.
+ */
+export function p2ToBytesDecoding(sBytes: usize, p: usize, h: usize, sKey: usize): i32 {
+  if (!encodingIsCanonical(sKey)) {
+    p2ToBytes(sBytes, p);
+    return DECODE_NOT_CANONICAL;
+  }
+  const x = h + F0, z = p + F2;
+  decodeRatio(h, sKey);           // X = t
+  feSq(tmpZ2, z);
+  feSq(tmpZ4, tmpZ2);
+  feSq(tmpW, tmpZ4);
+  feMul(tmpW, tmpW, x);           // t·Z⁸
+  if (feIsZero(tmpW)) {
+    p2ToBytes(sBytes, p);
+    return p3FromBytes(h, sKey);
+  }
+  fePow22523(tmpW, tmpW);         // w = β·Z⁻⁴
+  feMul(tmpZ4, tmpW, tmpZ4);      // β = w·Z⁴
+  feMul(tmpW, tmpW, tmpZ4);
+  feMul(tmpW, tmpW, x);           // w·β·t = ζ·Z⁻⁴
+  feCopy(x, tmpZ4);
+  const zeta = decodeRoot(h, sKey);
+  if (zeta == ZETA_NONE) {
+    p2ToBytes(sBytes, p);
+    return DECODE_NOT_ON_CURVE;
+  }
+  if (zeta == ZETA_MINUS_ONE) feNeg(tmpW, tmpW);   // Z⁻⁴
+  feMul(tmpW, tmpW, tmpZ2);
+  feMul(tmpW, tmpW, z);           // 1/Z
+  p2ToBytesInverted(sBytes, p, tmpW);
   return DECODE_OK;
 }
 

@@ -8,7 +8,12 @@
 //     time, in its own static context, so a one-shot verify in between does not disturb it);
 //   - ed25519RegisterKey / ed25519VerifyRegistered: an issuer key validated and expanded
 //     into precomputed tables in advance, so its verifies skip decompression and use the
-//     split-scalar multiplication of verify-msm.ts (32 doublings).
+//     split-scalar multiplication of verify-msm.ts (32 doublings);
+//   - ed25519VerifyRegisteredDecoding / ed25519VerifyDecoded: a registered verify that
+//     also decodes another key in the same exponentiation (point.ts, p2ToBytesDecoding),
+//     and a following plain verify under that key that uses the decoded point. A reader
+//     verifies a certificate under its issuer's registered key, then the payment under
+//     the wallet key inside it: one exponentiation fewer per first-time tap.
 // Plain verify decides the equation as [u]B ∓ [r]A - [m]R = 0 with short r, m from a
 // lattice reduction (verify-lattice.ts: exact for every input, mixed-order keys included;
 // ~128 doublings instead of 253 and no inversion); the registered path and the rare
@@ -20,7 +25,7 @@ import { SHA512_CTX_BYTES, sha512Init, sha512Update, sha512Final } from "./sha51
 import { scalarIsCanonical, scalarReduce64, scalarMulAdd } from "./scalar";
 import {
   P2_BYTES, P3_BYTES, DECODE_OK, DECODE_NOT_CANONICAL, DECODE_NOT_ON_CURVE,
-  p3FromBytes, p2ToBytes, p2IsIdentity, encodingIsCanonical,
+  p3FromBytes, p2ToBytes, p2ToBytesDecoding, p2IsIdentity, encodingIsCanonical,
 } from "./point";
 import { shortLatticeVector } from "./verify-lattice";
 import {
@@ -70,6 +75,13 @@ const slotPk: usize = memory.data(REGISTERED_KEYS_MAX * PK_BYTES, 16);
 const slotFilled: usize = memory.data(REGISTERED_KEYS_MAX, 16);
 const registerA: usize = memory.data(P3_BYTES, 16);
 
+// The key ed25519VerifyRegisteredDecoding decoded on the side: its bytes (a verify under
+// any other bytes never sees the rest), the decoded point and its status by rules 2–4.
+const decodedPk: usize = memory.data(PK_BYTES, 16);
+const decodedA: usize = memory.data(P3_BYTES, 16);
+let decodedStatus: i32 = VerifyStatus.EquationMismatch;
+let decodedHeld: bool = false;
+
 assert(VERIFY_TABLE_BYTES <= VERIFY_TABLES_BYTES_MAX, "verify tables over budget");
 buildBaseTables();
 
@@ -97,7 +109,11 @@ function isSmallOrderEncoding(s: usize): bool {
 
 /** Rules 2–4 on the key at pk; on Valid, a holds the decoded point. */
 function checkPublicKey(pk: usize, a: usize): i32 {
-  const decoded = p3FromBytes(a, pk);
+  return publicKeyStatus(p3FromBytes(a, pk), pk);
+}
+
+/** Rules 2–4 on the key at pk, given p3FromBytes's result for it. */
+function publicKeyStatus(decoded: i32, pk: usize): i32 {
   if (decoded == DECODE_NOT_CANONICAL) return VerifyStatus.PublicKeyNotCanonical;
   if (decoded == DECODE_NOT_ON_CURVE) return VerifyStatus.PublicKeyNotOnCurve;
   // A decoded point has small order iff it is one of the 8 torsion points, whose y are
@@ -132,6 +148,11 @@ function hashBegin(ctx: usize, sig: usize, pk: usize): void {
 /** True iff the encoding of checkP2 equals R. */
 function checkEqualsR(sig: usize): bool {
   p2ToBytes(checkBytes, checkP2);
+  return checkBytesEqualR(sig);
+}
+
+/** True iff checkBytes (an encoded point) equals R. */
+function checkBytesEqualR(sig: usize): bool {
   const c = checkBytes;
   return load<u64>(c, 0) == load<u64>(sig, 0) && load<u64>(c, 8) == load<u64>(sig, 8)
     && load<u64>(c, 16) == load<u64>(sig, 16) && load<u64>(c, 24) == load<u64>(sig, 24);
@@ -222,6 +243,14 @@ export function ed25519RegisterKey(slot: i32, pk: usize): i32 {
 
 /** ed25519Verify under the key registered in slot (same rules; 2–4 held at registration). */
 export function ed25519VerifyRegistered(slot: i32, msg: usize, len: i32, sig: usize): i32 {
+  const status = registeredEquation(slot, msg, len, sig);
+  if (status != VerifyStatus.Valid) return status;
+  return checkEqualsR(sig) ? VerifyStatus.Valid : VerifyStatus.EquationMismatch;
+}
+
+/** A registered verify up to its last step: the slot, rules 1, 5, 6 and checkP2 =
+ *  [S]B - [k]A, left for encoding. Valid = go on and compare with R. */
+function registeredEquation(slot: i32, msg: usize, len: i32, sig: usize): i32 {
   if (slot < 0 || slot >= REGISTERED_KEYS_MAX) return VerifyStatus.KeySlotInvalid;
   if (load<u8>(slotFilled + <usize>slot) == 0) return VerifyStatus.KeySlotEmpty;
   if (!scalarIsCanonical(sig + <usize>32)) return VerifyStatus.SNotCanonical;
@@ -233,5 +262,55 @@ export function ed25519VerifyRegistered(slot: i32, msg: usize, len: i32, sig: us
   sha512Final(oneShotSha, digest);
   scalarReduce64(digest, kScalar);
   doubleScalarMulRegistered(checkP2, sig + <usize>32, kScalar, slot);
-  return checkEqualsR(sig) ? VerifyStatus.Valid : VerifyStatus.EquationMismatch;
+  return VerifyStatus.Valid;
+}
+
+// ---- a registered verify that decodes the next key -----------------------------------
+
+/**
+ * ed25519VerifyRegistered(slot, msg, len, sig) — the same status for every input — that
+ * also decodes the key at pk (32 bytes) in the exponentiation encoding its result needs,
+ * and holds the point and its rules 2–4 status for ed25519VerifyDecoded under the same
+ * key bytes. The key is decoded only when the verify reaches its last step (slot, S and R
+ * passed); otherwise nothing is held. Replaces anything held before.
+ */
+export function ed25519VerifyRegisteredDecoding(
+  slot: i32, msg: usize, len: i32, sig: usize, pk: usize,
+): i32 {
+  decodedHeld = false;
+  const status = registeredEquation(slot, msg, len, sig);
+  if (status != VerifyStatus.Valid) return status;
+  copyWords(decodedPk, pk, PK_BYTES);
+  decodedStatus = publicKeyStatus(p2ToBytesDecoding(checkBytes, checkP2, decodedA, decodedPk),
+    decodedPk);
+  decodedHeld = true;
+  return checkBytesEqualR(sig) ? VerifyStatus.Valid : VerifyStatus.EquationMismatch;
+}
+
+/**
+ * ed25519Verify(pk, msg, len, sig) — the same status for every input, in the policy's
+ * order — using the key decoded by the last ed25519VerifyRegisteredDecoding when pk holds
+ * the same 32 bytes (else it decodes pk itself). What is held stays until the next
+ * ed25519VerifyRegisteredDecoding or ed25519ForgetDecoded.
+ */
+export function ed25519VerifyDecoded(pk: usize, msg: usize, len: i32, sig: usize): i32 {
+  if (!decodedHeld || !keyBytesEqual(pk, decodedPk)) return ed25519Verify(pk, msg, len, sig);
+  if (!scalarIsCanonical(sig + <usize>32)) return VerifyStatus.SNotCanonical;
+  if (decodedStatus != VerifyStatus.Valid) return decodedStatus;
+  const status = checkR(sig);
+  if (status != VerifyStatus.Valid) return status;
+  hashBegin(oneShotSha, sig, pk);
+  sha512Update(oneShotSha, msg, len);
+  return finishEquation(oneShotSha, sig, decodedA);
+}
+
+/** Drops the key held by ed25519VerifyRegisteredDecoding (a reader does at each tap, so
+ *  that a tap's cost does not depend on the one before). */
+export function ed25519ForgetDecoded(): void {
+  decodedHeld = false;
+}
+
+function keyBytesEqual(a: usize, b: usize): bool {
+  return load<u64>(a, 0) == load<u64>(b, 0) && load<u64>(a, 8) == load<u64>(b, 8)
+    && load<u64>(a, 16) == load<u64>(b, 16) && load<u64>(a, 24) == load<u64>(b, 24);
 }

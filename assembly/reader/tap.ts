@@ -11,7 +11,10 @@ import {
   BUZZER_ACCEPT, BUZZER_DECLINE,
 } from "../board/codes";
 import { sha512 } from "../crypto/sha512";
-import { ed25519Verify, ed25519VerifyRegistered } from "../crypto/verify";
+import {
+  ed25519VerifyRegistered, ed25519VerifyRegisteredDecoding, ed25519VerifyDecoded,
+  ed25519ForgetDecoded,
+} from "../crypto/verify";
 import * as c from "./codes";
 import { bytesCopy, bytesEqual, storeBe32, loadLe32 } from "./bytes";
 import {
@@ -28,7 +31,7 @@ import {
   REPRESENTATION_BYTES, proofSignedMessage,
 } from "./auth";
 import { certCacheContains, certCacheInsert } from "./cache";
-import { walletKeySlot, walletKeyAdmit } from "./walletkeys";
+import { walletKeySlot, walletKeyAdmit, walletKeyHasTables } from "./walletkeys";
 import {
   BODY_AUTH, BODY_CERT, OUTCOME_ACCEPTED, OUTCOME_ALREADY_ACCEPTED, OUTCOME_ALREADY_USED, REC_BODY,
   REC_HEAD_BYTES, REC_TIME, receiptBuild, receiptFromRecord,
@@ -91,10 +94,22 @@ function selectWallet(): i32 {
 }
 
 /** A signature on message[0..len): under registered key slot `slot`, or when slot < 0
- *  under the key at pk. One call site each keeps the verifies out of line. */
+ *  under the key at pk (decoded already if checkCertificate held it). One call site each
+ *  keeps the verifies out of line. */
 function verifyMessage(slot: i32, pk: usize, len: i32, sig: usize): i32 {
   if (slot >= 0) return ed25519VerifyRegistered(slot, message, len, sig);
-  return ed25519Verify(pk, message, len, sig);
+  return ed25519VerifyDecoded(pk, message, len, sig);
+}
+
+/** The certificate's signature on message[0..len) under issuer key slot `slot`. A wallet
+ *  key without tables will be verified on the plain path, which decodes it (a square
+ *  root): the certificate's verify decodes it in its own exponentiation instead
+ *  (crypto/verify.ts), with the same status for every input either way. */
+function checkCertificate(slot: i32, len: i32): i32 {
+  const key = cert + CERT_WALLET_KEY;
+  const sig = cert + CERT_SIGNATURE;
+  if (walletKeyHasTables(key)) return verifyMessage(slot, 0, len, sig);
+  return ed25519VerifyRegisteredDecoding(slot, message, len, sig, key);
 }
 
 /** Checks 2 and 3: a provisioned, unrevoked issuer key whose signature verifies (or a
@@ -110,7 +125,7 @@ function checkIssuer(): i32 {
   certWasCached = certCacheContains(certHash);
   if (certWasCached) return c.CONTINUE;
   const len = certSignedMessage(cert, message);
-  if (verifyMessage(slot, 0, len, cert + CERT_SIGNATURE) != 0) return c.CERT_SIGNATURE_INVALID;
+  if (checkCertificate(slot, len) != 0) return c.CERT_SIGNATURE_INVALID;
   certCacheInsert(certHash);
   return c.CONTINUE;
 }
@@ -302,6 +317,7 @@ function decideTap(amountArg: i32): i32 {
   receiptDelivered = false;
   represented = false;
   certWasCached = false;
+  ed25519ForgetDecoded();
   if (!configured) return c.NOT_CONFIGURED;
   let r = chooseAmount(amountArg);
   if (r != c.CONTINUE) return r;

@@ -61,6 +61,14 @@ export function walletKeysReset(issuerKeys: i32): void {
   for (let s = 0; s < REGISTERED_KEYS_MAX; s++) setStamp(s, 0);
 }
 
+/** True iff the key at pk has tables, without counting it as a use (walletKeySlot does). */
+export function walletKeyHasTables(pk: usize): bool {
+  for (let s = first; s < REGISTERED_KEYS_MAX; s++) { // ≤ REGISTERED_KEYS_MAX slots
+    if (stampAt(s) != 0 && sameKey(keyAt(s), pk)) return true;
+  }
+  return false;
+}
+
 /** The registered slot holding the key at pk (and marks it used), or −1. */
 export function walletKeySlot(pk: usize): i32 {
   for (let s = first; s < REGISTERED_KEYS_MAX; s++) { // ≤ REGISTERED_KEYS_MAX slots
