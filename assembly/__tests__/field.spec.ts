@@ -7,6 +7,7 @@ import {
   feAddSub, feAddSub2, feSqSumSub, feSq2Sub,
   feFromBytes, feToBytes, feBytesAreCanonical, feIsZero, feIsNegative, feEqual, feOne, feZero, feCopy,
 } from "../crypto/field";
+import { putHex } from "./hex";
 
 const a: usize = memory.data(64, 16);
 const b: usize = memory.data(64, 16);
@@ -15,9 +16,6 @@ const d: usize = memory.data(64, 16);
 const e: usize = memory.data(64, 16);
 const bytes: usize = memory.data(64, 16);
 
-function putHex(dst: usize, hex: string): void {
-  for (let i = 0; i < hex.length / 2; i++) store<u8>(dst + <usize>i, <u8>I32.parseInt(hex.substr(i * 2, 2), 16));
-}
 function getHex(src: usize, n: i32): string {
   let s = "";
   for (let i = 0; i < n; i++) { const v = load<u8>(src + <usize>i); s += (v < 16 ? "0" : "") + v.toString(16); }

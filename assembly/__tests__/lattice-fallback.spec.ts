@@ -4,16 +4,11 @@
 // exercise the classic path of verify.ts; test/host/lattice-fallback.test.ts checks this
 // list matches the file's `challenge` fields and runs the vectors on every path.
 import { shortLatticeVector } from "../crypto/verify-lattice";
+import { putHex } from "./hex";
 
 const k: usize = memory.data(32, 16);
 const r: usize = memory.data(32, 16);
 const m: usize = memory.data(32, 16);
-
-function putHex(dst: usize, hex: string): void {
-  for (let i = 0; i < hex.length / 2; i++) {
-    store<u8>(dst + <usize>i, <u8>I32.parseInt(hex.substr(i * 2, 2), 16));
-  }
-}
 
 // k = SHA-512(R ‖ A ‖ M) mod L of tcId 1–2, 3 and 4 (little-endian hex).
 const FALLBACK_CHALLENGES: string[] = [

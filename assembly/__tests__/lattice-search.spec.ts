@@ -5,16 +5,11 @@
 // then inputs whose first quotients are large: 1, 2, 3, L - 1, L / 3, 2^200 + 12345).
 // Each case is k, then r, m and σ (little-endian hex; σ = 0 and empty r, m: no vector).
 import { shortLatticeVector } from "../crypto/verify-lattice";
+import { putHex } from "./hex";
 
 const k: usize = memory.data(32, 16);
 const r: usize = memory.data(32, 16);
 const m: usize = memory.data(32, 16);
-
-function putHex(dst: usize, hex: string): void {
-  for (let i = 0; i < hex.length / 2; i++) {
-    store<u8>(dst + <usize>i, <u8>I32.parseInt(hex.substr(i * 2, 2), 16));
-  }
-}
 
 function toHex(src: usize): string {
   let s = "";

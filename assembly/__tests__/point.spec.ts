@@ -7,6 +7,7 @@ import {
   geAdd, geSub, geMadd, geMsub, nielsFromAffine, nielsIdentity, nielsCmov, nielsCneg, encodingIsCanonical,
   p3HasSmallOrder, p3IsIdentity,
 } from "../crypto/point";
+import { putHex } from "./hex";
 
 const buf: usize = memory.data(64, 16);
 const out: usize = memory.data(64, 16);
@@ -18,9 +19,6 @@ const cached: usize = memory.data(CACHED_BYTES, 16);
 const niels: usize = memory.data(NIELS_BYTES, 16);
 const niels2: usize = memory.data(NIELS_BYTES, 16);
 
-function putHex(dst: usize, hex: string): void {
-  for (let i = 0; i < hex.length / 2; i++) store<u8>(dst + <usize>i, <u8>I32.parseInt(hex.substr(i * 2, 2), 16));
-}
 function getHex(src: usize, n: i32): string {
   let s = "";
   for (let i = 0; i < n; i++) { const v = load<u8>(src + <usize>i); s += (v < 16 ? "0" : "") + v.toString(16); }

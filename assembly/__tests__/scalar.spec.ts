@@ -2,14 +2,9 @@
 // integers (JavaScript BigInt): x mod L and (a·b + c) mod L. The exhaustive cross-check on
 // thousands of random and edge inputs lives on the host side; these are the fixed anchors.
 import { scalarIsCanonical, scalarReduce64, scalarMulAdd } from "../crypto/scalar";
+import { putHex } from "./hex";
 
 const buf: usize = memory.data(256, 16);
-
-function putHex(dst: usize, hex: string): void {
-  for (let i = 0; i < hex.length / 2; i++) {
-    store<u8>(dst + <usize>i, <u8>I32.parseInt(hex.substr(i * 2, 2), 16));
-  }
-}
 
 function getHex(src: usize, n: i32): string {
   let s = "";

@@ -5,14 +5,9 @@
 // thousands of random inputs is test/host/sign.test.ts.
 import { ed25519PublicKey, ed25519Sign } from "../crypto/sign";
 import { baseMulEncode } from "../crypto/basetable";
+import { putHex } from "./hex";
 
 const buf: usize = memory.data(512, 16);
-
-function putHex(dst: usize, hex: string): void {
-  for (let i = 0; i < hex.length / 2; i++) {
-    store<u8>(dst + <usize>i, <u8>I32.parseInt(hex.substr(i * 2, 2), 16));
-  }
-}
 
 function getHex(src: usize, n: i32): string {
   let s = "";

@@ -17,6 +17,8 @@ import {
   p3FromBytes, p2ToBytes, p2ToBytesDecoding,
 } from "../crypto/point";
 import { FE_BYTES, feFromBytes, feMul, feToBytes, feZero } from "../crypto/field";
+import { putHex } from "./hex";
+import { bytesEqual } from "../reader/bytes";
 
 const pk: usize = memory.data(32, 16);
 const otherPk: usize = memory.data(32, 16);
@@ -38,17 +40,6 @@ const ISSUER_SLOT = 0;
 /** Seeds of the generated keys: 32 bytes of i·17 + 1. Their keys' roots (ζ = v·x²/u of
  *  the decoding, BigInt): +1 -1 +1 +1 -1 -1 +1 -1 -1 -1 -1 +1 -1 +1 +1 +1. */
 const GENERATED_KEYS = 16;
-
-function putHex(dst: usize, hex: string): void {
-  for (let i = 0; i < hex.length / 2; i++) {
-    store<u8>(dst + <usize>i, <u8>I32.parseInt(hex.substr(i * 2, 2), 16));
-  }
-}
-
-function bytesEqual(a: usize, b: usize, n: i32): bool {
-  for (let i = 0; i < n; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
-  return true;
-}
 
 /** True iff field elements a and b are equal mod p. */
 function feSame(a: usize, b: usize): bool {

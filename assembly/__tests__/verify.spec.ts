@@ -13,6 +13,7 @@ import { doubleScalarMulBase } from "../crypto/verify-msm";
 import { scalarMulAdd, scalarReduce64 } from "../crypto/scalar";
 import { sha512Init, sha512Update, sha512Final } from "../crypto/sha512";
 import { P2_BYTES, P3_BYTES, p3FromBytes, p2ToBytes } from "../crypto/point";
+import { putHex } from "./hex";
 
 const pk: usize = memory.data(32, 16);
 const sig: usize = memory.data(64, 16);
@@ -21,10 +22,6 @@ const shaCtx: usize = memory.data(256, 16);
 const scratch: usize = memory.data(256, 16);
 const pointA: usize = memory.data(P3_BYTES, 16);
 const pointOut: usize = memory.data(P2_BYTES, 16);
-
-function putHex(dst: usize, hex: string): void {
-  for (let i = 0; i < hex.length / 2; i++) store<u8>(dst + <usize>i, <u8>I32.parseInt(hex.substr(i * 2, 2), 16));
-}
 
 // RFC 8032 §7.1: [public key, message, signature].
 const RFC: string[][] = [
