@@ -1,7 +1,7 @@
 // Re-verification of a ledger record from its body (authorization 107 ‖ certificate 131)
 // with the reader's checks in the reader's order (docs/PROTOCOL.md "Reader checks",
 // docs/CLEARING.md §5), using the firmware's own strict verifier: one policy everywhere.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { FirmwareCrypto } from "../firmware/crypto.ts";
 import {
   AUTHORIZATION_BYTES,
@@ -14,6 +14,7 @@ import {
   readU16,
   readU32,
   toHex,
+  equalBytes,
 } from "../protocol/index.ts";
 import type { LedgerRecord } from "../ledger/format.ts";
 import type { SigJob, VerifyPool } from "./verify-pool.ts";
@@ -45,7 +46,6 @@ export interface VerifiedRecord {
   cumulative: number;
   time: number;
   certHashHex: string;
-  certificate: Uint8Array;
   issuerKeyId: number;
   offlineCap: number;
   currency: number;
@@ -89,8 +89,34 @@ const concat = (...parts: Uint8Array[]): Uint8Array => {
   }
   return out;
 };
-const h16 = (b: Uint8Array): Uint8Array =>
-  new Uint8Array(createHash("sha512").update(b).digest().subarray(0, 16));
+/** SHA-512/16, one-shot (no hash object per record: ingest takes two per record). */
+const h16 = (b: Uint8Array): Uint8Array => {
+  const d = hash("sha512", b, "buffer");
+  return new Uint8Array(d.buffer, d.byteOffset, 16);
+};
+const h16Hex = (b: Uint8Array): string => hash("sha512", b, "hex").slice(0, 32);
+
+/** Issuer keys as hex, for the certificate cache's keys (a few keys, every record). */
+const keyHexes = new WeakMap<Uint8Array, string>();
+function keyHexOf(key: Uint8Array): string {
+  let h = keyHexes.get(key);
+  if (h === undefined) {
+    h = toHex(key);
+    keyHexes.set(key, h);
+  }
+  return h;
+}
+
+const HEX = "0123456789abcdef";
+/** Whether b[from..to) is the start of the lowercase hex text `hex` (no string built). */
+function hexIs(b: Uint8Array, from: number, to: number, hex: string): boolean {
+  if (hex.length < 2 * (to - from)) return false;
+  for (let i = from, at = 0; i < to; i++, at += 2) {
+    const x = b[i]!;
+    if (hex[at] !== HEX[x >> 4] || hex[at + 1] !== HEX[x & 15]) return false;
+  }
+  return true;
+}
 
 /** A record's certificate hash, worked out once per record body: the preload, the pool's
  *  jobs and `check` all need it. */
@@ -144,7 +170,7 @@ export class RecordVerifier {
       const certHash = certHashOf(r.body);
       const issuer = issuers.get(readU32(cert, 1));
       if (issuer !== undefined) {
-        const key = certHash.hex + toHex(issuer.publicKey);
+        const key = certHash.hex + keyHexOf(issuer.publicKey);
         if (!this.certOk.has(key) && !queuedCerts.has(key)) {
           queuedCerts.add(key);
           jobs.push({
@@ -185,7 +211,7 @@ export class RecordVerifier {
     issuerKey: Uint8Array,
     pre?: number,
   ): number {
-    const cacheKey = certHashHex + toHex(issuerKey);
+    const cacheKey = certHashHex + keyHexOf(issuerKey);
     const cached = this.certOk.get(cacheKey);
     if (cached !== undefined) return cached;
     const st =
@@ -236,36 +262,37 @@ export class RecordVerifier {
       return no(Reason.AMOUNT_OUT_OF_LIMITS);
     // 7–9. authorization: version, reader id, amount, currency, time; the record's own fields
     if (auth[0] !== 1) return no(Reason.UNSUPPORTED_VERSION);
-    if (toHex(auth.subarray(17, 25)) !== reader.readerIdHex.slice(0, 16))
-      return no(Reason.READER_ID_MISMATCH);
+    if (!hexIs(auth, 17, 25, reader.readerIdHex)) return no(Reason.READER_ID_MISMATCH);
     if (readU32(auth, 25) !== amount) return no(Reason.AMOUNT_MISMATCH);
     if (readU16(auth, 29) !== reader.currency) return no(Reason.CURRENCY_MISMATCH);
     if (readU32(auth, 31) !== r.time) return no(Reason.MALFORMED);
     const counter = readU32(auth, 35),
       cumulative = readU32(auth, 39);
-    const walletIdHex = toHex(cert.subarray(5, 21));
-    if (toHex(r.walletId) !== walletIdHex || r.counter !== counter) return no(Reason.MALFORMED);
+    if (!equalBytes(r.walletId, cert.subarray(5, 21)) || r.counter !== counter)
+      return no(Reason.MALFORMED);
     // 10. wallet signature under the certified wallet key
-    const msg = concat(AUTH_LABEL, certHash, auth.subarray(0, AUTHORIZATION_SIGNED_BYTES));
     const walletStatus =
       pre?.auth ??
-      this.crypto.verify(cert.subarray(21, 53), msg, auth.subarray(AUTHORIZATION_SIGNED_BYTES));
+      this.crypto.verify(
+        cert.subarray(21, 53),
+        concat(AUTH_LABEL, certHash, auth.subarray(0, AUTHORIZATION_SIGNED_BYTES)),
+        auth.subarray(AUTHORIZATION_SIGNED_BYTES),
+      );
     if (walletStatus !== 0) return no(Reason.AUTH_SIGNATURE_INVALID);
     // 12. amount ≤ cumulative ≤ cap
     if (cumulative < amount || cumulative > offlineCap) return no(Reason.OVER_OFFLINE_CAP);
     return {
       ok: true,
-      walletIdHex,
+      walletIdHex: toHex(r.walletId),
       counter,
       amount,
       cumulative,
       time: r.time,
       certHashHex,
-      certificate: Uint8Array.from(cert),
       issuerKeyId,
       offlineCap,
       currency,
-      authShaHex: toHex(h16(auth)),
+      authShaHex: h16Hex(auth),
     };
   }
 }
