@@ -1,7 +1,7 @@
 // Double-entry accounts in TigerBeetle's manner (docs/CLEARING.md §3): immutable
 // transfers that debit one account and credit another, client ids that make retries
 // idempotent, pending transfers posted or voided once, balances that always sum to zero.
-import { num, type Db, type Row, type Tx } from "./db.ts";
+import { csvList, num, type Db, type Row, type Tx } from "./db.ts";
 import type { Account, AccountSpec, InvariantReport, Transfer, TransferError, TransferKind, TransferResult, TransferSpec } from "./types.ts";
 
 export const ID_CHARS_MAX = 128;
@@ -219,8 +219,19 @@ export async function postBulk(tx: Tx, ts: { id: string; debit: string; credit: 
   if (ts.length === 0) return;
   await tx.query(
     `INSERT INTO transfers (id, debit_account, credit_account, amount, code, ref, kind)
-     SELECT id, d, c, a, code, ref, 'single' FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[]) AS t(id, d, c, a, code, ref)`,
-    [ts.map((t) => t.id), ts.map((t) => t.debit), ts.map((t) => t.credit), ts.map((t) => t.amount), ts.map((t) => t.code), ts.map((t) => t.ref)],
+     SELECT id, d, c, a, code, ref, 'single'
+     FROM unnest(string_to_array($1, ','), string_to_array($2, ','), string_to_array($3, ','),
+       string_to_array($4, ',')::bigint[], string_to_array($5, ','), string_to_array($6, ','))
+       AS t(id, d, c, a, code, ref)`,
+    [
+      // Hex, numbers, words and operator ids (registry.ts: no commas); csvList checks.
+      csvList(ts.map((t) => t.id)),
+      csvList(ts.map((t) => t.debit)),
+      csvList(ts.map((t) => t.credit)),
+      csvList(ts.map((t) => t.amount)),
+      csvList(ts.map((t) => t.code)),
+      csvList(ts.map((t) => t.ref)),
+    ],
   );
   const delta = new Map<string, { d: number; c: number }>();
   for (const t of ts) {

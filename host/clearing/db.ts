@@ -268,3 +268,21 @@ export function num(v: unknown): number {
   }
   return n;
 }
+
+/** A bulk statement's column of hex ids or integers as one text parameter, read in SQL with
+ *  `string_to_array($n, ',')` (cast for integers). Ingest passes thousands of values per
+ *  column: one comma-separated string costs both clients and the server less than a text[]
+ *  literal of quoted, escaped elements (docs/CLEARING.md §9). Values must be non-empty and
+ *  free of commas (hex, decimal integers, fixed words); anything else is a RangeError, never
+ *  a shifted column. Text that may hold a comma (names, reasons) stays a text[]. */
+export function csvList(xs: readonly (string | number)[]): string {
+  const s = xs.join(",");
+  let commas = 0;
+  for (let at = s.indexOf(","); at !== -1; at = s.indexOf(",", at + 1)) commas++;
+  const empty =
+    (xs.length > 0 && s === "") || s.startsWith(",") || s.endsWith(",") || s.includes(",,");
+  if (commas !== Math.max(0, xs.length - 1) || empty) {
+    throw new RangeError("a comma-separated column holds a value with a comma or an empty one");
+  }
+  return s;
+}

@@ -1,10 +1,10 @@
 // Ingest (docs/CLEARING.md §4–§7): batches are placed against each reader's chain,
 // their records re-verified, and the verified payments settled in bulk — one transaction
 // per group of batches, serialized by an advisory lock so settlement is exactly once.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { splitBatches, verifyBatch, type Batch } from "../ledger/batch.ts";
 import { toHex, fromHex, reasonName } from "../protocol/index.ts";
-import { num, type Db, type Tx } from "./db.ts";
+import { csvList, num, type Db, type Tx } from "./db.ts";
 import { registerReaderTx, readerIdHex, getReader } from "./registry.ts";
 import { place, type Placement } from "./sequence.ts";
 import { recordCertHashHex } from "./verify.ts";
@@ -55,7 +55,7 @@ const batchBytes = (b: Batch): Uint8Array => {
   out.set(b.signature, b.signed.length);
   return out;
 };
-const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
+const sha = (b: Uint8Array): string => hash("sha256", b, "hex");
 
 function emptyReport(): IngestReport {
   return {
@@ -297,15 +297,16 @@ async function flush(c: Ctx): Promise<void> {
   if (rows.length > 0) {
     await c.tx.query(
       `INSERT INTO batches (reader_id, first_seq, last_seq, sha, status, reason)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[],
+       SELECT * FROM unnest(string_to_array($1, ','), string_to_array($2, ',')::bigint[],
+         string_to_array($3, ',')::bigint[], string_to_array($4, ','), string_to_array($5, ','),
          $6::text[])`,
       [
-        rows.map((r) => r.reader),
-        rows.map((r) => r.first),
-        rows.map((r) => r.last),
-        rows.map((r) => r.sha),
-        rows.map((r) => r.status),
-        rows.map((r) => r.reason),
+        csvList(rows.map((r) => r.reader)),
+        csvList(rows.map((r) => r.first)),
+        csvList(rows.map((r) => r.last)),
+        csvList(rows.map((r) => r.sha)),
+        csvList(rows.map((r) => r.status)),
+        rows.map((r) => r.reason), // any text
       ],
     );
     c.batchRows = [];
@@ -314,11 +315,12 @@ async function flush(c: Ctx): Promise<void> {
   if (c.newLinks.length > 0) {
     await c.tx.query(
       `INSERT INTO reader_links (reader_id, seq, link)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING`,
+       SELECT * FROM unnest(string_to_array($1, ','), string_to_array($2, ',')::bigint[],
+         string_to_array($3, ',')) ON CONFLICT DO NOTHING`,
       [
-        c.newLinks.map((l) => l.reader),
-        c.newLinks.map((l) => l.seq),
-        c.newLinks.map((l) => l.link),
+        csvList(c.newLinks.map((l) => l.reader)),
+        csvList(c.newLinks.map((l) => l.seq)),
+        csvList(c.newLinks.map((l) => l.link)),
       ],
     );
     c.newLinks = [];

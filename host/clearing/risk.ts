@@ -3,7 +3,7 @@
 // written are evidence against the reader — its device key signed them. Such records are
 // not paid, and the reader turns suspect: its later batches wait for an operator.
 import { Reason } from "../protocol/index.ts";
-import { num, type Tx } from "./db.ts";
+import { csvList, num, type Tx } from "./db.ts";
 import type { LedgerRecord } from "../ledger/format.ts";
 import type { RecordCheck } from "./verify.ts";
 import type { EvidenceKind, Reader, ReaderEvidence } from "./types.ts";
@@ -71,8 +71,9 @@ export class ReaderStates {
     if (ch.length > 0) {
       const rows = await tx.query(
         `SELECT s.reader_id, s.cert_hash, s.spent FROM reader_certs s
-         JOIN unnest($1::text[], $2::text[]) AS k(r, h) ON s.reader_id = k.r AND s.cert_hash = k.h`,
-        [cr, ch],
+         JOIN unnest(string_to_array($1, ','), string_to_array($2, ',')) AS k(r, h)
+           ON s.reader_id = k.r AND s.cert_hash = k.h`,
+        [csvList(cr), csvList(ch)],
       );
       ch.forEach((h, i) => this.certs.set(`${cr[i]!}:${h}`, 0));
       for (const r of rows) {
@@ -84,8 +85,9 @@ export class ReaderStates {
   private async loadWallets(tx: Tx, readers: string[], walletIds: string[]): Promise<void> {
     const rows = await tx.query(
       `SELECT s.reader_id, s.wallet_id, s.counter, s.seq FROM reader_wallets s
-       JOIN unnest($1::text[], $2::text[]) AS k(r, w) ON s.reader_id = k.r AND s.wallet_id = k.w`,
-      [readers, walletIds],
+       JOIN unnest(string_to_array($1, ','), string_to_array($2, ',')) AS k(r, w)
+         ON s.reader_id = k.r AND s.wallet_id = k.w`,
+      [csvList(readers), csvList(walletIds)],
     );
     for (const r of rows) {
       this.wallets.set(`${String(r["reader_id"])}:${String(r["wallet_id"])}`, {
@@ -96,8 +98,9 @@ export class ReaderStates {
     const ids = [...new Set(walletIds)].filter((id) => !this.listedAt.has(id));
     if (ids.length === 0) return;
     const denied = await tx.query(
-      "SELECT wallet_id, listed_at FROM deny_wallets WHERE wallet_id = ANY($1::text[])",
-      [ids],
+      `SELECT wallet_id, listed_at FROM deny_wallets
+       WHERE wallet_id = ANY(string_to_array($1, ','))`,
+      [csvList(ids)],
     );
     for (const id of ids) this.listedAt.set(id, null);
     for (const r of denied) {
@@ -195,14 +198,15 @@ export class ReaderStates {
     if (ws.length > 0) {
       await tx.query(
         `INSERT INTO reader_wallets (reader_id, wallet_id, counter, seq)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+         SELECT * FROM unnest(string_to_array($1, ','), string_to_array($2, ','),
+           string_to_array($3, ',')::bigint[], string_to_array($4, ',')::bigint[])
          ON CONFLICT (reader_id, wallet_id)
          DO UPDATE SET counter = EXCLUDED.counter, seq = EXCLUDED.seq`,
         [
-          ws.map(([k]) => k.split(":")[0]!),
-          ws.map(([k]) => k.split(":")[1]!),
-          ws.map(([, w]) => w.counter),
-          ws.map(([, w]) => w.seq),
+          csvList(ws.map(([k]) => k.split(":")[0]!)),
+          csvList(ws.map(([k]) => k.split(":")[1]!)),
+          csvList(ws.map(([, w]) => w.counter)),
+          csvList(ws.map(([, w]) => w.seq)),
         ],
       );
     }
@@ -210,12 +214,13 @@ export class ReaderStates {
     if (cs.length > 0) {
       await tx.query(
         `INSERT INTO reader_certs (reader_id, cert_hash, spent)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+         SELECT * FROM unnest(string_to_array($1, ','), string_to_array($2, ','),
+           string_to_array($3, ',')::bigint[])
          ON CONFLICT (reader_id, cert_hash) DO UPDATE SET spent = EXCLUDED.spent`,
         [
-          cs.map(([k]) => k.split(":")[0]!),
-          cs.map(([k]) => k.split(":")[1]!),
-          cs.map(([, s]) => s),
+          csvList(cs.map(([k]) => k.split(":")[0]!)),
+          csvList(cs.map(([k]) => k.split(":")[1]!)),
+          csvList(cs.map(([, s]) => s)),
         ],
       );
     }

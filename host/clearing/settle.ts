@@ -1,7 +1,7 @@
 // Settlement and double-spend detection (docs/CLEARING.md §7), in bulk: look up what is
 // known about the candidates' keys, decide each payment in memory in upload order, then
 // write payments, conflicts, denials, certificate totals and transfers in a few statements.
-import { num, type Tx } from "./db.ts";
+import { csvList, num, type Tx } from "./db.ts";
 import { accountIds, ensureIssuerAccounts, ensureOperatorAccount, postBulk } from "./accounts.ts";
 import type { VerifiedRecord } from "./verify.ts";
 import { ensureRiskHoldAccount, riskHoldAccount } from "./risk-holds.ts";
@@ -39,8 +39,9 @@ const keyOf = (w: string, c: number): string => `${w}:${c}`;
 async function loadKnown(tx: Tx, cs: Candidate[]): Promise<Map<string, Known>> {
   const rows = await tx.query(
     `SELECT p.wallet_id, p.counter, p.auth_sha FROM payments p
-     JOIN unnest($1::text[], $2::bigint[]) AS k(w, c) ON p.wallet_id = k.w AND p.counter = k.c`,
-    [cs.map((c) => c.record.walletIdHex), cs.map((c) => c.record.counter)],
+     JOIN unnest(string_to_array($1, ','), string_to_array($2, ',')::bigint[]) AS k(w, c)
+       ON p.wallet_id = k.w AND p.counter = k.c`,
+    [csvList(cs.map((c) => c.record.walletIdHex)), csvList(cs.map((c) => c.record.counter))],
   );
   return new Map(
     rows.map((r) => [
@@ -55,8 +56,9 @@ async function loadKnown(tx: Tx, cs: Candidate[]): Promise<Map<string, Known>> {
 async function loadCerts(tx: Tx, cs: Candidate[]): Promise<Map<string, Cert>> {
   const uniq = new Map(cs.map((c) => [c.record.certHashHex, c.record]));
   const rows = await tx.query(
-    "SELECT cert_hash, offline_cap, spent FROM certificates WHERE cert_hash = ANY($1::text[])",
-    [[...uniq.keys()]],
+    `SELECT cert_hash, offline_cap, spent FROM certificates
+     WHERE cert_hash = ANY(string_to_array($1, ','))`,
+    [csvList([...uniq.keys()])],
   );
   const out = new Map<string, Cert>();
   for (const r of rows) {
@@ -84,25 +86,26 @@ async function storeCerts(tx: Tx, certs: Map<string, Cert>): Promise<void> {
   const rs = rows.map(([, c]) => c.record);
   await tx.query(
     `INSERT INTO certificates (cert_hash, wallet_id, issuer_key_id, offline_cap, currency, spent)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::integer[],
-       $6::bigint[])
+     SELECT * FROM unnest(string_to_array($1, ','), string_to_array($2, ','),
+       string_to_array($3, ',')::bigint[], string_to_array($4, ',')::bigint[],
+       string_to_array($5, ',')::integer[], string_to_array($6, ',')::bigint[])
      ON CONFLICT (cert_hash) DO UPDATE SET spent = EXCLUDED.spent
        WHERE certificates.spent <> EXCLUDED.spent`,
     [
-      rows.map(([h]) => h),
-      rs.map((r) => r.walletIdHex),
-      rs.map((r) => r.issuerKeyId),
-      rows.map(([, c]) => c.cap),
-      rs.map((r) => r.currency),
-      rows.map(([, c]) => c.spent),
+      csvList(rows.map(([h]) => h)),
+      csvList(rs.map((r) => r.walletIdHex)),
+      csvList(rs.map((r) => r.issuerKeyId)),
+      csvList(rows.map(([, c]) => c.cap)),
+      csvList(rs.map((r) => r.currency)),
+      csvList(rows.map(([, c]) => c.spent)),
     ],
   );
 }
 
 async function loadDenied(tx: Tx, cs: Candidate[]): Promise<Set<string>> {
   const rows = await tx.query(
-    "SELECT wallet_id FROM deny_wallets WHERE wallet_id = ANY($1::text[])",
-    [[...new Set(cs.map((c) => c.record.walletIdHex))]],
+    "SELECT wallet_id FROM deny_wallets WHERE wallet_id = ANY(string_to_array($1, ','))",
+    [csvList([...new Set(cs.map((c) => c.record.walletIdHex))])],
   );
   return new Set(rows.map((r) => String(r["wallet_id"])));
 }
@@ -215,23 +218,26 @@ async function write(tx: Tx, p: Plan, certs: Map<string, Cert>, nowS: number): P
     await tx.query(
       `INSERT INTO payments (wallet_id, counter, reader_id, seq, auth_sha, amount, excess, time,
          cert_hash, issuer_key_id, currency, operator_id, status)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[],
-         $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[], $11::integer[],
-         $12::text[], $13::text[])`,
+       SELECT * FROM unnest(string_to_array($1, ','), string_to_array($2, ',')::bigint[],
+         string_to_array($3, ','), string_to_array($4, ',')::bigint[], string_to_array($5, ','),
+         string_to_array($6, ',')::bigint[], string_to_array($7, ',')::bigint[],
+         string_to_array($8, ',')::bigint[], string_to_array($9, ','),
+         string_to_array($10, ',')::bigint[], string_to_array($11, ',')::integer[],
+         string_to_array($12, ','), string_to_array($13, ','))`,
       [
-        pays.map((x) => x.c.record.walletIdHex),
-        pays.map((x) => x.c.record.counter),
-        pays.map((x) => x.c.reader.readerId),
-        pays.map((x) => x.c.seq),
-        pays.map((x) => x.c.record.authShaHex),
-        pays.map((x) => x.c.record.amount),
-        pays.map((x) => x.excess),
-        pays.map((x) => x.c.record.time),
-        pays.map((x) => x.c.record.certHashHex),
-        pays.map((x) => x.c.record.issuerKeyId),
-        pays.map((x) => x.c.record.currency),
-        pays.map((x) => x.c.reader.operatorId),
-        pays.map((x) => (x.excess > 0 ? "excess" : "settled")),
+        csvList(pays.map((x) => x.c.record.walletIdHex)),
+        csvList(pays.map((x) => x.c.record.counter)),
+        csvList(pays.map((x) => x.c.reader.readerId)),
+        csvList(pays.map((x) => x.c.seq)),
+        csvList(pays.map((x) => x.c.record.authShaHex)),
+        csvList(pays.map((x) => x.c.record.amount)),
+        csvList(pays.map((x) => x.excess)),
+        csvList(pays.map((x) => x.c.record.time)),
+        csvList(pays.map((x) => x.c.record.certHashHex)),
+        csvList(pays.map((x) => x.c.record.issuerKeyId)),
+        csvList(pays.map((x) => x.c.record.currency)),
+        csvList(pays.map((x) => x.c.reader.operatorId)), // registry.ts: no commas
+        csvList(pays.map((x) => (x.excess > 0 ? "excess" : "settled"))),
       ],
     );
   }
