@@ -205,7 +205,7 @@ async function processBatch(c: Ctx, b: Batch): Promise<void> {
   if (p.kind === "fork")
     return record(c, b, { ...out, status: "held", reason: `fork: ${p.why}` }, bytes);
   const policy = {
-    readerIdHex: idHex,
+    readerId: b.readerId,
     currency: reader.currency,
     amountMin: reader.amountMin,
     amountMax: reader.amountMax,

@@ -31,7 +31,7 @@ export interface IssuerKeyInfo {
 
 /** What the reader was provisioned with (the registry's reader row). */
 export interface ReaderPolicy {
-  readerIdHex: string; // 16-byte ledger id
+  readerId: Uint8Array; // 16-byte ledger id (the wire's 8 bytes, zero-padded)
   currency: number;
   amountMin: number;
   amountMax: number;
@@ -105,17 +105,6 @@ function keyHexOf(key: Uint8Array): string {
     keyHexes.set(key, h);
   }
   return h;
-}
-
-const HEX = "0123456789abcdef";
-/** Whether b[from..to) is the start of the lowercase hex text `hex` (no string built). */
-function hexIs(b: Uint8Array, from: number, to: number, hex: string): boolean {
-  if (hex.length < 2 * (to - from)) return false;
-  for (let i = from, at = 0; i < to; i++, at += 2) {
-    const x = b[i]!;
-    if (hex[at] !== HEX[x >> 4] || hex[at + 1] !== HEX[x & 15]) return false;
-  }
-  return true;
 }
 
 /** A record's certificate hash, worked out once per record body: the preload, the pool's
@@ -262,7 +251,8 @@ export class RecordVerifier {
       return no(Reason.AMOUNT_OUT_OF_LIMITS);
     // 7–9. authorization: version, reader id, amount, currency, time; the record's own fields
     if (auth[0] !== 1) return no(Reason.UNSUPPORTED_VERSION);
-    if (!hexIs(auth, 17, 25, reader.readerIdHex)) return no(Reason.READER_ID_MISMATCH);
+    if (!equalBytes(auth.subarray(17, 25), reader.readerId.subarray(0, 8)))
+      return no(Reason.READER_ID_MISMATCH);
     if (readU32(auth, 25) !== amount) return no(Reason.AMOUNT_MISMATCH);
     if (readU16(auth, 29) !== reader.currency) return no(Reason.CURRENCY_MISMATCH);
     if (readU32(auth, 31) !== r.time) return no(Reason.MALFORMED);
