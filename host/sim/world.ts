@@ -339,6 +339,7 @@ export class SimWorld {
       issuedAt: list.issuedAt ?? this.now(),
       walletIds: list.walletIds ?? this.denied,
       revokedIssuerKeyIds: list.revokedIssuerKeyIds ?? [this.revokedIssuer.keyId],
+      vouchedCertHashes: list.vouchedCertHashes ?? [],
     }, this.operatorKey);
     const r = installDenyImage(this.reader, image, this.config.geometry.pageBytes);
     this.recorder?.denyList(image, r);
