@@ -17,6 +17,7 @@ export {
 
 const WALLET_ID_BYTES: i32 = 16;
 const KEY_ID_BYTES: i32 = 8;
+const CERT_HASH_BYTES: i32 = 16;
 
 /** Like every configure call, a refused one leaves the ledger unconfigured (§1). */
 export function ledgerConfigure(ptr: usize, len: i32): i32 {
@@ -65,4 +66,9 @@ export function ledgerDenyContains(walletId: usize): i32 {
 export function ledgerDenyKeyRevoked(keyId: usize): i32 {
   if (!inIo(keyId, KEY_ID_BYTES)) return ERR_BOUNDS;
   return x.ledgerDenyKeyRevoked(keyId);
+}
+
+export function ledgerDenyCertVouched(certHash: usize): i32 {
+  if (!inIo(certHash, CERT_HASH_BYTES)) return ERR_BOUNDS;
+  return x.ledgerDenyCertVouched(certHash);
 }

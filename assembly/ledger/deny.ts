@@ -1,5 +1,6 @@
-// Deny list and issuer-key revocations (docs/LEDGER.md §7): two slots A/B in the deny
-// partition, newest valid version wins, signed by the operator key, searched on flash.
+// Deny list, issuer-key revocations and vouched certificates (docs/LEDGER.md §7): two
+// slots A/B in the deny partition, newest valid version wins, signed by the operator key,
+// searched on flash.
 import { FLASH_CHUNK_BYTES, FLASH_READ_RETRIES } from "../limits";
 import { ed25519VerifyBegin, ed25519VerifyUpdate, ed25519VerifyEnd } from "../crypto/verify";
 import {
@@ -16,7 +17,9 @@ import { configured, denyBytes, sectorBytes, denyMaxAgeSeconds, operatorKeyPtr }
 
 const LIST_MAGIC: u32 = 0x4C44544F; // "OTDL"
 const TRAILER_MAGIC: u32 = 0x4344544F; // "OTDC"
+/** Header bytes of format 1; format 2 adds the vouched certificate count at offset 24. */
 const LIST_HEADER_BYTES: i32 = 24;
+const LIST_HEADER_V2_BYTES: i32 = 28;
 const TRAILER_BYTES: i32 = 16;
 /** Two trailer copies end a slot (§7): copy 0 at slot end − 32, copy 1 at slot end − 16
  *  (where version 1 kept its only trailer). A new image must end before copy 0. */
@@ -29,6 +32,7 @@ const TAIL_BYTES: i32 = TRAILERS_BYTES + FLOORS_BYTES;
 const SIG_BYTES: i32 = 64;
 const ID_BYTES: i32 = 16;
 const KEY_ID_BYTES: i32 = 8;
+const CERT_HASH_BYTES: i32 = 16;
 
 const chunk: usize = memory.data(FLASH_CHUNK_BYTES, 16);
 const small: usize = memory.data(64, 16);
@@ -39,6 +43,9 @@ let installedVersion: u32 = 0;
 let installedIssuedAt: u32 = 0;
 let walletCount: u32 = 0;
 let keyCount: u32 = 0;
+let certCount: u32 = 0;
+/** Header bytes of the installed list (24 or 28: its format). */
+let headerBytes: i32 = LIST_HEADER_BYTES;
 let pendingSlot: i32 = -1;
 let pendingLen: i32 = 0;
 
@@ -55,7 +62,8 @@ function crcOfRange(offset: i32, len: i32, out: usize, header: usize = 0): i32 {
     if (r < 0) return r;
     // The list header is kept from the very read the CRC covers: a weak cell must not
     // give the header one value for the CRC and another when it is used.
-    if (done == 0 && header != 0) copyBytes(header, chunk, LIST_HEADER_BYTES);
+    // An image holds at least a format-1 header and a signature, so 28 bytes are there.
+    if (done == 0 && header != 0) copyBytes(header, chunk, LIST_HEADER_V2_BYTES);
     c = crc32Update(c, chunk, n);
   }
   store<u32>(out, crc32End(c));
@@ -63,8 +71,10 @@ function crcOfRange(offset: i32, len: i32, out: usize, header: usize = 0): i32 {
 }
 
 /** The list header of each slot as its last CRC check read it. */
-const heads: usize = memory.data(2 * LIST_HEADER_BYTES, 8);
-@inline function headerOf(slot: i32): usize { return heads + <usize>(slot * LIST_HEADER_BYTES); }
+const heads: usize = memory.data(2 * LIST_HEADER_V2_BYTES, 8);
+@inline function headerOf(slot: i32): usize {
+  return heads + <usize>(slot * LIST_HEADER_V2_BYTES);
+}
 
 /** Length and CRC of the image of the last slot slotVersion found valid. */
 let validLen: i32 = 0;
@@ -238,6 +248,10 @@ export function denyLoad(): void {
   installedIssuedAt = load<u32>(h, 12);
   walletCount = load<u32>(h, 16);
   keyCount = load<u32>(h, 20);
+  // The format was checked when the list was committed (commitSlot).
+  const v2 = load<u16>(h, 4) == 2;
+  certCount = v2 ? load<u32>(h, 24) : 0;
+  headerBytes = v2 ? LIST_HEADER_V2_BYTES : LIST_HEADER_BYTES;
 }
 
 /** Ends the update session: every failure of begin, write or commit ends it, so a list
@@ -317,23 +331,31 @@ export function denyCommit(): i32 {
 /** Checks the image written into slot (len bytes) and commits it. */
 function commitSlot(slot: i32, pendingLen: i32): i32 {
   const base = slotBase(slot);
-  let r = flashRead(PARTITION_DENY, base, small, LIST_HEADER_BYTES);
+  let r = flashRead(PARTITION_DENY, base, small, LIST_HEADER_V2_BYTES);
   if (r < 0) return r;
   const version = load<u32>(small, 8);
   const w = load<u32>(small, 16);
   const k = load<u32>(small, 20);
-  if (load<u32>(small) != LIST_MAGIC || load<u16>(small, 4) != 1) return ERR_BAD_FORMAT;
-  const maxIds = <u32>(slotBytes() / ID_BYTES);
-  if (w > maxIds || k > maxIds) return ERR_BAD_FORMAT;
-  const signedLen = LIST_HEADER_BYTES + <i32>w * ID_BYTES + <i32>k * KEY_ID_BYTES;
+  const format = load<u16>(small, 4);
+  if (load<u32>(small) != LIST_MAGIC || format < 1 || format > 2) return ERR_BAD_FORMAT;
+  const header = format == 2 ? LIST_HEADER_V2_BYTES : LIST_HEADER_BYTES;
+  const n = format == 2 ? load<u32>(small, 24) : 0;
+  // Each count is at most a slot's worth of ids, so no sum below can overflow.
+  const maxIds = <u32>(slotBytes() / KEY_ID_BYTES);
+  if (w > maxIds || k > maxIds || n > maxIds) return ERR_BAD_FORMAT;
+  const keysAt = header + <i32>w * ID_BYTES;
+  const certsAt = keysAt + <i32>k * KEY_ID_BYTES;
+  const signedLen = certsAt + <i32>n * CERT_HASH_BYTES;
   if (signedLen + SIG_BYTES != pendingLen) return ERR_BAD_FORMAT;
   if (version <= installedVersion) return ERR_STALE_VERSION;
   r = signatureOk(base, signedLen);
   if (r < 0) return r;
   if (r == 0) return ERR_BAD_SIGNATURE;
-  r = ascending(base + LIST_HEADER_BYTES, w, ID_BYTES);
+  r = ascending(base + header, w, ID_BYTES);
   if (r <= 0) return r < 0 ? r : ERR_BAD_FORMAT;
-  r = ascending(base + LIST_HEADER_BYTES + <i32>w * ID_BYTES, k, KEY_ID_BYTES);
+  r = ascending(base + keysAt, k, KEY_ID_BYTES);
+  if (r <= 0) return r < 0 ? r : ERR_BAD_FORMAT;
+  r = ascending(base + certsAt, n, CERT_HASH_BYTES);
   if (r <= 0) return r < 0 ? r : ERR_BAD_FORMAT;
   r = crcOfRange(base, pendingLen, small + 32);
   if (r < 0) return r;
@@ -367,14 +389,23 @@ function search(offset: i32, count: u32, size: i32, key: usize): i32 {
 export function denyContains(walletId: usize): i32 {
   if (lost()) return 1;
   if (installedSlot < 0) return 0;
-  return search(slotBase(installedSlot) + LIST_HEADER_BYTES, walletCount, ID_BYTES, walletId);
+  return search(slotBase(installedSlot) + headerBytes, walletCount, ID_BYTES, walletId);
 }
 
 export function denyKeyRevoked(keyId: usize): i32 {
   if (lost()) return 1;
   if (installedSlot < 0) return 0;
-  const at = slotBase(installedSlot) + LIST_HEADER_BYTES + <i32>walletCount * ID_BYTES;
+  const at = slotBase(installedSlot) + headerBytes + <i32>walletCount * ID_BYTES;
   return search(at, keyCount, KEY_ID_BYTES, keyId);
+}
+
+/** 1 when the installed list vouches for this 16-byte certHash, else 0: no usable list,
+ *  or a flash error, is 0 too (the caller then checks the certificate's signature). */
+export function denyCertVouched(certHash: usize): i32 {
+  if (installedSlot < 0 || certCount == 0) return 0;
+  const at = slotBase(installedSlot) + headerBytes + <i32>walletCount * ID_BYTES
+    + <i32>keyCount * KEY_ID_BYTES;
+  return search(at, certCount, CERT_HASH_BYTES, certHash) == 1 ? 1 : 0;
 }
 
 /** 1 when no list is installed or it is older than the configured maximum age at now. */

@@ -102,3 +102,7 @@ export function ledgerDenyContains(walletId: usize): i32 { return deny.denyConta
 export function ledgerDenyKeyRevoked(keyId: usize): i32 { return deny.denyKeyRevoked(keyId); }
 export function ledgerDenyIsStale(now: u32): i32 { return deny.denyIsStale(now); }
 export function ledgerDenyVersion(): u32 { return deny.denyVersion(); }
+/** 1 when the installed list vouches for the 16-byte certHash (format 2), else 0. */
+export function ledgerDenyCertVouched(certHash: usize): i32 {
+  return deny.denyCertVouched(certHash);
+}

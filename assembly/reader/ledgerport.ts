@@ -7,7 +7,7 @@ import {
   ledgerConfigure as configure, ledgerRecover as recover, ledgerAppend,
   ledgerFindWallet as findWallet,
   ledgerReadRecord as readRecord, ledgerChainHead, ledgerDenyContains, ledgerDenyKeyRevoked,
-  ledgerDenyIsStale, ledgerSignalMark, ledgerSignalState,
+  ledgerDenyIsStale, ledgerDenyCertVouched, ledgerSignalMark, ledgerSignalState,
 } from "../ledger/exports";
 import { LEDGER_FULL, LEDGER_ERROR } from "./codes";
 
@@ -63,6 +63,11 @@ export function ledgerDenyStale(nowS: u32): i32 {
 }
 export function ledgerWalletDenied(walletId: usize): i32 {
   return denyBytes == 0 ? 0 : ledgerDenyContains(walletId);
+}
+/** 1 when clearing vouches for this certHash in the installed list (§7, format 2): its
+ *  issuer signature was verified there. 0 otherwise, never an error. */
+export function ledgerCertVouched(certHash: usize): i32 {
+  return denyBytes == 0 ? 0 : ledgerDenyCertVouched(certHash);
 }
 
 // Signal marks (docs/PROTOCOL.md, "Gate openings"): the gate opens at most once per

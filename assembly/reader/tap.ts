@@ -113,7 +113,9 @@ function checkCertificate(slot: i32, len: i32): i32 {
 }
 
 /** Checks 2 and 3: a provisioned, unrevoked issuer key whose signature verifies (or a
- *  certificate verified recently, by certHash). */
+ *  certificate verified recently here, or by clearing: its deny list vouches for it). A
+ *  vouched certificate enters the cache as if verified here, so a wallet's second tap
+ *  is what makes it a returning one (key tables), whichever way its first was checked. */
 function checkIssuer(): i32 {
   const id = certIssuerKeyId(cert);
   const slot = cfg.keySlotOf(id);
@@ -124,6 +126,10 @@ function checkIssuer(): i32 {
   if (revoked != 0) return revoked < 0 ? c.LEDGER_ERROR : c.ISSUER_REVOKED;
   certWasCached = certCacheContains(certHash);
   if (certWasCached) return c.CONTINUE;
+  if (lg.ledgerCertVouched(certHash) == 1) {
+    certCacheInsert(certHash);
+    return c.CONTINUE;
+  }
   const len = certSignedMessage(cert, message);
   if (checkCertificate(slot, len) != 0) return c.CERT_SIGNATURE_INVALID;
   certCacheInsert(certHash);

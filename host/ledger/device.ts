@@ -34,6 +34,8 @@ export interface LedgerExports {
   ledgerDenyKeyRevoked(keyId: number): number;
   ledgerDenyIsStale(now: number): number;
   ledgerDenyVersion(): number;
+  /** Absent from firmware before deny-list format 2 (docs/LEDGER.md §7). */
+  ledgerDenyCertVouched?(certHash: number): number;
 }
 
 export class LedgerDevice {
@@ -125,6 +127,13 @@ export class LedgerDevice {
   }
   denyKeyRevoked(keyId: Uint8Array): number {
     return this.x.ledgerDenyKeyRevoked(this.put(0, keyId));
+  }
+  /** The firmware reads format-2 deny lists (vouched certificates). */
+  get vouchesCertificates(): boolean { return this.x.ledgerDenyCertVouched !== undefined; }
+  denyCertVouched(certHash: Uint8Array): number {
+    const f = this.x.ledgerDenyCertVouched;
+    if (f === undefined) throw new Error("this firmware has no ledgerDenyCertVouched");
+    return f.call(this.x, this.put(0, certHash));
   }
   denyIsStale(now: number): boolean { return this.x.ledgerDenyIsStale(now >>> 0) === 1; }
   get denyVersion(): number { return this.x.ledgerDenyVersion() >>> 0; }

@@ -225,6 +225,8 @@ export interface DenyList {
   issuedAt: number;
   walletIds: Uint8Array[]; // 16 each
   revokedKeyIds: Uint8Array[]; // 8 each
+  /** Vouched certHashes (16 each): any makes the image format 2 (§7). */
+  certHashes?: Uint8Array[];
 }
 
 const compare = (a: Uint8Array, b: Uint8Array): number => Buffer.compare(a, b);
@@ -233,18 +235,22 @@ const compare = (a: Uint8Array, b: Uint8Array): number => Buffer.compare(a, b);
 export function encodeDenyListBody(d: DenyList): Uint8Array {
   const wallets = [...d.walletIds].sort(compare);
   const keys = [...d.revokedKeyIds].sort(compare);
-  const b = new Uint8Array(24 + 16 * wallets.length + 8 * keys.length);
+  const certs = [...(d.certHashes ?? [])].sort(compare);
+  const format = certs.length > 0 ? 2 : 1;
+  const header = format === 2 ? 28 : 24;
+  const keysAt = header + 16 * wallets.length;
+  const certsAt = keysAt + 8 * keys.length;
+  const b = new Uint8Array(certsAt + 16 * certs.length);
   const v = view(b);
   v.setUint32(0, MAGIC.denyList, true);
-  v.setUint16(4, 1, true);
+  v.setUint16(4, format, true);
   v.setUint32(8, d.version, true);
   v.setUint32(12, d.issuedAt, true);
   v.setUint32(16, wallets.length, true);
   v.setUint32(20, keys.length, true);
-  wallets.forEach((w, i) => { need(w, 16, "wallet id"); b.set(w, 24 + 16 * i); });
-  keys.forEach((k, i) => {
-    need(k, 8, "issuer key id");
-    b.set(k, 24 + 16 * wallets.length + 8 * i);
-  });
+  if (format === 2) v.setUint32(24, certs.length, true);
+  wallets.forEach((w, i) => { need(w, 16, "wallet id"); b.set(w, header + 16 * i); });
+  keys.forEach((k, i) => { need(k, 8, "issuer key id"); b.set(k, keysAt + 8 * i); });
+  certs.forEach((c, i) => { need(c, 16, "certificate hash"); b.set(c, certsAt + 16 * i); });
   return b;
 }

@@ -16,7 +16,7 @@ import {
 } from "./format.ts";
 import { signEd25519 } from "./keys.ts";
 import {
-  SyntheticTaps, configFor, identityFromSeed, denyListImage, deniedWallet,
+  SyntheticTaps, configFor, identityFromSeed, denyListImage, deniedWallet, vouchedCert,
   type Geometry, type ReaderIdentity, type TapSource,
 } from "./workload.ts";
 import {
@@ -392,7 +392,8 @@ class Run {
 
   /** Installs deny-list version n (a maintenance update in the middle of the taps). */
   denyUpdate(version: number, now: number): void {
-    const image = denyListImage(this.c.id, this.c.o.seed, version, now);
+    const image = denyListImage(this.c.id, this.c.o.seed, version, now,
+      this.dev.vouchesCertificates);
     this.model.denySent.add(version);
     const st = this.dev.installDenyList(image);
     if (st === 0) {
@@ -525,6 +526,15 @@ class Run {
     }
     if (v > 1 && this.dev.denyContains(deniedWallet(this.c.o.seed, v - 1)) !== 0) {
       this.fail(`deny list version ${v} still denies version ${v - 1}'s wallet`);
+    }
+    // Odd versions are format 2 and vouch for their marker certificate; even ones do not.
+    if (!this.dev.vouchesCertificates) return;
+    const vouched = v > 0 ? this.dev.denyCertVouched(vouchedCert(this.c.o.seed, v)) : 0;
+    if (vouched !== v % 2) {
+      this.fail(`deny list version ${v} answers ${vouched} for its vouched certificate`);
+    }
+    if (v > 1 && this.dev.denyCertVouched(vouchedCert(this.c.o.seed, v - 1)) !== 0) {
+      this.fail(`deny list version ${v} still vouches for version ${v - 1}'s certificate`);
     }
   }
 

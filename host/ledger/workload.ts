@@ -93,16 +93,27 @@ export function deniedWallet(seed: number, version: number): Uint8Array {
   return derive(`denied-${seed}-${version}`, 16);
 }
 
+/** The certificate hash that an odd deny-list version of a workload vouches for (its
+ *  format-2 marker, docs/LEDGER.md §7); even versions vouch for none (format 1). */
+export function vouchedCert(seed: number, version: number): Uint8Array {
+  return derive(`vouched-${seed}-${version}`, 16);
+}
+
 /** Deny-list version `version` of a workload, signed by the reader's operator key:
- *  its marker wallet, one or two workload wallets, and a revoked issuer key. */
+ *  its marker wallet, one or two workload wallets, a revoked issuer key and, in odd
+ *  versions when `vouch` (firmware that reads format 2), vouched certificates, so that
+ *  updates switch formats. */
 export function denyListImage(id: ReaderIdentity, seed: number, version: number,
-  issuedAt: number): Uint8Array {
+  issuedAt: number, vouch = true): Uint8Array {
   const walletIds = [deniedWallet(seed, version)];
   for (let k = 0; k < 1 + (version % 2); k++) {
     walletIds.push(derive(`wallet-${seed}-${(version * 7 + k) % WALLETS}`, 16));
   }
   const revokedKeyIds = [derive(`revoked-${seed}-${version}`, 8)];
-  const body = encodeDenyListBody({ version, issuedAt, walletIds, revokedKeyIds });
+  const certHashes = vouch && version % 2 === 1
+    ? [vouchedCert(seed, version), derive(`vouched-other-${seed}-${version}`, 16)]
+    : [];
+  const body = encodeDenyListBody({ version, issuedAt, walletIds, revokedKeyIds, certHashes });
   const image = new Uint8Array(body.length + 64);
   image.set(body, 0);
   image.set(signEd25519(id.operator.seed, body), body.length);

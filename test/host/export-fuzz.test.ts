@@ -55,6 +55,7 @@ const SIGS: Record<string, { args: Arg[]; result: "ledger" | "verify" | "void" |
   ledgerDenyWrite: { args: [INT, P("next"), LEN], result: "ledger" },
   ledgerDenyContains: { args: [P(16)], result: "ledger" },
   ledgerDenyKeyRevoked: { args: [P(8)], result: "ledger" },
+  ledgerDenyCertVouched: { args: [P(16)], result: "ledger" },
   ledgerExport: { args: [INT, INT], result: "ledger" },
   ledgerReadRecord: { args: [INT], result: "ledger" },
   ledgerSignalMark: { args: [INT], result: "ledger" },

@@ -360,6 +360,58 @@ test("deny list: install, on-flash binary search, version and signature rules, s
   assert.equal(r.dev.denyKeyRevoked(keys[0]!), 0);
 });
 
+test("deny list format 2: vouched certificates beside ids and keys; refusals; back to 1", () => {
+  const r = rig();
+  const T = 1_790_000_000;
+  const ids = Array.from({ length: 100 }, () => new Uint8Array(randomBytes(16)));
+  const keys = Array.from({ length: 2 }, () => new Uint8Array(randomBytes(8)));
+  const certs = Array.from({ length: 300 }, () => new Uint8Array(randomBytes(16)));
+  const sign = (body: Uint8Array): Uint8Array =>
+    new Uint8Array([...body, ...signEd25519(r.id.operator.seed, body)]);
+  const v2 = (version: number, c: Uint8Array[]): Uint8Array => encodeDenyListBody({
+    version, issuedAt: T, walletIds: ids, revokedKeyIds: keys, certHashes: c,
+  });
+  const body = v2(1, certs);
+  assert.equal(body[4], 2, "format 2 when any certificate is vouched for");
+  assert.equal(body.length, 28 + 16 * 100 + 8 * 2 + 16 * 300);
+  // Refused: an unknown format, a count that does not fill the image, certs out of order.
+  const format3 = Uint8Array.from(body);
+  format3[4] = 3;
+  assert.equal(r.dev.installDenyList(sign(format3)), ERR_BAD_FORMAT);
+  const shortCount = Uint8Array.from(body);
+  new DataView(shortCount.buffer).setUint32(24, 299, true);
+  assert.equal(r.dev.installDenyList(sign(shortCount)), ERR_BAD_FORMAT);
+  const swapped = Uint8Array.from(body);
+  const at = 28 + 16 * 100 + 8 * 2;
+  swapped.set(body.subarray(at + 16, at + 32), at);
+  swapped.set(body.subarray(at, at + 16), at + 16);
+  assert.equal(r.dev.installDenyList(sign(swapped)), ERR_BAD_FORMAT);
+  assert.equal(r.dev.denyVersion, 0, "nothing installed by the refusals");
+  assert.equal(r.dev.installDenyList(sign(body)), 0);
+  const vouched = new Set(certs.map(hex));
+  const check = (): void => {
+    for (const c of certs) assert.equal(r.dev.denyCertVouched(c), 1);
+    for (let i = 0; i < 200; i++) {
+      const probe = new Uint8Array(randomBytes(16));
+      assert.equal(r.dev.denyCertVouched(probe), vouched.has(hex(probe)) ? 1 : 0);
+    }
+    for (const id of ids) assert.equal(r.dev.denyContains(id), 1, "ids after a 28-byte header");
+    for (const k of keys) assert.equal(r.dev.denyKeyRevoked(k), 1);
+    assert.equal(r.dev.denyCertVouched(ids[0]!), 0, "a wallet id is not a vouched hash");
+    assert.equal(r.dev.denyContains(certs[0]!), 0, "a vouched hash is not a denied wallet");
+  };
+  check();
+  r.reboot();
+  assert.equal(r.dev.denyVersion, 1);
+  check();
+  // A format-1 list replaces it: nothing is vouched for, ids are read after 24 bytes again.
+  assert.equal(r.dev.installDenyList(signedList(r, 2, T, ids.slice(0, 3), [])), 0);
+  r.reboot();
+  for (const c of certs.slice(0, 20)) assert.equal(r.dev.denyCertVouched(c), 0);
+  assert.equal(r.dev.denyContains(ids[2]!), 1);
+  assert.equal(r.dev.denyContains(ids[3]!), 0);
+});
+
 test("deny list: a power cut at any point of an update leaves the old or the new list", () => {
   const T = 1_790_000_000;
   const oldIds = [new Uint8Array(16).fill(1), new Uint8Array(16).fill(2)];

@@ -2,6 +2,7 @@
 // build/taprunner.wasm replays them under WASM3 on the emulated core (docs/TAPRUNNER.md).
 // Each figure is a difference of two runs that share everything else: the first tap
 // after boot pays WASM3's lazy compilation of the tap path, so both runs include it.
+import { createHash } from "node:crypto";
 import { SimWorld, DEFAULT_START_UNIX_S, DEFAULT_GEOMETRY } from "../../host/sim/world.ts";
 import type { SimWallet } from "../../host/sim/wallet.ts";
 import { TapeRecorder, type Tape } from "../../host/sim/tape.ts";
@@ -35,7 +36,15 @@ interface RecordOptions {
   warm: number;
   /** The board's idle time (`housekeeping`, boards/ABI.md `idle`) after every tap. */
   idle: boolean;
+  /** Before the taps, install a deny list that vouches for these wallets' certificates
+   *  and `VOUCH_FILL` others (docs/LEDGER.md §7, format 2). */
+  vouchFor?: (world: SimWorld) => SimWallet[];
 }
+
+/** Vouched certificates in the bench's list besides the tapping wallets': half of what
+ *  the default 16 KiB slot holds (the scripted board's flash keeps 24 KiB, two copies of
+ *  the list among them), so the reader's binary search is one read short of a full one. */
+const VOUCH_FILL = 500;
 
 /** Records `warm + units` taps: the first from `first`, the rest from `rest`. */
 function recordTaps(geometry: FlashGeometry, units: number, first: Pick, rest: Pick,
@@ -44,6 +53,16 @@ function recordTaps(geometry: FlashGeometry, units: number, first: Pick, rest: P
   const recorder = new TapeRecorder();
   const world = new SimWorld({ seed: SEED, geometry, recorder, captureLogs: false });
   const decisions: number[] = [];
+  if (opts.vouchFor !== undefined) {
+    const hashes = opts.vouchFor(world).map((w) => w.certHash);
+    let fill = createHash("sha512").update(SEED).digest();
+    for (let i = 0; i < VOUCH_FILL; i++) {
+      fill = createHash("sha512").update(fill).digest();
+      hashes.push(new Uint8Array(fill.subarray(0, 16)));
+    }
+    const r = world.installDenyList({ vouchedCertHashes: hashes });
+    if (r !== 0) throw new Error(`bench deny list not installed: status ${r}`);
+  }
   for (let n = 0; n < opts.warm + units; n++) {
     const r = world.tap(n === 0 ? first(world, n) : rest(world, n), 0);
     decisions.push(r.decision);
@@ -68,6 +87,19 @@ function pair(t: { base: Tape; work: Tape }, units: number): ScriptPair {
 export function firstTimeTaps(units: number): ScriptPair {
   const fresh: Pick = (w) => w.createWallet();
   return pair(recordTaps(DEFAULT_GEOMETRY, units, fresh, fresh, ALL_ACCEPTED), units);
+}
+
+/** Every tap by a new wallet whose certificate clearing vouched for in the installed
+ *  deny list: new to this reader, known to clearing (check 3 skipped, no key tables). */
+export function vouchedFirstTaps(units: number): ScriptPair {
+  let ahead: SimWallet[] = [];
+  const vouchFor = (w: SimWorld): SimWallet[] => {
+    ahead = Array.from({ length: 1 + units }, () => w.createWallet());
+    return ahead;
+  };
+  const next: Pick = (_w, n) => ahead[n]!;
+  return pair(recordTaps(DEFAULT_GEOMETRY, units, next, next, ALL_ACCEPTED,
+    { warm: 1, idle: false, vouchFor }), units);
 }
 
 function oneWallet(): Pick {
