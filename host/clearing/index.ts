@@ -29,6 +29,11 @@ import {
 } from "./risk-holds.ts";
 import type { SuspectReader } from "./queries.ts";
 import { acknowledgement, denyList } from "./outputs.ts";
+import {
+  DENY_SLOT_BYTES_DEFAULT,
+  VOUCH_REFRESH_S_DEFAULT,
+  denySlotBytesProblem,
+} from "./vouch.ts";
 import { RecordVerifier } from "./verify.ts";
 import { historyCsv, type HistoryOptions } from "./history.ts";
 import { serviceKeys } from "./keys.ts";
@@ -54,6 +59,13 @@ export * from "./types.ts";
 export { openDb, type Db, type Tx, type OpenDbOptions } from "./db.ts";
 export { DbPathError, checkDataDir, isDataDir } from "./db-path.ts";
 export { accountIds } from "./accounts.ts";
+export {
+  DENY_SLOT_BYTES_DEFAULT,
+  DENY_SLOT_BYTES_MAX,
+  DENY_SLOT_BYTES_MIN,
+  VOUCH_REFRESH_S_DEFAULT,
+  denySlotBytesProblem,
+} from "./vouch.ts";
 export { riskHoldAccount, RISK_HOLD_S_DEFAULT, RISK_LIMIT_DEFAULT } from "./risk-holds.ts";
 export type { RiskHold, RiskRelease } from "./risk-holds.ts";
 export type { DecisionResult, ReaderDecision } from "./ingest.ts";
@@ -81,6 +93,24 @@ export interface ClearingOptions extends OpenDbOptions {
   verifyWorkers?: number;
   /** Uploads of fewer records verify on this thread (default POOL_RECORDS_MIN). */
   verifyPoolRecordsMin?: number;
+  /** The readers' deny-list slot in bytes (half their deny partition; the smallest in the
+   *  fleet): bounds how many certificates the list vouches for (docs/CLEARING.md §8).
+   *  Default DENY_SLOT_BYTES_DEFAULT (16,384); a multiple of 1,024. */
+  denySlotBytes?: number;
+  /** A change of the vouched certificates alone issues a new deny-list version at most
+   *  once per this many seconds (default VOUCH_REFRESH_S_DEFAULT, 3,600). */
+  vouchRefreshS?: number;
+}
+
+/** The deny-list options, checked before anything is opened (a bug in the caller). */
+function vouchingOf(o: ClearingOptions): { denySlotBytes: number; vouchRefreshS: number } {
+  const denySlotBytes = o.denySlotBytes ?? DENY_SLOT_BYTES_DEFAULT;
+  const problem = denySlotBytesProblem(denySlotBytes);
+  if (problem !== undefined) throw new RangeError(`denySlotBytes ${denySlotBytes} ${problem}`);
+  const vouchRefreshS = o.vouchRefreshS ?? VOUCH_REFRESH_S_DEFAULT;
+  if (!Number.isInteger(vouchRefreshS) || vouchRefreshS < 0)
+    throw new RangeError(`vouchRefreshS must be a whole number of seconds ≥ 0`);
+  return { denySlotBytes, vouchRefreshS };
 }
 
 /** How often ingest re-applies private modes to new database files (a sweep is ~1,100 lstat). */
@@ -95,10 +125,12 @@ export class Clearing {
     private readonly verifier: RecordVerifier,
     private readonly now: () => number,
     private readonly risk: RiskPolicy,
+    private readonly vouching: { denySlotBytes: number; vouchRefreshS: number },
   ) {}
 
   /** Opens (and migrates) the database: DATABASE_URL → server; `dataDir` → PGlite on disk; else PGlite in memory. */
   static async open(o: ClearingOptions = {}): Promise<Clearing> {
+    const vouching = vouchingOf(o);
     // The data directory and every file the database writes in it are private (§1).
     const url = o.databaseUrl === null ? undefined : (o.databaseUrl ?? process.env["DATABASE_URL"]);
     const privateDir =
@@ -153,6 +185,7 @@ export class Clearing {
       new RecordVerifier(o.crypto),
       now,
       risk,
+      vouching,
     );
     c.privateDir = privateDir;
     c.verifyWorkers = o.verifyWorkers ?? verifyWorkersDefault();
@@ -261,9 +294,14 @@ export class Clearing {
   acknowledgement(readerId: Uint8Array | string): Promise<Uint8Array | undefined> {
     return acknowledgement(this.db, this.clearingKey, readerId);
   }
-  /** The current signed deny list; a new version only when its content changed (or is below minVersion). */
+  /** The current signed deny list; a new version when denied wallets or revoked keys
+   *  changed (or the last is below minVersion), or when only the vouched certificates did
+   *  and the last is vouchRefreshS old (docs/CLEARING.md §8). */
   denyList(o: { minVersion?: number } = {}): Promise<DenyListImage> {
-    return denyList(this.db, this.operatorKey, this.now, o.minVersion);
+    return denyList(this.db, this.operatorKey, this.now, {
+      minVersion: o.minVersion ?? 1,
+      ...this.vouching,
+    });
   }
   /** Puts a wallet on the deny list by hand (lost phone, fraud report). */
   denyWallet(walletId: Uint8Array | string, reason: string): Promise<void> {

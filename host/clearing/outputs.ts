@@ -4,11 +4,12 @@
 import { createHash } from "node:crypto";
 import type { Ed25519Key } from "../issuer/ed25519.ts";
 import { encodeAckBody } from "../ledger/format.ts";
-import { encodeDenyList } from "../sim/denylist.ts";
+import { DENY_SLOT_TAIL_BYTES, encodeDenyList } from "../sim/denylist.ts";
 import { fromHex } from "../protocol/index.ts";
 import { num, type Db } from "./db.ts";
 import { getReader } from "./registry.ts";
 import type { DenyListImage } from "./types.ts";
+import { vouchCapacity, vouchable, vouchedOfImage, vouchSha } from "./vouch.ts";
 
 /** The 124-byte OTK1 acknowledgement of every record processed from this reader. */
 export async function acknowledgement(db: Db, clearingKey: Ed25519Key, readerId: Uint8Array | string): Promise<Uint8Array | undefined> {
@@ -25,25 +26,98 @@ export async function acknowledgement(db: Db, clearingKey: Ed25519Key, readerId:
   return ack;
 }
 
-/** The current deny list; a new version is signed and stored only when its content changed. */
-/** `minVersion`: readers already hold lists up to minVersion − 1 from elsewhere (a simulator's start-up list). */
-export async function denyList(db: Db, operatorKey: Ed25519Key, now: () => number, minVersion = 1): Promise<DenyListImage> {
+/** How the deny list is built (docs/CLEARING.md §8). */
+export interface DenyListPolicy {
+  /** Readers hold lists up to minVersion − 1 from elsewhere (a simulator's start-up list). */
+  minVersion: number;
+  /** The readers' deny-list slot: image bytes ≤ slot − DENY_SLOT_TAIL_BYTES. */
+  denySlotBytes: number;
+  /** A change of the vouched set alone issues a new version at most this often. */
+  vouchRefreshS: number;
+}
+
+/** The current deny list. A new version is signed and stored when the denied wallets or
+ *  revoked keys changed (at once), or when only the vouched certificates did and the last
+ *  version is vouchRefreshS old; else the last version is answered again. */
+export async function denyList(
+  db: Db,
+  operatorKey: Ed25519Key,
+  now: () => number,
+  policy: DenyListPolicy,
+): Promise<DenyListImage> {
   return db.transaction(async (tx) => {
     await tx.query("LOCK TABLE deny_lists IN EXCLUSIVE MODE");
-    const walletIds = (await tx.query("SELECT wallet_id FROM deny_wallets ORDER BY wallet_id")).map((r) => String(r["wallet_id"]));
+    const walletIds = (await tx.query("SELECT wallet_id FROM deny_wallets ORDER BY wallet_id"))
+      .map((r) => String(r["wallet_id"]));
     const nowS = now();
-    const revokedIssuerKeyIds = (await tx.query("SELECT key_id FROM issuer_keys WHERE revoked_at IS NOT NULL AND revoked_at <= $1 ORDER BY key_id", [nowS])).map((r) => num(r["key_id"]));
-    const contentSha = createHash("sha256").update(JSON.stringify([walletIds, revokedIssuerKeyIds])).digest("hex");
-    const last = (await tx.query("SELECT version, issued_at, content_sha, image FROM deny_lists ORDER BY version DESC LIMIT 1"))[0];
-    if (last !== undefined && String(last["content_sha"]) === contentSha && num(last["version"]) >= minVersion) {
-      return { version: num(last["version"]), issuedAt: num(last["issued_at"]), walletIds, revokedIssuerKeyIds, image: new Uint8Array(last["image"] as Uint8Array) };
+    const revokedIssuerKeyIds = (
+      await tx.query(
+        `SELECT key_id FROM issuer_keys WHERE revoked_at IS NOT NULL AND revoked_at <= $1
+         ORDER BY key_id`,
+        [nowS],
+      )
+    ).map((r) => num(r["key_id"]));
+    // Denials come first: only what room they leave is given to vouches.
+    const room = vouchCapacity(policy.denySlotBytes, walletIds.length, revokedIssuerKeyIds.length);
+    const vouched = (await vouchable(tx, nowS, room)).sort();
+    const contentSha = createHash("sha256")
+      .update(JSON.stringify([walletIds, revokedIssuerKeyIds]))
+      .digest("hex");
+    const vouchedSha = vouchSha(vouched);
+    const last = (
+      await tx.query(
+        `SELECT version, issued_at, content_sha, vouch_sha, image FROM deny_lists
+         ORDER BY version DESC LIMIT 1`,
+      )
+    )[0];
+    if (last !== undefined && keepLast(last, contentSha, vouchedSha, nowS, policy)) {
+      const image = new Uint8Array(last["image"] as Uint8Array);
+      const issuedAt = num(last["issued_at"]);
+      const vouchedCertHashes = vouchedOfImage(image);
+      return { version: num(last["version"]), issuedAt, walletIds, revokedIssuerKeyIds,
+        vouchedCertHashes, image };
     }
-    const version = Math.max(minVersion, last === undefined ? 1 : num(last["version"]) + 1);
-    const image = encodeDenyList({ version, issuedAt: nowS, walletIds: walletIds.map((w) => fromHex(w)), revokedIssuerKeyIds }, operatorKey);
-    await tx.query("INSERT INTO deny_lists (version, issued_at, content_sha, image) VALUES ($1, $2, $3, $4)", [version, nowS, contentSha, Buffer.from(image) as unknown as string]);
+    const version = Math.max(policy.minVersion, last === undefined ? 1 : num(last["version"]) + 1);
+    const image = encodeDenyList(
+      {
+        version,
+        issuedAt: nowS,
+        walletIds: walletIds.map((w) => fromHex(w)),
+        revokedIssuerKeyIds,
+        vouchedCertHashes: vouched.map((h) => fromHex(h)),
+      },
+      operatorKey,
+    );
+    await tx.query(
+      `INSERT INTO deny_lists (version, issued_at, content_sha, vouch_sha, image)
+       VALUES ($1, $2, $3, $4, $5)`,
+      [version, nowS, contentSha, vouchedSha, Buffer.from(image) as unknown as string],
+    );
     // From now on a reader's list names these wallets once it is fresher than this list.
-    await tx.query("UPDATE deny_wallets SET listed_at = $1 WHERE listed_at IS NULL AND wallet_id = ANY($2::text[])",
-      [nowS, walletIds]);
-    return { version, issuedAt: nowS, walletIds, revokedIssuerKeyIds, image };
+    await tx.query(
+      `UPDATE deny_wallets SET listed_at = $1
+       WHERE listed_at IS NULL AND wallet_id = ANY($2::text[])`,
+      [nowS, walletIds],
+    );
+    return { version, issuedAt: nowS, walletIds, revokedIssuerKeyIds,
+      vouchedCertHashes: vouched, image };
   });
+}
+
+/** The last stored list still answers: same denials, version high enough, and the same
+ *  vouched set or one changed less than vouchRefreshS after it was issued. */
+function keepLast(
+  last: Record<string, unknown>,
+  contentSha: string,
+  vouchedSha: string,
+  nowS: number,
+  policy: DenyListPolicy,
+): boolean {
+  if (String(last["content_sha"]) !== contentSha) return false;
+  if (num(last["version"]) < policy.minVersion) return false;
+  // Issued for a bigger slot (another caller's denySlotBytes): its vouches must shrink now.
+  const tooBig = (last["image"] as Uint8Array).length > policy.denySlotBytes - DENY_SLOT_TAIL_BYTES;
+  if (tooBig && String(last["vouch_sha"]) !== "") return false;
+  if (String(last["vouch_sha"]) === vouchedSha) return true;
+  return nowS - num(last["issued_at"]) < policy.vouchRefreshS;
 }

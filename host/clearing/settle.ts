@@ -20,6 +20,9 @@ interface Known {
 interface Cert {
   cap: number;
   spent: number;
+  /** Reader time of the latest payment settled under it (0: none yet, or stored before
+   *  migration 006); what orders the deny list's vouched certificates (outputs.ts). */
+  lastSeen: number;
   dirty: boolean;
   /** Already a row of `certificates` (else inserted by storeCerts from `record`). */
   stored: boolean;
@@ -56,7 +59,7 @@ async function loadKnown(tx: Tx, cs: Candidate[]): Promise<Map<string, Known>> {
 async function loadCerts(tx: Tx, cs: Candidate[]): Promise<Map<string, Cert>> {
   const uniq = new Map(cs.map((c) => [c.record.certHashHex, c.record]));
   const rows = await tx.query(
-    `SELECT cert_hash, offline_cap, spent FROM certificates
+    `SELECT cert_hash, offline_cap, spent, last_seen FROM certificates
      WHERE cert_hash = ANY(string_to_array($1, ','))`,
     [csvList([...uniq.keys()])],
   );
@@ -67,6 +70,7 @@ async function loadCerts(tx: Tx, cs: Candidate[]): Promise<Map<string, Cert>> {
     out.set(h, {
       cap: num(r["offline_cap"]),
       spent: num(r["spent"]),
+      lastSeen: r["last_seen"] === null ? 0 : num(r["last_seen"]),
       dirty: false,
       stored: true,
       record,
@@ -74,22 +78,34 @@ async function loadCerts(tx: Tx, cs: Candidate[]): Promise<Map<string, Cert>> {
   }
   for (const [h, record] of uniq) {
     if (!out.has(h))
-      out.set(h, { cap: record.offlineCap, spent: 0, dirty: false, stored: false, record });
+      out.set(h, {
+        cap: record.offlineCap,
+        spent: 0,
+        lastSeen: 0,
+        dirty: false,
+        stored: false,
+        record,
+      });
   }
   return out;
 }
 
-/** One statement: new certificates inserted with their totals, changed totals updated. */
+/** One statement: new certificates inserted with their totals, changed totals updated,
+ *  with the validity end and the latest payment's time the deny list's vouching needs (a
+ *  row from before migration 006 gets both when a payment under it settles again). */
 async function storeCerts(tx: Tx, certs: Map<string, Cert>): Promise<void> {
   const rows = [...certs.entries()].filter(([, c]) => !c.stored || c.dirty);
   if (rows.length === 0) return;
   const rs = rows.map(([, c]) => c.record);
   await tx.query(
-    `INSERT INTO certificates (cert_hash, wallet_id, issuer_key_id, offline_cap, currency, spent)
+    `INSERT INTO certificates (cert_hash, wallet_id, issuer_key_id, offline_cap, currency, spent,
+       valid_until, last_seen)
      SELECT * FROM unnest(string_to_array($1, ','), string_to_array($2, ','),
        string_to_array($3, ',')::bigint[], string_to_array($4, ',')::bigint[],
-       string_to_array($5, ',')::integer[], string_to_array($6, ',')::bigint[])
-     ON CONFLICT (cert_hash) DO UPDATE SET spent = EXCLUDED.spent
+       string_to_array($5, ',')::integer[], string_to_array($6, ',')::bigint[],
+       string_to_array($7, ',')::bigint[], string_to_array($8, ',')::bigint[])
+     ON CONFLICT (cert_hash) DO UPDATE SET spent = EXCLUDED.spent,
+       valid_until = EXCLUDED.valid_until, last_seen = EXCLUDED.last_seen
        WHERE certificates.spent <> EXCLUDED.spent`,
     [
       csvList(rows.map(([h]) => h)),
@@ -98,6 +114,8 @@ async function storeCerts(tx: Tx, certs: Map<string, Cert>): Promise<void> {
       csvList(rows.map(([, c]) => c.cap)),
       csvList(rs.map((r) => r.currency)),
       csvList(rows.map(([, c]) => c.spent)),
+      csvList(rs.map((r) => r.validUntil)),
+      csvList(rows.map(([, c]) => c.lastSeen)),
     ],
   );
 }
@@ -161,6 +179,7 @@ function plan(
       const within = Math.max(0, Math.min(r.amount, cert.cap - cert.spent));
       const excess = r.amount - within;
       cert.spent += r.amount;
+      cert.lastSeen = Math.max(cert.lastSeen, r.time);
       cert.dirty = true;
       p.payments.push({ c, excess });
       if (within > 0)

@@ -51,6 +51,16 @@ export class SimNetwork {
     }
   }
 
+  /** The readers' smallest deny-list slot (half a deny partition), what clearing's
+   *  `denySlotBytes` must be for its lists to fit every reader; undefined when none has
+   *  a deny partition. */
+  get denySlotBytes(): number | undefined {
+    const slots = this.readers
+      .map((r) => r.config.geometry.denyBytes / 2)
+      .filter((b) => b > 0);
+    return slots.length === 0 ? undefined : Math.min(...slots);
+  }
+
   /** One tap of `wallet` at reader `i`. */
   tap(i: number, wallet: SimWallet | undefined, amount = 0): TapResult {
     const r = this.readers[i]!;

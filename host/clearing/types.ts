@@ -227,6 +227,9 @@ export interface DenyListImage {
   issuedAt: number;
   walletIds: string[];
   revokedIssuerKeyIds: number[];
+  /** certHashes (hex, ascending) of the certificates the list vouches for (format 2; empty:
+   *  format 1): their issuer signature was verified by clearing (docs/CLEARING.md §8). */
+  vouchedCertHashes: string[];
   /** The signed OTDL image (docs/LEDGER.md §7). */
   image: Uint8Array;
 }

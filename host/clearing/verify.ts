@@ -49,6 +49,8 @@ export interface VerifiedRecord {
   issuerKeyId: number;
   offlineCap: number;
   currency: number;
+  /** The certificate's validity end (unix seconds): clearing vouches for it until then. */
+  validUntil: number;
   /** SHA-512/16 of the authorization: two records are the same payment iff these are equal. */
   authShaHex: string;
 }
@@ -282,6 +284,7 @@ export class RecordVerifier {
       issuerKeyId,
       offlineCap,
       currency,
+      validUntil,
       authShaHex: h16Hex(auth),
     };
   }

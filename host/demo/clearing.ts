@@ -76,6 +76,7 @@ export async function openDemoClearing(
     clearingKey: world.clearingKey,
     operatorKey: world.operatorKey,
     now: () => world.now(),
+    ...(run.net.denySlotBytes === undefined ? {} : { denySlotBytes: run.net.denySlotBytes }),
     ...(keep === undefined ? {} : { create: keep.create }),
   });
   for (const k of run.issuerKeys) await clearing.registerIssuerKey(k.keyId, k.publicKey);

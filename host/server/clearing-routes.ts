@@ -131,6 +131,7 @@ export function clearingRoutes(r: Router, s: ServerContext): void {
       issuedAt: d.issuedAt,
       walletIds: d.walletIds,
       revokedIssuerKeyIds: d.revokedIssuerKeyIds,
+      vouchedCertHashes: d.vouchedCertHashes,
       image: Buffer.from(d.image).toString("hex"),
     });
   });

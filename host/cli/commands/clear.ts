@@ -23,6 +23,7 @@ import { doctor } from "./clear-doctor.ts";
 import { readerRisk, risk, type RiskFlags } from "./clear-risk.ts";
 import { CREATE_HELP, needDataDir, opening } from "./db-flags.ts";
 import { needKept } from "./state-flags.ts";
+import { DENY_FLAG_OPTIONS, DENY_FLAGS_HELP, denyFlags } from "./deny-flags.ts";
 import type { KeptReader } from "../../sim/state.ts";
 
 export const DEFAULT_DB_DIR = ".offtap/clearing";
@@ -58,7 +59,8 @@ subcommands:
                            money it may receive (major units)
   issuer add               register an issuer key: --issuer ID --key HEX
   ack --reader HEX         print the signed acknowledgement (hex) for a reader
-  denylist                 print the current signed deny list (hex)
+  denylist                 print the current signed deny list (hex; --json: its wallets, keys
+                           and vouched certificates) [--deny-slot-bytes N --vouch-refresh S]
   rekey [--add-key]        re-encrypt every secret at rest under the newest data key, in one
                            transaction; --add-key first appends a new random key to the key
                            file (OFFTAP_DATA_KEY_FILE, or DIR.key beside --db) (§12)
@@ -74,6 +76,7 @@ options:
                embedded default: DIR.key beside --db, created 0600 (docs/CLEARING.md §12)
   --unsafe-no-fsync  accept a database that does not sync commits (throwaway data only;
                also OFFTAP_UNSAFE_NO_FSYNC=1)
+${DENY_FLAGS_HELP}
   -h, --help   this help`;
 
 const OPTIONS = {
@@ -96,6 +99,7 @@ const OPTIONS = {
   name: { type: "string" },
   create: { type: "boolean" },
   state: { type: "string" },
+  ...DENY_FLAG_OPTIONS,
 } as const;
 
 /** `reader import FILE --operator NAME`: registers a reader from its enrolment file. */
@@ -127,10 +131,11 @@ export function openFromFlags(
   db: string | undefined,
   unsafeNoFsync?: boolean,
   create = false,
+  deny: { denySlotBytes?: number; vouchRefreshS?: number } = {},
 ): Promise<Clearing> {
   const dataDir = db ?? DEFAULT_DB_DIR;
   needDataDir(dataDir, create);
-  const o = { dataDir, create };
+  const o = { dataDir, create, ...deny };
   return opening(() => Clearing.open(unsafeNoFsync === true ? { ...o, unsafeNoFsync } : o));
 }
 
@@ -370,7 +375,8 @@ export const command: Command = {
       needDataDir(v.db ?? DEFAULT_DB_DIR, v.create === true);
     }
     const added = sub === "rekey" && v["add-key"] === true ? addKey(v.db) : undefined;
-    const c = await openFromFlags(v.db, unsafe, v.create === true);
+    const deny = denyFlags(v);
+    const c = await openFromFlags(v.db, unsafe, v.create === true, deny);
     try {
       const json = v.json === true;
       if (sub === "ingest") return await ingestFiles(c, rest, json);

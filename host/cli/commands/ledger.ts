@@ -59,7 +59,9 @@ the clearing database's signed acknowledgement of everything it processed for th
 reader (its flash becomes reusable) and clearing's current signed deny list. The first
 time, the reader is provisioned for that clearing's keys (docs/STATE.md); from then on
 its deny lists come from clearing only. The reader must be registered there ('offtap
-clear reader add --state DIR') and its batches ingested. Exit 1 if the firmware refuses.`,
+clear reader add --state DIR') and its batches ingested. The deny list vouches for as many
+verified certificates as this reader's deny-list slot holds (docs/CLEARING.md §8). Exit 1
+if the firmware refuses.`,
   verify: `usage: offtap ledger verify BATCH [--key HEX] [--json]
 
 Checks every batch in the file: the reader's Ed25519 signature (key from --key or from
@@ -325,7 +327,10 @@ async function ackCmd(argv: string[]): Promise<number> {
   const dir = values.state;
   const kept = needKept(dir);
   const { openFromFlags } = await import("./clear.ts");
-  const c = await openFromFlags(values.db);
+  // The list goes into this reader: its own slot bounds the vouched certificates.
+  const slot = kept.facts.geometry.denyBytes / 2;
+  const deny = slot > 0 ? { denySlotBytes: slot } : {};
+  const c = await openFromFlags(values.db, undefined, false, deny);
   try {
     const id = kept.facts.readerId;
     if ((await c.reader(id)) === undefined) {

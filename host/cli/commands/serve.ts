@@ -15,6 +15,7 @@ import { unsafeFromEnv } from "../../clearing/durability.ts";
 import { durabilityLine } from "./clear-doctor.ts";
 import { registerPath, TokenRegister } from "../../server/token-register.ts";
 import { needDataDir, opening } from "./db-flags.ts";
+import { DENY_FLAG_OPTIONS, DENY_FLAGS_HELP, denyFlags } from "./deny-flags.ts";
 
 export const DEFAULT_DB_DIR = ".offtap/clearing";
 
@@ -33,6 +34,7 @@ options:
   --secret-file FILE  the API token secret, created on first start (default DIR/api-secret);
                       delete it to revoke every token
   --unsafe-no-fsync   accept a database that does not sync commits (throwaway data only)
+${DENY_FLAGS_HELP}
   --help              show this help
 
 Refuses to start when commits would not be on disk before they are acknowledged (a server
@@ -70,12 +72,14 @@ export const command: Command = {
       help: { type: "boolean" },
       "unsafe-no-fsync": { type: "boolean" },
       create: { type: "boolean" },
+      ...DENY_FLAG_OPTIONS,
     });
     if (values.help) {
       console.log(HELP);
       return EXIT_OK;
     }
     const port = intFlag("port", values.port, 8080, 65_535);
+    const deny = denyFlags(values);
     // A busy port or a bad --host is reported before the database is opened.
     await checkPortFree(values.host ?? DEFAULT_HOST, port);
     const dbDir = values.db ?? DEFAULT_DB_DIR;
@@ -89,6 +93,7 @@ export const command: Command = {
         dataDir: dbDir,
         unsafeNoFsync,
         create: values.create === true,
+        ...deny,
       }),
     );
     const cashout = await openCashoutPort(clearing);
