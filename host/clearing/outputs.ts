@@ -12,7 +12,11 @@ import type { DenyListImage } from "./types.ts";
 import { vouchCapacity, vouchable, vouchedOfImage, vouchSha } from "./vouch.ts";
 
 /** The 124-byte OTK1 acknowledgement of every record processed from this reader. */
-export async function acknowledgement(db: Db, clearingKey: Ed25519Key, readerId: Uint8Array | string): Promise<Uint8Array | undefined> {
+export async function acknowledgement(
+  db: Db,
+  clearingKey: Ed25519Key,
+  readerId: Uint8Array | string,
+): Promise<Uint8Array | undefined> {
   const r = await getReader(db, readerId);
   if (r === undefined) throw new RangeError(`reader ${String(readerId)} is not registered`);
   if (r.lastSeq === 0) return undefined;
@@ -57,25 +61,26 @@ export async function denyList(
         [nowS],
       )
     ).map((r) => num(r["key_id"]));
-    // Denials come first: only what room they leave is given to vouches.
-    const room = vouchCapacity(policy.denySlotBytes, walletIds.length, revokedIssuerKeyIds.length);
-    const vouched = (await vouchable(tx, nowS, room)).sort();
     const contentSha = createHash("sha256")
       .update(JSON.stringify([walletIds, revokedIssuerKeyIds]))
       .digest("hex");
-    const vouchedSha = vouchSha(vouched);
     const last = (
       await tx.query(
         `SELECT version, issued_at, content_sha, vouch_sha, image FROM deny_lists
          ORDER BY version DESC LIMIT 1`,
       )
     )[0];
-    if (last !== undefined && keepLast(last, contentSha, vouchedSha, nowS, policy)) {
-      const image = new Uint8Array(last["image"] as Uint8Array);
-      const issuedAt = num(last["issued_at"]);
-      const vouchedCertHashes = vouchedOfImage(image);
-      return { version: num(last["version"]), issuedAt, walletIds, revokedIssuerKeyIds,
-        vouchedCertHashes, image };
+    const same = last !== undefined && sameDenials(last, contentSha, policy);
+    // Within the refresh period the vouched set is not even looked at (readers poll).
+    if (same && nowS - num(last["issued_at"]) < policy.vouchRefreshS) {
+      return stored(last, walletIds, revokedIssuerKeyIds);
+    }
+    // Denials come first: only what room they leave is given to vouches.
+    const room = vouchCapacity(policy.denySlotBytes, walletIds.length, revokedIssuerKeyIds.length);
+    const vouched = (await vouchable(tx, nowS, room)).sort();
+    const vouchedSha = vouchSha(vouched);
+    if (same && String(last["vouch_sha"]) === vouchedSha) {
+      return stored(last, walletIds, revokedIssuerKeyIds);
     }
     const version = Math.max(policy.minVersion, last === undefined ? 1 : num(last["version"]) + 1);
     const image = encodeDenyList(
@@ -104,20 +109,33 @@ export async function denyList(
   });
 }
 
-/** The last stored list still answers: same denials, version high enough, and the same
- *  vouched set or one changed less than vouchRefreshS after it was issued. */
-function keepLast(
+/** The last stored list names the same wallets and keys, is at least minVersion, and fits
+ *  the slot (a list issued for a bigger slot, another caller's denySlotBytes, fits only
+ *  when it vouches for none: its vouches must shrink now). */
+function sameDenials(
   last: Record<string, unknown>,
   contentSha: string,
-  vouchedSha: string,
-  nowS: number,
   policy: DenyListPolicy,
 ): boolean {
   if (String(last["content_sha"]) !== contentSha) return false;
   if (num(last["version"]) < policy.minVersion) return false;
-  // Issued for a bigger slot (another caller's denySlotBytes): its vouches must shrink now.
-  const tooBig = (last["image"] as Uint8Array).length > policy.denySlotBytes - DENY_SLOT_TAIL_BYTES;
-  if (tooBig && String(last["vouch_sha"]) !== "") return false;
-  if (String(last["vouch_sha"]) === vouchedSha) return true;
-  return nowS - num(last["issued_at"]) < policy.vouchRefreshS;
+  const bytes = (last["image"] as Uint8Array).length;
+  return bytes <= policy.denySlotBytes - DENY_SLOT_TAIL_BYTES || String(last["vouch_sha"]) === "";
+}
+
+/** The stored list answered again (its vouched set read from its image). */
+function stored(
+  last: Record<string, unknown>,
+  walletIds: string[],
+  revokedIssuerKeyIds: number[],
+): DenyListImage {
+  const image = new Uint8Array(last["image"] as Uint8Array);
+  return {
+    version: num(last["version"]),
+    issuedAt: num(last["issued_at"]),
+    walletIds,
+    revokedIssuerKeyIds,
+    vouchedCertHashes: vouchedOfImage(image),
+    image,
+  };
 }

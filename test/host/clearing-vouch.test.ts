@@ -66,18 +66,13 @@ interface Rig {
 async function rig(
   c0: Clearing,
   seed: string,
-  o: { denySlotBytes?: number; vouchRefreshS?: number } = {},
+  o: { denySlotBytes?: number | "readers'"; vouchRefreshS?: number } = {},
 ): Promise<Rig> {
   const net = new SimNetwork({ seed, readers: 2 });
   const w = net.world;
   const clock = { s: w.now() };
-  const c = await Clearing.open({
-    db: c0.db,
-    clearingKey: w.clearingKey,
-    operatorKey: w.operatorKey,
-    now: () => clock.s,
-    ...o,
-  });
+  const slot = o.denySlotBytes === "readers'" ? net.denySlotBytes : o.denySlotBytes;
+  const c = await open(c0, net, clock, { ...o, denySlotBytes: slot });
   for (const i of w.issuers) await c.registerIssuerKey(i.keyId, i.publicKey);
   const other = new Issuer(OTHER_ISSUER_ID, Ed25519Key.random());
   await c.registerIssuerKey(other.keyId, other.publicKey);
@@ -103,6 +98,23 @@ async function rig(
     assert.equal(report.settled, ps.length, JSON.stringify(report.rejectedRecords));
   };
   return { c, net, clock, other, upload };
+}
+
+/** Another Clearing on the same database, with the world's keys and the rig's clock. */
+function open(
+  c0: Clearing,
+  net: SimNetwork,
+  clock: { s: number },
+  o: { denySlotBytes?: number | undefined; vouchRefreshS?: number | undefined },
+): Promise<Clearing> {
+  return Clearing.open({
+    db: c0.db,
+    clearingKey: net.world.clearingKey,
+    operatorKey: net.world.operatorKey,
+    now: () => clock.s,
+    ...(o.denySlotBytes === undefined ? {} : { denySlotBytes: o.denySlotBytes }),
+    ...(o.vouchRefreshS === undefined ? {} : { vouchRefreshS: o.vouchRefreshS }),
+  });
 }
 
 /** A wallet certified by `issuer` for [from, until]. */
@@ -170,7 +182,7 @@ testBoth("the deny list vouches exactly for the verified certificates still good
 
 testBoth("a small slot keeps the most recently seen; denials always come first", async (c0) => {
   const slot = 1_024;
-  const x = await rig(c0, "vouch-slot", { denySlotBytes: slot, vouchRefreshS: 0 });
+  const x = await rig(c0, "vouch-slot", { denySlotBytes: slot });
   const t = x.clock.s;
   const [i1] = x.net.world.issuers;
   const ws = Array.from({ length: 6 }, () => wallet(i1!, t - DAY_S, t + 365 * DAY_S));
@@ -181,7 +193,13 @@ testBoth("a small slot keeps the most recently seen; denials always come first",
   for (let i = 0; i < 50; i++) {
     await x.c.denyWallet(Ed25519Key.random().publicKey.subarray(0, 16), "test");
   }
+  // A list issued for a bigger slot (another caller's) is not answered for this one.
+  const big = await open(c0, x.net, x.clock, { denySlotBytes: 16_384 });
+  const wide = await big.denyList();
+  assert.equal(wide.vouchedCertHashes.length, 6);
+  assert.ok(wide.image.length > slot - 64);
   const dl = await x.c.denyList();
+  assert.equal(dl.version, wide.version + 1, "reissued at once for the smaller slot");
   const d = decode(dl.image, x.net.world.operatorKey.publicKey);
   assert.equal(d.walletIds.length, 50);
   assert.deepEqual(d.vouched, [2, 4, 1, 5].map((k) => hashOf(ws[k]!)).sort());
@@ -253,4 +271,25 @@ testBoth("a deny-list slot that is no slot size is refused at open", async (c0) 
     );
   }
   await assert.rejects(Clearing.open({ db: c0.db, vouchRefreshS: -1 }), /vouchRefreshS/);
+});
+
+testBoth("the readers install clearing's format-2 list and find its vouches", async (c0) => {
+  const x = await rig(c0, "vouch-e2e", { denySlotBytes: "readers'" });
+  assert.equal(x.net.denySlotBytes, 16_384, "half of the simulated readers' 32 KiB partition");
+  const tapped = await taps(x, 3);
+  // The readers were provisioned with list version 1; clearing's first list follows it.
+  const dl = await x.c.denyList({ minVersion: 2 });
+  assert.equal(dl.image[4], 2);
+  assert.equal(dl.vouchedCertHashes.length, 3);
+  assert.deepEqual(x.net.installDenyList(dl.image), [0, 0], "status 0 at both readers");
+  const r2 = x.net.readers[1]!.reader;
+  type Vouching = { ledgerDenyCertVouched?: (ptr: number) => number };
+  const vouchedAt2 = (r2.exports as unknown as Vouching).ledgerDenyCertVouched;
+  assert.equal(typeof vouchedAt2, "function", "the firmware reads vouches");
+  for (const w of tapped) assert.equal(vouchedAt2!(r2.put(w.certHash)), 1, w.walletIdHex);
+  const stranger = x.net.world.createWallet();
+  assert.equal(vouchedAt2!(r2.put(stranger.certHash)), 0);
+  // A wallet reader 2 never saw: its first tap there is on clearing's word for check 3.
+  const first = x.net.tap(1, tapped[0]!);
+  assert.ok(first.accepted, first.reason);
 });
