@@ -75,9 +75,11 @@ export { DataKeyError, Sealer, loadSealer, resealAll, sealerOf } from "./sealed.
 export interface ClearingOptions extends OpenDbOptions {
   /** An open database (wins over the OpenDbOptions). */
   db?: Db;
-  /** Signs acknowledgements; the readers' configured clearing public key. Default: stored in the database (created once). */
+  /** Signs acknowledgements; the readers' configured clearing public key. Default: stored in
+   *  the database (created once). */
   clearingKey?: Ed25519Key;
-  /** Signs deny lists; the readers' configured operator public key. Default: stored in the database (created once). */
+  /** Signs deny lists; the readers' configured operator public key. Default: stored in the
+   *  database (created once). */
   operatorKey?: Ed25519Key;
   /** Seals secrets at rest. Default: loadSealer (OFFTAP_DATA_KEY_FILE, OFFTAP_DATA_KEY, or
    *  the embedded database's key file beside its directory). */
@@ -128,7 +130,8 @@ export class Clearing {
     private readonly vouching: { denySlotBytes: number; vouchRefreshS: number },
   ) {}
 
-  /** Opens (and migrates) the database: DATABASE_URL → server; `dataDir` → PGlite on disk; else PGlite in memory. */
+  /** Opens (and migrates) the database: DATABASE_URL → server; `dataDir` → PGlite on disk;
+   *  else PGlite in memory. */
   static async open(o: ClearingOptions = {}): Promise<Clearing> {
     const vouching = vouchingOf(o);
     // The data directory and every file the database writes in it are private (§1).
@@ -228,7 +231,8 @@ export class Clearing {
   registerIssuerKey(keyId: number, publicKey: Uint8Array | string): Promise<void> {
     return registry.registerIssuerKey(this.db, keyId, publicKey);
   }
-  /** From `atUnix` on (reader time), payments under this key are refused; it goes on the deny list. */
+  /** From `atUnix` on (reader time), payments under this key are refused; it goes on the
+   *  deny list. */
   revokeIssuerKey(keyId: number, atUnix: number): Promise<void> {
     return registry.revokeIssuerKey(this.db, keyId, atUnix);
   }
@@ -243,7 +247,8 @@ export class Clearing {
   }
 
   // ---- ingest and outputs -----------------------------------------------------------
-  /** One or more batches back to back (a batch file). Idempotent. Throws only on undecodable bytes. */
+  /** One or more batches back to back (a batch file). Idempotent. Throws only on
+   *  undecodable bytes. */
   async ingest(bytes: Uint8Array, o: IngestOptions = {}): Promise<IngestReport> {
     const report = await ingest(
       this.db,
@@ -290,7 +295,8 @@ export class Clearing {
   setRiskLimit(operatorId: string, limitMinor: number): Promise<boolean> {
     return setRiskLimit(this.db, operatorId, limitMinor);
   }
-  /** The signed 124-byte OTK1 acknowledgement of everything processed; undefined when nothing is. */
+  /** The signed 124-byte OTK1 acknowledgement of everything processed; undefined when
+   *  nothing is. */
   acknowledgement(readerId: Uint8Array | string): Promise<Uint8Array | undefined> {
     return acknowledgement(this.db, this.clearingKey, readerId);
   }

@@ -6,7 +6,12 @@ import { Ed25519Key } from "../issuer/ed25519.ts";
 import { SimBoard } from "../sim/board.ts";
 import { encodeReaderConfig, type ReaderConfig } from "../sim/config.ts";
 import { SimReader, readerModule, type TapResult } from "../sim/reader.ts";
-import { SimWorld, installDenyImage, DEFAULT_START_UNIX_S, type WorldOptions } from "../sim/world.ts";
+import {
+  SimWorld,
+  installDenyImage,
+  DEFAULT_START_UNIX_S,
+  type WorldOptions,
+} from "../sim/world.ts";
 import type { SimWallet } from "../sim/wallet.ts";
 import { Rng } from "../sim/rng.ts";
 import { encodeDenyList } from "../sim/denylist.ts";
@@ -32,20 +37,43 @@ export class SimNetwork {
   constructor(o: WorldOptions & { readers?: number; operators?: string[] }) {
     this.world = new SimWorld(o);
     const ops = o.operators ?? ["metro"];
-    this.readers.push({ name: "reader-1", reader: this.world.reader, board: this.world.board, config: this.world.config, deviceKey: this.world.deviceKey, operatorId: ops[0]! });
+    const w = this.world;
+    this.readers.push({
+      name: "reader-1",
+      reader: w.reader,
+      board: w.board,
+      config: w.config,
+      deviceKey: w.deviceKey,
+      operatorId: ops[0]!,
+    });
     const rng = Rng.from(o.seed, "network");
     for (let i = 1; i < (o.readers ?? 2); i++) {
       const deviceKey = new Ed25519Key(rng.bytes(32));
-      const config: ReaderConfig = { ...this.world.config, readerId: rng.bytes(8), deviceSecretKey: deviceKey.secretKey() };
+      const config: ReaderConfig = {
+        ...this.world.config,
+        readerId: rng.bytes(8),
+        deviceSecretKey: deviceKey.secretKey(),
+      };
       const board = new SimBoard({
-        seed: `${String(o.seed)}/reader-${i + 1}`, geometry: config.geometry, startUnixSeconds: o.startUnixSeconds ?? DEFAULT_START_UNIX_S,
-        flashSeed: rng.nextU32(), captureLogs: false, frameErrorRate: 0,
+        seed: `${String(o.seed)}/reader-${i + 1}`,
+        geometry: config.geometry,
+        startUnixSeconds: o.startUnixSeconds ?? DEFAULT_START_UNIX_S,
+        flashSeed: rng.nextU32(),
+        captureLogs: false,
+        frameErrorRate: 0,
       });
       const reader = new SimReader(board, readerModule(o.wasmPath));
       const rc = reader.init(encodeReaderConfig(config));
       if (rc !== 0) throw new Error(`reader ${i + 1} refused its configuration: status ${rc}`);
-      this.readers.push({ name: `reader-${i + 1}`, reader, board, config, deviceKey, operatorId: ops[i % ops.length]! });
-      const image = encodeDenyList({ version: 1, issuedAt: this.world.now(), walletIds: [], revokedIssuerKeyIds: [this.world.revokedIssuer.keyId] }, this.world.operatorKey);
+      const operatorId = ops[i % ops.length]!;
+      this.readers.push({ name: `reader-${i + 1}`, reader, board, config, deviceKey, operatorId });
+      const start = {
+        version: 1,
+        issuedAt: w.now(),
+        walletIds: [],
+        revokedIssuerKeyIds: [w.revokedIssuer.keyId],
+      };
+      const image = encodeDenyList(start, w.operatorKey);
       const dr = this.installDenyImage(this.readers[i]!, image);
       if (dr !== 0) throw new Error(`reader ${i + 1} refused the deny list: status ${dr}`);
     }
@@ -76,8 +104,14 @@ export class SimNetwork {
   readerSpec(i: number): ReaderSpec {
     const r = this.readers[i]!;
     return {
-      readerId: r.config.readerId, devicePublicKey: r.deviceKey.publicKey, operatorId: r.operatorId, currency: r.config.currency,
-      amountMin: r.config.amountMin, amountMax: r.config.amountMax, driftToleranceS: r.config.driftToleranceS, name: r.name,
+      readerId: r.config.readerId,
+      devicePublicKey: r.deviceKey.publicKey,
+      operatorId: r.operatorId,
+      currency: r.config.currency,
+      amountMin: r.config.amountMin,
+      amountMax: r.config.amountMax,
+      driftToleranceS: r.config.driftToleranceS,
+      name: r.name,
       ...(r.config.geometry.denyBytes > 0 ? { denyMaxAgeS: r.config.denyMaxAgeS } : {}),
     };
   }
@@ -88,14 +122,17 @@ export class SimNetwork {
     return i < 0 ? undefined : this.readerSpec(i);
   };
 
-  /** Tells clearing every issuer key the readers know (and which one the deny list revokes) and every reader. */
+  /** Tells clearing every issuer key the readers know (and which one the deny list revokes)
+   *  and every reader. */
   async registerWith(c: {
     registerIssuerKey(keyId: number, publicKey: Uint8Array): Promise<void>;
     revokeIssuerKey(keyId: number, atUnix: number): Promise<void>;
     registerReader(spec: ReaderSpec): Promise<unknown>;
   }): Promise<void> {
     const w = this.world;
-    for (const i of [...w.issuers, w.revokedIssuer]) await c.registerIssuerKey(i.keyId, i.publicKey);
+    for (const i of [...w.issuers, w.revokedIssuer]) {
+      await c.registerIssuerKey(i.keyId, i.publicKey);
+    }
     await c.revokeIssuerKey(w.revokedIssuer.keyId, 0);
     for (let i = 0; i < this.readers.length; i++) await c.registerReader(this.readerSpec(i));
   }

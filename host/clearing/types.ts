@@ -8,7 +8,8 @@ export interface AccountFlags {
 }
 
 export type AccountCode =
-  | "bank" | "issuer_float" | "issuer_risk" | "operator_settlement" | "fee_income" | "payouts_in_transit"
+  | "bank" | "issuer_float" | "issuer_risk" | "operator_settlement" | "fee_income"
+  | "payouts_in_transit"
   | "wallet_holder" | (string & {});
 
 export interface AccountSpec {
@@ -44,7 +45,8 @@ export interface TransferSpec {
   id: string;
   debitAccount: string;
   creditAccount: string;
-  /** > 0; for post_pending ≤ the pending amount (default: all of it); ignored for void_pending. */
+  /** > 0; for post_pending ≤ the pending amount (default: all of it); ignored for
+   *  void_pending. */
   amount?: number;
   /** What the transfer is, e.g. "payment", "cashout_hold". */
   code: string;
@@ -71,7 +73,8 @@ export interface Transfer {
 
 export type TransferError =
   | "ACCOUNT_NOT_FOUND" | "SAME_ACCOUNT" | "CURRENCY_MISMATCH" | "AMOUNT_INVALID" | "ID_INVALID"
-  | "EXISTS_WITH_DIFFERENT_CONTENT" | "EXCEEDS_CREDITS" | "PENDING_NOT_FOUND" | "PENDING_ALREADY_POSTED"
+  | "EXISTS_WITH_DIFFERENT_CONTENT" | "EXCEEDS_CREDITS" | "PENDING_NOT_FOUND"
+  | "PENDING_ALREADY_POSTED"
   | "PENDING_ALREADY_VOIDED" | "PENDING_AMOUNT_EXCEEDED" | "PENDING_ACCOUNTS_MISMATCH";
 
 /** Errors are values: a refused transfer is `ok: false` with a code, never a throw. */
@@ -81,7 +84,8 @@ export type TransferResult =
 
 export interface InvariantReport {
   ok: boolean;
-  /** Per currency: Σ balances (posted) and Σ (credits_pending − debits_pending); both 0 when ok. */
+  /** Per currency: Σ balances (posted) and Σ (credits_pending − debits_pending); both 0
+   *  when ok. */
   sums: { currency: number; posted: number; pending: number }[];
   /** Accounts whose stored balances differ from those recomputed from transfers. */
   mismatched: string[];

@@ -27,7 +27,7 @@ export function denySlotBytesProblem(n: number): string | undefined {
   if (!Number.isInteger(n) || n < DENY_SLOT_BYTES_MIN || n > DENY_SLOT_BYTES_MAX)
     return `must be an integer from ${DENY_SLOT_BYTES_MIN} to ${DENY_SLOT_BYTES_MAX}`;
   if (n % DENY_SLOT_BYTES_MIN !== 0)
-    return `must be a multiple of ${DENY_SLOT_BYTES_MIN} (a slot is whole flash sectors)`;
+    return `must be a multiple of ${DENY_SLOT_BYTES_MIN}: a slot is whole flash sectors`;
   return undefined;
 }
 

@@ -4,6 +4,12 @@
 // here from the documented offsets, not by the encoder's code, and its signature checked
 // with the operator's public key.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { command as clear } from "../../host/cli/commands/clear.ts";
+import { UsageError } from "../../host/cli/command.ts";
 import { SimNetwork } from "../../host/clearing/simulate.ts";
 import { Clearing } from "../../host/clearing/index.ts";
 import { Ed25519Key } from "../../host/issuer/ed25519.ts";
@@ -292,4 +298,53 @@ testBoth("the readers install clearing's format-2 list and find its vouches", as
   // A wallet reader 2 never saw: its first tap there is on clearing's word for check 3.
   const first = x.net.tap(1, tapped[0]!);
   assert.ok(first.accepted, first.reason);
+});
+
+/** Runs `offtap clear ARGS`, capturing what it prints. */
+async function clearCli(args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => void lines.push(a.map(String).join(" "));
+  try {
+    return { code: await clear.run(args), out: lines.join("\n") };
+  } finally {
+    console.log = log;
+  }
+}
+
+test("offtap clear denylist --deny-slot-bytes: validated, vouches printed in --json", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "offtap-vouch-"));
+  const url = process.env["DATABASE_URL"];
+  delete process.env["DATABASE_URL"]; // this test's --db, not the server
+  try {
+    const db = ["--db", join(dir, "db")];
+    const net = new SimNetwork({ seed: "vouch-cli", readers: 1 });
+    const w = net.world.createWallet();
+    assert.ok(net.tap(0, w).accepted);
+    const batch = join(dir, "r.otb");
+    writeFileSync(batch, net.exportBatches(0));
+    assert.equal((await clearCli(["init", ...db])).code, 0);
+    for (const i of net.world.issuers) {
+      const key = toHex(i.publicKey);
+      assert.equal((await clearCli(["issuer", "add", "--issuer", String(i.keyId), "--key", key,
+        ...db])).code, 0);
+    }
+    const s = net.readerSpec(0);
+    const add = ["reader", "add", "--reader", toHex(s.readerId as Uint8Array), "--key",
+      toHex(s.devicePublicKey as Uint8Array), "--operator", "metro"];
+    assert.equal((await clearCli([...add, ...db])).code, 0);
+    assert.equal((await clearCli(["ingest", batch, ...db])).code, 0);
+    for (const bad of ["1000", "512", "16385", "16777216", "x"]) {
+      await assert.rejects(clearCli(["denylist", "--deny-slot-bytes", bad, ...db]),
+        (e: unknown) => e instanceof UsageError && /--deny-slot-bytes/.test(e.message), bad);
+    }
+    const r = await clearCli(["denylist", "--json", "--deny-slot-bytes", "4096", ...db]);
+    assert.equal(r.code, 0);
+    const j = JSON.parse(r.out) as { vouchedCertHashes: string[]; image: string };
+    assert.deepEqual(j.vouchedCertHashes, [toHex(w.certHash)]);
+    assert.equal(Buffer.from(j.image, "hex")[4], 2, "format 2");
+  } finally {
+    if (url !== undefined) process.env["DATABASE_URL"] = url;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -11,8 +11,8 @@ import { csvList, type Db } from "../../host/clearing/db.ts";
 const ROWS_DEFAULT = 2_000;
 const ROUNDS_DEFAULT = 15;
 
-const BEFORE = `INSERT INTO certificates (cert_hash, wallet_id, issuer_key_id, offline_cap, currency,
-  spent)
+const BEFORE = `INSERT INTO certificates (cert_hash, wallet_id, issuer_key_id, offline_cap,
+  currency, spent)
   SELECT * FROM unnest(string_to_array($1, ','), string_to_array($2, ','),
     string_to_array($3, ',')::bigint[], string_to_array($4, ',')::bigint[],
     string_to_array($5, ',')::integer[], string_to_array($6, ',')::bigint[])

@@ -39,7 +39,8 @@ export function denyFlags(v: DenyFlagValues): { denySlotBytes?: number; vouchRef
     const problem = denySlotBytesProblem(n);
     if (problem !== undefined) {
       throw new UsageError(
-        `--deny-slot-bytes ${n} ${problem} (half the readers' deny partition, e.g. 16384)`,
+        `--deny-slot-bytes ${n} ${problem} (give half the readers' deny partition, ` +
+          `e.g. ${DENY_SLOT_BYTES_DEFAULT})`,
       );
     }
     out.denySlotBytes = n;

@@ -198,7 +198,9 @@ async function inspect(argv: string[]): Promise<number> {
       ]),
     );
     console.log(
-      `\n${summary.records} records (${summary.firstSeq}…${summary.lastSeq}), acknowledged through ${summary.ackedSeq}; wear ${summary.eraseCountMin}…${summary.eraseCountMax} erases`,
+      `\n${summary.records} records (${summary.firstSeq}…${summary.lastSeq}), ` +
+        `acknowledged through ${summary.ackedSeq}; ` +
+        `wear ${summary.eraseCountMin}…${summary.eraseCountMax} erases`,
     );
     console.log(
       rep.chainOk && rep.gapFree
@@ -261,7 +263,8 @@ async function exportCmd(argv: string[]): Promise<number> {
   if (values.json) console.log(JSON.stringify(result));
   else
     console.log(
-      `wrote ${file.length} bytes (${accepted} records, sequence 1…${lastSeq}) to ${values.out}; reader key ${meta.readerPublicKey}`,
+      `wrote ${file.length} bytes (${accepted} records, sequence 1…${lastSeq}) to ` +
+        `${values.out}; reader key ${meta.readerPublicKey}`,
     );
   return accepted === taps ? EXIT_OK : EXIT_FAILED;
 }
@@ -423,10 +426,13 @@ async function verifyCmd(argv: string[]): Promise<number> {
   if (values.json) console.log(JSON.stringify({ ok, ...check }));
   else {
     console.log(
-      `${check.batches} batches, ${check.records} records, sequence ${check.firstSeq}…${check.lastSeq}`,
+      `${check.batches} batches, ${check.records} records, ` +
+        `sequence ${check.firstSeq}…${check.lastSeq}`,
     );
     console.log(
-      `signature ${check.signatureOk ? "ok" : "BAD"}, chain ${check.chainOk ? "ok" : "BROKEN"}, sequence ${check.sequenceOk ? "ok" : "BAD"}`,
+      `signature ${check.signatureOk ? "ok" : "BAD"}, ` +
+        `chain ${check.chainOk ? "ok" : "BROKEN"}, ` +
+        `sequence ${check.sequenceOk ? "ok" : "BAD"}`,
     );
     for (const p of check.problems) console.log(red(p));
     console.log(ok ? green("batch file verifies") : red("batch file does NOT verify"));
