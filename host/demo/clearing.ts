@@ -36,7 +36,13 @@ export interface ClearingAct {
   doubleSpends: DoubleSpend[];
   /** The same files uploaded again: nothing may settle twice. */
   reupload: { settled: number; doubleSpends: number };
-  denyList: { version: number; walletIds: string[]; readerStatus: number[] };
+  denyList: {
+    version: number;
+    walletIds: string[];
+    /** Certificates clearing verified, vouched for to every reader (docs/CLEARING.md §8). */
+    vouchedCertHashes: string[];
+    readerStatus: number[];
+  };
   balances: { id: string; code: string; name: string; balance: number }[];
   balancesSumToZero: boolean;
   ok: boolean;
@@ -163,7 +169,12 @@ export async function clearTwoReaders(
     settled,
     doubleSpends,
     reupload: again,
-    denyList: { version: deny.version, walletIds: deny.walletIds, readerStatus },
+    denyList: {
+      version: deny.version,
+      walletIds: deny.walletIds,
+      vouchedCertHashes: deny.vouchedCertHashes,
+      readerStatus,
+    },
     balances,
     balancesSumToZero: inv.ok,
     ok,

@@ -89,7 +89,15 @@ test("a kept reader: created once, continued, its batches accepted by clearing",
       // Clearing's acknowledgement frees the reader's flash: nothing is left to export.
       const ack = await cli(["ledger", "ack", "--state", state, "--db", db, "--json"]);
       assert.equal(ack.code, 0, ack.err);
-      assert.equal((JSON.parse(ack.out) as { ackedSeq: number }).ackedSeq, records);
+      const acked = JSON.parse(ack.out) as {
+        ackedSeq: number;
+        denyStatus: number;
+        denyVouchedCertificates: number;
+      };
+      assert.equal(acked.ackedSeq, records);
+      // The deny list vouches for the certificates clearing verified, within the slot.
+      assert.equal(acked.denyStatus, 0);
+      assert.ok(acked.denyVouchedCertificates > 0, ack.out);
       const again = await cli(["ledger", "export", "--state", state, "--out", batch]);
       assert.equal(again.code, 1);
       assert.match(again.err, /holds no unacknowledged record/);

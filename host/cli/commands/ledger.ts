@@ -365,6 +365,7 @@ async function ackCmd(argv: string[]): Promise<number> {
       ackStatus,
       reusableSectors: e.ledgerReusableSectors(),
       denyListVersion: deny.version,
+      denyVouchedCertificates: deny.vouchedCertHashes.length,
       denyStatus,
     };
     if (values.json) console.log(JSON.stringify(result));
@@ -372,7 +373,8 @@ async function ackCmd(argv: string[]): Promise<number> {
       console.log(
         `reader ${id}: acknowledged through #${result.ackedSeq} ` +
           `(${result.reusableSectors} sectors reusable), deny list v${deny.version} installed ` +
-          `(${deny.walletIds.length} wallet(s))`,
+          `(${deny.walletIds.length} wallet(s), ` +
+          `${deny.vouchedCertHashes.length} certificate(s) vouched for)`,
       );
     } else {
       const what =
