@@ -4,6 +4,7 @@
 // here from the documented offsets, not by the encoder's code, and its signature checked
 // with the operator's public key.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,10 @@ import { test } from "node:test";
 import { command as clear } from "../../host/cli/commands/clear.ts";
 import { UsageError } from "../../host/cli/command.ts";
 import { SimNetwork } from "../../host/clearing/simulate.ts";
-import { Clearing } from "../../host/clearing/index.ts";
+import { Clearing, openDb } from "../../host/clearing/index.ts";
+import { loadMigrations, migrate } from "../../host/clearing/migrate.ts";
+import { vouchCapacity } from "../../host/clearing/vouch.ts";
+import { encodeDenyList } from "../../host/sim/denylist.ts";
 import { Ed25519Key } from "../../host/issuer/ed25519.ts";
 import { Issuer } from "../../host/issuer/issuer.ts";
 import { verifyEd25519 } from "../../host/ledger/keys.ts";
@@ -346,5 +350,50 @@ test("offtap clear denylist --deny-slot-bytes: validated, vouches printed in --j
   } finally {
     if (url !== undefined) process.env["DATABASE_URL"] = url;
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("vouchCapacity is the most the encoder fits in slot − 64 bytes", () => {
+  const key = Ed25519Key.random();
+  const id = (i: number, n: number): Uint8Array => new Uint8Array(n).fill(0).map((_, j) =>
+    j === 0 ? i >> 8 : j === 1 ? i & 0xff : 7);
+  for (const [slot, w, k] of [[1_024, 0, 0], [1_024, 50, 1], [4_096, 3, 2], [16_384, 100, 3],
+    [16_384, 1_000, 0], [2_048, 0, 119], [1_024, 54, 0]] as const) {
+    const c = vouchCapacity(slot, w, k);
+    const list = (vouched: number): Uint8Array => encodeDenyList({
+      version: 1,
+      issuedAt: 0,
+      walletIds: Array.from({ length: w }, (_, i) => id(i, 16)),
+      revokedIssuerKeyIds: Array.from({ length: k }, (_, i) => i),
+      vouchedCertHashes: Array.from({ length: vouched }, (_, i) => id(i, 16)),
+    }, key);
+    const what = `slot ${slot}, ${w} wallets, ${k} keys: ${c}`;
+    if (c > 0) assert.ok(list(c).length <= slot - 64, what);
+    assert.ok(list(c + 1).length > slot - 64, what);
+  }
+});
+
+test("migration 006 on a database with certificates and lists issues no new version", async () => {
+  const db = await openDb({ databaseUrl: null });
+  try {
+    await migrate(db, loadMigrations().slice(0, 5));
+    const operatorKey = Ed25519Key.random();
+    // What an older clearing left: a certificate row and its last list, version 3.
+    await db.query(`INSERT INTO certificates (cert_hash, wallet_id, issuer_key_id, offline_cap,
+      currency) VALUES ($1, $2, 1, 5000, 978)`, ["ab".repeat(16), "cd".repeat(16)]);
+    const image = encodeDenyList({ version: 3, issuedAt: 900, walletIds: [],
+      revokedIssuerKeyIds: [] }, operatorKey);
+    const contentSha = createHash("sha256").update(JSON.stringify([[], []])).digest("hex");
+    await db.query("INSERT INTO deny_lists (version, issued_at, content_sha, image) " +
+      "VALUES (3, 900, $1, $2)", [contentSha, Buffer.from(image) as unknown as string]);
+    const c = await Clearing.open({ db, operatorKey, now: () => 100_000 });
+    const cert = (await db.query("SELECT valid_until, last_seen FROM certificates"))[0]!;
+    assert.deepEqual([cert["valid_until"], cert["last_seen"]], [null, null]);
+    const dl = await c.denyList();
+    assert.equal(dl.version, 3, "the same list: nothing to vouch for yet");
+    assert.deepEqual(dl.vouchedCertHashes, []);
+    assert.deepEqual(dl.image, image);
+  } finally {
+    await db.close();
   }
 });
