@@ -340,11 +340,14 @@ function commitSlot(slot: i32, pendingLen: i32): i32 {
   if (load<u32>(small) != LIST_MAGIC || format < 1 || format > 2) return ERR_BAD_FORMAT;
   const header = format == 2 ? LIST_HEADER_V2_BYTES : LIST_HEADER_BYTES;
   const n = format == 2 ? load<u32>(small, 24) : 0;
-  // Each count is at most a slot's worth of ids, so no sum below can overflow.
-  const maxIds = <u32>(slotBytes() / KEY_ID_BYTES);
-  if (w > maxIds || k > maxIds || n > maxIds) return ERR_BAD_FORMAT;
+  // Each section is at most a slot long, and each offset is checked against the image
+  // (itself shorter than a slot) before the next is added: no sum below can overflow.
+  const wide = <u32>(slotBytes() / ID_BYTES);
+  if (w > wide || n > wide || k > <u32>(slotBytes() / KEY_ID_BYTES)) return ERR_BAD_FORMAT;
   const keysAt = header + <i32>w * ID_BYTES;
+  if (keysAt > pendingLen) return ERR_BAD_FORMAT;
   const certsAt = keysAt + <i32>k * KEY_ID_BYTES;
+  if (certsAt > pendingLen) return ERR_BAD_FORMAT;
   const signedLen = certsAt + <i32>n * CERT_HASH_BYTES;
   if (signedLen + SIG_BYTES != pendingLen) return ERR_BAD_FORMAT;
   if (version <= installedVersion) return ERR_STALE_VERSION;

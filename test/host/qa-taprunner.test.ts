@@ -14,6 +14,9 @@ import { runWasi } from "../../host/vectors/wasi.ts";
 import { taprunnerWasm } from "../../host/vectors/engine.ts";
 import { checkModule } from "../../tools/profile/check.ts";
 import { loadProfile } from "../../tools/profile/profile.ts";
+import {
+  cachedTaps, declinedTaps, firstTimeTaps, vouchedFirstTaps,
+} from "../../tools/xtensa/tapes.ts";
 
 const tapes = (
   JSON.parse(readFileSync(path.join(repoRoot, "test/vectors/protocol/exchanges.json"), "utf8")) as {
@@ -55,7 +58,8 @@ for (const t of tapes) {
     taps.forEach((s, i) => {
       assert.equal(
         printed[i],
-        `tap ${s.decision} exchanges ${s.exchanges.length} receipt ${s.receipt ?? "-"} signals ${signalsText(s.signals)}`,
+        `tap ${s.decision} exchanges ${s.exchanges.length} receipt ${s.receipt ?? "-"}` +
+          ` signals ${signalsText(s.signals)}`,
         `tap ${i + 1} (${reasonName(s.decision)})`,
       );
     });
@@ -81,7 +85,7 @@ test("a flipped bit in the wallet's signature changes the decision, and expect s
   assert.equal(judgeTapOutput(script, r.lines, r.exitCode).passed, false);
 });
 
-test("a changed random byte makes the firmware send another PAY: the module reports the C-APDU", () => {
+test("a changed random byte makes the firmware send another PAY: it reports the C-APDU", () => {
   const t = tape("accepted");
   const tap = t.steps.find((s) => s.op === "tap")!;
   assert.ok(tap.op === "tap");
@@ -125,7 +129,8 @@ test("invalid script lines stop the run with exit 65 and the line number", () =>
 
 test("a tap before init declines NOT_CONFIGURED without any exchange; CRLF scripts work", () => {
   const r = runScript(
-    "partition 0 16384 4096 256\r\npartition 2 4096 4096 256\r\ntap 0\r\nexpect 39 - 1:2,2:2,3:39\r\n",
+    "partition 0 16384 4096 256\r\npartition 2 4096 4096 256\r\ntap 0\r\n" +
+      "expect 39 - 1:2,2:2,3:39\r\n",
   );
   assert.equal(r.exitCode, 0, r.lines.join("\n"));
   assert.deepEqual(r.lines.slice(0, 2), [
@@ -133,4 +138,25 @@ test("a tap before init declines NOT_CONFIGURED without any exchange; CRLF scrip
     "pass",
   ]);
   assert.match(r.lines[2]!, /^done taps 1 expects 1 failed 0 mismatches 0 flash-blocks 0$/);
+});
+
+test("the device bench's tap scripts replay on taprunner.wasm in V8 as recorded", () => {
+  // The same scripts `make bench-device` runs under WASM3 (tools/xtensa/tapes.ts), checked
+  // here without a WASM3 checkout: a script the firmware no longer decides as recorded
+  // (a vouched list refused, a tap declined) fails.
+  const pairs = {
+    firstTime: firstTimeTaps(2), vouched: vouchedFirstTaps(2), cached: cachedTaps(2),
+    declined: declinedTaps(2),
+  };
+  for (const [name, p] of Object.entries(pairs)) {
+    for (const script of [p.base, p.work]) {
+      const r = runScript(script.text);
+      const v = judgeTapOutput(script, r.lines, r.exitCode);
+      assert.deepEqual(v.problems, [], `${name}: ${r.lines.join("\n")}`);
+      assert.equal(r.exitCode, 0, name);
+    }
+    const taps = (s: string): number => s.split("\n").filter((l) => l.startsWith("tap")).length;
+    assert.equal(taps(p.work.text) - taps(p.base.text), 2, `${name}: two measured taps`);
+  }
+  assert.match(pairs.vouched.base.text, /^deny-begin /m, "the vouched pair installs its list");
 });
