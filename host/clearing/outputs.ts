@@ -6,7 +6,7 @@ import type { Ed25519Key } from "../issuer/ed25519.ts";
 import { encodeAckBody } from "../ledger/format.ts";
 import { DENY_SLOT_TAIL_BYTES, encodeDenyList } from "../sim/denylist.ts";
 import { fromHex } from "../protocol/index.ts";
-import { num, type Db } from "./db.ts";
+import { num, type Db, type Tx } from "./db.ts";
 import { getReader } from "./registry.ts";
 import type { DenyListImage } from "./types.ts";
 import { vouchCapacity, vouchable, vouchedOfImage, vouchSha } from "./vouch.ts";
@@ -40,9 +40,28 @@ export interface DenyListPolicy {
   vouchRefreshS: number;
 }
 
+/** A reader declines every tap once its list is older than its maximum age
+ *  (`DENY_LIST_STALE`), and it can only take a newer version: a list with unchanged
+ *  content is therefore issued again, as a new version, once the last one is half the
+ *  smallest maximum age the registered readers declared (`--deny-max-age`) old, or half of
+ *  this when none declared one. */
+export const DENY_MAX_AGE_ASSUMED_S = 86_400;
+/** Never re-issued more often than this, whatever maximum age a reader declared. */
+const DENY_REISSUE_MIN_S = 60;
+
+/** Seconds after which a list with unchanged content is issued again (see above). */
+async function reissueAge(tx: Tx): Promise<number> {
+  const row = (await tx.query(
+    "SELECT min(deny_max_age_s) AS m FROM readers WHERE deny_max_age_s IS NOT NULL",
+  ))[0];
+  const declared = row === undefined || row["m"] === null ? undefined : num(row["m"]);
+  return Math.max(DENY_REISSUE_MIN_S, Math.floor((declared ?? DENY_MAX_AGE_ASSUMED_S) / 2));
+}
+
 /** The current deny list. A new version is signed and stored when the denied wallets or
- *  revoked keys changed (at once), or when only the vouched certificates did and the last
- *  version is vouchRefreshS old; else the last version is answered again. */
+ *  revoked keys changed (at once), when only the vouched certificates did and the last
+ *  version is vouchRefreshS old, or when the last version is reissueAge old (readers must
+ *  never hold a stale list); else the last version is answered again. */
 export async function denyList(
   db: Db,
   operatorKey: Ed25519Key,
@@ -70,7 +89,8 @@ export async function denyList(
          ORDER BY version DESC LIMIT 1`,
       )
     )[0];
-    const same = last !== undefined && sameDenials(last, contentSha, policy);
+    const same = last !== undefined && sameDenials(last, contentSha, policy) &&
+      nowS - num(last["issued_at"]) < (await reissueAge(tx));
     // Within the refresh period the vouched set is not even looked at (readers poll).
     if (same && nowS - num(last["issued_at"]) < policy.vouchRefreshS) {
       return stored(last, walletIds, revokedIssuerKeyIds);

@@ -386,7 +386,8 @@ test("migration 006 on a database with certificates and lists issues no new vers
     const contentSha = createHash("sha256").update(JSON.stringify([[], []])).digest("hex");
     await db.query("INSERT INTO deny_lists (version, issued_at, content_sha, image) " +
       "VALUES (3, 900, $1, $2)", [contentSha, Buffer.from(image) as unknown as string]);
-    const c = await Clearing.open({ db, operatorKey, now: () => 100_000 });
+    // Two hours on: past the vouch refresh period, well before a freshness reissue.
+    const c = await Clearing.open({ db, operatorKey, now: () => 900 + 7_200 });
     const cert = (await db.query("SELECT valid_until, last_seen FROM certificates"))[0]!;
     assert.deepEqual([cert["valid_until"], cert["last_seen"]], [null, null]);
     const dl = await c.denyList();
