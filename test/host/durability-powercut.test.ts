@@ -15,7 +15,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync,
+  copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -184,6 +185,9 @@ test("power cuts at sync points during ingest: every acknowledged payment surviv
       for (const cut of cuts) {
         const disk = join(dir, `cut-${cut}`);
         rebuild(base, events, cut, disk);
+        // The data key file beside the directory was written before the child started
+        // (unless OFFTAP_DATA_KEY_FILE names one elsewhere): it survives every cut.
+        if (existsSync(`${db}.key`)) copyFileSync(`${db}.key`, `${disk}.key`);
         await checkCut(disk, w, ackedBefore(events, cut));
         rmSync(disk, { recursive: true, force: true });
       }
