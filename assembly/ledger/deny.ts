@@ -305,17 +305,25 @@ function compareBytes(a: usize, b: usize, n: i32): i32 {
   return 0;
 }
 
-/** Signature over the image (all but its last 64 bytes), streamed from flash. */
+/** CRC-32 of the image the last signatureOk read (valid when it answered 1). */
+let signedCrc: u32 = 0;
+
+/** Signature over the image (all but its last 64 bytes), streamed from flash; the CRC of
+ *  the whole image is taken from the same reads (signedCrc), so the trailer commits
+ *  exactly the bytes whose signature verified. */
 function signatureOk(base: i32, signedLen: i32): i32 {
   let r = flashRead(PARTITION_DENY, base + signedLen, sig, SIG_BYTES);
   if (r < 0) return r;
   if (ed25519VerifyBegin(operatorKeyPtr(), sig) != 0) return 0;
+  let c = crc32Begin();
   for (let done = 0; done < signedLen; done += FLASH_CHUNK_BYTES) {
     const n = min(signedLen - done, FLASH_CHUNK_BYTES);
     r = flashRead(PARTITION_DENY, base + done, chunk, n);
     if (r < 0) return r;
     ed25519VerifyUpdate(chunk, n);
+    c = crc32Update(c, chunk, n);
   }
+  signedCrc = crc32End(crc32Update(c, sig, SIG_BYTES));
   return ed25519VerifyEnd() == 0 ? 1 : 0;
 }
 
@@ -328,18 +336,42 @@ export function denyCommit(): i32 {
   return commitSlot(slot, len);
 }
 
-/** Checks the image written into slot (len bytes) and commits it. */
+/** Checks the image written into slot (len bytes) and commits it. A refusal may come from
+ *  a transient read error (a flipped bit in a read, not in the cells): the checks are run
+ *  again, up to FLASH_READ_RETRIES more times, before it stands. A bad image is refused on
+ *  every pass; a good one read wrong once passes on the next. */
 function commitSlot(slot: i32, pendingLen: i32): i32 {
-  const base = slotBase(slot);
-  let r = flashRead(PARTITION_DENY, base, small, LIST_HEADER_V2_BYTES);
+  let r = OK;
+  for (let attempt = 0; attempt <= FLASH_READ_RETRIES; attempt++) {
+    r = checkImage(slot, pendingLen);
+    if (r != ERR_BAD_FORMAT && r != ERR_BAD_SIGNATURE && r != ERR_STALE_VERSION) break;
+  }
+  if (r != OK) return r;
+  validLen = pendingLen;
+  validCrc = signedCrc;
+  r = writeTrailer(slot, 0); // its marker commits the list; copy 1 is its redundancy
   if (r < 0) return r;
-  const version = load<u32>(small, 8);
-  const w = load<u32>(small, 16);
-  const k = load<u32>(small, 20);
-  const format = load<u16>(small, 4);
-  if (load<u32>(small) != LIST_MAGIC || format < 1 || format > 2) return ERR_BAD_FORMAT;
+  writeTrailer(slot, 1);
+  const version = load<u32>(headerOf(slot), 8);
+  denyLoad();
+  return installedVersion == version ? OK : ERR_VERIFY;
+}
+
+/** One pass of the commit checks over the image in slot: layout, counts, version above
+ *  the installed one, signature (which also takes the CRC), sort order. OK leaves the
+ *  header in headerOf(slot) and the CRC in signedCrc. */
+function checkImage(slot: i32, pendingLen: i32): i32 {
+  const base = slotBase(slot);
+  const h = headerOf(slot);
+  let r = flashRead(PARTITION_DENY, base, h, LIST_HEADER_V2_BYTES);
+  if (r < 0) return r;
+  const version = load<u32>(h, 8);
+  const w = load<u32>(h, 16);
+  const k = load<u32>(h, 20);
+  const format = load<u16>(h, 4);
+  if (load<u32>(h) != LIST_MAGIC || format < 1 || format > 2) return ERR_BAD_FORMAT;
   const header = format == 2 ? LIST_HEADER_V2_BYTES : LIST_HEADER_BYTES;
-  const n = format == 2 ? load<u32>(small, 24) : 0;
+  const n = format == 2 ? load<u32>(h, 24) : 0;
   // Each section is at most a slot long, and each offset is checked against the image
   // (itself shorter than a slot) before the next is added: no sum below can overflow.
   const wide = <u32>(slotBytes() / ID_BYTES);
@@ -359,20 +391,15 @@ function commitSlot(slot: i32, pendingLen: i32): i32 {
   r = ascending(base + keysAt, k, KEY_ID_BYTES);
   if (r <= 0) return r < 0 ? r : ERR_BAD_FORMAT;
   r = ascending(base + certsAt, n, CERT_HASH_BYTES);
-  if (r <= 0) return r < 0 ? r : ERR_BAD_FORMAT;
-  r = crcOfRange(base, pendingLen, small + 32);
-  if (r < 0) return r;
-  validLen = pendingLen;
-  validCrc = load<u32>(small, 32);
-  r = writeTrailer(slot, 0); // its marker commits the list; copy 1 is its redundancy
-  if (r < 0) return r;
-  writeTrailer(slot, 1);
-  denyLoad();
-  return installedVersion == version ? OK : ERR_VERIFY;
+  return r <= 0 ? (r < 0 ? r : ERR_BAD_FORMAT) : OK;
 }
 
-/** Binary search of `count` sorted ids of `size` bytes on flash: 1 found, 0 not, <0 status. */
-function search(offset: i32, count: u32, size: i32, key: usize): i32 {
+/** Where the last searchOnce that did not find its key ended: the key's place in order. */
+let searchAt: u32 = 0;
+
+/** One binary search of `count` sorted ids of `size` bytes on flash: 1 found, 0 not (its
+ *  place left in searchAt), < 0 a board status. */
+function searchOnce(offset: i32, count: u32, size: i32, key: usize): i32 {
   let lo: u32 = 0;
   let hi = count;
   while (lo < hi) { // halves each step: ≤ 32 reads
@@ -383,7 +410,50 @@ function search(offset: i32, count: u32, size: i32, key: usize): i32 {
     if (c == 0) return 1;
     if (c < 0) lo = mid + 1; else hi = mid;
   }
+  searchAt = lo;
   return 0;
+}
+
+/** Reads the id at `at` into small twice: 1 when both reads agree (a transient read error
+ *  flips a bit in one read, not the same bit in two), 0 when they differ, < 0 a status. */
+function readTwice(at: i32, size: i32): i32 {
+  let r = flashRead(PARTITION_DENY, at, small, size);
+  if (r < 0) return r;
+  r = flashRead(PARTITION_DENY, at, small + 32, size);
+  if (r < 0) return r;
+  return compareBytes(small, small + 32, size) == 0 ? 1 : 0;
+}
+
+/** 1 when the ids either side of place `at` read (twice, again) below and above key. */
+function brackets(offset: i32, count: u32, size: i32, key: usize, at: u32): i32 {
+  if (at > 0) {
+    const r = readTwice(offset + <i32>(at - 1) * size, size);
+    if (r <= 0) return r;
+    if (compareBytes(small, key, size) >= 0) return 0;
+  }
+  if (at < count) {
+    const r = readTwice(offset + <i32>at * size, size);
+    if (r <= 0) return r;
+    if (compareBytes(small, key, size) <= 0) return 0;
+  }
+  return 1;
+}
+
+/** Binary search of `count` sorted ids of `size` bytes on flash: 1 found, 0 not, < 0 a
+ *  status. "Not found" is a safety answer (a wallet let through), so it stands only when
+ *  the two ids at the key's place, each read twice alike, bracket it: a transient read
+ *  error that sent the search the wrong way cannot leave such a bracket (the ids are
+ *  sorted), and the search runs again. No confirmed answer after FLASH_READ_RETRIES more
+ *  is ERR_VERIFY. */
+function search(offset: i32, count: u32, size: i32, key: usize): i32 {
+  for (let attempt = 0; attempt <= FLASH_READ_RETRIES; attempt++) {
+    const r = searchOnce(offset, count, size, key);
+    if (r != 0) return r;
+    const b = brackets(offset, count, size, key, searchAt);
+    if (b < 0) return b;
+    if (b == 1) return 0;
+  }
+  return ERR_VERIFY;
 }
 
 /** No usable copy of a list whose version is known (§7): everyone is denied. */

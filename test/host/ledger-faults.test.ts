@@ -266,3 +266,19 @@ test("the unproven slot: one per boot that appends, none for a sector this boot 
     assert.ok(typeof r.dev.readRecord(seq) !== "number", `record ${seq} readable`);
   }
 });
+
+test("transient read errors never let a denied wallet through nor refuse a good list", {
+  skip: V2_SKIP,
+}, () => {
+  // One flipped bit in a read (0.3 % of reads) while deny lists are installed and looked
+  // up: a binary search sent the wrong way answered "not denied", and a list read wrong
+  // while it was checked was refused. Lookups now confirm a "not found" and commits check
+  // again (docs/LEDGER.md §7); a lookup may still end in an error status (the reader then
+  // declines), never in a wrong answer.
+  const r = runPowerCut({
+    taps: 30, seed: 1, exportEvery: 4, denyEvery: 3, geometry: SMALL, faults: "all", cuts: 2,
+    readFlipRate: 0.003, mode: { kind: "random", count: 300 },
+  });
+  assertSurvives(r);
+  assert.ok(r.denyInstalls >= 300, `deny-list installs: ${r.denyInstalls}`);
+});
