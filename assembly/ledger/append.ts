@@ -21,7 +21,7 @@ import {
 import { sectorCount, sectorBytes, slotsPerSector } from "./config";
 import { indexUpdate } from "./windex";
 import * as st from "./state";
-import { slotOffset } from "./walk";
+import { slotOffset, noteAppended, forgetAppended } from "./walk";
 import { recover } from "./recover";
 
 const shaCtx: usize = memory.data(SHA512_CTX_BYTES, 16);
@@ -29,6 +29,8 @@ const digest: usize = memory.data(64, 16);
 const word: usize = memory.data(16, 16);
 /** Set once an append starts programming its commit word. */
 let commitStarted = false;
+/** The slot offset of the record whose commit word the append programmed last. */
+let committedAt: i32 = -1;
 
 /** The pool (§4): a free sector, or a valid non-newest one whose records are all ≤ the
  *  durable acknowledged sequence; never a bad one. Least worn first. */
@@ -47,6 +49,7 @@ function pickSector(): i32 {
 /** Erases sector s and programs both header copies carrying ack. */
 function prepareSector(s: i32, ack: u32): i32 {
   const erase = st.getU32(st.secErase, s) + 1;
+  forgetAppended();
   st.setVersion(s, 0);
   st.setU32(st.secErase, s, erase);
   let r = flashErase(PARTITION_LEDGER, s * sectorBytes);
@@ -154,6 +157,7 @@ function commitRecord(bodyLen: i32): i32 {
     if (r == ERR_VERIFY) continue;
     if (r < 0) return r;
     commitStarted = true;
+    committedAt = at;
     return flashProgramVerified(PARTITION_LEDGER, at + COMMIT_AT, ZEROS, WORD_BYTES);
   }
   return ERR_VERIFY;
@@ -167,6 +171,7 @@ export function append(walletId: usize, counter: u32, amount: u64, time: u32, bo
   const seq = st.nextSeq;
   buildRecord(seq, walletId, counter, amount, time, body, bodyLen);
   commitStarted = false;
+  forgetAppended();
   const r = commitRecord(bodyLen);
   if (r < 0) {
     // A commit word that could not be verified leaves RAM unsure of what flash holds (it
@@ -183,6 +188,7 @@ export function append(walletId: usize, counter: u32, amount: u64, time: u32, bo
   st.setU32(st.secLast, st.newest, seq);
   st.setNextSeq(seq + 1);
   indexUpdate(walletId, counter, seq);
+  noteAppended(seq, committedAt);
   return <i32>seq;
 }
 

@@ -2,6 +2,7 @@
 // LEDGER_SECTORS_MAX × slots; rebuilds next sequence, chain head, acknowledged
 // sequence, write position and the wallet index, and writes its decisions back (§2.1–2.3)
 // so that the next boot judges the same flash the same way.
+import { forgetAppended } from "./walk";
 import {
   LEDGER_SECTORS_MAX, LEDGER_ACK_MARKS_MAX, LEDGER_ACK_PAIRS_MAX, FLASH_READ_RETRIES,
 } from "../limits";
@@ -145,6 +146,7 @@ function recoverSector(k: i32, n: i32): i32 {
 
 export function recover(): i32 {
   st.setRecovered(false);
+  forgetAppended();
   if (!configured) return ERR_NOT_CONFIGURED;
   indexClear();
   st.resetFindings();

@@ -20,6 +20,13 @@ import * as st from "./state";
 
 /** Partition offset of the slot the last successful locateRecord found. */
 export let locatedAt: i32 = -1;
+/** The record the last append committed and its slot's partition offset (-1: none
+ *  known). Set only by a successful append; forgotten by the next append, an erase and
+ *  recovery, so it always names a slot whose record verified when it was written. */
+let appendedSeq: u32 = 0;
+let appendedAt: i32 = -1;
+export function noteAppended(seq: u32, at: i32): void { appendedSeq = seq; appendedAt = at; }
+export function forgetAppended(): void { appendedAt = -1; }
 /** After a full walk: the last sequence number of the sector (first − 1 if none). */
 export let walkLastSeq: u32 = 0;
 /** Which header copies the last readHeader found valid: bit 0 = A, bit 1 = B. */
@@ -155,9 +162,20 @@ export function walk(s: i32, target: u32, limit: u32): i32 {
 }
 
 /** Leaves record seq in slotBuf (its offset in locatedAt): OK, ERR_NOT_FOUND or
- *  ERR_CORRUPT (its number exists, its content is lost: a gap, §5.1). */
+ *  ERR_CORRUPT (its number exists, its content is lost: a gap, §5.1). The record a tap
+ *  just appended (its signal mark comes next, §2.5) is read from the slot the append
+ *  wrote, judged by the same rules as in a walk; only if it does not read valid there is
+ *  the sector walked from its first slot. */
 export function locateRecord(seq: u32): i32 {
   const s = sectorOf(seq);
   if (s < 0) return ERR_NOT_FOUND;
+  if (seq == appendedSeq && appendedAt >= 0 && st.version(s) == 2) {
+    const slot = (appendedAt - s * sectorBytes) / LEDGER_SLOT_BYTES;
+    if (slot >= 1 && slot < slotsPerSector) {
+      const c = readSlot(s, slot, 2, seq);
+      if (c < 0) return c;
+      if (c == SLOT_VALID) { locatedAt = appendedAt; return OK; }
+    }
+  }
   return walk(s, seq, 0xFFFFFFFF);
 }
