@@ -4,7 +4,8 @@
 // Format version 2 adds the certificates clearing vouches for (16-byte certHashes); a
 // list that vouches for none is written as version 1, byte for byte as before.
 import type { Ed25519Key } from "../issuer/ed25519.ts";
-import { WALLET_ID_BYTES, toHex } from "../protocol/index.ts";
+import { encodeDenyListBody } from "../ledger/format.ts";
+import { toHex } from "../protocol/index.ts";
 
 export const DENY_LIST_MAGIC = 0x4c44544f; // "OTDL"
 /** Header bytes of format versions 1 and 2 (version 2 adds the vouched count). */
@@ -23,14 +24,9 @@ export interface DenyList {
   vouchedCertHashes?: Uint8Array[];
 }
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
-}
-
-/** Distinct values, ascending bytewise. */
-function sortedUnique(values: Uint8Array[]): Uint8Array[] {
-  return [...new Map(values.map((v) => [toHex(v), v])).values()].sort(compareBytes);
+/** Distinct values (the body encoder sorts them). */
+function unique(values: Uint8Array[]): Uint8Array[] {
+  return [...new Map(values.map((v) => [toHex(v), v])).values()];
 }
 
 export function issuerKeyId8(keyId: number): Uint8Array {
@@ -45,33 +41,19 @@ export function denyListImageBytes(wallets: number, keys: number, vouched: numbe
   return header + 16 * wallets + 8 * keys + CERT_HASH_BYTES * vouched + 64;
 }
 
+/** The signed image: the body as `host/ledger/format.ts` lays it out (one encoder of the
+ *  layout; it checks every id's length), duplicates dropped, then the operator's
+ *  signature over it. */
 export function encodeDenyList(list: DenyList, operatorKey: Ed25519Key): Uint8Array {
-  for (const w of list.walletIds) {
-    if (w.length !== WALLET_ID_BYTES) throw new RangeError("wallet ids are 16 bytes");
-  }
-  const vouchedIn = list.vouchedCertHashes ?? [];
-  for (const h of vouchedIn) {
-    if (h.length !== CERT_HASH_BYTES) throw new RangeError("certificate hashes are 16 bytes");
-  }
-  const wallets = sortedUnique(list.walletIds);
-  const keys = sortedUnique([...new Set(list.revokedIssuerKeyIds)].map(issuerKeyId8));
-  const vouched = sortedUnique(vouchedIn);
-  const format = vouched.length > 0 ? 2 : 1;
-  const header = DENY_LIST_HEADER_BYTES[format];
-  const signedLen = denyListImageBytes(wallets.length, keys.length, vouched.length) - 64;
-  const b = new Uint8Array(signedLen + 64);
-  const v = new DataView(b.buffer);
-  v.setUint32(0, DENY_LIST_MAGIC, true);
-  v.setUint16(4, format, true);
-  v.setUint32(8, list.version, true);
-  v.setUint32(12, list.issuedAt, true);
-  v.setUint32(16, wallets.length, true);
-  v.setUint32(20, keys.length, true);
-  if (format === 2) v.setUint32(24, vouched.length, true);
-  let at = header;
-  for (const w of wallets) { b.set(w, at); at += 16; }
-  for (const k of keys) { b.set(k, at); at += 8; }
-  for (const h of vouched) { b.set(h, at); at += CERT_HASH_BYTES; }
-  b.set(operatorKey.sign(b.subarray(0, signedLen)), signedLen);
+  const body = encodeDenyListBody({
+    version: list.version,
+    issuedAt: list.issuedAt,
+    walletIds: unique(list.walletIds),
+    revokedKeyIds: [...new Set(list.revokedIssuerKeyIds)].map(issuerKeyId8),
+    certHashes: unique(list.vouchedCertHashes ?? []),
+  });
+  const b = new Uint8Array(body.length + 64);
+  b.set(body);
+  b.set(operatorKey.sign(body), body.length);
   return b;
 }
