@@ -90,6 +90,20 @@ async function loadCerts(tx: Tx, cs: Candidate[]): Promise<Map<string, Cert>> {
   return out;
 }
 
+/** storeCerts' one statement, over comma-separated columns $1 … $8: cert_hash, wallet_id,
+ *  issuer_key_id, offline_cap, currency, spent, valid_until, last_seen (exported for
+ *  tools/bench/clearing-certs.ts, which measures it). */
+export const STORE_CERTS_SQL =
+  `INSERT INTO certificates (cert_hash, wallet_id, issuer_key_id, offline_cap, currency, spent,
+     valid_until, last_seen)
+   SELECT * FROM unnest(string_to_array($1, ','), string_to_array($2, ','),
+     string_to_array($3, ',')::bigint[], string_to_array($4, ',')::bigint[],
+     string_to_array($5, ',')::integer[], string_to_array($6, ',')::bigint[],
+     string_to_array($7, ',')::bigint[], string_to_array($8, ',')::bigint[])
+   ON CONFLICT (cert_hash) DO UPDATE SET spent = EXCLUDED.spent,
+     valid_until = EXCLUDED.valid_until, last_seen = EXCLUDED.last_seen
+     WHERE certificates.spent <> EXCLUDED.spent`;
+
 /** One statement: new certificates inserted with their totals, changed totals updated,
  *  with the validity end and the latest payment's time the deny list's vouching needs (a
  *  row from before migration 006 gets both when a payment under it settles again). */
@@ -98,15 +112,7 @@ async function storeCerts(tx: Tx, certs: Map<string, Cert>): Promise<void> {
   if (rows.length === 0) return;
   const rs = rows.map(([, c]) => c.record);
   await tx.query(
-    `INSERT INTO certificates (cert_hash, wallet_id, issuer_key_id, offline_cap, currency, spent,
-       valid_until, last_seen)
-     SELECT * FROM unnest(string_to_array($1, ','), string_to_array($2, ','),
-       string_to_array($3, ',')::bigint[], string_to_array($4, ',')::bigint[],
-       string_to_array($5, ',')::integer[], string_to_array($6, ',')::bigint[],
-       string_to_array($7, ',')::bigint[], string_to_array($8, ',')::bigint[])
-     ON CONFLICT (cert_hash) DO UPDATE SET spent = EXCLUDED.spent,
-       valid_until = EXCLUDED.valid_until, last_seen = EXCLUDED.last_seen
-       WHERE certificates.spent <> EXCLUDED.spent`,
+    STORE_CERTS_SQL,
     [
       csvList(rows.map(([h]) => h)),
       csvList(rs.map((r) => r.walletIdHex)),

@@ -7,10 +7,12 @@
 import { randomBytes } from "node:crypto";
 import { Clearing } from "../../host/clearing/index.ts";
 import { csvList, type Db } from "../../host/clearing/db.ts";
+import { STORE_CERTS_SQL } from "../../host/clearing/settle.ts";
 
 const ROWS_DEFAULT = 2_000;
 const ROUNDS_DEFAULT = 15;
 
+/** The statement before migration 006 (no valid_until, last_seen), kept to compare. */
 const BEFORE = `INSERT INTO certificates (cert_hash, wallet_id, issuer_key_id, offline_cap,
   currency, spent)
   SELECT * FROM unnest(string_to_array($1, ','), string_to_array($2, ','),
@@ -18,15 +20,8 @@ const BEFORE = `INSERT INTO certificates (cert_hash, wallet_id, issuer_key_id, o
     string_to_array($5, ',')::integer[], string_to_array($6, ',')::bigint[])
   ON CONFLICT (cert_hash) DO UPDATE SET spent = EXCLUDED.spent
     WHERE certificates.spent <> EXCLUDED.spent`;
-const AFTER = `INSERT INTO certificates (cert_hash, wallet_id, issuer_key_id, offline_cap, currency,
-  spent, valid_until, last_seen)
-  SELECT * FROM unnest(string_to_array($1, ','), string_to_array($2, ','),
-    string_to_array($3, ',')::bigint[], string_to_array($4, ',')::bigint[],
-    string_to_array($5, ',')::integer[], string_to_array($6, ',')::bigint[],
-    string_to_array($7, ',')::bigint[], string_to_array($8, ',')::bigint[])
-  ON CONFLICT (cert_hash) DO UPDATE SET spent = EXCLUDED.spent,
-    valid_until = EXCLUDED.valid_until, last_seen = EXCLUDED.last_seen
-    WHERE certificates.spent <> EXCLUDED.spent`;
+/** The statement ingest runs now (the form with the vouching columns). */
+const AFTER = STORE_CERTS_SQL;
 
 type Form = "before" | "after";
 
