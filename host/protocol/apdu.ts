@@ -1,8 +1,8 @@
 // Short C-APDUs and R-APDUs of the tap exchange (ISO/IEC 7816-4 §5.1, docs/PROTOCOL.md).
 import {
-  AID, AUTHORIZATION_BYTES, CERTIFICATE_BYTES, CLA_ISO, CLA_PROPRIETARY, INS_PAY, INS_RECEIPT, INS_SELECT,
-  P1_SELECT_BY_NAME, PAYMENT_COMMAND_BYTES, RECEIPT_BYTES, SHORT_COMMAND_DATA_MAX, SHORT_RESPONSE_DATA_MAX, SW,
-  statusWordName,
+  AID, CLA_ISO, CLA_PROPRIETARY, INS_PAY, INS_RECEIPT, INS_SELECT, P1_SELECT_BY_NAME,
+  PAYMENT_ANSWER_BYTES, PAYMENT_COMMAND_BYTES, RECEIPT_BYTES, SELECT_ANSWER_BYTES,
+  SHORT_COMMAND_DATA_MAX, SHORT_RESPONSE_DATA_MAX, SW, statusWordName,
 } from "./constants.ts";
 import { ProtocolError, equalBytes, toHex } from "./bytes.ts";
 import { type PaymentCommand, decodePaymentCommand, encodePaymentCommand } from "./authorization.ts";
@@ -125,8 +125,11 @@ export function parseResponse(bytes: Uint8Array): ResponseApdu {
   return { data: bytes.slice(0, n), sw: (bytes[n]! << 8) | bytes[n + 1]! };
 }
 
-/** Data length a successful response to each command carries. */
-export const RESPONSE_DATA_BYTES = { SELECT: CERTIFICATE_BYTES, PAY: AUTHORIZATION_BYTES, RECEIPT: 0 } as const;
+/** Data length a successful response to each command carries (a PAY answer of a
+ *  re-presentation is REPRESENTATION_ANSWER_BYTES instead). */
+export const RESPONSE_DATA_BYTES = {
+  SELECT: SELECT_ANSWER_BYTES, PAY: PAYMENT_ANSWER_BYTES, RECEIPT: 0,
+} as const;
 
 export function swHex(sw: number): string {
   return `${(sw >>> 8).toString(16).padStart(2, "0")} ${(sw & 0xff).toString(16).padStart(2, "0")}`.toUpperCase();

@@ -1,4 +1,4 @@
-// The host codec of tap protocol 2 (host/protocol/) against the committed vectors in
+// The host codec of tap protocol 3 (host/protocol/) against the committed vectors in
 // test/vectors/protocol/, and the vectors against independent implementations: every
 // byte layout is rebuilt here from docs/PROTOCOL.md's offsets with a DataView, every
 // signature is verified with @noble/ed25519, every hash recomputed with @noble/hashes,
@@ -15,7 +15,8 @@ import {
   decodeAuthorization, decodeCertificate, decodeReceipt, decodeTapCommand, encodeAuthorization, encodeCertificate,
   encodeReceipt, encodeSelect, encodePay, encodeReceiptCommand, encodeResponse, parseResponse, fromHex, toHex,
   type Certificate, type Authorization, type Receipt, decodePaymentCommand, decodeRepresentation,
-  encodeRepresentation, possessionProofMessage,
+  encodeRepresentation, possessionProofMessage, decodePayAnswer, decodeSelectAnswer,
+  encodePaymentAnswer, encodeSelectAnswer, xHint,
 } from "../../host/protocol/index.ts";
 
 ed.hashes.sha512 = sha512;
@@ -174,7 +175,7 @@ test("receipts: layout and codec round trip", () => {
 test("APDUs: the three commands, their answers, and the status word for each malformed command", () => {
   const v = load("apdus.json");
   const [select, pay, receipt] = v.commands;
-  assert.equal(select.apdu, "00a4040008f06f66667461700200", "SELECT of docs/PROTOCOL.md");
+  assert.equal(select.apdu, "00a4040008f06f66667461700300", "SELECT of docs/PROTOCOL.md");
   assert.equal(toHex(encodeSelect()), select.apdu);
   assert.equal(pay.apdu, `8050000022${pay.paymentCommand}00`, "PAY header, Lc 0x22, Le 00");
   assert.equal(pay.apdu.length / 2, 40);
@@ -203,14 +204,135 @@ test("APDUs: the three commands, their answers, and the status word for each mal
     assert.equal(toHex(parsed.data), c.data, `${c.id}: data`);
     assert.equal(toHex(encodeResponse(hex(c.data), c.sw)), c.apdu, `${c.id}: encode`);
   }
-  // The byte budget of docs/PROTOCOL.md: 349 bytes in 3 round trips, 413 for a re-tap.
+  // The byte budget of docs/PROTOCOL.md: 445 bytes in 3 round trips, 509 for a re-tap.
   const bytesOf = (id: string): number =>
     v.responses.find((x: Json) => x.id === id).apdu.length / 2;
   const commands = select.apdu.length / 2 + pay.apdu.length / 2 + receipt.apdu.length / 2;
-  const common = commands + bytesOf("certificate-ok") + 2;
-  assert.equal(common + bytesOf("authorization-ok"), 349);
-  assert.equal(common + bytesOf("representation-ok"), 413);
+  const common = commands + bytesOf("select-ok") + 2;
+  assert.equal(bytesOf("select-ok"), 197, "195 data bytes + status word");
+  assert.equal(bytesOf("payment-ok"), 141, "139 data bytes + status word");
+  assert.equal(bytesOf("representation-ok"), 205, "203 data bytes + status word");
+  assert.equal(common + bytesOf("payment-ok"), 445);
+  assert.equal(common + bytesOf("representation-ok"), 509);
   assert.ok(common + bytesOf("representation-ok") <= 600);
+});
+
+// Decoding hints, checked with BigInt arithmetic written here from docs/PROTOCOL.md: a
+// hint x checks out for an encoding (y, sign) when x < p, x's parity is the sign bit and
+// −x² + y² = 1 + d·x²·y² (mod p).
+const P = 2n ** 255n - 19n;
+const D = (P - 121665n) * modPow(121666n, P - 2n) % P;
+function modPow(b: bigint, e: bigint): bigint {
+  let r = 1n;
+  b %= P;
+  for (; e > 0n; e >>= 1n, b = b * b % P) if (e & 1n) r = r * b % P;
+  return r;
+}
+function le(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+function hintChecksOut(encoding: Uint8Array, hint: Uint8Array): boolean {
+  const y = le(encoding) & ((1n << 255n) - 1n);
+  const sign = BigInt(encoding[31]! >> 7);
+  const x = le(hint);
+  if (x >= P || y >= P || (x & 1n) !== sign) return false;
+  const xx = x * x % P;
+  const yy = y * y % P;
+  return ((P - xx + yy) % P) === (1n + D * xx % P * yy) % P;
+}
+/** Some x checks out for y (Euler's criterion on x² = (y² − 1)/(d·y² + 1)). */
+function yHasPoint(y: bigint): boolean {
+  const u = (y * y - 1n) % P;
+  const v = (D * y % P * y + 1n) % P;
+  const xx = u * modPow(v, P - 2n) % P;
+  return xx === 0n || modPow(xx, (P - 1n) / 2n) === 1n;
+}
+
+test("hints: x of each point checks out, both parities, zeros for no point", () => {
+  const v = load("hints.json");
+  const ids = new Set(v.points.map((c: Json) => c.id));
+  for (const id of ["base", "minus-base", "no-point", "y-not-canonical"]) assert.ok(ids.has(id));
+  const parities = new Set<number>();
+  for (const c of v.points) {
+    const encoding = hex(c.encoding);
+    const hint = hex(c.hint);
+    assert.equal(toHex(xHint(encoding)), c.hint, `${c.id}: codec`);
+    assert.equal(hint.length, 32, `${c.id}: 32 bytes`);
+    assert.equal(hint[31]! & 0x80, 0, `${c.id}: top bit 0`);
+    const y = le(encoding) & ((1n << 255n) - 1n);
+    if (hint.some((b) => b !== 0) || c.id === "identity" || c.id === "order-2") {
+      assert.ok(hintChecksOut(encoding, hint), `${c.id}: x checks out (x < p, parity, curve)`);
+      parities.add(Number(le(hint) & 1n));
+    } else {
+      const strictOk = y < P && !((y === 1n || y === P - 1n) && encoding[31]! >> 7 === 1);
+      assert.ok(!strictOk || !yHasPoint(y), `${c.id}: zeros only for an encoding with no point`);
+    }
+  }
+  assert.deepEqual([...parities].sort(), [0, 1], "hints of both parities");
+});
+
+test("hints: each answer is structure ‖ hints; wrong hints never check out", () => {
+  const v = load("hints.json");
+  const apdus = load("apdus.json");
+  const byId = (id: string): Json => v.answers.find((a: Json) => a.id === id);
+  const dataOf = (id: string): string => apdus.responses.find((r: Json) => r.id === id).data;
+  const certs = load("certificates.json");
+  const auths = load("authorizations.json");
+  const cert = hex(certs.cases[0].certificate);
+  const auth = hex(auths.cases[0].authorization);
+  const proof = hex(auths.representations[0].possessionProof);
+  const sel = byId("select");
+  assert.equal(sel.data, dataOf("select-ok"), "apdus.json answers SELECT with it");
+  assert.equal(sel.data, toHex(cat(cert, hex(sel.keyX), hex(sel.certRX))), "layout 131 + 32 + 32");
+  assert.ok(hintChecksOut(cert.subarray(21, 53), hex(sel.keyX)), "keyX: x of walletPublicKey");
+  assert.ok(hintChecksOut(cert.subarray(67, 99), hex(sel.certRX)), "certRX: x of the cert's R");
+  const s = decodeSelectAnswer(hex(sel.data));
+  assert.equal(toHex(s.certificate), toHex(cert));
+  assert.equal(toHex(encodeSelectAnswer(cert)), sel.data, "codec: honest hints by default");
+  const pay = byId("payment");
+  assert.equal(pay.data, dataOf("payment-ok"));
+  assert.equal(pay.data, toHex(cat(auth, hex(pay.rX))), "layout 107 + 32");
+  assert.ok(hintChecksOut(auth.subarray(43, 75), hex(pay.rX)), "rX: x of the signature's R");
+  const rep = byId("representation");
+  assert.equal(rep.data, dataOf("representation-ok"));
+  assert.equal(rep.data, toHex(cat(auth, proof, hex(rep.proofRX))), "layout 107 + 64 + 32");
+  assert.ok(hintChecksOut(proof.subarray(0, 32), hex(rep.proofRX)), "proofRX: x of the proof's R");
+  const r = decodePayAnswer(hex(rep.data));
+  assert.equal(r.kind, "representation");
+  assert.equal(decodePayAnswer(hex(pay.data)).kind, "payment");
+  assert.ok(v.badAnswers.length >= 4);
+  for (const b of v.badAnswers) {
+    const honest = hex(byId(b.honest).data);
+    const bad = hex(b.data);
+    assert.equal(bad.length, honest.length, `${b.id}: same length`);
+    const structure = b.honest === "select" ? 131 : b.honest === "payment" ? 107 : 171;
+    assert.equal(
+      toHex(bad.subarray(0, structure)), toHex(honest.subarray(0, structure)),
+      `${b.id}: the same signed bytes`,
+    );
+    const points = b.honest === "select"
+      ? [[cert.subarray(21, 53), 131], [cert.subarray(67, 99), 163]] as const
+      : b.honest === "payment" ? [[auth.subarray(43, 75), 107]] as const
+        : [[proof.subarray(0, 32), 171]] as const;
+    for (const [encoding, at] of points) {
+      const hint = bad.subarray(at, at + 32);
+      assert.ok(!hintChecksOut(encoding, hint), `${b.id}: the hint at ${at} does not check out`);
+    }
+  }
+});
+
+test("answer codecs refuse a wrong length with the answer's name", () => {
+  expectProtocolError(() => decodeSelectAnswer(new Uint8Array(131)), "selectAnswer", "131");
+  expectProtocolError(() => decodeSelectAnswer(new Uint8Array(196)), "selectAnswer", "196");
+  for (const n of [107, 138, 140, 171, 202, 204]) {
+    expectProtocolError(() => decodePayAnswer(new Uint8Array(n)), "payAnswer", `${n} bytes`);
+  }
+  expectProtocolError(() => xHint(new Uint8Array(31)), "point encoding", "31-byte encoding");
+  expectProtocolError(
+    () => encodePaymentAnswer(new Uint8Array(107), new Uint8Array(31)), "paymentAnswer.rX", "rX",
+  );
 });
 
 test("encoders refuse out-of-range fields with the field's name", () => {
