@@ -31,6 +31,18 @@ export function xHint(encoding: Uint8Array): Uint8Array {
   return numberToBytesLE(point.x, HINT_BYTES);
 }
 
+/**
+ * The x a ZIP-215 decoder finds for an encoding (y reduced mod p, x = 0 with a set sign
+ * bit accepted): a hint that satisfies the curve equation for some encodings the strict
+ * policy declines (y ≥ p). Zeros when no point has that y. For adversarial tests only.
+ */
+export function lenientXHint(encoding: Uint8Array): Uint8Array {
+  checkBytes("point encoding", encoding, PUBLIC_KEY_BYTES);
+  const point = decodePoint(encoding, true);
+  if (point === null) return new Uint8Array(HINT_BYTES);
+  return numberToBytesLE(point.x, HINT_BYTES);
+}
+
 /** A wrong hint of the same point: x of its negation, p − x (its parity is the other one,
  *  or it is p itself, not canonical, when x = 0). */
 export function negatedHint(hint: Uint8Array): Uint8Array {

@@ -7,8 +7,9 @@ import {
   SELECT_ANSWER_BYTES, SW, authorizationHint, authorizationSignedMessage, certHash,
   certificateHints, decodeAuthorization, decodeCertificate, decodeTapCommand, encodeAuthorization,
   encodePaymentAnswer, encodeRepresentationAnswer, encodeResponse, encodeSelectAnswer,
-  equalBytes, negatedHint, proofHint, toHex, ProtocolError, possessionProofMessage,
+  equalBytes, lenientXHint, negatedHint, proofHint, toHex, ProtocolError, possessionProofMessage,
 } from "../protocol/index.ts";
+import { createHash } from "node:crypto";
 import { Ed25519Key } from "../issuer/ed25519.ts";
 import type { Rng } from "./rng.ts";
 
@@ -26,6 +27,16 @@ export const MISBEHAVIOURS = [
   "bad-hints", "zero-hints",
 ] as const;
 export type Misbehaviour = (typeof MISBEHAVIOURS)[number];
+
+/**
+ * How a wallet fills its decoding hints on every tap (the `bad-hints` and `zero-hints`
+ * misbehaviours do it for one tap): honest, wrong (negated x and bytes that are no x,
+ * alternating), all zero, or `lenient` (x as a ZIP-215 decoder finds it: for an encoding
+ * with y ≥ p it satisfies the curve equation with y mod p, yet the encoding stays
+ * non-canonical and the reader must decline it as it would without hints).
+ */
+export const HINT_MODES = ["honest", "bad", "zero", "lenient"] as const;
+export type HintMode = (typeof HINT_MODES)[number];
 
 export type WalletReply =
   | { kind: "answer"; bytes: Uint8Array; latencyMs: number }
@@ -71,6 +82,8 @@ export class SimWallet {
   readonly name: string;
   latencyMs: number;
   slowLatencyMs: number;
+  /** How the hints are filled on every tap (docs/PROTOCOL.md, protocol 3). */
+  hintMode: HintMode = "honest";
   /** Persistent misbehaviour, applied to every tap until cleared. */
   misbehaviour: Misbehaviour | undefined;
   private onceMisbehaviour: Misbehaviour | undefined;
@@ -229,23 +242,30 @@ export class SimWallet {
     return out;
   }
 
-  /** A hint as this session's misbehaviour sends it. */
-  private hint(honest: Uint8Array, m: Misbehaviour | undefined): Uint8Array {
-    if (m === "zero-hints") return new Uint8Array(HINT_BYTES);
-    if (m !== "bad-hints") return honest;
+  /** The hint for `encoding` as this session sends it (`honest` = xHint(encoding)). */
+  private hint(encoding: Uint8Array, honest: Uint8Array, m: Misbehaviour | undefined): Uint8Array {
+    const mode: HintMode = m === "bad-hints" ? "bad" : m === "zero-hints" ? "zero" : this.hintMode;
+    if (mode === "honest") return honest;
+    if (mode === "zero") return new Uint8Array(HINT_BYTES);
+    if (mode === "lenient") return lenientXHint(encoding);
     const n = this.badHintCount++;
     if (n % 2 === 0) return negatedHint(honest);
-    let out = this.randomBytes(HINT_BYTES);
-    // Random bytes equal to the honest hint would not be a wrong hint.
-    while (equalBytes(out, honest)) out = this.randomBytes(HINT_BYTES);
+    // Bytes that are no x of this point, derived from it (not drawn from the wallet's rng,
+    // so that its other random choices stay those of an honest-hint run).
+    let out = honest;
+    for (let i = 0; equalBytes(out, honest); i++) {
+      out = Uint8Array.from(createHash("sha256").update(honest).update(`bad hint ${n} ${i}`)
+        .digest());
+    }
     return out;
   }
 
   /** certificate ‖ keyX ‖ certRX (195 bytes). */
   private selectAnswer(m: Misbehaviour | undefined): Uint8Array {
-    return encodeSelectAnswer(this.certificate, {
-      keyX: this.hint(this.certHints.keyX, m),
-      certRX: this.hint(this.certHints.certRX, m),
+    const c = this.certificate;
+    return encodeSelectAnswer(c, {
+      keyX: this.hint(c.subarray(21, 53), this.certHints.keyX, m),
+      certRX: this.hint(c.subarray(67, 99), this.certHints.certRX, m),
     });
   }
 
@@ -297,7 +317,8 @@ export class SimWallet {
 
   /** authorization ‖ rX (139 bytes). */
   private paymentAnswer(authorization: Uint8Array, m: Misbehaviour | undefined): Uint8Array {
-    return encodePaymentAnswer(authorization, this.hint(authorizationHint(authorization), m));
+    const r = authorization.subarray(43, 75);
+    return encodePaymentAnswer(authorization, this.hint(r, authorizationHint(authorization), m));
   }
 
   /** The pending authorization ‖ its possession proof for this PAY ‖ proofRX (203 bytes). */
@@ -307,7 +328,8 @@ export class SimWallet {
     m: Misbehaviour | undefined,
   ): Uint8Array {
     const proof = this.key.sign(possessionProofMessage(this.certHash, p, authorization));
-    return encodeRepresentationAnswer(authorization, proof, this.hint(proofHint(proof), m));
+    const r = proof.subarray(0, 32);
+    return encodeRepresentationAnswer(authorization, proof, this.hint(r, proofHint(proof), m));
   }
 
   /** Signs a fresh authorization (with any requested lie); undefined = refuse (over the cap). */
