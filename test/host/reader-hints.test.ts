@@ -131,7 +131,11 @@ function runPopulation(mode: HintMode): Run {
     honest.forEach((w, i) => tap(`honest ${i} visit ${visit}`, w));
     world.housekeeping(); // returning wallets' keys get their tables
   }
-  AUTH_FAULTS.forEach((m, i) => tap(`${m}`, honest[i % HONEST_WALLETS]!.once(m)));
+  for (const m of AUTH_FAULTS) {
+    const w = make();
+    tap(`${m}: the wallet's first payment`, w);
+    tap(m, w.once(m));
+  }
   CERT_FAULTS.forEach((k) => tap(`certificate ${k}`, make(k)));
   BAD_KEYS.forEach((k, i) => tap(`key ${k.slice(0, 8)}…`, walletWithKey(world, k, i, mode)));
   // Torn exchanges and their re-taps: receipt lost (a re-presentation), PAY answer lost
