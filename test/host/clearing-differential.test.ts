@@ -15,7 +15,8 @@ import type { Issuer } from "../../host/issuer/issuer.ts";
 import type { Payment } from "../../host/ledger/format.ts";
 import {
   SW, authorizationSignedMessage, certHash, certificateSignedMessage, decodeTapCommand, encodeAuthorization, encodeCertificate,
-  encodeResponse, readU32, toHex, type CertificateBody, type PaymentCommand,
+  encodeResponse, readU32, toHex, type CertificateBody, type PaymentCommand, HINT_BYTES,
+  encodePaymentAnswer, encodeSelectAnswer, lenientXHint, negatedHint, xHint,
 } from "../../host/protocol/index.ts";
 import type { FieldCard } from "../../host/sim/field.ts";
 import type { WalletReply } from "../../host/sim/wallet.ts";
@@ -66,15 +67,42 @@ function walletKey(kind: string, rng: Rng): RawKey {
   return { a, A: Point.BASE.multiply(a).toBytes(), mode: "honest" };
 }
 
-/** Answers SELECT with a fixed certificate and PAY with whatever `authorize` builds for this challenge. */
+/** Decoding hints a crafted card sends (protocol 3): they may change the reader's cost,
+ *  never its decision, so the cases cycle through honest, lenient (x of y mod p), negated
+ *  and zero hints. */
+const HINT_KINDS = ["honest", "lenient", "negated", "zero"] as const;
+type HintKind = (typeof HINT_KINDS)[number];
+
+function hintOf(encoding: Uint8Array, kind: HintKind): Uint8Array {
+  if (kind === "zero") return new Uint8Array(HINT_BYTES);
+  if (kind === "lenient") return lenientXHint(encoding);
+  return kind === "negated" ? negatedHint(xHint(encoding)) : xHint(encoding);
+}
+
+/** Answers SELECT with a fixed certificate and PAY with whatever `authorize` builds for
+ *  this challenge, each with decoding hints of kind `hints`. */
 class CraftedCard implements FieldCard {
   lastAuth: Uint8Array | undefined;
-  constructor(private readonly certificate: Uint8Array, readonly authorize: (p: PaymentCommand) => Uint8Array) {}
+  constructor(
+    private readonly certificate: Uint8Array,
+    readonly authorize: (p: PaymentCommand) => Uint8Array,
+    private readonly hints: HintKind,
+  ) {}
   beginSession(): void {}
   endSession(): void {}
   receive(capdu: Uint8Array): WalletReply {
     const cmd = decodeTapCommand(capdu);
-    const data = cmd.kind === "SELECT" ? this.certificate : cmd.kind === "PAY" ? (this.lastAuth = this.authorize(cmd.payment)) : new Uint8Array(0);
+    let data: Uint8Array = new Uint8Array(0);
+    const c = this.certificate;
+    if (cmd.kind === "SELECT") {
+      data = encodeSelectAnswer(c, {
+        keyX: hintOf(c.subarray(21, 53), this.hints),
+        certRX: hintOf(c.subarray(67, 99), this.hints),
+      });
+    } else if (cmd.kind === "PAY") {
+      const auth = (this.lastAuth = this.authorize(cmd.payment));
+      data = encodePaymentAnswer(auth, hintOf(auth.subarray(43, 75), this.hints));
+    }
     return { kind: "answer", bytes: encodeResponse(data, SW.OK), latencyMs: 5 };
   }
 }
@@ -100,7 +128,7 @@ function makeCase(name: (typeof CASES)[number], i: number, issuer: Issuer, now: 
     const auth = encodeAuthorization({ ...a, walletSignature: signRaw(wk, authorizationSignedMessage(certHash(certificate), a), rng, tweakW) });
     if (name === "flip-auth") { const at = rng.below(107); auth[at] = auth[at]! ^ (1 << rng.below(8)); }
     return auth;
-  });
+  }, HINT_KINDS[i % HINT_KINDS.length]!);
   return { name, card, certificate, walletId };
 }
 
