@@ -338,12 +338,28 @@ test("answer codecs refuse a wrong length with the answer's name", () => {
 test("encoders refuse out-of-range fields with the field's name", () => {
   const certs = load("certificates.json");
   const good: Certificate = decodeCertificate(hex(certs.cases[0].certificate));
-  expectProtocolError(() => encodeCertificate({ ...good, offlineCap: 2 ** 32 }), "certificate.offlineCap", "cap 2^32");
-  expectProtocolError(() => encodeCertificate({ ...good, currency: -1 }), "certificate.currency", "negative currency");
-  expectProtocolError(() => encodeCertificate({ ...good, walletId: new Uint8Array(15) }), "certificate.walletId", "short wallet id");
+  expectProtocolError(
+    () => encodeCertificate({ ...good, offlineCap: 2 ** 32 }),
+    "certificate.offlineCap",
+    "cap 2^32",
+  );
+  expectProtocolError(
+    () => encodeCertificate({ ...good, currency: -1 }),
+    "certificate.currency",
+    "negative currency",
+  );
+  expectProtocolError(
+    () => encodeCertificate({ ...good, walletId: new Uint8Array(15) }),
+    "certificate.walletId",
+    "short wallet id",
+  );
   const auths = load("authorizations.json");
   const a: Authorization = decodeAuthorization(hex(auths.cases[0].authorization));
-  expectProtocolError(() => encodeAuthorization({ ...a, counter: 1.5 }), "authorization.counter", "fractional counter");
+  expectProtocolError(
+    () => encodeAuthorization({ ...a, counter: 1.5 }),
+    "authorization.counter",
+    "fractional counter",
+  );
   const recs = load("receipts.json");
   const rc: Receipt = decodeReceipt(hex(recs.cases[0].receipt));
   expectProtocolError(() => encodeReceipt({ ...rc, outcome: 3 }), "receipt.outcome", "outcome 3");
