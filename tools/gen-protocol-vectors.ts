@@ -14,8 +14,9 @@ import { repoRoot } from "../host/firmware/paths.ts";
 import { Ed25519Key } from "../host/issuer/ed25519.ts";
 import { Issuer } from "../host/issuer/issuer.ts";
 import {
-  AID, type AuthorizationBody, type Receipt, SW, authorizationSignedMessage, certHash, certificateSignedMessage,
-  encodeAuthorization, encodeCommandApdu, encodePay, encodeReceipt, encodeReceiptCommand, encodeResponse, encodeSelect,
+  AID, type AuthorizationBody, type Receipt, SW, authorizationSignedMessage, certHash,
+  certificateSignedMessage, encodeAuthorization, encodeCommandApdu, encodePay, encodeReceipt,
+  encodeReceiptCommand, encodeResponse, encodeSelect,
   encodePaymentCommand, encodeRepresentation, possessionProofMessage, toHex, type PaymentCommand,
   RECEIPT_VERSION, certificateHints, authorizationHint, proofHint, encodeSelectAnswer,
   encodePaymentAnswer, encodeRepresentationAnswer, negatedHint, xHint, HINT_BYTES,
@@ -33,7 +34,18 @@ function seedOf(label: string): Uint8Array {
 }
 const bytesOf = (label: string, n: number): Uint8Array => seedOf(label).subarray(0, n);
 
-interface CertCase { id: string; comment: string; issuerSeedLabel: string; keyId: number; walletSeedLabel: string; walletIdLabel: string; cap: number; currency: number; validFrom: number; validUntil: number }
+interface CertCase {
+  id: string;
+  comment: string;
+  issuerSeedLabel: string;
+  keyId: number;
+  walletSeedLabel: string;
+  walletIdLabel: string;
+  cap: number;
+  currency: number;
+  validFrom: number;
+  validUntil: number;
+}
 
 const CERT_CASES: CertCase[] = [
   {
@@ -58,11 +70,20 @@ function certificates() {
   const cases = CERT_CASES.map((c) => {
     const issuer = new Issuer(c.keyId, new Ed25519Key(seedOf(c.issuerSeedLabel)));
     const wallet = new Ed25519Key(seedOf(c.walletSeedLabel));
-    const { certificate, bytes } = issuer.certify({ walletId: bytesOf(c.walletIdLabel, 16), walletPublicKey: wallet.publicKey, offlineCap: c.cap, currency: c.currency, validFrom: c.validFrom, validUntil: c.validUntil });
+    const { certificate, bytes } = issuer.certify({
+      walletId: bytesOf(c.walletIdLabel, 16), walletPublicKey: wallet.publicKey, offlineCap: c.cap,
+      currency: c.currency, validFrom: c.validFrom, validUntil: c.validUntil,
+    });
     return {
-      id: c.id, comment: c.comment, issuerSeed: toHex(issuer.key.seed), issuerPublicKey: toHex(issuer.publicKey), walletSeed: toHex(wallet.seed),
-      fields: { version: 1, issuerKeyId: c.keyId, walletId: toHex(certificate.walletId), walletPublicKey: toHex(certificate.walletPublicKey), currency: c.currency, offlineCap: c.cap, validFrom: c.validFrom, validUntil: c.validUntil },
-      signedMessage: toHex(certificateSignedMessage(certificate)), issuerSignature: toHex(certificate.issuerSignature),
+      id: c.id, comment: c.comment, issuerSeed: toHex(issuer.key.seed),
+      issuerPublicKey: toHex(issuer.publicKey), walletSeed: toHex(wallet.seed),
+      fields: {
+        version: 1, issuerKeyId: c.keyId, walletId: toHex(certificate.walletId),
+        walletPublicKey: toHex(certificate.walletPublicKey), currency: c.currency,
+        offlineCap: c.cap, validFrom: c.validFrom, validUntil: c.validUntil,
+      },
+      signedMessage: toHex(certificateSignedMessage(certificate)),
+      issuerSignature: toHex(certificate.issuerSignature),
       certificate: toHex(bytes), certHash: toHex(certHash(bytes)),
     };
   });
@@ -87,7 +108,11 @@ function certificates() {
       bytes: toHex(emptyWindow), errorField: "certificate.validUntil",
     },
   ];
-  return { description: "Wallet certificates (docs/PROTOCOL.md, 131 bytes). signedMessage = \"offtap/cert/v1\" ‖ bytes[0..67); certHash = SHA-512(certificate)[0..16).", cases, invalid };
+  return {
+    description: "Wallet certificates (docs/PROTOCOL.md, 131 bytes). signedMessage = "
+      + "\"offtap/cert/v1\" ‖ bytes[0..67); certHash = SHA-512(certificate)[0..16).",
+    cases, invalid,
+  };
 }
 
 function authorizations(certs: ReturnType<typeof certificates>) {
@@ -113,14 +138,24 @@ function authorizations(certs: ReturnType<typeof certificates>) {
   const cases = specs.map((s) => {
     const certHex = certs.cases[s.cert]!.certificate;
     const ch = certHash(Buffer.from(certHex, "hex"));
-    const body: AuthorizationBody = { version: 1, challenge: bytesOf(s.challengeLabel, 16), readerId: bytesOf(s.readerIdLabel, 8), amount: s.amount, currency: s.currency, readerTime: s.readerTime, counter: s.counter, cumulative: s.cumulative };
+    const body: AuthorizationBody = {
+      version: 1, challenge: bytesOf(s.challengeLabel, 16), readerId: bytesOf(s.readerIdLabel, 8),
+      amount: s.amount, currency: s.currency, readerTime: s.readerTime, counter: s.counter,
+      cumulative: s.cumulative,
+    };
     const msg = authorizationSignedMessage(ch, body);
     const wallet = new Ed25519Key(seedOf(s.walletSeedLabel));
     const sig = wallet.sign(msg);
     return {
-      id: s.id, comment: s.comment, certificateId: certs.cases[s.cert]!.id, certHash: toHex(ch), walletSeed: toHex(wallet.seed), walletPublicKey: toHex(wallet.publicKey),
-      fields: { version: 1, challenge: toHex(body.challenge), readerId: toHex(body.readerId), amount: s.amount, currency: s.currency, readerTime: s.readerTime, counter: s.counter, cumulative: s.cumulative },
-      signedMessage: toHex(msg), walletSignature: toHex(sig), authorization: toHex(encodeAuthorization({ ...body, walletSignature: sig })),
+      id: s.id, comment: s.comment, certificateId: certs.cases[s.cert]!.id, certHash: toHex(ch),
+      walletSeed: toHex(wallet.seed), walletPublicKey: toHex(wallet.publicKey),
+      fields: {
+        version: 1, challenge: toHex(body.challenge), readerId: toHex(body.readerId),
+        amount: s.amount, currency: s.currency, readerTime: s.readerTime, counter: s.counter,
+        cumulative: s.cumulative,
+      },
+      signedMessage: toHex(msg), walletSignature: toHex(sig),
+      authorization: toHex(encodeAuthorization({ ...body, walletSignature: sig })),
     };
   });
   const good = Buffer.from(cases[0]!.authorization, "hex");
@@ -232,17 +267,38 @@ function receipts() {
   return { description: "Receipts (46 bytes), sent by the reader in RECEIPT.", cases, invalid };
 }
 
-function apdus(certs: ReturnType<typeof certificates>, auths: ReturnType<typeof authorizations>, recs: ReturnType<typeof receipts>) {
+function apdus(
+  certs: ReturnType<typeof certificates>, auths: ReturnType<typeof authorizations>,
+  recs: ReturnType<typeof receipts>,
+) {
   const a = auths.cases[0]!;
-  const payment: PaymentCommand = { challenge: Buffer.from(a.fields.challenge, "hex"), readerId: Buffer.from(a.fields.readerId, "hex"), amount: a.fields.amount, currency: a.fields.currency, readerTime: a.fields.readerTime };
+  const payment: PaymentCommand = {
+    challenge: Buffer.from(a.fields.challenge, "hex"),
+    readerId: Buffer.from(a.fields.readerId, "hex"), amount: a.fields.amount,
+    currency: a.fields.currency, readerTime: a.fields.readerTime,
+  };
   const receipt = Buffer.from(recs.cases[0]!.receipt, "hex");
+  const rf = recs.cases[0]!.fields;
+  const receiptFields = {
+    ...rf, readerId: Buffer.from(rf.readerId, "hex"), recordHash: Buffer.from(rf.recordHash, "hex"),
+  };
   const commands = [
     {
       id: "select", comment: "SELECT by AID, Le = 00 (256)", kind: "SELECT",
       apdu: toHex(encodeSelect()), aid: toHex(AID),
     },
-    { id: "pay", comment: "PAY for auth-first", kind: "PAY", apdu: toHex(encodePay(payment)), paymentCommand: toHex(encodePaymentCommand(payment)), fields: { challenge: a.fields.challenge, readerId: a.fields.readerId, amount: a.fields.amount, currency: a.fields.currency, readerTime: a.fields.readerTime } },
-    { id: "receipt", comment: "RECEIPT carrying receipt-accepted (case 3: no Le)", kind: "RECEIPT", apdu: toHex(encodeReceiptCommand({ ...recs.cases[0]!.fields, readerId: Buffer.from(recs.cases[0]!.fields.readerId, "hex"), recordHash: Buffer.from(recs.cases[0]!.fields.recordHash, "hex") })), receipt: toHex(receipt) },
+    {
+      id: "pay", comment: "PAY for auth-first", kind: "PAY", apdu: toHex(encodePay(payment)),
+      paymentCommand: toHex(encodePaymentCommand(payment)),
+      fields: {
+        challenge: a.fields.challenge, readerId: a.fields.readerId, amount: a.fields.amount,
+        currency: a.fields.currency, readerTime: a.fields.readerTime,
+      },
+    },
+    {
+      id: "receipt", comment: "RECEIPT carrying receipt-accepted (case 3: no Le)",
+      kind: "RECEIPT", apdu: toHex(encodeReceiptCommand(receiptFields)), receipt: toHex(receipt),
+    },
   ];
   const select = Buffer.from(commands[0]!.apdu, "hex");
   const pay = Buffer.from(commands[1]!.apdu, "hex");
@@ -260,8 +316,20 @@ function apdus(certs: ReturnType<typeof certificates>, auths: ReturnType<typeof 
       id: "wrong-cla", comment: "PAY with CLA 00",
       apdu: toHex(Buffer.concat([Buffer.of(0x00), pay.subarray(1)])), sw: SW.CLA_NOT_SUPPORTED,
     },
-    { id: "unknown-ins", comment: "INS 54 is not part of the protocol", apdu: toHex(encodeCommandApdu({ cla: 0x80, ins: 0x54, p1: 0, p2: 0, data: new Uint8Array(0), le: undefined })), sw: SW.INS_NOT_SUPPORTED },
-    { id: "pay-short-data", comment: "PAY with 33 data bytes", apdu: toHex(Buffer.concat([pay.subarray(0, 4), Buffer.of(33), pay.subarray(5, 38), Buffer.of(0)])), sw: SW.WRONG_LENGTH },
+    {
+      id: "unknown-ins", comment: "INS 54 is not part of the protocol",
+      apdu: toHex(encodeCommandApdu({
+        cla: 0x80, ins: 0x54, p1: 0, p2: 0, data: new Uint8Array(0), le: undefined,
+      })),
+      sw: SW.INS_NOT_SUPPORTED,
+    },
+    {
+      id: "pay-short-data", comment: "PAY with 33 data bytes",
+      apdu: toHex(Buffer.concat([
+        pay.subarray(0, 4), Buffer.of(33), pay.subarray(5, 38), Buffer.of(0),
+      ])),
+      sw: SW.WRONG_LENGTH,
+    },
     {
       id: "pay-no-le", comment: "PAY without Le", apdu: toHex(pay.subarray(0, 39)),
       sw: SW.WRONG_LENGTH,
@@ -298,7 +366,11 @@ function apdus(certs: ReturnType<typeof certificates>, auths: ReturnType<typeof 
       sw: SW.CONDITIONS_NOT_SATISFIED, apdu: "6985",
     },
   ];
-  return { description: "Command and response APDUs (ISO/IEC 7816-4 short APDUs). `rejected` lists malformed commands and the status word a wallet answers.", commands, rejected, responses };
+  return {
+    description: "Command and response APDUs (ISO/IEC 7816-4 short APDUs). `rejected` lists "
+      + "malformed commands and the status word a wallet answers.",
+    commands, rejected, responses,
+  };
 }
 
 /** The three answers of protocol 3 with honest hints, from the byte vectors above. */
@@ -424,11 +496,22 @@ function tapes(): { description: string; rngSeed: number; tapes: Tape[] } {
     if (!s.tape) continue; // a fault between two flash programs: covered by reader tests
     const recorder = new TapeRecorder();
     const run = s.run(TAPE_SEED, { recorder });
-    if (run.result.reason !== s.expected) throw new Error(`scenario ${s.name}: firmware decided ${run.result.reason}, docs/PROTOCOL.md expects ${s.expected} (seed ${TAPE_SEED})`);
-    out.push({ id: s.name, comment: `${s.description}; last tap expected ${s.expected}`, rngSeed: TAPE_SEED, geometry: run.world.config.geometry, startUnixSeconds: DEFAULT_START_UNIX_S, steps: recorder.steps });
+    if (run.result.reason !== s.expected) {
+      throw new Error(`scenario ${s.name}: firmware decided ${run.result.reason}, `
+        + `docs/PROTOCOL.md expects ${s.expected} (seed ${TAPE_SEED})`);
+    }
+    out.push({
+      id: s.name, comment: `${s.description}; last tap expected ${s.expected}`, rngSeed: TAPE_SEED,
+      geometry: run.world.config.geometry, startUnixSeconds: DEFAULT_START_UNIX_S,
+      steps: recorder.steps,
+    });
   }
   return {
-    description: "Recorded tap exchanges: provisioning block (docs/CONFIG.md), deny-list images, and per tap the reader clock, the hardware-random bytes it drew, every C-APDU it sent with the R-APDU (or NFC error status) it got back and the radio time, the decision, the receipt and the signals. The last tap of each tape has the decision docs/PROTOCOL.md prescribes for its scenario.",
+    description: "Recorded tap exchanges: provisioning block (docs/CONFIG.md), deny-list "
+      + "images, and per tap the reader clock, the hardware-random bytes it drew, every C-APDU "
+      + "it sent with the R-APDU (or NFC error status) it got back and the radio time, the "
+      + "decision, the receipt and the signals. The last tap of each tape has the decision "
+      + "docs/PROTOCOL.md prescribes for its scenario.",
     rngSeed: TAPE_SEED,
     tapes: out,
   };
@@ -458,7 +541,10 @@ function main(): number {
     if (check) {
       let old = "";
       try { old = readFileSync(file, "utf8"); } catch { /* missing counts as stale */ }
-      if (old !== text) { console.error(`${name}: differs from what the generator produces`); stale++; }
+      if (old !== text) {
+        console.error(`${name}: differs from what the generator produces`);
+        stale++;
+      }
     } else {
       writeFileSync(file, text);
       console.log(`wrote ${path.relative(repoRoot, file)} (${text.length} bytes)`);
