@@ -11,9 +11,10 @@ import * as ed from "@noble/ed25519";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { repoRoot } from "../../host/firmware/paths.ts";
 import {
-  ProtocolError, CommandError, REASONS, STATUS_WORD_NAMES, certHash, certificateSignedMessage, authorizationSignedMessage,
-  decodeAuthorization, decodeCertificate, decodeReceipt, decodeTapCommand, encodeAuthorization, encodeCertificate,
-  encodeReceipt, encodeSelect, encodePay, encodeReceiptCommand, encodeResponse, parseResponse, fromHex, toHex,
+  ProtocolError, CommandError, REASONS, STATUS_WORD_NAMES, certHash, certificateSignedMessage,
+  authorizationSignedMessage, decodeAuthorization, decodeCertificate, decodeReceipt,
+  decodeTapCommand, encodeAuthorization, encodeCertificate, encodeReceipt, encodeSelect, encodePay,
+  encodeReceiptCommand, encodeResponse, parseResponse, fromHex, toHex,
   type Certificate, type Authorization, type Receipt, decodePaymentCommand, decodeRepresentation,
   encodeRepresentation, possessionProofMessage, decodePayAnswer, decodeSelectAnswer,
   encodePaymentAnswer, encodeSelectAnswer, xHint,
@@ -34,24 +35,45 @@ const cat = (...p: Uint8Array[]): Uint8Array => Uint8Array.from(Buffer.concat(p)
 /** docs/PROTOCOL.md "Wallet certificate", offset by offset. */
 function certLayout(f: Json, sig: Uint8Array): Uint8Array {
   const b = new Uint8Array(131); const v = new DataView(b.buffer);
-  b[0] = f.version; v.setUint32(1, f.issuerKeyId); b.set(hex(f.walletId), 5); b.set(hex(f.walletPublicKey), 21);
-  v.setUint16(53, f.currency); v.setUint32(55, f.offlineCap); v.setUint32(59, f.validFrom); v.setUint32(63, f.validUntil); b.set(sig, 67);
+  b[0] = f.version;
+  v.setUint32(1, f.issuerKeyId);
+  b.set(hex(f.walletId), 5);
+  b.set(hex(f.walletPublicKey), 21);
+  v.setUint16(53, f.currency);
+  v.setUint32(55, f.offlineCap);
+  v.setUint32(59, f.validFrom);
+  v.setUint32(63, f.validUntil);
+  b.set(sig, 67);
   return b;
 }
 
 /** docs/PROTOCOL.md "Payment authorization". */
 function authLayout(f: Json, sig: Uint8Array): Uint8Array {
   const b = new Uint8Array(107); const v = new DataView(b.buffer);
-  b[0] = f.version; b.set(hex(f.challenge), 1); b.set(hex(f.readerId), 17); v.setUint32(25, f.amount); v.setUint16(29, f.currency);
-  v.setUint32(31, f.readerTime); v.setUint32(35, f.counter); v.setUint32(39, f.cumulative); b.set(sig, 43);
+  b[0] = f.version;
+  b.set(hex(f.challenge), 1);
+  b.set(hex(f.readerId), 17);
+  v.setUint32(25, f.amount);
+  v.setUint16(29, f.currency);
+  v.setUint32(31, f.readerTime);
+  v.setUint32(35, f.counter);
+  v.setUint32(39, f.cumulative);
+  b.set(sig, 43);
   return b;
 }
 
 /** docs/PROTOCOL.md "Receipt". */
 function receiptLayout(f: Json): Uint8Array {
   const b = new Uint8Array(46); const v = new DataView(b.buffer);
-  b[0] = f.version; b[1] = f.outcome; b.set(hex(f.readerId), 2); v.setUint32(10, f.sequence); v.setUint32(14, f.counter);
-  v.setUint32(18, f.amount); v.setUint16(22, f.currency); v.setUint32(24, f.readerTime); b.set(hex(f.recordHash), 30);
+  b[0] = f.version;
+  b[1] = f.outcome;
+  b.set(hex(f.readerId), 2);
+  v.setUint32(10, f.sequence);
+  v.setUint32(14, f.counter);
+  v.setUint32(18, f.amount);
+  v.setUint16(22, f.currency);
+  v.setUint32(24, f.readerTime);
+  b.set(hex(f.recordHash), 30);
   return b;
 }
 
@@ -91,10 +113,12 @@ test("certificates: layout, issuer signature, certHash, codec round trip", () =>
     );
     assert.equal(toHex(certHash(bytes)), c.certHash, `${c.id}: codec certHash`);
   }
-  for (const c of v.invalid) expectProtocolError(() => decodeCertificate(hex(c.bytes)), c.errorField, c.id);
+  for (const c of v.invalid) {
+    expectProtocolError(() => decodeCertificate(hex(c.bytes)), c.errorField, c.id);
+  }
 });
 
-test("authorizations: layout, wallet signature over label ‖ certHash ‖ body, codec round trip", () => {
+test("authorizations: layout, signature over label ‖ certHash ‖ body, codec round trip", () => {
   const v = load("authorizations.json");
   const certs = load("certificates.json");
   for (const c of v.cases) {
@@ -126,7 +150,9 @@ test("authorizations: layout, wallet signature over label ‖ certHash ‖ body,
       `${c.id}: codec signed message`,
     );
   }
-  for (const c of v.invalid) expectProtocolError(() => decodeAuthorization(hex(c.bytes)), c.errorField, c.id);
+  for (const c of v.invalid) {
+    expectProtocolError(() => decodeAuthorization(hex(c.bytes)), c.errorField, c.id);
+  }
 });
 
 test("re-presentations: authorization ‖ proof (label ‖ certHash ‖ command ‖ signature)", () => {
@@ -169,10 +195,12 @@ test("receipts: layout and codec round trip", () => {
     assert.equal(decoded.outcome, c.fields.outcome);
     assert.equal(decoded.sequence, c.fields.sequence);
   }
-  for (const c of v.invalid) expectProtocolError(() => decodeReceipt(hex(c.bytes)), c.errorField, c.id);
+  for (const c of v.invalid) {
+    expectProtocolError(() => decodeReceipt(hex(c.bytes)), c.errorField, c.id);
+  }
 });
 
-test("APDUs: the three commands, their answers, and the status word for each malformed command", () => {
+test("APDUs: the three commands, their answers, the status word of each malformed one", () => {
   const v = load("apdus.json");
   const [select, pay, receipt] = v.commands;
   assert.equal(select.apdu, "00a4040008f06f66667461700300", "SELECT of docs/PROTOCOL.md");
@@ -377,7 +405,10 @@ function docTable(heading: string): string[][] {
   const rows: string[][] = [];
   let inTable = false;
   for (const line of lines.slice(1)) {
-    if (line.startsWith("|")) { inTable = true; rows.push(line.split("|").slice(1, -1).map((c) => c.trim())); }
+    if (line.startsWith("|")) {
+      inTable = true;
+      rows.push(line.split("|").slice(1, -1).map((c) => c.trim()));
+    }
     else if (inTable) break;
   }
   return rows.slice(2); // header and separator
@@ -385,7 +416,9 @@ function docTable(heading: string): string[][] {
 
 test("the reason table is exactly docs/PROTOCOL.md's", () => {
   const rows = docTable("## Decision and reason codes");
-  const fromDoc = rows.map(([code, name, meaning]) => ({ code: Number(code), name: name!.replace(/`/g, ""), description: meaning!.replace(/`/g, "") }));
+  const fromDoc = rows.map(([code, name, meaning]) => ({
+    code: Number(code), name: name!.replace(/`/g, ""), description: meaning!.replace(/`/g, ""),
+  }));
   assert.deepEqual(REASONS.map((r) => ({ ...r })), fromDoc);
 });
 

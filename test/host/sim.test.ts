@@ -109,7 +109,7 @@ test(
   },
 );
 
-test("the NFC field: an empty field times out, latency is charged to the clock, overflow is reported", () => {
+test("the NFC field: an empty field times out, latency is charged, overflow is reported", () => {
   const { board, mem, env } = boardWithMemory();
   const m = new Uint8Array(mem.buffer);
   m.set(encodeSelect(), 0);
