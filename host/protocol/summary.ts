@@ -15,7 +15,8 @@ const OUTCOME_NAMES = ["accepted", "already accepted", "already used"];
 /** "hints honest", or which hints differ from the honest ones (the reader ignores those). */
 function hintsText(sent: [string, Uint8Array][], honest: Uint8Array[]): string {
   const wrong = sent.filter(([, h], i) => !equalBytes(h, honest[i]!)).map(([name]) => name);
-  return wrong.length === 0 ? "hints honest" : `wrong hint ${wrong.join(", ")}`;
+  if (wrong.length === 0) return "hints honest";
+  return `wrong hint${wrong.length > 1 ? "s" : ""} ${wrong.join(", ")} (ignored)`;
 }
 
 function errText(err: unknown): string {

@@ -17,7 +17,7 @@ import {
   encodeReceiptCommand, encodeResponse, parseResponse, fromHex, toHex,
   type Certificate, type Authorization, type Receipt, decodePaymentCommand, decodeRepresentation,
   encodeRepresentation, possessionProofMessage, decodePayAnswer, decodeSelectAnswer,
-  encodePaymentAnswer, encodeSelectAnswer, xHint,
+  encodePaymentAnswer, encodeSelectAnswer, summarizeResponse, xHint,
 } from "../../host/protocol/index.ts";
 
 ed.hashes.sha512 = sha512;
@@ -349,6 +349,27 @@ test("hints: each answer is structure ‖ hints; wrong hints never check out", (
       assert.ok(!hintChecksOut(encoding, hint), `${b.id}: the hint at ${at} does not check out`);
     }
   }
+});
+
+test("transcript summaries name the answer's wrong hints, and only those", () => {
+  const v = load("hints.json");
+  const data = (id: string, list = v.answers): Uint8Array =>
+    encodeResponse(hex(list.find((a: Json) => a.id === id).data), 0x9000);
+  assert.match(summarizeResponse("SELECT", data("select")), /^certificate v1 .*, hints honest$/);
+  assert.match(summarizeResponse("PAY", data("payment")), /^authorization v1 .*, hints honest$/);
+  assert.match(
+    summarizeResponse("PAY", data("representation")),
+    /^re-presented authorization .*, hints honest$/,
+  );
+  assert.match(
+    summarizeResponse("SELECT", data("select-zero", v.badAnswers)),
+    /, wrong hints keyX, certRX \(ignored\)$/,
+  );
+  assert.match(
+    summarizeResponse("PAY", data("payment-negated", v.badAnswers)), /, wrong hint rX \(ignored\)$/,
+  );
+  const short = encodeResponse(hex(v.answers[0].data).subarray(0, 131), 0x9000);
+  assert.match(summarizeResponse("SELECT", short), /bad data: selectAnswer: must be exactly 195/);
 });
 
 test("answer codecs refuse a wrong length with the answer's name", () => {
