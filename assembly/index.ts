@@ -20,6 +20,7 @@ const DIGEST_BYTES: i32 = 64;
 const PK_BYTES: i32 = 32;
 const SK_BYTES: i32 = 64;
 const SIG_BYTES: i32 = 64;
+const HINT_BYTES: i32 = 32;
 /** Verify status for pointers or lengths outside the I/O buffer (beside VerifyStatus 0–9). */
 const VERIFY_BAD_INPUT: i32 = 10;
 
@@ -82,6 +83,26 @@ export function ed25519RegisterKey(slot: i32, pk: usize): i32 {
 export function ed25519VerifyRegistered(slot: i32, msg: usize, len: i32, sig: usize): i32 {
   if (!inIo(msg, len) || !inIo(sig, SIG_BYTES)) return VERIFY_BAD_INPUT;
   return verify.ed25519VerifyRegistered(slot, msg, len, sig);
+}
+/** A decoding hint (docs/PROTOCOL.md, "Decoding hints"): 0 for none, else 32 bytes in
+ *  the I/O buffer. */
+function hintInIo(hint: usize): bool {
+  return hint == 0 || inIo(hint, HINT_BYTES);
+}
+/** ed25519Verify with decoding hints for R and for pk: the same status for every hint. */
+export function ed25519VerifyHinted(
+  pk: usize, msg: usize, len: i32, sig: usize, rHint: usize, pkHint: usize,
+): i32 {
+  if (!inIo(pk, PK_BYTES) || !inIo(msg, len) || !inIo(sig, SIG_BYTES)) return VERIFY_BAD_INPUT;
+  if (!hintInIo(rHint) || !hintInIo(pkHint)) return VERIFY_BAD_INPUT;
+  return verify.ed25519Verify(pk, msg, len, sig, rHint, pkHint);
+}
+/** ed25519VerifyRegistered with a decoding hint for R: the same status for every hint. */
+export function ed25519VerifyRegisteredHinted(
+  slot: i32, msg: usize, len: i32, sig: usize, rHint: usize,
+): i32 {
+  if (!inIo(msg, len) || !inIo(sig, SIG_BYTES) || !hintInIo(rHint)) return VERIFY_BAD_INPUT;
+  return verify.ed25519VerifyRegistered(slot, msg, len, sig, rHint);
 }
 
 // ---- Ed25519 sign (device key) ------------------------------------------------

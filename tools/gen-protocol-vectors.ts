@@ -1,4 +1,4 @@
-// Generates test/vectors/protocol/*.json: byte-level vectors of tap protocol 2
+// Generates test/vectors/protocol/*.json: byte-level vectors of tap protocol 3
 // (docs/PROTOCOL.md) and recorded full tap exchanges ("tapes") of every simulator
 // scenario. Deterministic: keys come from fixed seeds (SHA-256 of a label), the tapes
 // from fixed simulator seeds, so re-running it reproduces the committed files byte for
@@ -14,11 +14,14 @@ import { repoRoot } from "../host/firmware/paths.ts";
 import { Ed25519Key } from "../host/issuer/ed25519.ts";
 import { Issuer } from "../host/issuer/issuer.ts";
 import {
-  AID, type AuthorizationBody, type Receipt, SW, authorizationSignedMessage, certHash, certificateSignedMessage,
-  encodeAuthorization, encodeCommandApdu, encodePay, encodeReceipt, encodeReceiptCommand, encodeResponse, encodeSelect,
+  AID, type AuthorizationBody, type Receipt, SW, authorizationSignedMessage, certHash,
+  certificateSignedMessage, encodeAuthorization, encodeCommandApdu, encodePay, encodeReceipt,
+  encodeReceiptCommand, encodeResponse, encodeSelect,
   encodePaymentCommand, encodeRepresentation, possessionProofMessage, toHex, type PaymentCommand,
-  RECEIPT_VERSION,
+  RECEIPT_VERSION, certificateHints, authorizationHint, proofHint, encodeSelectAnswer,
+  encodePaymentAnswer, encodeRepresentationAnswer, negatedHint, xHint, HINT_BYTES,
 } from "../host/protocol/index.ts";
+import { FIELD_P, numberToBytesLE } from "../host/crypto/encoding.ts";
 import { SCENARIOS } from "../host/sim/scenarios.ts";
 import { TapeRecorder, type Tape } from "../host/sim/tape.ts";
 import { DEFAULT_START_UNIX_S } from "../host/sim/world.ts";
@@ -31,7 +34,18 @@ function seedOf(label: string): Uint8Array {
 }
 const bytesOf = (label: string, n: number): Uint8Array => seedOf(label).subarray(0, n);
 
-interface CertCase { id: string; comment: string; issuerSeedLabel: string; keyId: number; walletSeedLabel: string; walletIdLabel: string; cap: number; currency: number; validFrom: number; validUntil: number }
+interface CertCase {
+  id: string;
+  comment: string;
+  issuerSeedLabel: string;
+  keyId: number;
+  walletSeedLabel: string;
+  walletIdLabel: string;
+  cap: number;
+  currency: number;
+  validFrom: number;
+  validUntil: number;
+}
 
 const CERT_CASES: CertCase[] = [
   {
@@ -56,11 +70,20 @@ function certificates() {
   const cases = CERT_CASES.map((c) => {
     const issuer = new Issuer(c.keyId, new Ed25519Key(seedOf(c.issuerSeedLabel)));
     const wallet = new Ed25519Key(seedOf(c.walletSeedLabel));
-    const { certificate, bytes } = issuer.certify({ walletId: bytesOf(c.walletIdLabel, 16), walletPublicKey: wallet.publicKey, offlineCap: c.cap, currency: c.currency, validFrom: c.validFrom, validUntil: c.validUntil });
+    const { certificate, bytes } = issuer.certify({
+      walletId: bytesOf(c.walletIdLabel, 16), walletPublicKey: wallet.publicKey, offlineCap: c.cap,
+      currency: c.currency, validFrom: c.validFrom, validUntil: c.validUntil,
+    });
     return {
-      id: c.id, comment: c.comment, issuerSeed: toHex(issuer.key.seed), issuerPublicKey: toHex(issuer.publicKey), walletSeed: toHex(wallet.seed),
-      fields: { version: 1, issuerKeyId: c.keyId, walletId: toHex(certificate.walletId), walletPublicKey: toHex(certificate.walletPublicKey), currency: c.currency, offlineCap: c.cap, validFrom: c.validFrom, validUntil: c.validUntil },
-      signedMessage: toHex(certificateSignedMessage(certificate)), issuerSignature: toHex(certificate.issuerSignature),
+      id: c.id, comment: c.comment, issuerSeed: toHex(issuer.key.seed),
+      issuerPublicKey: toHex(issuer.publicKey), walletSeed: toHex(wallet.seed),
+      fields: {
+        version: 1, issuerKeyId: c.keyId, walletId: toHex(certificate.walletId),
+        walletPublicKey: toHex(certificate.walletPublicKey), currency: c.currency,
+        offlineCap: c.cap, validFrom: c.validFrom, validUntil: c.validUntil,
+      },
+      signedMessage: toHex(certificateSignedMessage(certificate)),
+      issuerSignature: toHex(certificate.issuerSignature),
       certificate: toHex(bytes), certHash: toHex(certHash(bytes)),
     };
   });
@@ -85,7 +108,11 @@ function certificates() {
       bytes: toHex(emptyWindow), errorField: "certificate.validUntil",
     },
   ];
-  return { description: "Wallet certificates (docs/PROTOCOL.md, 131 bytes). signedMessage = \"offtap/cert/v1\" ‖ bytes[0..67); certHash = SHA-512(certificate)[0..16).", cases, invalid };
+  return {
+    description: "Wallet certificates (docs/PROTOCOL.md, 131 bytes). signedMessage = "
+      + "\"offtap/cert/v1\" ‖ bytes[0..67); certHash = SHA-512(certificate)[0..16).",
+    cases, invalid,
+  };
 }
 
 function authorizations(certs: ReturnType<typeof certificates>) {
@@ -111,14 +138,24 @@ function authorizations(certs: ReturnType<typeof certificates>) {
   const cases = specs.map((s) => {
     const certHex = certs.cases[s.cert]!.certificate;
     const ch = certHash(Buffer.from(certHex, "hex"));
-    const body: AuthorizationBody = { version: 1, challenge: bytesOf(s.challengeLabel, 16), readerId: bytesOf(s.readerIdLabel, 8), amount: s.amount, currency: s.currency, readerTime: s.readerTime, counter: s.counter, cumulative: s.cumulative };
+    const body: AuthorizationBody = {
+      version: 1, challenge: bytesOf(s.challengeLabel, 16), readerId: bytesOf(s.readerIdLabel, 8),
+      amount: s.amount, currency: s.currency, readerTime: s.readerTime, counter: s.counter,
+      cumulative: s.cumulative,
+    };
     const msg = authorizationSignedMessage(ch, body);
     const wallet = new Ed25519Key(seedOf(s.walletSeedLabel));
     const sig = wallet.sign(msg);
     return {
-      id: s.id, comment: s.comment, certificateId: certs.cases[s.cert]!.id, certHash: toHex(ch), walletSeed: toHex(wallet.seed), walletPublicKey: toHex(wallet.publicKey),
-      fields: { version: 1, challenge: toHex(body.challenge), readerId: toHex(body.readerId), amount: s.amount, currency: s.currency, readerTime: s.readerTime, counter: s.counter, cumulative: s.cumulative },
-      signedMessage: toHex(msg), walletSignature: toHex(sig), authorization: toHex(encodeAuthorization({ ...body, walletSignature: sig })),
+      id: s.id, comment: s.comment, certificateId: certs.cases[s.cert]!.id, certHash: toHex(ch),
+      walletSeed: toHex(wallet.seed), walletPublicKey: toHex(wallet.publicKey),
+      fields: {
+        version: 1, challenge: toHex(body.challenge), readerId: toHex(body.readerId),
+        amount: s.amount, currency: s.currency, readerTime: s.readerTime, counter: s.counter,
+        cumulative: s.cumulative,
+      },
+      signedMessage: toHex(msg), walletSignature: toHex(sig),
+      authorization: toHex(encodeAuthorization({ ...body, walletSignature: sig })),
     };
   });
   const good = Buffer.from(cases[0]!.authorization, "hex");
@@ -230,36 +267,69 @@ function receipts() {
   return { description: "Receipts (46 bytes), sent by the reader in RECEIPT.", cases, invalid };
 }
 
-function apdus(certs: ReturnType<typeof certificates>, auths: ReturnType<typeof authorizations>, recs: ReturnType<typeof receipts>) {
+function apdus(
+  certs: ReturnType<typeof certificates>, auths: ReturnType<typeof authorizations>,
+  recs: ReturnType<typeof receipts>,
+) {
   const a = auths.cases[0]!;
-  const payment: PaymentCommand = { challenge: Buffer.from(a.fields.challenge, "hex"), readerId: Buffer.from(a.fields.readerId, "hex"), amount: a.fields.amount, currency: a.fields.currency, readerTime: a.fields.readerTime };
+  const payment: PaymentCommand = {
+    challenge: Buffer.from(a.fields.challenge, "hex"),
+    readerId: Buffer.from(a.fields.readerId, "hex"), amount: a.fields.amount,
+    currency: a.fields.currency, readerTime: a.fields.readerTime,
+  };
   const receipt = Buffer.from(recs.cases[0]!.receipt, "hex");
+  const rf = recs.cases[0]!.fields;
+  const receiptFields = {
+    ...rf, readerId: Buffer.from(rf.readerId, "hex"), recordHash: Buffer.from(rf.recordHash, "hex"),
+  };
   const commands = [
     {
       id: "select", comment: "SELECT by AID, Le = 00 (256)", kind: "SELECT",
       apdu: toHex(encodeSelect()), aid: toHex(AID),
     },
-    { id: "pay", comment: "PAY for auth-first", kind: "PAY", apdu: toHex(encodePay(payment)), paymentCommand: toHex(encodePaymentCommand(payment)), fields: { challenge: a.fields.challenge, readerId: a.fields.readerId, amount: a.fields.amount, currency: a.fields.currency, readerTime: a.fields.readerTime } },
-    { id: "receipt", comment: "RECEIPT carrying receipt-accepted (case 3: no Le)", kind: "RECEIPT", apdu: toHex(encodeReceiptCommand({ ...recs.cases[0]!.fields, readerId: Buffer.from(recs.cases[0]!.fields.readerId, "hex"), recordHash: Buffer.from(recs.cases[0]!.fields.recordHash, "hex") })), receipt: toHex(receipt) },
+    {
+      id: "pay", comment: "PAY for auth-first", kind: "PAY", apdu: toHex(encodePay(payment)),
+      paymentCommand: toHex(encodePaymentCommand(payment)),
+      fields: {
+        challenge: a.fields.challenge, readerId: a.fields.readerId, amount: a.fields.amount,
+        currency: a.fields.currency, readerTime: a.fields.readerTime,
+      },
+    },
+    {
+      id: "receipt", comment: "RECEIPT carrying receipt-accepted (case 3: no Le)",
+      kind: "RECEIPT", apdu: toHex(encodeReceiptCommand(receiptFields)), receipt: toHex(receipt),
+    },
   ];
   const select = Buffer.from(commands[0]!.apdu, "hex");
   const pay = Buffer.from(commands[1]!.apdu, "hex");
-  const otherAid = Uint8Array.from(select); otherAid[12] = 0x01;
+  const otherAid = Uint8Array.from(select); otherAid[12] = 0x02;
   const badReceipt = Buffer.from(commands[2]!.apdu, "hex");
   badReceipt[6] = 3;
   const outcome3 = toHex(badReceipt);
-  const again = auths.representations[0]!.representation;
   const rejected = [
     {
-      id: "select-other-aid", comment: "SELECT of major version 01: not found (protocol 2 wallet)",
+      id: "select-other-aid",
+      comment: "SELECT of major version 02: not found (a protocol 3 wallet)",
       apdu: toHex(otherAid), sw: SW.FILE_NOT_FOUND,
     },
     {
       id: "wrong-cla", comment: "PAY with CLA 00",
       apdu: toHex(Buffer.concat([Buffer.of(0x00), pay.subarray(1)])), sw: SW.CLA_NOT_SUPPORTED,
     },
-    { id: "unknown-ins", comment: "INS 54 is not part of the protocol", apdu: toHex(encodeCommandApdu({ cla: 0x80, ins: 0x54, p1: 0, p2: 0, data: new Uint8Array(0), le: undefined })), sw: SW.INS_NOT_SUPPORTED },
-    { id: "pay-short-data", comment: "PAY with 33 data bytes", apdu: toHex(Buffer.concat([pay.subarray(0, 4), Buffer.of(33), pay.subarray(5, 38), Buffer.of(0)])), sw: SW.WRONG_LENGTH },
+    {
+      id: "unknown-ins", comment: "INS 54 is not part of the protocol",
+      apdu: toHex(encodeCommandApdu({
+        cla: 0x80, ins: 0x54, p1: 0, p2: 0, data: new Uint8Array(0), le: undefined,
+      })),
+      sw: SW.INS_NOT_SUPPORTED,
+    },
+    {
+      id: "pay-short-data", comment: "PAY with 33 data bytes",
+      apdu: toHex(Buffer.concat([
+        pay.subarray(0, 4), Buffer.of(33), pay.subarray(5, 38), Buffer.of(0),
+      ])),
+      sw: SW.WRONG_LENGTH,
+    },
     {
       id: "pay-no-le", comment: "PAY without Le", apdu: toHex(pay.subarray(0, 39)),
       sw: SW.WRONG_LENGTH,
@@ -274,19 +344,18 @@ function apdus(certs: ReturnType<typeof certificates>, auths: ReturnType<typeof 
     },
     { id: "receipt-bad-outcome", comment: "RECEIPT, outcome 3", apdu: outcome3, sw: SW.WRONG_DATA },
   ];
+  const ans = answers(certs, auths);
+  const ok = (id: string, comment: string, data: string) => ({
+    id, comment, data, sw: SW.OK, apdu: toHex(encodeResponse(Buffer.from(data, "hex"), SW.OK)),
+  });
   const responses = [
-    {
-      id: "certificate-ok", comment: "SELECT answer", data: certs.cases[0]!.certificate, sw: SW.OK,
-      apdu: toHex(encodeResponse(Buffer.from(certs.cases[0]!.certificate, "hex"), SW.OK)),
-    },
-    {
-      id: "authorization-ok", comment: "PAY answer", data: a.authorization, sw: SW.OK,
-      apdu: toHex(encodeResponse(Buffer.from(a.authorization, "hex"), SW.OK)),
-    },
-    {
-      id: "representation-ok", comment: "PAY answer of a re-tap: retap-same-reader",
-      data: again, sw: SW.OK, apdu: toHex(encodeResponse(Buffer.from(again, "hex"), SW.OK)),
-    },
+    ok("select-ok", "SELECT answer: cert-eur ‖ keyX ‖ certRX (195 bytes)", ans.select),
+    ok("payment-ok", "PAY answer: auth-first ‖ rX (139 bytes)", ans.payment),
+    ok(
+      "representation-ok",
+      "PAY answer of a re-tap: retap-same-reader's authorization ‖ proof ‖ proofRX (203 bytes)",
+      ans.representation,
+    ),
     { id: "receipt-ok", comment: "RECEIPT answer", data: "", sw: SW.OK, apdu: "9000" },
     {
       id: "no-application", comment: "SELECT of an application the phone lacks", data: "",
@@ -297,7 +366,128 @@ function apdus(certs: ReturnType<typeof certificates>, auths: ReturnType<typeof 
       sw: SW.CONDITIONS_NOT_SATISFIED, apdu: "6985",
     },
   ];
-  return { description: "Command and response APDUs (ISO/IEC 7816-4 short APDUs). `rejected` lists malformed commands and the status word a wallet answers.", commands, rejected, responses };
+  return {
+    description: "Command and response APDUs (ISO/IEC 7816-4 short APDUs). `rejected` lists "
+      + "malformed commands and the status word a wallet answers.",
+    commands, rejected, responses,
+  };
+}
+
+/** The three answers of protocol 3 with honest hints, from the byte vectors above. */
+function answers(
+  certs: ReturnType<typeof certificates>,
+  auths: ReturnType<typeof authorizations>,
+) {
+  const certificate = Buffer.from(certs.cases[0]!.certificate, "hex");
+  const authorization = Buffer.from(auths.cases[0]!.authorization, "hex");
+  const proof = Buffer.from(auths.representations[0]!.possessionProof, "hex");
+  return {
+    select: toHex(encodeSelectAnswer(certificate)),
+    payment: toHex(encodePaymentAnswer(authorization)),
+    representation: toHex(encodeRepresentationAnswer(authorization, proof)),
+  };
+}
+
+/** A point encoding: y little-endian with the sign bit on top. */
+function encodingOf(y: bigint, sign: 0 | 1): Uint8Array {
+  const out = numberToBytesLE(y, 32);
+  out[31] = out[31]! | (sign << 7);
+  return out;
+}
+
+const NON_SQUARE_SEARCH_MAX = 1000n; // half of all y have no point: a few steps suffice
+
+/** The smallest y ≥ 2 that no curve point has (its encoding decodes to nothing). */
+function firstNonPointY(): bigint {
+  for (let y = 2n; y < NON_SQUARE_SEARCH_MAX; y++) {
+    if (xHint(encodingOf(y, 0)).every((b) => b === 0)) return y;
+  }
+  throw new Error(`no y without a point below ${NON_SQUARE_SEARCH_MAX}`);
+}
+
+function hintPoints(certs: ReturnType<typeof certificates>) {
+  const base = Buffer.from(
+    "5866666666666666666666666666666666666666666666666666666666666666", "hex",
+  );
+  const minusBase = Uint8Array.from(base);
+  minusBase[31] = minusBase[31]! | 0x80;
+  const key = Buffer.from(certs.cases[0]!.fields.walletPublicKey, "hex");
+  const noY = firstNonPointY();
+  const point = (id: string, comment: string, encoding: Uint8Array) =>
+    ({ id, comment, encoding: toHex(encoding), hint: toHex(xHint(encoding)) });
+  return [
+    point("base", "the base point B: sign bit 0, x even", base),
+    point("minus-base", "−B: the same y, sign bit 1, x = p − x(B), odd", minusBase),
+    point("wallet-key", "cert-eur's walletPublicKey", key),
+    point("identity", "the neutral element (y = 1): x = 0", encodingOf(1n, 0)),
+    point("order-2", "the point of order 2 (y = p − 1): x = 0", encodingOf(FIELD_P - 1n, 0)),
+    point("no-point", "the smallest y with no point: 32 zero bytes", encodingOf(noY, 0)),
+    point("no-point-signed", "the same y, sign bit 1: zeros", encodingOf(noY, 1)),
+    point("y-not-canonical", "y = p (not < p, strict policy): zeros", encodingOf(FIELD_P, 0)),
+    point("x-zero-signed", "y = 1 with sign bit 1 (not canonical): zeros", encodingOf(1n, 1)),
+  ];
+}
+
+/** The honest answers' hints, and the same answers with wrong hints. */
+function hintAnswers(
+  certs: ReturnType<typeof certificates>,
+  auths: ReturnType<typeof authorizations>,
+) {
+  const certificate = Buffer.from(certs.cases[0]!.certificate, "hex");
+  const authorization = Buffer.from(auths.cases[0]!.authorization, "hex");
+  const proof = Buffer.from(auths.representations[0]!.possessionProof, "hex");
+  const ch = certificateHints(certificate);
+  const rX = authorizationHint(authorization);
+  const proofRX = proofHint(proof);
+  const ans = answers(certs, auths);
+  const zero = new Uint8Array(HINT_BYTES);
+  const garbage = (label: string): Uint8Array => bytesOf(label, HINT_BYTES);
+  const bad = (id: string, honest: string, comment: string, data: Uint8Array) =>
+    ({ id, honest, comment, data: toHex(data) });
+  const selectWith = (keyX: Uint8Array, certRX: Uint8Array): Uint8Array =>
+    encodeSelectAnswer(certificate, { keyX, certRX });
+  const pAsHint = numberToBytesLE(FIELD_P, HINT_BYTES);
+  return {
+    answers: [
+      {
+        id: "select", certificateId: certs.cases[0]!.id, data: ans.select,
+        keyX: toHex(ch.keyX), certRX: toHex(ch.certRX),
+      },
+      { id: "payment", authorizationId: auths.cases[0]!.id, data: ans.payment, rX: toHex(rX) },
+      {
+        id: "representation", representationId: auths.representations[0]!.id,
+        data: ans.representation, proofRX: toHex(proofRX),
+      },
+    ],
+    badAnswers: [
+      bad("select-negated", "select", "keyX and certRX negated (p − x)",
+        selectWith(negatedHint(ch.keyX), negatedHint(ch.certRX))),
+      bad("select-garbage", "select", "keyX and certRX: bytes that are no x",
+        selectWith(garbage("bad keyX"), garbage("bad certRX"))),
+      bad("select-zero", "select", "all-zero hints", selectWith(zero, zero)),
+      bad("payment-negated", "payment", "rX negated",
+        encodePaymentAnswer(authorization, negatedHint(rX))),
+      bad("payment-p", "payment", "rX = p: not < p", encodePaymentAnswer(authorization, pAsHint)),
+      bad("representation-negated", "representation", "proofRX negated",
+        encodeRepresentationAnswer(authorization, proof, negatedHint(proofRX))),
+    ],
+  };
+}
+
+function hintCases(
+  certs: ReturnType<typeof certificates>,
+  auths: ReturnType<typeof authorizations>,
+) {
+  return {
+    description: "Decoding hints (docs/PROTOCOL.md, protocol 3): a hint is x of a point, "
+      + "32 bytes little-endian, < p, top bit 0; 32 zero bytes for an encoding that decodes to "
+      + "no point under the strict policy. `points`: encodings and their hints. `answers`: the "
+      + "hints of each answer of apdus.json. `badAnswers`: the same answers with wrong hints "
+      + "(the negated x, p − x, p itself, zeros, or bytes that are no x); a reader decides "
+      + "exactly as on the honest answer.",
+    points: hintPoints(certs),
+    ...hintAnswers(certs, auths),
+  };
 }
 
 function tapes(): { description: string; rngSeed: number; tapes: Tape[] } {
@@ -306,11 +496,22 @@ function tapes(): { description: string; rngSeed: number; tapes: Tape[] } {
     if (!s.tape) continue; // a fault between two flash programs: covered by reader tests
     const recorder = new TapeRecorder();
     const run = s.run(TAPE_SEED, { recorder });
-    if (run.result.reason !== s.expected) throw new Error(`scenario ${s.name}: firmware decided ${run.result.reason}, docs/PROTOCOL.md expects ${s.expected} (seed ${TAPE_SEED})`);
-    out.push({ id: s.name, comment: `${s.description}; last tap expected ${s.expected}`, rngSeed: TAPE_SEED, geometry: run.world.config.geometry, startUnixSeconds: DEFAULT_START_UNIX_S, steps: recorder.steps });
+    if (run.result.reason !== s.expected) {
+      throw new Error(`scenario ${s.name}: firmware decided ${run.result.reason}, `
+        + `docs/PROTOCOL.md expects ${s.expected} (seed ${TAPE_SEED})`);
+    }
+    out.push({
+      id: s.name, comment: `${s.description}; last tap expected ${s.expected}`, rngSeed: TAPE_SEED,
+      geometry: run.world.config.geometry, startUnixSeconds: DEFAULT_START_UNIX_S,
+      steps: recorder.steps,
+    });
   }
   return {
-    description: "Recorded tap exchanges: provisioning block (docs/CONFIG.md), deny-list images, and per tap the reader clock, the hardware-random bytes it drew, every C-APDU it sent with the R-APDU (or NFC error status) it got back and the radio time, the decision, the receipt and the signals. The last tap of each tape has the decision docs/PROTOCOL.md prescribes for its scenario.",
+    description: "Recorded tap exchanges: provisioning block (docs/CONFIG.md), deny-list "
+      + "images, and per tap the reader clock, the hardware-random bytes it drew, every C-APDU "
+      + "it sent with the R-APDU (or NFC error status) it got back and the radio time, the "
+      + "decision, the receipt and the signals. The last tap of each tape has the decision "
+      + "docs/PROTOCOL.md prescribes for its scenario.",
     rngSeed: TAPE_SEED,
     tapes: out,
   };
@@ -326,6 +527,7 @@ function main(): number {
     "authorizations.json": auths,
     "receipts.json": recs,
     "apdus.json": apdus(certs, auths, recs),
+    "hints.json": hintCases(certs, auths),
     "exchanges.json": tapes(),
   };
   mkdirSync(OUT_DIR, { recursive: true });
@@ -333,13 +535,16 @@ function main(): number {
   for (const [name, content] of Object.entries(files)) {
     const file = path.join(OUT_DIR, name);
     const head = {
-      generator: "tools/gen-protocol-vectors.ts", protocol: "docs/PROTOCOL.md version 2",
+      generator: "tools/gen-protocol-vectors.ts", protocol: "docs/PROTOCOL.md version 3",
     };
     const text = JSON.stringify({ ...head, ...(content as object) }, null, 1) + "\n";
     if (check) {
       let old = "";
       try { old = readFileSync(file, "utf8"); } catch { /* missing counts as stale */ }
-      if (old !== text) { console.error(`${name}: differs from what the generator produces`); stale++; }
+      if (old !== text) {
+        console.error(`${name}: differs from what the generator produces`);
+        stale++;
+      }
     } else {
       writeFileSync(file, text);
       console.log(`wrote ${path.relative(repoRoot, file)} (${text.length} bytes)`);

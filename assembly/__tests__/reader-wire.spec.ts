@@ -73,7 +73,7 @@ function makeCert(p: usize): void {
 describe("reader APDUs (PROTOCOL.md, The exchange)", () => {
   it("SELECT is 00 A4 04 00 08 <AID> 00", () => {
     expect(buildSelect(buf)).toBe(14);
-    expect(hex(buf, 14)).toBe("00a4040008f06f66667461700200");
+    expect(hex(buf, 14)).toBe("00a4040008f06f66667461700300");
   });
 
   it("PAY carries the 34-byte command between 80 50 00 00 22 and Le 00", () => {

@@ -14,9 +14,10 @@ import {
 import { ed25519PublicKey, ed25519Sign } from "../crypto/sign";
 import {
   P2_BYTES, P3_BYTES, DECODE_OK, DECODE_NOT_CANONICAL, DECODE_NOT_ON_CURVE,
-  p3FromBytes, p2ToBytes, p2ToBytesDecoding,
+  p3FromBytes, p2ToBytes, p2ToBytesDecoding, p3FromHint, p2EqualsHinted,
+  HINT_EQUAL, HINT_NOT_EQUAL, HINT_UNUSABLE,
 } from "../crypto/point";
-import { FE_BYTES, feFromBytes, feMul, feToBytes, feZero } from "../crypto/field";
+import { FE_BYTES, feFromBytes, feMul, feNeg, feToBytes, feZero } from "../crypto/field";
 import { putHex } from "./hex";
 import { bytesEqual } from "../reader/bytes";
 
@@ -356,5 +357,177 @@ describe("ed25519VerifyRegisteredDecoding + ed25519VerifyDecoded", () => {
     expect(ed25519VerifyDecoded(pk, msg, 16, sig)).toBe(VerifyStatus.Valid);
     ed25519ForgetDecoded();
     expect(ed25519VerifyDecoded(pk, msg, 16, sig)).toBe(VerifyStatus.Valid);
+  });
+});
+
+// ---- decoding hints (docs/PROTOCOL.md, "Decoding hints") ----------------------------
+
+const hintPoint: usize = memory.data(P3_BYTES, 16);
+const hintFe: usize = memory.data(FE_BYTES, 16);
+const keyHint: usize = memory.data(32, 16);
+const rHint: usize = memory.data(32, 16);
+const certRHint: usize = memory.data(32, 16);
+
+/** Hint kinds: none (a null pointer), the true x, then six that must not be used: the
+ *  other root -x, zero, a pattern of the right parity (off the curve), p (not
+ *  canonical), the true x with the top bit set, and the true x of another point. */
+const HINT_NONE = 0;
+const HINT_TRUE = 1;
+const HINT_KINDS = 8;
+
+/** A hint of `kind` for the encoding at enc, written to out; returns the pointer to pass.
+ *  Encodings that do not decode get the pattern for the kinds built on a true x. */
+function makeHint(out: usize, enc: usize, kind: i32): usize {
+  if (kind == HINT_NONE) return 0;
+  const decodes = p3FromBytes(hintPoint, enc) == DECODE_OK;
+  const sign = <u8>(load<u8>(enc, 31) >> 7);
+  if (!decodes || kind == 4) {
+    for (let i = 0; i < 32; i++) store<u8>(out + <usize>i, <u8>(i * 37 + kind * 11 + 5));
+    store<u8>(out, (load<u8>(out) & 0xfe) | sign);
+    store<u8>(out, load<u8>(out, 31) & 0x3f, 31);
+    return out;
+  }
+  if (kind == 3) { memory.fill(out, 0, 32); return out; }
+  if (kind == 5) { putHex(out, BAD_KEYS[0]); return out; }            // p itself
+  if (kind == 7) {
+    generatedKey(GENERATED_KEYS + 3, bytesA);          // not one of the tested keys
+    p3FromBytes(hintPoint, bytesA);
+  }
+  if (kind == 2) feNeg(hintFe, hintPoint); else memory.copy(hintFe, hintPoint, FE_BYTES);
+  feToBytes(out, hintFe);
+  if (kind == 6) store<u8>(out, load<u8>(out, 31) | 0x80, 31);
+  return out;
+}
+
+/** The (R hint, key hint) kind pairs tried: each kind with a true or no other hint, and
+ *  both hints of the same kind. */
+function pairCount(): i32 { return HINT_KINDS * HINT_KINDS; }
+function pairTried(r: i32, k: i32): bool {
+  return r == k || r <= HINT_TRUE || k <= HINT_TRUE;
+}
+
+describe("p3FromHint and p2EqualsHinted", () => {
+  it("take exactly the true x of a decodable encoding and nothing else", () => {
+    for (let i = 0; i < keyCount(); i++) {
+      loadKey(i);
+      const status = p3FromBytes(separate, pk);
+      if (status == DECODE_NOT_CANONICAL) continue;    // callers check the encoding first
+      const decodes = status == DECODE_OK;
+      // x = 0 (y = ±1: small order) is its own negation, and the zero hint is its x.
+      feToBytes(bytesB, separate);
+      const xIsZero = decodes && (load<u64>(bytesB) | load<u64>(bytesB, 8)
+        | load<u64>(bytesB, 16) | load<u64>(bytesB, 24)) == 0;
+      for (let kind = HINT_TRUE; kind < HINT_KINDS; kind++) {
+        const hint = makeHint(keyHint, pk, kind);
+        const isTrueX = decodes && (kind == HINT_TRUE || ((kind == 2 || kind == 3) && xIsZero));
+        const label = "key " + i.toString() + ", hint kind " + kind.toString();
+        const used = p3FromHint(merged, pk, hint);
+        if (kind == HINT_TRUE) expect(used).toBe(decodes, label);
+        if (kind == 4 || kind == 5 || kind == 6 || kind == 7) expect(used).toBe(false, label);
+        if (kind == 2 || kind == 3) expect(used).toBe(isTrueX, label);
+        if (!used) continue;
+        for (let f = 0; f < 4; f++) {
+          const at = <usize>(f * FE_BYTES);
+          expect(feSame(merged + at, separate + at)).toBe(true, "coordinate " + label);
+        }
+      }
+    }
+  });
+
+  it("compare a projective point with an encoding without inverting Z", () => {
+    for (let c = 0; c < SCALES.length; c++) {
+      scaledPoint(c);
+      p2ToBytes(bytesB, point);                        // point's own encoding
+      const hint = makeHint(rHint, bytesB, HINT_TRUE);
+      expect(p2EqualsHinted(point, bytesB, hint, hintPoint)).toBe(HINT_EQUAL);
+      generatedKey(9, otherPk);                        // another point, its true x
+      const other = makeHint(keyHint, otherPk, HINT_TRUE);
+      expect(p2EqualsHinted(point, otherPk, other, hintPoint)).toBe(HINT_NOT_EQUAL);
+      store<u8>(bytesB, load<u8>(bytesB, 31) ^ 0x80, 31);  // -point: the other x
+      const negated = makeHint(keyHint, bytesB, HINT_TRUE);
+      expect(p2EqualsHinted(point, bytesB, negated, hintPoint)).toBe(HINT_NOT_EQUAL);
+      for (let kind = 3; kind < HINT_KINDS; kind++) {
+        p2ToBytes(bytesB, point);
+        const bad = makeHint(keyHint, bytesB, kind);
+        expect(p2EqualsHinted(point, bytesB, bad, hintPoint)).toBe(HINT_UNUSABLE);
+      }
+    }
+    scaledPoint(1);
+    p2ToBytes(bytesB, point);
+    const hint = makeHint(rHint, bytesB, HINT_TRUE);
+    feZero(point + <usize>(2 * FE_BYTES));             // Z = 0: never trusted
+    expect(p2EqualsHinted(point, bytesB, hint, hintPoint)).toBe(HINT_UNUSABLE);
+  });
+});
+
+/** Every hinted entry against the unhinted one for the key at pk and (msg, len, sig). */
+function expectHintsChangeNothing(len: i32, label: string): void {
+  const certLen = signCertificate();
+  const plain = ed25519Verify(pk, msg, len, sig);
+  const registered = ed25519VerifyRegistered(ISSUER_SLOT, certMsg, certLen, certSig);
+  for (let i = 0; i < pairCount(); i++) {
+    const kr = i / HINT_KINDS, kk = i % HINT_KINDS;
+    if (!pairTried(kr, kk)) continue;
+    const l = label + ", hints " + kr.toString() + "/" + kk.toString();
+    const r = makeHint(rHint, sig, kr);
+    const k = makeHint(keyHint, pk, kk);
+    const c = makeHint(certRHint, certSig, kr);
+    expect(ed25519Verify(pk, msg, len, sig, r, k)).toBe(plain, "verify " + l);
+    expect(ed25519VerifyRegistered(ISSUER_SLOT, certMsg, certLen, certSig, c))
+      .toBe(registered, "registered " + l);
+    expect(ed25519VerifyRegisteredDecoding(ISSUER_SLOT, certMsg, certLen, certSig, pk, c, k))
+      .toBe(registered, "decoding " + l);
+    expect(ed25519VerifyDecoded(pk, msg, len, sig, r, k)).toBe(plain, "decoded " + l);
+    ed25519ForgetDecoded();
+  }
+}
+
+describe("decoding hints never change a status", () => {
+  it("on the speccheck and lattice-fallback vectors", () => {
+    setUpIssuer();
+    for (let i = 0; i < CASES.length; i++) {
+      putHex(pk, CASES[i][0]); putHex(msg, CASES[i][1]); putHex(sig, CASES[i][2]);
+      expectHintsChangeNothing(CASES[i][1].length / 2, "case " + i.toString());
+    }
+  });
+
+  it("on generated keys: valid, changed message, and a certificate signature changed", () => {
+    setUpIssuer();
+    for (let i = 0; i < GENERATED_KEYS; i += 3) {
+      memory.fill(seed, <u8>(i * 17 + 1), 32);
+      ed25519PublicKey(seed, seed + 32);
+      memory.copy(pk, seed + 32, 32);
+      memory.fill(msg, <u8>i, 24);
+      ed25519Sign(seed, msg, 24, sig);
+      expectHintsChangeNothing(24, "key " + i.toString());
+      expect(ed25519Verify(pk, msg, 24, sig, makeHint(rHint, sig, HINT_TRUE),
+        makeHint(keyHint, pk, HINT_TRUE))).toBe(VerifyStatus.Valid);
+      store<u8>(msg, load<u8>(msg) ^ 1);
+      expectHintsChangeNothing(24, "changed message " + i.toString());
+    }
+    generatedKey(5, pk);
+    const len = signCertificate();
+    store<u8>(certMsg, load<u8>(certMsg, 39) ^ 1, 39);
+    for (let kr = 0; kr < HINT_KINDS; kr++) {
+      for (let kk = 0; kk < HINT_KINDS; kk++) {
+        const c = makeHint(certRHint, certSig, kr);
+        const k = makeHint(keyHint, pk, kk);
+        expect(ed25519VerifyRegisteredDecoding(ISSUER_SLOT, certMsg, len, certSig, pk, c, k))
+          .toBe(VerifyStatus.EquationMismatch);
+      }
+    }
+  });
+
+  it("on bad keys, whose rule 2–4 status comes after rule 1 and before R's rules", () => {
+    setUpIssuer();
+    for (let i = 0; i < BAD_KEYS.length; i++) {
+      putHex(pk, BAD_KEYS[i]);
+      memory.fill(seed, 3, 32);
+      memory.fill(msg, 7, 16);
+      ed25519Sign(seed, msg, 16, sig);                 // a good R, under another key
+      expectHintsChangeNothing(16, BAD_KEYS[i]);
+      expect(ed25519Verify(pk, msg, 16, sig, makeHint(rHint, sig, HINT_TRUE),
+        makeHint(keyHint, pk, HINT_TRUE))).toBe(BAD_KEY_STATUS[i], BAD_KEYS[i]);
+    }
   });
 });

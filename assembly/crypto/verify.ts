@@ -14,6 +14,10 @@
 //     and a following plain verify under that key that uses the decoded point. A reader
 //     verifies a certificate under its issuer's registered key, then the payment under
 //     the wallet key inside it: one exponentiation fewer per first-time tap.
+// Every entry but the stream takes optional decoding hints (docs/PROTOCOL.md, "Decoding
+// hints"): the x-coordinates of R and of the key, checked with a few multiplications
+// (point.ts, p3FromHint) and used instead of a square root or an inversion when they
+// hold, ignored when they do not — the status is the same for every hint.
 // Plain verify decides the equation as [u]B ∓ [r]A - [m]R = 0 with short r, m from a
 // lattice reduction (verify-lattice.ts: exact for every input, mixed-order keys included;
 // ~128 doublings instead of 253 and no inversion); the registered path and the rare
@@ -26,6 +30,7 @@ import { scalarIsCanonical, scalarReduce64, scalarMulAdd } from "./scalar";
 import {
   P2_BYTES, P3_BYTES, DECODE_OK, DECODE_NOT_CANONICAL, DECODE_NOT_ON_CURVE,
   p3FromBytes, p2ToBytes, p2ToBytesDecoding, p2IsIdentity, encodingIsCanonical,
+  p3FromHint, p2EqualsHinted, HINT_UNUSABLE, HINT_EQUAL,
 } from "./point";
 import { shortLatticeVector } from "./verify-lattice";
 import {
@@ -60,6 +65,7 @@ const latticeM: usize = memory.data(32, 16);
 const uScalar: usize = memory.data(32, 16);
 const rPoint: usize = memory.data(P3_BYTES, 16);
 const ZERO_SCALAR: usize = memory.data(32, 16);
+const hintScratch: usize = memory.data(P3_BYTES, 16);
 
 // The streaming context: copies of the key and signature, the decoded key, the hash
 // state and the status of rules 1–6 (End reports it, or runs rule 7 when Valid).
@@ -107,9 +113,16 @@ function isSmallOrderEncoding(s: usize): bool {
   return false;
 }
 
-/** Rules 2–4 on the key at pk; on Valid, a holds the decoded point. */
-function checkPublicKey(pk: usize, a: usize): i32 {
-  return publicKeyStatus(p3FromBytes(a, pk), pk);
+/** Rules 2–4 on the key at pk; on Valid, a holds the decoded point. xHint (0: none) is
+ *  a decoding hint for pk (point.ts, p3FromHint): the same status and point either way. */
+function checkPublicKey(pk: usize, a: usize, xHint: usize = 0): i32 {
+  return publicKeyStatus(decodeHinted(a, pk, xHint), pk);
+}
+
+/** p3FromBytes(h, s), from the hint at xHint when there is one (not 0) and it holds. */
+function decodeHinted(h: usize, s: usize, xHint: usize): i32 {
+  if (xHint != 0 && encodingIsCanonical(s) && p3FromHint(h, s, xHint)) return DECODE_OK;
+  return p3FromBytes(h, s);
 }
 
 /** Rules 2–4 on the key at pk, given p3FromBytes's result for it. */
@@ -131,9 +144,9 @@ function checkR(sig: usize): i32 {
 }
 
 /** Rules 1–6 in policy order; on Valid, a holds the decoded key. */
-function checkHead(pk: usize, sig: usize, a: usize): i32 {
+function checkHead(pk: usize, sig: usize, a: usize, pkHint: usize = 0): i32 {
   if (!scalarIsCanonical(sig + <usize>32)) return VerifyStatus.SNotCanonical;
-  const keyStatus = checkPublicKey(pk, a);
+  const keyStatus = checkPublicKey(pk, a, pkHint);
   if (keyStatus != VerifyStatus.Valid) return keyStatus;
   return checkR(sig);
 }
@@ -145,8 +158,13 @@ function hashBegin(ctx: usize, sig: usize, pk: usize): void {
   sha512Update(ctx, pk, PK_BYTES);
 }
 
-/** True iff the encoding of checkP2 equals R. */
-function checkEqualsR(sig: usize): bool {
+/** True iff the encoding of checkP2 equals R (by the hint for R at rHint when there is
+ *  one and it holds, without an inversion; else by encoding and comparing bytes). */
+function checkEqualsR(sig: usize, rHint: usize = 0): bool {
+  if (rHint != 0) {
+    const r = p2EqualsHinted(checkP2, sig, rHint, hintScratch);
+    if (r != HINT_UNUSABLE) return r == HINT_EQUAL;
+  }
   p2ToBytes(checkBytes, checkP2);
   return checkBytesEqualR(sig);
 }
@@ -163,30 +181,34 @@ function checkBytesEqualR(sig: usize): bool {
  * lattice vector (verify-lattice.ts: ~128 doublings, no inversion, exact for every input);
  * the classic encode-and-compare path covers the inputs where no short vector fits.
  */
-function finishEquation(ctx: usize, sig: usize, a: usize): i32 {
+function finishEquation(ctx: usize, sig: usize, a: usize, rHint: usize = 0): i32 {
   sha512Final(ctx, digest);
   scalarReduce64(digest, kScalar);
   const sigma = shortLatticeVector(kScalar, latticeR, latticeM);
   if (sigma != 0) {
     // R passed rules 5–6, so it is canonical; an R off the curve can never be encode(…).
-    if (p3FromBytes(rPoint, sig) != DECODE_OK) return VerifyStatus.EquationMismatch;
+    if (decodeHinted(rPoint, sig, rHint) != DECODE_OK) return VerifyStatus.EquationMismatch;
     scalarMulAdd(latticeM, sig + <usize>32, ZERO_SCALAR, uScalar);   // u = m·S mod L
     tripleScalarMulShort(checkP2, uScalar, latticeR, latticeM, a, sigma > 0, rPoint);
     return p2IsIdentity(checkP2) ? VerifyStatus.Valid : VerifyStatus.EquationMismatch;
   }
   doubleScalarMulBase(checkP2, sig + <usize>32, kScalar, a);
-  return checkEqualsR(sig) ? VerifyStatus.Valid : VerifyStatus.EquationMismatch;
+  return checkEqualsR(sig, rHint) ? VerifyStatus.Valid : VerifyStatus.EquationMismatch;
 }
 
 // ---- one shot --------------------------------------------------------------------
 
-/** Verifies sig (64 bytes) on msg (len bytes) under pk (32 bytes); returns a VerifyStatus. */
-export function ed25519Verify(pk: usize, msg: usize, len: i32, sig: usize): i32 {
-  const status = checkHead(pk, sig, oneShotA);
+/** Verifies sig (64 bytes) on msg (len bytes) under pk (32 bytes); returns a VerifyStatus.
+ *  pkHint and rHint (0: none) are decoding hints for pk and for R (point.ts,
+ *  p3FromHint): they change the cost, never the status. */
+export function ed25519Verify(
+  pk: usize, msg: usize, len: i32, sig: usize, rHint: usize = 0, pkHint: usize = 0,
+): i32 {
+  const status = checkHead(pk, sig, oneShotA, pkHint);
   if (status != VerifyStatus.Valid) return status;
   hashBegin(oneShotSha, sig, pk);
   sha512Update(oneShotSha, msg, len);
-  return finishEquation(oneShotSha, sig, oneShotA);
+  return finishEquation(oneShotSha, sig, oneShotA, rHint);
 }
 
 // ---- streaming -------------------------------------------------------------------
@@ -241,11 +263,14 @@ export function ed25519RegisterKey(slot: i32, pk: usize): i32 {
   return VerifyStatus.Valid;
 }
 
-/** ed25519Verify under the key registered in slot (same rules; 2–4 held at registration). */
-export function ed25519VerifyRegistered(slot: i32, msg: usize, len: i32, sig: usize): i32 {
+/** ed25519Verify under the key registered in slot (same rules; 2–4 held at registration);
+ *  rHint (0: none) is a decoding hint for R, as in ed25519Verify. */
+export function ed25519VerifyRegistered(
+  slot: i32, msg: usize, len: i32, sig: usize, rHint: usize = 0,
+): i32 {
   const status = registeredEquation(slot, msg, len, sig);
   if (status != VerifyStatus.Valid) return status;
-  return checkEqualsR(sig) ? VerifyStatus.Valid : VerifyStatus.EquationMismatch;
+  return checkEqualsR(sig, rHint) ? VerifyStatus.Valid : VerifyStatus.EquationMismatch;
 }
 
 /** A registered verify up to its last step: the slot, rules 1, 5, 6 and checkP2 =
@@ -272,18 +297,30 @@ function registeredEquation(slot: i32, msg: usize, len: i32, sig: usize): i32 {
  * also decodes the key at pk (32 bytes) in the exponentiation encoding its result needs,
  * and holds the point and its rules 2–4 status for ed25519VerifyDecoded under the same
  * key bytes. The key is decoded only when the verify reaches its last step (slot, S and R
- * passed); otherwise nothing is held. Replaces anything held before.
+ * passed); otherwise nothing is held. Replaces anything held before. rHint and pkHint (0:
+ * none) are decoding hints for R and for pk: when they hold, no exponentiation at all.
  */
 export function ed25519VerifyRegisteredDecoding(
-  slot: i32, msg: usize, len: i32, sig: usize, pk: usize,
+  slot: i32, msg: usize, len: i32, sig: usize, pk: usize, rHint: usize = 0, pkHint: usize = 0,
 ): i32 {
   decodedHeld = false;
   const status = registeredEquation(slot, msg, len, sig);
   if (status != VerifyStatus.Valid) return status;
   copyWords(decodedPk, pk, PK_BYTES);
+  decodedHeld = true;
+  // With hints for both, neither needs the exponentiation; with one, the other is done
+  // on its own (no exponent left to share); with none, one exponent does both.
+  const keyHinted = pkHint != 0 && encodingIsCanonical(decodedPk)
+    && p3FromHint(decodedA, decodedPk, pkHint);
+  const compared = rHint != 0 ? p2EqualsHinted(checkP2, sig, rHint, hintScratch) : HINT_UNUSABLE;
+  if (keyHinted || compared != HINT_UNUSABLE) {
+    const decoded = keyHinted ? DECODE_OK : p3FromBytes(decodedA, decodedPk);
+    decodedStatus = publicKeyStatus(decoded, decodedPk);
+    const equal = compared != HINT_UNUSABLE ? compared == HINT_EQUAL : checkEqualsR(sig);
+    return equal ? VerifyStatus.Valid : VerifyStatus.EquationMismatch;
+  }
   decodedStatus = publicKeyStatus(p2ToBytesDecoding(checkBytes, checkP2, decodedA, decodedPk),
     decodedPk);
-  decodedHeld = true;
   return checkBytesEqualR(sig) ? VerifyStatus.Valid : VerifyStatus.EquationMismatch;
 }
 
@@ -293,15 +330,19 @@ export function ed25519VerifyRegisteredDecoding(
  * the same 32 bytes (else it decodes pk itself). What is held stays until the next
  * ed25519VerifyRegisteredDecoding or ed25519ForgetDecoded.
  */
-export function ed25519VerifyDecoded(pk: usize, msg: usize, len: i32, sig: usize): i32 {
-  if (!decodedHeld || !keyBytesEqual(pk, decodedPk)) return ed25519Verify(pk, msg, len, sig);
+export function ed25519VerifyDecoded(
+  pk: usize, msg: usize, len: i32, sig: usize, rHint: usize = 0, pkHint: usize = 0,
+): i32 {
+  if (!decodedHeld || !keyBytesEqual(pk, decodedPk)) {
+    return ed25519Verify(pk, msg, len, sig, rHint, pkHint);
+  }
   if (!scalarIsCanonical(sig + <usize>32)) return VerifyStatus.SNotCanonical;
   if (decodedStatus != VerifyStatus.Valid) return decodedStatus;
   const status = checkR(sig);
   if (status != VerifyStatus.Valid) return status;
   hashBegin(oneShotSha, sig, pk);
   sha512Update(oneShotSha, msg, len);
-  return finishEquation(oneShotSha, sig, decodedA);
+  return finishEquation(oneShotSha, sig, decodedA, rHint);
 }
 
 /** Drops the key held by ed25519VerifyRegisteredDecoding (a reader does at each tap, so

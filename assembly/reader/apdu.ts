@@ -1,4 +1,4 @@
-// ISO/IEC 7816-4 short APDUs of tap protocol 2 (docs/PROTOCOL.md, "The exchange"):
+// ISO/IEC 7816-4 short APDUs of tap protocol 3 (docs/PROTOCOL.md, "The exchange"):
 // building the three commands and judging every answer. Pure: no board imports, so the
 // unit tests drive it with byte arrays.
 import {
@@ -9,8 +9,11 @@ import { RAPDU_BYTES_MAX } from "../limits";
 import { bytesCopy } from "./bytes";
 
 export const AID_BYTES: i32 = 8;
-/** F0 (proprietary) ‖ "offtap" ‖ major version 02. */
-export const AID: usize = memory.data<u8>([0xF0, 0x6F, 0x66, 0x66, 0x74, 0x61, 0x70, 0x02]);
+/** F0 (proprietary) ‖ "offtap" ‖ major version 03. */
+export const AID: usize = memory.data<u8>([0xF0, 0x6F, 0x66, 0x66, 0x74, 0x61, 0x70, 0x03]);
+/** A decoding hint: a point's x-coordinate, 32 bytes little-endian (docs/PROTOCOL.md,
+ *  "Decoding hints"). SELECT's answer ends with two, PAY's with one. */
+export const HINT_BYTES: i32 = 32;
 
 export const SELECT_APDU_BYTES: i32 = 14;
 export const PAY_COMMAND_BYTES: i32 = 34;

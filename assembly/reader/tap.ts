@@ -19,7 +19,7 @@ import * as c from "./codes";
 import { bytesCopy, bytesEqual, storeBe32, loadLe32 } from "./bytes";
 import {
   buildSelect, buildPay, buildReceipt, judgeResponse, STEP_SELECT, STEP_PAY, STEP_RECEIPT,
-  RECEIPT_BYTES,
+  RECEIPT_BYTES, HINT_BYTES,
 } from "./apdu";
 import {
   CERT_BYTES, CERT_HASH_BYTES, CERT_WALLET_ID, CERT_WALLET_KEY, CERT_SIGNATURE, certIssuerKeyId,
@@ -62,6 +62,18 @@ const certHash: usize = memory.data(CERT_HASH_BYTES, 16);
 /** Issuer key id as the deny list stores it: eight bytes, the u32 as a big-endian u64. */
 const keyId8: usize = memory.data(8, 8);
 const receipt: usize = memory.data(RECEIPT_BYTES, 16);
+/** The answers' decoding hints (docs/PROTOCOL.md, "Decoding hints"): x of the wallet key
+ *  and of the certificate signature's R (SELECT), x of the R of the signature PAY
+ *  brought (the authorization's, or a re-presentation's proof's). Never trusted: the
+ *  verifies check them and decode on their own when they do not hold. */
+const keyHint: usize = memory.data(HINT_BYTES, 16);
+const certRHint: usize = memory.data(HINT_BYTES, 16);
+const payRHint: usize = memory.data(HINT_BYTES, 16);
+/** SELECT's answer: certificate ‖ keyHint ‖ certRHint. */
+const SELECT_ANSWER_BYTES: i32 = CERT_BYTES + 2 * HINT_BYTES;
+/** PAY's answer: authorization ‖ hint, or authorization ‖ proof ‖ hint. */
+const PAYMENT_ANSWER_BYTES: i32 = AUTH_BYTES + HINT_BYTES;
+const REPRESENTATION_ANSWER_BYTES: i32 = REPRESENTATION_BYTES + HINT_BYTES;
 
 let configured = false;
 let nowS: u32 = 0;
@@ -83,22 +95,26 @@ export function receiptWasDelivered(): bool { return receiptDelivered; }
   return nfcTransceive(tx, txLen, rx, RAPDU_BYTES_MAX, cfg.nfcTimeoutMs);
 }
 
-/** Check 1: SELECT by AID; a 131-byte version-1 certificate lands in the body buffer. */
+/** Check 1: SELECT by AID; a 131-byte version-1 certificate lands in the body buffer, its
+ *  two decoding hints beside it. */
 function selectWallet(): i32 {
-  const r = judgeResponse(STEP_SELECT, exchange(buildSelect(tx)), rx, CERT_BYTES);
+  const r = judgeResponse(STEP_SELECT, exchange(buildSelect(tx)), rx, SELECT_ANSWER_BYTES);
   if (r != c.CONTINUE) return r;
   bytesCopy(cert, rx, CERT_BYTES);
+  bytesCopy(keyHint, rx + <usize>CERT_BYTES, HINT_BYTES);
+  bytesCopy(certRHint, rx + <usize>(CERT_BYTES + HINT_BYTES), HINT_BYTES);
   sha512(cert, CERT_BYTES, digest);
   bytesCopy(certHash, digest, CERT_HASH_BYTES);
   return certCheckShape(cert);
 }
 
-/** A signature on message[0..len): under registered key slot `slot`, or when slot < 0
- *  under the key at pk (decoded already if checkCertificate held it). One call site each
- *  keeps the verifies out of line. */
-function verifyMessage(slot: i32, pk: usize, len: i32, sig: usize): i32 {
-  if (slot >= 0) return ed25519VerifyRegistered(slot, message, len, sig);
-  return ed25519VerifyDecoded(pk, message, len, sig);
+/** A signature on message[0..len) with rHint for its R: under registered key slot
+ *  `slot`, or when slot < 0 under the key at pk (the wallet key: decoded already if
+ *  checkCertificate held it, else from keyHint when it holds). One call site each keeps
+ *  the verifies out of line. */
+function verifyMessage(slot: i32, pk: usize, len: i32, sig: usize, rHint: usize): i32 {
+  if (slot >= 0) return ed25519VerifyRegistered(slot, message, len, sig, rHint);
+  return ed25519VerifyDecoded(pk, message, len, sig, rHint, keyHint);
 }
 
 /** The certificate's signature on message[0..len) under issuer key slot `slot`. A wallet
@@ -108,8 +124,8 @@ function verifyMessage(slot: i32, pk: usize, len: i32, sig: usize): i32 {
 function checkCertificate(slot: i32, len: i32): i32 {
   const key = cert + CERT_WALLET_KEY;
   const sig = cert + CERT_SIGNATURE;
-  if (walletKeyHasTables(key)) return verifyMessage(slot, 0, len, sig);
-  return ed25519VerifyRegisteredDecoding(slot, message, len, sig, key);
+  if (walletKeyHasTables(key)) return verifyMessage(slot, 0, len, sig, certRHint);
+  return ed25519VerifyRegisteredDecoding(slot, message, len, sig, key, certRHint, keyHint);
 }
 
 /** Checks 2 and 3: a provisioned, unrevoked issuer key whose signature verifies (or a
@@ -148,17 +164,20 @@ function checkWalletStanding(): i32 {
 }
 
 /** Check 7: PAY with a fresh challenge; a 107-byte version-1 authorization lands in the
- *  body buffer, and for a 171-byte re-presentation its possession proof in `proof`.
+ *  body buffer, for a re-presentation its possession proof in `proof`, and the answer's
+ *  decoding hint in payRHint.
  *  Without a random challenge there is no replay protection: no PAY. */
 function requestAuthorization(): i32 {
   if (randomFill(command, CHALLENGE_BYTES) != 0) return c.READER_FAULT;
   buildPayCommand(command, cfg.readerIdPtr(), amountNow, cfg.currency, nowS);
   const rc = exchange(buildPay(tx, command));
-  const r = judgeResponse(STEP_PAY, rc, rx, AUTH_BYTES, REPRESENTATION_BYTES);
+  const r = judgeResponse(STEP_PAY, rc, rx, PAYMENT_ANSWER_BYTES, REPRESENTATION_ANSWER_BYTES);
   if (r != c.CONTINUE) return r;
   bytesCopy(auth, rx, AUTH_BYTES);
-  represented = rc == REPRESENTATION_BYTES + 2;
+  represented = rc == REPRESENTATION_ANSWER_BYTES + 2;
   if (represented) bytesCopy(proof, rx + <usize>AUTH_BYTES, PROOF_BYTES);
+  const hintAt = represented ? REPRESENTATION_BYTES : AUTH_BYTES;
+  bytesCopy(payRHint, rx + <usize>hintAt, HINT_BYTES);
   return c.CONTINUE;
 }
 
@@ -169,7 +188,7 @@ function requestAuthorization(): i32 {
 function verifyWalletSignature(len: i32, sig: usize): i32 {
   const key = cert + CERT_WALLET_KEY;
   const slot = walletKeySlot(key);
-  const r = verifyMessage(slot, key, len, sig);
+  const r = verifyMessage(slot, key, len, sig, payRHint);
   if (slot < 0 && r == 0 && certWasCached) walletKeyAdmit(key);
   return r;
 }

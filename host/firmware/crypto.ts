@@ -17,6 +17,12 @@ export interface CryptoExports {
   ed25519VerifyEnd(): number;
   ed25519RegisterKey(slot: number, pk: number): number;
   ed25519VerifyRegistered(slot: number, msg: number, len: number, sig: number): number;
+  ed25519VerifyHinted(
+    pk: number, msg: number, len: number, sig: number, rHint: number, pkHint: number,
+  ): number;
+  ed25519VerifyRegisteredHinted(
+    slot: number, msg: number, len: number, sig: number, rHint: number,
+  ): number;
   ed25519PublicKey(seed: number, pkOut: number): void;
   ed25519Sign(sk: number, msg: number, len: number, sigOut: number): void;
 }
@@ -140,6 +146,29 @@ export class FirmwareCrypto {
     const sig = this.put(0, signature);
     const msg = this.put(SIG_BYTES, message);
     return this.exports.ed25519VerifyRegistered(slot, msg, message.length, sig);
+  }
+
+  /** verify() with decoding hints (docs/PROTOCOL.md, "Decoding hints"): x of R and x of
+   *  the key, 32 bytes each, or null for none. The message must fit the I/O buffer. */
+  verifyHinted(
+    publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array,
+    rHint: Uint8Array | null, keyHint: Uint8Array | null,
+  ): number {
+    const pk = this.put(0, publicKey);
+    const sig = this.put(PK_BYTES, signature);
+    const r = rHint === null ? 0 : this.put(PK_BYTES + SIG_BYTES, rHint);
+    const k = keyHint === null ? 0 : this.put(PK_BYTES + SIG_BYTES + 32, keyHint);
+    const msg = this.put(PK_BYTES + SIG_BYTES + 64, message);
+    return this.exports.ed25519VerifyHinted(pk, msg, message.length, sig, r, k);
+  }
+
+  verifyRegisteredHinted(
+    slot: number, message: Uint8Array, signature: Uint8Array, rHint: Uint8Array | null,
+  ): number {
+    const sig = this.put(0, signature);
+    const r = rHint === null ? 0 : this.put(SIG_BYTES, rHint);
+    const msg = this.put(SIG_BYTES + 32, message);
+    return this.exports.ed25519VerifyRegisteredHinted(slot, msg, message.length, sig, r);
   }
 
   publicKey(seed: Uint8Array): Uint8Array {

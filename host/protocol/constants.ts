@@ -1,13 +1,13 @@
-// Every fixed number of tap protocol 2 (docs/PROTOCOL.md), in one place.
+// Every fixed number of tap protocol 3 (docs/PROTOCOL.md), in one place.
 
-/** The major protocol version, carried in the AID. */
-export const PROTOCOL_MAJOR = 2;
+/** The major protocol version, carried in the AID (3: answers carry decoding hints). */
+export const PROTOCOL_MAJOR = 3;
 /** Version byte of certificates and authorizations (unchanged since protocol 1). */
 export const PROTOCOL_VERSION = 1;
 /** Version byte of receipts (2 since protocol 2 added outcome 2). */
 export const RECEIPT_VERSION = 2;
 
-/** `F0` proprietary AID, ASCII "offtap", major version 02. */
+/** `F0` proprietary AID, ASCII "offtap", major version 03. */
 export const AID = Uint8Array.of(0xf0, 0x6f, 0x66, 0x66, 0x74, 0x61, 0x70, PROTOCOL_MAJOR);
 
 export const CERTIFICATE_BYTES = 131;
@@ -18,7 +18,15 @@ export const AUTHORIZATION_SIGNED_BYTES = 43;
 export const RECEIPT_BYTES = 46;
 /** A re-presentation: the pending authorization ‖ a 64-byte possession proof. */
 export const POSSESSION_PROOF_BYTES = 64;
-export const REPRESENTATION_BYTES = 107 + POSSESSION_PROOF_BYTES;
+export const REPRESENTATION_BYTES = AUTHORIZATION_BYTES + POSSESSION_PROOF_BYTES;
+/** A decoding hint: x of a point, little-endian, < p, top bit 0 (docs/PROTOCOL.md). */
+export const HINT_BYTES = 32;
+/** SELECT answer: certificate ‖ keyX ‖ certRX. */
+export const SELECT_ANSWER_BYTES = CERTIFICATE_BYTES + 2 * HINT_BYTES;
+/** PAY answer of a payment: authorization ‖ rX. */
+export const PAYMENT_ANSWER_BYTES = AUTHORIZATION_BYTES + HINT_BYTES;
+/** PAY answer of a re-presentation: authorization ‖ proof ‖ proofRX. */
+export const REPRESENTATION_ANSWER_BYTES = REPRESENTATION_BYTES + HINT_BYTES;
 export const CERT_HASH_BYTES = 16;
 
 export const WALLET_ID_BYTES = 16;

@@ -136,7 +136,7 @@ export type ReasonName = keyof typeof Reason;
 
 const byCode = new Map(REASONS.map((r) => [r.code, r]));
 
-/** The table entry for a code, or undefined when the code is not in protocol 2. */
+/** The table entry for a code, or undefined when the code is not in the protocol. */
 export function reasonInfo(code: number): ReasonInfo | undefined {
   return byCode.get(code);
 }

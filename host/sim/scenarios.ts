@@ -162,6 +162,28 @@ const SPECS: Spec[] = [
       + "authorization",
     expected: "CHALLENGE_MISMATCH", setup: tornThen("vanish-after-pay"),
   },
+  // Decoding hints (protocol 3) are advice: wrong or absent ones cost the reader its own
+  // square roots and inversions, never a different decision.
+  {
+    name: "bad-hints",
+    description: "an honest payment whose every decoding hint is wrong (negated x, random bytes)",
+    expected: "ACCEPTED", misbehave: "bad-hints",
+  },
+  {
+    name: "zero-hints", description: "an honest payment with all-zero decoding hints",
+    expected: "ACCEPTED", misbehave: "zero-hints",
+  },
+  {
+    name: "retap-after-torn-receipt-bad-hints",
+    description: "retap-after-torn-receipt, the re-presentation's hints all wrong: the same "
+      + "receipt, charged once",
+    expected: "ALREADY_USED", setup: tornThen("vanish-before-receipt"), misbehave: "bad-hints",
+  },
+  {
+    name: "cert-bad-signature-bad-hints",
+    description: "cert-bad-signature with every decoding hint wrong",
+    expected: "CERT_SIGNATURE_INVALID", kind: "cert-bad-signature", misbehave: "bad-hints",
+  },
   { name: "no-wallet", description: "nothing in the field", expected: "NO_WALLET", empty: true },
   {
     name: "slow-select", description: "the wallet answers SELECT after the reader's timeout",

@@ -2,12 +2,14 @@
 // and answers R-APDU bytes exactly as docs/PROTOCOL.md says an honest wallet does
 // (including the re-tap rules), and can misbehave on request.
 import {
-  AUTHORIZATION_BYTES, type Authorization, type PaymentCommand, type Receipt, CERTIFICATE_BYTES,
-  CommandError, PROTOCOL_VERSION, SW, authorizationSignedMessage, certHash, decodeAuthorization,
-  decodeCertificate,
-  decodeTapCommand, encodeAuthorization, encodeRepresentation, encodeResponse, equalBytes, toHex,
-  ProtocolError, possessionProofMessage,
+  type Authorization, type CertificateHints, type PaymentCommand, type Receipt,
+  CERTIFICATE_BYTES, CommandError, HINT_BYTES, PAYMENT_ANSWER_BYTES, PROTOCOL_VERSION,
+  SELECT_ANSWER_BYTES, SW, authorizationHint, authorizationSignedMessage, certHash,
+  certificateHints, decodeAuthorization, decodeCertificate, decodeTapCommand, encodeAuthorization,
+  encodePaymentAnswer, encodeRepresentationAnswer, encodeResponse, encodeSelectAnswer,
+  equalBytes, lenientXHint, negatedHint, proofHint, toHex, ProtocolError, possessionProofMessage,
 } from "../protocol/index.ts";
+import { createHash } from "node:crypto";
 import { Ed25519Key } from "../issuer/ed25519.ts";
 import type { Rng } from "./rng.ts";
 
@@ -20,8 +22,21 @@ export const MISBEHAVIOURS = [
   // Re-tap abuse (docs/PROTOCOL.md, "Re-taps"): answer RECEIPT with 69 85 instead of
   // 90 00; re-present a pending authorization bare, without its possession proof.
   "withhold-receipt-ack", "bare-retap",
+  // Decoding hints (protocol 3) that do not check out: every hint wrong (the negated x and
+  // random bytes, alternating), or all zero. The reader decodes on its own: same decision.
+  "bad-hints", "zero-hints",
 ] as const;
 export type Misbehaviour = (typeof MISBEHAVIOURS)[number];
+
+/**
+ * How a wallet fills its decoding hints on every tap (the `bad-hints` and `zero-hints`
+ * misbehaviours do it for one tap): honest, wrong (negated x and bytes that are no x,
+ * alternating), all zero, or `lenient` (x as a ZIP-215 decoder finds it: for an encoding
+ * with y ≥ p it satisfies the curve equation with y mod p, yet the encoding stays
+ * non-canonical and the reader must decline it as it would without hints).
+ */
+export const HINT_MODES = ["honest", "bad", "zero", "lenient"] as const;
+export type HintMode = (typeof HINT_MODES)[number];
 
 export type WalletReply =
   | { kind: "answer"; bytes: Uint8Array; latencyMs: number }
@@ -60,11 +75,15 @@ const RECEIPTS_MAX = 16; // receipts kept for inspection
 export class SimWallet {
   certificate: Uint8Array;
   certHash: Uint8Array;
+  /** The honest decoding hints of `certificate` (computed once: the issuer's data). */
+  private certHints: CertificateHints;
   readonly walletIdHex: string;
   offlineCap: number;
   readonly name: string;
   latencyMs: number;
   slowLatencyMs: number;
+  /** How the hints are filled on every tap (docs/PROTOCOL.md, protocol 3). */
+  hintMode: HintMode = "honest";
   /** Persistent misbehaviour, applied to every tap until cleared. */
   misbehaviour: Misbehaviour | undefined;
   private onceMisbehaviour: Misbehaviour | undefined;
@@ -83,6 +102,8 @@ export class SimWallet {
   private vanished = false;
   private burnedCount = 0;
   private readonly neverBurns: boolean;
+  /** Wrong hints sent under `bad-hints`: even ones are negated, odd ones random. */
+  private badHintCount = 0;
 
   constructor(o: WalletOptions) {
     if (o.certificate.length !== CERTIFICATE_BYTES) {
@@ -90,6 +111,7 @@ export class SimWallet {
     }
     this.certificate = Uint8Array.from(o.certificate);
     this.certHash = certHash(this.certificate);
+    this.certHints = certificateHints(this.certificate);
     const cert = decodeCertificate(this.certificate, { strictVersion: false, strictWindow: false });
     this.walletIdHex = toHex(cert.walletId);
     this.offlineCap = cert.offlineCap;
@@ -133,6 +155,7 @@ export class SimWallet {
     }
     this.certificate = Uint8Array.from(certificate);
     this.certHash = certHash(this.certificate);
+    this.certHints = certificateHints(this.certificate);
     this.offlineCap = cert.offlineCap;
     this.spentValue = 0;
   }
@@ -219,17 +242,45 @@ export class SimWallet {
     return out;
   }
 
+  /** The hint for `encoding` as this session sends it (`honest` = xHint(encoding)). */
+  private hint(encoding: Uint8Array, honest: Uint8Array, m: Misbehaviour | undefined): Uint8Array {
+    const mode: HintMode = m === "bad-hints" ? "bad" : m === "zero-hints" ? "zero" : this.hintMode;
+    if (mode === "honest") return honest;
+    if (mode === "zero") return new Uint8Array(HINT_BYTES);
+    if (mode === "lenient") return lenientXHint(encoding);
+    const n = this.badHintCount++;
+    if (n % 2 === 0) return negatedHint(honest);
+    // Bytes that are no x of this point, derived from it (not drawn from the wallet's rng,
+    // so that its other random choices stay those of an honest-hint run).
+    let out = honest;
+    for (let i = 0; equalBytes(out, honest); i++) {
+      out = Uint8Array.from(createHash("sha256").update(honest).update(`bad hint ${n} ${i}`)
+        .digest());
+    }
+    return out;
+  }
+
+  /** certificate ‖ keyX ‖ certRX (195 bytes). */
+  private selectAnswer(m: Misbehaviour | undefined): Uint8Array {
+    const c = this.certificate;
+    return encodeSelectAnswer(c, {
+      keyX: this.hint(c.subarray(21, 53), this.certHints.keyX, m),
+      certRX: this.hint(c.subarray(67, 99), this.certHints.certRX, m),
+    });
+  }
+
   private onSelect(m: Misbehaviour | undefined): WalletReply {
     if (m === "no-app") return this.status(SW.FILE_NOT_FOUND);
-    if (m === "slow-select") return this.late(this.certificate);
-    if (m === "garbage") return this.answer(this.randomBytes(1 + CERTIFICATE_BYTES));
+    if (m === "slow-select") return this.late(this.selectAnswer(m));
+    // Random bytes one longer than an answer with its status word: never a valid frame.
+    if (m === "garbage") return this.answer(this.randomBytes(1 + SELECT_ANSWER_BYTES));
     if (m === "truncated") {
-      return this.answer(encodeResponse(this.certificate.subarray(0, 100), SW.OK));
+      return this.answer(encodeResponse(this.selectAnswer(m).subarray(0, 100), SW.OK));
     }
     if (m === "oversized") return this.answer(this.randomBytes(600));
-    if (m === "bad-status") return this.answer(encodeResponse(this.certificate, 0x6f00));
+    if (m === "bad-status") return this.answer(encodeResponse(this.selectAnswer(m), 0x6f00));
     this.selected = true;
-    return this.answer(encodeResponse(this.certificate, SW.OK));
+    return this.answer(encodeResponse(this.selectAnswer(m), SW.OK));
   }
 
   private onPay(p: PaymentCommand, m: Misbehaviour | undefined): WalletReply {
@@ -237,11 +288,12 @@ export class SimWallet {
     if (m === "vanish-after-select") return this.vanish();
     if (m === "refuse") return this.status(SW.CONDITIONS_NOT_SATISFIED);
     if (m === "garbage-auth") {
-      return this.answer(encodeResponse(this.randomBytes(AUTHORIZATION_BYTES), SW.OK));
+      // Random bytes of a payment answer's length: its decision depends on the bytes.
+      return this.answer(encodeResponse(this.randomBytes(PAYMENT_ANSWER_BYTES), SW.OK));
     }
     if (m === "truncated-auth") return this.answer(encodeResponse(this.randomBytes(60), SW.OK));
     if (m === "replay-old-auth" && this.historyList.length > 0) {
-      return this.answer(encodeResponse(this.historyList[0]!, SW.OK));
+      return this.answer(encodeResponse(this.paymentAnswer(this.historyList[0]!, m), SW.OK));
     }
     const readerIdHex = toHex(p.readerId);
     const pending = this.pendings.get(readerIdHex);
@@ -250,21 +302,34 @@ export class SimWallet {
       // Re-tap at the reader of a torn exchange: the pending authorization, unchanged,
       // with a proof that this wallet holds its key on this PAY's challenge.
       this.presentedPending = pending;
-      bytes = m === "bare-retap" ? pending.bytes : this.represent(p, pending.bytes);
+      bytes = m === "bare-retap"
+        ? this.paymentAnswer(pending.bytes, m)
+        : this.represent(p, pending.bytes, m);
     } else {
       const signed = this.sign(p, m);
       if (signed === undefined) return this.status(SW.CONDITIONS_NOT_SATISFIED);
-      bytes = signed;
+      bytes = this.paymentAnswer(signed, m);
     }
     if (m === "vanish-after-pay") return this.vanish();
     if (m === "slow-pay") return this.late(bytes);
     return this.answer(encodeResponse(bytes, SW.OK));
   }
 
-  /** The pending authorization ‖ its possession proof for this PAY (171 bytes). */
-  private represent(p: PaymentCommand, authorization: Uint8Array): Uint8Array {
+  /** authorization ‖ rX (139 bytes). */
+  private paymentAnswer(authorization: Uint8Array, m: Misbehaviour | undefined): Uint8Array {
+    const r = authorization.subarray(43, 75);
+    return encodePaymentAnswer(authorization, this.hint(r, authorizationHint(authorization), m));
+  }
+
+  /** The pending authorization ‖ its possession proof for this PAY ‖ proofRX (203 bytes). */
+  private represent(
+    p: PaymentCommand,
+    authorization: Uint8Array,
+    m: Misbehaviour | undefined,
+  ): Uint8Array {
     const proof = this.key.sign(possessionProofMessage(this.certHash, p, authorization));
-    return encodeRepresentation({ authorization, possessionProof: proof });
+    const r = proof.subarray(0, 32);
+    return encodeRepresentationAnswer(authorization, proof, this.hint(r, proofHint(proof), m));
   }
 
   /** Signs a fresh authorization (with any requested lie); undefined = refuse (over the cap). */

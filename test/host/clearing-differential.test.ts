@@ -14,8 +14,10 @@ import { torsionPoints } from "../../host/crypto/torsion.ts";
 import type { Issuer } from "../../host/issuer/issuer.ts";
 import type { Payment } from "../../host/ledger/format.ts";
 import {
-  SW, authorizationSignedMessage, certHash, certificateSignedMessage, decodeTapCommand, encodeAuthorization, encodeCertificate,
-  encodeResponse, readU32, toHex, type CertificateBody, type PaymentCommand,
+  SW, authorizationSignedMessage, certHash, certificateSignedMessage, decodeTapCommand,
+  encodeAuthorization, encodeCertificate,
+  encodeResponse, readU32, toHex, type CertificateBody, type PaymentCommand, HINT_BYTES,
+  encodePaymentAnswer, encodeSelectAnswer, lenientXHint, negatedHint, xHint,
 } from "../../host/protocol/index.ts";
 import type { FieldCard } from "../../host/sim/field.ts";
 import type { WalletReply } from "../../host/sim/wallet.ts";
@@ -35,9 +37,13 @@ function scalarOfSeed(seed: Uint8Array): bigint {
   return bytesToNumberLE(h.subarray(0, 32)) % L;
 }
 
-function sigBytes(R: Uint8Array, s: bigint): Uint8Array { return concat(R, numberToBytesLE(s, 32)); }
+function sigBytes(R: Uint8Array, s: bigint): Uint8Array {
+  return concat(R, numberToBytesLE(s, 32));
+}
 
-function signRaw(k: RawKey, msg: Uint8Array, rng: Rng, tweak?: "s-plus-l" | "r-identity" | "r-noncanonical"): Uint8Array {
+type Tweak = "s-plus-l" | "r-identity" | "r-noncanonical";
+
+function signRaw(k: RawKey, msg: Uint8Array, rng: Rng, tweak?: Tweak): Uint8Array {
   if (tweak === "r-identity" || tweak === "r-noncanonical") {
     // R = O: then [s]B − [k]A = R needs s = k·a (mod L); O encoded canonically or as y = p + 1.
     const R = tweak === "r-identity" ? numberToBytesLE(1n, 32) : numberToBytesLE(FIELD_P + 1n, 32);
@@ -58,7 +64,9 @@ function signRaw(k: RawKey, msg: Uint8Array, rng: Rng, tweak?: "s-plus-l" | "r-i
 function walletKey(kind: string, rng: Rng): RawKey {
   const a = scalarOfSeed(rng.bytes(32));
   if (kind === "small-order-key") return { a: 0n, A: numberToBytesLE(1n, 32), mode: "zero-a" };
-  if (kind === "noncanonical-key") return { a: 0n, A: numberToBytesLE(FIELD_P + 1n, 32), mode: "zero-a" };
+  if (kind === "noncanonical-key") {
+    return { a: 0n, A: numberToBytesLE(FIELD_P + 1n, 32), mode: "zero-a" };
+  }
   if (kind === "mixed-order-key") {
     const T = torsionPoints().find((p) => !p.multiply(4n, false).is0())!; // order 8
     return { a, A: Point.BASE.multiply(a).add(T).toBytes(), mode: "mixed" };
@@ -66,15 +74,42 @@ function walletKey(kind: string, rng: Rng): RawKey {
   return { a, A: Point.BASE.multiply(a).toBytes(), mode: "honest" };
 }
 
-/** Answers SELECT with a fixed certificate and PAY with whatever `authorize` builds for this challenge. */
+/** Decoding hints a crafted card sends (protocol 3): they may change the reader's cost,
+ *  never its decision, so the cases cycle through honest, lenient (x of y mod p), negated
+ *  and zero hints. */
+const HINT_KINDS = ["honest", "lenient", "negated", "zero"] as const;
+type HintKind = (typeof HINT_KINDS)[number];
+
+function hintOf(encoding: Uint8Array, kind: HintKind): Uint8Array {
+  if (kind === "zero") return new Uint8Array(HINT_BYTES);
+  if (kind === "lenient") return lenientXHint(encoding);
+  return kind === "negated" ? negatedHint(xHint(encoding)) : xHint(encoding);
+}
+
+/** Answers SELECT with a fixed certificate and PAY with whatever `authorize` builds for
+ *  this challenge, each with decoding hints of kind `hints`. */
 class CraftedCard implements FieldCard {
   lastAuth: Uint8Array | undefined;
-  constructor(private readonly certificate: Uint8Array, readonly authorize: (p: PaymentCommand) => Uint8Array) {}
+  constructor(
+    private readonly certificate: Uint8Array,
+    readonly authorize: (p: PaymentCommand) => Uint8Array,
+    private readonly hints: HintKind,
+  ) {}
   beginSession(): void {}
   endSession(): void {}
   receive(capdu: Uint8Array): WalletReply {
     const cmd = decodeTapCommand(capdu);
-    const data = cmd.kind === "SELECT" ? this.certificate : cmd.kind === "PAY" ? (this.lastAuth = this.authorize(cmd.payment)) : new Uint8Array(0);
+    let data: Uint8Array = new Uint8Array(0);
+    const c = this.certificate;
+    if (cmd.kind === "SELECT") {
+      data = encodeSelectAnswer(c, {
+        keyX: hintOf(c.subarray(21, 53), this.hints),
+        certRX: hintOf(c.subarray(67, 99), this.hints),
+      });
+    } else if (cmd.kind === "PAY") {
+      const auth = (this.lastAuth = this.authorize(cmd.payment));
+      data = encodePaymentAnswer(auth, hintOf(auth.subarray(43, 75), this.hints));
+    }
     return { kind: "answer", bytes: encodeResponse(data, SW.OK), latencyMs: 5 };
   }
 }
@@ -82,38 +117,74 @@ class CraftedCard implements FieldCard {
 interface Case { name: string; card: CraftedCard; certificate: Uint8Array; walletId: Uint8Array }
 
 const CASES = [
-  "honest", "mixed-order-key", "small-order-key", "noncanonical-key", "wallet-s-plus-l", "wallet-r-identity", "wallet-r-noncanonical",
+  "honest", "mixed-order-key", "small-order-key", "noncanonical-key", "wallet-s-plus-l",
+  "wallet-r-identity", "wallet-r-noncanonical",
   "issuer-s-plus-l", "issuer-r-identity", "flip-auth", "flip-cert",
 ] as const;
 
-function makeCase(name: (typeof CASES)[number], i: number, issuer: Issuer, now: number, rng: Rng): Case {
+type CaseName = (typeof CASES)[number];
+
+/** The signature tweak of a case, on the issuer's or the wallet's side. */
+function tweakOf(name: CaseName, side: "issuer" | "wallet"): Tweak | undefined {
+  const tweaks: readonly Tweak[] = ["s-plus-l", "r-identity", "r-noncanonical"];
+  return tweaks.find((t) => name === `${side}-${t}`);
+}
+
+function makeCase(name: CaseName, i: number, issuer: Issuer, now: number, rng: Rng): Case {
   const wk = walletKey(name, rng);
   const walletId = rng.bytes(16);
-  const body: CertificateBody = { version: 1, issuerKeyId: issuer.keyId, walletId, walletPublicKey: wk.A, currency: 978, offlineCap: 5_000, validFrom: now - 86_400, validUntil: now + 86_400 * 365 };
-  const issuerKey: RawKey = { a: scalarOfSeed(issuer.key.seed), A: issuer.publicKey, mode: "honest" };
-  const tweakI = name === "issuer-s-plus-l" ? "s-plus-l" : name === "issuer-r-identity" ? "r-identity" : undefined;
-  const certificate = encodeCertificate({ ...body, issuerSignature: signRaw(issuerKey, certificateSignedMessage(body), rng, tweakI) });
-  if (name === "flip-cert") { const at = rng.below(131); certificate[at] = certificate[at]! ^ (1 << rng.below(8)); }
-  const tweakW = name === "wallet-s-plus-l" ? "s-plus-l" : name === "wallet-r-identity" ? "r-identity" : name === "wallet-r-noncanonical" ? "r-noncanonical" : undefined;
+  const body: CertificateBody = {
+    version: 1, issuerKeyId: issuer.keyId, walletId, walletPublicKey: wk.A, currency: 978,
+    offlineCap: 5_000, validFrom: now - 86_400, validUntil: now + 86_400 * 365,
+  };
+  const issuerKey: RawKey = {
+    a: scalarOfSeed(issuer.key.seed), A: issuer.publicKey, mode: "honest",
+  };
+  const tweakI = tweakOf(name, "issuer");
+  const issuerSignature = signRaw(issuerKey, certificateSignedMessage(body), rng, tweakI);
+  const certificate = encodeCertificate({ ...body, issuerSignature });
+  if (name === "flip-cert") {
+    const at = rng.below(131);
+    certificate[at] = certificate[at]! ^ (1 << rng.below(8));
+  }
+  const tweakW = tweakOf(name, "wallet");
   const card = new CraftedCard(certificate, (p) => {
     const a = { version: 1, ...p, counter: i + 1, cumulative: p.amount };
-    const auth = encodeAuthorization({ ...a, walletSignature: signRaw(wk, authorizationSignedMessage(certHash(certificate), a), rng, tweakW) });
-    if (name === "flip-auth") { const at = rng.below(107); auth[at] = auth[at]! ^ (1 << rng.below(8)); }
+    const signed = authorizationSignedMessage(certHash(certificate), a);
+    const auth = encodeAuthorization({ ...a, walletSignature: signRaw(wk, signed, rng, tweakW) });
+    if (name === "flip-auth") {
+      const at = rng.below(107);
+      auth[at] = auth[at]! ^ (1 << rng.below(8));
+    }
     return auth;
-  });
+  }, HINT_KINDS[i % HINT_KINDS.length]!);
   return { name, card, certificate, walletId };
 }
 
-/** The record the reader writes for an accepted tap (docs/PROTOCOL.md "Ledger record"), built from what the card sent. */
+/** The record the reader writes for an accepted tap (docs/PROTOCOL.md "Ledger record"),
+ *  built from what the card sent. */
 function recordOf(c: Case, pay: PaymentCommand): Payment {
-  // A tap declined before PAY (at the certificate) never asked for an authorization: build the one the wallet would give.
+  // A tap declined before PAY (at the certificate) never asked for an authorization: build
+  // the one the wallet would give.
   const auth = c.card.lastAuth ?? c.card.authorize(pay);
-  return { walletId: c.certificate.slice(5, 21), counter: readU32(auth, 35), amount: BigInt(readU32(auth, 25)), time: readU32(auth, 31), body: concat(auth, c.certificate) };
+  return {
+    walletId: c.certificate.slice(5, 21), counter: readU32(auth, 35),
+    amount: BigInt(readU32(auth, 25)), time: readU32(auth, 31), body: concat(auth, c.certificate),
+  };
 }
 
 const ROUNDS = 3; // every case this many times with fresh keys and flip positions
 
-testBoth("crafted adversarial taps: clearing settles exactly what the firmware accepted", async (c0) => {
+/** Cases no strict verifier accepts. */
+const MUST_DECLINE: readonly CaseName[] = [
+  "small-order-key", "noncanonical-key", "wallet-s-plus-l", "wallet-r-identity",
+  "wallet-r-noncanonical", "issuer-s-plus-l", "issuer-r-identity",
+];
+
+const CRAFTED_TITLE = "crafted adversarial taps: clearing settles exactly what the firmware "
+  + "accepted";
+
+testBoth(CRAFTED_TITLE, async (c0) => {
   const net = new SimNetwork({ seed: "differential-crafted", readers: 1 });
   const c = await withWorldKeys(c0, net);
   await c.registerReader(net.readerSpec(0));
@@ -130,8 +201,10 @@ testBoth("crafted adversarial taps: clearing settles exactly what the firmware a
       try { res = r.reader.tap(0); } finally { r.board.field.leave(); }
       if (res.accepted) accepted.add(`${toHex(k.walletId)}:${n}`);
       else declined.push(k);
-      if (name === "honest" || name === "mixed-order-key") assert.ok(res.accepted, `${name} is valid under the strict policy (${res.reason})`);
-      if (["small-order-key", "noncanonical-key", "wallet-s-plus-l", "wallet-r-identity", "wallet-r-noncanonical", "issuer-s-plus-l", "issuer-r-identity"].includes(name)) {
+      if (name === "honest" || name === "mixed-order-key") {
+        assert.ok(res.accepted, `${name} is valid under the strict policy (${res.reason})`);
+      }
+      if (MUST_DECLINE.includes(name)) {
         assert.ok(!res.accepted, `${name} must be declined`);
       }
       net.idle(1_000);
@@ -140,10 +213,15 @@ testBoth("crafted adversarial taps: clearing settles exactly what the firmware a
   // Direction 1: what the firmware wrote, clearing settles — all of it, nothing else.
   const rep = await c.ingest(net.exportBatches(0));
   assert.deepEqual(rep.rejectedRecords, []);
-  const settled = new Set((await c.payments({ limit: 1000 })).map((p) => `${p.walletId}:${p.counter}`));
+  const payments = await c.payments({ limit: 1000 });
+  const settled = new Set(payments.map((p) => `${p.walletId}:${p.counter}`));
   assert.deepEqual([...settled].sort(), [...accepted].sort());
-  // Direction 2: the declined taps' records, as a forged ledger signed with the reader's key, are all rejected.
-  const pay: PaymentCommand = { challenge: new Uint8Array(16), readerId: r.config.readerId, amount: r.config.fare, currency: r.config.currency, readerTime: net.world.now() };
+  // Direction 2: the declined taps' records, as a forged ledger signed with the reader's key,
+  // are all rejected.
+  const pay: PaymentCommand = {
+    challenge: new Uint8Array(16), readerId: r.config.readerId, amount: r.config.fare,
+    currency: r.config.currency, readerTime: net.world.now(),
+  };
   const records = declined.map((k) => recordOf(k, pay));
   assert.ok(records.length >= 9 * ROUNDS, "every adversarial case was declined");
   const id16 = new Uint8Array(16); id16.set(r.config.readerId);
@@ -166,7 +244,10 @@ testBoth("crafted adversarial taps: clearing settles exactly what the firmware a
   await assertBalanced(c);
 });
 
-testBoth("simulated wallets of every certificate kind and misbehaviour: clearing settles exactly the accepted taps", async (c0) => {
+const SIMULATED_TITLE = "simulated wallets of every certificate kind and misbehaviour: "
+  + "clearing settles exactly the accepted taps";
+
+testBoth(SIMULATED_TITLE, async (c0) => {
   const net = new SimNetwork({ seed: "differential-sim", readers: 2 });
   {
     const c = await withWorldKeys(c0, net);
@@ -180,17 +261,25 @@ testBoth("simulated wallets of every certificate kind and misbehaviour: clearing
           const before = w.counter;
           const res = net.tap(at, w);
           if (res.decision === 0) accepted.add(`${w.walletIdHex}:${w.counter}`);
-          assert.ok(res.decision !== 0 || w.counter > before || m === "reuse-counter", "an acceptance is of a fresh authorization");
+          assert.ok(
+            res.decision !== 0 || w.counter > before || m === "reuse-counter",
+            "an acceptance is of a fresh authorization",
+          );
           net.idle(1_500);
         }
       }
     }
     const rep1 = await c.ingest(net.exportBatches(0), { autoRegister: net.autoRegister });
     const rep2 = await c.ingest(net.exportBatches(1), { autoRegister: net.autoRegister });
-    assert.deepEqual([...rep1.rejectedRecords, ...rep2.rejectedRecords], [], "no record the firmware accepted fails clearing's checks");
-    const settled = new Set((await c.payments({ limit: 10_000 })).map((p) => `${p.walletId}:${p.counter}`));
+    assert.deepEqual(
+      [...rep1.rejectedRecords, ...rep2.rejectedRecords], [],
+      "no record the firmware accepted fails clearing's checks",
+    );
+    const payments = await c.payments({ limit: 10_000 });
+    const settled = new Set(payments.map((p) => `${p.walletId}:${p.counter}`));
     const conflicts = await c.conflicts();
-    const paidCopies = new Set([...settled, ...conflicts.filter((x) => x.kind === "counter_reuse").map((x) => `${x.walletId}:${x.counter}`)]);
+    const reused = conflicts.filter((x) => x.kind === "counter_reuse");
+    const paidCopies = new Set([...settled, ...reused.map((x) => `${x.walletId}:${x.counter}`)]);
     for (const k of accepted) assert.ok(paidCopies.has(k), `accepted tap ${k} was settled`);
     for (const k of settled) assert.ok(accepted.has(k), `settled ${k} was accepted by a reader`);
     await assertBalanced(c);

@@ -44,6 +44,8 @@ const SIGS: Record<string, { args: Arg[]; result: "ledger" | "verify" | "void" |
   ed25519VerifyUpdate: { args: [P("next"), LEN], result: "void" },
   ed25519RegisterKey: { args: [INT, P(32)], result: "verify" },
   ed25519VerifyRegistered: { args: [INT, P("next"), LEN, P(64)], result: "verify" },
+  ed25519VerifyHinted: { args: [P(32), P("next"), LEN, P(64), P(32), P(32)], result: "verify" },
+  ed25519VerifyRegisteredHinted: { args: [INT, P("next"), LEN, P(64), P(32)], result: "verify" },
   ed25519PublicKey: { args: [P(32), P(32)], result: "void" },
   ed25519Sign: { args: [P(64), P("next"), LEN, P(64)], result: "void" },
   ledgerConfigure: { args: [P("next"), LEN], result: "ledger" },

@@ -116,9 +116,10 @@ test("offtap reader --nfc taps each wallet once, waits out a held phone, splits 
     ["ACCEPTED", "ACCEPTED"],
   );
   for (const t of taps) {
-    // At time scale 0 the pty is faster than 115200 baud: the nominal line time (37 ms for
-    // SELECT, PAY, RECEIPT) is capped by the time the exchanges took; the parts add up.
-    assert.ok(t.ms.link > 0 && t.ms.link <= 37.1, `link ${t.ms.link} ms`);
+    // At time scale 0 the pty is faster than 115200 baud: the nominal line time (45.4 ms
+    // for SELECT, PAY, RECEIPT, docs/NFC.md §4) is capped by the time the exchanges took;
+    // the parts add up.
+    assert.ok(t.ms.link > 0 && t.ms.link <= 45.4, `link ${t.ms.link} ms`);
     assert.ok(t.ms.firmware > 0 && t.ms.firmware <= t.ms.total);
     const sum = t.ms.firmware + t.ms.link + t.ms.rf;
     assert.ok(Math.abs(sum - t.ms.total) < 0.05, `${sum} vs ${t.ms.total}`);

@@ -130,13 +130,13 @@ test("a copy of authorization and certificate on another phone opens nothing", {
 
 /** A phone that replays a re-presentation it overheard, byte for byte. */
 class ReplayCard implements FieldCard {
-  constructor(private readonly certificate: Uint8Array, private readonly payAnswer: Uint8Array) {}
+  constructor(private readonly selectAnswer: Uint8Array, private readonly payAnswer: Uint8Array) {}
   beginSession(): void { /* stateless */ }
   endSession(): void { /* stateless */ }
   receive(capdu: Uint8Array): WalletReply {
     const kind = decodeTapCommand(capdu).kind;
     let data: Uint8Array = new Uint8Array(0);
-    if (kind === "SELECT") data = this.certificate;
+    if (kind === "SELECT") data = this.selectAnswer;
     if (kind === "PAY") data = this.payAnswer;
     return { kind: "answer", bytes: encodeResponse(data, SW.OK), latencyMs: 10 };
   }
@@ -151,10 +151,10 @@ test("an overheard re-presentation replayed later is declined, even unsignalled"
   const heard = world.tap(victim);
   assert.equal(heard.reason, "LEDGER_ERROR", "the re-tap's mark failed too: still unsignalled");
   const payAnswer = heard.exchanges[1]!.rx!.subarray(0, -2);
-  assert.equal(payAnswer.length, 171, "a re-presentation went over the air");
-  const certificate = heard.exchanges[0]!.rx!.subarray(0, -2);
+  assert.equal(payAnswer.length, 203, "a re-presentation (with its hint) went over the air");
+  const selectAnswer = heard.exchanges[0]!.rx!.subarray(0, -2);
   world.idle(RETAP_GAP_MS);
-  world.board.field.enter(new ReplayCard(certificate, payAnswer));
+  world.board.field.enter(new ReplayCard(selectAnswer, payAnswer));
   let replay: TapResult;
   try { replay = world.reader.tap(0); } finally { world.board.field.leave(); }
   assert.equal(replay.reason, "RETAP_PROOF_INVALID", "its proof signed another challenge");

@@ -37,6 +37,10 @@ import {
   REASONS,
   RETAP_LABEL,
   encodePaymentCommand,
+  certificateHints,
+  decodePayAnswer,
+  decodeSelectAnswer,
+  xHint,
 } from "../../host/protocol/index.ts";
 
 ed.hashes.sha512 = sha512;
@@ -105,7 +109,7 @@ test(
   },
 );
 
-test("the NFC field: an empty field times out, latency is charged to the clock, overflow is reported", () => {
+test("the NFC field: an empty field times out, latency is charged, overflow is reported", () => {
   const { board, mem, env } = boardWithMemory();
   const m = new Uint8Array(mem.buffer);
   m.set(encodeSelect(), 0);
@@ -122,7 +126,7 @@ test("the NFC field: an empty field times out, latency is charged to the clock, 
   }).bytes;
   const wallet = new SimWallet({ certificate: cert, key, latencyMs: 17 });
   board.field.enter(wallet);
-  assert.equal(env["nfcTransceive"]!(0, 14, 1024, 258, 120), 133);
+  assert.equal(env["nfcTransceive"]!(0, 14, 1024, 258, 120), 197, "195 data bytes + 90 00");
   assert.equal(board.clock.millis(), 137);
   assert.equal(toHex(m.subarray(1024, 1024 + 131)), toHex(cert));
   assert.equal(
@@ -170,9 +174,15 @@ test("the wallet speaks the card side: SELECT, PAY, RECEIPT, status words and re
   assert.equal(answer(Uint8Array.of(0x80, 0x99, 0, 0)).sw, SW.INS_NOT_SUPPORTED);
   const sel = answer(encodeSelect());
   assert.equal(sel.sw, SW.OK);
-  assert.equal(decodeCertificate(sel.data).issuerKeyId, 5);
-  const p1 = answer(pay(250, 1));
-  assert.equal(p1.sw, SW.OK);
+  const selected = decodeSelectAnswer(sel.data);
+  assert.equal(decodeCertificate(selected.certificate).issuerKeyId, 5);
+  assert.equal(toHex(selected.keyX), toHex(xHint(walletKey.publicKey)), "keyX: x of the key");
+  assert.equal(toHex(selected.certRX), toHex(xHint(cert.subarray(67, 99))), "certRX");
+  const p1Answer = answer(pay(250, 1));
+  assert.equal(p1Answer.sw, SW.OK);
+  assert.equal(p1Answer.data.length, 139, "a payment: authorization ‖ rX");
+  const p1 = { data: p1Answer.data.subarray(0, 107) };
+  assert.equal(toHex(p1Answer.data.subarray(107)), toHex(xHint(p1.data.subarray(43, 75))), "rX");
   const a1 = decodeAuthorization(p1.data);
   assert.equal(a1.counter, 1);
   assert.equal(a1.cumulative, 250);
@@ -182,7 +192,10 @@ test("the wallet speaks the card side: SELECT, PAY, RECEIPT, status words and re
   w.beginSession();
   answer(encodeSelect());
   const p2 = answer(pay(250, 2));
-  assert.equal(p2.data.length, 171, "re-tap at the same reader: a re-presentation");
+  assert.equal(p2.data.length, 203, "re-tap at the same reader: a re-presentation");
+  const again = decodePayAnswer(p2.data);
+  assert.ok(again.kind === "representation");
+  assert.equal(toHex(again.proofRX), toHex(xHint(again.proof.subarray(0, 32))), "proofRX");
   assert.equal(toHex(p2.data.subarray(0, 107)), toHex(p1.data), "the pending authorization");
   const command = encodePaymentCommand({
     challenge: new Uint8Array(16).fill(2),
@@ -193,7 +206,7 @@ test("the wallet speaks the card side: SELECT, PAY, RECEIPT, status words and re
   });
   const signature = p1.data.subarray(43, 107);
   const proofMsg = Uint8Array.from([...RETAP_LABEL, ...certHash(cert), ...command, ...signature]);
-  const proofOk = ed.verify(p2.data.subarray(107), proofMsg, walletKey.publicKey);
+  const proofOk = ed.verify(again.proof, proofMsg, walletKey.publicKey);
   assert.ok(proofOk, "possession proof on this PAY (noble)");
   const receipt = {
     version: 2,
@@ -211,7 +224,7 @@ test("the wallet speaks the card side: SELECT, PAY, RECEIPT, status words and re
   w.endSession();
   w.beginSession();
   answer(encodeSelect());
-  const p3 = decodeAuthorization(answer(pay(250, 3)).data);
+  const p3 = decodeAuthorization(answer(pay(250, 3)).data.subarray(0, 107));
   assert.equal(p3.counter, 2);
   assert.equal(p3.cumulative, 500);
   w.endSession();
@@ -228,6 +241,63 @@ test("the wallet speaks the card side: SELECT, PAY, RECEIPT, status words and re
     SW.OK,
     "600 is exactly the cap",
   );
+});
+
+test("protocol 3 only: the v2 AID is not found; bad-hints and zero-hints change only hints", () => {
+  const issuerKey = new Ed25519Key(new Uint8Array(32).fill(1));
+  const walletKey = new Ed25519Key(new Uint8Array(32).fill(3));
+  const cert = new Issuer(5, issuerKey).certify({
+    walletId: new Uint8Array(16).fill(8), walletPublicKey: walletKey.publicKey,
+    offlineCap: 100_000, currency: 978, validFrom: 0, validUntil: 10,
+  }).bytes;
+  const w = new SimWallet({ certificate: cert, key: walletKey, rng: Rng.from(3, "hints") });
+  const answer = (c: Uint8Array): { sw: number; data: Uint8Array } => {
+    const r = w.receive(c);
+    assert.equal(r.kind, "answer");
+    return r.kind === "answer" ? parseResponse(r.bytes) : { sw: 0, data: new Uint8Array(0) };
+  };
+  const v2 = Uint8Array.of(0xf0, 0x6f, 0x66, 0x66, 0x74, 0x61, 0x70, 0x02);
+  w.beginSession();
+  assert.equal(answer(encodeSelect(v2)).sw, SW.FILE_NOT_FOUND, "a protocol 2 reader: 6A 82");
+  const honest = certificateHints(cert);
+  const P = 2n ** 255n - 19n;
+  const asNumber = (b: Uint8Array): bigint => BigInt(`0x${toHex(b.slice().reverse())}`);
+  const seen = { negated: 0, other: 0 };
+  const judge = (sent: Uint8Array, right: Uint8Array, what: string): void => {
+    assert.notEqual(toHex(sent), toHex(right), `${what}: a wrong hint`);
+    if (asNumber(sent) === P - asNumber(right)) seen.negated++;
+    else seen.other++;
+  };
+  for (let tap = 1; tap <= 3; tap++) {
+    w.endSession();
+    w.once(tap === 3 ? "zero-hints" : "bad-hints").beginSession();
+    const sel = decodeSelectAnswer(answer(encodeSelect()).data);
+    assert.equal(toHex(sel.certificate), toHex(cert), "the certificate itself is unchanged");
+    const readerId = Uint8Array.of(tap, 2, 3, 4, 5, 6, 7, 8);
+    const payment = { challenge: new Uint8Array(16).fill(tap), readerId, amount: 10 };
+    const command = encodePay({ ...payment, currency: 978, readerTime: 5 });
+    const pa = decodePayAnswer(answer(command).data);
+    assert.ok(pa.kind === "payment");
+    const rX = xHint(pa.authorization.subarray(43, 75));
+    const a = decodeAuthorization(pa.authorization);
+    assert.equal(a.counter, tap, "the authorization is an honest one");
+    const signed = pa.authorization.subarray(0, 43);
+    const msg = Uint8Array.from([...AUTH_LABEL, ...certHash(cert), ...signed]);
+    assert.ok(ed.verify(a.walletSignature, msg, walletKey.publicKey));
+    if (tap === 3) {
+      for (const h of [sel.keyX, sel.certRX, pa.rX]) assert.ok(h.every((b) => b === 0), "zeros");
+    } else {
+      judge(sel.keyX, honest.keyX, "keyX");
+      judge(sel.certRX, honest.certRX, "certRX");
+      judge(pa.rX, rX, "rX");
+    }
+  }
+  assert.ok(seen.negated >= 2 && seen.other >= 2, `negated and random hints alternate (${
+    seen.negated} negated, ${seen.other} other)`);
+  w.endSession();
+  w.beginSession();
+  const sel = decodeSelectAnswer(answer(encodeSelect()).data);
+  assert.equal(toHex(sel.keyX), toHex(honest.keyX), "misbehaviour for one tap only");
 });
 
 test("the provisioning block matches docs/CONFIG.md's worked example and CRC", () => {

@@ -13,7 +13,8 @@ import { cryptoJob, SHA_EXTRA_BLOCKS } from "./crypto-jobs.ts";
 import { FIB_24, FIB_24_ESP32_MS, FIB_N, fibModule } from "./fib.ts";
 import { encodeJob, instructions, runJob, type JobResult } from "./job.ts";
 import {
-  cachedTaps, cachedTapsWithoutTables, declinedTaps, firstTimeTaps, reinits, vouchedFirstTaps,
+  cachedTaps, cachedTapsWithoutTables, declinedTaps, firstTimeTaps, firstTimeTapsWrongHints,
+  reinits, vouchedFirstTaps,
   walletTablesBuild, type ScriptPair,
 } from "./tapes.ts";
 import { buildHarness, ToolchainError, type HarnessBuild } from "./toolchain.ts";
@@ -156,6 +157,8 @@ export function benchDevice(
   }
   const tapFigures: [string, () => ScriptPair, string][] = [
     ["tap, first-time wallet", () => firstTimeTaps(taps), "certificate + authorization verified"],
+    ["tap, first-time wallet, wrong hints", () => firstTimeTapsWrongHints(taps),
+      "every decoding hint wrong: the reader decodes on its own"],
     ["tap, first-time wallet, vouched", () => vouchedFirstTaps(taps),
       "certificate vouched for by clearing's deny list; authorization verified"],
     ["tap, cached certificate", () => cachedTaps(taps),

@@ -89,6 +89,18 @@ export function firstTimeTaps(units: number): ScriptPair {
   return pair(recordTaps(DEFAULT_GEOMETRY, units, fresh, fresh, ALL_ACCEPTED), units);
 }
 
+/** Every tap by a new wallet that sends wrong decoding hints (docs/PROTOCOL.md, protocol
+ *  3): the reader checks each hint, finds it wrong and decodes on its own — the cost of a
+ *  first-time tap without the hints' help, beside `firstTimeTaps` in the same run. */
+export function firstTimeTapsWrongHints(units: number): ScriptPair {
+  const fresh: Pick = (w) => {
+    const wallet = w.createWallet();
+    wallet.hintMode = "bad";
+    return wallet;
+  };
+  return pair(recordTaps(DEFAULT_GEOMETRY, units, fresh, fresh, ALL_ACCEPTED), units);
+}
+
 /** Every tap by a new wallet whose certificate clearing vouched for in the installed
  *  deny list: new to this reader, known to clearing (check 3 skipped, no key tables). */
 export function vouchedFirstTaps(units: number): ScriptPair {

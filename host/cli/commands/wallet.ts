@@ -4,13 +4,13 @@ import type { Command } from "../command.ts";
 import { CommandFailure, EXIT_OK, UsageError } from "../command.ts";
 import { intFlag, parse } from "../args.ts";
 import { SimWorld } from "../../sim/world.ts";
-import { MISBEHAVIOURS, type Misbehaviour } from "../../sim/wallet.ts";
+import { HINT_MODES, MISBEHAVIOURS, type HintMode, type Misbehaviour } from "../../sim/wallet.ts";
 import { toHex } from "../../protocol/index.ts";
 import { nfcFlag, openPn532Flag } from "./pn532-flags.ts";
 import { serveOneSession } from "../../nfc/card-mode.ts";
 
 const HELP = `usage: offtap wallet --nfc pn532:PORT[:BAUD] [--seed S] [--index I] [--taps N]
-                     [--misbehave M] [--wait-ms MS] [--json]
+                     [--misbehave M] [--hints MODE] [--wait-ms MS] [--json]
 
 Puts the PN532 on PORT in target mode (TgInitAsTarget as an ISO/IEC 14443-4 PICC) and
 answers each reader that activates it as the simulated wallet number I of the world of
@@ -23,6 +23,8 @@ options:
   --index I          which wallet of that world (default 0)
   --taps N           stop after N sessions (default: run until killed)
   --misbehave M      misbehave on the first tap (a misbehaviour of host/sim/wallet.ts)
+  --hints MODE       decoding hints on every tap: honest (default), bad (wrong x), zero,
+                     lenient (x of y mod p); the reader's decisions must not change
   --wait-ms MS       give up when no reader came for MS ms (default: wait for ever)
   --json             one JSON object per tap
   --help             show this help
@@ -51,6 +53,7 @@ export const command: Command = {
       index: { type: "string" },
       taps: { type: "string" },
       misbehave: { type: "string" },
+      hints: { type: "string" },
       "wait-ms": { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean" },
@@ -64,6 +67,10 @@ export const command: Command = {
     if (m !== undefined && !(MISBEHAVIOURS as readonly string[]).includes(m)) {
       throw new UsageError(`unknown misbehaviour '${m}' (one of ${MISBEHAVIOURS.join(", ")})`);
     }
+    const hints = values.hints ?? "honest";
+    if (!(HINT_MODES as readonly string[]).includes(hints)) {
+      throw new UsageError(`unknown hint mode '${hints}' (one of ${HINT_MODES.join(", ")})`);
+    }
     const seed = intFlag("seed", values.seed, 1, 0xffffffff);
     const index = intFlag("index", values.index, 0, 9_999);
     const taps = values.taps === undefined ? Infinity : intFlag("taps", values.taps, 1);
@@ -73,6 +80,7 @@ export const command: Command = {
     let wallet = world.createWallet();
     for (let i = 0; i < index; i++) wallet = world.createWallet();
     if (m !== undefined) wallet.once(m as Misbehaviour);
+    wallet.hintMode = hints as HintMode;
     const pn = openPn532Flag(spec);
     if (!values.json)
       console.log(`wallet ${wallet.name} on ${pn.firmware} at ${spec.path}: waiting for a reader`);
