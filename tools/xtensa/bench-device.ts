@@ -14,8 +14,7 @@ import { FIB_24, FIB_24_ESP32_MS, FIB_N, fibModule } from "./fib.ts";
 import { encodeJob, instructions, runJob, type JobResult } from "./job.ts";
 import {
   cachedTaps, cachedTapsWithoutTables, declinedTaps, firstTimeTaps, firstTimeTapsWrongHints,
-  reinits, vouchedFirstTaps,
-  walletTablesBuild, type ScriptPair,
+  reinits, scriptOnly, vouchedFirstTaps, walletTablesBuild, type ScriptPair,
 } from "./tapes.ts";
 import { buildHarness, ToolchainError, type HarnessBuild } from "./toolchain.ts";
 
@@ -77,10 +76,13 @@ function warmCall(r: JobResult, name: string, expect?: number, nth = 0): Counts 
 }
 
 /** Runs a script under the taprunner and checks every output line like a vector. */
-function runScript(elf: string, wasm: Uint8Array, script: TapScript): JobResult {
+function runScript(
+  elf: string, wasm: Uint8Array, script: TapScript, judged = true,
+): JobResult {
   const r = runJob(elf, encodeJob(wasm, [{ op: "wasi", stdin: Buffer.from(script.text) }]));
   const w = r.wasi[0];
   if (w === undefined) throw new Error("the taprunner did not run");
+  if (!judged) return r;
   const verdict = judgeTapOutput(script, r.guestLines, w.exit);
   if (!verdict.passed) {
     const first = verdict.problems.slice(0, 3).join("; ");
@@ -91,11 +93,14 @@ function runScript(elf: string, wasm: Uint8Array, script: TapScript): JobResult 
 
 interface PerUnit { instr: number; muls: number; ops: number; heap: number }
 
-function perUnit(b: HarnessBuild, wasm: Uint8Array, p: ScriptPair): PerUnit {
-  const base = runScript(b.measured, wasm, p.base);
-  const work = runScript(b.measured, wasm, p.work);
-  const cBase = runScript(b.counting, wasm, p.base);
-  const cWork = runScript(b.counting, wasm, p.work);
+/** The scripted board's reading of a tap's script, measured apart (tapes.ts, scriptOnly). */
+const SCRIPT_SHARE = "scripted board: one tap's script";
+
+function perUnit(b: HarnessBuild, wasm: Uint8Array, p: ScriptPair, judged = true): PerUnit {
+  const base = runScript(b.measured, wasm, p.base, judged);
+  const work = runScript(b.measured, wasm, p.work, judged);
+  const cBase = runScript(b.counting, wasm, p.base, judged);
+  const cWork = runScript(b.counting, wasm, p.work, judged);
   const w = work.wasi[0]!;
   const bw = base.wasi[0]!;
   const instr = (instructions(work, w.ccount) - instructions(base, bw.ccount)) / p.units;
@@ -176,6 +181,11 @@ export function benchDevice(
     heap = Math.max(heap, r.heap);
     add(label, r.instr, r, note);
   }
+  if (only === undefined || SCRIPT_SHARE.startsWith(only)) {
+    onStep(SCRIPT_SHARE);
+    const r = perUnit(b, taprunner, scriptOnly(firstTimeTaps(taps)), false);
+    add(SCRIPT_SHARE, r.instr, r, "a first-time tap's script lines, counted in the tap rows");
+  }
   if (only !== undefined) {
     return {
       core: "xtensa lx106 (QEMU -M sim, -icount shift=0)", wasm3Src, fib24Instructions: fib24,
@@ -224,6 +234,7 @@ export function formatDeviceReport(r: DeviceReport): string {
   const tap = (op: string): number =>
     r.rows.find((x) => x.operation.startsWith(op))?.instructions ?? NaN;
   const goal = (label: string, n: number, g: number): string => {
+    if (Number.isNaN(n)) return `  ${label}: not measured in this run (--only)`;
     const verdict = n <= g ? "met" : "not met";
     return `  ${label}: ${formatMillions(n)} of ≤ ${formatMillions(g)} — ${verdict}`;
   };

@@ -83,6 +83,19 @@ function pair(t: { base: Tape; work: Tape }, units: number): ScriptPair {
   return { base: tapeToScript(t.base), work: tapeToScript(t.work), units };
 }
 
+/** The scripted board's own share of a tap row: the same script lines on a reader never
+ *  initialised, so every tap declines NOT_CONFIGURED before any exchange, and what is
+ *  left is the runner reading, parsing and queueing the lines (docs/TAPRUNNER.md) — work
+ *  a board's native NFC driver does instead. Its output is not judged (the queued
+ *  exchanges go unsent). */
+export function scriptOnly(p: ScriptPair): ScriptPair {
+  const strip = (s: TapScript): TapScript => ({
+    text: s.text.split("\n").filter((l) => !/^(init|idle|expect)( |$)/.test(l)).join("\n"),
+    expects: [],
+  });
+  return { base: strip(p.base), work: strip(p.work), units: p.units };
+}
+
 /** Every tap by a new wallet: the certificate is verified too (a gate's usual case). */
 export function firstTimeTaps(units: number): ScriptPair {
   const fresh: Pick = (w) => w.createWallet();
