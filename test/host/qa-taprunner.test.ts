@@ -8,14 +8,14 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../../host/firmware/paths.ts";
 import type { Tape } from "../../host/sim/tape.ts";
-import { reasonName } from "../../host/protocol/index.ts";
+import { Reason, reasonName } from "../../host/protocol/index.ts";
 import { judgeTapOutput, signalsText, tapeToScript } from "../../host/vectors/tapscript.ts";
 import { runWasi } from "../../host/vectors/wasi.ts";
 import { taprunnerWasm } from "../../host/vectors/engine.ts";
 import { checkModule } from "../../tools/profile/check.ts";
 import { loadProfile } from "../../tools/profile/profile.ts";
 import {
-  cachedTaps, declinedTaps, firstTimeTaps, vouchedFirstTaps,
+  cachedTaps, declinedTaps, firstTimeTaps, scriptOnly, vouchedFirstTaps,
 } from "../../tools/xtensa/tapes.ts";
 
 const tapes = (
@@ -159,4 +159,21 @@ test("the device bench's tap scripts replay on taprunner.wasm in V8 as recorded"
     assert.equal(taps(p.work.text) - taps(p.base.text), 2, `${name}: two measured taps`);
   }
   assert.match(pairs.vouched.base.text, /^deny-begin /m, "the vouched pair installs its list");
+});
+
+test("the bench's scripted-board share runs the same lines with no reader work", () => {
+  // tools/xtensa/tapes.ts scriptOnly: the first-time pair without init, idle and expect
+  // lines, so the measured difference is the runner reading the lines, never a tap.
+  const p = firstTimeTaps(2);
+  const s = scriptOnly(p);
+  const lines = (t: string): string[] => t.split("\n").filter((l) => l !== "");
+  const kept = lines(p.work.text).filter((l) => !/^(init|idle|expect)( |$)/.test(l));
+  assert.deepEqual(lines(s.work.text), kept, "every other line is kept, in order");
+  const r = runScript(s.work.text);
+  const decisions = r.lines.filter((l) => l.startsWith("tap "));
+  assert.equal(decisions.length, 3, r.lines.join("\n"));
+  for (const d of decisions) {
+    assert.match(d, new RegExp(`^tap ${Reason.NOT_CONFIGURED} exchanges 0 receipt - `), d);
+  }
+  assert.ok(r.lines.some((l) => /^mismatch exchanges-unsent 3$/.test(l)), "the lines queued");
 });
