@@ -123,7 +123,8 @@ export interface PowerCutReport {
   signalRearmed: number;
   /** Signal marks made (gate openings). */
   signalled: number;
-  /** Cuts that fell inside recovery (its write-backs are cut points too). */
+  /** Cuts that fell inside recovery (its write-backs are cut points too, and so are the
+   *  write-backs of the reads that check the ledger after a reboot). */
   cutsDuringRecovery: number;
   /** Records made unreadable by rot in their own slot (a gap for clearing, not a loss). */
   rottedRecords: number;
@@ -290,13 +291,24 @@ class Run {
       this.betweenBoots(k === 0);
       this.arm(this.nextCut());
       this.reboots++;
-      if (this.boot()) {
-        if (!this.dead) this.afterReboot();
-        return;
-      }
+      if (this.boot() && (this.dead || this.checkedAfterReboot())) return;
     }
     this.fail(`no boot completed after ${BOOTS_PER_POWER_CYCLE_MAX} cuts in a row`);
     this.dead = true;
+  }
+
+  /** afterReboot, whose reads may write back: reading a weak signal mark programs it solid
+   *  (docs/LEDGER.md §2.5), and that program is a cut point like recovery's own. False
+   *  when the power was cut there: the cycle boots again. */
+  private checkedAfterReboot(): boolean {
+    try {
+      this.afterReboot();
+      return true;
+    } catch (e) {
+      if (!(e instanceof PowerCut)) throw e;
+      this.cutsDuringRecovery++;
+      return false;
+    }
   }
 
   /** What happens to the flash while the power is off: rot, a sector wearing out. */
