@@ -158,12 +158,19 @@ function writeFloor(slot: i32, which: i32, version: u32): i32 {
   return flashProgramVerified(PARTITION_DENY, floorAt(slot, which), f, TRAILER_BYTES);
 }
 
-/** Version floor `which` of a slot, 0 when it is not valid. */
+/** Version floor `which` of a slot, 0 when it is not valid. A floor that reads neither
+ *  valid nor blank is read again, up to FLASH_READ_RETRIES more times: one flipped bit in
+ *  the read of the only floor at the installed version would let recovery take an older
+ *  copy (§7, "Never backwards"). */
 function floorValue(slot: i32, which: i32): u32 {
   const f = small + 48;
-  if (flashRead(PARTITION_DENY, floorAt(slot, which), f, TRAILER_BYTES) < 0) return 0;
-  if (load<u32>(f) != FLOOR_MAGIC || crc32(f, 12) != load<u32>(f, 12)) return 0;
-  return load<u32>(f, 4);
+  for (let attempt = 0; attempt <= FLASH_READ_RETRIES; attempt++) {
+    if (flashRead(PARTITION_DENY, floorAt(slot, which), f, TRAILER_BYTES) < 0) continue;
+    if (load<u32>(f) == FLOOR_MAGIC && crc32(f, 12) == load<u32>(f, 12)) return load<u32>(f, 4);
+    const blank = load<u64>(f) & load<u64>(f, 8);
+    if (blank == 0xffffffffffffffff) return 0;
+  }
+  return 0;
 }
 
 /** The highest valid version floor of a slot, 0 when none is valid. */

@@ -301,3 +301,19 @@ test("a cut in the write-back of the checks after a reboot is one more power cut
     assert.ok(r.cutsDuringRecovery > 0, `seed ${seed}: the cut came after a boot`);
   }
 });
+
+test("a flipped bit in the read of a version floor never lets an older deny list back", {
+  skip: V2_SKIP,
+}, () => {
+  // Rot left the newest list's copy unusable; recovery then reads the version floors,
+  // and 2 % of reads flip a bit. The floor at the newest version read with a flip used
+  // to count as no floor, and recovery installed the older copy (version 10 → 9). A
+  // floor that reads neither valid nor blank is now read again (docs/LEDGER.md §7).
+  const r = runPowerCut({
+    taps: 40, seed: 14, exportEvery: 5, readFlipRate: 0.02, faults: "all", cuts: 6,
+    denyEvery: 3, mode: { kind: "random", count: 300 }, onlyRun: 263,
+    geometry: { ledgerBytes: 4 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 2 * 4096 },
+  });
+  assertSurvives(r);
+  assert.ok(r.denyInstalls > 0, "deny lists were installed");
+});
