@@ -71,6 +71,9 @@ function readHeaders(): i32 {
   return n;
 }
 
+// readMarks keeps one bit per v2 mark pair.
+assert(LEDGER_ACK_PAIRS_MAX <= 32, "ack pairs over a u32 mask");
+
 @inline function zero16(p: usize): bool { return (load<u64>(p) | load<u64>(p, 8)) == 0; }
 
 /** Takes a valid mark copy at m into the acknowledged sequence. */
@@ -86,6 +89,8 @@ function readMarks(s: i32): i32 {
   const count = v2 ? 2 * LEDGER_ACK_PAIRS_MAX : LEDGER_ACK_MARKS_MAX;
   const buf = st.slotBuf;
   let used = 0;
+  // v2 pairs that showed a valid copy in some read of this boot: never voided below.
+  let seenValid: u32 = 0;
   for (let attempt = 0; attempt <= FLASH_READ_RETRIES; attempt++) {
     const r = flashRead(PARTITION_LEDGER, base, buf, count * MARK_BYTES);
     if (r < 0) return r;
@@ -95,8 +100,12 @@ function readMarks(s: i32): i32 {
       const m = buf + <usize>(i * MARK_BYTES);
       if (allOnes(m, MARK_BYTES)) continue;
       used = v2 ? (i >> 1) + 1 : i + 1;
-      if (markValid(m)) takeMark(m);
-      else clean = false;
+      if (markValid(m)) {
+        takeMark(m);
+        if (v2) seenValid |= 1 << <u32>(i >> 1);
+      } else {
+        clean = false;
+      }
     }
     if (clean) break;
   }
@@ -112,7 +121,10 @@ function readMarks(s: i32): i32 {
     else if (vb && !va) flashComplete(PARTITION_LEDGER, at, b, 16);
     else if (!va && !vb && !(zero16(a) && zero16(b))) {
       // A torn pair (cut during its first copy) was judged "no acknowledgement": void
-      // both copies so that a weak cell can never make it valid at a later boot.
+      // both copies so that a weak cell can never make it valid at a later boot. Not a
+      // pair that read valid before in this boot: this read of it was wrong (a flipped
+      // bit in each copy), and voiding it would move the acknowledgement back.
+      if ((seenValid & (1 << <u32>j)) != 0) continue;
       flashComplete(PARTITION_LEDGER, at, ZEROS, 16);
       flashComplete(PARTITION_LEDGER, at + MARK_BYTES, ZEROS, 16);
     }
