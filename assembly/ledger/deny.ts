@@ -343,16 +343,34 @@ export function denyCommit(): i32 {
   return commitSlot(slot, len);
 }
 
+@inline function isRefusal(r: i32): bool {
+  return r == ERR_BAD_FORMAT || r == ERR_BAD_SIGNATURE || r == ERR_STALE_VERSION;
+}
+
+/** What a refusing pass saw: its status, the CRC of the header it read and, when the
+ *  signature pass ran, the CRC of the image it streamed. A bad image gives the same print
+ *  on every pass; reads that differ from pass to pass do not. */
+function refusalPrint(r: i32, slot: i32): u32 {
+  return crc32(headerOf(slot), LIST_HEADER_V2_BYTES) ^ signedCrc ^ <u32>r;
+}
+
 /** Checks the image written into slot (len bytes) and commits it. A refusal may come from
  *  a transient read error (a flipped bit in a read, not in the cells): the checks are run
  *  again, up to FLASH_READ_RETRIES more times, before it stands. A bad image is refused on
- *  every pass; a good one read wrong once passes on the next. */
+ *  every pass, alike; a good one read wrong once passes on the next. Refusals that saw
+ *  different bytes on every pass are the flash's, not the list's: ERR_VERIFY. */
 function commitSlot(slot: i32, pendingLen: i32): i32 {
   let r = OK;
+  let firstPrint: u32 = 0;
+  let alike = true;
   for (let attempt = 0; attempt <= FLASH_READ_RETRIES; attempt++) {
     r = checkImage(slot, pendingLen);
-    if (r != ERR_BAD_FORMAT && r != ERR_BAD_SIGNATURE && r != ERR_STALE_VERSION) break;
+    if (!isRefusal(r)) break;
+    const print = refusalPrint(r, slot);
+    if (attempt == 0) firstPrint = print;
+    else if (print != firstPrint) alike = false;
   }
+  if (isRefusal(r) && !alike) return ERR_VERIFY;
   if (r != OK) return r;
   validLen = pendingLen;
   validCrc = signedCrc;
@@ -370,6 +388,7 @@ function commitSlot(slot: i32, pendingLen: i32): i32 {
 function checkImage(slot: i32, pendingLen: i32): i32 {
   const base = slotBase(slot);
   const h = headerOf(slot);
+  signedCrc = 0;
   let r = flashRead(PARTITION_DENY, base, h, LIST_HEADER_V2_BYTES);
   if (r < 0) return r;
   const version = load<u32>(h, 8);
