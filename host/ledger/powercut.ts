@@ -652,10 +652,12 @@ class Run {
       if (keys.has(key)) { this.duplicated++; this.fail(`payment ${key} cleared twice`); }
       keys.add(key);
     }
-    // One more append (itself a cut point): the reader still takes payments. A cut or a
-    // flaky flash may make it decline a few times first.
+    // One more append (itself a cut point): the reader still takes payments. A flaky
+    // flash may make it decline a few times first, and each of the run's cuts left may
+    // fall on one of these appends (early cuts follow a reboot): one try more for each.
     const before = this.model.accepted.size;
-    for (let k = 0; k <= VERIFY_DECLINES_IN_A_ROW_MAX; k++) {
+    const tries = VERIFY_DECLINES_IN_A_ROW_MAX + this.cutsLeft;
+    for (let k = 0; k <= tries; k++) {
       if (this.model.accepted.size !== before || this.dead) return;
       const reboots = this.reboots;
       this.step(() => this.tap(this.c.o.taps + k));

@@ -347,3 +347,18 @@ test("a good deny list read wrong on every pass is not refused: the answer is ER
   });
   assertSurvives(r);
 });
+
+test("the campaign's last append gets a try for each cut the run has left", {
+  skip: V2_SKIP,
+}, () => {
+  // The run's first cut fell in the workload's last writes and each of its five later cuts
+  // (early ones: right after a reboot) on one of the checker's five tries of a last
+  // append, which then reported a reader that "took no payment". The firmware was fine.
+  const r = runPowerCut({
+    taps: 40, seed: 28, exportEvery: 5, readFlipRate: 0.02, faults: "all", cuts: 6,
+    denyEvery: 3, mode: { kind: "random", count: 300 }, onlyRun: 286,
+    geometry: { ledgerBytes: 4 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 2 * 4096 },
+  });
+  assertSurvives(r);
+  assert.ok(r.reboots >= 6, `reboots ${r.reboots}: every cut came`);
+});
