@@ -373,14 +373,25 @@ function apdus(
   };
 }
 
+/** What the answers' vectors carry: the first certificate, authorization and possession
+ *  proof of the byte vectors above. */
+function answerParts(
+  certs: ReturnType<typeof certificates>,
+  auths: ReturnType<typeof authorizations>,
+) {
+  return {
+    certificate: Buffer.from(certs.cases[0]!.certificate, "hex"),
+    authorization: Buffer.from(auths.cases[0]!.authorization, "hex"),
+    proof: Buffer.from(auths.representations[0]!.possessionProof, "hex"),
+  };
+}
+
 /** The three answers of protocol 3 with honest hints, from the byte vectors above. */
 function answers(
   certs: ReturnType<typeof certificates>,
   auths: ReturnType<typeof authorizations>,
 ) {
-  const certificate = Buffer.from(certs.cases[0]!.certificate, "hex");
-  const authorization = Buffer.from(auths.cases[0]!.authorization, "hex");
-  const proof = Buffer.from(auths.representations[0]!.possessionProof, "hex");
+  const { certificate, authorization, proof } = answerParts(certs, auths);
   return {
     select: toHex(encodeSelectAnswer(certificate)),
     payment: toHex(encodePaymentAnswer(authorization)),
@@ -433,9 +444,7 @@ function hintAnswers(
   certs: ReturnType<typeof certificates>,
   auths: ReturnType<typeof authorizations>,
 ) {
-  const certificate = Buffer.from(certs.cases[0]!.certificate, "hex");
-  const authorization = Buffer.from(auths.cases[0]!.authorization, "hex");
-  const proof = Buffer.from(auths.representations[0]!.possessionProof, "hex");
+  const { certificate, authorization, proof } = answerParts(certs, auths);
   const ch = certificateHints(certificate);
   const rX = authorizationHint(authorization);
   const proofRX = proofHint(proof);

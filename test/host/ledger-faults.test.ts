@@ -283,6 +283,16 @@ test("transient read errors never let a denied wallet through nor refuse a good 
   assert.ok(r.denyInstalls >= 300, `deny-list installs: ${r.denyInstalls}`);
 });
 
+/** One run of the read-flip campaign that found the faults below (`offtap ledger powercut
+ *  --taps 40 --random 300 --faults all --cuts 6 --deny-every 3 --read-flips RATE --seed
+ *  SEED --run RUN`), replayed alone. */
+function replayFlipRun(seed: number, run: number, readFlipRate: number): PowerCutReport {
+  return runPowerCut({
+    taps: 40, seed, exportEvery: 5, readFlipRate, faults: "all", cuts: 6, denyEvery: 3,
+    mode: { kind: "random", count: 300 }, onlyRun: run, geometry: SMALL,
+  });
+}
+
 test("a cut in the write-back of the checks after a reboot is one more power cut", {
   skip: V2_SKIP,
 }, () => {
@@ -291,11 +301,7 @@ test("a cut in the write-back of the checks after a reboot is one more power cut
   // escaped the campaign itself. These two runs (5 % read flips, 6 cuts) threw so; now
   // the cycle boots again and checks again.
   for (const [seed, run] of [[2, 248], [14, 164]] as const) {
-    const r = runPowerCut({
-      taps: 40, seed, exportEvery: 5, readFlipRate: 0.05, faults: "all", cuts: 6,
-      denyEvery: 3, mode: { kind: "random", count: 300 }, onlyRun: run,
-      geometry: { ledgerBytes: 4 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 2 * 4096 },
-    });
+    const r = replayFlipRun(seed, run, 0.05);
     assertSurvives(r);
     assert.equal(r.cutPoints, 1, `seed ${seed}: the one run replayed`);
     assert.ok(r.cutsDuringRecovery > 0, `seed ${seed}: the cut came after a boot`);
@@ -309,11 +315,7 @@ test("a flipped bit in the read of a version floor never lets an older deny list
   // and 2 % of reads flip a bit. The floor at the newest version read with a flip used
   // to count as no floor, and recovery installed the older copy (version 10 → 9). A
   // floor that reads neither valid nor blank is now read again (docs/LEDGER.md §7).
-  const r = runPowerCut({
-    taps: 40, seed: 14, exportEvery: 5, readFlipRate: 0.02, faults: "all", cuts: 6,
-    denyEvery: 3, mode: { kind: "random", count: 300 }, onlyRun: 263,
-    geometry: { ledgerBytes: 4 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 2 * 4096 },
-  });
+  const r = replayFlipRun(14, 263, 0.02);
   assertSurvives(r);
   assert.ok(r.denyInstalls > 0, "deny lists were installed");
 });
@@ -325,11 +327,7 @@ test("an acknowledgement pair read wrong once is never voided at recovery", {
   // last read of the marks, so a valid pair read with a flipped bit in each copy that time
   // was voided, and the acknowledgement went back (40 → 35, weak cells and 2 % read
   // flips). A pair that read valid in any read of the boot is now left alone (§2.2).
-  const r = runPowerCut({
-    taps: 40, seed: 25, exportEvery: 5, readFlipRate: 0.02, faults: "all", cuts: 6,
-    denyEvery: 3, mode: { kind: "random", count: 300 }, onlyRun: 187,
-    geometry: { ledgerBytes: 4 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 2 * 4096 },
-  });
+  const r = replayFlipRun(25, 187, 0.02);
   assertSurvives(r);
 });
 
@@ -340,11 +338,7 @@ test("a good deny list read wrong on every pass is not refused: the answer is ER
   // read somewhere in an 8 KiB slot, each a different one, and the good list was refused
   // ERR_BAD_SIGNATURE as if the operator's signature were wrong. A refusal now stands only
   // when every pass refused alike (docs/LEDGER.md §7).
-  const r = runPowerCut({
-    taps: 40, seed: 13, exportEvery: 5, readFlipRate: 0.02, faults: "all", cuts: 6,
-    denyEvery: 3, mode: { kind: "random", count: 300 }, onlyRun: 25,
-    geometry: { ledgerBytes: 4 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 2 * 4096 },
-  });
+  const r = replayFlipRun(13, 25, 0.02);
   assertSurvives(r);
 });
 
@@ -354,11 +348,7 @@ test("the campaign's last append gets a try for each cut the run has left", {
   // The run's first cut fell in the workload's last writes and each of its five later cuts
   // (early ones: right after a reboot) on one of the checker's five tries of a last
   // append, which then reported a reader that "took no payment". The firmware was fine.
-  const r = runPowerCut({
-    taps: 40, seed: 28, exportEvery: 5, readFlipRate: 0.02, faults: "all", cuts: 6,
-    denyEvery: 3, mode: { kind: "random", count: 300 }, onlyRun: 286,
-    geometry: { ledgerBytes: 4 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 2 * 4096 },
-  });
+  const r = replayFlipRun(28, 286, 0.02);
   assertSurvives(r);
   assert.ok(r.reboots >= 6, `reboots ${r.reboots}: every cut came`);
 });
