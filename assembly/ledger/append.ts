@@ -33,12 +33,13 @@ let commitStarted = false;
 let committedAt: i32 = -1;
 
 /** The pool (§4): a free sector, or a valid non-newest one whose records are all ≤ the
- *  durable acknowledged sequence; never a bad one. Least worn first. */
+ *  durable acknowledged sequence; never a bad one, nor one holding an acknowledgement the
+ *  newest sector does not (§2.2). Least worn first. */
 function pickSector(): i32 {
   let pick = -1;
   let best: u32 = 0xFFFFFFFF;
   for (let s = 0; s < sectorCount; s++) {
-    if (s == st.newest || st.isBad(s)) continue;
+    if (s == st.newest || st.isBad(s) || st.carriesAck(s)) continue;
     if (st.isValid(s) && st.getU32(st.secLast, s) > st.ackedSeq) continue;
     const e = st.getU32(st.secErase, s);
     if (e < best) { best = e; pick = s; }
@@ -51,6 +52,7 @@ function prepareSector(s: i32, ack: u32): i32 {
   const erase = st.getU32(st.secErase, s) + 1;
   forgetAppended();
   st.setVersion(s, 0);
+  st.setU32(st.secHeld, s, 0);
   st.setU32(st.secErase, s, erase);
   let r = flashErase(PARTITION_LEDGER, s * sectorBytes);
   if (r < 0) return r;
@@ -91,6 +93,7 @@ export function openSector(ack: u32): i32 {
     if (r == ERR_VERIFY) continue;
     if (r < 0) return r;
     st.setVersion(s, 2);
+    st.noteHeld(s, ack);
     st.setU32(st.secFirst, s, st.nextSeq);
     st.setU32(st.secLast, s, st.nextSeq - 1);
     st.setMaxGeneration(st.maxGeneration + 1);
@@ -192,29 +195,61 @@ export function append(walletId: usize, counter: u32, amount: u64, time: u32, bo
   return <i32>seq;
 }
 
+const NEXT_PAIR: i32 = 1;
+
+/** Programs ack into mark pair `pair` of sector s (§2.2): OK once copy 1 verifies;
+ *  NEXT_PAIR when the pair is not blank or copy 1 does not verify (a torn first copy is
+ *  never valid: the next pair is used); or the status of a failed blank check. */
+function programMark(s: i32, pair: i32, ack: u32): i32 {
+  const at = s * sectorBytes + MARKS_AT + pair * 2 * MARK_BYTES;
+  const blank = flashIsBlank(PARTITION_LEDGER, at, 2 * MARK_BYTES);
+  if (blank < 0) return blank;
+  if (blank == 0) return NEXT_PAIR;
+  store<u32>(word, MARK_MAGIC);
+  store<u32>(word, ack, 4);
+  store<u32>(word, 0, 8);
+  store<u32>(word, crc32(word, 12), 12);
+  const r = flashProgramVerified(PARTITION_LEDGER, at, word, MARK_BYTES);
+  if (worn(r)) return NEXT_PAIR;
+  if (r < 0) return r;
+  // One verified copy already makes the acknowledgement durable (§2.2); the second
+  // is redundancy, which recovery completes if this program does not verify.
+  flashProgramVerified(PARTITION_LEDGER, at + MARK_BYTES, word, MARK_BYTES);
+  st.noteHeld(s, ack);
+  return OK;
+}
+
+/** The last way to make ack durable (§2.2, "Marks in an older sector"): the newest
+ *  sector takes no mark and no sector can be opened, because every sector but the
+ *  newest still holds records only this acknowledgement settles. A blank pair of a
+ *  valid version-2 sector that is not the newest takes it; that sector is then kept out
+ *  of the pool until a newer header holds the value. */
+function markInOlderSector(ack: u32): i32 {
+  for (let s = 0; s < sectorCount; s++) {
+    if (s == st.newest || st.isBad(s) || st.version(s) != 2) continue;
+    for (let pair = 0; pair < LEDGER_ACK_PAIRS_MAX; pair++) {
+      const r = programMark(s, pair, ack);
+      if (r != NEXT_PAIR) return r;
+    }
+  }
+  return ERR_LEDGER_FULL;
+}
+
 /** Makes ack durable: a mark pair in the newest sector, or a new sector whose header
- *  holds it (the sector it erases is picked with the durable acknowledgement, §2.2). */
+ *  holds it (the sector it erases is picked with the durable acknowledgement, §2.2), or
+ *  when neither can be had, a mark pair in an older sector. */
 export function persistAck(ack: u32): i32 {
   while (st.newest >= 0 && st.marksUsed < LEDGER_ACK_PAIRS_MAX) {
-    const at = st.newest * sectorBytes + MARKS_AT + st.marksUsed * 2 * MARK_BYTES;
-    st.setMarksUsed(st.marksUsed + 1);
-    const blank = flashIsBlank(PARTITION_LEDGER, at, 2 * MARK_BYTES);
-    if (blank < 0) return blank;
-    if (blank == 0) continue;
-    store<u32>(word, MARK_MAGIC);
-    store<u32>(word, ack, 4);
-    store<u32>(word, 0, 8);
-    store<u32>(word, crc32(word, 12), 12);
-    const r = flashProgramVerified(PARTITION_LEDGER, at, word, MARK_BYTES);
-    if (worn(r)) continue; // a torn first copy is never valid: use the next pair
+    const pair = st.marksUsed;
+    st.setMarksUsed(pair + 1);
+    const r = programMark(st.newest, pair, ack);
+    if (r == NEXT_PAIR) continue;
     if (r < 0) return r;
-    // One verified copy already makes the acknowledgement durable (§2.2); the second
-    // is redundancy, which recovery completes if this program does not verify.
-    flashProgramVerified(PARTITION_LEDGER, at + MARK_BYTES, word, MARK_BYTES);
     st.setAckedSeq(ack);
     return OK;
   }
-  const r = openSector(ack);
+  let r = openSector(ack);
+  if (r == ERR_LEDGER_FULL) r = markInOlderSector(ack);
   if (r < 0) return r;
   st.setAckedSeq(ack);
   return OK;

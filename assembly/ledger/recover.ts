@@ -45,6 +45,7 @@ function readHeaders(): i32 {
     const v = readHeader(s);
     if (v < 0) return v;
     st.setVersion(s, v);
+    st.setU32(st.secHeld, s, 0);
     fixHeader(s, v);
     if (v == 0) continue;
     const h = st.headerBuf;
@@ -53,6 +54,7 @@ function readHeaders(): i32 {
     st.setU32(st.secErase, s, load<u32>(h, 8));
     st.setU32(secGen, s, gen);
     if (load<u32>(h, 16) > st.ackedSeq) st.setAckedSeq(load<u32>(h, 16));
+    st.noteHeld(s, load<u32>(h, 16));
     if (load<u32>(h, 8) > st.maxErase) st.setMaxErase(load<u32>(h, 8));
     if (gen > st.maxGeneration) st.setMaxGeneration(gen);
     // Insertion sort by generation: n ≤ LEDGER_SECTORS_MAX, so at most 32,640 steps.
@@ -76,9 +78,10 @@ assert(LEDGER_ACK_PAIRS_MAX <= 32, "ack pairs over a u32 mask");
 
 @inline function zero16(p: usize): bool { return (load<u64>(p) | load<u64>(p, 8)) == 0; }
 
-/** Takes a valid mark copy at m into the acknowledged sequence. */
-function takeMark(m: usize): void {
+/** Takes a valid mark copy at m of sector s into the acknowledged sequence. */
+function takeMark(s: i32, m: usize): void {
   if (load<u32>(m, 4) > st.ackedSeq) st.setAckedSeq(load<u32>(m, 4));
+  st.noteHeld(s, load<u32>(m, 4));
 }
 
 /** Reads the acknowledgement marks of sector s (v1 singles, v2 pairs with their
@@ -101,7 +104,7 @@ function readMarks(s: i32): i32 {
       if (allOnes(m, MARK_BYTES)) continue;
       used = v2 ? (i >> 1) + 1 : i + 1;
       if (markValid(m)) {
-        takeMark(m);
+        takeMark(s, m);
         if (v2) seenValid |= 1 << <u32>(i >> 1);
       } else {
         clean = false;

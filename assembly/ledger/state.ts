@@ -12,6 +12,10 @@ export const secBad: usize = memory.data(LEDGER_SECTORS_MAX, 4);
 export const secFirst: usize = memory.data(LEDGER_SECTORS_MAX * 4, 4);
 export const secLast: usize = memory.data(LEDGER_SECTORS_MAX * 4, 4);
 export const secErase: usize = memory.data(LEDGER_SECTORS_MAX * 4, 4);
+/** Per sector u32: the highest acknowledged sequence its valid header or marks hold (0 for
+ *  a free sector). A sector holding more than the newest one is an acknowledgement's only
+ *  durable place and is never erased (docs/LEDGER.md §2.2, "Marks in an older sector"). */
+export const secHeld: usize = memory.data(LEDGER_SECTORS_MAX * 4, 4);
 
 /** Slot image being read or built (one slot). */
 export const slotBuf: usize = memory.data(LEDGER_SLOT_BYTES, 16);
@@ -51,6 +55,14 @@ export let anomalies: i32 = 0;
 @inline export function setVersion(s: i32, v: i32): void { store<u8>(secState + <usize>s, <u8>v); }
 @inline export function isBad(s: i32): bool { return load<u8>(secBad + <usize>s) != 0; }
 export function setBad(s: i32): void { store<u8>(secBad + <usize>s, 1); }
+/** Sector s holds an acknowledgement as a mark copy or header field (a = that value). */
+export function noteHeld(s: i32, a: u32): void {
+  if (a > getU32(secHeld, s)) setU32(secHeld, s, a);
+}
+/** Sector s (not the newest) holds an acknowledgement the newest sector does not. */
+export function carriesAck(s: i32): bool {
+  return newest >= 0 && s != newest && getU32(secHeld, s) > getU32(secHeld, newest);
+}
 export function clearBad(): void {
   for (let s = 0; s < LEDGER_SECTORS_MAX; s++) store<u8>(secBad + <usize>s, 0);
 }
