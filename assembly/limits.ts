@@ -65,6 +65,11 @@ export const LEDGER_ACK_PAIRS_MAX: i32 = 12;
 /** Zero bits (of 64) that make an 8-byte commit or void word "set": one flipped bit can
  *  neither set an erased word (1 zero bit) nor clear a programmed one (63 left). */
 export const LEDGER_WORD_SET_ZERO_BITS: i32 = 2;
+/** Zero bits (of 64) that make a commit or void word "written back": a boot that acted on
+ *  its judgement of the slot programmed that word to all 0 (docs/LEDGER.md §2.3). Two
+ *  flipped reads still leave 62; a cut program's weak cells, read at even odds, reach it
+ *  once in about 2^53 reads of a fully weak word. */
+export const LEDGER_WORD_SOLID_ZERO_BITS: i32 = 62;
 /** Extra reads of a range whose CRC fails before it is judged torn or corrupt: a
  *  transient read error must never make recovery truncate the log. */
 export const FLASH_READ_RETRIES: i32 = 3;

@@ -1,7 +1,10 @@
 // Byte layout of the ledger partition (docs/LEDGER.md §2): constants and the pure
 // checks on sector headers, acknowledgement marks and record slots, for format
 // version 2 and the version-1 sectors it still reads (§2.6).
-import { LEDGER_SLOT_BYTES, LEDGER_BODY_BYTES_MAX, LEDGER_WORD_SET_ZERO_BITS } from "../limits";
+import {
+  LEDGER_SLOT_BYTES, LEDGER_BODY_BYTES_MAX, LEDGER_WORD_SET_ZERO_BITS,
+  LEDGER_WORD_SOLID_ZERO_BITS,
+} from "../limits";
 import { crc32 } from "./crc32";
 import { allOnes } from "./flash";
 
@@ -78,10 +81,22 @@ export function classifySlotV1(slot: usize): i32 {
   return allOnes(slot, LEDGER_SLOT_BYTES) ? SLOT_BLANK : SLOT_BAD;
 }
 
+/** A commit or void word a boot wrote back (or an append completed): all 0, give or take
+ *  two flipped reads. */
+@inline function wordWrittenBack(p: usize): bool {
+  return zeroBits(p) >= LEDGER_WORD_SOLID_ZERO_BITS;
+}
+
 /** v2 rules (§2.3): blank, void, committed (valid or unreadable) or torn. The sequence
  *  field is checked by the caller, which knows the slot's number. */
 export function classifySlotV2(slot: usize): i32 {
-  if (wordSet(slot + <usize>VOID_AT)) return SLOT_VOID;
-  if (wordSet(slot + <usize>COMMIT_AT)) return contentValid(slot) ? SLOT_VALID : SLOT_UNREADABLE;
+  // A word written back is a judgement a boot acted on, and it stands over the weak
+  // cells a cut left in the other word (§2.3): void first, then commit, then either set.
+  const voidAt = slot + <usize>VOID_AT;
+  const commitAt = slot + <usize>COMMIT_AT;
+  if (wordWrittenBack(voidAt)) return SLOT_VOID;
+  if (wordWrittenBack(commitAt)) return contentValid(slot) ? SLOT_VALID : SLOT_UNREADABLE;
+  if (wordSet(voidAt)) return SLOT_VOID;
+  if (wordSet(commitAt)) return contentValid(slot) ? SLOT_VALID : SLOT_UNREADABLE;
   return allOnes(slot, LEDGER_SLOT_BYTES) ? SLOT_BLANK : SLOT_TORN;
 }

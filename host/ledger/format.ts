@@ -21,6 +21,8 @@ export const COMMIT_AT = 504;
 export const WORD_BYTES = 8;
 /** A commit or void word is set when at least this many of its 64 bits read 0. */
 export const WORD_SET_ZERO_BITS = 2;
+/** A commit or void word with at least this many zero bits was written back (§2.3). */
+export const WORD_SOLID_ZERO_BITS = 62;
 /** Version-1 sectors (§2.6): one header copy, 28 single marks, 4-byte commit marker. */
 export const MARKS_AT_V1 = 64;
 export const MARKS_MAX_V1 = 28;

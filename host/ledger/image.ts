@@ -5,7 +5,7 @@
 import {
   SLOT_BYTES, HEADER_BYTES, HEADER_B_AT, MARKS_AT, MARKS_AT_V1, MARK_BYTES, MARK_PAIRS_MAX,
   MARKS_MAX_V1, COMMIT_AT, COMMIT_AT_V1, VOID_AT, WORD_BYTES, WORD_SET_ZERO_BITS,
-  RECORD_FIXED_BYTES, BODY_BYTES_MAX, KIND_PAYMENT, MAGIC, crc32Of, chainLink,
+  WORD_SOLID_ZERO_BITS, RECORD_FIXED_BYTES, BODY_BYTES_MAX, KIND_PAYMENT, MAGIC, crc32Of, chainLink,
   decodeRecordContent, encodeGapEntry, equalBytes, zeroBits, type LedgerRecord,
 } from "./format.ts";
 
@@ -49,6 +49,8 @@ type SlotState = "blank" | "valid" | "bad" | "unreadable" | "torn" | "void";
 const dv = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 const wordSet = (slot: Uint8Array, at: number): boolean =>
   zeroBits(slot.subarray(at, at + WORD_BYTES)) >= WORD_SET_ZERO_BITS;
+const writtenBack = (slot: Uint8Array, at: number): boolean =>
+  zeroBits(slot.subarray(at, at + WORD_BYTES)) >= WORD_SOLID_ZERO_BITS;
 
 function contentValid(slot: Uint8Array): boolean {
   const v = dv(slot);
@@ -63,10 +65,13 @@ function classify(slot: Uint8Array, version: number, exp: number): SlotState {
     if (dv(slot).getUint32(COMMIT_AT_V1, true) === 0) return contentValid(slot) ? "valid" : "bad";
     return slot.every((x) => x === 0xff) ? "blank" : "bad";
   }
+  // A word written back stands over weak cells in the other one (§2.3).
+  const committed = (): SlotState =>
+    contentValid(slot) && dv(slot).getUint32(0, true) === exp ? "valid" : "unreadable";
+  if (writtenBack(slot, VOID_AT)) return "void";
+  if (writtenBack(slot, COMMIT_AT)) return committed();
   if (wordSet(slot, VOID_AT)) return "void";
-  if (wordSet(slot, COMMIT_AT)) {
-    return contentValid(slot) && dv(slot).getUint32(0, true) === exp ? "valid" : "unreadable";
-  }
+  if (wordSet(slot, COMMIT_AT)) return committed();
   return slot.every((x) => x === 0xff) ? "blank" : "torn";
 }
 
