@@ -15,7 +15,7 @@ help:
 	@echo "make bench   build and run the benchmarks (prints a table, writes build/bench.json)"
 	@echo "make bench-device WASM3_SRC=DIR   instructions per operation under WASM3 on an"
 	@echo "             emulated Xtensa core (writes build/bench-device.json)"
-	@echo "make bench-faults  10,000 power-cut runs over every flash fault kind (build/bench-faults.json)"
+	@echo "make bench-faults  12,000 power-cut runs, every flash fault kind (build/bench-faults*.json)"
 	@echo "make build   build build/offtap.wasm, build/selftest.wasm and build/taprunner.wasm"
 	@echo "make test-runtime   the board runtime's C unit tests (ASan + UBSan)"
 	@echo "make runtime WASM3_SRC=DIR   build build/offtap-reader (POSIX board runtime)"
@@ -112,6 +112,7 @@ bench-device: build xtensa-deps
 # FAULT_ARGS passes options (e.g. FAULT_ARGS="--runs 20000" or "--firmware FILE").
 bench-faults: build
 	node --import tsx tools/bench/faults.ts $(FAULT_ARGS)
+	node --import tsx tools/bench/faults.ts --workload fill --runs 2000 $(FAULT_ARGS)
 
 demo: build
 	node bin/offtap.mjs demo

@@ -17,11 +17,17 @@ import type { FaultKind } from "../../host/ledger/powercut-faults.ts";
 const USAGE = `Usage: node --import tsx tools/bench/faults.ts [options]   (or: make bench-faults)
 
 Runs --runs power-cut runs (default 10,000) in campaigns of --per-campaign runs, each
-campaign with its own workload seed: 40 taps, settlement every 5, a deny-list update every
-7, 4 ledger sectors (the log wraps), every fault kind in turn, 2 or 3 cuts per run
-(alternating by campaign). Prints the figures per fault kind; writes build/bench-faults.json.
+campaign with its own workload seed, every fault kind in turn, 2 or 3 cuts per run
+(alternating by campaign). Workloads:
+  wrap  40 taps, settlement every 5, a deny-list update every 7, 4 ledger sectors (the
+        log wraps); writes build/bench-faults.json
+  fill  30 taps on 3 ledger sectors (21 record slots), a deny-list update every 4, one
+        settlement after the taps: the ledger fills up and must take payments again once
+        clearing acknowledges; writes build/bench-faults-fill.json
+Prints the figures per fault kind.
 
 Options:
+  --workload W      wrap (default) or fill
   --runs N          fault runs in all (default 10000)
   --per-campaign N  runs per campaign (default 500)
   --seed S          seed of the first campaign (default 1; campaign k uses S + k)
@@ -30,6 +36,7 @@ Options:
   -h, --help        show this help`;
 
 interface Options {
+  workload: WorkloadName;
   runs: number;
   perCampaign: number;
   seed: number;
@@ -55,6 +62,7 @@ function parse(argv: string[]): Options {
   try {
     ({ values } = parseArgs({ args: argv, options: {
       runs: { type: "string" }, "per-campaign": { type: "string" }, seed: { type: "string" },
+      workload: { type: "string" },
       firmware: { type: "string" }, json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     } }));
@@ -65,7 +73,12 @@ function parse(argv: string[]): Options {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
+  const workload = values.workload ?? "wrap";
+  if (workload !== "wrap" && workload !== "fill") {
+    usage(`--workload is wrap or fill, got '${workload}'`);
+  }
   return {
+    workload,
     runs: positive("runs", values.runs, 10_000),
     perCampaign: positive("per-campaign", values["per-campaign"], 500),
     seed: positive("seed", values.seed, 1),
@@ -78,6 +91,7 @@ interface KindTotals extends FaultCounts { cutPoints: number }
 
 export interface FaultBenchResult {
   firmware: string;
+  workload: WorkloadName;
   ledgerFormat: number;
   runs: number;
   campaigns: number;
@@ -114,12 +128,17 @@ function emptyTotals(): KindTotals {
   };
 }
 
-const WORKLOAD = { taps: 40, exportEvery: 5, denyEvery: 7, sectors: 4 } as const;
+type WorkloadName = "wrap" | "fill";
+interface Workload { taps: number; exportEvery: number; denyEvery: number; sectors: number }
+const WORKLOADS: Record<WorkloadName, Workload> = {
+  wrap: { taps: 40, exportEvery: 5, denyEvery: 7, sectors: 4 },
+  fill: { taps: 30, exportEvery: 0, denyEvery: 4, sectors: 3 },
+};
 
-function replayOf(r: PowerCutReport, count: number, cuts: number, run: number): string {
-  return `npx offtap ledger powercut --taps ${WORKLOAD.taps} `
-    + `--export-every ${WORKLOAD.exportEvery} `
-    + `--deny-every ${WORKLOAD.denyEvery} --sectors ${WORKLOAD.sectors} --faults all `
+function replayOf(w: Workload, r: PowerCutReport, count: number, cuts: number,
+  run: number): string {
+  return `npx offtap ledger powercut --taps ${w.taps} --export-every ${w.exportEvery} `
+    + `--deny-every ${w.denyEvery} --sectors ${w.sectors} --faults all `
     + `--cuts ${cuts} --random ${count} --seed ${r.seed} --run ${run}`;
 }
 
@@ -129,8 +148,10 @@ export function benchFaults(o: Options,
   const t0 = process.hrtime.bigint();
   const byFault = Object.fromEntries(FAULT_KINDS.map((k) => [k, emptyTotals()])) as
     Record<FaultKind, KindTotals>;
+  const w = WORKLOADS[o.workload];
   const res: FaultBenchResult = {
-    firmware: path.relative(repoRoot, wasm), ledgerFormat: ledgerFormatOf(wasm), runs: 0,
+    firmware: path.relative(repoRoot, wasm), workload: o.workload,
+    ledgerFormat: ledgerFormatOf(wasm), runs: 0,
     campaigns: 0, reboots: 0, acceptedTaps: 0, unsignalledCommitted: 0, lost: 0, duplicated: 0,
     stuckExports: 0, traps: 0, denyBackwards: 0, ackBackwards: 0, seqReused: 0,
     signalRearmed: 0, signalled: 0, cutsDuringRecovery: 0, rottedBits: 0,
@@ -143,27 +164,28 @@ export function benchFaults(o: Options,
     const count = Math.min(o.perCampaign, o.runs - res.runs);
     const cuts = 2 + (k % 2);
     const r = runPowerCut({
-      taps: WORKLOAD.taps, seed: o.seed + k, exportEvery: WORKLOAD.exportEvery,
-      denyEvery: WORKLOAD.denyEvery, faults: "all", cuts, mode: { kind: "random", count },
+      taps: w.taps, seed: o.seed + k, exportEvery: w.exportEvery,
+      denyEvery: w.denyEvery, faults: "all", cuts, mode: { kind: "random", count },
       wasmPath: wasm,
       geometry: {
-        ledgerBytes: WORKLOAD.sectors * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 8192,
+        ledgerBytes: w.sectors * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 8192,
       },
     });
-    absorb(res, r, count, cuts);
+    absorb(res, w, r, count, cuts);
     onCampaign?.(k + 1, campaigns);
   }
   res.seconds = Math.round(Number(process.hrtime.bigint() - t0) / 1e7) / 100;
   return res;
 }
 
-function absorb(res: FaultBenchResult, r: PowerCutReport, count: number, cuts: number): void {
+function absorb(res: FaultBenchResult, w: Workload, r: PowerCutReport, count: number,
+  cuts: number): void {
   res.campaigns++;
   res.runs += r.cutPoints;
   const sums = ["reboots", "acceptedTaps", "unsignalledCommitted", "lost", "duplicated",
     "stuckExports", "traps", "denyBackwards", "ackBackwards", "seqReused", "signalRearmed",
-    "signalled", "cutsDuringRecovery", "rottedBits",
-    "rottedRecords", "weakReads", "wornFailures", "denyInstalls", "denyListsLost"] as const;
+    "signalled", "cutsDuringRecovery", "rottedBits", "rottedRecords", "weakReads",
+    "wornFailures", "denyInstalls", "denyListsLost"] as const;
   for (const key of sums) {
     res[key] += r[key];
   }
@@ -185,10 +207,12 @@ function absorb(res: FaultBenchResult, r: PowerCutReport, count: number, cuts: n
   const first = r.violations.find((v) => v.run >= 0);
   if (!res.firstFailure && first) {
     const message = `${first.kind}: ${first.message}`;
-    res.firstFailure = { replay: replayOf(r, count, cuts, first.run), message };
+    res.firstFailure = { replay: replayOf(w, r, count, cuts, first.run), message };
   }
   if (!powerCutOk(r) && !res.firstFailure && r.violations[0]) {
-    res.firstFailure = { replay: replayOf(r, count, cuts, 0), message: r.violations[0].message };
+    res.firstFailure = {
+      replay: replayOf(w, r, count, cuts, 0), message: r.violations[0].message,
+    };
   }
 }
 
@@ -196,6 +220,7 @@ function pad(s: string, n: number): string { return s.padEnd(n); }
 function lpad(s: string, n: number): string { return s.padStart(n); }
 
 export function formatFaults(r: FaultBenchResult): string {
+  const w = WORKLOADS[r.workload];
   const cols = ["runs", "failed", "reboots", "lost", "dup", "stuck", "traps"] as const;
   const n = (x: number): string => x.toLocaleString("en-US");
   const line = (name: string, v: number[]): string =>
@@ -204,9 +229,9 @@ export function formatFaults(r: FaultBenchResult): string {
     `Power-cut fault campaign — ${r.firmware} (ledger format ${r.ledgerFormat}), `
       + `${n(r.runs)} runs `
       + `in ${r.campaigns} campaigns, ${r.seconds} s`,
-    `  workload: ${WORKLOAD.taps} taps, settle every ${WORKLOAD.exportEvery}, `
-      + `deny update every ${WORKLOAD.denyEvery}, `
-      + `${WORKLOAD.sectors} sectors; 2–3 cuts per run`,
+    `  workload ${r.workload}: ${w.taps} taps, `
+      + (w.exportEvery > 0 ? `settle every ${w.exportEvery}` : "settle after the taps")
+      + `, deny update every ${w.denyEvery}, ${w.sectors} sectors; 2–3 cuts per run`,
     "",
     pad("fault", 10) + cols.map((c) => lpad(c, 9)).join(""),
     ...FAULT_KINDS.map((k) => {
@@ -241,7 +266,8 @@ function main(): void {
     if (tty) process.stderr.write(`\rbench-faults: campaign ${done}/${total}`);
   });
   if (tty) process.stderr.write("\r\x1b[K");
-  const out = path.join(repoRoot, "build", "bench-faults.json");
+  const name = o.workload === "wrap" ? "bench-faults.json" : `bench-faults-${o.workload}.json`;
+  const out = path.join(repoRoot, "build", name);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(res, null, 2)}\n`);
   const text = `${formatFaults(res)}\n\nwrote ${path.relative(process.cwd(), out)}\n`;
