@@ -180,9 +180,12 @@ function floorOf(slot: i32): u32 {
   return a > b ? a : b;
 }
 
-/** Erases slot `to` after leaving the installed version in both slots' floors (§7). */
+/** Erases slot `to` after leaving the installed version in both slots' floors (§7). With
+ *  no usable list (from < 0) the version lives only in floors: the other slot gets it in
+ *  its floor 1 too, when that place is still blank. */
 function eraseOther(from: i32, to: i32): i32 {
-  if (from >= 0 && installedVersion > 0) writeFloor(from, 1, installedVersion);
+  const keep = from >= 0 ? from : 1 - to;
+  if (installedVersion > 0) writeFloor(keep, 1, installedVersion);
   const r = eraseSlot(to);
   return r < 0 ? r : writeFloor(to, 0, installedVersion);
 }
@@ -275,7 +278,10 @@ export function denyBegin(len: i32): i32 {
   if (len < LIST_HEADER_BYTES + SIG_BYTES || len > slotBytes() - TAIL_BYTES) {
     return ERR_BAD_ARGUMENT;
   }
-  const slot = installedSlot == 0 ? 1 : 0;
+  let slot = installedSlot == 0 ? 1 : 0;
+  // No usable list, its version kept by a floor (§7, "Never backwards"): erase the slot
+  // that does not hold that floor, or the update would erase the version's only record.
+  if (installedSlot < 0 && installedVersion > 0 && floorOf(0) >= installedVersion) slot = 1;
   const r = eraseOther(installedSlot, slot);
   if (r < 0) return r;
   pendingSlot = slot;

@@ -445,3 +445,21 @@ test("a commit word written back stands over weak cells a cut void left in the s
   assertSurvives(r);
   assert.ok(r.cutsDuringRecovery > 0, "a cut fell in recovery's write-back");
 });
+
+test("an update after the only list copy rotted never erases the floor that keeps its version", {
+  skip: V2_SKIP,
+}, () => {
+  // Rot destroyed the only copy of list 13 while an update was cut (its new slot's floor
+  // torn): the version lived on in the other slot's floor 1 alone. The next update, with
+  // no usable list, erased that slot — the one holding the floor — and a cut during its
+  // floor program left no valid floor: the version went from 13 to 0 (3 % read flips,
+  // 4 cuts). It now erases the slot without the floor, after writing the version
+  // into the kept slot's floor 1 when that is blank (docs/LEDGER.md §7).
+  const r = runPowerCut({
+    taps: 40, seed: 296, exportEvery: 0, readFlipRate: 0.03, faults: "all", cuts: 4,
+    denyEvery: 2, mode: { kind: "random", count: 200 }, onlyRun: 23,
+    geometry: { ...SMALL, ledgerBytes: 2 * 4096 },
+  });
+  assertSurvives(r);
+  assert.ok(r.rottedBits > 0, "rot struck");
+});
