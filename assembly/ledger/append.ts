@@ -14,7 +14,7 @@ import {
   PARTITION_LEDGER,
 } from "./flash";
 import {
-  SECTOR_MAGIC, MARK_MAGIC, FORMAT_VERSION, HEADER_CRC_AT, HEADER_PROGRAM_BYTES, HEADER_B_AT,
+  SECTOR_MAGIC, buildMark, FORMAT_VERSION, HEADER_CRC_AT, HEADER_PROGRAM_BYTES, HEADER_B_AT,
   MARKS_AT, MARK_BYTES, RECORD_FIXED_BYTES, RECORD_LINK_AT, RECORD_HASHED_FIXED_BYTES,
   COMMIT_AT, VOID_AT, WORD_BYTES, KIND_PAYMENT, LINK_BYTES,
 } from "./format";
@@ -205,10 +205,7 @@ function programMark(s: i32, pair: i32, ack: u32): i32 {
   const blank = flashIsBlank(PARTITION_LEDGER, at, 2 * MARK_BYTES);
   if (blank < 0) return blank;
   if (blank == 0) return NEXT_PAIR;
-  store<u32>(word, MARK_MAGIC);
-  store<u32>(word, ack, 4);
-  store<u32>(word, 0, 8);
-  store<u32>(word, crc32(word, 12), 12);
+  buildMark(word, ack);
   const r = flashProgramVerified(PARTITION_LEDGER, at, word, MARK_BYTES);
   if (worn(r)) return NEXT_PAIR;
   if (r < 0) return r;

@@ -50,6 +50,14 @@ export function headerVersion(h: usize): i32 {
   return crc32(h, HEADER_CRC_AT) == load<u32>(h, HEADER_CRC_AT) ? <i32>v : 0;
 }
 
+/** Writes the 16 bytes of a v2 acknowledgement mark copy for `ack` at dst (§2.2). */
+export function buildMark(dst: usize, ack: u32): void {
+  store<u32>(dst, MARK_MAGIC);
+  store<u32>(dst, ack, 4);
+  store<u32>(dst, 0, 8);
+  store<u32>(dst, crc32(dst, 12), 12);
+}
+
 export function markValid(m: usize): bool {
   return load<u32>(m) == MARK_MAGIC && crc32(m, 12) == load<u32>(m, 12);
 }

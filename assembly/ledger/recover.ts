@@ -10,8 +10,8 @@ import { OK, ERR_NOT_CONFIGURED } from "./status";
 import { flashRead, flashComplete, allOnes, copyBytes, fillBytes, ZEROS, PARTITION_LEDGER }
   from "./flash";
 import {
-  markValid, MARKS_AT, MARKS_AT_V1, MARK_BYTES, LINK_BYTES, HEADER_B_AT, HEADER_BYTES,
-  HEADER_PROGRAM_BYTES,
+  markValid, buildMark, MARKS_AT, MARKS_AT_V1, MARK_BYTES, LINK_BYTES, HEADER_B_AT,
+  HEADER_BYTES, HEADER_PROGRAM_BYTES,
 } from "./format";
 import { configured, sectorCount, sectorBytes, slotsPerSector } from "./config";
 import { indexClear } from "./windex";
@@ -78,6 +78,12 @@ assert(LEDGER_ACK_PAIRS_MAX <= 32, "ack pairs over a u32 mask");
 
 @inline function zero16(p: usize): bool { return (load<u64>(p) | load<u64>(p, 8)) == 0; }
 
+/** Per v2 pair of the sector being read: the acknowledged sequence a copy of it read
+ *  valid with, in some read of this boot. */
+const seenValue: usize = memory.data(LEDGER_ACK_PAIRS_MAX * 4, 4);
+/** A mark copy rebuilt from a value seen valid, for the write-back. */
+const rebuilt: usize = memory.data(16, 8);
+
 /** Takes a valid mark copy at m of sector s into the acknowledged sequence. */
 function takeMark(s: i32, m: usize): void {
   if (load<u32>(m, 4) > st.ackedSeq) st.setAckedSeq(load<u32>(m, 4));
@@ -105,7 +111,10 @@ function readMarks(s: i32): i32 {
       used = v2 ? (i >> 1) + 1 : i + 1;
       if (markValid(m)) {
         takeMark(s, m);
-        if (v2) seenValid |= 1 << <u32>(i >> 1);
+        if (v2) {
+          seenValid |= 1 << <u32>(i >> 1);
+          store<u32>(seenValue + (<usize>(i >> 1) << 2), load<u32>(m, 4));
+        }
       } else {
         clean = false;
       }
@@ -123,11 +132,19 @@ function readMarks(s: i32): i32 {
     if (va && !vb) flashComplete(PARTITION_LEDGER, at + MARK_BYTES, a, 16);
     else if (vb && !va) flashComplete(PARTITION_LEDGER, at, b, 16);
     else if (!va && !vb && !(zero16(a) && zero16(b))) {
+      // A pair that read valid in another read of this boot, and not in this one (weak
+      // cells a cut left in its first copy, or a flipped bit in each copy): this boot
+      // takes its value, so it makes that judgement stand — both copies are completed
+      // with the mark it read (§2.2). Voiding it, or leaving it weak for a later boot to
+      // void, would move the acknowledgement back.
+      if ((seenValid & (1 << <u32>j)) != 0) {
+        buildMark(rebuilt, load<u32>(seenValue + (<usize>j << 2)));
+        flashComplete(PARTITION_LEDGER, at, rebuilt, 16);
+        flashComplete(PARTITION_LEDGER, at + MARK_BYTES, rebuilt, 16);
+        continue;
+      }
       // A torn pair (cut during its first copy) was judged "no acknowledgement": void
-      // both copies so that a weak cell can never make it valid at a later boot. Not a
-      // pair that read valid before in this boot: this read of it was wrong (a flipped
-      // bit in each copy), and voiding it would move the acknowledgement back.
-      if ((seenValid & (1 << <u32>j)) != 0) continue;
+      // both copies so that a weak cell can never make it valid at a later boot.
       flashComplete(PARTITION_LEDGER, at, ZEROS, 16);
       flashComplete(PARTITION_LEDGER, at + MARK_BYTES, ZEROS, 16);
     }
