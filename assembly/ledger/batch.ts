@@ -97,12 +97,6 @@ export function exportBatch(fromSeq: u32, maxRecords: i32): i32 {
   return p + SIG_BYTES;
 }
 
-/** True when all 32 bytes at p are zero. */
-function zeroLink(p: usize): bool {
-  for (let i = 0; i < LINK_BYTES; i++) if (load<u8>(p + <usize>i) != 0) return false;
-  return true;
-}
-
 /** Checks a signed acknowledgement and makes it durable (§5.2). */
 export function acknowledge(ptr: usize, len: i32): i32 {
   if (!st.recovered) return ERR_NOT_CONFIGURED;
@@ -116,10 +110,11 @@ export function acknowledge(ptr: usize, len: i32): i32 {
   if (seq <= st.ackedSeq) return OK; // already acknowledged: idempotent, nothing written
   if (seq >= st.nextSeq) return ERR_BAD_ACK;
   const r = locateRecord(seq);
-  if (r == ERR_CORRUPT) {
-    // Acknowledging past a gap (§5.2): the record's link is lost, clearing sends zeros.
-    if (!zeroLink(ackCopy + 28)) return ERR_BAD_ACK;
-  } else {
+  // An unreadable record's link is lost (§5.2): there is nothing to check the head
+  // against. Clearing sends 32 zero bytes when it received a gap there, and the link when
+  // it received the record readable and it rotted afterwards — refusing that one would
+  // refuse every acknowledgement past the record for ever.
+  if (r != ERR_CORRUPT) {
     if (r < 0) return r;
     const link = st.slotBuf + <usize>RECORD_LINK_AT;
     if (!bytesEqual(link, ackCopy + 28, LINK_BYTES)) return ERR_BAD_ACK;

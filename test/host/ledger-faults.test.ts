@@ -480,3 +480,20 @@ test("an acknowledgement pair one boot took from a weak read is completed, not l
   });
   assertSurvives(r);
 });
+
+test("a record that rots after clearing received it does not block the acknowledgement", {
+  skip: V2_SKIP,
+}, () => {
+  // Rot struck an unsettled record's sequence field; a read with a transient flip of
+  // that very bit read it right and it was exported readable, so clearing acknowledged
+  // with its link. The reader, reading it unreadable again, demanded 32 zero bytes:
+  // ERR_BAD_ACK for every acknowledgement, and a full ledger for ever (5 sectors, 5 %
+  // read flips). The head past an unreadable record is not checked now (§5.2).
+  const r = runPowerCut({
+    taps: 80, seed: 563, exportEvery: 0, readFlipRate: 0.05, faults: "all", cuts: 2,
+    denyEvery: 7, mode: { kind: "random", count: 200 }, onlyRun: 108,
+    geometry: { ledgerBytes: 5 * 4096, sectorBytes: 4096, pageBytes: 512, denyBytes: 4 * 4096 },
+  });
+  assertSurvives(r);
+  assert.ok(r.rottedRecords > 0, "rot struck a record");
+});
