@@ -98,6 +98,9 @@ function readMarks(s: i32): i32 {
   const count = v2 ? 2 * LEDGER_ACK_PAIRS_MAX : LEDGER_ACK_MARKS_MAX;
   const buf = st.slotBuf;
   let used = 0;
+  // A flipped bit can make a blank mark read programmed, never the reverse: the fewest
+  // places any read found used is the number used (§2.2).
+  let usedMin = count;
   // v2 pairs that showed a valid copy in some read of this boot: never voided below.
   let seenValid: u32 = 0;
   for (let attempt = 0; attempt <= FLASH_READ_RETRIES; attempt++) {
@@ -119,14 +122,18 @@ function readMarks(s: i32): i32 {
         clean = false;
       }
     }
+    if (used < usedMin) usedMin = used;
     if (clean) break;
   }
+  used = usedMin;
   if (!v2) return used;
   // Write-back: a pair with exactly one valid copy gets the other programmed (§2.2).
   for (let j = 0; j < used; j++) {
     const a = buf + <usize>(2 * j * MARK_BYTES);
     const b = a + <usize>MARK_BYTES;
     const at = base + 2 * j * MARK_BYTES;
+    // A pair that read blank is left alone: only programmed bytes are judged.
+    if (allOnes(a, 2 * MARK_BYTES)) continue;
     const va = markValid(a);
     const vb = markValid(b);
     if (va && !vb) flashComplete(PARTITION_LEDGER, at + MARK_BYTES, a, 16);
