@@ -6,7 +6,7 @@ import {
 } from "../limits";
 import { SHA512_CTX_BYTES, sha512Init, sha512Update, sha512Final } from "../crypto/sha512";
 import {
-  OK, ERR_NOT_CONFIGURED, ERR_LEDGER_FULL, ERR_BAD_ARGUMENT, ERR_VERIFY, ERR_IO,
+  OK, ERR_NOT_CONFIGURED, ERR_LEDGER_FULL, ERR_BAD_ARGUMENT, ERR_VERIFY, ERR_IO, ERR_CORRUPT,
 } from "./status";
 import { crc32 } from "./crc32";
 import {
@@ -21,7 +21,7 @@ import {
 import { sectorCount, sectorBytes, slotsPerSector } from "./config";
 import { indexUpdate } from "./windex";
 import * as st from "./state";
-import { slotOffset, noteAppended, forgetAppended } from "./walk";
+import { slotOffset, noteAppended, forgetAppended, locateRecord } from "./walk";
 import { recover } from "./recover";
 
 const shaCtx: usize = memory.data(SHA512_CTX_BYTES, 16);
@@ -172,6 +172,14 @@ export function append(walletId: usize, counter: u32, amount: u64, time: u32, bo
   if (bodyLen < 0 || bodyLen > LEDGER_BODY_BYTES_MAX) return ERR_BAD_ARGUMENT;
   if (st.nextSeq >= 0x7FFFFFFF) return ERR_LEDGER_FULL; // the result must stay a positive i32
   const seq = st.nextSeq;
+  // Recovery read the last record unreadable, every time it tried: before chaining from
+  // zeros, read it once more (§3). A record that reads right now gives its link; chained
+  // from zeros, the next record would break the chain the export of a readable one shows.
+  if (st.headLost && seq > 1) {
+    const found = locateRecord(seq - 1);
+    if (found == OK) copyBytes(st.head, st.slotBuf + <usize>RECORD_LINK_AT, LINK_BYTES);
+    if (found == OK || found == ERR_CORRUPT) st.setHeadLost(false);
+  }
   buildRecord(seq, walletId, counter, amount, time, body, bodyLen);
   commitStarted = false;
   forgetAppended();

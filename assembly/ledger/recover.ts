@@ -169,6 +169,7 @@ function recoverSector(k: i32, n: i32): i32 {
   const hv = readHeader(s);
   if (hv < 0) return hv;
   copyBytes(st.head, st.headerBuf + 24, LINK_BYTES);
+  st.setHeadLost(false);
   const lastNonBlank = walk(s, 0, limit);
   if (lastNonBlank < 0) return lastNonBlank;
   st.setU32(st.secLast, s, walkLastSeq);
@@ -197,6 +198,7 @@ export function recover(): i32 {
   const n = readHeaders();
   if (n < 0) return n;
   fillBytes(st.head, 0, LINK_BYTES);
+  st.setHeadLost(false);
   st.setWriteSlot(slotsPerSector); // no sector open yet: the first append opens one
   st.setWriteUnproven(true);
   st.setMarksUsed(LEDGER_ACK_PAIRS_MAX);

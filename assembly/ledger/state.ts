@@ -34,6 +34,9 @@ export let writeSlot: i32 = 0;
 /** writeSlot came from recovery, not from an erase by this boot: it may hold weak
  *  cells of a cut program, so the next append voids it (docs/LEDGER.md §3). */
 export let writeUnproven = false;
+/** Recovery found the last record unreadable, so the chain head is zeros (§2.4): the next
+ *  append reads that record again before it chains from zeros (§3). */
+export let headLost = false;
 /** Next acknowledgement mark to try in the newest sector. */
 export let marksUsed: i32 = 0;
 export let maxErase: u32 = 0;
@@ -73,6 +76,7 @@ export function setAckedSeq(v: u32): void { ackedSeq = v; }
 export function setNewest(v: i32): void { newest = v; }
 export function setWriteSlot(v: i32): void { writeSlot = v; }
 export function setWriteUnproven(v: bool): void { writeUnproven = v; }
+export function setHeadLost(v: bool): void { headLost = v; }
 export function setMarksUsed(v: i32): void { marksUsed = v; }
 export function setMaxErase(v: u32): void { maxErase = v; }
 export function setMaxGeneration(v: u32): void { maxGeneration = v; }

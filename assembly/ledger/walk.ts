@@ -98,6 +98,7 @@ function learn(at: i32, c: i32, seq: u32): void {
   const b = st.slotBuf;
   if (c == SLOT_VALID) {
     copyBytes(st.head, b + <usize>RECORD_LINK_AT, LINK_BYTES);
+    st.setHeadLost(false);
     indexUpdate(b + 4, load<u32>(b, 20), seq);
     // A torn or weak signal mark is a decision already taken (§2.5): make it solid.
     const m = b + <usize>SIGNAL_AT;
@@ -106,6 +107,7 @@ function learn(at: i32, c: i32, seq: u32): void {
     }
   } else {
     fillBytes(st.head, 0, LINK_BYTES); // link(seq) is lost with its record (§2.4)
+    st.setHeadLost(true);
     st.addCorrupt(1);
   }
 }

@@ -514,3 +514,20 @@ test("a read flip in a blank mark pair never voids the newest sector's free pair
   });
   assertSurvives(r);
 });
+
+test("an append after recovery read the last record unreadable reads it again first", {
+  skip: V2_SKIP,
+}, () => {
+  // Every one of recovery's four reads of record 4 had a flipped bit (3 % read flips), so
+  // it took the record for rotted and the chain head for zeros; record 5 was chained from
+  // zeros, and the export, which read record 4 right, showed "record 5 breaks the chain".
+  // The next append now reads the last record again before it chains from zeros (§3).
+  const r = runPowerCut({
+    taps: 25, seed: 46, exportEvery: 0, readFlipRate: 0.03, faults: "all", cuts: 2,
+    denyEvery: 0, mode: { kind: "random", count: 200 }, onlyRun: 147,
+    geometry: { ledgerBytes: 4 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 2 * 4096 },
+  });
+  assert.equal(r.violations.length, 0, r.violations.map((v) => v.message).join("; "));
+  assert.equal(r.chainOk, true, "chain");
+  assert.equal(r.lost, 0, "lost");
+});
