@@ -121,13 +121,28 @@ export function flashComplete(partition: i32, offset: i32, src: usize, len: i32)
   return OK;
 }
 
-function completePiece(partition: i32, offset: i32, src: usize, len: i32): i32 {
-  const st = boardFlashRead(partition, offset, scratch, len);
-  if (st < 0) return st;
-  for (let i = 0; i < len; i++) {
-    // A bit the target holds as 0 where src wants 1 cannot be programmed back.
-    if ((~load<u8>(scratch + <usize>i) & load<u8>(src + <usize>i)) != 0) return ERR_VERIFY;
+/** 1 when the range at offset holds no 0 bit where src has a 1 (completing it programs
+ *  only zeros), 0 when it does, or a board status. A conflict is read again up to
+ *  FLASH_READ_RETRIES times: a transient flip in this read must not cancel a write-back
+ *  (a header copy B left blank for a later boot to find its copy A weak, §2.1). */
+function completable(partition: i32, offset: i32, src: usize, len: i32): i32 {
+  for (let attempt = 0; attempt <= FLASH_READ_RETRIES; attempt++) {
+    const st = boardFlashRead(partition, offset, scratch, len);
+    if (st < 0) return st;
+    let ok = true;
+    for (let i = 0; i < len; i++) {
+      // A bit the target holds as 0 where src wants 1 cannot be programmed back.
+      if ((~load<u8>(scratch + <usize>i) & load<u8>(src + <usize>i)) != 0) { ok = false; break; }
+    }
+    if (ok) return 1;
   }
+  return 0;
+}
+
+function completePiece(partition: i32, offset: i32, src: usize, len: i32): i32 {
+  const can = completable(partition, offset, src, len);
+  if (can < 0) return can;
+  if (can == 0) return ERR_VERIFY;
   // Programmed even when it already reads right: that is what makes weak bits solid.
   const p = boardFlashProgram(partition, offset, src, len);
   if (p < 0) return p;
