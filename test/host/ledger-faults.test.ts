@@ -15,6 +15,7 @@ import {
 import { ledgerFormatOf } from "../../host/ledger/powercut-format.ts";
 import { SyntheticTaps } from "../../host/ledger/workload.ts";
 import { makeAck } from "../../host/ledger/simulate.ts";
+import { scanCampaign } from "../../tools/bench/faults-scan.ts";
 import { rig } from "./ledger-support.ts";
 
 const V1_WASM = "test/vectors/ledger/offtap-v1.wasm";
@@ -294,6 +295,12 @@ function replayFlipRun(seed: number, run: number, readFlipRate: number): PowerCu
   });
 }
 
+/** Run `run` of campaign `seed` of the varied scan (`node --import tsx
+ *  tools/bench/faults-scan.ts --from SEED --to SEED`: 200 random runs), replayed alone. */
+function replayScanRun(seed: number, run: number): PowerCutReport {
+  return runPowerCut({ ...scanCampaign(seed, 200), onlyRun: run });
+}
+
 test("a cut in the write-back of the checks after a reboot is one more power cut", {
   skip: V2_SKIP,
 }, () => {
@@ -455,11 +462,7 @@ test("an update after the only list copy rotted never erases the floor that keep
   // floor program left no valid floor: the version went from 13 to 0 (3 % read flips,
   // 4 cuts). It now erases the slot without the floor, after writing the version
   // into the kept slot's floor 1 when that is blank (docs/LEDGER.md §7).
-  const r = runPowerCut({
-    taps: 40, seed: 296, exportEvery: 0, readFlipRate: 0.03, faults: "all", cuts: 4,
-    denyEvery: 2, mode: { kind: "random", count: 200 }, onlyRun: 23,
-    geometry: { ...SMALL, ledgerBytes: 2 * 4096 },
-  });
+  const r = replayScanRun(296, 23);
   assertSurvives(r);
   assert.ok(r.rottedBits > 0, "rot struck");
 });
@@ -473,11 +476,7 @@ test("an acknowledgement pair one boot took from a weak read is completed, not l
   // acknowledgement went back to 25 and record 26 was exported again (5 % read flips,
   // 9 cuts). A pair seen valid in any read of a boot now gets both copies completed with
   // the mark it read (docs/LEDGER.md §2.2).
-  const r = runPowerCut({
-    taps: 60, seed: 588, exportEvery: 5, readFlipRate: 0.05, faults: "all", cuts: 9,
-    denyEvery: 7, mode: { kind: "random", count: 200 }, onlyRun: 72,
-    geometry: { ...SMALL, denyBytes: 4 * 4096 },
-  });
+  const r = replayScanRun(588, 72);
   assertSurvives(r);
 });
 
@@ -489,11 +488,7 @@ test("a record that rots after clearing received it does not block the acknowled
   // with its link. The reader, reading it unreadable again, demanded 32 zero bytes:
   // ERR_BAD_ACK for every acknowledgement, and a full ledger for ever (5 sectors, 5 %
   // read flips). The head past an unreadable record is not checked now (§5.2).
-  const r = runPowerCut({
-    taps: 80, seed: 563, exportEvery: 0, readFlipRate: 0.05, faults: "all", cuts: 2,
-    denyEvery: 7, mode: { kind: "random", count: 200 }, onlyRun: 108,
-    geometry: { ledgerBytes: 5 * 4096, sectorBytes: 4096, pageBytes: 512, denyBytes: 4 * 4096 },
-  });
+  const r = replayScanRun(563, 108);
   assertSurvives(r);
   assert.ok(r.rottedRecords > 0, "rot struck a record");
 });
@@ -507,11 +502,7 @@ test("a read flip in a blank mark pair never voids the newest sector's free pair
   // next acknowledgement had to go to an older sector, and with the third sector worn the
   // ledger stayed full (3 sectors, 3 % read flips, 9 cuts). The pairs used are now the
   // fewest any read found, and a pair that reads blank is never voided (§2.2).
-  const r = runPowerCut({
-    taps: 80, seed: 677, exportEvery: 5, readFlipRate: 0.03, faults: "all", cuts: 9,
-    denyEvery: 2, mode: { kind: "random", count: 200 }, onlyRun: 154,
-    geometry: { ledgerBytes: 3 * 4096, sectorBytes: 4096, pageBytes: 512, denyBytes: 4 * 4096 },
-  });
+  const r = replayScanRun(677, 154);
   assertSurvives(r);
 });
 
@@ -522,11 +513,7 @@ test("an append after recovery read the last record unreadable reads it again fi
   // it took the record for rotted and the chain head for zeros; record 5 was chained from
   // zeros, and the export, which read record 4 right, showed "record 5 breaks the chain".
   // The next append now reads the last record again before it chains from zeros (§3).
-  const r = runPowerCut({
-    taps: 25, seed: 46, exportEvery: 0, readFlipRate: 0.03, faults: "all", cuts: 2,
-    denyEvery: 0, mode: { kind: "random", count: 200 }, onlyRun: 147,
-    geometry: { ledgerBytes: 4 * 4096, sectorBytes: 4096, pageBytes: 256, denyBytes: 2 * 4096 },
-  });
+  const r = replayScanRun(46, 147);
   assert.equal(r.violations.length, 0, r.violations.map((v) => v.message).join("; "));
   assert.equal(r.chainOk, true, "chain");
   assert.equal(r.lost, 0, "lost");
@@ -541,9 +528,6 @@ test("a write-back is not cancelled by one flipped read of its target", {
   // into sector 1, and at a later boot the weak cell read wrong: the sector was free, the
   // acknowledgement went back from 8 to 3 and sequence numbers were reused (0.5 % read
   // flips, 6 cuts). The check of a write-back's target is now read again (§2.7).
-  const r = runPowerCut({
-    taps: 60, seed: 198, exportEvery: 3, readFlipRate: 0.005, faults: "all", cuts: 6,
-    denyEvery: 7, mode: { kind: "random", count: 200 }, onlyRun: 147, geometry: SMALL,
-  });
+  const r = replayScanRun(198, 147);
   assertSurvives(r);
 });
