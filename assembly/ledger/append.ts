@@ -86,7 +86,10 @@ export function openSector(ack: u32): i32 {
   for (let tries = 0; tries < sectorCount; tries++) {
     const s = pickSector();
     if (s < 0) return ERR_LEDGER_FULL;
-    const r = prepareSector(s, ack);
+    let r = prepareSector(s, ack);
+    // A silent failure may be a good sector whose read-backs all had a flipped bit: it
+    // gets one more try before it is marked bad for this boot (§4).
+    if (r == ERR_VERIFY) r = prepareSector(s, ack);
     if (worn(r)) st.setBad(s);
     // A failure the board reported (ERR_IO) ends this call, so that it is seen; the
     // next call picks another sector. A silent one (ERR_VERIFY) tries the next now.
