@@ -473,17 +473,21 @@ function brackets(offset: i32, count: u32, size: i32, key: usize, at: u32): i32 
 
 /** Binary search of `count` sorted ids of `size` bytes on flash: 1 found, 0 not, < 0 a
  *  status. "Not found" is a safety answer (a wallet let through), so it stands only when
- *  the two ids at the key's place, each read twice alike, bracket it: a transient read
- *  error that sent the search the wrong way cannot leave such a bracket (the ids are
- *  sorted), and the search runs again. No confirmed answer after FLASH_READ_RETRIES more
- *  is ERR_VERIFY. */
+ *  two searches end at the same place and, each time, the two ids at that place, each
+ *  read twice alike, bracket the key: a transient read error that sent a search the
+ *  wrong way cannot leave such a bracket (the ids are sorted) unless the same bit flips
+ *  in both reads of the key's own id, and then the other search does not agree. Searches
+ *  run again up to FLASH_READ_RETRIES more times; no confirmed answer is ERR_VERIFY. */
 function search(offset: i32, count: u32, size: i32, key: usize): i32 {
-  for (let attempt = 0; attempt <= FLASH_READ_RETRIES; attempt++) {
+  let bracketed: i64 = -1; // the place of the one search so far that ended bracketed
+  for (let attempt = 0; attempt <= FLASH_READ_RETRIES + 1; attempt++) {
     const r = searchOnce(offset, count, size, key);
     if (r != 0) return r;
     const b = brackets(offset, count, size, key, searchAt);
     if (b < 0) return b;
-    if (b == 1) return 0;
+    if (b == 0) continue;
+    if (bracketed == <i64>searchAt) return 0;
+    bracketed = <i64>searchAt;
   }
   return ERR_VERIFY;
 }
