@@ -28,7 +28,11 @@ function compiled(modulePath: string): WebAssembly.Module {
   let m = modules.get(modulePath);
   if (m === undefined) {
     let bytes: Buffer;
-    try { bytes = readFileSync(modulePath); } catch { throw new RuntimeError(`cannot read ${modulePath}: build it first (make build)`); }
+    try {
+      bytes = readFileSync(modulePath);
+    } catch {
+      throw new RuntimeError(`cannot read ${modulePath}: build it first (make build)`);
+    }
     m = new WebAssembly.Module(Uint8Array.from(bytes));
     modules.set(modulePath, m);
   }
@@ -72,24 +76,30 @@ function runNodeWasi(modulePath: string, input: string): WasiRun {
     let exitCode: number;
     try {
       const wasi = new WASI({ version: "preview1", stdin, stdout, stderr: 2, returnOnExit: true });
-      const instance = new WebAssembly.Instance(compiled(modulePath), wasi.getImportObject() as WebAssembly.Imports);
+      const imports = wasi.getImportObject() as WebAssembly.Imports;
+      const instance = new WebAssembly.Instance(compiled(modulePath), imports);
       try {
         exitCode = wasi.start(instance);
       } catch (e) {
         // A trap is a bug in the module; report it like a runtime would, as a failed run.
-        return { exitCode: 134, lines: splitLines(readFileSync(outPath, "utf8")), stderr: `trap: ${(e as Error).message}`, ms: performance.now() - t0 };
+        return {
+          exitCode: 134, lines: splitLines(readFileSync(outPath, "utf8")),
+          stderr: `trap: ${(e as Error).message}`, ms: performance.now() - t0,
+        };
       }
     } finally {
       closeSync(stdin);
       closeSync(stdout);
     }
-    return { exitCode, lines: splitLines(readFileSync(outPath, "utf8")), stderr: "", ms: performance.now() - t0 };
+    const lines = splitLines(readFileSync(outPath, "utf8"));
+    return { exitCode, lines, stderr: "", ms: performance.now() - t0 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Splits a --runtime value into a program and its leading arguments ("wasm3 --stack-size 64000"). */
+/** Splits a --runtime value into a program and its leading arguments
+ *  ("wasm3 --stack-size 64000"). */
 export function runtimeCommand(runtime: string): string[] {
   const parts = runtime.trim().split(/\s+/).filter((p) => p !== "");
   if (parts.length === 0) throw new RuntimeError("--runtime is empty");
@@ -99,14 +109,26 @@ export function runtimeCommand(runtime: string): string[] {
 function runExternal(runtime: string, modulePath: string, input: string): WasiRun {
   const [program, ...args] = runtimeCommand(runtime);
   const t0 = performance.now();
-  const r = spawnSync(program!, [...args, modulePath], { input, encoding: "utf8", maxBuffer: 64 << 20, timeout: RUNTIME_TIMEOUT_MS });
+  const r = spawnSync(program!, [...args, modulePath], {
+    input, encoding: "utf8", maxBuffer: 64 << 20, timeout: RUNTIME_TIMEOUT_MS,
+  });
   const ms = performance.now() - t0;
-  if (r.error) throw new RuntimeError(`runtime '${runtime}' could not run: ${r.error.message}`);
-  if (r.status === null) throw new RuntimeError(`runtime '${runtime}' was stopped by ${r.signal ?? "a signal"}${r.stderr ? `: ${r.stderr.trim().slice(0, 300)}` : ""}`);
+  // A runtime that exits before it has read all of stdin breaks the pipe (EPIPE): it ran,
+  // and its exit status says how it ended. Any other error means it could not run.
+  const brokePipe = (r.error as NodeJS.ErrnoException | undefined)?.code === "EPIPE";
+  if (r.error && !(brokePipe && r.status !== null)) {
+    throw new RuntimeError(`runtime '${runtime}' could not run: ${r.error.message}`);
+  }
+  if (r.status === null) {
+    const why = r.stderr ? `: ${r.stderr.trim().slice(0, 300)}` : "";
+    throw new RuntimeError(`runtime '${runtime}' was stopped by ${r.signal ?? "a signal"}${why}`);
+  }
   return { exitCode: r.status, lines: splitLines(r.stdout), stderr: r.stderr, ms };
 }
 
 /** Runs the module with `input` on stdin under node:wasi (runtime null) or `runtime`. */
 export function runWasi(modulePath: string, input: string, runtime: string | null): WasiRun {
-  return runtime === null ? runNodeWasi(modulePath, input) : runExternal(runtime, modulePath, input);
+  return runtime === null
+    ? runNodeWasi(modulePath, input)
+    : runExternal(runtime, modulePath, input);
 }
