@@ -101,14 +101,23 @@ async function readerFor(c: Ctx, idHex: string): Promise<Reader | undefined> {
   return r;
 }
 
-async function linkAt(c: Ctx, reader: string, seq: number): Promise<string | undefined> {
-  const mine = c.links.get(`${reader}:${seq}`);
-  if (mine !== undefined) return mine;
-  const rows = await c.tx.query("SELECT link FROM reader_links WHERE reader_id = $1 AND seq = $2", [
-    reader,
-    seq,
-  ]);
-  return rows[0] === undefined ? undefined : String(rows[0]["link"]);
+/** The stored chain links of the reader's records from…to (this transaction's first). */
+async function linksIn(
+  c: Ctx,
+  reader: string,
+  from: number,
+  to: number,
+): Promise<Map<number, string>> {
+  const rows = await c.tx.query(
+    "SELECT seq, link FROM reader_links WHERE reader_id = $1 AND seq BETWEEN $2 AND $3",
+    [reader, from, to],
+  );
+  const out = new Map(rows.map((r) => [num(r["seq"]), String(r["link"])]));
+  for (let seq = from; seq <= to; seq++) {
+    const mine = c.links.get(`${reader}:${seq}`);
+    if (mine !== undefined) out.set(seq, mine);
+  }
+  return out;
 }
 
 async function record(c: Ctx, b: Batch, out: BatchOutcome, bytes: Uint8Array): Promise<void> {
@@ -170,9 +179,9 @@ async function processBatch(c: Ctx, b: Batch): Promise<void> {
     );
   const known =
     b.firstSeq <= reader.lastSeq
-      ? await linkAt(c, idHex, Math.min(b.lastSeq, reader.lastSeq))
+      ? await linksIn(c, idHex, b.firstSeq, Math.min(b.lastSeq, reader.lastSeq))
       : undefined;
-  const p: Placement = place(b, reader, () => known);
+  const p: Placement = place(b, reader, (seq) => known?.get(seq));
   if (p.kind === "duplicate")
     return record(c, b, { ...out, status: "duplicate", reason: "already processed" }, bytes);
   if (reader.status === "rejected") {
