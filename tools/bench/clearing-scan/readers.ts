@@ -1,0 +1,152 @@
+// Campaign "readers": honest readers running the real firmware, wallets that misbehave
+// now and then, and everything between them and clearing out of order — exports from the
+// acknowledged point or earlier, uploads shuffled, split into single batches, repeated,
+// corrupted by one bit, acknowledgements and deny lists installed now and then — with
+// transient read flips and bursts of bit rot in the readers' ledgers. At the end every
+// reader's records are delivered in order. Checked: every accepted tap is a payment, a
+// cross-reader double spend or a gap entry (its record unreadable), exactly once; nothing
+// is left held; no reader turns suspect; balances hold after every upload.
+import { SimNetwork } from "../../../host/clearing/simulate.ts";
+import { Clearing, type Db, type IngestReport } from "../../../host/clearing/index.ts";
+import { readerIdHex } from "../../../host/clearing/registry.ts";
+import { GAP_REASON_BASE } from "../../../host/clearing/gaps.ts";
+import { splitBatches } from "../../../host/ledger/batch.ts";
+import { CERT_KINDS, MISBEHAVIOURS } from "../../../host/sim/index.ts";
+import { Rng } from "../../../host/sim/rng.ts";
+import { PARTITION_LEDGER } from "../../../host/sim/abi.ts";
+import type { Transcript } from "./engines.ts";
+
+export interface ReadersOptions {
+  /** Probability that a flash read returns one flipped bit (the stored bytes unharmed). */
+  readFlipRate: number;
+  /** Whether bursts of bit rot (1–8 bits within 64 bytes) strike the ledgers' first
+   *  ROT_SPAN_BYTES, where the records are. */
+  rot: boolean;
+}
+
+const ROT_SPAN_BYTES = 8_192;
+const ROT_BURST_BYTES = 64;
+
+export async function readersCampaign(
+  seed: number,
+  db: Db,
+  o: ReadersOptions,
+  t: Transcript,
+): Promise<string[]> {
+  const rng = Rng.from(`clearing-scan-${seed}`, "readers");
+  const readers = 2 + rng.below(3);
+  const net = new SimNetwork({ seed: `clearing-scan-${seed}`, readers });
+  const w = net.world;
+  const c = await Clearing.open({ db, clearingKey: w.clearingKey, operatorKey: w.operatorKey });
+  const problems: string[] = [];
+  await net.registerWith(c);
+  if (o.readFlipRate > 0) {
+    for (const r of net.readers) r.board.flash.setFaults({ readFlipRate: o.readFlipRate }, seed);
+  }
+  const ids = net.readers.map((r) => readerIdHex(r.config.readerId));
+  const gaps = net.readers.map(() => new Set<number>());
+  const accepted = net.readers.map(() => 0);
+  const upload = async (f: Uint8Array): Promise<void> => {
+    let r: IngestReport;
+    try {
+      r = await c.ingest(f);
+    } catch (e) {
+      if (!(e instanceof RangeError)) problems.push(`ingest threw: ${String(e)}`);
+      t.add({ refused: String(e).slice(0, 80) });
+      return;
+    }
+    for (const x of r.rejectedRecords) {
+      if (x.reason <= GAP_REASON_BASE) gaps[ids.indexOf(x.readerId)]!.add(x.seq);
+    }
+    t.add({
+      batches: r.batches.map((b) => [b.status, b.reason, b.settled, b.rejectedRecords]),
+      rejected: r.rejectedRecords.map((x) => [x.seq, x.reason]),
+      doubleSpends: r.doubleSpends.length, evidence: r.evidence.length,
+    });
+    const inv = await c.checkInvariants();
+    if (!inv.ok) problems.push(`invariants broken: ${JSON.stringify(inv)}`);
+  };
+  const wallets = Array.from({ length: 3 + rng.below(6) }, () => w.createWallet());
+  const outbox: Uint8Array[] = [];
+  const steps = 60 + rng.below(120);
+  for (let s = 0; s < steps; s++) {
+    const x = rng.below(100);
+    const i = rng.below(readers);
+    if (x < 50) {
+      const kind = rng.below(3) === 0 ? CERT_KINDS[rng.below(CERT_KINDS.length)]! : "honest";
+      const wallet = rng.below(4) === 0
+        ? w.createWallet({ kind })
+        : wallets[rng.below(wallets.length)]!;
+      if (rng.below(4) === 0) wallet.once(MISBEHAVIOURS[rng.below(MISBEHAVIOURS.length)]!);
+      if (net.tap(i, wallet).accepted) accepted[i]!++;
+      net.idle(1_000 + rng.below(60_000));
+    } else if (x < 65) {
+      // From the first unacknowledged record, or from an earlier one (a re-export).
+      const from = rng.below(3) === 0 ? 1 + rng.below(40) : 0;
+      try {
+        const f = net.exportBatches(i, from);
+        if (f.length > 0) outbox.push(f);
+      } catch {
+        // `from` at or below the acknowledged sequence: the reader refuses, as it must
+      }
+    } else if (x < 85 && outbox.length > 0) {
+      const k = rng.below(outbox.length);
+      let f = outbox[k]!;
+      if (rng.below(3) !== 0) outbox.splice(k, 1);
+      const mode = rng.below(4);
+      const batches = splitBatches(f);
+      if (mode === 1 && batches.length > 1) {
+        const b = batches[rng.below(batches.length)]!;
+        f = Uint8Array.from(Buffer.concat([b.signed, b.signature]));
+      } else if (mode === 2) {
+        f = Uint8Array.from(f);
+        f[rng.below(f.length)]! ^= 1 << rng.below(8);
+      }
+      await upload(f);
+    } else if (x < 87 && o.rot) {
+      const flash = net.readers[i]!.board.flash;
+      const span = Math.min(net.readers[i]!.config.geometry.ledgerBytes, ROT_SPAN_BYTES);
+      const at = rng.below(span - ROT_BURST_BYTES);
+      for (let n = 1 + rng.below(8); n > 0; n--) {
+        flash.rot(PARTITION_LEDGER, at + rng.below(ROT_BURST_BYTES), rng.below(8));
+      }
+    } else if (x < 95) {
+      const ack = await c.acknowledgement(ids[i]!);
+      const st = ack === undefined ? 0 : net.acknowledge(i, ack);
+      if (st !== 0) problems.push(`reader ${i} refused the acknowledgement: status ${st}`);
+    } else {
+      net.installDenyList((await c.denyList()).image);
+    }
+  }
+  for (let i = 0; i < readers; i++) {
+    await upload(net.exportBatches(i));
+    const ack = await c.acknowledgement(ids[i]!);
+    const st = ack === undefined ? 0 : net.acknowledge(i, ack);
+    if (st !== 0) problems.push(`reader ${i} refused the last acknowledgement: status ${st}`);
+  }
+  const held = await c.heldBatches();
+  if (held.length > 0) {
+    const why = held.map((h) => h.reason).join("; ");
+    problems.push(`${held.length} batches held at the end: ${why}`);
+  }
+  const pays = await c.payments({ limit: 100_000 });
+  const conflicts = await c.conflicts();
+  t.add(pays.map((p) => [p.walletId, p.counter, p.readerId, p.seq, p.amount, p.status]).sort());
+  t.add(conflicts.map((x) => [x.walletId, x.counter, x.kind, x.readerId, x.seq]).sort());
+  for (let i = 0; i < readers; i++) {
+    const paid = new Set(pays.filter((p) => p.readerId === ids[i]).map((p) => p.seq));
+    const lost = new Set(conflicts.filter((x) => x.readerId === ids[i]).map((x) => x.seq));
+    for (const seq of paid) lost.delete(seq);
+    const n = paid.size + lost.size + gaps[i]!.size;
+    if (n !== accepted[i]) {
+      problems.push(`reader ${i}: ${accepted[i]} taps accepted, ${paid.size} paid, `
+        + `${lost.size} double spends, ${gaps[i]!.size} gap entries`);
+    }
+  }
+  if (new Set(pays.map((p) => `${p.walletId}:${p.counter}`)).size !== pays.length) {
+    problems.push("a wallet counter paid twice");
+  }
+  const suspect = await c.suspectReaders();
+  if (suspect.length > 0) problems.push(`honest readers turned suspect: ${suspect.length}`);
+  return problems;
+}
