@@ -86,6 +86,21 @@ testBoth("a record that rots after its export is no fork: a zero head before", a
   await assertCaughtUp(c, net, 6);
 });
 
+testBoth("a reader that lost the chain head too (rot in its last record, a reboot)", async (c0) => {
+  const { c, net, taps } = await start(c0, "rot-reboot", 4);
+  const first = net.exportBatches(0);
+  assert.equal((await c.ingest(first)).settled, 4);
+  rot(net, 0, 4, linkOf(first, 4));
+  assert.equal(net.world.reboot(), 0); // recovery cannot read record 4: its link is lost
+  taps(2); // record 5 chains from 32 zero bytes (docs/LEDGER.md §2.4)
+  const next = net.exportBatches(0, 5);
+  assert.ok(decodeBatch(next).headBefore.every((x) => x === 0), "a zero head before");
+  const r = await c.ingest(next);
+  assert.deepEqual(r.batches.map((b) => b.status), ["accepted"]);
+  assert.equal(r.settled, 2);
+  await assertCaughtUp(c, net, 6);
+});
+
 /** Record 6 rots before the first export and reads again before the second, which starts
  *  at `from` (0: the overlap, record 6 readable where clearing stored the gap; 7: a real
  *  head before where clearing's is unknown). Record 6 stays a gap: it is not paid late. */
