@@ -6,7 +6,7 @@ import { splitBatches, verifyBatch, type Batch } from "../ledger/batch.ts";
 import { toHex, fromHex, reasonName } from "../protocol/index.ts";
 import { csvList, num, type Db, type Tx } from "./db.ts";
 import { registerReaderTx, readerIdHex, getReader } from "./registry.ts";
-import { place, type Placement } from "./sequence.ts";
+import { isUnknownLink, place, type Placement } from "./sequence.ts";
 import { recordCertHashHex } from "./verify.ts";
 import type { IssuerKeyInfo, RecordVerifier, VerifiedRecord } from "./verify.ts";
 import { Prechecks } from "./prechecks.ts";
@@ -148,6 +148,17 @@ async function record(c: Ctx, b: Batch, out: BatchOutcome, bytes: Uint8Array): P
   }
 }
 
+/** When the reader's last processed entry was a gap entry, clearing's head is unknown and
+ *  its acknowledgement carries 32 zero bytes, which a reader that can read that record
+ *  again refuses (docs/LEDGER.md §5.2). A batch holding the record readable, under the
+ *  device key's signature, tells its link: the next acknowledgement carries it. */
+function learnLastHead(reader: Reader, b: Batch): void {
+  if (!isUnknownLink(reader.lastHead) || reader.lastSeq < b.firstSeq) return;
+  const r = b.records[reader.lastSeq - b.firstSeq];
+  if (r === undefined || isGapEntry(r)) return;
+  reader.lastHead = toHex(r.link);
+}
+
 /** Places one batch, verifies its new records, queues them for settlement. */
 async function processBatch(c: Ctx, b: Batch): Promise<void> {
   const idHex = toHex(b.readerId);
@@ -182,6 +193,7 @@ async function processBatch(c: Ctx, b: Batch): Promise<void> {
       ? await linksIn(c, idHex, b.firstSeq, Math.min(b.lastSeq, reader.lastSeq))
       : undefined;
   const p: Placement = place(b, reader, (seq) => known?.get(seq));
+  if (p.kind !== "gap" && p.kind !== "fork") learnLastHead(reader, b);
   if (p.kind === "duplicate")
     return record(c, b, { ...out, status: "duplicate", reason: "already processed" }, bytes);
   if (reader.status === "rejected") {
@@ -336,7 +348,8 @@ async function flush(c: Ctx): Promise<void> {
   }
   for (const r of c.readers.values()) {
     await c.tx.query(
-      "UPDATE readers SET last_seq = $2, last_head = $3 WHERE reader_id = $1 AND last_seq < $2",
+      `UPDATE readers SET last_seq = $2, last_head = $3 WHERE reader_id = $1
+       AND (last_seq < $2 OR (last_seq = $2 AND last_head <> $3))`,
       [r.readerId, r.lastSeq, r.lastHead],
     );
   }

@@ -146,3 +146,21 @@ testBoth("a zero head before that no chain explains is still a fork", async (c0)
   ]);
   assert.equal(out.settled, 0);
 });
+
+testBoth("the reader's last record, a gap at clearing, reads again: the ack learns its link",
+  async (c0) => {
+    const { c, net } = await start(c0, "rot-ack", 6);
+    const whole = net.exportBatches(0);
+    const heal = rot(net, 0, 6, linkOf(whole, 6));
+    assert.equal((await c.ingest(net.exportBatches(0))).settled, 5); // 6 a gap: head unknown
+    heal();
+    const id = net.readers[0]!.config.readerId;
+    // The acknowledgement's zero head: the reader reads record 6 and refuses it…
+    assert.notEqual(net.acknowledge(0, (await c.acknowledgement(id))!), 0);
+    // …so it exports 1…6 again; clearing learns record 6's link from that duplicate.
+    const again = await c.ingest(net.exportBatches(0));
+    assert.deepEqual(again.batches.map((b) => b.status), ["duplicate"]);
+    assert.equal(net.acknowledge(0, (await c.acknowledgement(id))!), 0);
+    assert.equal(net.exportBatches(0).length, 0, "the reader freed its records");
+    assert.deepEqual(await c.heldBatches(), []);
+  });
