@@ -1,7 +1,7 @@
 // Campaigns against clearing, the way the ledger's faults-scan attacks the reader: each
 // seed draws one campaign of a mode and prints one line.
-//   readers  honest readers on the real firmware, uploads out of order, read flips and bit
-//            rot (tools/bench/clearing-scan/readers.ts);
+//   readers  honest readers on the real firmware, uploads out of order, read flips, bit
+//            rot and power cuts (tools/bench/clearing-scan/readers.ts);
 //   rogue    a merchant writing its readers' ledgers itself (clearing-scan/rogue.ts);
 //   concurrent  three clearing instances ingesting at once (clearing-scan/concurrent.ts;
 //            PostgreSQL only).
@@ -27,6 +27,7 @@ Options:
                  DATABASE_URL and is left out of all without it)
   --flips P      readers: probability of a flipped bit per flash read (default 0.01)
   --no-rot       readers: no bit rot in the ledgers
+  --no-cuts      readers: no power cuts
   -h, --help     show this help
 
 With DATABASE_URL set (and the data key the server needs, OFFTAP_DATA_KEY_FILE or
@@ -58,7 +59,7 @@ async function runOn(
 export async function scanClearing(
   seed: number,
   mode: ScanMode,
-  o: ReadersOptions = { readFlipRate: 0.01, rot: true },
+  o: ReadersOptions = { readFlipRate: 0.01, rot: true, cuts: true },
 ): Promise<string[]> {
   if (mode === "concurrent") {
     const t = new Transcript();
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     a = parseArgs({
       options: {
         from: { type: "string" }, to: { type: "string" }, mode: { type: "string" },
-        flips: { type: "string" }, "no-rot": { type: "boolean" },
+        flips: { type: "string" }, "no-rot": { type: "boolean" }, "no-cuts": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -124,7 +125,9 @@ async function main(): Promise<void> {
     : SCAN_MODES.filter((m) => server || m !== "concurrent");
   const flips = a.flips === undefined ? 0.01 : Number(a.flips);
   if (!(flips >= 0 && flips < 1)) usage("--flips takes a probability from 0 to below 1");
-  const o: ReadersOptions = { readFlipRate: flips, rot: a["no-rot"] !== true };
+  const o: ReadersOptions = {
+    readFlipRate: flips, rot: a["no-rot"] !== true, cuts: a["no-cuts"] !== true,
+  };
   let failed = 0;
   for (let seed = from; seed <= to; seed++) {
     for (const mode of modes) {

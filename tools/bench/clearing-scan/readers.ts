@@ -2,10 +2,12 @@
 // now and then, and everything between them and clearing out of order — exports from the
 // acknowledged point or earlier, uploads shuffled, split into single batches, repeated,
 // corrupted by one bit, acknowledgements and deny lists installed now and then — with
-// transient read flips and bursts of bit rot in the readers' ledgers. At the end every
-// reader's records are delivered in order. Checked: every accepted tap is a payment, a
-// cross-reader double spend or a gap entry (its record unreadable), exactly once; nothing
-// is left held; no reader turns suspect; balances hold after every upload.
+// transient read flips, bursts of bit rot in the readers' ledgers and power cuts inside
+// taps, acknowledgements and deny-list installs. At the end every reader's records are
+// delivered in order. Checked: every record a reader wrote is, exactly once, a payment, a
+// cross-reader double spend or a gap entry (its record unreadable), and every accepted
+// tap has its record; nothing is left held; no reader turns suspect; every reader takes
+// its acknowledgement; balances hold after every upload.
 import { SimNetwork } from "../../../host/clearing/simulate.ts";
 import { Clearing, type Db, type IngestReport } from "../../../host/clearing/index.ts";
 import { readerIdHex } from "../../../host/clearing/registry.ts";
@@ -14,6 +16,9 @@ import { splitBatches } from "../../../host/ledger/batch.ts";
 import { CERT_KINDS, MISBEHAVIOURS } from "../../../host/sim/index.ts";
 import { Rng } from "../../../host/sim/rng.ts";
 import { PARTITION_LEDGER } from "../../../host/sim/abi.ts";
+import { CUT_STYLES } from "../../../host/sim/flash-faults.ts";
+import { PowerCut } from "../../../host/sim/flash.ts";
+import { encodeReaderConfig } from "../../../host/sim/config.ts";
 import type { Transcript } from "./engines.ts";
 
 export interface ReadersOptions {
@@ -22,7 +27,12 @@ export interface ReadersOptions {
   /** Whether bursts of bit rot (1–8 bits within 64 bytes) strike the ledgers' first
    *  ROT_SPAN_BYTES, where the records are. */
   rot: boolean;
+  /** Whether the power goes, now and then, inside a step that writes flash. */
+  cuts: boolean;
 }
+
+/** Program or erase within a step where an armed cut strikes: 1 … CUT_OPS_MAX. */
+const CUT_OPS_MAX = 8;
 
 const ROT_SPAN_BYTES = 8_192;
 const ROT_BURST_BYTES = 64;
@@ -66,6 +76,33 @@ export async function readersCampaign(
     const inv = await c.checkInvariants();
     if (!inv.ok) problems.push(`invariants broken: ${JSON.stringify(inv)}`);
   };
+  let cuts = 0;
+  /** Runs a step that may write reader i's flash; now and then the power goes inside it,
+   *  and the reader boots again (the step's result is lost, as it would be). */
+  const powered = <T>(i: number, step: () => T): T | undefined => {
+    const flash = net.readers[i]!.board.flash;
+    const armed = o.cuts && rng.below(5) === 0;
+    const plan = { readFlipRate: o.readFlipRate };
+    if (armed) {
+      const style = CUT_STYLES[rng.below(CUT_STYLES.length)]!;
+      const at = flash.ops + 1 + rng.below(CUT_OPS_MAX);
+      flash.setFaults({ ...plan, cutAtOp: at, cutStyle: style });
+    }
+    try {
+      return step();
+    } catch (e) {
+      if (!(e instanceof PowerCut)) throw e;
+      cuts++;
+      flash.setFaults(plan);
+      const r = net.readers[i]!;
+      r.reader.boot();
+      const st = r.reader.init(encodeReaderConfig(r.config));
+      if (st !== 0) problems.push(`reader ${i} did not boot after a power cut: status ${st}`);
+      return undefined;
+    } finally {
+      if (armed && !flash.poweredOff) flash.setFaults(plan);
+    }
+  };
   const wallets = Array.from({ length: 3 + rng.below(6) }, () => w.createWallet());
   const outbox: Uint8Array[] = [];
   const steps = 60 + rng.below(120);
@@ -78,7 +115,7 @@ export async function readersCampaign(
         ? w.createWallet({ kind })
         : wallets[rng.below(wallets.length)]!;
       if (rng.below(4) === 0) wallet.once(MISBEHAVIOURS[rng.below(MISBEHAVIOURS.length)]!);
-      if (net.tap(i, wallet).accepted) accepted[i]!++;
+      if (powered(i, () => net.tap(i, wallet))?.accepted === true) accepted[i]!++;
       net.idle(1_000 + rng.below(60_000));
     } else if (x < 65) {
       // From the first unacknowledged record, or from an earlier one (a re-export).
@@ -112,10 +149,13 @@ export async function readersCampaign(
       }
     } else if (x < 95) {
       const ack = await c.acknowledgement(ids[i]!);
-      const st = ack === undefined ? 0 : net.acknowledge(i, ack);
-      if (st !== 0) problems.push(`reader ${i} refused the acknowledgement: status ${st}`);
+      const st = ack === undefined ? 0 : powered(i, () => net.acknowledge(i, ack));
+      if (st !== undefined && st !== 0) {
+        problems.push(`reader ${i} refused the acknowledgement: status ${st}`);
+      }
     } else {
-      net.installDenyList((await c.denyList()).image);
+      const image = (await c.denyList()).image;
+      powered(i, () => net.installDenyImage(net.readers[i]!, image));
     }
   }
   for (let i = 0; i < readers; i++) {
@@ -133,14 +173,29 @@ export async function readersCampaign(
   const conflicts = await c.conflicts();
   t.add(pays.map((p) => [p.walletId, p.counter, p.readerId, p.seq, p.amount, p.status]).sort());
   t.add(conflicts.map((x) => [x.walletId, x.counter, x.kind, x.readerId, x.seq]).sort());
+  const rejected = await rejectedSeqs(c.db);
   for (let i = 0; i < readers; i++) {
     const paid = new Set(pays.filter((p) => p.readerId === ids[i]).map((p) => p.seq));
     const lost = new Set(conflicts.filter((x) => x.readerId === ids[i]).map((x) => x.seq));
     for (const seq of paid) lost.delete(seq);
-    const n = paid.size + lost.size + gaps[i]!.size;
-    if (n !== accepted[i]) {
-      problems.push(`reader ${i}: ${accepted[i]} taps accepted, ${paid.size} paid, `
-        + `${lost.size} double spends, ${gaps[i]!.size} gap entries`);
+    const gone = rejected.get(ids[i]!) ?? new Set<number>();
+    const written = net.readers[i]!.reader.exports.ledgerNextSeq() - 1;
+    let missing = 0;
+    let twice = 0;
+    for (let seq = 1; seq <= written; seq++) {
+      const n = (paid.has(seq) ? 1 : 0) + (lost.has(seq) ? 1 : 0) + (gone.has(seq) ? 1 : 0);
+      if (n === 0) missing++;
+      if (n > 1) twice++;
+    }
+    if (missing > 0 || twice > 0) {
+      problems.push(`reader ${i}: of ${written} records, ${missing} missing at clearing and `
+        + `${twice} counted twice`);
+    }
+    if (accepted[i]! > written) {
+      problems.push(`reader ${i}: ${accepted[i]} taps accepted, ${written} records written`);
+    }
+    for (const seq of gone) {
+      if (!gaps[i]!.has(seq)) problems.push(`reader ${i}: honest record ${seq} rejected`);
     }
   }
   if (new Set(pays.map((p) => `${p.walletId}:${p.counter}`)).size !== pays.length) {
@@ -149,4 +204,15 @@ export async function readersCampaign(
   const suspect = await c.suspectReaders();
   if (suspect.length > 0) problems.push(`honest readers turned suspect: ${suspect.length}`);
   return problems;
+}
+
+/** reader id → the sequences clearing keeps as rejected records (gap entries included). */
+async function rejectedSeqs(db: Db): Promise<Map<string, Set<number>>> {
+  const rows = await db.query("SELECT reader_id, seq FROM rejected_records");
+  const out = new Map<string, Set<number>>();
+  for (const r of rows) {
+    const id = String(r["reader_id"]);
+    out.set(id, (out.get(id) ?? new Set()).add(Number(r["seq"])));
+  }
+  return out;
 }
