@@ -1,10 +1,10 @@
 // Campaign "readers": honest readers running the real firmware, wallets that misbehave
 // now and then, and everything between them and clearing out of order — exports from the
 // acknowledged point or earlier, uploads shuffled, split into single batches, repeated,
-// corrupted by one bit, acknowledgements and deny lists installed now and then — with
-// transient read flips, bursts of bit rot in the readers' ledgers and power cuts inside
-// taps, acknowledgements and deny-list installs. At the end every reader's records are
-// delivered in order. Checked: every record a reader wrote is, exactly once, a payment, a
+// corrupted by one bit, wallets denied, acknowledgements and deny lists installed now and
+// then — with transient read flips, bursts of bit rot in the readers' ledgers and power
+// cuts inside taps, acknowledgements and deny-list installs. At the end every reader's
+// records are delivered in order. Checked: every record a reader wrote is, exactly once, a payment, a
 // cross-reader double spend or a gap entry (its record unreadable), and every accepted
 // tap has its record; nothing is left held; no reader turns suspect; every reader takes
 // its acknowledgement; balances hold after every upload.
@@ -47,7 +47,11 @@ export async function readersCampaign(
   const readers = 2 + rng.below(3);
   const net = new SimNetwork({ seed: `clearing-scan-${seed}`, readers });
   const w = net.world;
-  const c = await Clearing.open({ db, clearingKey: w.clearingKey, operatorKey: w.operatorKey });
+  // Clearing on the readers' clock: its deny lists' issue times and the deny-list rule of
+  // §7a (a wallet listed longer ago than a reader's maximum list age) meet the taps' times.
+  const c = await Clearing.open({
+    db, clearingKey: w.clearingKey, operatorKey: w.operatorKey, now: () => w.now(),
+  });
   const problems: string[] = [];
   await net.registerWith(c);
   if (o.readFlipRate > 0) {
@@ -147,6 +151,9 @@ export async function readersCampaign(
       for (let n = 1 + rng.below(8); n > 0; n--) {
         flash.rot(PARTITION_LEDGER, at + rng.below(ROT_BURST_BYTES), rng.below(8));
       }
+    } else if (x < 89) {
+      // The operator denies a wallet; readers learn it from the lists installed later.
+      await c.denyWallet(wallets[rng.below(wallets.length)]!.walletIdHex, "scan");
     } else if (x < 95) {
       const ack = await c.acknowledgement(ids[i]!);
       const st = ack === undefined ? 0 : powered(i, () => net.acknowledge(i, ack));
