@@ -1,13 +1,13 @@
-// Campaign "readers": honest readers running the real firmware, wallets that misbehave
-// now and then, and everything between them and clearing out of order — exports from the
+// Campaign "readers": honest readers running the real firmware, wallets that misbehave now
+// and then, and everything between them and clearing out of order — exports from the
 // acknowledged point or earlier, uploads shuffled, split into single batches, repeated,
 // corrupted by one bit, wallets denied, acknowledgements and deny lists installed now and
 // then — with transient read flips, bursts of bit rot in the readers' ledgers and power
 // cuts inside taps, acknowledgements and deny-list installs. At the end every reader's
-// records are delivered in order. Checked: every record a reader wrote is, exactly once, a payment, a
-// cross-reader double spend or a gap entry (its record unreadable), and every accepted
-// tap has its record; nothing is left held; no reader turns suspect; every reader takes
-// its acknowledgement; balances hold after every upload.
+// records are delivered in order. Checked: every record a reader wrote is, exactly once, a
+// payment, a cross-reader double spend or a gap entry (its record unreadable), and every
+// accepted tap has its record; nothing is left held; no reader turns suspect; every reader
+// takes its acknowledgement; balances hold after every upload.
 import { SimNetwork } from "../../../host/clearing/simulate.ts";
 import { Clearing, type Db, type IngestReport } from "../../../host/clearing/index.ts";
 import { readerIdHex } from "../../../host/clearing/registry.ts";
