@@ -8,7 +8,7 @@
 // hold, so an honest reader's rot is never taken for a fork.
 import { fromHex, toHex } from "../protocol/index.ts";
 import type { Batch } from "../ledger/batch.ts";
-import { KIND_GAP, chainLink } from "../ledger/format.ts";
+import { KIND_GAP, chainLink, type LedgerRecord } from "../ledger/format.ts";
 
 export type Placement =
   | { kind: "new"; fromIndex: number } // process records[fromIndex…]
@@ -26,15 +26,15 @@ export function isUnknownLink(hex: string): boolean {
   return hex.length === 64 && /^0{56}$/.test(hex.slice(8));
 }
 
-/** A batch whose reader could not read the record before it (zero head before): its
- *  first record was still chained, at append, from that record's link (clearing's last
- *  head) or, when the reader had lost it too, from 32 zero bytes (docs/LEDGER.md §2.4). */
-function continuesUnseen(b: Batch, lastHead: string): boolean {
-  const first = b.records[0];
-  if (first === undefined || first.kind === KIND_GAP) return true;
-  const link = toHex(first.link);
-  return toHex(chainLink(fromHex(lastHead), first.content)) === link
-    || toHex(chainLink(new Uint8Array(32), first.content)) === link;
+/** Whether the entry after one the reader could not read (a zero head before, or a gap
+ *  entry) continues clearing's link `storedHex` of that record: it was chained, at append,
+ *  from that link or, when the reader had lost it too, from 32 zero bytes
+ *  (docs/LEDGER.md §2.4). A gap entry after it says nothing. */
+function continuesUnseen(next: LedgerRecord | undefined, storedHex: string): boolean {
+  if (next === undefined || next.kind === KIND_GAP) return true;
+  const link = toHex(next.link);
+  return toHex(chainLink(fromHex(storedHex), next.content)) === link
+    || toHex(chainLink(new Uint8Array(32), next.content)) === link;
 }
 
 /** `linkAt(seq)` returns the stored chain link of an already processed record. */
@@ -49,7 +49,7 @@ export function place(
     if (theirs === s.lastHead || (s.lastSeq > 0 && isUnknownLink(s.lastHead))) {
       return { kind: "new", fromIndex: 0 };
     }
-    if (isUnknownLink(theirs) && continuesUnseen(b, s.lastHead)) {
+    if (isUnknownLink(theirs) && continuesUnseen(b.records[0], s.lastHead)) {
       return { kind: "new", fromIndex: 0 };
     }
     return { kind: "fork", why: "head before does not continue the last accepted batch" };
@@ -71,5 +71,12 @@ export function place(
     break;
   }
   const i = knownLast - b.firstSeq;
-  return b.lastSeq <= s.lastSeq ? { kind: "duplicate" } : { kind: "new", fromIndex: i + 1 };
+  if (b.lastSeq <= s.lastSeq) return { kind: "duplicate" };
+  // The first new record after a gap entry must still continue clearing's record there.
+  const stored = linkAt(knownLast)!;
+  if (b.records[i]!.kind === KIND_GAP && !isUnknownLink(stored)
+    && !continuesUnseen(b.records[i + 1], stored)) {
+    return { kind: "fork", why: `record ${knownLast + 1} does not continue the one accepted` };
+  }
+  return { kind: "new", fromIndex: i + 1 };
 }

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { SimNetwork } from "../../host/clearing/simulate.ts";
 import { decodeBatch, splitBatches } from "../../host/ledger/batch.ts";
+import { encodeGapEntry, encodeRecordContent } from "../../host/ledger/format.ts";
 import type { Clearing } from "../../host/clearing/index.ts";
 import {
   craftBatch, craftPayment, craftWallet, testBoth, withWorldKeys,
@@ -164,3 +165,34 @@ testBoth("the reader's last record, a gap at clearing, reads again: the ack lear
     assert.equal(net.exportBatches(0).length, 0, "the reader freed its records");
     assert.deepEqual(await c.heldBatches(), []);
   });
+
+testBoth("a gap entry in an overlap lets in no record that continues nothing", async (c0) => {
+  const { c, net } = await start(c0, "rot-gap-fork", 4);
+  const first = net.exportBatches(0);
+  assert.equal((await c.ingest(first)).settled, 4);
+  // 3…5 signed by the device key: record 3, a gap entry for 4, and a record 5 chained from
+  // a head that is neither clearing's link of 4 nor zeros.
+  const r = net.readers[0]!;
+  const wallet = craftWallet(net.world.issuers[0]!, net.world.now(), 1_000);
+  const pay = craftPayment(wallet, r.config.readerId, {
+    counter: 1, amount: 250, cumulative: 250, time: net.world.now(),
+  });
+  const rec3 = splitBatches(first).flatMap((b) => b.records).find((x) => x.seq === 3)!;
+  const rec5 = encodeRecordContent(5, pay, new Uint8Array(32).fill(9));
+  const header = new Uint8Array(96);
+  const v = new DataView(header.buffer);
+  v.setUint32(0, 0x3242544f, true); // "OTB2": a batch with a gap entry
+  v.setUint16(4, 2, true);
+  v.setUint16(6, 3, true);
+  header.set(r.config.readerId, 8);
+  v.setUint32(24, 3, true);
+  v.setUint32(28, 5, true);
+  header.set(linkOf(first, 2), 32);
+  header.set(rec5.subarray(40, 72), 64);
+  const signed = Buffer.concat([header, rec3.content, encodeGapEntry(4), rec5]);
+  const out = await c.ingest(Buffer.concat([signed, r.deviceKey.sign(signed)]));
+  assert.deepEqual(out.batches.map((b) => [b.status, b.reason]), [
+    ["held", "fork: record 5 does not continue the one accepted"],
+  ]);
+  assert.equal(out.settled, 0);
+});
