@@ -45,8 +45,14 @@ export async function readersCampaign(
 ): Promise<string[]> {
   const rng = Rng.from(`clearing-scan-${seed}`, "readers");
   const readers = 2 + rng.below(3);
-  const net = new SimNetwork({ seed: `clearing-scan-${seed}`, readers });
+  // Deny lists that go stale within the campaign (or in a week), and reader clocks apart
+  // by up to half the drift tolerance: honest readers must still never look dishonest.
+  const denyMaxAgeS = [600, 1_800, 7 * 86_400][rng.below(3)]!;
+  const net = new SimNetwork({ seed: `clearing-scan-${seed}`, readers, denyMaxAgeS });
   const w = net.world;
+  for (const r of net.readers) {
+    r.board.clock.advanceMs(rng.below(500 * r.config.driftToleranceS));
+  }
   // Clearing on the readers' clock: its deny lists' issue times and the deny-list rule of
   // §7a (a wallet listed longer ago than a reader's maximum list age) meet the taps' times.
   const c = await Clearing.open({
