@@ -5,7 +5,7 @@ import { ed25519Sign } from "../crypto/sign";
 import { ed25519Verify } from "../crypto/verify";
 import {
   OK, ERR_NOT_CONFIGURED, ERR_BAD_ARGUMENT, ERR_BAD_FORMAT, ERR_BAD_ACK, ERR_BAD_SIGNATURE,
-  ERR_LEDGER_FULL, ERR_CORRUPT,
+  ERR_LEDGER_FULL, ERR_CORRUPT, ERR_NOT_FOUND,
 } from "./status";
 import { copyBytes, fillBytes, bytesEqual } from "./flash";
 import { contentBytes, LINK_BYTES, RECORD_LINK_AT, RECORD_FIXED_BYTES, KIND_GAP } from "./format";
@@ -37,7 +37,7 @@ function linkBefore(seq: u32, out: usize): i32 {
   fillBytes(out, 0, LINK_BYTES);
   if (seq == 1) return OK;
   const r = locateRecord(seq - 1);
-  if (r == ERR_CORRUPT) return OK;
+  if (r == ERR_CORRUPT || r == ERR_NOT_FOUND) return OK;
   if (r < 0) return r;
   copyBytes(out, st.slotBuf + <usize>RECORD_LINK_AT, LINK_BYTES);
   return OK;
@@ -71,10 +71,13 @@ export function exportBatch(fromSeq: u32, maxRecords: i32): i32 {
   let gaps = 0;
   while (count < maxRecords && seq <= last) {
     r = locateRecord(seq);
-    if (r < 0 && r != ERR_CORRUPT) return r;
-    const n = r == ERR_CORRUPT ? RECORD_FIXED_BYTES : contentBytes(st.slotBuf);
+    // Below nextSeq, "not found" is a record whose sector no header names any more (its
+    // header lost to more faults than the ledger survives): unreadable too (§5.1).
+    const lost = r == ERR_CORRUPT || r == ERR_NOT_FOUND;
+    if (r < 0 && !lost) return r;
+    const n = lost ? RECORD_FIXED_BYTES : contentBytes(st.slotBuf);
     if (p + n + SIG_BYTES > IO_BUFFER_BYTES) break;
-    if (r == ERR_CORRUPT) {
+    if (lost) {
       // One unreadable record never strands the rest: it travels as a signed gap.
       writeGap(out + <usize>p, seq);
       fillBytes(out + 64, 0, LINK_BYTES);
@@ -114,7 +117,7 @@ export function acknowledge(ptr: usize, len: i32): i32 {
   // against. Clearing sends 32 zero bytes when it received a gap there, and the link when
   // it received the record readable and it rotted afterwards — refusing that one would
   // refuse every acknowledgement past the record for ever.
-  if (r != ERR_CORRUPT) {
+  if (r != ERR_CORRUPT && r != ERR_NOT_FOUND) {
     if (r < 0) return r;
     const link = st.slotBuf + <usize>RECORD_LINK_AT;
     if (!bytesEqual(link, ackCopy + 28, LINK_BYTES)) return ERR_BAD_ACK;

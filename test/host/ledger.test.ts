@@ -150,6 +150,60 @@ test("a torn commit word is judged once (set with 2+ zero bits, else void), writ
   }
 });
 
+test("a sector whose header is lost (both copies): its records travel as gap entries", () => {
+  // More faults than the ledger survives (both header copies rot): the sector's records
+  // are lost, but export and acknowledgement go on past them (§5.1), so the reader is not
+  // stranded with everything after them.
+  const r = rig();
+  const taps = new SyntheticTaps(20);
+  appendAll(r, taps, 0, 2 * RECORDS_PER_SECTOR + 2);
+  const img = r.flash.partition(0).bytes;
+  const view = new DataView(img.buffer, img.byteOffset, img.byteLength);
+  const first = RECORDS_PER_SECTOR + 1;
+  let sector = -1;
+  for (let s = 0; s * 4096 < img.length; s++) {
+    const opens = view.getUint32(s * 4096 + 12, true) === first;
+    if (view.getUint32(s * 4096, true) === 0x534c544f && opens) sector = s;
+  }
+  assert.ok(sector >= 0, `a sector opens at sequence ${first}`);
+  img[sector * 4096 + 12]! ^= 0x02; // copy A's first sequence: its CRC fails
+  img[sector * 4096 + 64 + 12]! ^= 0x02; // copy B's
+  r.reboot();
+  const last = 2 * RECORDS_PER_SECTOR + 2;
+  assert.equal(r.dev.nextSeq, last + 1);
+  for (let seq = first; seq < first + RECORDS_PER_SECTOR; seq++) {
+    assert.equal(r.dev.readRecord(seq), ERR_NOT_FOUND, `record ${seq}`);
+  }
+  const batches: ReturnType<typeof decodeBatch>[] = [];
+  for (let from = 0; ;) {
+    const b = r.dev.exportBatch(from, 0);
+    assert.ok(b instanceof Uint8Array, `export from ${from}: status ${String(b)}`);
+    if (b.length === 0) break;
+    const d = decodeBatch(b);
+    assert.deepEqual(verifyBatch(d, r.id.device.publicKey).problems, []);
+    batches.push(d);
+    from = d.lastSeq + 1;
+  }
+  const entries = batches.flatMap((b) => b.records);
+  assert.deepEqual(entries.map((x) => x.seq), Array.from({ length: last }, (_, i) => i + 1));
+  assert.deepEqual(batches.flatMap((b) => b.gaps),
+    Array.from({ length: RECORDS_PER_SECTOR }, (_, i) => first + i));
+  // Clearing acknowledges past the lost records, with the last record's link.
+  const tail = r.dev.readRecord(last);
+  assert.ok(typeof tail !== "number");
+  assert.equal(r.dev.acknowledge(makeAck(r.id, last, tail.link)), 0);
+  assert.equal(r.dev.ackedSeq, last);
+  // And an acknowledgement that ends on a lost record is taken too.
+  const r2 = rig();
+  appendAll(r2, new SyntheticTaps(20), 0, last);
+  const img2 = r2.flash.partition(0).bytes;
+  img2[sector * 4096 + 12]! ^= 0x02;
+  img2[sector * 4096 + 64 + 12]! ^= 0x02;
+  r2.reboot();
+  assert.equal(r2.dev.acknowledge(makeAck(r2.id, first + 2, new Uint8Array(32))), 0);
+  assert.equal(r2.dev.ackedSeq, first + 2);
+});
+
 test("bit rot in a committed record is a gap: never returned, exported as a signed gap", () => {
   const base = rig();
   const taps = new SyntheticTaps(6);
