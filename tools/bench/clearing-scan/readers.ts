@@ -24,7 +24,7 @@ import type { Transcript } from "./engines.ts";
 export interface ReadersOptions {
   /** Probability that a flash read returns one flipped bit (the stored bytes unharmed). */
   readFlipRate: number;
-  /** Whether bursts of bit rot (1–8 bits within 64 bytes) strike the ledgers' first
+  /** Whether bursts of bit rot (1–8 bits within 16 bytes) strike the ledgers' first
    *  ROT_SPAN_BYTES, where the records are. */
   rot: boolean;
   /** Whether the power goes, now and then, inside a step that writes flash. */
@@ -34,8 +34,16 @@ export interface ReadersOptions {
 /** Program or erase within a step where an armed cut strikes: 1 … CUT_OPS_MAX. */
 const CUT_OPS_MAX = 8;
 
+/** Certificate kinds drawn for new wallets: all but "denied", which has the simulated
+ *  world sign and install deny lists of its own. Clearing is the only issuer of deny lists
+ *  here (the operator denies wallets through it), as in the field: its rule of §7a assumes
+ *  every list a reader holds is one of its own. */
+const FAULTY_CERTS = CERT_KINDS.filter((k) => k !== "denied");
 const ROT_SPAN_BYTES = 8_192;
-const ROT_BURST_BYTES = 64;
+/** A burst stays inside one aligned block of this size: one header copy, one mark copy or
+ *  one record — a single fault as docs/LEDGER.md counts them. (Bursts across both header
+ *  copies of a sector are two faults: they lose the sector's records, §5.1.) */
+const ROT_BURST_BYTES = 16;
 
 export async function readersCampaign(
   seed: number,
@@ -120,7 +128,7 @@ export async function readersCampaign(
     const x = rng.below(100);
     const i = rng.below(readers);
     if (x < 50) {
-      const kind = rng.below(3) === 0 ? CERT_KINDS[rng.below(CERT_KINDS.length)]! : "honest";
+      const kind = rng.below(3) === 0 ? FAULTY_CERTS[rng.below(FAULTY_CERTS.length)]! : "honest";
       const wallet = rng.below(4) === 0
         ? w.createWallet({ kind })
         : wallets[rng.below(wallets.length)]!;
@@ -153,7 +161,7 @@ export async function readersCampaign(
     } else if (x < 87 && o.rot) {
       const flash = net.readers[i]!.board.flash;
       const span = Math.min(net.readers[i]!.config.geometry.ledgerBytes, ROT_SPAN_BYTES);
-      const at = rng.below(span - ROT_BURST_BYTES);
+      const at = ROT_BURST_BYTES * rng.below(span / ROT_BURST_BYTES);
       for (let n = 1 + rng.below(8); n > 0; n--) {
         flash.rot(PARTITION_LEDGER, at + rng.below(ROT_BURST_BYTES), rng.below(8));
       }
@@ -167,7 +175,8 @@ export async function readersCampaign(
         problems.push(`reader ${i} refused the acknowledgement: status ${st}`);
       }
     } else {
-      const image = (await c.denyList()).image;
+      // Version 1 is the simulated readers' start-up list: clearing's lists come after it.
+      const image = (await c.denyList({ minVersion: 2 })).image;
       powered(i, () => net.installDenyImage(net.readers[i]!, image));
     }
   }
