@@ -94,7 +94,6 @@ export async function readersCampaign(
     const inv = await c.checkInvariants();
     if (!inv.ok) problems.push(`invariants broken: ${JSON.stringify(inv)}`);
   };
-  let cuts = 0;
   /** Runs a step that may write reader i's flash; now and then the power goes inside it,
    *  and the reader boots again (the step's result is lost, as it would be). */
   const powered = <T>(i: number, step: () => T): T | undefined => {
@@ -110,7 +109,6 @@ export async function readersCampaign(
       return step();
     } catch (e) {
       if (!(e instanceof PowerCut)) throw e;
-      cuts++;
       flash.setFaults(plan);
       const r = net.readers[i]!;
       r.reader.boot();
